@@ -1,0 +1,15 @@
+"""Slack listeners, one module per surface. `register_all` wires them into an App."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from handlers import commands, deliveries, errors, reactions
+
+
+def register_all(app: App, deps: Deps) -> None:
+    deliveries.register(app, deps)
+    errors.register(app, deps)
+    commands.register(app, deps)
+    reactions.register(app, deps)

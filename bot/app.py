@@ -1,0 +1,80 @@
+"""The app factory: everything wired together, nothing done at import time."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+import handlers
+from bot.config import Settings
+from bot.deps import Deps
+from bot.ideas import Brainstormer
+from bot.jobs import Jobs
+from bot.llm import IdeaModel, make_model
+from storage.db import make_engine
+from storage.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections."""
+    client = WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        logger=logging.getLogger("slack_sdk.web"),
+    )
+    client.retry_handlers.extend([
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    ])
+    return client
+
+
+def build_deps(settings: Settings, *, model: IdeaModel | None = None,
+               store: Store | None = None, jobs: Jobs | None = None) -> Deps:
+    """The shared parts of a process: store, model, background jobs. Pass any to swap it."""
+    store = store or Store(make_engine(settings.database_url))
+    model = model or make_model(settings)
+    return Deps(
+        settings=settings,
+        store=store,
+        model=model,
+        brainstormer=Brainstormer(settings, model, store),
+        jobs=jobs or Jobs(settings.workers),
+    )
+
+
+def close_deps(deps: Deps) -> None:
+    """Let running jobs finish, then release database connections."""
+    deps.jobs.shutdown(wait=True)
+    deps.store.engine.dispose()
+
+
+def create_app(settings: Settings, *, deps: Deps | None = None,
+               client: WebClient | None = None) -> App:
+    """A ready Bolt app with every listener registered. No network until it is used,
+    except Bolt's own `auth.test` check of the token."""
+    deps = deps or build_deps(settings)
+    app = App(
+        client=client or make_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        # Socket Mode has no signatures to check; HTTP mode always verifies them.
+        request_verification_enabled=bool(settings.slack_signing_secret),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
+        ),
+        logger=logging.getLogger("slack_bolt"),
+    )
+    handlers.register_all(app, deps)
+    return app

@@ -1,0 +1,132 @@
+"""The `idealoop` command line. The only place that configures logging or reads the
+process environment (through `Settings.from_env`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from storage.db import make_engine, upgrade
+from storage.repository import EXPORT_FIELDS, Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("idealoop")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # slack_sdk logs request bodies at DEBUG; keep tokens and message texts out of INFO logs.
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _friendly(fn: F) -> F:
+    """Turn configuration and database failures into one clear line, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"idealoop: configuration error: {exc}", err=True)
+            sys.exit(2)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            click.echo(f"idealoop: database error (check DATABASE_URL): {reason}", err=True)
+            sys.exit(3)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _store(settings: Settings, *, migrate: bool = True) -> Store:
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Store(engine)
+
+
+@click.group()
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def main(log_level: str) -> None:
+    """idealoop: brainstorm and draft with an LLM in Slack; people decide with emoji."""
+    _setup_logging(log_level)
+
+
+@main.command()
+@_friendly
+def serve() -> None:
+    """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
+    from bot.app import build_deps, close_deps, create_app
+    from bot.server import HttpServer, serve_socket_mode
+
+    settings = _settings()
+    settings.require_serve()
+    deps = build_deps(settings, store=_store(settings))
+    app = create_app(settings, deps=deps)
+    try:
+        if settings.slack_app_token:
+            log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)
+            serve_socket_mode(app, settings.slack_app_token)
+        else:
+            server = HttpServer(app, deps, port=settings.port)
+            log.info("idealoop listening on :%d (POST /slack/events, GET /healthz; model %s)",
+                     server.port, deps.model.model)
+            server.run()
+    finally:
+        close_deps(deps)
+        log.info("idealoop stopped")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@click.option("--channel", default=None, help="Only this channel's items (ID, e.g. C0123).")
+@_friendly
+def export(fmt: str, channel: str | None) -> None:
+    """Write ideas and drafts with their signals to stdout."""
+    store = _store(_settings())
+    rows = store.export_rows(channel=channel)
+    out = sys.stdout
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@_friendly
+def db_upgrade() -> None:
+    """Apply migrations (serve does this on start too)."""
+    settings = _settings()
+    _store(settings)
+    click.echo("idealoop: database is up to date")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,189 @@
+"""Settings: every environment variable idealoop reads, parsed once, in one place.
+
+`Settings.from_env(environ)` is the only reader of the environment. The CLI builds
+one `Settings` at start-up and passes it down; tests pass a plain dict. A missing or
+malformed value raises `ConfigError` whose message is one line naming the variable,
+which the CLI prints instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_APPROVE = (
+    "+1", "white_check_mark", "heavy_check_mark", "heart", "star", "fire", "tada",
+    "raised_hands", "100",
+)
+DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
+LLM_MODES = ("auto", "openai", "offline")
+
+
+def _emoji_set(raw: str | None, default: tuple[str, ...], name: str) -> frozenset[str]:
+    if raw is None or not raw.strip():
+        return frozenset(default)
+    names = [part.strip().strip(":") for part in raw.split(",")]
+    if not all(names):
+        raise ConfigError(f"{name} must be a comma-separated list of emoji names, got {raw!r}")
+    return frozenset(names)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw
+
+
+def _prefixed(env: Mapping[str, str], name: str, prefix: str) -> str | None:
+    raw = env.get(name, "").strip() or None
+    if raw is not None and not raw.startswith(prefix):
+        # Never echo the value: it may be a real secret pasted in the wrong place.
+        raise ConfigError(f"{name} must start with {prefix!r}")
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed, immutable configuration. Build with `from_env`; tests may build directly."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_base_url: str | None = None
+    model: str = DEFAULT_MODEL
+    llm_mode: str = "offline"
+    database_url: str = "sqlite:///idealoop.db"
+    timezone: str = "UTC"
+    port: int = 3000
+    approve_emoji: frozenset[str] = frozenset(DEFAULT_APPROVE)
+    reject_emoji: frozenset[str] = frozenset(DEFAULT_REJECT)
+    ideas_per_brainstorm: int = 5
+    topic_max_chars: int = 300
+    llm_timeout: float = 60.0
+    llm_max_retries: int = 2
+    workers: int = 32
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = None
+    ) -> Settings:
+        """Read settings from `environ` (default `os.environ`) over a `.env` file.
+
+        Real environment variables win over `.env`, as operators expect. Pass
+        `dotenv_path=None` with an explicit `environ` to skip `.env` entirely.
+        """
+        if environ is None:
+            environ = os.environ
+            dotenv_path = dotenv_path or Path.cwd() / ".env"
+        env: dict[str, str] = {}
+        if dotenv_path is not None and Path(dotenv_path).is_file():
+            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        env.update(environ)
+
+        key = env.get("OPENAI_API_KEY", "").strip() or None
+        base_url = _url(env, "OPENAI_BASE_URL", None) or _url(env, "OPENAI_API_BASE", None)
+        mode = env.get("IDEALOOP_LLM", "auto").strip().lower() or "auto"
+        if mode not in LLM_MODES:
+            raise ConfigError(f"IDEALOOP_LLM must be one of {', '.join(LLM_MODES)}, got {mode!r}")
+        if mode == "auto":
+            mode = "openai" if (key or base_url) else "offline"
+        if mode == "openai" and not (key or base_url):
+            raise ConfigError("IDEALOOP_LLM=openai needs OPENAI_API_KEY or OPENAI_BASE_URL")
+
+        tz = env.get("IDEALOOP_TIMEZONE", "").strip() or "UTC"
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"IDEALOOP_TIMEZONE is not a known time zone: {tz!r}") from None
+
+        database_url = env.get("DATABASE_URL", "").strip() or "sqlite:///idealoop.db"
+        if "://" not in database_url:
+            raise ConfigError(
+                "DATABASE_URL must be a SQLAlchemy URL such as sqlite:///idealoop.db "
+                "or postgresql+psycopg://user@host/db"
+            )
+
+        approve = _emoji_set(env.get("IDEALOOP_APPROVE_EMOJI"), DEFAULT_APPROVE,
+                             "IDEALOOP_APPROVE_EMOJI")
+        reject = _emoji_set(env.get("IDEALOOP_REJECT_EMOJI"), DEFAULT_REJECT,
+                            "IDEALOOP_REJECT_EMOJI")
+        if approve & reject:
+            both = ", ".join(sorted(approve & reject))
+            raise ConfigError(f"IDEALOOP_REJECT_EMOJI repeats approval emoji: {both}")
+
+        return cls(
+            slack_bot_token=_prefixed(env, "SLACK_BOT_TOKEN", "xoxb-"),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip() or None,
+            slack_app_token=_prefixed(env, "SLACK_APP_TOKEN", "xapp-"),
+            slack_api_url=_url(env, "SLACK_API_URL", "https://slack.com/api/") or "",
+            openai_api_key=key,
+            openai_base_url=base_url,
+            model=env.get("IDEALOOP_MODEL", "").strip() or DEFAULT_MODEL,
+            llm_mode=mode,
+            database_url=database_url,
+            timezone=tz,
+            port=_int(env, "PORT", 3000, 1, 65535),
+            approve_emoji=approve,
+            reject_emoji=reject,
+            ideas_per_brainstorm=_int(env, "IDEALOOP_IDEAS", 5, 1, 10),
+            topic_max_chars=_int(env, "IDEALOOP_TOPIC_MAX_CHARS", 300, 20, 2000),
+            llm_timeout=_float(env, "IDEALOOP_LLM_TIMEOUT", 60.0, 1.0, 600.0),
+            llm_max_retries=_int(env, "IDEALOOP_LLM_RETRIES", 2, 0, 10),
+            workers=_int(env, "IDEALOOP_WORKERS", 32, 1, 512),
+        )
+
+    def require_serve(self) -> None:
+        """Check what `idealoop serve` needs beyond the defaults, naming what is missing."""
+        if not self.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+        if not self.slack_app_token and not self.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set (needed in HTTP mode; "
+                "set SLACK_APP_TOKEN to use Socket Mode instead)"
+            )
+
+    @property
+    def model_label(self) -> str:
+        """The model name shown on AI-written messages."""
+        from bot.offline import OFFLINE_MODEL
+
+        return OFFLINE_MODEL if self.llm_mode == "offline" else self.model

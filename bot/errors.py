@@ -1,0 +1,62 @@
+"""The named failures of idealoop, each turned into one friendly message at the edge.
+
+    IdealoopError
+    ├── ConfigError        a setting is missing or malformed (one line, names the variable)
+    ├── BadInput           what a person typed cannot be used (message says how to fix it)
+    ├── Busy               too much work in flight; try again shortly
+    └── LLMError
+        ├── LLMUnavailable the LLM server is down, unreachable, slow or refused us
+        └── LLMBadOutput   the LLM answered, but nothing usable could be read from it
+
+Every subclass carries `user_message`: short, plain, safe to show in Slack (no
+secrets, no stack traces). Handlers show it; logs get the details.
+"""
+
+from __future__ import annotations
+
+
+class IdealoopError(Exception):
+    """Base of every error idealoop raises on purpose."""
+
+    user_message = "Something went wrong on idealoop's side. Please try again."
+
+    def __init__(self, detail: str = "", *, user_message: str | None = None) -> None:
+        super().__init__(detail or self.user_message)
+        if user_message is not None:
+            self.user_message = user_message
+
+
+class ConfigError(IdealoopError):
+    """A setting is missing or malformed; `str(err)` is one line naming the variable."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, user_message=detail)
+
+
+class BadInput(IdealoopError):
+    """Input a person gave cannot be used; the message tells them what to do instead."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message, user_message=user_message)
+
+
+class Busy(IdealoopError):
+    user_message = "idealoop is busy with other requests right now. Please try again in a minute."
+
+
+class LLMError(IdealoopError):
+    user_message = "The AI could not answer this time. Please try again."
+
+
+class LLMUnavailable(LLMError):
+    user_message = (
+        "The AI service is not answering right now (down, slow or refusing requests). "
+        "Nothing was saved; please try again in a few minutes."
+    )
+
+
+class LLMBadOutput(LLMError):
+    user_message = (
+        "The AI answered, but not with anything usable. Nothing was saved; "
+        "please try again or rephrase."
+    )

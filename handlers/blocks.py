@@ -1,0 +1,58 @@
+"""Block Kit builders: plain values in, Slack message payloads out. No I/O.
+
+Every AI-written message carries a context line saying so and naming the model.
+Text that came from the LLM or from a person is passed through `neutralise` here,
+at the last step before Slack, so nothing posted can ping anyone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.safety import neutralise
+
+Blocks = list[dict[str, Any]]
+MAX_SECTION_CHARS = 3000
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION_CHARS]}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def ai_label(model: str, *, offline: bool = False) -> str:
+    source = "offline generator, no LLM" if offline else "LLM"
+    return f":robot_face: AI-written by `{neutralise(model)}` ({source})"
+
+
+def header(topic: str, requester: str, *, status: str) -> tuple[str, Blocks]:
+    """The brainstorm's header message: topic, who asked, and a status line."""
+    title = f":bulb: *Brainstorm:* {neutralise(topic)}"
+    asked = f"Asked by <@{requester}>"
+    text = f"Brainstorm: {neutralise(topic)} (asked by <@{requester}>) {status}"
+    return text, [_section(f"{title}\n{asked}"), _context(status)]
+
+
+def thinking_status(model: str) -> str:
+    return f":hourglass_flowing_sand: Thinking… (`{neutralise(model)}`)"
+
+
+def done_status(count: int, model: str, *, offline: bool) -> str:
+    return (
+        f":thread: {count} ideas in the thread · react :+1: to approve, :-1: to reject · "
+        + ai_label(model, offline=offline)
+    )
+
+
+def failed_status(message: str) -> str:
+    return f":warning: {message}"
+
+
+def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, Blocks]:
+    """One idea as its own message, so a reaction on it is a signal on exactly this idea."""
+    body = neutralise(text)
+    fallback = f"{position}. {body} — AI-written by {neutralise(model)}"
+    return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline))]

@@ -1,0 +1,98 @@
+"""Tables. The Alembic migrations in `storage/migrations/versions` create exactly these.
+
+Times are stored as timezone-aware UTC datetimes. Slack message timestamps (`ts`) are
+kept as Slack's strings because they are identifiers; event times that must be
+compared (for out-of-order reaction deliveries) are kept as integer microseconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Brainstorm(Base):
+    """One `/brainstorm <topic>` run: the header message and what generated it."""
+
+    __tablename__ = "brainstorms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    requester: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(Text)
+    header_ts: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Item(Base):
+    """Something the AI wrote and posted as its own message: an idea or a draft."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("channel", "ts", name="uq_items_channel_ts"),
+        Index("ix_items_channel_created", "channel", "created_at"),
+        Index("ix_items_brainstorm", "brainstorm_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brainstorm_id: Mapped[int | None] = mapped_column(ForeignKey("brainstorms.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # "idea" | "draft"
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))  # None until posted
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    model: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Signal(Base):
+    """One person's one emoji on one item. Removing the reaction keeps the row, inactive.
+
+    `event_us` is the Slack event time of the last change applied, so that a delivery
+    older than the stored state (retries, out-of-order events) changes nothing.
+    """
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        UniqueConstraint("item_id", "user_id", "emoji", name="uq_signals_item_user_emoji"),
+        Index("ix_signals_item_active", "item_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    emoji: Mapped[str] = mapped_column(String(100))
+    polarity: Mapped[int] = mapped_column(SmallInteger)  # +1 approve, -1 reject, 0 neutral
+    active: Mapped[bool] = mapped_column(default=True)
+    added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    event_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class Delivery(Base):
+    """A Slack delivery already taken: the key makes a retried or duplicated one a no-op."""
+
+    __tablename__ = "deliveries"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,309 @@
+"""Every SQL statement idealoop runs. Plain values in, plain values out.
+
+Writes are short transactions that take the write lock at their start (see
+`storage.db`), retried a few times if SQLite still reports a lock, and idempotent:
+a repeated Slack delivery leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from storage.db import WRITE
+from storage.models import Brainstorm, Delivery, Item, Signal
+
+T = TypeVar("T")
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+_retry_locked = retry(
+    retry=retry_if_exception(_is_lock_error),
+    stop=stop_after_attempt(5),
+    wait=wait_random_exponential(multiplier=0.05, max=1.0),
+    reraise=True,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """Enough about a posted item to attach a reaction to it."""
+
+    id: int
+    kind: str
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class NewBrainstorm:
+    channel: str
+    requester: str
+    topic: str
+    model: str
+    ideas: Sequence[str]
+    header_ts: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class SavedBrainstorm:
+    id: int
+    item_ids: list[int]
+
+
+@dataclass(frozen=True)
+class ReactionChange:
+    """A `reaction_added` (active=True) or `reaction_removed` (active=False) on an item."""
+
+    item_id: int
+    user_id: str
+    emoji: str
+    polarity: int
+    active: bool
+    event_us: int
+    at: datetime
+
+
+EXPORT_FIELDS = (
+    "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
+    "model", "approvals", "rejections", "neutral", "score", "created_at",
+)
+
+
+class Store:
+    """The repository. One per process, shared by every thread (the engine pools)."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # -- plumbing ---------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _insert(self, table: Any) -> Any:
+        """A dialect-specific INSERT that supports ON CONFLICT."""
+        dialect = self.engine.dialect.name
+        if dialect == "postgresql":
+            return postgresql.insert(table)
+        if dialect == "sqlite":
+            return sqlite.insert(table)
+        raise NotImplementedError(f"idealoop supports SQLite and PostgreSQL, not {dialect}")
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query (health checks)."""
+        with self._read() as conn:
+            conn.execute(select(1))
+
+    # -- deliveries ---------------------------------------------------------------
+
+    @_retry_locked
+    def claim_delivery(self, key: str) -> bool:
+        """True for the first process to take `key`; False for every later delivery of it."""
+        stmt = self._insert(Delivery).values(key=key[:200], received_at=self.clock())
+        with self._write() as conn:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key)
+            # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT.
+            return conn.execute(stmt).first() is not None
+
+    # -- brainstorms and items ------------------------------------------------------
+
+    @_retry_locked
+    def save_brainstorm(self, new: NewBrainstorm) -> SavedBrainstorm:
+        """Store a brainstorm and its ideas in one transaction: all of it or nothing."""
+        now = self.clock()
+        with self._write() as conn:
+            brainstorm_id = conn.execute(
+                insert(Brainstorm).values(
+                    channel=new.channel, requester=new.requester, topic=new.topic,
+                    header_ts=new.header_ts, model=new.model, prompt_tokens=new.prompt_tokens,
+                    completion_tokens=new.completion_tokens, created_at=now,
+                ).returning(Brainstorm.id)
+            ).scalar_one()
+            item_ids = [
+                conn.execute(
+                    insert(Item).values(
+                        brainstorm_id=brainstorm_id, kind="idea", text=text, channel=new.channel,
+                        ts=None, thread_ts=new.header_ts, position=position, model=new.model,
+                        created_at=now,
+                    ).returning(Item.id)
+                ).scalar_one()
+                for position, text in enumerate(new.ideas, start=1)
+            ]
+        return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
+
+    @_retry_locked
+    def mark_posted(self, item_id: int, ts: str) -> None:
+        """Record the Slack ts of an item once its message exists."""
+        with self._write() as conn:
+            conn.execute(update(Item).where(Item.id == item_id).values(ts=ts))
+
+    def item_at(self, channel: str, ts: str) -> ItemRef | None:
+        """The item posted as message `ts` in `channel`, if the bot posted one there."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(Item.id, Item.kind, Item.channel, Item.ts).where(
+                    Item.channel == channel, Item.ts == ts
+                )
+            ).first()
+        return ItemRef(row.id, row.kind, row.channel, row.ts) if row else None
+
+    # -- signals ----------------------------------------------------------------------
+
+    @_retry_locked
+    def apply_reaction(self, change: ReactionChange) -> bool:
+        """Apply a reaction change unless a newer one for the same emoji is already stored.
+
+        One statement (`INSERT … ON CONFLICT DO UPDATE … WHERE older`) makes this atomic
+        across threads and processes: retries, duplicates and out-of-order deliveries
+        of added/removed all converge on the state of the newest event.
+        Returns True when the stored state changed.
+        """
+        values: dict[str, Any] = {
+            "item_id": change.item_id, "user_id": change.user_id, "emoji": change.emoji,
+            "polarity": change.polarity, "active": change.active, "event_us": change.event_us,
+            "added_at": change.at if change.active else None,
+            "removed_at": None if change.active else change.at,
+        }
+        stmt = self._insert(Signal).values(**values)
+        excluded = stmt.excluded
+        set_: dict[str, Any] = {
+            "polarity": excluded.polarity,
+            "active": excluded.active,
+            "event_us": excluded.event_us,
+            "removed_at": excluded.removed_at,
+            "added_at": case((excluded.active, excluded.added_at), else_=Signal.added_at),
+        }
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["item_id", "user_id", "emoji"],
+            set_=set_,
+            where=Signal.event_us < excluded.event_us,
+        )
+        with self._write() as conn:
+            return conn.execute(stmt.returning(Signal.id)).first() is not None
+
+    def item_score(self, item_id: int) -> dict[str, int]:
+        """Distinct approvers, rejecters, and score (approvers − rejecters) of one item."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(*_tally_columns()).where(Signal.item_id == item_id, Signal.active)
+            ).one()
+        return _tally(row)
+
+    def signals_of(self, item_id: int) -> list[dict[str, Any]]:
+        """Every signal row of an item, for tests and audits."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(Signal).where(Signal.item_id == item_id).order_by(Signal.id)
+            ).mappings()
+            return [dict(row) for row in rows]
+
+    # -- steering -------------------------------------------------------------------
+
+    def channel_feedback(self, channel: str, limit: int = 8) -> tuple[list[str], list[str]]:
+        """Texts of the channel's most approved and of its rejected items.
+
+        Approved: net score > 0, best first. Rejected: net score < 0, worst first.
+        Used to steer the next brainstorm and to keep rejected ideas from coming back.
+        """
+        score = _score_expr()
+        query = (
+            select(Item.text, score.label("score"))
+            .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
+            .where(Item.channel == channel)
+            .group_by(Item.id, Item.text)
+        )
+        with self._read() as conn:
+            best = conn.execute(
+                query.having(score > 0).order_by(score.desc(), Item.id.desc()).limit(limit)
+            ).all()
+            worst = conn.execute(
+                query.having(score < 0).order_by(score.asc(), Item.id.desc()).limit(limit * 4)
+            ).all()
+        return [row.text for row in best], [row.text for row in worst]
+
+    # -- export ---------------------------------------------------------------------
+
+    def export_rows(self, channel: str | None = None) -> Iterator[dict[str, Any]]:
+        """One row per posted item with its tallies, oldest first, streamed."""
+        tallies = (
+            select(Signal.item_id, *_tally_columns())
+            .where(Signal.active)
+            .group_by(Signal.item_id)
+            .subquery()
+        )
+        query = (
+            select(
+                Item.id, Item.kind, Item.channel, Item.ts, Item.thread_ts, Item.position,
+                Item.text, Brainstorm.topic, Item.brainstorm_id, Item.model, Item.created_at,
+                func.coalesce(tallies.c.approvals, 0).label("approvals"),
+                func.coalesce(tallies.c.rejections, 0).label("rejections"),
+                func.coalesce(tallies.c.neutral, 0).label("neutral"),
+            )
+            .outerjoin(Brainstorm, Brainstorm.id == Item.brainstorm_id)
+            .outerjoin(tallies, tallies.c.item_id == Item.id)
+            .where(Item.ts.is_not(None))
+            .order_by(Item.created_at, Item.id)
+        )
+        if channel:
+            query = query.where(Item.channel == channel)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True, yield_per=500).execute(query):
+                out = dict(row._mapping)
+                out["score"] = out["approvals"] - out["rejections"]
+                created = out["created_at"]
+                if created.tzinfo is None:  # SQLite hands back naive UTC
+                    created = created.replace(tzinfo=UTC)
+                out["created_at"] = created.isoformat()
+                yield {name: out[name] for name in EXPORT_FIELDS}
+
+
+def _distinct_users(polarity: int) -> Any:
+    return func.count(func.distinct(case((Signal.polarity == polarity, Signal.user_id))))
+
+
+def _tally_columns() -> list[Any]:
+    return [
+        _distinct_users(1).label("approvals"),
+        _distinct_users(-1).label("rejections"),
+        _distinct_users(0).label("neutral"),
+    ]
+
+
+def _score_expr() -> Any:
+    """Net score: distinct approvers minus distinct rejecters (active signals only)."""
+    return _distinct_users(1) - _distinct_users(-1)
+
+
+def _tally(row: Any) -> dict[str, int]:
+    approvals, rejections, neutral = row.approvals, row.rejections, row.neutral
+    return {
+        "approvals": approvals, "rejections": rejections, "neutral": neutral,
+        "score": approvals - rejections,
+    }

@@ -1,0 +1,142 @@
+"""The repository on SQLite and PostgreSQL: idempotent writes, tallies, export rows."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect
+
+from storage.db import make_engine, upgrade
+from storage.repository import NewBrainstorm, ReactionChange, Store
+
+AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _brainstorm(store: Store, ideas: tuple[str, ...] = ("a", "b", "c"),
+                channel: str = "C1") -> list[int]:
+    saved = store.save_brainstorm(NewBrainstorm(
+        channel=channel, requester="U1", topic="standups", model="m", ideas=ideas,
+        header_ts="100.000001", prompt_tokens=12, completion_tokens=30,
+    ))
+    for n, item_id in enumerate(saved.item_ids, start=1):
+        store.mark_posted(item_id, f"100.00000{n + 1}")
+    return saved.item_ids
+
+
+def _react(store: Store, item_id: int, user: str, emoji: str = "+1", *, polarity: int = 1,
+           active: bool = True, at_us: int = 1) -> bool:
+    return store.apply_reaction(ReactionChange(
+        item_id=item_id, user_id=user, emoji=emoji, polarity=polarity, active=active,
+        event_us=at_us, at=AT,
+    ))
+
+
+def test_migrations_create_every_table(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)  # a second upgrade is a no-op
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"brainstorms", "items", "signals", "deliveries", "alembic_version"} <= tables
+
+
+def test_claim_delivery_is_first_wins(store: Store) -> None:
+    assert store.claim_delivery("event:Ev1") is True
+    assert store.claim_delivery("event:Ev1") is False
+    assert store.claim_delivery("event:Ev2") is True
+
+
+def test_concurrent_claims_let_exactly_one_through(store: Store) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: store.claim_delivery("event:race"), range(16)))
+    assert results.count(True) == 1
+
+
+def test_brainstorm_items_are_found_by_message(store: Store) -> None:
+    ids = _brainstorm(store)
+    item = store.item_at("C1", "100.000003")
+    assert item is not None and item.id == ids[1] and item.kind == "idea"
+    assert store.item_at("C1", "100.000001") is None  # the header is not an item
+    assert store.item_at("C2", "100.000003") is None
+
+
+def test_score_counts_distinct_people(store: Store) -> None:
+    item = _brainstorm(store)[0]
+    _react(store, item, "U1", "+1")
+    _react(store, item, "U1", "fire")  # same person, second approval emoji
+    _react(store, item, "U2", "heart")
+    _react(store, item, "U3", "-1", polarity=-1)
+    _react(store, item, "U4", "eyes", polarity=0)
+    assert store.item_score(item) == {"approvals": 2, "rejections": 1, "neutral": 1, "score": 1}
+
+
+def test_reaction_state_converges_whatever_the_delivery_order(store: Store) -> None:
+    item = _brainstorm(store)[0]
+    # added(1) → removed(2) → added(3), delivered 3, 1, 2 and then all again.
+    events = [(True, 3), (True, 1), (False, 2), (True, 3), (False, 2), (True, 1)]
+    changed = [_react(store, item, "U1", active=active, at_us=at) for active, at in events]
+    assert changed == [True, False, False, False, False, False]
+    assert store.item_score(item)["approvals"] == 1
+    [row] = store.signals_of(item)
+    assert row["active"] is True and row["event_us"] == 3
+
+
+def test_removal_retracts_and_keeps_the_row(store: Store) -> None:
+    item = _brainstorm(store)[0]
+    _react(store, item, "U1", at_us=1)
+    assert _react(store, item, "U1", active=False, at_us=2) is True
+    assert store.item_score(item)["approvals"] == 0
+    [row] = store.signals_of(item)
+    assert row["active"] is False and row["removed_at"] is not None
+    assert row["added_at"] is not None  # when it was added is kept
+
+
+def test_removed_before_added_arrives_stays_removed(store: Store) -> None:
+    item = _brainstorm(store)[0]
+    _react(store, item, "U1", active=False, at_us=20)
+    _react(store, item, "U1", active=True, at_us=10)
+    assert store.item_score(item)["approvals"] == 0
+
+
+def test_burst_of_concurrent_reactions_is_all_stored(store: Store) -> None:
+    items = _brainstorm(store, ideas=tuple(f"idea {n}" for n in range(5)))
+
+    def react(n: int) -> bool:
+        return _react(store, items[n % 5], f"U{n}", at_us=n + 1)
+
+    with ThreadPoolExecutor(16) as pool:
+        assert all(pool.map(react, range(200)))
+    assert sum(store.item_score(item)["approvals"] for item in items) == 200
+
+
+def test_channel_feedback_orders_approved_and_rejected(store: Store) -> None:
+    good, meh, bad = _brainstorm(store, ideas=("good", "meh", "bad"))
+    for user in ("U1", "U2"):
+        _react(store, good, user)
+    _react(store, meh, "U1")
+    _react(store, bad, "U1", "-1", polarity=-1)
+    _brainstorm(store, ideas=("elsewhere",), channel="C2")
+    approved, rejected = store.channel_feedback("C1")
+    assert approved == ["good", "meh"]
+    assert rejected == ["bad"]
+    assert store.channel_feedback("C2") == ([], [])
+
+
+def test_export_rows_carry_tallies_and_topic(store: Store) -> None:
+    first, second, _ = _brainstorm(store)
+    _react(store, first, "U1")
+    _react(store, first, "U2", "-1", polarity=-1)
+    _react(store, second, "U1", active=False, at_us=5)
+    rows = list(store.export_rows())
+    assert [row["text"] for row in rows] == ["a", "b", "c"]
+    assert rows[0]["approvals"] == 1 and rows[0]["rejections"] == 1 and rows[0]["score"] == 0
+    assert rows[1]["approvals"] == 0
+    assert rows[0]["topic"] == "standups" and rows[0]["kind"] == "idea"
+    assert rows[0]["created_at"].endswith("+00:00")
+    assert list(store.export_rows(channel="C9")) == []
+
+
+def test_unposted_items_are_not_exported(store: Store) -> None:
+    store.save_brainstorm(NewBrainstorm(channel="C1", requester="U1", topic="t", model="m",
+                                        ideas=("never posted",)))
+    assert list(store.export_rows()) == []
