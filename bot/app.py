@@ -52,11 +52,15 @@ def build_deps(settings: Settings, *, model: IdeaModel | None = None,
         model=model,
         brainstormer=Brainstormer(settings, model, store),
         jobs=jobs or Jobs(settings.workers),
+        listeners=ThreadPoolExecutor(
+            max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
+        ),
     )
 
 
 def close_deps(deps: Deps) -> None:
-    """Let running jobs finish, then release database connections."""
+    """Let running listeners and jobs finish, then release database connections."""
+    deps.listeners.shutdown(wait=True)
     deps.jobs.shutdown(wait=True)
     deps.store.engine.dispose()
 
@@ -71,9 +75,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None,
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode has no signatures to check; HTTP mode always verifies them.
         request_verification_enabled=bool(settings.slack_signing_secret),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
-        ),
+        listener_executor=deps.listeners,
         logger=logging.getLogger("slack_bolt"),
     )
     handlers.register_all(app, deps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bot.config import Settings
@@ -18,3 +19,4 @@ class Deps:
     model: IdeaModel
     brainstormer: Brainstormer
     jobs: Jobs
+    listeners: ThreadPoolExecutor  # Bolt's listener threads: fast work only

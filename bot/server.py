@@ -41,7 +41,14 @@ def make_wsgi_app(app: App, deps: Deps) -> Callable[[dict[str, Any], StartRespon
         if path == EVENTS_PATH:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})
-            return slack(environ, start_response)
+            try:
+                return slack(environ, start_response)
+            except Exception as exc:
+                # Bolt parses the body before it checks the signature and does not expect
+                # bodies Slack never sends (bad JSON, a JSON list): a 400, not a 500.
+                log.warning("refused a malformed request on %s (%s)", EVENTS_PATH,
+                            type(exc).__name__)
+                return _json(start_response, "400 Bad Request", {"error": "malformed request"})
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return _health(deps, start_response)
         return _json(start_response, "404 Not Found", {"error": "not found"})

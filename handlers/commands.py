@@ -35,16 +35,16 @@ def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, resp
                       deps: Deps) -> None:
     parsed = commands.parse(command.get("text"))
     if parsed.action == "help":
-        ack(text=commands.USAGE)
+        ack(text=commands.USAGE, response_type="ephemeral")
         return
     if parsed.action != "brainstorm":
         ack(text=f"`/brainstorm {parsed.action}` is not available in this version yet. "
-                 "Try `/brainstorm help`.")
+                 "Try `/brainstorm help`.", response_type="ephemeral")
         return
     try:
         topic = clean_topic(parsed.text, deps.settings.topic_max_chars)
     except BadInput as exc:
-        ack(text=exc.user_message)
+        ack(text=exc.user_message, response_type="ephemeral")
         return
     ack()
     channel, user = command["channel_id"], command["user_id"]

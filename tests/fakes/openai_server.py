@@ -1,0 +1,686 @@
+"""A fake OpenAI-compatible HTTP server for tests and benchmarks.
+
+Why a real HTTP server instead of mocking the SDK: the bot talks to LLMs through the ``openai``
+SDK (v3, built on ``httpx2``), and the interesting failures -- timeouts, 5xx, HTML error pages,
+servers that reject ``response_format``, streams that die half-way -- only show up faithfully when
+the SDK's own transport, retry and error-mapping code runs against real sockets. This server is
+standard-library only, binds to ``127.0.0.1`` on an ephemeral port, and every behaviour is
+scriptable and thread-safe so tests can drive the bot end-to-end without any network.
+
+Usage::
+
+    with FakeOpenAI() as fake:
+        fake.reply("1. Fewer meetings")
+        client = openai.OpenAI(api_key="test", base_url=fake.base_url, max_retries=0)
+        ...
+        fake.wait_for_requests(1)
+        assert fake.requests[0]["body"]["model"] == "gpt-4o-mini"
+
+Each recorded request is a dict ``{"method", "path", "headers", "body"}`` where ``headers`` has
+lower-cased names and ``body`` is the parsed JSON body (``None`` for GET or an unparsable body).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import itertools
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+__all__ = ["DEFAULT_MODELS", "FakeOpenAI", "ReplyFn"]
+
+log = logging.getLogger(__name__)
+
+ReplyFn = Callable[[dict[str, Any]], str]
+"""A scripted reply that is computed from the parsed request body."""
+
+DEFAULT_MODELS: tuple[str, ...] = ("gpt-4o-mini", "gpt-4o", "fake-local-model")
+
+_ERROR_TYPES: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_request_error", None),
+    401: ("invalid_request_error", "invalid_api_key"),
+    403: ("invalid_request_error", "unsupported_country_region_territory"),
+    404: ("invalid_request_error", "model_not_found"),
+    408: ("server_error", "timeout"),
+    409: ("invalid_request_error", "conflict"),
+    422: ("invalid_request_error", None),
+    429: ("requests", "rate_limit_exceeded"),
+}
+
+_IDEA_TEMPLATES: tuple[str, ...] = (
+    "Run a two-week experiment on {t} and review the results together",
+    "Ask three people what slows down {t} and fix the most common answer",
+    "Borrow how another team handles {t} and adapt one practice",
+    "Remove one step from {t} and see if anyone misses it",
+    "Measure {t} for a week before changing anything",
+    "Automate the most repetitive part of {t}",
+    "Write a one-page guide to {t} and share it",
+)
+
+
+def _error_body(status: int, message: str) -> dict[str, Any]:
+    """Build an error payload shaped like OpenAI's so the SDK extracts message/type/code."""
+    err_type, code = _ERROR_TYPES.get(status, ("server_error", None))
+    return {"error": {"message": message, "type": err_type, "param": None, "code": code}}
+
+
+def _message_text(message: Any) -> str:
+    """Flatten a chat message's content (string or list of parts) into plain text."""
+    if not isinstance(message, dict):
+        return ""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        ]
+        return " ".join(parts)
+    return ""
+
+
+def _messages(body: dict[str, Any]) -> list[Any]:
+    msgs = body.get("messages")
+    return msgs if isinstance(msgs, list) else []
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    for message in reversed(_messages(body)):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return _message_text(message)
+    return ""
+
+
+def _topic_from(text: str) -> str:
+    """Pick a short topic phrase out of a (possibly long) prompt for the default ideas.
+
+    Uses the first non-empty line, prefers what follows a colon ("Topic: X"), and trims to a
+    few words so default replies stay short and recognisably tied to the request.
+    """
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if ":" in line and line.split(":", 1)[1].strip():
+        line = line.split(":", 1)[1].strip()
+    line = re.sub(r"\s+", " ", line).strip(" .?!\"'")
+    words = line.split(" ")
+    if len(words) > 8:
+        line = " ".join(words[:8])
+    return line or "the topic"
+
+
+def default_ideas(body: dict[str, Any], count: int = 5) -> list[str]:
+    """Default assistant ideas derived from the last user message (deterministic)."""
+    topic = _topic_from(_last_user_text(body))
+    return [tpl.format(t=topic) for tpl in _IDEA_TEMPLATES[:count]]
+
+
+def _wants_json(body: dict[str, Any]) -> bool:
+    fmt = body.get("response_format")
+    return isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object")
+
+
+def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
+    """Rough token accounting (4 characters per token) so cost/usage code has numbers."""
+    prompt_chars = sum(len(_message_text(m)) for m in _messages(body))
+    prompt_tokens = prompt_chars // 4
+    completion_tokens = len(content) // 4
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def _split_for_stream(content: str) -> list[str]:
+    """Split content into word-sized pieces (keeping whitespace) like a token stream would."""
+    pieces = re.findall(r"\s*\S+\s*", content)
+    return pieces or ([content] if content else [])
+
+
+class _Script:
+    """Mutable, lock-protected description of how the fake answers the next requests."""
+
+    def __init__(self) -> None:
+        self.reply: str | ReplyFn | None = None
+        self.delay: float = 0.0
+        self.chunk_delay: float = 0.0
+        self.fail_status: int = 500
+        self.fail_times: int = 0
+        self.fail_body: str | dict[str, Any] | None = None
+        self.fail_retry_after: float | None = None
+        self.garbage_times: int = 0
+        self.garbage_content_type: str | None = None
+        self.reject_response_format: bool = False
+        self.ignore_response_format: bool = False
+        self.break_after: int = 0
+        self.break_times: int = 0
+
+
+class _Server(ThreadingHTTPServer):
+    """ThreadingHTTPServer that tracks live connections so ``stop()`` can end them promptly."""
+
+    daemon_threads = True
+    block_on_close = False  # we join handler threads ourselves, with a timeout
+    request_queue_size = 128  # benchmarks open many concurrent connections
+
+    def __init__(self, fake: FakeOpenAI) -> None:
+        self.fake = fake
+        self._conn_lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._handler_threads: set[threading.Thread] = set()
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self._run_request,
+            args=(request, client_address),
+            name="fake-openai-conn",
+            daemon=True,
+        )
+        with self._conn_lock:
+            self._handler_threads = {t for t in self._handler_threads if t.is_alive()}
+            self._handler_threads.add(thread)
+        thread.start()
+
+    def _run_request(self, request: socket.socket, client_address: Any) -> None:
+        with self._conn_lock:
+            self._connections.add(request)
+        try:
+            self.finish_request(request, client_address)
+        except Exception:  # client went away mid-answer; nothing useful to report
+            log.debug("fake openai connection error", exc_info=True)
+        finally:
+            with self._conn_lock:
+                self._connections.discard(request)
+            self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet: broken pipes from clients that timed out are expected in tests."""
+        log.debug("fake openai handler error from %s", client_address, exc_info=True)
+
+    def drop_connections(self, join_timeout: float) -> None:
+        """Shut down every open connection and wait (bounded) for handler threads to exit."""
+        with self._conn_lock:
+            conns = list(self._connections)
+            threads = list(self._handler_threads)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + join_timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Per-connection handler; all behaviour lives on the owning :class:`FakeOpenAI`."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive like real APIs, chunked streaming
+    disable_nagle_algorithm = True  # tiny SSE chunks must not wait for delayed ACKs
+    timeout = 60
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr access log."""
+        log.debug("fake openai: " + format, *args)
+
+    def do_GET(self) -> None:
+        self.server.fake._handle(self, "GET")
+
+    def do_POST(self) -> None:
+        self.server.fake._handle(self, "POST")
+
+    def read_body(self) -> bytes:
+        """Read the request body (Content-Length or chunked)."""
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return bytes(data)
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def send_json(
+        self, status: int, payload: Any, *, extra_headers: dict[str, str] | None = None
+    ) -> None:
+        raw = payload if isinstance(payload, str) else json.dumps(payload)
+        ctype = "application/json"
+        if isinstance(payload, str):
+            try:
+                json.loads(payload)
+            except ValueError:
+                ctype = "text/plain; charset=utf-8"
+        self.send_raw(status, raw.encode(), ctype, extra_headers=extra_headers)
+
+    def send_raw(
+        self,
+        status: int,
+        data: bytes,
+        content_type: str,
+        *,
+        extra_headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (extra_headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+
+    def start_sse(self, headers: dict[str, str]) -> None:
+        """Send 200 headers for a chunked Server-Sent-Events body.
+
+        Chunked framing (not connection-close) matters: it lets a cut-off stream look truncated
+        to the client instead of like a clean end of body.
+        """
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def send_sse_lines(self, lines: list[bytes], headers: dict[str, str]) -> None:
+        """Send a complete SSE response made of pre-framed ``data:`` lines."""
+        self.start_sse(headers)
+        for line in lines:
+            self.write_chunk(line)
+        self.wfile.write(b"0\r\n\r\n")
+
+
+class FakeOpenAI:
+    """Scriptable fake of the OpenAI chat-completions API, served over real HTTP on loopback.
+
+    Why scriptable per call rather than configured once: tests need sequences such as "fail
+    twice, then succeed" or "reject schemas, then accept plain text" to exercise the bot's
+    retry and fallback logic. All script methods return ``self`` so they can be chained.
+    """
+
+    def __init__(
+        self, *, models: tuple[str, ...] = DEFAULT_MODELS, stop_timeout: float = 5.0
+    ) -> None:
+        self.models = models
+        self.stop_timeout = stop_timeout
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._script = _Script()
+        self._requests: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> Self:
+        """Bind to 127.0.0.1 on a free port and serve from a daemon thread."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-openai",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end open connections and close the listening socket (idempotent)."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping in delay()/chunk_delay()
+        server.shutdown()
+        server.drop_connections(self.stop_timeout)
+        server.server_close()
+        if thread is not None:
+            thread.join(self.stop_timeout)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeOpenAI is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """What ``openai.OpenAI(base_url=...)`` takes, e.g. ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # ------------------------------------------------------------------ scripting
+
+    def reply(self, content: str | ReplyFn | None) -> Self:
+        """Set what the assistant says from now on (``None`` restores the default ideas)."""
+        with self._lock:
+            self._script.reply = content
+        return self
+
+    def delay(self, seconds: float) -> Self:
+        """Wait this long before answering (for streams: before the first chunk)."""
+        with self._lock:
+            self._script.delay = max(0.0, seconds)
+        return self
+
+    def chunk_delay(self, seconds: float) -> Self:
+        """Wait this long between streamed chunks."""
+        with self._lock:
+            self._script.chunk_delay = max(0.0, seconds)
+        return self
+
+    def fail(
+        self,
+        status: int = 500,
+        times: int = 1,
+        body: str | dict[str, Any] | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> Self:
+        """Answer the next ``times`` requests with HTTP ``status`` and an OpenAI-style error.
+
+        ``retry_after`` (seconds) adds a ``retry-after-ms`` header, which the SDK honours, so
+        retry tests don't have to sit through its default back-off.
+        """
+        with self._lock:
+            self._script.fail_status = status
+            self._script.fail_times = max(0, times)
+            self._script.fail_body = body
+            self._script.fail_retry_after = retry_after
+        return self
+
+    def garbage(self, times: int = 1, *, content_type: str | None = None) -> Self:
+        """Answer the next ``times`` requests with 200 and a body that is not JSON.
+
+        By default a plain request gets an HTML page labelled ``application/json`` (a broken
+        proxy/server; the SDK raises a bare ``json.JSONDecodeError``) and a streaming request
+        gets well-framed SSE whose ``data:`` is not JSON. An explicit ``content_type`` (e.g.
+        ``text/html``, a captive portal) always sends the HTML page with that type -- note the
+        SDK then returns the page as a ``str`` from ``create()``, or an empty stream.
+        """
+        with self._lock:
+            self._script.garbage_times = max(0, times)
+            self._script.garbage_content_type = content_type
+        return self
+
+    def reject_response_format(self, enabled: bool = True) -> Self:
+        """Answer 400 whenever ``response_format`` is present, like some local servers."""
+        with self._lock:
+            self._script.reject_response_format = enabled
+        return self
+
+    def ignore_response_format(self, enabled: bool = True) -> Self:
+        """Answer plain text even when a JSON schema was requested (Ollama/llama.cpp style)."""
+        with self._lock:
+            self._script.ignore_response_format = enabled
+        return self
+
+    def break_stream_after(self, n_chunks: int, times: int = 1) -> Self:
+        """Cut the connection after ``n_chunks`` SSE events on the next ``times`` streams."""
+        with self._lock:
+            self._script.break_after = max(0, n_chunks)
+            self._script.break_times = max(0, times)
+        return self
+
+    def reset(self) -> Self:
+        """Forget all scripting and recorded requests."""
+        with self._lock:
+            self._script = _Script()
+            self._requests.clear()
+        return self
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """A snapshot of every request received so far, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    def wait_for_requests(self, n: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Block until at least ``n`` requests arrived; raise ``TimeoutError`` otherwise."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: len(self._requests) >= n, timeout)
+            if not ok:
+                raise TimeoutError(
+                    f"expected {n} request(s) within {timeout}s, got {len(self._requests)}"
+                )
+            return list(self._requests)
+
+    # ------------------------------------------------------------------ serving
+
+    def _handle(self, h: _Handler, method: str) -> None:
+        path = h.path.split("?", 1)[0].rstrip("/")
+        raw = h.read_body() if method == "POST" else b""
+        body: Any = None
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+        record = {
+            "method": method,
+            "path": path,
+            "headers": {k.lower(): v for k, v in h.headers.items()},
+            "body": body,
+        }
+        with self._cond:
+            self._requests.append(record)
+            self._cond.notify_all()
+            script = self._script
+            delay = script.delay
+            failing = script.fail_times > 0
+            if failing:
+                script.fail_times -= 1
+            fail_status, fail_body = script.fail_status, script.fail_body
+            retry_after = script.fail_retry_after
+            garbage = not failing and script.garbage_times > 0
+            if garbage:
+                script.garbage_times -= 1
+            garbage_ctype = script.garbage_content_type
+
+        if delay and self._stopping.wait(delay):
+            h.close_connection = True
+            return
+        request_id = f"req_fake_{next(self._ids)}"
+        headers = {"x-request-id": request_id}
+        if failing:
+            if retry_after is not None:
+                headers["retry-after-ms"] = str(int(retry_after * 1000))
+            payload = fail_body
+            if payload is None:
+                try:
+                    reason = HTTPStatus(fail_status).phrase
+                except ValueError:
+                    reason = "Error"
+                payload = _error_body(fail_status, f"Fake failure: {reason}")
+            h.send_json(fail_status, payload, extra_headers=headers)
+            return
+        if garbage:
+            page = b"<html><body><h1>502 Bad Gateway</h1>not json at all</body></html>"
+            if garbage_ctype is None and isinstance(body, dict) and body.get("stream"):
+                lines = [b"data: " + page + b"\n\n", b"data: [DONE]\n\n"]
+                h.send_sse_lines(lines, headers)
+            else:
+                h.send_raw(200, page, garbage_ctype or "application/json", extra_headers=headers)
+            return
+
+        if method == "GET" and path == "/v1/models":
+            now = int(time.time())
+            data = [
+                {"id": m, "object": "model", "created": now, "owned_by": "fake-openai"}
+                for m in self.models
+            ]
+            h.send_json(200, {"object": "list", "data": data}, extra_headers=headers)
+        elif method == "POST" and path == "/v1/chat/completions":
+            self._chat(h, body, request_id, headers)
+        else:
+            h.send_json(
+                404, _error_body(404, f"Unknown route {method} {path}"), extra_headers=headers
+            )
+
+    def _chat(self, h: _Handler, body: Any, request_id: str, headers: dict[str, str]) -> None:
+        if not isinstance(body, dict) or not _messages(body):
+            h.send_json(
+                400, _error_body(400, "'messages' is a required property"), extra_headers=headers
+            )
+            return
+        with self._lock:
+            script = self._script
+            reply = script.reply
+            reject = script.reject_response_format
+            ignore = script.ignore_response_format
+            chunk_delay = script.chunk_delay
+            stream = bool(body.get("stream"))
+            break_after: int | None = None
+            if stream and script.break_times > 0:
+                script.break_times -= 1
+                break_after = script.break_after
+
+        if reject and "response_format" in body:
+            payload = {
+                "error": {
+                    "message": "response_format is not supported",
+                    "type": "invalid_request_error",
+                }
+            }
+            h.send_json(400, payload, extra_headers=headers)
+            return
+
+        try:
+            content = self._content(body, reply, ignore)
+        except Exception as exc:  # a test's reply callable blew up: make it visible
+            log.debug("reply callable failed", exc_info=True)
+            msg = f"fake reply callable raised {type(exc).__name__}: {exc}"
+            h.send_json(500, _error_body(500, msg), extra_headers=headers)
+            return
+
+        model = str(body.get("model") or self.models[0])
+        completion_id = "chatcmpl-" + request_id.removeprefix("req_")
+        usage = _usage(body, content)
+        if not stream:
+            payload = {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "system_fingerprint": "fp_fake",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": usage,
+            }
+            h.send_json(200, payload, extra_headers=headers)
+            return
+
+        opts = body.get("stream_options")
+        include_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
+        events = list(self._stream_events(completion_id, model, content, usage, include_usage))
+        self._send_stream(h, events, headers, chunk_delay, break_after)
+
+    def _content(self, body: dict[str, Any], reply: str | ReplyFn | None, ignore: bool) -> str:
+        if callable(reply):
+            return str(reply(copy.deepcopy(body)))  # the recorded request must stay intact
+        if reply is not None:
+            return reply
+        ideas = default_ideas(body)
+        if _wants_json(body) and not ignore:
+            return json.dumps({"ideas": ideas})
+        return "\n".join(f"{i}. {idea}" for i, idea in enumerate(ideas, 1))
+
+    @staticmethod
+    def _stream_events(
+        completion_id: str,
+        model: str,
+        content: str,
+        usage: dict[str, int],
+        include_usage: bool,
+    ) -> Iterator[dict[str, Any]]:
+        created = int(time.time())
+
+        def chunk(delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+            event: dict[str, Any] = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "fp_fake",
+                "choices": [
+                    {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+                ],
+            }
+            if include_usage:
+                event["usage"] = None
+            return event
+
+        yield chunk({"role": "assistant", "content": "", "refusal": None}, None)
+        for piece in _split_for_stream(content):
+            yield chunk({"content": piece}, None)
+        yield chunk({}, "stop")
+        if include_usage:
+            final = chunk({}, None)
+            final["choices"] = []
+            final["usage"] = usage
+            yield final
+
+    def _send_stream(
+        self,
+        h: _Handler,
+        events: list[dict[str, Any]],
+        headers: dict[str, str],
+        chunk_delay: float,
+        break_after: int | None,
+    ) -> None:
+        h.start_sse(headers)
+        lines = [f"data: {json.dumps(e)}\n\n".encode() for e in events]
+        lines.append(b"data: [DONE]\n\n")
+        for index, line in enumerate(lines):
+            if break_after is not None and index >= break_after:
+                # Leave the chunked body unterminated: the client sees a truncated stream.
+                h.close_connection = True
+                with contextlib.suppress(OSError):
+                    h.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if index and chunk_delay and self._stopping.wait(chunk_delay):
+                h.close_connection = True
+                return
+            h.write_chunk(line)
+        h.wfile.write(b"0\r\n\r\n")
