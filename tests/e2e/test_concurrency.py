@@ -1,0 +1,61 @@
+"""While 20 brainstorms wait on a slow LLM, everything else is acknowledged and handled."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack import SlackApiServer
+from tests.harness import eventually, running_app
+
+CHANNEL = "C0GENERAL"
+
+
+def test_slow_brainstorms_do_not_block_acks_or_reactions(
+        slack: SlackApiServer, llm: FakeOpenAI, sqlite_url: str) -> None:
+    llm.reply(json.dumps({"ideas": ["one", "two"]}))
+    with running_app(slack, sqlite_url, OPENAI_BASE_URL=llm.base_url) as app:
+        app.sender.command("warm-up")
+        header = slack.wait_for("chat.update", timeout=10)[0].params["ts"]
+        idea_ts = slack.state.thread(CHANNEL, header)[1]["ts"]
+
+        llm.delay(3.0)
+        with ThreadPoolExecutor(20) as pool:
+            replies = list(pool.map(lambda n: app.sender.command(f"slow topic {n}"), range(20)))
+        assert all(r.status == 200 for r in replies)
+        assert max(r.elapsed for r in replies) < 2.0
+        slack.wait_for("chat.postMessage", count=2 + 1 + 20, timeout=5)  # every header is up
+        assert app.deps.jobs.pending == 20  # all of them still waiting on the LLM
+
+        started = time.perf_counter()
+        reaction = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=idea_ts)
+        item = app.store.item_at(CHANNEL, idea_ts)
+        eventually(lambda: _assert_approvals(app.store.item_score(item.id), 1), timeout=2)
+        stored_after = time.perf_counter() - started
+        assert reaction.status == 200 and reaction.elapsed < 1.0 and stored_after < 2.0
+
+        help_reply = app.sender.command("help")
+        assert help_reply.status == 200 and help_reply.elapsed < 1.0
+        assert app.deps.jobs.pending == 20
+
+        slack.wait_for("chat.update", count=21, timeout=15)
+        assert len(list(app.store.export_rows())) == 2 + 20 * 2
+
+
+def _assert_approvals(tally: dict[str, int], expected: int) -> None:
+    assert tally["approvals"] == expected, tally
+
+
+def test_a_full_queue_says_busy_instead_of_hanging(slack: SlackApiServer, llm: FakeOpenAI,
+                                                   sqlite_url: str) -> None:
+    llm.delay(2.0)
+    with running_app(slack, sqlite_url, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_WORKERS="1") as app:
+        app.deps.jobs.limit = 2  # one running, one queued
+        for n in range(3):
+            assert app.sender.command(f"topic {n}").status == 200
+        busy = slack.wait_for("chat.update", timeout=5)[0]
+        assert "busy" in json.dumps(busy.params["blocks"])
+        slack.wait_for("chat.update", count=3, timeout=15)

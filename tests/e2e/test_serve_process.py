@@ -1,0 +1,132 @@
+"""`idealoop serve` as its own process, driven only over HTTP, then `idealoop export`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack import SlackApiServer
+from tests.fakes.slack_requests import SlackSender
+from tests.harness import SECRET, TOKEN, eventually
+
+CHANNEL = "C0GENERAL"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "OPENAI_", "IDEALOOP_", "DATABASE_URL", "PORT"))}
+    return {**keep, **extra}
+
+
+def idealoop(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def served(slack: SlackApiServer, llm: FakeOpenAI, tmp_path: Path) -> Iterator[dict]:
+    port = free_port()
+    env = cli_env(
+        SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url,
+        OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+        DATABASE_URL=f"sqlite:///{tmp_path}/served.db", PORT=str(port),
+        IDEALOOP_LLM_RETRIES="0",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> None:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                assert response.status == 200
+        except OSError as exc:
+            raise AssertionError(f"not up yet: {exc}") from None
+
+    try:
+        eventually(healthy, timeout=20, interval=0.1)
+        yield {"process": process, "env": env, "base": base, "cwd": tmp_path}
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_serve_handles_brainstorm_reactions_and_export(served: dict,
+                                                       slack: SlackApiServer) -> None:
+    sender = SlackSender(f"{served['base']}/slack/events", SECRET)
+    started = time.perf_counter()
+    reply = sender.command("shorter standups")
+    assert reply.status == 200 and time.perf_counter() - started < 1.0
+    header_ts = slack.wait_for("chat.update", timeout=15)[0].params["ts"]
+    ideas = slack.state.thread(CHANNEL, header_ts)[1:]
+    assert len(ideas) == 5
+
+    sender.reaction(user="U0ALICE", emoji="+1", channel=CHANNEL, ts=ideas[0]["ts"])
+    sender.reaction(user="U0BOB", emoji="+1::skin-tone-2", channel=CHANNEL, ts=ideas[0]["ts"])
+    sender.reaction(user="U0BOB", emoji="x", channel=CHANNEL, ts=ideas[1]["ts"],
+                    event_id="EvDUP")
+    sender.reaction(user="U0BOB", emoji="x", channel=CHANNEL, ts=ideas[1]["ts"],
+                    event_id="EvDUP", retry_num=1)
+
+    def exported() -> list[dict]:
+        result = idealoop("export", "--format", "jsonl", env=served["env"], cwd=served["cwd"])
+        assert result.returncode == 0, result.stderr
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [r["approvals"] for r in rows[:2]] == [2, 0], rows
+        assert rows[1]["rejections"] == 1
+        return rows
+
+    rows = eventually(exported, timeout=10, interval=0.2)
+    assert len(rows) == 5 and rows[0]["score"] == 2 and rows[1]["score"] == -1
+    assert {r["topic"] for r in rows} == {"shorter standups"}
+
+    csv_out = idealoop("export", "--format", "csv", env=served["env"], cwd=served["cwd"])
+    lines = csv_out.stdout.splitlines()
+    assert lines[0].startswith("id,kind,channel,ts,") and len(lines) == 6
+
+    process = served["process"]
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    log = process.stdout.read()
+    assert "Traceback" not in log and TOKEN not in log
+
+
+def test_serve_without_a_token_says_so_in_one_line(tmp_path: Path) -> None:
+    result = idealoop("serve", env=cli_env(), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_broken_database_url_is_one_clear_line(tmp_path: Path) -> None:
+    env = cli_env(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = idealoop("export", env=env, cwd=tmp_path)
+    assert result.returncode == 3
+    assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0

@@ -1,0 +1,114 @@
+"""The manifest is code: what handlers/ registers is declared, and nothing more.
+
+`register_all` is run against a recorder that stands in for the Bolt app, so the test
+sees exactly which commands and events the handlers subscribe to, without reading
+Bolt's internals. Scopes are derived from what the listeners need: each event's scope,
+`commands` for slash commands, and the scope of every Web API method handlers/ calls.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import handlers
+from bot.app import build_deps, close_deps
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENT_SCOPES = {
+    "reaction_added": {"reactions:read"},
+    "reaction_removed": {"reactions:read"},
+    "app_mention": {"app_mentions:read"},
+}
+METHOD_SCOPES = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "chat_getPermalink": set(),
+    "conversations_replies": {"channels:history", "groups:history"},
+    "users_info": {"users:read"},
+    "reactions_add": {"reactions:write"},
+}
+
+
+class Recorder:
+    """Records what `register_all` subscribes to."""
+
+    def __init__(self) -> None:
+        self.commands: set[str] = set()
+        self.events: set[str] = set()
+        self.actions: set[str] = set()
+
+    def _record(self, bucket: set[str], name: str) -> Any:
+        bucket.add(name)
+        return lambda fn: fn
+
+    def command(self, name: str) -> Any:
+        return self._record(self.commands, name)
+
+    def event(self, name: str) -> Any:
+        return self._record(self.events, name)
+
+    def action(self, name: str) -> Any:
+        return self._record(self.actions, name)
+
+    def middleware(self, fn: Any) -> Any:
+        return fn
+
+    def error(self, fn: Any) -> Any:
+        return fn
+
+
+def registered(tmp_path: Path) -> Recorder:
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path}/m.db"})
+    deps = build_deps(settings)
+    recorder = Recorder()
+    try:
+        handlers.register_all(recorder, deps)  # type: ignore[arg-type]
+    finally:
+        close_deps(deps)
+    return recorder
+
+
+def manifest() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def methods_called_by_handlers() -> set[str]:
+    source = "\n".join(p.read_text() for p in (ROOT / "handlers").glob("*.py"))
+    return set(re.findall(r"client\.([a-z]+_[A-Za-z]+)\(", source))
+
+
+def test_every_registered_command_and_event_is_declared_and_nothing_else(tmp_path: Path) -> None:
+    rec = registered(tmp_path)
+    data = manifest()
+    declared_commands = {c["command"] for c in data["features"].get("slash_commands", [])}
+    declared_events = set(data["settings"]["event_subscriptions"]["bot_events"])
+    assert declared_commands == rec.commands
+    assert declared_events == rec.events
+    interactive = data["settings"].get("interactivity", {}).get("is_enabled", False)
+    assert interactive == bool(rec.actions)
+
+
+def test_scopes_are_exactly_what_the_listeners_need(tmp_path: Path) -> None:
+    rec = registered(tmp_path)
+    methods = methods_called_by_handlers()
+    unknown = methods - METHOD_SCOPES.keys()
+    assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES in this test"
+    needed: set[str] = {"commands"} if rec.commands else set()
+    for event in rec.events:
+        needed |= EVENT_SCOPES[event]
+    for method in methods:
+        needed |= METHOD_SCOPES[method]
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_request_urls_point_at_the_events_path() -> None:
+    data = manifest()
+    urls = [c["url"] for c in data["features"]["slash_commands"]]
+    urls.append(data["settings"]["event_subscriptions"]["request_url"])
+    assert all(url.endswith("/slack/events") for url in urls)
