@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -17,7 +16,7 @@ import handlers
 from bot.config import Settings
 from bot.deps import Deps
 from bot.ideas import Brainstormer
-from bot.jobs import Jobs
+from bot.jobs import Jobs, TrackedExecutor
 from bot.llm import IdeaModel, make_model
 from storage.db import make_engine
 from storage.repository import Store
@@ -52,7 +51,7 @@ def build_deps(settings: Settings, *, model: IdeaModel | None = None,
         model=model,
         brainstormer=Brainstormer(settings, model, store),
         jobs=jobs or Jobs(settings.workers),
-        listeners=ThreadPoolExecutor(
+        listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
         ),
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import time
 from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.ideas import Brainstormer
-from bot.jobs import Jobs
+from bot.jobs import Jobs, TrackedExecutor
 from bot.llm import IdeaModel
 from storage.repository import Store
 
@@ -19,4 +19,14 @@ class Deps:
     model: IdeaModel
     brainstormer: Brainstormer
     jobs: Jobs
-    listeners: ThreadPoolExecutor  # Bolt's listener threads: fast work only
+    listeners: TrackedExecutor  # Bolt's listener threads: fast work only
+
+    def wait_quiet(self, timeout: float = 30.0) -> bool:
+        """Wait until no listener and no background job is running (emulator, tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = deadline - time.monotonic()
+            if (self.listeners.wait_idle(left) and self.jobs.wait_idle(left)
+                    and self.listeners.in_flight == 0 and self.jobs.pending == 0):
+                return True
+        return False

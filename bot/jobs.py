@@ -21,6 +21,44 @@ from bot.errors import Busy
 log = logging.getLogger(__name__)
 
 
+class TrackedExecutor(ThreadPoolExecutor):
+    """A thread pool that knows how much work it holds, so callers can wait for quiet.
+
+    Bolt runs listeners on it; the emulator and tests wait on `wait_idle` instead of
+    sleeping until a reaction or a header post has happened.
+    """
+
+    def __init__(self, max_workers: int, thread_name_prefix: str = "") -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._idle = threading.Condition()
+        self._in_flight = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future[Any] | None) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        with self._idle:
+            return self._in_flight
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+
+
 class Jobs:
     def __init__(self, workers: int, *, queue_limit: int | None = None) -> None:
         self.workers = workers

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.safety import neutralise
+from storage.repository import RankedItem
 
 Blocks = list[dict[str, Any]]
 MAX_SECTION_CHARS = 3000
@@ -56,3 +57,30 @@ def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, B
     body = neutralise(text)
     fallback = f"{position}. {body} — AI-written by {neutralise(model)}"
     return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline))]
+
+
+def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tuple[str, Blocks]:
+    """The `/brainstorm top` answer: one section per item, best first."""
+    label = {"day": "the last day", "week": "the last 7 days", "all": "all time"}[period]
+    if not items:
+        text = f"No approved ideas in this channel for {label} yet. React :+1: on an idea!"
+        return text, [_section(text)]
+    title = f":trophy: *Top ideas — {label}*"
+    blocks: Blocks = [_section(title)]
+    for rank, item in enumerate(items, start=1):
+        link = links.get(item.id)
+        body = neutralise(item.text)
+        if len(body) > 500:
+            body = body[:499] + "…"
+        who = ", ".join(f"<@{user}>" for user in item.approvers[:10])
+        meta = f"score {item.score:+d} · {item.approvals} :+1:"
+        if item.rejections:
+            meta += f" · {item.rejections} :-1:"
+        if who:
+            meta += f" · approved by {who}"
+        if item.topic:
+            meta += f" · from _{neutralise(item.topic)}_"
+        if link:
+            meta += f" · <{link}|open>"
+        blocks.append(_section(f"*{rank}.* {body}\n{meta}"))
+    return f"Top ideas — {label}", blocks

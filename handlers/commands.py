@@ -13,10 +13,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import commands
+from bot import commands, ranking
 from bot.deps import Deps
 from bot.errors import BadInput, Busy, IdealoopError
 from bot.ideas import clean_topic
+from bot.ranking import DEFAULT_PERIOD
 from handlers import blocks
 from handlers.slack_errors import describe_slack_error
 
@@ -36,6 +37,10 @@ def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, resp
     parsed = commands.parse(command.get("text"))
     if parsed.action == "help":
         ack(text=commands.USAGE, response_type="ephemeral")
+        return
+    if parsed.action == "top":
+        ack()
+        show_top(command, client, respond, deps, period=(parsed.text or DEFAULT_PERIOD).lower())
         return
     if parsed.action != "brainstorm":
         ack(text=f"`/brainstorm {parsed.action}` is not available in this version yet. "
@@ -63,6 +68,21 @@ def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, resp
     except Busy as exc:
         _update_header(client, channel, header_ts, topic, user, blocks.failed_status(
             exc.user_message))
+
+
+def show_top(command: dict[str, Any], client: WebClient, respond: Respond, deps: Deps, *,
+             period: str) -> None:
+    """`/brainstorm top [day|week|all]`: the ranking now, only to the person who asked."""
+    items = ranking.top(deps.store, command["channel_id"], period)
+    links: dict[int, str] = {}
+    for item in items:
+        try:
+            links[item.id] = client.chat_getPermalink(
+                channel=item.channel, message_ts=item.ts)["permalink"]
+        except SlackApiError as exc:  # a missing link is not worth failing the answer
+            log.info("no permalink for item %s: %s", item.id, exc.response.get("error"))
+    text, top_blocks = blocks.top_list(items, period, links)
+    respond(text=text, blocks=top_blocks, response_type="ephemeral")
 
 
 def run_brainstorm(deps: Deps, client: WebClient, channel: str, user: str, topic: str,

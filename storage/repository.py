@@ -83,6 +83,22 @@ class ReactionChange:
     at: datetime
 
 
+@dataclass(frozen=True)
+class RankedItem:
+    """An item in a ranking (top, digests), with who approved it."""
+
+    id: int
+    kind: str
+    text: str
+    channel: str
+    ts: str
+    topic: str | None
+    score: int
+    approvals: int
+    rejections: int
+    approvers: list[str]
+
+
 EXPORT_FIELDS = (
     "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
     "model", "approvals", "rejections", "neutral", "score", "created_at",
@@ -256,6 +272,53 @@ class Store:
                 query.having(score < 0).order_by(score.asc(), Item.id.desc()).limit(limit * 4)
             ).all()
         return [row.text for row in best], [row.text for row in worst]
+
+    # -- rankings -------------------------------------------------------------------
+
+    def top_items(self, channel: str, *, since: datetime | None = None,
+                  until: datetime | None = None, limit: int = 10) -> list[RankedItem]:
+        """The channel's best-approved items created in [since, until).
+
+        Ranked by score (distinct approvers − distinct rejecters), then approvals, then
+        recency; only items with a positive score. Approvers come back as user ids.
+        """
+        score = _score_expr()
+        approvals = _distinct_users(1)
+        query = (
+            select(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
+                   Brainstorm.topic, score.label("score"), approvals.label("approvals"),
+                   _distinct_users(-1).label("rejections"))
+            .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
+            .outerjoin(Brainstorm, Brainstorm.id == Item.brainstorm_id)
+            .where(Item.channel == channel, Item.ts.is_not(None))
+            .group_by(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
+                      Brainstorm.topic)
+            .having(score > 0)
+            .order_by(score.desc(), approvals.desc(), Item.created_at.desc(), Item.id.desc())
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(Item.created_at >= since)
+        if until is not None:
+            query = query.where(Item.created_at < until)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+            ids = [row.id for row in rows]
+            approvers: dict[int, list[str]] = {item_id: [] for item_id in ids}
+            if ids:
+                for item_id, user in conn.execute(
+                    select(Signal.item_id, Signal.user_id)
+                    .where(Signal.item_id.in_(ids), Signal.active, Signal.polarity == 1)
+                    .group_by(Signal.item_id, Signal.user_id)
+                    .order_by(Signal.item_id, func.min(Signal.added_at))
+                ):
+                    approvers[item_id].append(user)
+        return [
+            RankedItem(id=row.id, kind=row.kind, text=row.text, channel=row.channel, ts=row.ts,
+                       topic=row.topic, score=row.score, approvals=row.approvals,
+                       rejections=row.rejections, approvers=approvers[row.id])
+            for row in rows
+        ]
 
     # -- export ---------------------------------------------------------------------
 

@@ -1,110 +1,16 @@
-"""Requests as Slack sends them: form-encoded commands and JSON event envelopes, signed
-with the v0 HMAC scheme (`slack_sdk.signature.SignatureVerifier`), sent over HTTP."""
+"""Signed Slack requests for tests: the emulator's implementation, so there is only one."""
 
-from __future__ import annotations
+from bot.emulator.slack_requests import (
+    Reply,
+    SlackSender,
+    command_body,
+    event_body,
+    post,
+    reaction_event,
+    signature_headers,
+)
 
-import json
-import time
-import urllib.error
-import urllib.request
-import uuid
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
-
-from slack_sdk.signature import SignatureVerifier
-
-TEAM = "T0001"
-APP_ID = "A0IDEALOOP"
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: str
-    elapsed: float
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-def signature_headers(body: bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body.decode())
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig or ""}
-
-
-def command_body(text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL",
-                 response_url: str = "http://127.0.0.1:9/unused",
-                 trigger_id: str | None = None, command: str = "/brainstorm") -> bytes:
-    return urlencode({
-        "token": "legacy-unused", "team_id": TEAM, "team_domain": "emulated",
-        "channel_id": channel, "channel_name": "general", "user_id": user,
-        "user_name": user.lower(), "command": command, "text": text, "api_app_id": APP_ID,
-        "is_enterprise_install": "false", "response_url": response_url,
-        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
-    }).encode()
-
-
-def event_body(event: dict[str, Any], *, event_id: str | None = None) -> bytes:
-    return json.dumps({
-        "token": "legacy-unused", "team_id": TEAM, "api_app_id": APP_ID, "event": event,
-        "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM, "user_id": "U0BOT", "is_bot": True}],
-    }).encode()
-
-
-def reaction_event(*, added: bool, user: str, emoji: str, channel: str, ts: str,
-                   event_ts: str | None = None, item_user: str = "U0BOT") -> dict[str, Any]:
-    return {
-        "type": "reaction_added" if added else "reaction_removed",
-        "user": user, "reaction": emoji, "item_user": item_user,
-        "item": {"type": "message", "channel": channel, "ts": ts},
-        "event_ts": event_ts or f"{time.time():.6f}",
-    }
-
-
-def post(url: str, body: bytes, *, content_type: str, headers: dict[str, str] | None = None,
-         timeout: float = 10.0) -> Reply:
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": content_type, **(headers or {})})
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Reply(response.status, response.read().decode(), time.perf_counter() - started)
-    except urllib.error.HTTPError as err:
-        return Reply(err.code, err.read().decode(), time.perf_counter() - started)
-
-
-class SlackSender:
-    """Sends signed requests to one app URL, as Slack would."""
-
-    def __init__(self, url: str, secret: str) -> None:
-        self.url = url
-        self.secret = secret
-
-    def signed(self, body: bytes, content_type: str, *, retry_num: int | None = None,
-               timestamp: int | None = None) -> Reply:
-        headers = signature_headers(body, self.secret, timestamp)
-        if retry_num is not None:
-            headers["X-Slack-Retry-Num"] = str(retry_num)
-            headers["X-Slack-Retry-Reason"] = "http_timeout"
-        return post(self.url, body, content_type=content_type, headers=headers)
-
-    def command(self, text: str, **kwargs: Any) -> Reply:
-        return self.signed(command_body(text, **kwargs), "application/x-www-form-urlencoded")
-
-    def event(self, event: dict[str, Any], *, event_id: str | None = None,
-              retry_num: int | None = None) -> Reply:
-        return self.signed(event_body(event, event_id=event_id), "application/json",
-                           retry_num=retry_num)
-
-    def reaction(self, *, added: bool = True, user: str, emoji: str, channel: str, ts: str,
-                 event_ts: str | None = None, event_id: str | None = None,
-                 retry_num: int | None = None) -> Reply:
-        return self.event(
-            reaction_event(added=added, user=user, emoji=emoji, channel=channel, ts=ts,
-                           event_ts=event_ts),
-            event_id=event_id, retry_num=retry_num,
-        )
+__all__ = [
+    "Reply", "SlackSender", "command_body", "event_body", "post", "reaction_event",
+    "signature_headers",
+]

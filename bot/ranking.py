@@ -1,0 +1,23 @@
+"""Which ideas a channel's people approved most, over a period. Slack-free."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from storage.repository import RankedItem, Store
+
+PERIODS: dict[str, timedelta | None] = {
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "all": None,
+}
+DEFAULT_PERIOD = "week"
+
+
+def top(store: Store, channel: str, period: str = DEFAULT_PERIOD, *, limit: int = 10,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> list[RankedItem]:
+    """The best-approved items of the last day or week (rolling), or of all time."""
+    window = PERIODS[period]
+    since = clock() - window if window is not None else None
+    return store.top_items(channel, since=since, limit=limit)
