@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -63,11 +64,38 @@ def _store(settings: Settings, *, migrate: bool = True) -> Store:
 
 
 @click.group()
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def main(log_level: str) -> None:
+@click.option("--log-level", default=None,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="Default: INFO, or WARNING for the shell (its transcript stays readable).")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
     """idealoop: brainstorm and draft with an LLM in Slack; people decide with emoji."""
-    _setup_logging(log_level)
+    quiet = ctx.invoked_subcommand in ("shell", "export")
+    _setup_logging(log_level or ("WARNING" if quiet else "INFO"))
+
+
+@main.command()
+@click.option("--db", "database_url", default=None,
+              help="Database URL for this session (default: DATABASE_URL or idealoop.db).")
+@click.option("--fresh", is_flag=True, help="Start with an empty temporary database.")
+@_friendly
+def shell(database_url: str | None, fresh: bool) -> None:
+    """The local emulator: a Slack channel in the terminal, running the real app."""
+    import dataclasses
+
+    from bot.emulator.shell import Shell, run
+
+    settings = _settings()
+    if database_url:
+        if "://" not in database_url:
+            raise ConfigError("--db must be a SQLAlchemy URL such as sqlite:///ideas.db")
+        settings = dataclasses.replace(settings, database_url=database_url)
+    interactive = sys.stdin.isatty()
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+    with Shell(settings, out=sys.stdout, color=color, fresh=fresh) as session:
+        run(session, sys.stdin, interactive=interactive)
 
 
 @main.command()

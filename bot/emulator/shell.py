@@ -1,0 +1,412 @@
+"""`idealoop shell`: a Slack channel in the terminal, running the real app.
+
+Only Slack is emulated. The real `create_app(...)` is served on loopback by the same
+waitress server as `idealoop serve`; each line typed becomes what Slack would send (a
+signed slash command, a signed `reaction_added` event, an `app_mention`), and what the
+app posts lands in the emulated Slack Web API (`bot.emulator.slack_api`), whose change
+events are rendered here. The database and the LLM are the configured ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import queue
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import build_deps, close_deps, create_app
+from bot.config import Settings
+from bot.deps import Deps
+from bot.emulator.render import Style, message_lines, reactions_line
+from bot.emulator.slack_api import SlackApiServer, SlackState, SlackStateError
+from bot.emulator.slack_requests import SlackSender, mention_event, reaction_event
+from bot.server import HttpServer
+from storage.db import _redact, make_engine, upgrade
+from storage.repository import Store
+
+HELP = """\
+Type what you would type in Slack:
+  /brainstorm <topic>      the AI proposes ideas, one message each, in a thread
+  /brainstorm help         usage;  /brainstorm top [day|week|all]  best-approved ideas
+  @idealoop <instruction>  mention the bot (in the open thread, or a new one)
+  +1 3   :fire: 3          react to message [3];  -:fire: 3 (or -+1 3) removes it
+  any other text           posts a message as the current user
+Shell commands:
+  open 3 / back            enter the thread of message [3] / return to the channel
+  channel <name>           switch channel (#name works too)
+  as <name>                act as another person (alice, bob, carol, or a new name)
+  top [day|week|all]       same as /brainstorm top
+  export                   this channel's ideas and their signals, as JSON lines
+  show                     print the open channel or thread again
+  help, quit               this text; leave (Ctrl-D works too)"""
+
+_REACTION = re.compile(r"^(?P<remove>-)?(?::(?P<name>[a-z0-9_+\-']+(?:::[a-z0-9-]+)?):|"
+                       r"(?P<bare>[+-]1))\s+\[?(?P<n>\d+)\]?$")
+QUIET_TIMEOUT = 300.0
+
+
+@dataclass
+class Cursor:
+    """Where the person is: which channel, which thread, as whom."""
+
+    channel: str
+    user: str
+    thread_ts: str | None = None
+
+
+class Shell:
+    """The emulator's engine, usable from Python (tests) and from the terminal (`run`)."""
+
+    def __init__(self, settings: Settings, *, out: TextIO, color: bool = False,
+                 fresh: bool = False) -> None:
+        self.out = out
+        self.style = Style(color)
+        self._tmp = tempfile.TemporaryDirectory(prefix="idealoop-shell-") if fresh else None
+        if self._tmp is not None:
+            settings = dataclasses.replace(
+                settings, database_url=f"sqlite:///{Path(self._tmp.name) / 'fresh.db'}")
+        self.state = SlackState()
+        self.slack = SlackApiServer(self.state).start()
+        secret = secrets.token_hex(16)
+        self.settings = dataclasses.replace(
+            settings, slack_bot_token="xoxb-emulator", slack_signing_secret=secret,
+            slack_app_token=None, slack_api_url=self.slack.url,
+        )
+        self.deps: Deps | None = None
+        self.server: HttpServer | None = None
+        try:
+            engine = make_engine(self.settings.database_url)
+            upgrade(engine)
+            self.deps = build_deps(self.settings, store=Store(engine))
+            app = create_app(self.settings, deps=self.deps)
+            self.server = HttpServer(app, self.deps, host="127.0.0.1", port=0).start()
+        except BaseException:
+            self.close()
+            raise
+        self.sender = SlackSender(self.server.url, secret)
+        self.cursor = Cursor(channel="C0GENERAL", user="U0ALICE")
+        self.numbers: dict[tuple[str, str], int] = {}
+        self.messages: list[tuple[str, str]] = []  # index n-1 → (channel, ts)
+        self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self.state.add_listener(lambda kind, payload: self.events.put((kind, payload)))
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        if self.deps is not None:
+            close_deps(self.deps)
+        self.slack.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Shell:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def banner(self) -> str:
+        settings = self.settings
+        if settings.llm_mode == "offline":
+            llm = ("offline generator (no LLM; set OPENAI_API_KEY or OPENAI_BASE_URL "
+                   "for a real one)")
+        else:
+            where = settings.openai_base_url or "api.openai.com"
+            llm = f"{settings.model} at {where}"
+        store = "a fresh temporary database" if self._tmp else _redact(settings.database_url)
+        return "\n".join([
+            self.style.bold("idealoop shell") + " — a Slack channel in your terminal, "
+            "running the real app",
+            f"  LLM: {llm}",
+            f"  database: {store}",
+            "  Type `help` for commands, `quit` to leave.",
+        ])
+
+    def prompt(self) -> str:
+        where = f"#{self._channel_name(self.cursor.channel)}"
+        if self.cursor.thread_ts:
+            where += f" › thread [{self.numbers.get((self.cursor.channel, self.cursor.thread_ts))}]"
+        return f"{where} {self._user_name(self.cursor.user)}> "
+
+    # -- one line -------------------------------------------------------------------
+
+    def execute(self, line: str) -> bool:
+        """Act on one line; False when the person asked to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        word, _, rest = line.partition(" ")
+        lowered = word.lower()
+        if lowered in ("quit", "exit", "/quit", "/exit"):
+            return False
+        handler = {
+            "help": lambda: self.say(HELP), "?": lambda: self.say(HELP),
+            "open": lambda: self._open(rest), "thread": lambda: self._open(rest),
+            "back": self._back, "close": self._back,
+            "channel": lambda: self._switch_channel(rest), "as": lambda: self._switch_user(rest),
+            "top": lambda: self._slash("/brainstorm", f"top {rest}".strip()),
+            "export": self._export, "show": self._show,
+            "digest": lambda: self.note("Digests are not in this version yet; try `top`."),
+        }.get(lowered)
+        if handler is not None:
+            handler()
+        elif word.startswith("#") and not rest:
+            self._switch_channel(word[1:])
+        elif lowered == "/brainstorm":
+            self._slash("/brainstorm", rest)
+        elif word.startswith("/"):
+            self.note(f"Unknown command {word}. Type `help` for what works here.")
+        elif lowered in ("@idealoop", "<@u0bot>"):
+            self._mention(rest)
+        elif match := _REACTION.match(line):
+            self._react(match)
+        else:
+            self._say_in_channel(line)
+        self.pump()
+        return True
+
+    # -- output -----------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def note(self, text: str) -> None:
+        self.say(self.style.yellow(f"» {text}"))
+
+    def pump(self, timeout: float = QUIET_TIMEOUT) -> None:
+        """Render what happens until the app is quiet (no listener, no job running)."""
+        assert self.deps is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            self._render_pending()
+            busy = self.deps.listeners.in_flight or self.deps.jobs.pending
+            if not busy and self.events.empty():
+                # One more look: a listener may have just posted as it finished.
+                time.sleep(0.02)
+                if self.events.empty() and not (self.deps.listeners.in_flight
+                                                or self.deps.jobs.pending):
+                    return
+            if time.monotonic() > deadline:
+                self.note("Still working in the background; results will show later.")
+                return
+            time.sleep(0.02)
+
+    def _render_pending(self) -> None:
+        while True:
+            try:
+                kind, payload = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self._render(kind, payload)
+
+    def _render(self, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "message_posted":
+            self._render_message(payload["channel"], payload["message"], new=True)
+        elif kind == "message_changed":
+            self._render_message(payload["channel"], payload["message"], new=False)
+        elif kind in ("reaction_added", "reaction_removed"):
+            self._render_reactions(payload)
+        elif kind == "ephemeral":
+            self._render_ephemeral(payload.get("text") or "", payload.get("blocks"))
+        elif kind == "response":
+            body = payload.get("body") or {}
+            if body.get("response_type") != "in_channel" and not body.get("replace_original"):
+                self._render_ephemeral(body.get("text") or "", body.get("blocks"))
+
+    def _number(self, channel: str, ts: str) -> int:
+        key = (channel, ts)
+        if key not in self.numbers:
+            self.messages.append(key)
+            self.numbers[key] = len(self.messages)
+        return self.numbers[key]
+
+    def _render_message(self, channel: str, message: dict[str, Any], *, new: bool) -> None:
+        number = self._number(channel, message["ts"])
+        is_reply = bool(message.get("thread_ts")) and message["thread_ts"] != message["ts"]
+        indent = "    " if is_reply else ""
+        author = (self._user_name(message["user"]) if message.get("user") and not
+                  message.get("bot_id") else "idealoop")
+        tag = self.style.cyan(f"[{number}]")
+        head = f"{indent}{'↳ ' if is_reply else ''}{tag} {self.style.bold(author)}"
+        if channel != self.cursor.channel:
+            head += self.style.dim(f" in #{self._channel_name(channel)}")
+        if not new:
+            head += self.style.dim(" (updated)")
+        lines = message_lines(message, self.style, self._user_name)
+        self.say(f"{head}: {lines[0]}")
+        pad = indent + " " * (len(f"[{number}]") + 1 + (2 if is_reply else 0))
+        for line in lines[1:]:
+            self.say(f"{pad}{line}")
+
+    def _render_reactions(self, payload: dict[str, Any]) -> None:
+        channel, ts = payload.get("channel", ""), payload.get("ts", "")
+        message = self.state.get_message(channel, ts)
+        if message is None:
+            return
+        number = self._number(channel, ts)
+        self.say(self.style.dim(f"    [{number}] reactions: {reactions_line(message) or 'none'}"))
+
+    def _render_ephemeral(self, text: str, blocks: list[dict[str, Any]] | None) -> None:
+        lines = message_lines({"text": text, "blocks": blocks}, self.style, self._user_name)
+        self.say(self.style.dim("(only visible to you) ") + lines[0])
+        for line in lines[1:]:
+            self.say("  " + line)
+
+    # -- actions ----------------------------------------------------------------------
+
+    def _slash(self, command: str, text: str) -> None:
+        response_url = self.slack.new_response_url(channel=self.cursor.channel,
+                                                   user=self.cursor.user)
+        reply = self.sender.command(text, user=self.cursor.user, channel=self.cursor.channel,
+                                    response_url=response_url, command=command)
+        if reply.status != 200:
+            self.note(f"The app answered HTTP {reply.status} to {command}.")
+            return
+        if reply.body:
+            try:
+                body = json.loads(reply.body)
+            except ValueError:
+                body = {"text": reply.body}
+            self._render_ephemeral(body.get("text") or "", body.get("blocks"))
+
+    def _say_in_channel(self, text: str) -> dict[str, Any]:
+        return self.state.post_message(self.cursor.channel, text, user=self.cursor.user,
+                                       thread_ts=self.cursor.thread_ts)
+
+    def _mention(self, instruction: str) -> None:
+        message = self._say_in_channel(f"<@{self.state.bot_user_id}> {instruction}".strip())
+        event = mention_event(user=self.cursor.user, text=message["text"],
+                              channel=self.cursor.channel, ts=message["ts"],
+                              thread_ts=self.cursor.thread_ts)
+        reply = self.sender.event(event)
+        if reply.status == 404:
+            self.note("idealoop does not answer mentions in this version yet.")
+
+    def _react(self, match: re.Match[str]) -> None:
+        number = int(match["n"])
+        if not 1 <= number <= len(self.messages):
+            self.note(f"There is no message [{number}]. Messages are numbered in [brackets].")
+            return
+        channel, ts = self.messages[number - 1]
+        name = match["name"] or match["bare"]
+        added = not match["remove"]
+        changed = (self.state.add_reaction(channel, ts, self.cursor.user, name) if added
+                   else self.state.remove_reaction(channel, ts, self.cursor.user, name))
+        if not changed:
+            self.note(f"You {'already reacted' if added else 'had not reacted'} "
+                      f"with :{name}: on [{number}].")
+            return
+        self.sender.event(reaction_event(added=added, user=self.cursor.user, emoji=name,
+                                         channel=channel, ts=ts))
+
+    def _open(self, rest: str) -> None:
+        try:
+            number = int(rest.strip().strip("[]"))
+            channel, ts = self.messages[number - 1]
+        except (ValueError, IndexError):
+            self.note("Say which message to open, by its number: `open 3`.")
+            return
+        root = self.state.thread_root_ts(channel, ts) or ts
+        self.cursor = dataclasses.replace(self.cursor, channel=channel, thread_ts=root)
+        self._show()
+
+    def _back(self) -> None:
+        self.cursor = dataclasses.replace(self.cursor, thread_ts=None)
+
+    def _switch_channel(self, name: str) -> None:
+        name = name.strip().lstrip("#")
+        if not re.fullmatch(r"[a-z0-9_-]{1,80}", name):
+            self.note("Channel names are lower-case letters, digits, - and _: `channel ideas`.")
+            return
+        try:
+            channel = self.state.ensure_channel(f"#{name}")
+        except SlackStateError:  # a new channel: give it an id the way Slack would
+            base = "C0" + (re.sub(r"[^A-Z0-9]", "", name.upper())[:8] or "CHANNEL")
+            channel, n = base, 1
+            while channel in self.state.channels:
+                n += 1
+                channel = f"{base}{n}"
+            self.state.ensure_channel(channel, name=name)
+        self.cursor = Cursor(channel=channel, user=self.cursor.user)
+        self.note(f"Now in #{self._channel_name(channel)}.")
+
+    def _switch_user(self, name: str) -> None:
+        name = name.strip().lstrip("@").lower()
+        if not re.fullmatch(r"[a-z][a-z0-9._-]{0,30}", name):
+            self.note("Say who to act as: `as bob`.")
+            return
+        user_id = next((uid for uid, uname in self.state.users.items() if uname == name), None)
+        if user_id is None:
+            user_id = "U0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:9]
+            self.state.add_user(user_id, name)
+        if user_id == self.state.bot_user_id:
+            self.note("You cannot act as the bot.")
+            return
+        self.cursor = dataclasses.replace(self.cursor, user=user_id)
+        self.note(f"You are now {name}.")
+
+    def _export(self) -> None:
+        assert self.deps is not None
+        rows = list(self.deps.store.export_rows(channel=self.cursor.channel))
+        if not rows:
+            self.note("Nothing to export in this channel yet.")
+        for row in rows:
+            self.say(json.dumps(row, ensure_ascii=False))
+
+    def _show(self) -> None:
+        if self.cursor.thread_ts:
+            messages = self.state.thread(self.cursor.channel, self.cursor.thread_ts)
+        else:
+            messages = self.state.history(self.cursor.channel)
+        if not messages:
+            self.note("No messages here yet.")
+        for message in messages:
+            self._render_message(self.cursor.channel, message, new=True)
+            if message.get("reactions"):
+                self.say(self.style.dim(f"    reactions: {reactions_line(message)}"))
+
+    # -- names --------------------------------------------------------------------------
+
+    def _user_name(self, user_id: str) -> str:
+        return self.state.users.get(user_id, user_id)
+
+    def _channel_name(self, channel: str) -> str:
+        try:
+            return self.state.channel_info(channel).get("name", channel)
+        except Exception:  # an unknown channel id is shown as itself
+            return channel
+
+
+def run(shell: Shell, source: TextIO, *, interactive: bool) -> None:
+    """Read lines until `quit` or end of input. Ctrl-C cancels the line, Ctrl-D leaves."""
+    shell.say(shell.banner())
+    while True:
+        try:
+            line = input(shell.prompt()) if interactive else source.readline()
+        except KeyboardInterrupt:
+            shell.say("")
+            shell.note("Ctrl-D or `quit` leaves the shell.")
+            continue
+        except EOFError:
+            shell.say("")
+            break
+        if not interactive:
+            if not line:
+                break
+            shell.say(shell.style.dim(shell.prompt()) + line.rstrip("\n"))
+        try:
+            if not shell.execute(line):
+                break
+        except KeyboardInterrupt:
+            shell.say("")
+            shell.note("Stopped waiting; anything still running shows up later.")
+    shell.say(shell.style.dim("bye"))
