@@ -15,9 +15,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from bot.config import Settings
 from bot.deps import Deps
+from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.jobs import Jobs, TrackedExecutor
-from bot.llm import IdeaModel, make_model
+from bot.llm import TextModel, make_model
 from storage.db import make_engine
 from storage.repository import Store
 
@@ -40,7 +41,7 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
-def build_deps(settings: Settings, *, model: IdeaModel | None = None,
+def build_deps(settings: Settings, *, model: TextModel | None = None,
                store: Store | None = None, jobs: Jobs | None = None) -> Deps:
     """The shared parts of a process: store, model, background jobs. Pass any to swap it."""
     store = store or Store(make_engine(settings.database_url))
@@ -50,6 +51,7 @@ def build_deps(settings: Settings, *, model: IdeaModel | None = None,
         store=store,
         model=model,
         brainstormer=Brainstormer(settings, model, store),
+        drafter=Drafter(settings, model, store),
         jobs=jobs or Jobs(settings.workers),
         listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"

@@ -83,15 +83,15 @@ def _prefixed(env: Mapping[str, str], name: str, prefix: str) -> str | None:
 class Settings:
     """Typed, immutable configuration. Build with `from_env`; tests may build directly."""
 
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
     model: str = DEFAULT_MODEL
     llm_mode: str = "offline"
-    database_url: str = "sqlite:///idealoop.db"
+    database_url: str = field(default="sqlite:///idealoop.db", repr=False)
     timezone: str = "UTC"
     port: int = 3000
     approve_emoji: frozenset[str] = frozenset(DEFAULT_APPROVE)
@@ -101,6 +101,8 @@ class Settings:
     llm_timeout: float = 60.0
     llm_max_retries: int = 2
     workers: int = 32
+    prompt_budget: int = 6000
+    stream_interval: float = 1.0
 
     @classmethod
     def from_env(
@@ -148,7 +150,10 @@ class Settings:
                             "IDEALOOP_REJECT_EMOJI")
         if approve & reject:
             both = ", ".join(sorted(approve & reject))
-            raise ConfigError(f"IDEALOOP_REJECT_EMOJI repeats approval emoji: {both}")
+            raise ConfigError(
+                f"IDEALOOP_APPROVE_EMOJI and IDEALOOP_REJECT_EMOJI share: {both} "
+                "(the defaults apply to whichever is unset)"
+            )
 
         return cls(
             slack_bot_token=_prefixed(env, "SLACK_BOT_TOKEN", "xoxb-"),
@@ -169,6 +174,8 @@ class Settings:
             llm_timeout=_float(env, "IDEALOOP_LLM_TIMEOUT", 60.0, 1.0, 600.0),
             llm_max_retries=_int(env, "IDEALOOP_LLM_RETRIES", 2, 0, 10),
             workers=_int(env, "IDEALOOP_WORKERS", 32, 1, 512),
+            prompt_budget=_int(env, "IDEALOOP_PROMPT_BUDGET", 6000, 1000, 1_000_000),
+            stream_interval=_float(env, "IDEALOOP_STREAM_INTERVAL", 1.0, 0.05, 30.0),
         )
 
     def require_serve(self) -> None:

@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.jobs import Jobs, TrackedExecutor
-from bot.llm import IdeaModel
+from bot.llm import TextModel
 from storage.repository import Store
 
 
@@ -16,8 +17,9 @@ from storage.repository import Store
 class Deps:
     settings: Settings
     store: Store
-    model: IdeaModel
+    model: TextModel
     brainstormer: Brainstormer
+    drafter: Drafter
     jobs: Jobs
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
 

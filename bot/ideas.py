@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
-from bot.llm import Generation, IdeaModel, IdeaRequest
+from bot.llm import Generation, IdeaRequest, TextModel
 from bot.parsing import without_rejected
 from storage.repository import NewBrainstorm, SavedBrainstorm, Store
 
@@ -54,7 +54,7 @@ def clean_topic(raw: str, max_chars: int) -> str:
 class Brainstormer:
     """Generates, filters and stores the ideas of one brainstorm."""
 
-    def __init__(self, settings: Settings, model: IdeaModel, store: Store) -> None:
+    def __init__(self, settings: Settings, model: TextModel, store: Store) -> None:
         self.settings = settings
         self.model = model
         self.store = store

@@ -1,6 +1,6 @@
 """The LLM behind idealoop: any OpenAI-compatible server, or the offline generator.
 
-Both implement `IdeaModel`. The OpenAI-backed one asks for a JSON schema and falls
+Both implement `TextModel`. The OpenAI-backed one asks for a JSON schema and falls
 back to plain text when a server refuses or ignores schemas; its timeout and retry
 count are explicit settings because a Slack user is waiting on the other side.
 Every SDK failure becomes `LLMUnavailable` or `LLMBadOutput` with a message fit for
@@ -10,7 +10,7 @@ the person who asked; the details go to the log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.errors import LLMBadOutput, LLMUnavailable
 from bot.offline import OFFLINE_MODEL, OfflineGenerator
 from bot.parsing import parse_ideas
-from bot.prompts import IDEAS_SCHEMA, brainstorm_messages
+from bot.prompts import IDEAS_SCHEMA, brainstorm_messages, draft_messages
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ class IdeaRequest:
 
 
 @dataclass(frozen=True)
+class DraftRequest:
+    instruction: str
+    thread_text: str
+    previous: str | None = None
+    ideas: Sequence[tuple[int, str]] = ()
+
+
+@dataclass(frozen=True)
 class Generation:
     """What the model produced, with the figures worth storing."""
 
@@ -44,20 +52,27 @@ class Generation:
     offline: bool = False
 
 
-class IdeaModel(Protocol):
-    """Anything that can turn an `IdeaRequest` into ideas."""
+class TextModel(Protocol):
+    """What idealoop needs from a model: ideas, and drafts streamed piece by piece."""
 
     model: str
+    offline: bool
 
     def ideas(self, request: IdeaRequest) -> Generation: ...
+
+    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+        """Yield the draft's text in pieces as it is written. Raises LLMError, possibly
+        after some pieces were yielded (the model stopped mid-way)."""
+        ...
 
 
 @dataclass
 class OfflineModel:
-    """The offline generator behind the `IdeaModel` interface: no network, deterministic."""
+    """The offline generator behind the `TextModel` interface: no network, deterministic."""
 
     generator: OfflineGenerator = field(default_factory=OfflineGenerator)
     model: str = OFFLINE_MODEL
+    offline: bool = True
 
     def ideas(self, request: IdeaRequest) -> Generation:
         ideas = self.generator.ideas(
@@ -65,9 +80,19 @@ class OfflineModel:
         )
         return Generation(ideas=ideas, model=self.model, offline=True)
 
+    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+        context = request.thread_text
+        if request.previous:
+            context = request.previous + "\n" + context
+        if request.ideas:
+            context = "\n".join(text for _, text in request.ideas) + "\n" + context
+        yield from self.generator.draft(request.instruction, context).splitlines(keepends=True)
+
 
 class OpenAIModel:
     """Chat completions on an OpenAI-compatible server."""
+
+    offline = False
 
     def __init__(self, client: openai.OpenAI, model: str) -> None:
         self.client = client
@@ -94,13 +119,32 @@ class OpenAIModel:
             completion_tokens=getattr(usage, "completion_tokens", None),
         )
 
+    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+        messages = draft_messages(request.instruction, request.thread_text,
+                                  previous=request.previous, ideas=request.ideas)
+        stream = self._complete(messages, stream=True)
+        try:
+            for chunk in stream:
+                choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
+                if choices and getattr(choices[0].delta, "content", None):
+                    yield choices[0].delta.content
+        except openai.APIError as exc:
+            log.warning("LLM stream broke off: %s", type(exc).__name__)
+            raise LLMUnavailable(
+                "LLM stream broke off",
+                user_message="The AI stopped before finishing this draft.",
+            ) from None
+        except ValueError:
+            log.warning("LLM stream sent something that is not JSON")
+            raise LLMBadOutput("unreadable stream") from None
+
     def _complete(self, messages: list[dict[str, str]], **extra: Any) -> Any:
         try:
             return self.client.chat.completions.create(
                 model=self.model, messages=messages, temperature=0.9, **extra  # type: ignore[arg-type]
             )
         except openai.BadRequestError:
-            if extra:
+            if "response_format" in extra:
                 raise
             log.warning("LLM rejected the request (400)")
             raise LLMUnavailable("LLM answered 400") from None
@@ -143,7 +187,7 @@ def _content(response: Any) -> str:
         raise LLMBadOutput("LLM response without choices") from None
 
 
-def make_model(settings: Settings, *, http_client: Any = None) -> IdeaModel:
+def make_model(settings: Settings, *, http_client: Any = None) -> TextModel:
     """The model the settings ask for. `http_client` is a seam for tests and proxies."""
     if settings.llm_mode == "offline":
         return OfflineModel()

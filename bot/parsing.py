@@ -33,12 +33,19 @@ def parse_ideas(content: str | None) -> list[str]:
 
 
 def _from_json(text: str) -> list[str] | None:
+    """Ideas from a JSON answer; [] for JSON without a list of ideas; None if not JSON.
+
+    A JSON object or list embedded in prose is only looked for when the text is not a
+    marked list, so `1. Buttons ["Yes", "No"]` stays a list of ideas.
+    """
     candidates = [_CODE_FENCE.sub("", text).strip()]
-    for opener, closer in (("{", "}"), ("[", "]")):
-        start, end = text.find(opener), text.rfind(closer)
-        if 0 <= start < end:
-            candidates.append(text[start : end + 1])
-    for candidate in candidates:
+    marked = sum(1 for line in text.splitlines() if _LIST_MARKER.match(_unbold(line)))
+    if marked < 2:
+        for opener, closer in (("{", "}"), ("[", "]")):
+            start, end = text.find(opener), text.rfind(closer)
+            if 0 <= start < end:
+                candidates.append(text[start : end + 1])
+    for index, candidate in enumerate(candidates):
         try:
             data = json.loads(candidate)
         except ValueError:
@@ -47,10 +54,14 @@ def _from_json(text: str) -> list[str] | None:
             data = data.get("ideas", next(iter(data.values()), None) if data else None)
         if isinstance(data, list):
             return [_idea_text(entry) for entry in data]
+        if index == 0:  # the whole answer is JSON, and holds no ideas
+            return []
     return None
 
 
 def _idea_text(entry: object) -> str:
+    if entry is None:
+        return ""
     if isinstance(entry, dict):
         keys = ("title", "idea", "text", "description")
         parts = [str(entry[key]) for key in keys if key in entry]
@@ -59,7 +70,8 @@ def _idea_text(entry: object) -> str:
 
 
 def _from_lines(text: str) -> list[str]:
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [_unbold(line) for line in text.splitlines()
+             if line.strip() and not line.strip().startswith("```")]
     listed = [line for line in lines if _LIST_MARKER.match(line)]
     if listed:
         return listed
@@ -68,12 +80,15 @@ def _from_lines(text: str) -> list[str]:
 
 def clean_idea(raw: str) -> str:
     """One idea as a single tidy line: no list marker, no markdown bold, bounded length."""
-    text = _LIST_MARKER.sub("", raw.strip(), count=1)
-    text = text.replace("**", "").replace("__", "")
+    text = _LIST_MARKER.sub("", _unbold(raw).strip(), count=1)
     text = " ".join(text.split())
     if len(text) > MAX_IDEA_CHARS:
         text = text[: MAX_IDEA_CHARS - 1].rstrip() + "…"
     return text
+
+
+def _unbold(text: str) -> str:
+    return text.replace("**", "").replace("__", "")
 
 
 def normalise(text: str) -> str:
@@ -87,10 +102,10 @@ def similar(a: str, b: str, threshold: float = 0.8) -> bool:
 
 
 def dedupe(ideas: Iterable[str]) -> list[str]:
-    """Drop empties and near-duplicates, keeping the first of each."""
+    """Drop empties, markup-only lines and near-duplicates, keeping the first of each."""
     kept: list[str] = []
     for idea in ideas:
-        if idea and not any(similar(idea, seen) for seen in kept):
+        if normalise(idea) and not any(similar(idea, seen) for seen in kept):
             kept.append(idea)
     return kept
 

@@ -34,9 +34,12 @@ def polarity(name: str, settings: Settings) -> int:
 def slack_ts_to_us(ts: str) -> int:
     """Slack's "1700000000.000100" as integer microseconds (exact, no float rounding)."""
     try:
-        return int(Decimal(ts) * 1_000_000)
+        value = Decimal(ts)
     except (InvalidOperation, TypeError):
         raise ValueError(f"not a Slack timestamp: {ts!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a Slack timestamp: {ts!r}")
+    return int(value * 1_000_000)
 
 
 @dataclass(frozen=True)

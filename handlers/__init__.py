@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import commands, deliveries, errors, reactions
+from handlers import commands, deliveries, errors, mentions, reactions
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register_all(app: App, deps: Deps) -> None:
     errors.register(app, deps)
     commands.register(app, deps)
     reactions.register(app, deps)
+    mentions.register(app, deps)

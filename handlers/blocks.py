@@ -59,6 +59,37 @@ def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, B
     return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline))]
 
 
+def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
+          part: tuple[int, int] = (1, 1), revision: bool = False) -> tuple[str, Blocks]:
+    """A draft message. `state` is "writing" (streaming), "done" or "failed" (with `note`).
+
+    While writing, only the head of a long draft is shown; the settled draft is split into
+    parts by `bot.drafts.split_for_slack` and each part is one message.
+    """
+    body = neutralise(text)
+    if len(body) > MAX_SECTION_CHARS:
+        body = body[: MAX_SECTION_CHARS - 20].rstrip() + " …(continues)"
+    kind = "Revision" if revision else "Draft"
+    status = {
+        "writing": f":memo: {kind} · writing…",
+        "done": f":memo: {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
+                + " · react :+1: / :-1: · mention me again to revise",
+        "failed": f":warning: {note}",
+    }[state]
+    label = ai_label(model, offline=offline)
+    blocks: Blocks = [_section(body)] if body.strip() else []
+    blocks.append(_context(f"{status} · {label}" if state != "failed" else status))
+    if state == "failed":
+        blocks.append(_context(label))
+    fallback_body = body if body.strip() else note
+    return f"{fallback_body[:3000]}\n— AI-written by {neutralise(model)}", blocks
+
+
+def drafting_placeholder(model: str) -> tuple[str, Blocks]:
+    text = f":memo: Drafting… (`{neutralise(model)}`)"
+    return f"Drafting… — AI-written by {neutralise(model)}", [_context(text)]
+
+
 def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tuple[str, Blocks]:
     """The `/brainstorm top` answer: one section per item, best first."""
     label = {"day": "the last day", "week": "the last 7 days", "all": "all time"}[period]

@@ -51,6 +51,7 @@ class Item(Base):
         UniqueConstraint("channel", "ts", name="uq_items_channel_ts"),
         Index("ix_items_channel_created", "channel", "created_at"),
         Index("ix_items_brainstorm", "brainstorm_id"),
+        Index("ix_items_channel_thread", "channel", "thread_ts"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,6 +64,9 @@ class Item(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     model: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Drafts: what the person asked for, and the draft this one revises.
+    instruction: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", name="fk_items_parent"))
 
 
 class Signal(Base):

@@ -71,6 +71,25 @@ class SavedBrainstorm:
 
 
 @dataclass(frozen=True)
+class NewDraft:
+    channel: str
+    thread_ts: str
+    ts: str
+    text: str
+    instruction: str
+    model: str
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    id: int
+    text: str
+    ts: str
+    instruction: str | None
+
+
+@dataclass(frozen=True)
 class ReactionChange:
     """A `reaction_added` (active=True) or `reaction_removed` (active=False) on an item."""
 
@@ -198,6 +217,64 @@ class Store:
                 )
             ).first()
         return ItemRef(row.id, row.kind, row.channel, row.ts) if row else None
+
+    # -- drafts ---------------------------------------------------------------------
+
+    def latest_draft(self, channel: str, thread_ts: str) -> StoredDraft | None:
+        """The newest posted draft in a thread: what a further mention revises."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(Item.id, Item.text, Item.ts, Item.instruction)
+                .where(Item.channel == channel, Item.thread_ts == thread_ts,
+                       Item.kind == "draft", Item.ts.is_not(None))
+                .order_by(Item.created_at.desc(), Item.id.desc())
+                .limit(1)
+            ).first()
+        return StoredDraft(row.id, row.text, row.ts, row.instruction) if row else None
+
+    def brainstorm_ideas(self, channel: str, header_ts: str) -> list[str] | None:
+        """The ideas of the brainstorm whose header is `header_ts`, in order; None if
+        that message is not a brainstorm header."""
+        with self._read() as conn:
+            brainstorm_id = conn.execute(
+                select(Brainstorm.id).where(Brainstorm.channel == channel,
+                                            Brainstorm.header_ts == header_ts)
+            ).scalar()
+            if brainstorm_id is None:
+                return None
+            return list(conn.execute(
+                select(Item.text).where(Item.brainstorm_id == brainstorm_id)
+                .order_by(Item.position)
+            ).scalars())
+
+    @_retry_locked
+    def save_draft(self, draft: NewDraft) -> int:
+        """Store a posted draft (one item, whatever number of messages it took)."""
+        with self._write() as conn:
+            return conn.execute(
+                insert(Item).values(
+                    brainstorm_id=None, kind="draft", text=draft.text, channel=draft.channel,
+                    ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
+                    created_at=self.clock(), instruction=draft.instruction,
+                    parent_id=draft.parent_id,
+                ).returning(Item.id)
+            ).scalar_one()
+
+    def draft_chain(self, item_id: int) -> list[StoredDraft]:
+        """The draft and every draft it revised, oldest first."""
+        chain: list[StoredDraft] = []
+        with self._read() as conn:
+            current: int | None = item_id
+            while current is not None:
+                row = conn.execute(
+                    select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id)
+                    .where(Item.id == current)
+                ).first()
+                if row is None:
+                    break
+                chain.append(StoredDraft(row.id, row.text, row.ts, row.instruction))
+                current = row.parent_id
+        return chain[::-1]
 
     # -- signals ----------------------------------------------------------------------
 

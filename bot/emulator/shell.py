@@ -288,8 +288,8 @@ class Shell:
                               channel=self.cursor.channel, ts=message["ts"],
                               thread_ts=self.cursor.thread_ts)
         reply = self.sender.event(event)
-        if reply.status == 404:
-            self.note("idealoop does not answer mentions in this version yet.")
+        if reply.status != 200:
+            self.note(f"The app answered HTTP {reply.status} to the mention.")
 
     def _react(self, match: re.Match[str]) -> None:
         number = int(match["n"])

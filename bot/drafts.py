@@ -1,0 +1,113 @@
+"""Drafts from threads: what a mention asks for, what the prompt carries, how it is kept.
+
+Slack-free. The handler reads the thread and posts; this module decides:
+- the instruction (the mention without the bot's name; empty means "summarise"),
+- whether this is a revision (a draft already exists in the thread),
+- which brainstorm ideas "expand idea 3" / "a plan for 2 and 5" refer to,
+- how the thread fits the prompt budget (`bot.threads`),
+- how a long draft is split into messages Slack accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.llm import DraftRequest, TextModel
+from bot.threads import FittedThread, ThreadMessage, estimate_tokens, fit_thread
+from storage.repository import NewDraft, Store, StoredDraft
+
+DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
+SLACK_SECTION_LIMIT = 3000
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_NUMBER = re.compile(r"(?<![\d.:/])\b(\d{1,2})\b(?![\d.:/%])")
+
+
+def instruction_from(text: str) -> str:
+    """The mention's text without bot mentions; the default request when nothing is left."""
+    cleaned = " ".join(_MENTION.sub(" ", text or "").split())
+    return cleaned or DEFAULT_INSTRUCTION
+
+
+def referenced_ideas(instruction: str, ideas: Sequence[str]) -> list[tuple[int, str]]:
+    """Ideas a brainstorm-thread instruction points at by number ("expand idea 3")."""
+    numbers = sorted({int(n) for n in _NUMBER.findall(instruction)})
+    return [(n, ideas[n - 1]) for n in numbers if 1 <= n <= len(ideas)]
+
+
+def split_for_slack(text: str, limit: int = SLACK_SECTION_LIMIT) -> list[str]:
+    """Cut a long draft into parts under `limit`: at a paragraph, else a line, a sentence,
+    a word — whichever is latest in the second half of the part — else hard."""
+    text = text.strip()
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = _best_cut(text, limit)
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+def _best_cut(text: str, limit: int) -> int:
+    window = text[:limit]
+    for separator in ("\n\n", "\n", ". ", " "):
+        at = window.rfind(separator)
+        if at > limit // 2:
+            return at + len(separator)
+    return limit
+
+
+@dataclass(frozen=True)
+class DraftPlan:
+    """Everything needed to write one draft, decided before the model is called."""
+
+    channel: str
+    thread_ts: str
+    instruction: str
+    request: DraftRequest
+    previous: StoredDraft | None
+    ideas: list[tuple[int, str]]
+    fitted: FittedThread
+
+    @property
+    def is_revision(self) -> bool:
+        return self.previous is not None
+
+
+class Drafter:
+    def __init__(self, settings: Settings, model: TextModel, store: Store) -> None:
+        self.settings = settings
+        self.model = model
+        self.store = store
+
+    def plan(self, *, channel: str, thread_ts: str, mention_text: str,
+             thread: Sequence[ThreadMessage], mention_ts: str | None = None) -> DraftPlan:
+        """Decide the prompt: instruction, previous draft, referenced ideas, fitted thread.
+
+        The mention itself is left out of the thread material: it is the instruction.
+        """
+        instruction = instruction_from(mention_text)
+        previous = self.store.latest_draft(channel, thread_ts)
+        brainstorm = self.store.brainstorm_ideas(channel, thread_ts)
+        ideas = referenced_ideas(instruction, brainstorm) if brainstorm else []
+        material = [m for m in thread if m.ts != mention_ts]
+        budget = self.settings.prompt_budget
+        fixed = [instruction, previous.text if previous else "", *(t for _, t in ideas)]
+        reserved = sum(estimate_tokens(text) for text in fixed)
+        fitted = fit_thread(material, max(budget // 4, budget - reserved - 400))
+        request = DraftRequest(instruction=instruction, thread_text=fitted.text,
+                               previous=previous.text if previous else None, ideas=ideas)
+        return DraftPlan(channel, thread_ts, instruction, request, previous, ideas, fitted)
+
+    def stream(self, plan: DraftPlan) -> Iterator[str]:
+        return self.model.draft_stream(plan.request)
+
+    def save(self, plan: DraftPlan, *, ts: str, text: str, model: str) -> int:
+        return self.store.save_draft(NewDraft(
+            channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
+            instruction=plan.instruction, model=model,
+            parent_id=plan.previous.id if plan.previous else None,
+        ))

@@ -1,0 +1,58 @@
+"""A Slack message that fills in while the LLM writes: throttled `chat.update`.
+
+`chat.update` is a Tier 3 method (about 50 calls a minute per workspace), so updates
+are spaced by `interval` seconds — except the first text, shown at once so the person
+sees the draft start. A rate-limited update is skipped, not retried: the next one
+carries all the text anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+Render = Callable[[str], tuple[str, list[dict[str, Any]]]]
+
+
+class StreamingMessage:
+    def __init__(self, client: WebClient, channel: str, ts: str, *, interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.channel = channel
+        self.ts = ts
+        self.interval = interval
+        self.clock = clock
+        self._last: float | None = None
+        self._shown = ""
+
+    def update(self, text: str, render: Render) -> None:
+        """Show `text` if the throttle allows; the first non-empty text is shown at once."""
+        now = self.clock()
+        if not text.strip() or text == self._shown:
+            return
+        if self._last is not None and now - self._last < self.interval:
+            return
+        self._last = now
+        if self._send(render(text), final=False):
+            self._shown = text
+
+    def settle(self, rendered: tuple[str, list[dict[str, Any]]]) -> bool:
+        """The final form of the message; retried by the client's retry handlers."""
+        return self._send(rendered, final=True)
+
+    def _send(self, rendered: tuple[str, list[dict[str, Any]]], *, final: bool) -> bool:
+        text, blocks = rendered
+        try:
+            self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
+            return True
+        except SlackApiError as exc:
+            level = logging.WARNING if final else logging.INFO
+            log.log(level, "chat.update of a streaming draft failed: %s",
+                    exc.response.get("error"))
+            return False
