@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench import core_loop
+from bench import core_loop, drafts
 
 if __name__ == "__main__":
     core_loop.main()
+    drafts.main()
