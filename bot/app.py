@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -15,11 +17,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from bot.config import Settings
 from bot.deps import Deps
+from bot.digests import Digests
 from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.jobs import Jobs, TrackedExecutor
 from bot.llm import TextModel, make_model
+from storage.base import utcnow
 from storage.db import make_engine
+from storage.digests import DigestStore
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -42,9 +47,11 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def build_deps(settings: Settings, *, model: TextModel | None = None,
-               store: Store | None = None, jobs: Jobs | None = None) -> Deps:
-    """The shared parts of a process: store, model, background jobs. Pass any to swap it."""
-    store = store or Store(make_engine(settings.database_url))
+               store: Store | None = None, jobs: Jobs | None = None,
+               clock: Callable[[], datetime] = utcnow) -> Deps:
+    """The shared parts of a process: store, model, background jobs. Pass any to swap it;
+    `clock` is what "now" means to storage and digests (the emulator moves it)."""
+    store = store or Store(make_engine(settings.database_url), clock=clock)
     model = model or make_model(settings)
     return Deps(
         settings=settings,
@@ -52,6 +59,8 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         model=model,
         brainstormer=Brainstormer(settings, model, store),
         drafter=Drafter(settings, model, store),
+        digests=Digests(store, DigestStore(store.engine, clock=clock),
+                        grace=timedelta(minutes=settings.digest_grace_minutes), clock=clock),
         jobs=jobs or Jobs(settings.workers),
         listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"

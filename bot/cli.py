@@ -103,12 +103,15 @@ def shell(database_url: str | None, fresh: bool) -> None:
 def serve() -> None:
     """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
     from bot.app import build_deps, close_deps, create_app
+    from bot.scheduler import DigestPoster, start_scheduler
     from bot.server import HttpServer, serve_socket_mode
 
     settings = _settings()
     settings.require_serve()
     deps = build_deps(settings, store=_store(settings))
     app = create_app(settings, deps=deps)
+    scheduler = start_scheduler(DigestPoster(deps.digests, app.client,
+                                             timezone=settings.timezone))
     try:
         if settings.slack_app_token:
             log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)
@@ -119,6 +122,7 @@ def serve() -> None:
                      server.port, deps.model.model)
             server.run()
     finally:
+        scheduler.shutdown(wait=False)
         close_deps(deps)
         log.info("idealoop stopped")
 
@@ -140,6 +144,44 @@ def export(fmt: str, channel: str | None) -> None:
     else:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@main.command()
+@click.option("--channel", default=None, help="Post this channel's digest (ID, e.g. C0123).")
+@click.option("--period", type=click.Choice(["day", "week"]), default=None,
+              help="With --channel: which period (default: the channel's schedule, or day).")
+@click.option("--force", is_flag=True, help="Post even if this period's digest was posted.")
+@_friendly
+def digest(channel: str | None, period: str | None, force: bool) -> None:
+    """Post the digests that are due now (or the one asked for), once. Cron-friendly."""
+    from bot.app import build_deps, close_deps, make_client
+    from bot.scheduler import DigestPoster
+
+    settings = _settings()
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set (needed to post digests)")
+    if force and not channel:
+        raise ConfigError("--force needs --channel: say which digest to post again")
+    deps = build_deps(settings, store=_store(settings))
+    try:
+        poster = DigestPoster(deps.digests, make_client(settings), timezone=settings.timezone)
+        if channel:
+            slot = deps.digests.slot_for(channel, period, settings.timezone)
+            outcomes = [poster.post(slot.forced(deps.digests.clock()) if force else slot)]
+        else:
+            outcomes = poster.post_due()
+    finally:
+        close_deps(deps)
+    if not outcomes:
+        click.echo("idealoop: no digest is due")
+    for outcome in outcomes:
+        detail = {"posted": f"posted with {outcome.items} ideas",
+                  "empty": "nothing approved in the period; nothing posted",
+                  "taken": "already posted (or being posted) for this period; use --force",
+                  "failed": "Slack refused it; see the log"}[outcome.status]
+        click.echo(f"idealoop: digest {outcome.key} for {outcome.channel}: {detail}")
+    if any(outcome.status == "failed" for outcome in outcomes):
+        sys.exit(1)
 
 
 @main.group()

@@ -102,6 +102,7 @@ class Settings:
     llm_max_retries: int = 2
     workers: int = 32
     prompt_budget: int = 6000
+    digest_grace_minutes: int = 720
     stream_interval: float = 1.0
 
     @classmethod
@@ -174,6 +175,7 @@ class Settings:
             llm_timeout=_float(env, "IDEALOOP_LLM_TIMEOUT", 60.0, 1.0, 600.0),
             llm_max_retries=_int(env, "IDEALOOP_LLM_RETRIES", 2, 0, 10),
             workers=_int(env, "IDEALOOP_WORKERS", 32, 1, 512),
+            digest_grace_minutes=_int(env, "IDEALOOP_DIGEST_GRACE_MINUTES", 720, 1, 10080),
             prompt_budget=_int(env, "IDEALOOP_PROMPT_BUDGET", 6000, 1000, 1_000_000),
             stream_interval=_float(env, "IDEALOOP_STREAM_INTERVAL", 1.0, 0.05, 30.0),
         )

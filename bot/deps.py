@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.digests import Digests
 from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.jobs import Jobs, TrackedExecutor
@@ -20,6 +21,7 @@ class Deps:
     model: TextModel
     brainstormer: Brainstormer
     drafter: Drafter
+    digests: Digests
     jobs: Jobs
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
 

@@ -7,6 +7,7 @@ at the last step before Slack, so nothing posted can ping anyone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.safety import neutralise
@@ -14,6 +15,7 @@ from storage.repository import RankedItem
 
 Blocks = list[dict[str, Any]]
 MAX_SECTION_CHARS = 3000
+MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -88,6 +90,33 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
 def drafting_placeholder(model: str) -> tuple[str, Blocks]:
     text = f":memo: Drafting… (`{neutralise(model)}`)"
     return f"Drafting… — AI-written by {neutralise(model)}", [_context(text)]
+
+
+def digest(items: list[RankedItem], period: str, label: str, links: dict[int, str],
+           names: Callable[[str], str]) -> tuple[str, Blocks]:
+    """A scheduled digest: the period's best-approved items, within Block Kit's limits
+    (50 blocks a message, 3000 characters a section). Approvers are named, not
+    mentioned, so a daily digest never notifies them."""
+    title = f":calendar: *{'Daily' if period == 'day' else 'Weekly'} idea digest* — {label}"
+    out: Blocks = [_section(title),
+                   _context("The ideas this channel's people approved most. "
+                            "React on the original messages to keep steering.")]
+    for rank, item in enumerate(items[:MAX_DIGEST_ITEMS], start=1):
+        body = neutralise(item.text)
+        if len(body) > 1500:
+            body = body[:1499] + "…"
+        approvers = ", ".join(neutralise(names(user)) for user in item.approvers[:15])
+        if len(item.approvers) > 15:
+            approvers += f" and {len(item.approvers) - 15} more"
+        meta = f"score {item.score:+d} · approved by {approvers or 'nobody'}"
+        if item.topic:
+            meta += f" · from _{neutralise(item.topic)}_"
+        if links.get(item.id):
+            meta += f" · <{links[item.id]}|open the discussion>"
+        out.append(_section(f"*{rank}.* {body}\n{meta}"))
+    text = f"{'Daily' if period == 'day' else 'Weekly'} idea digest — {label}: " + \
+        f"{len(items[:MAX_DIGEST_ITEMS])} approved ideas"
+    return text, out
 
 
 def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tuple[str, Blocks]:

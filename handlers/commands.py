@@ -15,10 +15,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot import commands, ranking
 from bot.deps import Deps
+from bot.digests import parse_schedule
 from bot.errors import BadInput, Busy, IdealoopError
 from bot.ideas import clean_topic
 from bot.ranking import DEFAULT_PERIOD
 from handlers import blocks
+from handlers.lookups import permalinks
 from handlers.slack_errors import describe_slack_error
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,19 @@ def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, resp
     if parsed.action == "top":
         ack()
         show_top(command, client, respond, deps, period=(parsed.text or DEFAULT_PERIOD).lower())
+        return
+    if parsed.action == "digest":
+        try:
+            change = parse_schedule(parsed.text, deps.settings.timezone)
+            answer = deps.digests.change_schedule(command["channel_id"], command["user_id"],
+                                                  change)
+        except BadInput as exc:
+            ack(text=exc.user_message, response_type="ephemeral")
+            return
+        changed = change.off or change.period is not None
+        if changed:
+            answer = f"<@{command['user_id']}> changed this channel's digest. {answer}"
+        ack(text=answer, response_type="in_channel" if changed else "ephemeral")
         return
     if parsed.action != "brainstorm":
         ack(text=f"`/brainstorm {parsed.action}` is not available in this version yet. "
@@ -74,14 +89,7 @@ def show_top(command: dict[str, Any], client: WebClient, respond: Respond, deps:
              period: str) -> None:
     """`/brainstorm top [day|week|all]`: the ranking now, only to the person who asked."""
     items = ranking.top(deps.store, command["channel_id"], period)
-    links: dict[int, str] = {}
-    for item in items:
-        try:
-            links[item.id] = client.chat_getPermalink(
-                channel=item.channel, message_ts=item.ts)["permalink"]
-        except SlackApiError as exc:  # a missing link is not worth failing the answer
-            log.info("no permalink for item %s: %s", item.id, exc.response.get("error"))
-    text, top_blocks = blocks.top_list(items, period, links)
+    text, top_blocks = blocks.top_list(items, period, permalinks(client, items))
     respond(text=text, blocks=top_blocks, response_type="ephemeral")
 
 

@@ -20,6 +20,7 @@ from bot.drafts import DraftPlan, split_for_slack
 from bot.errors import Busy, IdealoopError, LLMBadOutput
 from bot.threads import ThreadMessage
 from handlers import blocks
+from handlers.lookups import UserNames
 from handlers.slack_errors import describe_slack_error
 from handlers.streaming import StreamingMessage
 
@@ -128,7 +129,7 @@ def _settle_failed(client: WebClient, channel: str, ts: str, deps: Deps, text: s
 def read_thread(client: WebClient, channel: str, thread_ts: str, *,
                 exclude: str | None = None) -> list[ThreadMessage]:
     """Every message of the thread, oldest first (paginated `conversations.replies`)."""
-    names: dict[str, str] = {}
+    name_of = UserNames(client)
     messages: list[ThreadMessage] = []
     cursor: str | None = None
     while True:
@@ -137,28 +138,13 @@ def read_thread(client: WebClient, channel: str, thread_ts: str, *,
         for message in page.get("messages", []):
             if message.get("ts") == exclude or message.get("subtype") == "tombstone":
                 continue
-            author = (AI_AUTHOR if message.get("bot_id")
-                      else _user_name(client, message.get("user"), names))
+            author = AI_AUTHOR if message.get("bot_id") else name_of(message.get("user"))
             messages.append(ThreadMessage(author=author, text=message.get("text") or "",
                                           ts=message.get("ts", "")))
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor:
             break
     return messages
-
-
-def _user_name(client: WebClient, user: str | None, names: dict[str, str]) -> str:
-    """A display name for the prompt; the user id if Slack will not say."""
-    if not user:
-        return "someone"
-    if user not in names:
-        try:
-            profile = client.users_info(user=user)["user"]
-            names[user] = (profile.get("profile", {}).get("display_name")
-                           or profile.get("real_name") or profile.get("name") or user)
-        except SlackApiError:
-            names[user] = user
-    return names[user]
 
 
 def _tell_privately(client: WebClient, channel: str, user: str | None, thread_ts: str,

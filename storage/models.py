@@ -100,3 +100,40 @@ class Delivery(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DigestSubscription(Base):
+    """A channel's digest schedule: `period` "day" or "week", local `at_time` "HH:MM" in
+    `timezone`, on `weekday` (0 = Monday) for weekly digests."""
+
+    __tablename__ = "digest_subscriptions"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8))
+    at_time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    created_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DigestRun(Base):
+    """The claim that decides who posts a channel's digest for one period, exactly once.
+
+    `status`: "claimed" (someone is posting), "posted", or "empty" (nothing approved).
+    A claim left "claimed" for long (a crash mid-run) may be taken over.
+    """
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (
+        UniqueConstraint("channel", "period_key", name="uq_digest_runs_channel_period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    period_key: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    posted_ts: Mapped[str | None] = mapped_column(String(32))
+    item_count: Mapped[int | None] = mapped_column(Integer)

@@ -1,45 +1,21 @@
-"""Every SQL statement idealoop runs. Plain values in, plain values out.
+"""Every SQL statement of the core loop. Plain values in, plain values out.
 
 Writes are short transactions that take the write lock at their start (see
-`storage.db`), retried a few times if SQLite still reports a lock, and idempotent:
-a repeated Slack delivery leaves the database as it was.
+`storage.db` and `storage.base`), retried a few times if SQLite still reports a lock,
+and idempotent: a repeated Slack delivery leaves the database as it was.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
-from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
+from sqlalchemy import and_, case, func, insert, select, update
 
-from storage.db import WRITE
+from storage.base import Repository, retry_locked
 from storage.models import Brainstorm, Delivery, Item, Signal
-
-T = TypeVar("T")
-
-
-def _is_lock_error(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
-
-
-_retry_locked = retry(
-    retry=retry_if_exception(_is_lock_error),
-    stop=stop_after_attempt(5),
-    wait=wait_random_exponential(multiplier=0.05, max=1.0),
-    reraise=True,
-)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -124,41 +100,8 @@ EXPORT_FIELDS = (
 )
 
 
-class Store:
-    """The repository. One per process, shared by every thread (the engine pools)."""
-
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
-        self.engine = engine
-        self.clock = clock
-        # SQLite allows one writer at a time, and its busy handler waits in growing sleeps
-        # (up to 100 ms each) rather than waking when the lock frees. Queueing this
-        # process's writers on a Python lock hands the write lock over in microseconds;
-        # the busy timeout still covers writers in other processes.
-        self._write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
-
-    # -- plumbing ---------------------------------------------------------------
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._write_lock, self.engine.connect().execution_options(**WRITE) as conn, \
-                conn.begin():
-            yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
-
-    def _insert(self, table: Any) -> Any:
-        """A dialect-specific INSERT that supports ON CONFLICT."""
-        dialect = self.engine.dialect.name
-        if dialect == "postgresql":
-            return postgresql.insert(table)
-        if dialect == "sqlite":
-            return sqlite.insert(table)
-        raise NotImplementedError(f"idealoop supports SQLite and PostgreSQL, not {dialect}")
+class Store(Repository):
+    """The core repository: brainstorms, items, drafts, signals, deliveries, rankings."""
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query (health checks)."""
@@ -167,7 +110,7 @@ class Store:
 
     # -- deliveries ---------------------------------------------------------------
 
-    @_retry_locked
+    @retry_locked
     def claim_delivery(self, key: str) -> bool:
         """True for the first process to take `key`; False for every later delivery of it."""
         stmt = self._insert(Delivery).values(key=key[:200], received_at=self.clock())
@@ -178,7 +121,7 @@ class Store:
 
     # -- brainstorms and items ------------------------------------------------------
 
-    @_retry_locked
+    @retry_locked
     def save_brainstorm(self, new: NewBrainstorm) -> SavedBrainstorm:
         """Store a brainstorm and its ideas in one transaction: all of it or nothing."""
         now = self.clock()
@@ -202,7 +145,7 @@ class Store:
             ]
         return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
 
-    @_retry_locked
+    @retry_locked
     def mark_posted(self, item_id: int, ts: str) -> None:
         """Record the Slack ts of an item once its message exists."""
         with self._write() as conn:
@@ -247,7 +190,7 @@ class Store:
                 .order_by(Item.position)
             ).scalars())
 
-    @_retry_locked
+    @retry_locked
     def save_draft(self, draft: NewDraft) -> int:
         """Store a posted draft (one item, whatever number of messages it took)."""
         with self._write() as conn:
@@ -278,7 +221,7 @@ class Store:
 
     # -- signals ----------------------------------------------------------------------
 
-    @_retry_locked
+    @retry_locked
     def apply_reaction(self, change: ReactionChange) -> bool:
         """Apply a reaction change unless a newer one for the same emoji is already stored.
 

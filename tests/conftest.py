@@ -54,7 +54,8 @@ def postgres_url() -> Iterator[str]:
 
 def _truncate(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE signals, items, brainstorms, deliveries RESTART IDENTITY "
+        conn.execute(text("TRUNCATE signals, items, brainstorms, deliveries, digest_subscriptions, "
+                          "digest_runs RESTART IDENTITY "
                           "CASCADE"))
 
 

@@ -17,15 +17,17 @@ import secrets
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import build_deps, close_deps, create_app
+from bot.app import build_deps, close_deps, create_app, make_client
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator.render import Style, message_lines, reactions_line
 from bot.emulator.slack_api import SlackApiServer, SlackState, SlackStateError
 from bot.emulator.slack_requests import SlackSender, mention_event, reaction_event
+from bot.scheduler import DigestPoster
 from bot.server import HttpServer
 from storage.db import _redact, make_engine, upgrade
 from storage.repository import Store
@@ -42,6 +44,9 @@ Shell commands:
   channel <name>           switch channel (#name works too)
   as <name>                act as another person (alice, bob, carol, or a new name)
   top [day|week|all]       same as /brainstorm top
+  digest                   post this channel's digest of the last day now
+  advance 1d|3h|30m        move the emulated clock forward; scheduled digests that come
+                           due are posted (subscribe with /brainstorm digest daily)
   export                   this channel's ideas and their signals, as JSON lines
   show                     print the open channel or thread again
   help, quit               this text; leave (Ctrl-D works too)"""
@@ -49,6 +54,20 @@ Shell commands:
 _REACTION = re.compile(r"^(?P<remove>-)?(?::(?P<name>[a-z0-9_+\-']+(?:::[a-z0-9-]+)?):|"
                        r"(?P<bare>[+-]1))\s+\[?(?P<n>\d+)\]?$")
 QUIET_TIMEOUT = 300.0
+ADVANCE_STEP = timedelta(hours=1)
+
+
+class VirtualClock:
+    """"Now" for the emulated workspace: real time plus however far `advance` moved it."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
 
 
 @dataclass
@@ -83,13 +102,17 @@ class Shell:
         try:
             engine = make_engine(self.settings.database_url)
             upgrade(engine)
-            self.deps = build_deps(self.settings, store=Store(engine))
+            self.clock = VirtualClock()
+            self.deps = build_deps(self.settings, store=Store(engine, clock=self.clock),
+                                   clock=self.clock)
             app = create_app(self.settings, deps=self.deps)
             self.server = HttpServer(app, self.deps, host="127.0.0.1", port=0).start()
         except BaseException:
             self.close()
             raise
         self.sender = SlackSender(self.server.url, secret)
+        self.poster = DigestPoster(self.deps.digests, make_client(self.settings),
+                                   timezone=self.settings.timezone)
         self.cursor = Cursor(channel="C0GENERAL", user="U0ALICE")
         self.numbers: dict[tuple[str, str], int] = {}
         self.messages: list[tuple[str, str]] = []  # index n-1 → (channel, ts)
@@ -154,7 +177,7 @@ class Shell:
             "channel": lambda: self._switch_channel(rest), "as": lambda: self._switch_user(rest),
             "top": lambda: self._slash("/brainstorm", f"top {rest}".strip()),
             "export": self._export, "show": self._show,
-            "digest": lambda: self.note("Digests are not in this version yet; try `top`."),
+            "digest": self._digest, "advance": lambda: self._advance(rest),
         }.get(lowered)
         if handler is not None:
             handler()
@@ -276,7 +299,11 @@ class Shell:
                 body = json.loads(reply.body)
             except ValueError:
                 body = {"text": reply.body}
-            self._render_ephemeral(body.get("text") or "", body.get("blocks"))
+            if body.get("response_type") == "in_channel":  # Slack shows it to everyone
+                self.state.post_message(self.cursor.channel, body.get("text") or "",
+                                        as_bot=True, blocks=body.get("blocks"))
+            else:
+                self._render_ephemeral(body.get("text") or "", body.get("blocks"))
 
     def _say_in_channel(self, text: str) -> dict[str, Any]:
         return self.state.post_message(self.cursor.channel, text, user=self.cursor.user,
@@ -353,6 +380,37 @@ class Shell:
             return
         self.cursor = dataclasses.replace(self.cursor, user=user_id)
         self.note(f"You are now {name}.")
+
+    def _digest(self) -> None:
+        assert self.deps is not None
+        digests = self.deps.digests
+        slot = digests.slot_for(self.cursor.channel, "day", self.settings.timezone)
+        outcome = self.poster.post(slot.forced(self.clock()))
+        if outcome.status == "empty":
+            self.note("Nothing was approved here in the last day, so no digest was posted.")
+
+    def _advance(self, rest: str) -> None:
+        match = re.fullmatch(r"(\d{1,4})\s*([dhm])", rest.strip().lower())
+        if not match:
+            self.note("Say how far to move the clock: `advance 1d`, `advance 3h`, `advance 30m`.")
+            return
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
+        left = timedelta(**{unit: int(match[1])})
+        if left > timedelta(days=90):
+            self.note("Move the clock at most 90 days at a time.")
+            return
+        posted = 0
+        # Walk the clock forward the way a running `serve` would live through it: the
+        # scheduler looks at least every step, so every digest that comes due is seen.
+        while left > timedelta():
+            step = min(left, ADVANCE_STEP)
+            self.clock.advance(step)
+            left -= step
+            posted += sum(o.status == "posted" for o in self.poster.post_due(self.clock()))
+            self.pump()
+        self.note(f"The emulated clock now reads {self.clock():%a %d %b %Y %H:%M} UTC.")
+        if not posted:
+            self.note("No scheduled digest came due with anything approved.")
 
     def _export(self) -> None:
         assert self.deps is not None

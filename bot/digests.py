@@ -1,0 +1,181 @@
+"""Digest schedules and content. Slack-free: plain values in and out.
+
+A subscription says "daily at 09:00 Europe/Berlin" or "weekly on Monday at 09:00". For
+any moment, `latest_slot` names the most recent due time and the period it closes: the
+window between the previous local due time and this one (23 or 25 hours across a DST
+change, as people expect of "every day at 9"). A slot has a key (`day:2026-03-30`,
+`week:2026-W14`) that the database claims once per channel, so whichever process gets
+there first posts, and a slot missed while down is posted once on return if it is
+still within the grace period — never once per missed tick, because only the latest
+slot is ever considered.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot.errors import BadInput
+from storage.digests import DigestStore, Subscription
+from storage.repository import RankedItem, Store
+
+PERIOD_WORDS = {"daily": "day", "weekly": "week"}
+DEFAULT_TIME = "09:00"
+MONDAY = 0
+STALE_CLAIM = timedelta(minutes=10)
+MAX_ITEMS = 10
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One channel's digest for one period."""
+
+    channel: str
+    period: str
+    key: str
+    due: datetime  # UTC; also the end of the window
+    start: datetime  # UTC
+
+    def forced(self, now: datetime) -> Slot:
+        """The same period under a key of its own: `--force` posts again on purpose."""
+        return Slot(self.channel, self.period, f"{self.key}:forced:{now.isoformat()}",
+                    self.due, self.start)
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """What `/brainstorm digest …` asked for. `period` None with `off` False: show."""
+
+    period: str | None
+    off: bool
+    at_time: str
+    timezone: str
+
+
+def parse_schedule(args: str, default_timezone: str) -> ScheduleChange:
+    """`daily 09:30 Europe/Berlin`, `weekly`, `off`, or nothing (show the schedule)."""
+    words = args.split()
+    if not words:
+        return ScheduleChange(None, False, DEFAULT_TIME, default_timezone)
+    first = words[0].lower()
+    if first == "off":
+        return ScheduleChange(None, True, DEFAULT_TIME, default_timezone)
+    if first not in PERIOD_WORDS:
+        raise BadInput("Use `/brainstorm digest daily|weekly|off [HH:MM] [Time/Zone]`.")
+    at_time, timezone = DEFAULT_TIME, default_timezone
+    for word in words[1:]:
+        match = _TIME.match(word)
+        if match:
+            at_time = f"{int(match[1]):02d}:{match[2]}"
+        elif "/" in word or word.upper() == "UTC":
+            timezone = word
+        else:
+            raise BadInput(f"I don't understand `{word}`: give a time like 09:30 and "
+                           "optionally a time zone like Europe/Berlin.")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"`{timezone}` is not a time zone I know; try e.g. Europe/Berlin "
+                       "or America/New_York.") from None
+    return ScheduleChange(PERIOD_WORDS[first], False, at_time, timezone)
+
+
+def _local_due(day: date, at_time: str, tz: zoneinfo.ZoneInfo) -> datetime:
+    hour, minute = (int(part) for part in at_time.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=tz)
+
+
+def latest_slot(sub: Subscription, now: datetime) -> Slot:
+    """The most recent due time at or before `now`, and the window it closes."""
+    tz = zoneinfo.ZoneInfo(sub.timezone)
+    local_now = now.astimezone(tz)
+    day = local_now.date()
+    if sub.period == "week":
+        day -= timedelta(days=(day.weekday() - sub.weekday) % 7)
+        step = timedelta(days=7)
+    else:
+        step = timedelta(days=1)
+    due = _local_due(day, sub.at_time, tz)
+    if due > local_now:
+        day -= step
+        due = _local_due(day, sub.at_time, tz)
+    start = _local_due(day - step, sub.at_time, tz)
+    return Slot(sub.channel, sub.period, period_key(sub.period, day), due.astimezone(UTC),
+                start.astimezone(UTC))
+
+
+def period_key(period: str, day: date) -> str:
+    """`day:2026-03-30` or `week:2026-W14`: what is claimed once per channel."""
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"week:{year}-W{week:02d}"
+    return f"day:{day.isoformat()}"
+
+
+def adhoc_slot(channel: str, period: str, now: datetime, timezone: str) -> Slot:
+    """A digest asked for by hand in a channel without a schedule: the period up to now."""
+    today = now.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+    length = timedelta(days=7 if period == "week" else 1)
+    return Slot(channel, period, period_key(period, today), now, now - length)
+
+
+def describe(sub: Subscription | None) -> str:
+    if sub is None:
+        return ("This channel gets no digest. Try `/brainstorm digest daily` "
+                "(or `weekly`, with a time like 09:30 and a time zone).")
+    when = "every day" if sub.period == "day" else "every Monday"
+    return (f"This channel gets a digest {when} at {sub.at_time} ({sub.timezone}) with the "
+            "ideas its people approved most. `/brainstorm digest off` stops it.")
+
+
+class Digests:
+    """Decides which digests are due and what they hold."""
+
+    def __init__(self, store: Store, digest_store: DigestStore, *, grace: timedelta,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.digest_store = digest_store
+        self.grace = grace
+        self.clock = clock
+
+    def due_slots(self, now: datetime | None = None) -> list[Slot]:
+        """The latest slot of each subscription, when it is due and within the grace."""
+        now = now or self.clock()
+        slots = []
+        for sub in self.digest_store.subscriptions():
+            slot = latest_slot(sub, now)
+            if now - slot.due <= self.grace:
+                slots.append(slot)
+        return slots
+
+    def slot_for(self, channel: str, period: str | None, timezone: str,
+                 now: datetime | None = None) -> Slot:
+        """The slot `idealoop digest --channel C [--period P]` means right now."""
+        now = now or self.clock()
+        sub = self.digest_store.subscription(channel)
+        if sub is not None and period in (None, sub.period):
+            return latest_slot(sub, now)
+        return adhoc_slot(channel, period or "day", now, sub.timezone if sub else timezone)
+
+    def claim(self, slot: Slot) -> int | None:
+        return self.digest_store.claim(slot.channel, slot.key, stale_after=STALE_CLAIM)
+
+    def content(self, slot: Slot) -> list[RankedItem]:
+        return self.store.top_items(slot.channel, since=slot.start, until=slot.due,
+                                    limit=MAX_ITEMS)
+
+    def change_schedule(self, channel: str, user: str, change: ScheduleChange) -> str:
+        """Apply `/brainstorm digest …`; the answer to show the person."""
+        if change.off:
+            removed = self.digest_store.unsubscribe(channel)
+            return ("Digests are off for this channel." if removed
+                    else "This channel had no digest; nothing changed.")
+        if change.period is None:
+            return describe(self.digest_store.subscription(channel))
+        sub = Subscription(channel, change.period, change.at_time, change.timezone, MONDAY, user)
+        self.digest_store.subscribe(sub)
+        return "Done. " + describe(sub)

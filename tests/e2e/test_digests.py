@@ -1,0 +1,271 @@
+"""Digests end to end, with an injected clock: ranking, once-only posting, catch-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_deps, close_deps, make_client
+from bot.config import Settings
+from bot.deps import Deps
+from bot.scheduler import DigestPoster
+from storage.digests import Subscription
+from storage.repository import NewBrainstorm, ReactionChange
+from tests.fakes.slack import SlackApiServer
+from tests.harness import TOKEN, app_env, running_app
+
+CHANNEL = "C0GENERAL"
+NINE_BERLIN = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 CEST, after DST
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.now
+
+    def set(self, now: datetime) -> None:
+        with self.lock:
+            self.now = now
+
+
+def deps_for(slack: SlackApiServer, db_url: str, clock: Clock) -> Deps:
+    return build_deps(Settings.from_env(app_env(slack, db_url, IDEALOOP_LLM="offline")),
+                      clock=clock)
+
+
+def poster(deps: Deps) -> DigestPoster:
+    return DigestPoster(deps.digests, make_client(deps.settings), timezone="Europe/Berlin")
+
+
+def seed(deps: Deps, slack: SlackApiServer, ideas: list[str]) -> list[int]:
+    """Ideas posted in the emulated Slack and stored, like a finished brainstorm."""
+    header = slack.state.post_message(CHANNEL, "Brainstorm: digest test", as_bot=True)
+    saved = deps.store.save_brainstorm(NewBrainstorm(
+        channel=CHANNEL, requester="U0ALICE", topic="digest test", model="m", ideas=ideas,
+        header_ts=header["ts"]))
+    for item_id, text in zip(saved.item_ids, ideas, strict=True):
+        message = slack.state.post_message(CHANNEL, text, as_bot=True, thread_ts=header["ts"])
+        deps.store.mark_posted(item_id, message["ts"])
+    return saved.item_ids
+
+
+def react(deps: Deps, item_id: int, user: str, emoji: str = "+1", *, polarity: int = 1,
+          active: bool = True, step: list[int] = [0]) -> None:  # noqa: B006 (a counter)
+    step[0] += 1
+    deps.store.apply_reaction(ReactionChange(item_id, user, emoji, polarity, active,
+                                             event_us=step[0], at=deps.digests.clock()))
+
+
+def subscribe(deps: Deps, period: str = "day") -> None:
+    deps.digests.digest_store.subscribe(
+        Subscription(CHANNEL, period, "09:00", "Europe/Berlin", 0, "U0ALICE"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NINE_BERLIN - timedelta(hours=5))
+
+
+@pytest.fixture
+def deps(slack: SlackApiServer, db_url: str, clock: Clock):
+    built = deps_for(slack, db_url, clock)
+    yield built
+    close_deps(built)
+
+
+def digests_posted(slack: SlackApiServer) -> list[dict]:
+    return [c.params for c in slack.calls_to("chat.postMessage")
+            if "idea digest" in c.params.get("text", "")]
+
+
+def test_the_digest_ranks_by_distinct_approvers_and_names_them(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribe(deps)
+    liked, loved, disputed, retracted, rejected = seed(
+        deps, slack, ["liked", "loved", "disputed", "retracted", "rejected"])
+    react(deps, liked, "U0ALICE")
+    react(deps, liked, "U0ALICE", "fire")  # same person twice: still one approval
+    for user in ("U0ALICE", "U0BOB", "U0CAROL"):
+        react(deps, loved, user)
+    react(deps, disputed, "U0ALICE")
+    react(deps, disputed, "U0BOB")
+    react(deps, disputed, "U0CAROL", "-1", polarity=-1)
+    react(deps, retracted, "U0BOB")
+    react(deps, retracted, "U0BOB", active=False)
+    react(deps, rejected, "U0ALICE")
+    react(deps, rejected, "U0BOB", "x", polarity=-1)
+    react(deps, rejected, "U0CAROL", "-1", polarity=-1)
+
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    [outcome] = poster(deps).post_due()
+    assert outcome.status == "posted" and outcome.items == 3
+    [digest] = digests_posted(slack)
+    sections = [b["text"]["text"] for b in digest["blocks"] if b["type"] == "section"][1:]
+    # liked and disputed tie on score +1; disputed has more approvals, so it ranks first
+    assert [s.split("\n")[0] for s in sections] == ["*1.* loved", "*2.* disputed", "*3.* liked"]
+    assert "score +3 · approved by alice, bob, carol" in sections[0]
+    assert "<https://emulated.slack.local/archives/C0GENERAL/" in sections[0]
+    assert "<@" not in json.dumps(digest["blocks"])  # named, never mentioned
+    assert len(digest["blocks"]) <= 50
+
+
+def test_an_empty_period_posts_nothing(deps: Deps, slack: SlackApiServer,
+                                       clock: Clock) -> None:
+    subscribe(deps)
+    seed(deps, slack, ["nobody reacted"])
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    [outcome] = poster(deps).post_due()
+    assert outcome.status == "empty" and digests_posted(slack) == []
+    assert poster(deps).post_due()[0].status == "taken"  # decided once, not retried
+
+
+def test_ideas_outside_the_period_do_not_count(deps: Deps, slack: SlackApiServer,
+                                               clock: Clock) -> None:
+    subscribe(deps)
+    clock.set(NINE_BERLIN - timedelta(days=2))
+    [old] = seed(deps, slack, ["two days old"])
+    react(deps, old, "U0BOB")
+    clock.set(NINE_BERLIN - timedelta(hours=1))
+    [new] = seed(deps, slack, ["fresh"])
+    react(deps, new, "U0BOB")
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    poster(deps).post_due()
+    [digest] = digests_posted(slack)
+    assert "fresh" in json.dumps(digest["blocks"]) and "two days old" not in json.dumps(digest)
+
+
+def test_the_same_period_runs_twice_posts_once_and_force_reposts(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribe(deps)
+    [item] = seed(deps, slack, ["an idea"])
+    react(deps, item, "U0BOB")
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    assert [o.status for o in poster(deps).post_due()] == ["posted"]
+    clock.set(NINE_BERLIN + timedelta(minutes=2))
+    assert [o.status for o in poster(deps).post_due()] == ["taken"]
+    assert len(digests_posted(slack)) == 1
+    slot = deps.digests.slot_for(CHANNEL, None, "UTC")
+    assert poster(deps).post(slot.forced(clock())).status == "posted"
+    assert len(digests_posted(slack)) == 2
+
+
+def test_a_missed_run_is_caught_up_once_within_the_grace(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribe(deps)
+    [item] = seed(deps, slack, ["an idea"])
+    react(deps, item, "U0BOB")
+    clock.set(NINE_BERLIN + timedelta(hours=3))  # the process was down at 09:00
+    assert [o.status for o in poster(deps).post_due()] == ["posted"]
+    for minutes in (1, 2, 3):
+        clock.set(NINE_BERLIN + timedelta(hours=3, minutes=minutes))
+        assert [o.status for o in poster(deps).post_due()] == ["taken"]
+    clock.set(NINE_BERLIN + timedelta(hours=13))  # past the 12 h grace of the next check
+    assert len(digests_posted(slack)) == 1
+
+
+def test_a_run_missed_beyond_the_grace_is_skipped(deps: Deps, slack: SlackApiServer,
+                                                  clock: Clock) -> None:
+    subscribe(deps)
+    [item] = seed(deps, slack, ["an idea"])
+    react(deps, item, "U0BOB")
+    clock.set(NINE_BERLIN + timedelta(hours=13))
+    assert poster(deps).post_due() == []
+    assert digests_posted(slack) == []
+
+
+def test_a_claim_left_by_a_crash_is_taken_over(deps: Deps, slack: SlackApiServer,
+                                               clock: Clock) -> None:
+    subscribe(deps)
+    [item] = seed(deps, slack, ["an idea"])
+    react(deps, item, "U0BOB")
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    [slot] = deps.digests.due_slots()
+    assert deps.digests.claim(slot) is not None  # a process claims, then dies
+    assert poster(deps).post_due()[0].status == "taken"
+    clock.set(NINE_BERLIN + timedelta(minutes=15))
+    assert poster(deps).post_due()[0].status == "posted"
+    assert len(digests_posted(slack)) == 1
+
+
+def test_slack_refusing_the_digest_releases_the_claim(deps: Deps, slack: SlackApiServer,
+                                                      clock: Clock) -> None:
+    subscribe(deps)
+    [item] = seed(deps, slack, ["an idea"])
+    react(deps, item, "U0BOB")
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    slack.fail("chat.postMessage", error="channel_not_found")
+    assert poster(deps).post_due()[0].status == "failed"
+    assert poster(deps).post_due()[0].status == "posted"
+
+
+def test_two_scheduler_processes_post_once(slack: SlackApiServer, db_url: str,
+                                           clock: Clock) -> None:
+    first, second = deps_for(slack, db_url, clock), deps_for(slack, db_url, clock)
+    try:
+        subscribe(first)
+        [item] = seed(first, slack, ["an idea"])
+        react(first, item, "U0BOB")
+        clock.set(NINE_BERLIN + timedelta(seconds=30))
+        barrier = threading.Barrier(2)
+
+        def tick(deps: Deps) -> list[str]:
+            barrier.wait()
+            return [o.status for o in poster(deps).post_due()]
+
+        with ThreadPoolExecutor(2) as pool:
+            results = sorted(status for statuses in pool.map(tick, (first, second))
+                             for status in statuses)
+        assert results == ["posted", "taken"]
+        assert len(digests_posted(slack)) == 1
+    finally:
+        close_deps(first)
+        close_deps(second)
+
+
+def test_the_slash_command_manages_the_schedule(slack: SlackApiServer, sqlite_url: str) -> None:
+    with running_app(slack, sqlite_url, IDEALOOP_TIMEZONE="Europe/Paris") as app:
+        reply = app.sender.command("digest").json()
+        assert reply["response_type"] == "ephemeral" and "no digest" in reply["text"]
+        reply = app.sender.command("digest daily 09:30 Europe/Berlin").json()
+        assert reply["response_type"] == "in_channel"
+        assert "every day at 09:30 (Europe/Berlin)" in reply["text"]
+        assert app.deps.digests.digest_store.subscription(CHANNEL).timezone == "Europe/Berlin"
+        reply = app.sender.command("digest weekly").json()
+        assert "every Monday at 09:00 (Europe/Paris)" in reply["text"]
+        assert "not a time zone" in app.sender.command("digest daily 9:00 Nowhere/Land").json()[
+            "text"]
+        assert "off" in app.sender.command("digest off").json()["text"]
+        assert app.deps.digests.digest_store.subscription(CHANNEL) is None
+
+
+def test_cli_digest_twice_at_once_posts_one(slack: SlackApiServer, db_url: str,
+                                            tmp_path: Path) -> None:
+    clock = Clock(datetime.now(UTC))
+    deps = deps_for(slack, db_url, clock)
+    try:
+        [item] = seed(deps, slack, ["an idea for the CLI"])
+        react(deps, item, "U0BOB")
+    finally:
+        close_deps(deps)
+    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
+           "DATABASE_URL": db_url}
+    command = [sys.executable, "-m", "bot.cli", "digest", "--channel", CHANNEL, "--period",
+               "day"]
+    runs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    said = " ".join(out for out, _ in outputs)
+    assert said.count("posted with 1 ideas") == 1 and said.count("already posted") == 1
+    assert len(digests_posted(slack)) == 1
