@@ -302,25 +302,7 @@ class Store(Repository):
         Ranked by score (distinct approvers − distinct rejecters), then approvals, then
         recency; only items with a positive score. Approvers come back as user ids.
         """
-        score = _score_expr()
-        approvals = _distinct_users(1)
-        query = (
-            select(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
-                   Brainstorm.topic, score.label("score"), approvals.label("approvals"),
-                   _distinct_users(-1).label("rejections"))
-            .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
-            .outerjoin(Brainstorm, Brainstorm.id == Item.brainstorm_id)
-            .where(Item.channel == channel, Item.ts.is_not(None))
-            .group_by(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
-                      Brainstorm.topic)
-            .having(score > 0)
-            .order_by(score.desc(), approvals.desc(), Item.created_at.desc(), Item.id.desc())
-            .limit(limit)
-        )
-        if since is not None:
-            query = query.where(Item.created_at >= since)
-        if until is not None:
-            query = query.where(Item.created_at < until)
+        query = _top_items_query(channel, since, until, limit)
         with self._read() as conn:
             rows = conn.execute(query).all()
             ids = [row.id for row in rows]
@@ -339,6 +321,17 @@ class Store(Repository):
                        rejections=row.rejections, approvers=approvers[row.id])
             for row in rows
         ]
+
+    def explain_top_items(self, channel: str, *, since: datetime | None = None,
+                          until: datetime | None = None, limit: int = 10) -> list[str]:
+        """The database's plan for `top_items` (benchmarks check that indexes are used)."""
+        query = _top_items_query(channel, since, until, limit)
+        compiled = query.compile(self.engine, compile_kwargs={"literal_binds": True})
+        prefix = ("EXPLAIN QUERY PLAN " if self.engine.dialect.name == "sqlite"
+                  else "EXPLAIN (ANALYZE, COSTS OFF) ")
+        with self._read() as conn:
+            rows = conn.exec_driver_sql(prefix + str(compiled)).all()
+        return [str(row[-1]) for row in rows]
 
     # -- export ---------------------------------------------------------------------
 
@@ -374,6 +367,30 @@ class Store(Repository):
                     created = created.replace(tzinfo=UTC)
                 out["created_at"] = created.isoformat()
                 yield {name: out[name] for name in EXPORT_FIELDS}
+
+
+def _top_items_query(channel: str, since: datetime | None, until: datetime | None,
+                     limit: int) -> Any:
+    score = _score_expr()
+    approvals = _distinct_users(1)
+    query = (
+        select(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
+               Brainstorm.topic, score.label("score"), approvals.label("approvals"),
+               _distinct_users(-1).label("rejections"))
+        .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
+        .outerjoin(Brainstorm, Brainstorm.id == Item.brainstorm_id)
+        .where(Item.channel == channel, Item.ts.is_not(None))
+        .group_by(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
+                  Brainstorm.topic)
+        .having(score > 0)
+        .order_by(score.desc(), approvals.desc(), Item.created_at.desc(), Item.id.desc())
+        .limit(limit)
+    )
+    if since is not None:
+        query = query.where(Item.created_at >= since)
+    if until is not None:
+        query = query.where(Item.created_at < until)
+    return query
 
 
 def _distinct_users(polarity: int) -> Any:

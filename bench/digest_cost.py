@@ -1,0 +1,130 @@
+"""Digest cost as history grows: one channel-day's digest at 10k, 100k and 1M signals.
+
+The day's content is the same at every size (100 items, 1,000 signals); only the
+history behind it grows (10, 100, 1,000 days). The digest query should cost about the
+same at every size, because it reaches the day's items through the (channel,
+created_at) index and their signals through (item_id, active). Prints the median time
+per size, the ratio to the smallest, and the query plan at the largest.
+BENCH_QUICK=1 stops at 100k signals.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from storage.db import make_engine, upgrade
+from storage.models import Item, Signal
+from storage.repository import Store
+
+ADMIN_URL = os.environ.get("IDEALOOP_BENCH_POSTGRES",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+CHANNEL = "C0BENCH"
+ITEMS_PER_DAY = 100
+SIGNALS_PER_ITEM = 10
+END = datetime(2026, 11, 1, tzinfo=UTC)
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+
+
+def _seed_days(store: Store, first_day: int, last_day: int, rng: random.Random) -> None:
+    """Items and signals for days [first_day, last_day) before END, in batches."""
+    next_id = first_day * ITEMS_PER_DAY + 1
+    with store.engine.begin() as conn:
+        for day in range(first_day, last_day):
+            created = END - timedelta(days=day + 1)
+            items, signals = [], []
+            for n in range(ITEMS_PER_DAY):
+                item_id = next_id
+                next_id += 1
+                at = created + timedelta(seconds=n * 60)
+                items.append({"id": item_id, "kind": "idea", "text": f"idea {item_id}",
+                              "channel": CHANNEL, "ts": f"{at.timestamp():.6f}",
+                              "thread_ts": None, "position": n, "model": "bench",
+                              "created_at": at})
+                for user in range(SIGNALS_PER_ITEM):
+                    roll = rng.random()
+                    polarity = 1 if roll < 0.7 else (-1 if roll < 0.9 else 0)
+                    signals.append({"item_id": item_id, "user_id": f"U{user:04d}",
+                                    "emoji": "+1" if polarity == 1 else "-1",
+                                    "polarity": polarity, "active": rng.random() > 0.05,
+                                    "added_at": at, "removed_at": None,
+                                    "event_us": int(at.timestamp() * 1e6) + user})
+            conn.execute(insert(Item), items)
+            conn.execute(insert(Signal), signals)
+
+
+def _time_query(store: Store, repeats: int) -> float:
+    since, until = END - timedelta(days=1), END
+    store.top_items(CHANNEL, since=since, until=until)  # warm the cache
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        store.top_items(CHANNEL, since=since, until=until)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def _postgres_store() -> tuple[Store, str]:
+    name = f"idealoop_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = make_engine(make_url(ADMIN_URL).set(database=name).render_as_string(False))
+    upgrade(engine)
+    return Store(engine), name
+
+
+def _drop(name: str) -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def measure(quick: bool = QUICK) -> list[tuple[str, str]]:
+    """Rows of (figure, value) for the benchmark table."""
+    sizes = [10, 100] if quick else [10, 100, 1000]  # days of history
+    rng = random.Random(7)
+    store, name = _postgres_store()
+    rows: list[tuple[str, str]] = []
+    try:
+        timings: list[tuple[int, float]] = []
+        seeded = 0
+        for days in sizes:
+            _seed_days(store, seeded, days, rng)
+            seeded = days
+            with store.engine.connect() as conn:  # fresh statistics, as autovacuum would
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            timings.append((days * ITEMS_PER_DAY * SIGNALS_PER_ITEM,
+                            _time_query(store, 10 if quick else 30)))
+        base = timings[0][1]
+        print(f"digest cost (PostgreSQL, {os.cpu_count()} cores): one channel-day "
+              f"({ITEMS_PER_DAY} items, {ITEMS_PER_DAY * SIGNALS_PER_ITEM} signals)")
+        for signals, seconds in timings:
+            print(f"  {signals:>9,} signals in history: {seconds * 1000:7.2f} ms "
+                  f"({seconds / base:.2f}x the 10k figure)")
+            rows.append((f"digest query, one channel-day, {signals:,} signals",
+                         f"{seconds * 1000:.2f} ms ({seconds / base:.2f}x)"))
+        plan = store.explain_top_items(CHANNEL, since=END - timedelta(days=1), until=END)
+        print("  plan at the largest size:")
+        for line in plan:
+            print(f"    {line}")
+        used = sorted({word for line in plan for word in line.split() if word.startswith("ix_")
+                       or word.startswith("uq_")})
+        rows.append(("digest query indexes used", ", ".join(used) or "none"))
+    finally:
+        store.engine.dispose()
+        _drop(name)
+    return rows
+
+
+if __name__ == "__main__":
+    measure()
