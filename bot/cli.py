@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -131,12 +131,20 @@ def serve() -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True)
 @click.option("--channel", default=None, help="Only this channel's items (ID, e.g. C0123).")
+@click.option("--pairs", is_flag=True,
+              help="Preference pairs (approved vs rejected idea on the same topic) as JSONL.")
 @_friendly
-def export(fmt: str, channel: str | None) -> None:
+def export(fmt: str, channel: str | None, pairs: bool) -> None:
     """Write ideas and drafts with their signals to stdout."""
+    from bot.insights import preference_pairs
+
     store = _store(_settings())
-    rows = store.export_rows(channel=channel)
+    rows: Iterable[dict[str, Any]] = store.export_rows(channel=channel)
     out = sys.stdout
+    if pairs:
+        if fmt == "csv":
+            raise ConfigError("--pairs writes JSONL only; drop --format csv")
+        rows, fmt = preference_pairs(rows), "jsonl"
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
         writer.writeheader()

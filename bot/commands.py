@@ -16,6 +16,7 @@ USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
 • `/brainstorm top [day|week|all]` — the ideas this channel approved most (only you see it)
 • `/brainstorm digest daily|weekly|off [HH:MM] [Time/Zone]` — a digest of the best ideas
   (`/brainstorm digest` alone shows this channel's schedule)
+• `/brainstorm stats` — how this channel's people judge the AI's ideas and drafts
 • `/brainstorm help` — this message
 Your reactions are stored as signals and steer what the AI proposes next in this channel."""
 

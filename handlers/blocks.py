@@ -119,6 +119,13 @@ def digest(items: list[RankedItem], period: str, label: str, links: dict[int, st
     return text, out
 
 
+def stats(lines: list[str]) -> tuple[str, Blocks]:
+    """`/brainstorm stats`: how this channel's people judge the AI's output."""
+    title = ":bar_chart: *How this channel judges the AI*"
+    return "How this channel judges the AI: " + " ".join(lines), [
+        _section(title + "\n" + "\n".join(f"• {line}" for line in lines))]
+
+
 def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tuple[str, Blocks]:
     """The `/brainstorm top` answer: one section per item, best first."""
     label = {"day": "the last day", "week": "the last 7 days", "all": "all time"}[period]

@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import commands, ranking
+from bot import commands, insights, ranking
 from bot.deps import Deps
 from bot.digests import parse_schedule
 from bot.errors import BadInput, Busy, IdealoopError
@@ -57,9 +57,10 @@ def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, resp
             answer = f"<@{command['user_id']}> changed this channel's digest. {answer}"
         ack(text=answer, response_type="in_channel" if changed else "ephemeral")
         return
-    if parsed.action != "brainstorm":
-        ack(text=f"`/brainstorm {parsed.action}` is not available in this version yet. "
-                 "Try `/brainstorm help`.", response_type="ephemeral")
+    if parsed.action == "stats":
+        stats = deps.store.channel_stats(command["channel_id"])
+        text, stats_blocks = blocks.stats(insights.stats_summary(stats))
+        ack(text=text, blocks=stats_blocks, response_type="ephemeral")
         return
     try:
         topic = clean_topic(parsed.text, deps.settings.topic_max_chars)

@@ -94,6 +94,20 @@ class RankedItem:
     approvers: list[str]
 
 
+@dataclass(frozen=True)
+class KindStats:
+    items: int
+    judged: int  # items with at least one active signal
+    approved: int  # items whose net score is positive
+    rejected: int  # items whose net score is negative
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    kinds: dict[str, KindStats]
+    people: int  # distinct people whose signals are active
+
+
 EXPORT_FIELDS = (
     "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
     "model", "approvals", "rejections", "neutral", "score", "created_at",
@@ -321,6 +335,34 @@ class Store(Repository):
                        rejections=row.rejections, approvers=approvers[row.id])
             for row in rows
         ]
+
+    def channel_stats(self, channel: str) -> ChannelStats:
+        """How the channel's people judged what the AI posted there, per kind of item."""
+        approvals, rejections = _distinct_users(1), _distinct_users(-1)
+        tallies = (
+            select(Signal.item_id, approvals.label("approvals"),
+                   rejections.label("rejections"))
+            .where(Signal.active).group_by(Signal.item_id).subquery()
+        )
+        net = tallies.c.approvals - tallies.c.rejections
+        query = (
+            select(Item.kind, func.count(Item.id).label("items"),
+                   func.count(tallies.c.item_id).label("judged"),
+                   func.coalesce(func.sum(case((net > 0, 1), else_=0)), 0).label("approved"),
+                   func.coalesce(func.sum(case((net < 0, 1), else_=0)), 0).label("rejected"))
+            .outerjoin(tallies, tallies.c.item_id == Item.id)
+            .where(Item.channel == channel, Item.ts.is_not(None))
+            .group_by(Item.kind)
+        )
+        people = (
+            select(func.count(func.distinct(Signal.user_id)))
+            .join(Item, Item.id == Signal.item_id)
+            .where(Item.channel == channel, Signal.active)
+        )
+        with self._read() as conn:
+            kinds = {row.kind: KindStats(row.items, row.judged, row.approved, row.rejected)
+                     for row in conn.execute(query)}
+            return ChannelStats(kinds=kinds, people=conn.execute(people).scalar_one())
 
     def explain_top_items(self, channel: str, *, since: datetime | None = None,
                           until: datetime | None = None, limit: int = 10) -> list[str]:
