@@ -13,11 +13,13 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import dotenv_values
 
 from bot.errors import ConfigError
 
+T = TypeVar("T", int, float)
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_APPROVE = (
     "+1", "white_check_mark", "heavy_check_mark", "heart", "star", "fire", "tada",
@@ -36,30 +38,27 @@ def _emoji_set(raw: str | None, default: tuple[str, ...], name: str) -> frozense
     return frozenset(names)
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def _number(env: Mapping[str, str], name: str, default: T, low: T, high: T,
+            kind: type[T]) -> T:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    return _number(env, name, default, low, high, int)
 
 
 def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-    return value
+    return _number(env, name, default, low, high, float)
 
 
 def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:

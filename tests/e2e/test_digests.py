@@ -72,6 +72,12 @@ def subscribe(deps: Deps, period: str = "day") -> None:
         Subscription(CHANNEL, period, "09:00", "Europe/Berlin", 0, "U0ALICE"))
 
 
+def subscribed_with_one_approved_idea(deps: Deps, slack: SlackApiServer) -> None:
+    subscribe(deps)
+    [item] = seed(deps, slack, ["an idea"])
+    react(deps, item, "U0BOB")
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NINE_BERLIN - timedelta(hours=5))
@@ -147,9 +153,7 @@ def test_ideas_outside_the_period_do_not_count(deps: Deps, slack: SlackApiServer
 
 def test_the_same_period_runs_twice_posts_once_and_force_reposts(
         deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
-    subscribe(deps)
-    [item] = seed(deps, slack, ["an idea"])
-    react(deps, item, "U0BOB")
+    subscribed_with_one_approved_idea(deps, slack)
     clock.set(NINE_BERLIN + timedelta(minutes=1))
     assert [o.status for o in poster(deps).post_due()] == ["posted"]
     clock.set(NINE_BERLIN + timedelta(minutes=2))
@@ -162,9 +166,7 @@ def test_the_same_period_runs_twice_posts_once_and_force_reposts(
 
 def test_a_missed_run_is_caught_up_once_within_the_grace(
         deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
-    subscribe(deps)
-    [item] = seed(deps, slack, ["an idea"])
-    react(deps, item, "U0BOB")
+    subscribed_with_one_approved_idea(deps, slack)
     clock.set(NINE_BERLIN + timedelta(hours=3))  # the process was down at 09:00
     assert [o.status for o in poster(deps).post_due()] == ["posted"]
     for minutes in (1, 2, 3):
@@ -176,9 +178,7 @@ def test_a_missed_run_is_caught_up_once_within_the_grace(
 
 def test_a_run_missed_beyond_the_grace_is_skipped(deps: Deps, slack: SlackApiServer,
                                                   clock: Clock) -> None:
-    subscribe(deps)
-    [item] = seed(deps, slack, ["an idea"])
-    react(deps, item, "U0BOB")
+    subscribed_with_one_approved_idea(deps, slack)
     clock.set(NINE_BERLIN + timedelta(hours=13))
     assert poster(deps).post_due() == []
     assert digests_posted(slack) == []
@@ -186,9 +186,7 @@ def test_a_run_missed_beyond_the_grace_is_skipped(deps: Deps, slack: SlackApiSer
 
 def test_a_claim_left_by_a_crash_is_taken_over(deps: Deps, slack: SlackApiServer,
                                                clock: Clock) -> None:
-    subscribe(deps)
-    [item] = seed(deps, slack, ["an idea"])
-    react(deps, item, "U0BOB")
+    subscribed_with_one_approved_idea(deps, slack)
     clock.set(NINE_BERLIN + timedelta(minutes=1))
     [slot] = deps.digests.due_slots()
     assert deps.digests.claim(slot) is not None  # a process claims, then dies
@@ -200,9 +198,7 @@ def test_a_claim_left_by_a_crash_is_taken_over(deps: Deps, slack: SlackApiServer
 
 def test_slack_refusing_the_digest_releases_the_claim(deps: Deps, slack: SlackApiServer,
                                                       clock: Clock) -> None:
-    subscribe(deps)
-    [item] = seed(deps, slack, ["an idea"])
-    react(deps, item, "U0BOB")
+    subscribed_with_one_approved_idea(deps, slack)
     clock.set(NINE_BERLIN + timedelta(minutes=1))
     slack.fail("chat.postMessage", error="channel_not_found")
     assert poster(deps).post_due()[0].status == "failed"
