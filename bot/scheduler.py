@@ -12,7 +12,7 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -25,6 +25,7 @@ from handlers.lookups import UserNames, permalinks
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
+DELIVERY_MEMORY = timedelta(days=1)  # Slack's last retry comes about 5 minutes after
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ class DigestPoster:
 def start_scheduler(poster: DigestPoster,
                     clock: Callable[[], datetime] = lambda: datetime.now(UTC)) \
         -> BackgroundScheduler:
-    """A background scheduler that checks for due digests every minute."""
+    """A background scheduler that checks for due digests every minute, and once an hour
+    forgets Slack deliveries too old to be retried."""
 
     def tick() -> None:
         try:
@@ -92,9 +94,18 @@ def start_scheduler(poster: DigestPoster,
         except Exception:  # one bad tick must not stop the next ones
             log.exception("digest tick failed")
 
+    def prune() -> None:
+        try:
+            removed = poster.digests.store.prune_deliveries(DELIVERY_MEMORY)
+            log.debug("forgot %d old deliveries", removed)
+        except Exception:
+            log.exception("pruning deliveries failed")
+
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(tick, IntervalTrigger(seconds=TICK_SECONDS), id="digests",
                       coalesce=True, max_instances=1, misfire_grace_time=TICK_SECONDS,
                       next_run_time=datetime.now(UTC))
+    scheduler.add_job(prune, IntervalTrigger(hours=1), id="prune-deliveries", coalesce=True,
+                      max_instances=1, next_run_time=datetime.now(UTC))
     scheduler.start()
     return scheduler

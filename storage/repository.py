@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 
 from storage.base import Repository, retry_locked
 from storage.models import Brainstorm, Delivery, Item, Signal
@@ -132,6 +132,16 @@ class Store(Repository):
             stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key)
             # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT.
             return conn.execute(stmt).first() is not None
+
+    @retry_locked
+    def prune_deliveries(self, older_than: timedelta) -> int:
+        """Forget deliveries older than any Slack retry (the last comes ~5 min after)."""
+        with self._write() as conn:
+            result = conn.execute(
+                delete(Delivery).where(Delivery.received_at < self.clock() - older_than)
+                .returning(Delivery.key)
+            )
+            return len(result.all())
 
     # -- brainstorms and items ------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect
 
@@ -140,3 +140,17 @@ def test_unposted_items_are_not_exported(store: Store) -> None:
     store.save_brainstorm(NewBrainstorm(channel="C1", requester="U1", topic="t", model="m",
                                         ideas=("never posted",)))
     assert list(store.export_rows()) == []
+
+
+def test_old_deliveries_are_forgotten(db_url: str) -> None:
+    now = [AT]
+    store = Store(make_engine(db_url), clock=lambda: now[0])
+    try:
+        store.claim_delivery("event:old")
+        now[0] = AT + timedelta(days=2)
+        store.claim_delivery("event:new")
+        assert store.prune_deliveries(timedelta(days=1)) == 1
+        assert store.claim_delivery("event:old") is True  # forgotten, so claimable again
+        assert store.claim_delivery("event:new") is False
+    finally:
+        store.engine.dispose()
