@@ -188,10 +188,3 @@ class Settings:
                 "SLACK_SIGNING_SECRET is not set (needed in HTTP mode; "
                 "set SLACK_APP_TOKEN to use Socket Mode instead)"
             )
-
-    @property
-    def model_label(self) -> str:
-        """The model name shown on AI-written messages."""
-        from bot.offline import OFFLINE_MODEL
-
-        return OFFLINE_MODEL if self.llm_mode == "offline" else self.model

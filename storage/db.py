@@ -30,7 +30,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"DATABASE_URL is not a valid database URL: {_redact(url)}") from None
+        raise ConfigError(f"DATABASE_URL is not a valid database URL: {redact_url(url)}") from None
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed, **kwargs)
@@ -82,7 +82,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
     """A URL safe for logs and error lines: the password is never shown."""
     try:
         return make_url(url).render_as_string(hide_password=True)

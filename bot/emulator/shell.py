@@ -29,7 +29,7 @@ from bot.emulator.slack_api import SlackApiServer, SlackState, SlackStateError
 from bot.emulator.slack_requests import SlackSender, mention_event, reaction_event
 from bot.scheduler import DigestPoster
 from bot.server import HttpServer
-from storage.db import _redact, make_engine, upgrade
+from storage.db import redact_url, make_engine, upgrade
 from storage.repository import Store
 
 HELP = """\
@@ -144,7 +144,7 @@ class Shell:
         else:
             where = settings.openai_base_url or "api.openai.com"
             llm = f"{settings.model} at {where}"
-        store = "a fresh temporary database" if self._tmp else _redact(settings.database_url)
+        store = "a fresh temporary database" if self._tmp else redact_url(settings.database_url)
         return "\n".join([
             self.style.bold("idealoop shell") + " — a Slack channel in your terminal, "
             "running the real app",

@@ -117,13 +117,6 @@ def test_openai_base_url_wins_over_alias() -> None:
     assert settings.openai_base_url == "https://a.example/v1"
 
 
-def test_model_label() -> None:
-    from bot.offline import OFFLINE_MODEL
-
-    assert load({}).model_label == OFFLINE_MODEL
-    assert load({"OPENAI_API_KEY": "sk-x", "IDEALOOP_MODEL": "gpt-x"}).model_label == "gpt-x"
-
-
 # --- Malformed values -----------------------------------------------------------------------
 
 
