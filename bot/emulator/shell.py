@@ -29,7 +29,7 @@ from bot.emulator.slack_api import SlackApiServer, SlackState, SlackStateError
 from bot.emulator.slack_requests import SlackSender, mention_event, reaction_event
 from bot.scheduler import DigestPoster
 from bot.server import HttpServer
-from storage.db import redact_url, make_engine, upgrade
+from storage.db import make_engine, redact_url, upgrade
 from storage.repository import Store
 
 HELP = """\
