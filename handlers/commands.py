@@ -7,6 +7,8 @@ so Bolt's listener threads stay free to acknowledge everything else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -36,62 +38,100 @@ def register(app: App, deps: Deps) -> None:
 
 def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond,
                       deps: Deps) -> None:
+    """Route `/brainstorm …` to its sub-command; each acks as its first Slack step."""
     parsed = commands.parse(command.get("text"))
-    if parsed.action == "help":
-        ack(text=commands.USAGE, response_type="ephemeral")
-        return
-    if parsed.action == "top":
-        ack()
-        show_top(command, client, respond, deps, period=(parsed.text or DEFAULT_PERIOD).lower())
-        return
-    if parsed.action == "digest":
-        try:
-            change = parse_schedule(parsed.text, deps.settings.timezone)
-            answer = deps.digests.change_schedule(command["channel_id"], command["user_id"],
-                                                  change)
-        except BadInput as exc:
-            ack(text=exc.user_message, response_type="ephemeral")
-            return
-        changed = change.off or change.period is not None
-        if changed:
-            answer = f"<@{command['user_id']}> changed this channel's digest. {answer}"
-        ack(text=answer, response_type="in_channel" if changed else "ephemeral")
-        return
-    if parsed.action == "stats":
-        stats = deps.store.channel_stats(command["channel_id"])
-        text, stats_blocks = blocks.stats(insights.stats_summary(stats))
-        ack(text=text, blocks=stats_blocks, response_type="ephemeral")
-        return
+    ACTIONS[parsed.action](Invocation(ack, command, client, respond, deps, parsed.text))
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/brainstorm` request: Bolt's utilities, the payload, and the arguments."""
+
+    ack: Ack
+    command: dict[str, Any]
+    client: WebClient
+    respond: Respond
+    deps: Deps
+    args: str
+
+    @property
+    def channel(self) -> str:
+        return self.command["channel_id"]
+
+    @property
+    def user(self) -> str:
+        return self.command["user_id"]
+
+    def tell(self, text: str, **extra: Any) -> None:
+        """Answer in the ack, only to the person who asked."""
+        self.ack(text=text, response_type="ephemeral", **extra)
+
+
+def _help(call: Invocation) -> None:
+    call.tell(commands.USAGE)
+
+
+def _top(call: Invocation) -> None:
+    """`/brainstorm top [day|week|all]`: the ranking now, only to the person who asked."""
+    call.ack()
+    period = (call.args or DEFAULT_PERIOD).lower()
+    items = ranking.top(call.deps.store, call.channel, period)
+    text, top_blocks = blocks.top_list(items, period, permalinks(call.client, items))
+    call.respond(text=text, blocks=top_blocks, response_type="ephemeral")
+
+
+def _digest(call: Invocation) -> None:
+    """`/brainstorm digest [daily|weekly|off] [HH:MM] [Zone]`: a change is said in-channel."""
     try:
-        topic = clean_topic(parsed.text, deps.settings.topic_max_chars)
+        change = parse_schedule(call.args, call.deps.settings.timezone)
+        answer = call.deps.digests.change_schedule(call.channel, call.user, change)
     except BadInput as exc:
-        ack(text=exc.user_message, response_type="ephemeral")
+        call.tell(exc.user_message)
         return
-    ack()
-    channel, user = command["channel_id"], command["user_id"]
+    if change.off or change.period is not None:
+        call.ack(text=f"<@{call.user}> changed this channel's digest. {answer}",
+                 response_type="in_channel")
+    else:
+        call.tell(answer)
+
+
+def _stats(call: Invocation) -> None:
+    stats = call.deps.store.channel_stats(call.channel)
+    text, stats_blocks = blocks.stats(insights.stats_summary(stats))
+    call.tell(text, blocks=stats_blocks)
+
+
+def _brainstorm(call: Invocation) -> None:
+    """Ack, post the header with its thinking state, and queue the generation."""
+    deps = call.deps
+    try:
+        topic = clean_topic(call.args, deps.settings.topic_max_chars)
+    except BadInput as exc:
+        call.tell(exc.user_message)
+        return
+    call.ack()
     text, header_blocks = blocks.header(
-        topic, user, status=blocks.thinking_status(deps.model.model)
+        topic, call.user, status=blocks.thinking_status(deps.model.model)
     )
     try:
-        posted = client.chat_postMessage(channel=channel, text=text, blocks=header_blocks)
+        posted = call.client.chat_postMessage(channel=call.channel, text=text,
+                                              blocks=header_blocks)
     except SlackApiError as exc:
         log.warning("could not post brainstorm header: %s", exc.response.get("error"))
-        respond(text=describe_slack_error(exc), response_type="ephemeral")
+        call.respond(text=describe_slack_error(exc), response_type="ephemeral")
         return
     header_ts = posted["ts"]
     try:
-        deps.jobs.submit(run_brainstorm, deps, client, channel, user, topic, header_ts)
+        deps.jobs.submit(run_brainstorm, deps, call.client, call.channel, call.user, topic,
+                         header_ts)
     except Busy as exc:
-        _update_header(client, channel, header_ts, topic, user, blocks.failed_status(
-            exc.user_message))
+        _update_header(call.client, call.channel, header_ts, topic, call.user,
+                       blocks.failed_status(exc.user_message))
 
 
-def show_top(command: dict[str, Any], client: WebClient, respond: Respond, deps: Deps, *,
-             period: str) -> None:
-    """`/brainstorm top [day|week|all]`: the ranking now, only to the person who asked."""
-    items = ranking.top(deps.store, command["channel_id"], period)
-    text, top_blocks = blocks.top_list(items, period, permalinks(client, items))
-    respond(text=text, blocks=top_blocks, response_type="ephemeral")
+ACTIONS: dict[str, Callable[[Invocation], None]] = {
+    "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
+}
 
 
 def run_brainstorm(deps: Deps, client: WebClient, channel: str, user: str, topic: str,
