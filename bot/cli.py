@@ -11,8 +11,11 @@ import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.error import URLError
 
 import click
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
@@ -32,6 +35,11 @@ def _setup_logging(level: str) -> None:
     # slack_sdk logs request bodies at DEBUG; keep tokens and message texts out of INFO logs.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per tick otherwise
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that the client we pass wins: it does,
+    # on purpose (the client carries SLACK_API_URL and the retry handlers).
+    logging.getLogger("slack_bolt").addFilter(
+        lambda record: not record.getMessage().startswith("As you gave `client`"))
 
 
 def _friendly(fn: F) -> F:
@@ -48,8 +56,32 @@ def _friendly(fn: F) -> F:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             click.echo(f"idealoop: database error (check DATABASE_URL): {reason}", err=True)
             sys.exit(3)
+        except SlackApiError as exc:
+            click.echo(f"idealoop: Slack refused us: {_slack_reason(exc)}", err=True)
+            sys.exit(4)
+        except BoltError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            click.echo(f"idealoop: the Slack app could not start (check SLACK_BOT_TOKEN): "
+                       f"{first}", err=True)
+            sys.exit(4)
+        except (URLError, ConnectionError, TimeoutError) as exc:
+            click.echo(f"idealoop: cannot reach Slack (check SLACK_API_URL and the network): "
+                       f"{getattr(exc, 'reason', exc)}", err=True)
+            sys.exit(4)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _slack_reason(exc: SlackApiError) -> str:
+    """What Slack said, and which setting to look at."""
+    code = str(exc.response.get("error", "")) if exc.response is not None else ""
+    url = str(getattr(exc.response, "api_url", ""))
+    if "apps.connections.open" in url:
+        return (f"{code}: Socket Mode could not open a connection; check SLACK_APP_TOKEN "
+                "(an app-level token with connections:write) and that Socket Mode is on")
+    if code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+        return f"{code}: check SLACK_BOT_TOKEN"
+    return code or "an unexpected answer"
 
 
 def _settings() -> Settings:

@@ -130,3 +130,22 @@ def test_a_broken_database_url_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_socket_mode_that_cannot_connect_says_why(slack: SlackApiServer, tmp_path: Path) -> None:
+    env = cli_env(SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN="xapp-1-test", SLACK_API_URL=slack.url,
+                  DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
+    result = idealoop("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 4
+    assert "SLACK_APP_TOKEN" in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr and "xapp-1-test" not in result.stderr
+
+
+def test_an_unreachable_slack_is_one_clear_line(tmp_path: Path) -> None:
+    env = cli_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                  SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/",
+                  DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
+    result = idealoop("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 4
+    assert "cannot reach Slack" in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
