@@ -338,6 +338,8 @@ class Shell:
     def _open(self, rest: str) -> None:
         try:
             number = int(rest.strip().strip("[]"))
+            if number < 1:  # [0] and [-1] would index from the end
+                raise IndexError(number)
             channel, ts = self.messages[number - 1]
         except (ValueError, IndexError):
             self.note("Say which message to open, by its number: `open 3`.")
@@ -372,12 +374,16 @@ class Shell:
             self.note("Say who to act as: `as bob`.")
             return
         user_id = next((uid for uid, uname in self.state.users.items() if uname == name), None)
-        if user_id is None:
-            user_id = "U0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:9]
-            self.state.add_user(user_id, name)
         if user_id == self.state.bot_user_id:
             self.note("You cannot act as the bot.")
             return
+        if user_id is None:  # a new person gets an id of their own, never someone else's
+            base = "U0" + re.sub(r"[^A-Z0-9]", "", name.upper())[:9]
+            user_id, n = base, 1
+            while user_id in self.state.users:
+                n += 1
+                user_id = f"{base}{n}"
+            self.state.add_user(user_id, name)
         self.cursor = dataclasses.replace(self.cursor, user=user_id)
         self.note(f"You are now {name}.")
 
@@ -467,4 +473,4 @@ def run(shell: Shell, source: TextIO, *, interactive: bool) -> None:
         except KeyboardInterrupt:
             shell.say("")
             shell.note("Stopped waiting; anything still running shows up later.")
-    shell.say(shell.style.dim("bye"))
+    pass
