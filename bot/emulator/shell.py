@@ -473,4 +473,4 @@ def run(shell: Shell, source: TextIO, *, interactive: bool) -> None:
         except KeyboardInterrupt:
             shell.say("")
             shell.note("Stopped waiting; anything still running shows up later.")
-    pass
+    shell.say(shell.style.dim("bye"))
