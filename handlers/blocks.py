@@ -81,7 +81,7 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     label = ai_label(model, offline=offline)
     blocks: Blocks = [_section(body)] if body.strip() else []
     blocks.append(_context(f"{status} · {label}" if state != "failed" else status))
-    if state == "failed":
+    if state == "failed" and body.strip():  # only text the AI did write is labelled
         blocks.append(_context(label))
     fallback_body = body if body.strip() else note
     return f"{fallback_body[:3000]}\n— AI-written by {neutralise(model)}", blocks

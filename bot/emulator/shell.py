@@ -338,12 +338,13 @@ class Shell:
     def _open(self, rest: str) -> None:
         try:
             number = int(rest.strip().strip("[]"))
-            if number < 1:  # [0] and [-1] would index from the end
-                raise IndexError(number)
-            channel, ts = self.messages[number - 1]
-        except (ValueError, IndexError):
+        except ValueError:
             self.note("Say which message to open, by its number: `open 3`.")
             return
+        if not 1 <= number <= len(self.messages):  # [0] and [-1] would index from the end
+            self.note(f"There is no message [{number}]. Messages are numbered in [brackets].")
+            return
+        channel, ts = self.messages[number - 1]
         root = self.state.thread_root_ts(channel, ts) or ts
         self.cursor = dataclasses.replace(self.cursor, channel=channel, thread_ts=root)
         self._show()
