@@ -21,6 +21,7 @@ from bot.errors import LLMBadOutput, LLMUnavailable
 from bot.offline import OFFLINE_MODEL, OfflineGenerator
 from bot.parsing import parse_ideas
 from bot.prompts import IDEAS_SCHEMA, brainstorm_messages, draft_messages
+from bot.threads import AI_AUTHOR
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ class OfflineModel:
         return Generation(ideas=ideas, model=self.model, offline=True)
 
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
-        context = request.thread_text
+        # People's messages only: the bot's own posts are not "the discussion".
+        context = "\n".join(line for line in request.thread_text.splitlines()
+                            if not line.startswith(f"[{AI_AUTHOR}]"))
         if request.previous:
             context = request.previous + "\n" + context
         if request.ideas:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+AI_AUTHOR = "idealoop (AI)"  # how the bot's own messages are attributed in prompts
 ROOT_SHARE = 0.25  # at most this much of the budget for the root message
 MIDDLE_SHARE = 0.25  # the condensed middle gets about this much
 FIRST_SENTENCE = re.compile(r"^(.{20,200}?[.!?])(\s|$)", re.DOTALL)

@@ -18,14 +18,13 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps
 from bot.drafts import DraftPlan, split_for_slack
 from bot.errors import Busy, IdealoopError, LLMBadOutput
-from bot.threads import ThreadMessage
+from bot.threads import AI_AUTHOR, ThreadMessage
 from handlers import blocks
 from handlers.lookups import UserNames
 from handlers.slack_errors import describe_slack_error
 from handlers.streaming import StreamingMessage
 
 log = logging.getLogger(__name__)
-AI_AUTHOR = "idealoop (AI)"
 REPLIES_PAGE = 200
 
 
