@@ -1,34 +1,38 @@
-"""Drafts: prompt size for long threads, and how soon a person sees something.
+"""Figure 5 and drafts: prompt size for long threads, and how soon a person sees something.
 
 Prints the estimated prompt tokens for threads of 10, 100 and 1,000 messages against
-the configured budget, and — through the real app over loopback HTTP, with a fake LLM
-that takes 3 s to start streaming — the time from the mention to the placeholder and
-to the first streamed text in Slack.
+the configured budget (IDEALOOP_PROMPT_BUDGET), and — through the real app over loopback
+HTTP (in this process: one request at a time, so the GIL is not the question here), with
+a fake LLM that takes 3 s to start streaming — the time from the mention to the
+placeholder and to the first streamed text in Slack.
 """
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from bot.app import build_deps, close_deps, create_app
+from bench.common import (
+    CHANNEL,
+    QUICK,
+    SECRET,
+    InProcessApp,
+    Row,
+    app_env,
+    banner,
+    database,
+    fakes,
+    quiet_logs,
+    wait_call,
+)
 from bot.config import Settings
-from bot.emulator.slack_api import SlackApiServer
 from bot.emulator.slack_requests import SlackSender, mention_event
 from bot.prompts import draft_messages
-from bot.server import HttpServer
 from bot.threads import ThreadMessage, estimate_tokens, fit_thread
-from storage.db import make_engine, upgrade
-from tests.fakes.openai_server import FakeOpenAI
 
-SECRET = "bench-secret"
-CHANNEL = "C0GENERAL"
-QUICK = os.environ.get("BENCH_QUICK") == "1"
 MESSAGE = ("I think we should consider option {n} because it helps the team ship faster, "
            "learn more about customers and keep the on-call load reasonable.")
+FIRST_TOKEN_DELAY = 3.0
 
 
 def prompt_sizes(budget: int) -> list[tuple[int, int, int]]:
@@ -45,56 +49,59 @@ def prompt_sizes(budget: int) -> list[tuple[int, int, int]]:
 
 
 def time_to_text(runs: int) -> tuple[list[float], list[float]]:
+    """(mention → placeholder, mention → first streamed text) per run, in seconds."""
     placeholder, first_text = [], []
-    with tempfile.TemporaryDirectory() as tmp, SlackApiServer() as slack, FakeOpenAI() as llm:
-        db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(db_url)
-        upgrade(engine)
-        engine.dispose()
-        settings = Settings.from_env({
-            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.url, "OPENAI_BASE_URL": llm.base_url,
-            "DATABASE_URL": db_url, "IDEALOOP_LLM_RETRIES": "0",
-        })
-        deps = build_deps(settings)
-        server = HttpServer(create_app(settings, deps=deps), deps, host="127.0.0.1",
-                            port=0).start()
-        sender = SlackSender(server.url, SECRET)
+    with fakes() as (slack, llm), database("sqlite") as url, \
+            InProcessApp(app_env(slack, llm, url)) as app:
+        sender = SlackSender(app.url, SECRET)
         llm.reply("First line of the draft.\n" + "More of the draft. " * 40)
-        llm.delay(3.0)
+        llm.delay(FIRST_TOKEN_DELAY)
         llm.chunk_delay(0.01)
         try:
             for run in range(runs):
-                slack.clear_calls()
                 root = slack.state.post_message(CHANNEL, "What should we do?", user="U0BOB")
                 mention = slack.state.post_message(CHANNEL, "<@U0BOT> summary", user="U0ALICE",
                                                    thread_ts=root["ts"])
-                started = time.perf_counter()
+                start = len(slack.calls)
+                started = time.monotonic()
                 sender.event(mention_event(user="U0ALICE", text=mention["text"], channel=CHANNEL,
                                            ts=mention["ts"], thread_ts=root["ts"]),
                              event_id=f"EvBENCH{run}")
-                slack.wait_for("chat.postMessage", timeout=10)
-                placeholder.append(time.perf_counter() - started)
-                slack.wait_for("chat.update", timeout=15)
-                first_text.append(time.perf_counter() - started)
-                deps.wait_quiet(timeout=30)
+                posted = wait_call(slack, lambda c, ts=root["ts"]: c.method == "chat.postMessage"
+                                   and c.params.get("thread_ts") == ts, start=start)
+                placeholder.append(posted.at - started)
+                ts = (posted.response or {}).get("ts")
+                updated = wait_call(slack, lambda c, ts=ts: c.method == "chat.update"
+                                    and c.params.get("ts") == ts, start=start)
+                first_text.append(updated.at - started)
+                if app.deps is not None:
+                    app.deps.wait_quiet(timeout=30)
         finally:
-            server.close()
-            close_deps(deps)
+            llm.stop()
     return placeholder, first_text
 
 
-def main() -> None:
+def measure(quick: bool = QUICK) -> list[Row]:
+    quiet_logs()
     budget = Settings().prompt_budget
-    print(f"drafts benchmark ({os.cpu_count()} cores)")
+    banner("drafts", f"prompt budget {budget} tokens")
+    rows: list[Row] = []
     for count, whole, prompt in prompt_sizes(budget):
         print(f"  thread of {count:>4} messages: {whole:>7} tokens raw -> prompt {prompt:>5} "
               f"tokens (budget {budget}, {prompt / budget:.0%})")
-    placeholder, first_text = time_to_text(2 if QUICK else 5)
-    print(f"  LLM takes 3 s to start: placeholder after "
-          f"{statistics.median(placeholder) * 1000:.0f} ms, first streamed text after "
-          f"{statistics.median(first_text) * 1000:.0f} ms (median of {len(placeholder)})")
+        rows.append((f"draft prompt, thread of {count:,} messages",
+                     f"{prompt:,} tokens of the {budget:,} budget ({prompt / budget:.0%}; "
+                     f"thread {whole:,} tokens)"))
+    placeholder, first_text = time_to_text(1 if quick else 5)
+    p, f = statistics.median(placeholder), statistics.median(first_text)
+    print(f"  LLM takes {FIRST_TOKEN_DELAY:.0f} s to start: placeholder after {p * 1000:.0f} ms, "
+          f"first streamed text after {f * 1000:.0f} ms (median of {len(placeholder)}, "
+          f"in-process)")
+    rows.append((f"draft: mention → placeholder / first text, LLM {FIRST_TOKEN_DELAY:.0f} s "
+                 "to start (in-process)",
+                 f"{p * 1000:.0f} ms / {f * 1000:.0f} ms (median of {len(placeholder)})"))
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    measure()

@@ -1,0 +1,481 @@
+"""What every benchmark shares: settings, throw-away databases, the fakes, the app under
+test (in this process or as its own `idealoop serve` process), and percentiles.
+
+The load generator, the emulated Slack Web API and the fake LLM always live in the
+benchmark process. The app under test runs either here too (`InProcessApp`: cheap, but
+it competes with the fakes for this process's GIL) or as a real `idealoop serve`
+subprocess (`ServeProcess`: its own interpreter, only the CPU cores are shared). The
+bare Bolt baseline runs the same two ways (`bench/bare_bolt.py`), so every ratio compares
+like with like.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import build_deps, close_deps, create_app
+from bot.config import Settings
+from bot.deps import Deps
+from bot.emulator import slack_api
+from bot.emulator.slack_api import Call, SlackApiServer
+from bot.emulator.slack_requests import SlackSender
+from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer
+from storage.db import make_engine, upgrade
+from storage.repository import Store
+from tests.fakes.openai_server import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+CORES = os.cpu_count() or 1
+SECRET = "bench-secret"
+BOT_TOKEN = "xoxb-bench"
+CHANNEL = "C0GENERAL"
+PG_ADMIN_URL = os.environ.get("IDEALOOP_BENCH_POSTGRES",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+Row = tuple[str, str]
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+# -- figures -------------------------------------------------------------------------------
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (with 40 samples, p99 is the slowest one)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def p50_p99(values: list[float]) -> str:
+    return f"p50 {ms(pct(values, .5))}, p99 {ms(pct(values, .99))}"
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x" if base > 0 else "n/a"
+
+
+def banner(title: str, detail: str = "") -> None:
+    """Every benchmark starts by saying what it measures, on how many cores, and how busy
+    the machine already was (other work on the cores skews every figure)."""
+    load = os.getloadavg()[0]
+    print(f"{title} ({CORES} cores, load average {load:.1f}{', ' + detail if detail else ''}"
+          f"{', quick' if QUICK else ''})", flush=True)
+
+
+def places(quick: bool) -> tuple[str, ...]:
+    """Where the app under test runs. The subprocess figures are the ones to quote; the
+    in-process ones (which share this process's GIL with the fakes and the load) show what
+    that set-up adds, and are left out of a quick run."""
+    return ("subprocess",) if quick else ("subprocess", "in-process")
+
+
+def quiet_logs() -> None:
+    """Warnings and errors only. Aborting the fake LLM at the end of a run makes in-process
+    jobs log expected failures; waitress warns about its queue under deliberate bursts."""
+    logging.basicConfig(level=logging.ERROR, format="  [log] %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+# -- databases -------------------------------------------------------------------------------
+
+def migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def sqlite_database() -> Iterator[str]:
+    """A migrated SQLite database in a temporary directory, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="idealoop-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        migrate(url)
+        yield url
+
+
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A migrated throw-away PostgreSQL database, dropped afterwards (even if in use)."""
+    name = f"idealoop_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def database(kind: str) -> Iterator[str]:
+    """`kind` is "sqlite" or "postgresql"."""
+    manager = sqlite_database() if kind == "sqlite" else postgres_database()
+    with manager as url:
+        yield url
+
+
+# -- the fakes and the app's settings --------------------------------------------------------
+
+@contextlib.contextmanager
+def fakes() -> Iterator[tuple[SlackApiServer, FakeOpenAI]]:
+    """The emulated Slack Web API and the fake OpenAI-compatible server, on loopback.
+
+    The emulated Slack listens with socketserver's default backlog of 5: a burst of more
+    than ~5 simultaneous connections (10 listeners posting headers at once) overflows it,
+    and the kernel drops or resets them (the SDK then waits ~1 s for a SYN retransmit or
+    retries). Real Slack does not do that, so the benchmarks raise it to the fake LLM's 128.
+    """
+    slack_api._HttpServer.request_queue_size = max(  # class attribute read by listen()
+        slack_api._HttpServer.request_queue_size, 128)
+    with SlackApiServer() as slack, FakeOpenAI() as llm:
+        yield slack, llm
+
+
+def app_env(slack: SlackApiServer, llm: FakeOpenAI, database_url: str,
+            **extra: str) -> dict[str, str]:
+    """The settings of the app under test, as the environment `idealoop serve` reads.
+
+    IDEALOOP_WORKERS defaults to 256 here so that hundreds of brainstorms waiting on a
+    slow LLM are queued rather than refused as "busy" (which would measure another path);
+    pass IDEALOOP_WORKERS="" for the shipped default."""
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url, "OPENAI_BASE_URL": llm.base_url,
+        "OPENAI_API_KEY": "bench", "DATABASE_URL": database_url,
+        "IDEALOOP_LLM_RETRIES": "0", "IDEALOOP_WORKERS": "256",
+    }
+    env.update(extra)
+    return {key: value for key, value in env.items() if value != ""}
+
+
+# -- the app under test ----------------------------------------------------------------------
+
+class Target(Protocol):
+    """An app being measured: where it runs, where to send Slack's requests, its backlog."""
+
+    where: str
+    url: str
+
+    def pending(self) -> int: ...
+
+    def cpu_seconds(self) -> float | None: ...
+
+
+class InProcessApp:
+    """The real app (or the bare Bolt baseline) on `HttpServer`, in this process."""
+
+    where = "in-process"
+
+    def __init__(self, env: dict[str, str], *, bare: bool = False) -> None:
+        self.settings = Settings.from_env(env)
+        self.bare = bare
+        self.deps: Deps | None = None
+        self.server: HttpServer | None = None
+        self.url = ""
+
+    def __enter__(self) -> InProcessApp:
+        from bench.bare_bolt import create_bare_app
+
+        self.deps = build_deps(self.settings)
+        try:
+            app = (create_bare_app(self.settings) if self.bare
+                   else create_app(self.settings, deps=self.deps))
+            self.server = HttpServer(app, self.deps, host="127.0.0.1", port=0).start()
+        except BaseException:
+            self.__exit__()
+            raise
+        self.url = self.server.url
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server:
+            self.server.close()
+        if self.deps:
+            close_deps(self.deps)
+
+    def pending(self) -> int:
+        return self.deps.jobs.pending if self.deps else 0
+
+    def cpu_seconds(self) -> float | None:
+        return None  # shares this process: not separable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _clean_environ() -> dict[str, str]:
+    """This process's environment without any idealoop setting, so only ours apply."""
+    return {key: value for key, value in os.environ.items()
+            if not key.startswith(("SLACK_", "OPENAI_", "IDEALOOP_", "DATABASE_URL", "PORT"))}
+
+
+class ServeProcess:
+    """The real `idealoop serve` (or `python -m bench.bare_bolt`) as a subprocess.
+
+    Started in a temporary working directory (no stray `.env` or `idealoop.db`), logs to
+    a file shown if start-up fails, polled on /healthz until it answers, stopped with
+    SIGTERM (killed if it has not exited after STOP_TIMEOUT)."""
+
+    where = "subprocess"
+
+    def __init__(self, env: dict[str, str], *, bare: bool = False) -> None:
+        self.env = env
+        self.bare = bare
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
+        self.health_url = f"http://127.0.0.1:{self.port}{HEALTH_PATH}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._log: Any = None
+        self.started_in = 0.0
+
+    @property
+    def command(self) -> list[str]:
+        module = ["-m", "bench.bare_bolt"] if self.bare else ["-m", "bot.cli", "serve"]
+        return [sys.executable, *module]
+
+    def __enter__(self) -> ServeProcess:
+        self._tmp = tempfile.TemporaryDirectory(prefix="idealoop-serve-")
+        self._log = open(Path(self._tmp.name) / "serve.log", "wb")
+        env = {**_clean_environ(), **self.env, "PORT": str(self.port),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                           os.environ.get("PYTHONPATH")]))}
+        started = time.monotonic()
+        self.proc = subprocess.Popen(self.command, env=env, cwd=self._tmp.name,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_healthy(started + START_TIMEOUT)
+        except BaseException:
+            self.__exit__()
+            raise
+        self.started_in = time.monotonic() - started
+        return self
+
+    def _wait_healthy(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if self.proc is None or self.proc.poll() is not None:
+                code = self.proc.returncode if self.proc else None
+                raise RuntimeError(f"{' '.join(self.command[1:])} exited with "
+                                   f"{code}:\n{self.log_tail()}")
+            with contextlib.suppress(OSError, ValueError):
+                self.health()
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{' '.join(self.command[1:])} did not answer /healthz in "
+                           f"{START_TIMEOUT:.0f} s:\n{self.log_tail()}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        if self._tmp is None:
+            return ""
+        if self._log is not None:
+            self._log.flush()
+        text_ = (Path(self._tmp.name) / "serve.log").read_text(errors="replace")
+        return "\n".join(text_.splitlines()[-lines:])
+
+    def health(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.health_url, timeout=2) as response:
+            return dict(json.loads(response.read()))
+
+    def pending(self) -> int:
+        try:
+            return int(self.health().get("jobs_pending", 0))
+        except (OSError, ValueError):
+            return 0
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError("not started")
+        return self.proc.pid
+
+    def memory_kb(self) -> dict[str, int]:
+        """VmRSS (resident now) and VmHWM (peak resident) from /proc/<pid>/status, in kB."""
+        wanted = ("VmRSS", "VmHWM", "Threads")
+        found: dict[str, int] = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in wanted:
+                found[key] = int(value.split()[0])
+        return found
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the process so far (/proc/<pid>/stat)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_target(where: str, env: dict[str, str], *, bare: bool = False) \
+        -> contextlib.AbstractContextManager[Any]:
+    """`where` is "in-process" or "subprocess"."""
+    return InProcessApp(env, bare=bare) if where == "in-process" else ServeProcess(env, bare=bare)
+
+
+# -- driving the app -------------------------------------------------------------------------
+
+def wait_call(slack: SlackApiServer, match: Callable[[Call], bool], timeout: float = 15.0,
+              *, start: int = 0) -> Call:
+    """The first recorded Slack call (from index `start`) that `match`es; waits for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        calls = slack.calls
+        for call in calls[start:]:
+            if match(call):
+                return call
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no matching Slack call within {timeout:.0f} s")
+        time.sleep(0.005)
+
+
+def header_topic(call: Call) -> str | None:
+    """The topic of a brainstorm header post (`chat.postMessage` outside a thread)."""
+    if call.method != "chat.postMessage" or call.params.get("thread_ts"):
+        return None
+    message = str(call.params.get("text", ""))
+    if not message.startswith("Brainstorm: ") or " (asked by" not in message:
+        return None
+    return message[len("Brainstorm: "):message.index(" (asked by")]
+
+
+def brainstorm(sender: SlackSender, slack: SlackApiServer, topic: str,
+               timeout: float = 20.0) -> list[str]:
+    """Run one `/brainstorm` through the app to the end; the ts of each idea it posted."""
+    start = len(slack.calls)
+    reply = sender.command(topic)
+    if reply.status != 200:
+        raise RuntimeError(f"/brainstorm answered {reply.status}: {reply.body[:200]}")
+    header = wait_call(slack, lambda c: header_topic(c) == topic, timeout, start=start)
+    header_ts = str((header.response or {})["ts"])
+    wait_call(slack, lambda c: c.method == "chat.update" and c.params.get("ts") == header_ts,
+              timeout, start=start)
+    return [str(m["ts"]) for m in slack.state.thread(CHANNEL, header_ts)[1:]]
+
+
+def item_ids(database_url: str, message_ts: list[str]) -> list[int]:
+    """The stored item behind each posted message, read from the benchmark's side."""
+    engine = make_engine(database_url)
+    try:
+        store = Store(engine)
+        refs = [store.item_at(CHANNEL, ts) for ts in message_ts]
+    finally:
+        engine.dispose()
+    if any(ref is None for ref in refs):
+        raise RuntimeError("an idea message has no stored item")
+    return [ref.id for ref in refs if ref is not None]
+
+
+def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
+
+
+@dataclass
+class InFlight:
+    """Keeps about `target` brainstorms in flight on the app, replacing finished ones,
+    from a background thread (bounded by `limit` commands). The fake LLM's delay decides
+    how long each one waits."""
+
+    sender: SlackSender
+    app: Target
+    target: int = 20
+    limit: int = 5000
+    sent: int = 0
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-inflight", daemon=True)
+        self.samples: list[int] = []
+
+    def ramp(self, seconds: float) -> InFlight:
+        """Start `target` brainstorms spread over `seconds` (so they finish spread out too),
+        then keep the count up until `stop()`."""
+        gap = seconds / self.target
+        for n in range(self.target):
+            self._send(n)
+            time.sleep(gap)
+        self._thread.start()
+        return self
+
+    def _send(self, n: int) -> None:
+        self.sent += 1
+        self.sender.command(f"inflight-{n}")
+
+    def _run(self) -> None:
+        while not self._stop.is_set() and self.sent < self.limit:
+            in_flight = self.app.pending()
+            self.samples.append(in_flight)
+            for _ in range(max(0, self.target - in_flight)):
+                self._send(self.sent)
+            self._stop.wait(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    @property
+    def mean_in_flight(self) -> float:
+        return sum(self.samples) / len(self.samples) if self.samples else 0.0
