@@ -35,7 +35,6 @@ from sqlalchemy.engine import make_url
 from bot.app import build_deps, close_deps, create_app
 from bot.config import Settings
 from bot.deps import Deps
-from bot.emulator import slack_api
 from bot.emulator.slack_api import Call, SlackApiServer
 from bot.emulator.slack_requests import SlackSender
 from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer
@@ -157,15 +156,7 @@ def database(kind: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def fakes() -> Iterator[tuple[SlackApiServer, FakeOpenAI]]:
-    """The emulated Slack Web API and the fake OpenAI-compatible server, on loopback.
-
-    The emulated Slack listens with socketserver's default backlog of 5: a burst of more
-    than ~5 simultaneous connections (10 listeners posting headers at once) overflows it,
-    and the kernel drops or resets them (the SDK then waits ~1 s for a SYN retransmit or
-    retries). Real Slack does not do that, so the benchmarks raise it to the fake LLM's 128.
-    """
-    slack_api._HttpServer.request_queue_size = max(  # class attribute read by listen()
-        slack_api._HttpServer.request_queue_size, 128)
+    """The emulated Slack Web API and the fake OpenAI-compatible server, on loopback."""
     with SlackApiServer() as slack, FakeOpenAI() as llm:
         yield slack, llm
 

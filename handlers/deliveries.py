@@ -20,8 +20,16 @@ from bot.deps import Deps
 log = logging.getLogger(__name__)
 
 
+# Events whose handling is already idempotent and order-aware (signals are written with
+# the event's own time, and an older write never wins): claiming them would only add a
+# database write before the ack of the most frequent request idealoop gets.
+SELF_DEDUPLICATING_EVENTS = frozenset({"reaction_added", "reaction_removed"})
+
+
 def delivery_key(body: dict[str, Any]) -> str | None:
-    """A key that is the same for every delivery of one Slack request."""
+    """A key that is the same for every delivery of one Slack request (None: no claim)."""
+    if (body.get("event") or {}).get("type") in SELF_DEDUPLICATING_EVENTS:
+        return None
     if body.get("event_id"):
         return f"event:{body['event_id']}"
     if body.get("command") and body.get("trigger_id"):

@@ -672,6 +672,7 @@ class _HttpServer(ThreadingHTTPServer):
     """ThreadingHTTPServer that knows its owning :class:`SlackApiServer`."""
 
     daemon_threads = True
+    request_queue_size = 128  # bursts of concurrent clients (benchmarks), not socketserver's 5
     api: SlackApiServer
 
 
