@@ -22,6 +22,7 @@ from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.jobs import Jobs, TrackedExecutor
 from bot.llm import TextModel, make_model
+from bot.signals import SignalWriter
 from storage.base import utcnow
 from storage.db import make_engine
 from storage.digests import DigestStore
@@ -62,6 +63,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         digests=Digests(store, DigestStore(store.engine, clock=clock),
                         grace=timedelta(minutes=settings.digest_grace_minutes), clock=clock),
         jobs=jobs or Jobs(settings.workers),
+        signals=SignalWriter(store),
         listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
         ),
@@ -72,6 +74,7 @@ def close_deps(deps: Deps) -> None:
     """Let running listeners and jobs finish, then release database connections."""
     deps.listeners.shutdown(wait=True)
     deps.jobs.shutdown(wait=True)
+    deps.signals.close()
     deps.store.engine.dispose()
 
 

@@ -11,6 +11,7 @@ from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.jobs import Jobs, TrackedExecutor
 from bot.llm import TextModel
+from bot.signals import SignalWriter
 from storage.repository import Store
 
 
@@ -23,7 +24,13 @@ class Deps:
     drafter: Drafter
     digests: Digests
     jobs: Jobs
+    signals: SignalWriter  # reactions are written in batches, off the listener threads
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
+
+    @property
+    def busy(self) -> bool:
+        """True while a listener, a background job or a signal write is in progress."""
+        return bool(self.listeners.in_flight or self.jobs.pending or self.signals.pending)
 
     def wait_quiet(self, timeout: float = 30.0) -> bool:
         """Wait until no listener and no background job is running (emulator, tests)."""
@@ -31,6 +38,6 @@ class Deps:
         while time.monotonic() < deadline:
             left = deadline - time.monotonic()
             if (self.listeners.wait_idle(left) and self.jobs.wait_idle(left)
-                    and self.listeners.in_flight == 0 and self.jobs.pending == 0):
+                    and self.signals.wait_idle(left) and not self.busy):
                 return True
         return False

@@ -279,18 +279,27 @@ class Store(Repository):
         of added/removed all converge on the state of the newest event.
         Returns True when the stored state changed.
         """
-        values: dict[str, Any] = {
-            "item_id": change.item_id, "user_id": change.user_id, "emoji": change.emoji,
-            "polarity": change.polarity, "active": change.active, "event_us": change.event_us,
-            "added_at": change.at if change.active else None,
-            "removed_at": None if change.active else change.at,
-        }
         with self._write() as conn:
-            return conn.execute(self._upsert_signal, values).first() is not None
+            return conn.execute(self._upsert_signal, _signal_values(change)).first() is not None
+
+    @retry_locked
+    def apply_reactions(self, changes: Sequence[ReactionChange]) -> None:
+        """`apply_reaction` for many changes in one transaction (the ingestion path).
+
+        Within the batch, changes to the same signal apply in order and the newest event
+        still wins, exactly as if they had been applied one by one."""
+        if not changes:
+            return
+        with self._write() as conn:
+            conn.execute(self._upsert_signal_many, [_signal_values(c) for c in changes])
 
     @cached_property
     def _upsert_signal(self) -> Any:
-        """The statement behind `apply_reaction`, built once: it runs for every reaction,
+        return self._upsert_signal_many.returning(Signal.id)
+
+    @cached_property
+    def _upsert_signal_many(self) -> Any:
+        """The statement behind `apply_reaction(s)`, built once: it runs for every reaction,
         and building it (not compiling: SQLAlchemy caches that) was a third of its cost."""
         stmt = self._insert(Signal).values(
             {name: bindparam(name) for name in (
@@ -308,7 +317,7 @@ class Store(Repository):
                 "added_at": case((excluded.active, excluded.added_at), else_=Signal.added_at),
             },
             where=Signal.event_us < excluded.event_us,
-        ).returning(Signal.id)
+        )
 
     def item_score(self, item_id: int) -> dict[str, int]:
         """Distinct approvers, rejecters, and score (approvers − rejecters) of one item."""
@@ -452,6 +461,15 @@ class Store(Repository):
                     created = created.replace(tzinfo=UTC)
                 out["created_at"] = created.isoformat()
                 yield {name: out[name] for name in EXPORT_FIELDS}
+
+
+def _signal_values(change: ReactionChange) -> dict[str, Any]:
+    return {
+        "item_id": change.item_id, "user_id": change.user_id, "emoji": change.emoji,
+        "polarity": change.polarity, "active": change.active, "event_us": change.event_us,
+        "added_at": change.at if change.active else None,
+        "removed_at": None if change.active else change.at,
+    }
 
 
 def _top_items_query(channel: str, since: datetime | None, until: datetime | None,

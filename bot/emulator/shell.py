@@ -211,12 +211,10 @@ class Shell:
         deadline = time.monotonic() + timeout
         while True:
             self._render_pending()
-            busy = self.deps.listeners.in_flight or self.deps.jobs.pending
-            if not busy and self.events.empty():
+            if not self.deps.busy and self.events.empty():
                 # One more look: a listener may have just posted as it finished.
                 time.sleep(0.02)
-                if self.events.empty() and not (self.deps.listeners.in_flight
-                                                or self.deps.jobs.pending):
+                if self.events.empty() and not self.deps.busy:
                     return
             if time.monotonic() > deadline:
                 self.note("Still working in the background; results will show later.")

@@ -199,6 +199,7 @@ def test_rejected_ideas_steer_and_are_not_proposed_again(app: RunningApp,
     walking, async_updates = thread_replies(app, header_ts)
     app.sender.reaction(user="U0BOB", emoji="-1", channel=CHANNEL, ts=walking["ts"])
     app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=async_updates["ts"])
+    app.deps.wait_quiet()
     app.slack.clear_calls()
     llm.reply(json.dumps({"ideas": ["Walking standups!", "Timebox to ten minutes"]}))
     header_ts = brainstorm(app, "standups again")

@@ -154,3 +154,32 @@ def test_old_deliveries_are_forgotten(db_url: str) -> None:
         assert store.claim_delivery("event:new") is False
     finally:
         store.engine.dispose()
+
+
+def test_a_batch_of_reaction_changes_converges_like_one_by_one(store: Store) -> None:
+    item = _brainstorm(store)[0]
+
+    def change(user: str, active: bool, at_us: int) -> ReactionChange:
+        return ReactionChange(item_id=item, user_id=user, emoji="+1", polarity=1,
+                              active=active, event_us=at_us, at=AT)
+
+    store.apply_reactions([change("U1", True, 3), change("U1", False, 2), change("U1", True, 1),
+                           change("U2", True, 1), change("U2", False, 2)])
+    assert store.item_score(item)["approvals"] == 1
+    assert {row["user_id"]: row["active"] for row in store.signals_of(item)} == \
+        {"U1": True, "U2": False}
+
+
+def test_the_signal_writer_stores_everything_it_is_given(store: Store) -> None:
+    from bot.signals import SignalWriter
+
+    items = _brainstorm(store, ideas=tuple(f"idea {n}" for n in range(5)))
+    writer = SignalWriter(store, max_batch=50)
+    try:
+        for n in range(400):
+            writer.submit(ReactionChange(item_id=items[n % 5], user_id=f"U{n}", emoji="+1",
+                                         polarity=1, active=True, event_us=n + 1, at=AT))
+        assert writer.wait_idle(timeout=20)
+    finally:
+        writer.close()
+    assert sum(store.item_score(item)["approvals"] for item in items) == 400
