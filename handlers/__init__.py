@@ -5,11 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import commands, deliveries, errors, mentions, reactions
+from handlers import commands, errors, mentions, reactions
 
 
 def register_all(app: App, deps: Deps) -> None:
-    deliveries.register(app, deps)
     errors.register(app, deps)
     commands.register(app, deps)
     reactions.register(app, deps)

@@ -22,6 +22,7 @@ from bot.errors import BadInput, Busy, IdealoopError
 from bot.ideas import clean_topic
 from bot.ranking import DEFAULT_PERIOD
 from handlers import blocks
+from handlers.deliveries import first_delivery
 from handlers.lookups import permalinks
 from handlers.slack_errors import describe_slack_error
 
@@ -110,6 +111,8 @@ def _brainstorm(call: Invocation) -> None:
         call.tell(exc.user_message)
         return
     call.ack()
+    if not first_delivery(call.command, deps):
+        return
     text, header_blocks = blocks.header(
         topic, call.user, status=blocks.thinking_status(deps.model.model)
     )

@@ -5,31 +5,24 @@ may deliver one event to two processes behind a load balancer. The first process
 claim the delivery's key in the shared database handles it; every other delivery is
 acknowledged and dropped. A retry is never dropped just for being a retry: if it is
 the first delivery this database has seen, it is handled.
+
+The claim is made by the listeners that have effects, after the ack, so that no
+acknowledgement ever waits on the database. Reactions need no claim: their writes are
+idempotent and ordered by the event's own time.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
-
-from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 
 
-# Events whose handling is already idempotent and order-aware (signals are written with
-# the event's own time, and an older write never wins): claiming them would only add a
-# database write before the ack of the most frequent request idealoop gets.
-SELF_DEDUPLICATING_EVENTS = frozenset({"reaction_added", "reaction_removed"})
-
-
 def delivery_key(body: dict[str, Any]) -> str | None:
-    """A key that is the same for every delivery of one Slack request (None: no claim)."""
-    if (body.get("event") or {}).get("type") in SELF_DEDUPLICATING_EVENTS:
-        return None
+    """A key that is the same for every delivery of one Slack request."""
     if body.get("event_id"):
         return f"event:{body['event_id']}"
     if body.get("command") and body.get("trigger_id"):
@@ -39,14 +32,10 @@ def delivery_key(body: dict[str, Any]) -> str | None:
     return None
 
 
-def register(app: App, deps: Deps) -> None:
-    def once_only(req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]) \
-            -> BoltResponse | None:
-        key = delivery_key(body)
-        if key is None or deps.store.claim_delivery(key):
-            return next()
-        log.info("ignoring a repeated delivery of %s (retry %s)", key,
-                 req.headers.get("x-slack-retry-num", ["-"])[0])
-        return BoltResponse(status=200, body="")
-
-    app.middleware(once_only)
+def first_delivery(body: dict[str, Any], deps: Deps) -> bool:
+    """True for the first delivery of this request anywhere; False for repeats."""
+    key = delivery_key(body)
+    if key is None or deps.store.claim_delivery(key):
+        return True
+    log.info("ignoring a repeated delivery of %s", key)
+    return False

@@ -20,6 +20,7 @@ from bot.drafts import DraftPlan, split_for_slack
 from bot.errors import Busy, IdealoopError, LLMBadOutput
 from bot.threads import AI_AUTHOR, ThreadMessage
 from handlers import blocks
+from handlers.deliveries import first_delivery
 from handlers.lookups import UserNames
 from handlers.slack_errors import describe_slack_error
 from handlers.streaming import StreamingMessage
@@ -29,8 +30,9 @@ REPLIES_PAGE = 200
 
 
 def register(app: App, deps: Deps) -> None:
-    def app_mention(event: dict[str, Any], client: WebClient) -> None:
-        handle_mention(event, client, deps)
+    def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if first_delivery(body, deps):  # Bolt has acked already: the claim costs no latency
+            handle_mention(event, client, deps)
 
     app.event("app_mention")(app_mention)
 
