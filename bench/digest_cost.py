@@ -14,18 +14,15 @@ import os
 import random
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
-from storage.db import make_engine, upgrade
+from bench.common import postgres_database
+from storage.db import make_engine
 from storage.models import Item, Signal
 from storage.repository import Store
 
-ADMIN_URL = os.environ.get("IDEALOOP_BENCH_POSTGRES",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CHANNEL = "C0BENCH"
 ITEMS_PER_DAY = 100
 SIGNALS_PER_ITEM = 10
@@ -71,59 +68,47 @@ def _time_query(store: Store, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def _postgres_store() -> tuple[Store, str]:
-    name = f"idealoop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(make_url(ADMIN_URL).set(database=name).render_as_string(False))
-    upgrade(engine)
-    return Store(engine), name
-
-
-def _drop(name: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def measure(quick: bool = QUICK) -> list[tuple[str, str]]:
     """Rows of (figure, value) for the benchmark table."""
     sizes = [10, 100] if quick else [10, 100, 1000]  # days of history
     rng = random.Random(7)
-    store, name = _postgres_store()
     rows: list[tuple[str, str]] = []
-    try:
-        timings: list[tuple[int, float]] = []
-        seeded = 0
-        for days in sizes:
-            _seed_days(store, seeded, days, rng)
-            seeded = days
-            with store.engine.connect() as conn:  # fresh statistics, as autovacuum would
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-            timings.append((days * ITEMS_PER_DAY * SIGNALS_PER_ITEM,
-                            _time_query(store, 10 if quick else 30)))
-        base = timings[0][1]
-        print(f"digest cost (PostgreSQL, {os.cpu_count()} cores): one channel-day "
-              f"({ITEMS_PER_DAY} items, {ITEMS_PER_DAY * SIGNALS_PER_ITEM} signals)")
-        for signals, seconds in timings:
-            print(f"  {signals:>9,} signals in history: {seconds * 1000:7.2f} ms "
-                  f"({seconds / base:.2f}x the 10k figure)")
-            rows.append((f"digest query, one channel-day, {signals:,} signals",
-                         f"{seconds * 1000:.2f} ms ({seconds / base:.2f}x)"))
-        plan = store.explain_top_items(CHANNEL, since=END - timedelta(days=1), until=END)
-        print("  plan at the largest size:")
-        for line in plan:
-            print(f"    {line}")
-        used = sorted({word for line in plan for word in line.split() if word.startswith("ix_")
-                       or word.startswith("uq_")})
-        rows.append(("digest query indexes used", ", ".join(used) or "none"))
-    finally:
-        store.engine.dispose()
-        _drop(name)
+    with postgres_database() as url:
+        store = Store(make_engine(url))
+        try:
+            _measure(store, sizes, quick, rng, rows)
+        finally:
+            store.engine.dispose()
     return rows
+
+
+def _measure(store: Store, sizes: list[int], quick: bool, rng: random.Random,
+             rows: list[tuple[str, str]]) -> None:
+    """Grow the history size by size, timing the latest channel-day's digest query."""
+    timings: list[tuple[int, float]] = []
+    seeded = 0
+    for days in sizes:
+        _seed_days(store, seeded, days, rng)
+        seeded = days
+        with store.engine.connect() as conn:  # fresh statistics, as autovacuum would
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+        timings.append((days * ITEMS_PER_DAY * SIGNALS_PER_ITEM,
+                        _time_query(store, 10 if quick else 30)))
+    base = timings[0][1]
+    print(f"digest cost (PostgreSQL, {os.cpu_count()} cores): one channel-day "
+          f"({ITEMS_PER_DAY} items, {ITEMS_PER_DAY * SIGNALS_PER_ITEM} signals)")
+    for signals, seconds in timings:
+        print(f"  {signals:>9,} signals in history: {seconds * 1000:7.2f} ms "
+              f"({seconds / base:.2f}x the 10k figure)")
+        rows.append((f"digest query, one channel-day, {signals:,} signals",
+                     f"{seconds * 1000:.2f} ms ({seconds / base:.2f}x)"))
+    plan = store.explain_top_items(CHANNEL, since=END - timedelta(days=1), until=END)
+    print("  plan at the largest size:")
+    for line in plan:
+        print(f"    {line}")
+    used = sorted({word for line in plan for word in line.split() if word.startswith("ix_")
+                   or word.startswith("uq_")})
+    rows.append(("digest query indexes used", ", ".join(used) or "none"))
 
 
 if __name__ == "__main__":
