@@ -21,6 +21,44 @@ from bot.errors import Busy
 log = logging.getLogger(__name__)
 
 
+class WorkCounter:
+    """How much work is in progress somewhere, and a way to wait until there is none.
+
+    Pools and queues count with it so the emulator and the tests can wait for quiet
+    instead of sleeping; `try_add` also lets a bounded pool refuse work atomically.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        with self._changed:
+            return self._count
+
+    def add(self, n: int = 1) -> None:
+        with self._changed:
+            self._count += n
+
+    def try_add(self, limit: int) -> bool:
+        """Count one more unless `limit` is reached; False when refused."""
+        with self._changed:
+            if self._count >= limit:
+                return False
+            self._count += 1
+            return True
+
+    def done(self, n: int = 1) -> None:
+        with self._changed:
+            self._count -= n
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout=timeout)
+
+
 class TrackedExecutor(ThreadPoolExecutor):
     """A thread pool that knows how much work it holds, so callers can wait for quiet.
 
@@ -30,33 +68,24 @@ class TrackedExecutor(ThreadPoolExecutor):
 
     def __init__(self, max_workers: int, thread_name_prefix: str = "") -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
-        self._idle = threading.Condition()
-        self._in_flight = 0
+        self._work = WorkCounter()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._in_flight += 1
+        self._work.add()
         try:
             future = super().submit(fn, *args, **kwargs)
         except BaseException:
-            self._finished(None)
+            self._work.done()
             raise
-        future.add_done_callback(self._finished)
+        future.add_done_callback(lambda _: self._work.done())
         return future
-
-    def _finished(self, _future: Future[Any] | None) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
 
     @property
     def in_flight(self) -> int:
-        with self._idle:
-            return self._in_flight
+        return self._work.count
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+        return self._work.wait_idle(timeout)
 
 
 class Jobs:
@@ -64,24 +93,20 @@ class Jobs:
         self.workers = workers
         self.limit = workers + (queue_limit if queue_limit is not None else workers * 4)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="idealoop-job")
-        self._lock = threading.Condition()
-        self._pending = 0
+        self._work = WorkCounter()
 
     @property
     def pending(self) -> int:
-        with self._lock:
-            return self._pending
+        return self._work.count
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Run `fn` in the background; Busy if too much is already waiting."""
-        with self._lock:
-            if self._pending >= self.limit:
-                raise Busy(f"{self._pending} jobs pending")
-            self._pending += 1
+        if not self._work.try_add(self.limit):
+            raise Busy(f"{self.pending} jobs pending")
         try:
             return self._pool.submit(self._run, fn, *args, **kwargs)
         except RuntimeError:  # shutting down
-            self._done()
+            self._work.done()
             raise Busy("shutting down") from None
 
     def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -92,17 +117,11 @@ class Jobs:
             log.exception("background job %s failed", getattr(fn, "__name__", fn))
             return None
         finally:
-            self._done()
-
-    def _done(self) -> None:
-        with self._lock:
-            self._pending -= 1
-            self._lock.notify_all()
+            self._work.done()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing is pending (tests, graceful shutdown). False on timeout."""
-        with self._lock:
-            return self._lock.wait_for(lambda: self._pending == 0, timeout=timeout)
+        return self._work.wait_idle(timeout)
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)

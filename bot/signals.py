@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from bot.config import Settings
+from bot.jobs import WorkCounter
 from storage.repository import ReactionChange, Store
 
 APPROVE, REJECT, NEUTRAL = 1, -1, 0
@@ -73,25 +74,21 @@ class SignalWriter:
         self.store = store
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[ReactionChange | None] = queue.SimpleQueue()
-        self._idle = threading.Condition()
-        self._pending = 0
+        self._work = WorkCounter()
         self._thread = threading.Thread(target=self._run, name="idealoop-signals",
                                         daemon=True)
         self._thread.start()
 
     def submit(self, change: ReactionChange) -> None:
-        with self._idle:
-            self._pending += 1
+        self._work.add()
         self._queue.put(change)
 
     @property
     def pending(self) -> int:
-        with self._idle:
-            return self._pending
+        return self._work.count
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+        return self._work.wait_idle(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is queued, then stop."""
@@ -128,9 +125,7 @@ class SignalWriter:
                     log.warning("storing %d signals failed; retrying", len(batch))
                     time.sleep(0.2 * 2**attempt)
         finally:
-            with self._idle:
-                self._pending -= len(batch)
-                self._idle.notify_all()
+            self._work.done(len(batch))
 
 
 WRITE_ATTEMPTS = 4
