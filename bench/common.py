@@ -23,14 +23,12 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.app import build_deps, close_deps, create_app
 from bot.config import Settings
@@ -40,6 +38,7 @@ from bot.emulator.slack_requests import SlackSender
 from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer
 from storage.db import make_engine, upgrade
 from storage.repository import Store
+from storage.scratch import scratch_database
 from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,21 +126,9 @@ def postgres_available() -> bool:
         return False
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database() -> contextlib.AbstractContextManager[str]:
     """A migrated throw-away PostgreSQL database, dropped afterwards (even if in use)."""
-    name = f"idealoop_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        migrate(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_database(PG_ADMIN_URL, prefix="idealoop_bench")
 
 
 @contextlib.contextmanager
@@ -470,3 +457,15 @@ class InFlight:
     @property
     def mean_in_flight(self) -> float:
         return sum(self.samples) / len(self.samples) if self.samples else 0.0
+
+
+@contextlib.contextmanager
+def brainstorms_in_flight(sender: SlackSender, app: Target, llm: FakeOpenAI, *,
+                          target: int, llm_delay: float) -> Iterator[InFlight]:
+    """About `target` brainstorms kept waiting on a slow fake LLM while the block runs."""
+    llm.delay(llm_delay)
+    in_flight = InFlight(sender, app, target=target).ramp(llm_delay)
+    try:
+        yield in_flight
+    finally:
+        in_flight.stop()

@@ -24,12 +24,12 @@ from bench.common import (
     CHANNEL,
     QUICK,
     SECRET,
-    InFlight,
     Row,
     Target,
     app_env,
     banner,
     brainstorm,
+    brainstorms_in_flight,
     database,
     fakes,
     item_ids,
@@ -212,12 +212,9 @@ def measure_target(where: str, db: str, count: int, *, bare: bool = False,
 
 def _busy(sender: SlackSender, app: Target, llm: FakeOpenAI,
           targets: list[tuple[str, int | None]], count: int, counter: SignalCounter) -> Load:
-    llm.delay(SLOW_LLM)
-    in_flight = InFlight(sender, app, target=IN_FLIGHT).ramp(SLOW_LLM)
-    try:
+    with brainstorms_in_flight(sender, app, llm, target=IN_FLIGHT,
+                               llm_delay=SLOW_LLM) as in_flight:
         load = send_reactions(app, targets, count, counter, "B")
-    finally:
-        in_flight.stop()
     load.in_flight = in_flight.mean_in_flight
     return load
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from bench.common import (
     QUICK,
     SECRET,
-    InFlight,
     Row,
     ServeProcess,
     app_env,
     banner,
+    brainstorms_in_flight,
     database,
     fakes,
     quiet_logs,
@@ -48,12 +48,9 @@ def measure(quick: bool = QUICK) -> list[Row]:
                 snapshots.append((f"after {load.events} reactions ({load.rate:.0f}/s)",
                                   app.memory_kb()))
                 if not quick:
-                    llm.delay(SLOW_LLM)
-                    in_flight = InFlight(sender, app, target=IN_FLIGHT).ramp(SLOW_LLM)
-                    try:
+                    with brainstorms_in_flight(sender, app, llm, target=IN_FLIGHT,
+                                               llm_delay=SLOW_LLM):
                         load = send_reactions(app, targets, count, counter, "N")
-                    finally:
-                        in_flight.stop()
                     snapshots.append((f"after {load.events} more with {IN_FLIGHT} "
                                       "brainstorms in flight", app.memory_kb()))
         finally:
