@@ -86,8 +86,10 @@ def create_app(settings: Settings, *, deps: Deps | None = None,
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
-        # Socket Mode has no signatures to check; HTTP mode always verifies them.
-        request_verification_enabled=bool(settings.slack_signing_secret),
+        # Socket Mode has no signatures to check; HTTP mode always verifies them (with no
+        # secret configured, every HTTP request is refused rather than trusted).
+        request_verification_enabled=bool(settings.slack_signing_secret
+                                          or not settings.slack_app_token),
         listener_executor=deps.listeners,
         logger=logging.getLogger("slack_bolt"),
     )
