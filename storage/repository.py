@@ -112,6 +112,7 @@ class ChannelStats:
 
 
 ITEM_CACHE_SIZE = 10_000
+FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
 EXPORT_FIELDS = (
     "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
     "model", "approvals", "rejections", "neutral", "score", "created_at",
@@ -337,17 +338,24 @@ class Store(Repository):
 
     # -- steering -------------------------------------------------------------------
 
-    def channel_feedback(self, channel: str, limit: int = 8) -> tuple[list[str], list[str]]:
+    def channel_feedback(self, channel: str, limit: int = 8, *,
+                         window: int = FEEDBACK_WINDOW) -> tuple[list[str], list[str]]:
         """Texts of the channel's most approved and of its rejected items.
 
         Approved: net score > 0, best first. Rejected: net score < 0, worst first.
         Used to steer the next brainstorm and to keep rejected ideas from coming back.
+        Only the channel's `window` most recent items are weighed, so the cost of every
+        brainstorm stays flat as history grows (it grew linearly: 1 s at 1M signals).
         """
+        recent = (
+            select(Item.id).where(Item.channel == channel, Item.ts.is_not(None))
+            .order_by(Item.created_at.desc()).limit(window).subquery()
+        )
         score = _score_expr()
         query = (
             select(Item.text, score.label("score"))
+            .join(recent, recent.c.id == Item.id)
             .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
-            .where(Item.channel == channel)
             .group_by(Item.id, Item.text)
         )
         with self._read() as conn:

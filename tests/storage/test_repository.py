@@ -14,13 +14,13 @@ AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def _brainstorm(store: Store, ideas: tuple[str, ...] = ("a", "b", "c"),
-                channel: str = "C1") -> list[int]:
+                channel: str = "C1", ts_base: int = 100) -> list[int]:
     saved = store.save_brainstorm(NewBrainstorm(
         channel=channel, requester="U1", topic="standups", model="m", ideas=ideas,
         header_ts="100.000001", prompt_tokens=12, completion_tokens=30,
     ))
     for n, item_id in enumerate(saved.item_ids, start=1):
-        store.mark_posted(item_id, f"100.00000{n + 1}")
+        store.mark_posted(item_id, f"{ts_base}.00000{n + 1}")
     return saved.item_ids
 
 
@@ -183,3 +183,16 @@ def test_the_signal_writer_stores_everything_it_is_given(store: Store) -> None:
     finally:
         writer.close()
     assert sum(store.item_score(item)["approvals"] for item in items) == 400
+
+
+def test_channel_feedback_weighs_only_the_recent_window(store: Store) -> None:
+    now = [AT]
+    store.clock = lambda: now[0]
+    old, = _brainstorm(store, ideas=("old rejected",))
+    now[0] = AT + timedelta(days=1)
+    new_good, new_bad = _brainstorm(store, ideas=("new approved", "new rejected"), ts_base=200)
+    _react(store, old, "U1", "-1", polarity=-1)
+    _react(store, new_good, "U1")
+    _react(store, new_bad, "U1", "-1", polarity=-1)
+    assert store.channel_feedback("C1", window=2) == (["new approved"], ["new rejected"])
+    assert store.channel_feedback("C1")[1] == ["new rejected", "old rejected"]
