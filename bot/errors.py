@@ -60,3 +60,9 @@ class LLMBadOutput(LLMError):
         "The AI answered, but not with anything usable. Nothing was saved; "
         "please try again or rephrase."
     )
+
+
+def user_message(exc: BaseException) -> str:
+    """What to tell the person about `exc`: its own message if idealoop raised it on
+    purpose, a generic one (never the exception's text) otherwise."""
+    return exc.user_message if isinstance(exc, IdealoopError) else IdealoopError.user_message

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import commands, insights, ranking
 from bot.deps import Deps
 from bot.digests import parse_schedule
-from bot.errors import BadInput, Busy, IdealoopError
+from bot.errors import BadInput, Busy, IdealoopError, user_message
 from bot.ideas import clean_topic
 from bot.ranking import DEFAULT_PERIOD
 from handlers import blocks
@@ -144,15 +144,10 @@ def run_brainstorm(deps: Deps, client: WebClient, channel: str, user: str, topic
         result = deps.brainstormer.run(
             channel=channel, requester=user, topic=topic, header_ts=header_ts
         )
-    except IdealoopError as exc:
-        log.warning("brainstorm failed: %s", exc)
+    except Exception as exc:
+        log.warning("brainstorm failed: %s", exc, exc_info=not isinstance(exc, IdealoopError))
         _update_header(client, channel, header_ts, topic, user,
-                       blocks.failed_status(exc.user_message))
-        return
-    except Exception:
-        log.exception("brainstorm failed unexpectedly")
-        _update_header(client, channel, header_ts, topic, user,
-                       blocks.failed_status(IdealoopError.user_message))
+                       blocks.failed_status(user_message(exc)))
         return
     generation = result.generation
     posted = 0
@@ -166,11 +161,13 @@ def run_brainstorm(deps: Deps, client: WebClient, channel: str, user: str, topic
             )
             deps.store.mark_posted(item_id, reply["ts"])
             posted += 1
-    except SlackApiError as exc:
-        log.warning("posting ideas stopped after %d: %s", posted, exc.response.get("error"))
+    except Exception as exc:  # the header must never be left "thinking"
+        reason = (describe_slack_error(exc) if isinstance(exc, SlackApiError)
+                  else user_message(exc))
+        log.warning("posting ideas stopped after %d: %s", posted, exc,
+                    exc_info=not isinstance(exc, SlackApiError))
         status = blocks.failed_status(
-            f"Only {posted} of {len(result.ideas)} ideas could be posted: "
-            f"{describe_slack_error(exc)}"
+            f"Only {posted} of {len(result.ideas)} ideas could be posted: {reason}"
         )
     else:
         status = blocks.done_status(posted, generation.model, offline=generation.offline)

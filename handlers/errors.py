@@ -8,16 +8,14 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.deps import Deps
-from bot.errors import IdealoopError
+from bot.errors import IdealoopError, user_message
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-        message = (
-            error.user_message if isinstance(error, IdealoopError) else IdealoopError.user_message
-        )
+        message = user_message(error)
         if isinstance(error, IdealoopError):
             log.warning("request failed: %s", error)
         else:

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.drafts import DraftPlan, split_for_slack
-from bot.errors import Busy, IdealoopError, LLMBadOutput
+from bot.errors import Busy, IdealoopError, LLMBadOutput, user_message
 from bot.threads import AI_AUTHOR, ThreadMessage
 from handlers import blocks
 from handlers.deliveries import first_delivery
@@ -66,35 +66,30 @@ def run_draft(deps: Deps, client: WebClient, event: dict[str, Any], thread_ts: s
         _settle_failed(client, channel, placeholder_ts, deps, "",
                        f"I could not read this thread: {describe_slack_error(exc)}")
         return
-    plan = deps.drafter.plan(channel=channel, thread_ts=thread_ts,
-                             mention_text=event.get("text", ""), thread=thread,
-                             mention_ts=event.get("ts"))
-    log.info("drafting in %s/%s: %d messages, ~%d prompt tokens (%d condensed, %d left out)",
-             channel, thread_ts, plan.fitted.total_messages, plan.fitted.tokens,
-             plan.fitted.condensed, plan.fitted.omitted)
-    model, offline = deps.model.model, deps.model.offline
     message = StreamingMessage(client, channel, placeholder_ts,
                                interval=deps.settings.stream_interval)
-    render = partial(blocks.draft, model=model, offline=offline, state="writing",
-                     revision=plan.is_revision)
     written = ""
-    try:
+    try:  # whatever fails, the placeholder settles into a clear note
+        plan = deps.drafter.plan(channel=channel, thread_ts=thread_ts,
+                                 mention_text=event.get("text", ""), thread=thread,
+                                 mention_ts=event.get("ts"))
+        log.info("drafting in %s/%s: %d messages, ~%d prompt tokens (%d condensed, "
+                 "%d left out)", channel, thread_ts, plan.fitted.total_messages,
+                 plan.fitted.tokens, plan.fitted.condensed, plan.fitted.omitted)
+        render = partial(blocks.draft, model=deps.model.model, offline=deps.model.offline,
+                         state="writing", revision=plan.is_revision)
         for piece in deps.drafter.stream(plan):
             written += piece
             message.update(written, render)
         if not written.strip():
             raise LLMBadOutput("empty draft")
-    except IdealoopError as exc:
-        log.warning("draft failed after %d characters: %s", len(written), exc)
-        note = exc.user_message
+    except Exception as exc:
+        log.warning("draft failed after %d characters: %s", len(written), exc,
+                    exc_info=not isinstance(exc, IdealoopError))
+        note = user_message(exc)
         if written.strip():
             note += " The text above is incomplete and was not saved; mention me to try again."
         _settle_failed(client, channel, placeholder_ts, deps, written, note)
-        return
-    except Exception:
-        log.exception("draft failed unexpectedly")
-        _settle_failed(client, channel, placeholder_ts, deps, written,
-                       IdealoopError.user_message)
         return
     _settle_done(client, deps, plan, placeholder_ts, written)
 
