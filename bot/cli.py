@@ -143,7 +143,7 @@ def serve() -> None:
     deps = build_deps(settings, store=_store(settings))
     app = create_app(settings, deps=deps)
     scheduler = start_scheduler(DigestPoster(deps.digests, app.client,
-                                             timezone=settings.timezone))
+                                             timezone=settings.timezone), deps.store)
     try:
         if settings.slack_app_token:
             log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)

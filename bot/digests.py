@@ -164,6 +164,15 @@ class Digests:
     def claim(self, slot: Slot) -> int | None:
         return self.digest_store.claim(slot.channel, slot.key, stale_after=STALE_CLAIM)
 
+    def finish(self, run_id: int, *, posted_ts: str | None = None, items: int = 0) -> None:
+        """Record how a claimed run ended: posted, or empty when `posted_ts` is None."""
+        self.digest_store.finish(run_id, status="posted" if posted_ts else "empty",
+                                 posted_ts=posted_ts, item_count=items)
+
+    def release(self, run_id: int) -> None:
+        """Give a claim back (posting failed), so the next tick tries again."""
+        self.digest_store.release(run_id)
+
     def content(self, slot: Slot) -> list[RankedItem]:
         return self.store.top_items(slot.channel, since=slot.start, until=slot.due,
                                     limit=MAX_ITEMS)

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.digests import Digests, Slot
 from handlers import blocks
 from handlers.lookups import UserNames, permalinks
+from storage.repository import Store
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -56,7 +57,7 @@ class DigestPoster:
         if not items:
             log.info("digest %s for %s: nothing approved in the period; nothing posted",
                      slot.key, slot.channel)
-            self.digests.digest_store.finish(run_id, status="empty")
+            self.digests.finish(run_id)
             return DigestOutcome(slot.channel, slot.key, "empty")
         text, digest_blocks = blocks.digest(items, slot.period, self._label(slot),
                                             permalinks(self.client, items),
@@ -67,10 +68,9 @@ class DigestPoster:
         except SlackApiError as exc:
             log.warning("digest %s for %s not posted: %s; will retry", slot.key, slot.channel,
                         exc.response.get("error"))
-            self.digests.digest_store.release(run_id)
+            self.digests.release(run_id)
             return DigestOutcome(slot.channel, slot.key, "failed")
-        self.digests.digest_store.finish(run_id, status="posted", posted_ts=posted["ts"],
-                                         item_count=len(items))
+        self.digests.finish(run_id, posted_ts=posted["ts"], items=len(items))
         log.info("digest %s posted in %s with %d ideas", slot.key, slot.channel, len(items))
         return DigestOutcome(slot.channel, slot.key, "posted", len(items), posted["ts"])
 
@@ -82,7 +82,7 @@ class DigestPoster:
         return f"week of {start:%d %b} – {end:%d %b %Y}"
 
 
-def start_scheduler(poster: DigestPoster,
+def start_scheduler(poster: DigestPoster, store: Store,
                     clock: Callable[[], datetime] = lambda: datetime.now(UTC)) \
         -> BackgroundScheduler:
     """A background scheduler that checks for due digests every minute, and once an hour
@@ -96,7 +96,7 @@ def start_scheduler(poster: DigestPoster,
 
     def prune() -> None:
         try:
-            removed = poster.digests.store.prune_deliveries(DELIVERY_MEMORY)
+            removed = store.prune_deliveries(DELIVERY_MEMORY)
             log.debug("forgot %d old deliveries", removed)
         except Exception:
             log.exception("pruning deliveries failed")
