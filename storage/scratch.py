@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, upgrade
+from storage.models import Base
 
 
 @contextmanager
@@ -32,3 +33,13 @@ def scratch_database(admin_url: str, prefix: str = "idealoop_scratch") -> Iterat
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def empty_all_tables(engine: Engine) -> None:
+    """Remove every row from every idealoop table (tests reuse one scratch database).
+
+    The table list comes from the models, so a new table is emptied without anyone
+    remembering to add it here."""
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -7,11 +7,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
 
 from storage.db import make_engine, upgrade
 from storage.repository import Store
-from storage.scratch import scratch_database
+from storage.scratch import empty_all_tables, scratch_database
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDEALOOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -43,13 +42,6 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-def _truncate(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE signals, items, brainstorms, deliveries, digest_subscriptions, "
-                          "digest_runs RESTART IDENTITY "
-                          "CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
     """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
@@ -62,7 +54,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
         return
     url = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
-    _truncate(engine)
+    empty_all_tables(engine)
     engine.dispose()
     yield url
 
