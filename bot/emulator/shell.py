@@ -445,7 +445,7 @@ class Shell:
     def _channel_name(self, channel: str) -> str:
         try:
             return self.state.channel_info(channel).get("name", channel)
-        except Exception:  # an unknown channel id is shown as itself
+        except SlackStateError:  # an unknown channel id is shown as itself
             return channel
 
 
