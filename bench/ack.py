@@ -43,10 +43,10 @@ from bench.common import (
     quiet_logs,
     ratio,
     start_target,
-    wait_until,
 )
-from bot.emulator.slack_api import Call, SlackApiServer
 from bot.emulator.slack_requests import SlackSender, mention_event
+from bot.emulator.web_api import Call, SlackApiServer
+from testkit.waiting import wait_until
 
 KINDS = ("command", "mention")
 LABEL = {"command": "/brainstorm", "mention": "app_mention"}

@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 
 from bot.app import build_deps, close_deps, make_client
 from bot.config import Settings
-from bot.server import HttpServer
+from bot.runtime.server import HttpServer
 
 
 def create_bare_app(settings: Settings) -> App:

@@ -12,36 +12,26 @@ like with like.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import create_engine, text
-
-from bot.app import build_deps, close_deps, create_app
 from bot.config import Settings
 from bot.deps import Deps
-from bot.emulator.slack_api import Call, SlackApiServer
 from bot.emulator.slack_requests import SlackSender
-from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer
-from storage.db import make_engine, upgrade
+from bot.emulator.web_api import Call, SlackApiServer
+from storage.db import make_engine
 from storage.repository import Store
-from storage.scratch import scratch_database
-from tests.fakes.openai_server import FakeOpenAI
+from testkit import databases
+from testkit.app import serving
+from testkit.databases import scratch_database
+from testkit.fake_openai import FakeOpenAI
+from testkit.processes import SERVE, ServeProcess
 
-ROOT = Path(__file__).resolve().parent.parent
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 CORES = os.cpu_count() or 1
 SECRET = "bench-secret"
@@ -50,8 +40,6 @@ CHANNEL = "C0GENERAL"
 PG_ADMIN_URL = os.environ.get("IDEALOOP_BENCH_POSTGRES",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 Row = tuple[str, str]
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
 
 
 # -- figures -------------------------------------------------------------------------------
@@ -91,39 +79,14 @@ def places(quick: bool) -> tuple[str, ...]:
 
 def quiet_logs() -> None:
     """Warnings and errors only. Aborting the fake LLM at the end of a run makes in-process
-    jobs log expected failures; waitress warns about its queue under deliberate bursts."""
+    jobs log expected failures."""
     logging.basicConfig(level=logging.ERROR, format="  [log] %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 # -- databases -------------------------------------------------------------------------------
 
-def migrate(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-
-
-@contextlib.contextmanager
-def sqlite_database() -> Iterator[str]:
-    """A migrated SQLite database in a temporary directory, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="idealoop-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        migrate(url)
-        yield url
-
-
 def postgres_available() -> bool:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
+    return databases.postgres_available(PG_ADMIN_URL)
 
 
 def postgres_database() -> contextlib.AbstractContextManager[str]:
@@ -134,7 +97,8 @@ def postgres_database() -> contextlib.AbstractContextManager[str]:
 @contextlib.contextmanager
 def database(kind: str) -> Iterator[str]:
     """`kind` is "sqlite" or "postgresql"."""
-    manager = sqlite_database() if kind == "sqlite" else postgres_database()
+    manager = (databases.sqlite_database("idealoop-bench-") if kind == "sqlite"
+               else postgres_database())
     with manager as url:
         yield url
 
@@ -187,28 +151,19 @@ class InProcessApp:
         self.settings = Settings.from_env(env)
         self.bare = bare
         self.deps: Deps | None = None
-        self.server: HttpServer | None = None
         self.url = ""
+        self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> InProcessApp:
         from bench.bare_bolt import create_bare_app
 
-        self.deps = build_deps(self.settings)
-        try:
-            app = (create_bare_app(self.settings) if self.bare
-                   else create_app(self.settings, deps=self.deps))
-            self.server = HttpServer(app, self.deps, host="127.0.0.1", port=0).start()
-        except BaseException:
-            self.__exit__()
-            raise
-        self.url = self.server.url
+        self.deps, server = self._stack.enter_context(
+            serving(self.settings, app=create_bare_app if self.bare else None))
+        self.url = server.url
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.server:
-            self.server.close()
-        if self.deps:
-            close_deps(self.deps)
+        self._stack.close()
 
     def pending(self) -> int:
         return self.deps.jobs.pending if self.deps else 0
@@ -217,135 +172,12 @@ class InProcessApp:
         return None  # shares this process: not separable
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _clean_environ() -> dict[str, str]:
-    """This process's environment without any idealoop setting, so only ours apply."""
-    return {key: value for key, value in os.environ.items()
-            if not key.startswith(("SLACK_", "OPENAI_", "IDEALOOP_", "DATABASE_URL", "PORT"))}
-
-
-class ServeProcess:
-    """The real `idealoop serve` (or `python -m bench.bare_bolt`) as a subprocess.
-
-    Started in a temporary working directory (no stray `.env` or `idealoop.db`), logs to
-    a file shown if start-up fails, polled on /healthz until it answers, stopped with
-    SIGTERM (killed if it has not exited after STOP_TIMEOUT)."""
-
-    where = "subprocess"
-
-    def __init__(self, env: dict[str, str], *, bare: bool = False) -> None:
-        self.env = env
-        self.bare = bare
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
-        self.health_url = f"http://127.0.0.1:{self.port}{HEALTH_PATH}"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._log: Any = None
-        self.started_in = 0.0
-
-    @property
-    def command(self) -> list[str]:
-        module = ["-m", "bench.bare_bolt"] if self.bare else ["-m", "bot.cli", "serve"]
-        return [sys.executable, *module]
-
-    def __enter__(self) -> ServeProcess:
-        self._tmp = tempfile.TemporaryDirectory(prefix="idealoop-serve-")
-        self._log = open(Path(self._tmp.name) / "serve.log", "wb")
-        env = {**_clean_environ(), **self.env, "PORT": str(self.port),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                           os.environ.get("PYTHONPATH")]))}
-        started = time.monotonic()
-        self.proc = subprocess.Popen(self.command, env=env, cwd=self._tmp.name,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        try:
-            self._wait_healthy(started + START_TIMEOUT)
-        except BaseException:
-            self.__exit__()
-            raise
-        self.started_in = time.monotonic() - started
-        return self
-
-    def _wait_healthy(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
-            if self.proc is None or self.proc.poll() is not None:
-                code = self.proc.returncode if self.proc else None
-                raise RuntimeError(f"{' '.join(self.command[1:])} exited with "
-                                   f"{code}:\n{self.log_tail()}")
-            with contextlib.suppress(OSError, ValueError):
-                self.health()
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"{' '.join(self.command[1:])} did not answer /healthz in "
-                           f"{START_TIMEOUT:.0f} s:\n{self.log_tail()}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def log_tail(self, lines: int = 20) -> str:
-        if self._tmp is None:
-            return ""
-        if self._log is not None:
-            self._log.flush()
-        text_ = (Path(self._tmp.name) / "serve.log").read_text(errors="replace")
-        return "\n".join(text_.splitlines()[-lines:])
-
-    def health(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.health_url, timeout=2) as response:
-            return dict(json.loads(response.read()))
-
-    def pending(self) -> int:
-        try:
-            return int(self.health().get("jobs_pending", 0))
-        except (OSError, ValueError):
-            return 0
-
-    @property
-    def pid(self) -> int:
-        if self.proc is None:
-            raise RuntimeError("not started")
-        return self.proc.pid
-
-    def memory_kb(self) -> dict[str, int]:
-        """VmRSS (resident now) and VmHWM (peak resident) from /proc/<pid>/status, in kB."""
-        wanted = ("VmRSS", "VmHWM", "Threads")
-        found: dict[str, int] = {}
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in wanted:
-                found[key] = int(value.split()[0])
-        return found
-
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the process so far (/proc/<pid>/stat)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def start_target(where: str, env: dict[str, str], *, bare: bool = False) \
         -> contextlib.AbstractContextManager[Any]:
     """`where` is "in-process" or "subprocess"."""
-    return InProcessApp(env, bare=bare) if where == "in-process" else ServeProcess(env, bare=bare)
+    if where == "in-process":
+        return InProcessApp(env, bare=bare)
+    return ServeProcess(env, module=("bench.bare_bolt",) if bare else SERVE)
 
 
 # -- driving the app -------------------------------------------------------------------------
@@ -399,15 +231,6 @@ def item_ids(database_url: str, message_ts: list[str]) -> list[int]:
     if any(ref is None for ref in refs):
         raise RuntimeError("an idea message has no stored item")
     return [ref.id for ref in refs if ref is not None]
-
-
-def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return check()
 
 
 @dataclass

@@ -22,6 +22,7 @@ from bench.common import postgres_database
 from storage.db import make_engine
 from storage.models import Item, Signal
 from storage.repository import Store
+from testkit.queries import top_items_plan
 
 CHANNEL = "C0BENCH"
 ITEMS_PER_DAY = 100
@@ -102,7 +103,7 @@ def _measure(store: Store, sizes: list[int], quick: bool, rng: random.Random,
               f"({seconds / base:.2f}x the 10k figure)")
         rows.append((f"digest query, one channel-day, {signals:,} signals",
                      f"{seconds * 1000:.2f} ms ({seconds / base:.2f}x)"))
-    plan = store.explain_top_items(CHANNEL, since=END - timedelta(days=1), until=END)
+    plan = top_items_plan(store.engine, CHANNEL, since=END - timedelta(days=1), until=END)
     print("  plan at the largest size:")
     for line in plan:
         print(f"    {line}")

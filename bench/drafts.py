@@ -27,8 +27,8 @@ from bench.common import (
 )
 from bot.config import Settings
 from bot.emulator.slack_requests import SlackSender, mention_event
-from bot.prompts import draft_messages
-from bot.threads import ThreadMessage, estimate_tokens, fit_thread
+from bot.llm.prompts import draft_messages
+from bot.llm.thread_fitting import ThreadMessage, estimate_tokens, fit_thread
 
 MESSAGE = ("I think we should consider option {n} because it helps the team ship faster, "
            "learn more about customers and keep the on-call load reasonable.")

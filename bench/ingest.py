@@ -40,10 +40,10 @@ from bench.common import (
     ratio,
     start_target,
 )
-from bot.emulator.slack_api import SlackApiServer
 from bot.emulator.slack_requests import SlackSender
+from bot.emulator.web_api import SlackApiServer
 from storage.db import make_engine
-from tests.fakes.openai_server import FakeOpenAI
+from testkit.fake_openai import FakeOpenAI
 
 SENDERS = 8
 IN_FLIGHT = 20

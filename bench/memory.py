@@ -15,7 +15,6 @@ from bench.common import (
     QUICK,
     SECRET,
     Row,
-    ServeProcess,
     app_env,
     banner,
     brainstorms_in_flight,
@@ -25,6 +24,7 @@ from bench.common import (
 )
 from bench.ingest import IN_FLIGHT, SLOW_LLM, SignalCounter, seed_targets, send_reactions
 from bot.emulator.slack_requests import SlackSender
+from testkit.processes import ServeProcess
 
 
 def _mb(kb: int) -> str:

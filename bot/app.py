@@ -1,4 +1,8 @@
-"""The app factory: everything wired together, nothing done at import time."""
+"""The app factory: everything wired together, nothing done at import time.
+
+This is the one module of `bot/` that knows `handlers/` (it registers them); the command
+line, the emulator, the tests and the benchmarks build the app only through it.
+"""
 
 from __future__ import annotations
 
@@ -19,16 +23,19 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.digests import Digests
 from bot.drafts import Drafter
+from bot.errors import ConfigError
 from bot.ideas import Brainstormer
-from bot.jobs import Jobs, TrackedExecutor
-from bot.llm import TextModel, make_model
-from bot.signals import SignalWriter
+from bot.llm.model import TextModel, make_model
+from bot.runtime.jobs import Jobs, TrackedExecutor
+from bot.runtime.signal_writer import SignalWriter
+from handlers.digests import DigestPoster
 from storage.base import utcnow
-from storage.db import make_engine
+from storage.db import DatabaseUrlError, make_engine, upgrade
 from storage.digests import DigestStore
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -47,12 +54,23 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
+def open_store(settings: Settings, *, migrate: bool = False, clock: Clock = utcnow) -> Store:
+    """The database of `DATABASE_URL`, migrated to the latest schema when `migrate`."""
+    try:
+        engine = make_engine(settings.database_url)
+    except DatabaseUrlError as exc:
+        raise ConfigError(f"DATABASE_URL {exc}") from None
+    if migrate:
+        upgrade(engine)
+    return Store(engine, clock=clock)
+
+
 def build_deps(settings: Settings, *, model: TextModel | None = None,
                store: Store | None = None, jobs: Jobs | None = None,
-               clock: Callable[[], datetime] = utcnow) -> Deps:
+               clock: Clock = utcnow) -> Deps:
     """The shared parts of a process: store, model, background jobs. Pass any to swap it;
     `clock` is what "now" means to storage and digests (the emulator moves it)."""
-    store = store or Store(make_engine(settings.database_url), clock=clock)
+    store = store or open_store(settings, clock=clock)
     model = model or make_model(settings)
     return Deps(
         settings=settings,
@@ -95,3 +113,9 @@ def create_app(settings: Settings, *, deps: Deps | None = None,
     )
     handlers.register_all(app, deps)
     return app
+
+
+def digest_poster(deps: Deps, client: WebClient | None = None) -> DigestPoster:
+    """What posts digests: `serve`'s scheduler tick, `idealoop digest`, the emulator."""
+    return DigestPoster(deps.digests, client or make_client(deps.settings),
+                        timezone=deps.settings.timezone)

@@ -1,5 +1,10 @@
 """The `idealoop` command line. The only place that configures logging or reads the
-process environment (through `Settings.from_env`)."""
+process environment (through `Settings.from_env`).
+
+Heavy libraries (Bolt, SQLAlchemy, Alembic, the OpenAI SDK) are imported inside the
+commands that use them, so `idealoop --help` answers in a fraction of the time a full
+start takes.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,18 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.error import URLError
 
 import click
-from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from storage.db import make_engine, upgrade
-from storage.repository import EXPORT_FIELDS, Store
+
+if TYPE_CHECKING:
+    from slack_sdk.errors import SlackApiError
+
+    from storage.repository import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("idealoop")
@@ -36,6 +41,8 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per tick otherwise
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin otherwise
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # what was applied
     # Bolt reads SLACK_BOT_TOKEN itself and warns that the client we pass wins: it does,
     # on purpose (the client carries SLACK_API_URL and the retry handlers).
     logging.getLogger("slack_bolt").addFilter(
@@ -43,7 +50,8 @@ def _setup_logging(level: str) -> None:
 
 
 def _friendly(fn: F) -> F:
-    """Turn configuration and database failures into one clear line, never a traceback."""
+    """Turn configuration, database and Slack failures into one clear line, never a
+    traceback. The libraries' error types are imported only when something failed."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -52,24 +60,36 @@ def _friendly(fn: F) -> F:
         except ConfigError as exc:
             click.echo(f"idealoop: configuration error: {exc}", err=True)
             sys.exit(2)
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            click.echo(f"idealoop: database error (check DATABASE_URL): {reason}", err=True)
-            sys.exit(3)
-        except SlackApiError as exc:
-            click.echo(f"idealoop: Slack refused us: {_slack_reason(exc)}", err=True)
-            sys.exit(4)
-        except BoltError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            click.echo(f"idealoop: the Slack app could not start (check SLACK_BOT_TOKEN): "
-                       f"{first}", err=True)
-            sys.exit(4)
         except (URLError, ConnectionError, TimeoutError) as exc:
             click.echo(f"idealoop: cannot reach Slack (check SLACK_API_URL and the network): "
                        f"{getattr(exc, 'reason', exc)}", err=True)
             sys.exit(4)
+        except Exception as exc:
+            line, code = _failure_line(exc)
+            if line is None:
+                raise
+            click.echo(line, err=True)
+            sys.exit(code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _failure_line(exc: Exception) -> tuple[str | None, int]:
+    """One line and an exit code for a database or Slack failure; (None, 0) otherwise."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, SQLAlchemyError):
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return f"idealoop: database error (check DATABASE_URL): {reason}", 3
+    if isinstance(exc, SlackApiError):
+        return f"idealoop: Slack refused us: {_slack_reason(exc)}", 4
+    if isinstance(exc, BoltError):
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return ("idealoop: the Slack app could not start (check SLACK_BOT_TOKEN): "
+                f"{first}", 4)
+    return None, 0
 
 
 def _slack_reason(exc: SlackApiError) -> str:
@@ -88,11 +108,10 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _store(settings: Settings, *, migrate: bool = True) -> Store:
-    engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    return Store(engine)
+def _store(settings: Settings) -> Store:
+    from bot.app import open_store
+
+    return open_store(settings, migrate=True)
 
 
 @click.group()
@@ -134,16 +153,16 @@ def shell(database_url: str | None, fresh: bool) -> None:
 @_friendly
 def serve() -> None:
     """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
-    from bot.app import build_deps, close_deps, create_app
-    from bot.scheduler import DigestPoster, start_scheduler
-    from bot.server import HttpServer, serve_socket_mode
+    from bot.app import build_deps, close_deps, create_app, digest_poster
+    from bot.runtime.scheduler import start_scheduler
+    from bot.runtime.server import HttpServer, serve_socket_mode
 
     settings = _settings()
     settings.require_serve()
     deps = build_deps(settings, store=_store(settings))
     app = create_app(settings, deps=deps)
-    scheduler = start_scheduler(DigestPoster(deps.digests, app.client,
-                                             timezone=settings.timezone), deps.store)
+    scheduler = start_scheduler(digest_poster(deps, app.client).post_due,
+                                deps.store.prune_deliveries)
     try:
         if settings.slack_app_token:
             log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)
@@ -169,6 +188,7 @@ def serve() -> None:
 def export(fmt: str, channel: str | None, pairs: bool) -> None:
     """Write ideas and drafts with their signals to stdout."""
     from bot.insights import preference_pairs
+    from storage.repository import EXPORT_FIELDS
 
     store = _store(_settings())
     rows: Iterable[dict[str, Any]] = store.export_rows(channel=channel)
@@ -194,8 +214,7 @@ def export(fmt: str, channel: str | None, pairs: bool) -> None:
 @_friendly
 def digest(channel: str | None, period: str | None, force: bool) -> None:
     """Post the digests that are due now (or the one asked for), once. Cron-friendly."""
-    from bot.app import build_deps, close_deps, make_client
-    from bot.scheduler import DigestPoster
+    from bot.app import build_deps, close_deps, digest_poster
 
     settings = _settings()
     if not settings.slack_bot_token:
@@ -204,7 +223,7 @@ def digest(channel: str | None, period: str | None, force: bool) -> None:
         raise ConfigError("--force needs --channel: say which digest to post again")
     deps = build_deps(settings, store=_store(settings))
     try:
-        poster = DigestPoster(deps.digests, make_client(settings), timezone=settings.timezone)
+        poster = digest_poster(deps)
         if channel:
             slot = deps.digests.slot_for(channel, period, settings.timezone)
             outcomes = [poster.post(slot.forced(deps.digests.clock()) if force else slot)]

@@ -9,9 +9,9 @@ from bot.config import Settings
 from bot.digests import Digests
 from bot.drafts import Drafter
 from bot.ideas import Brainstormer
-from bot.jobs import Jobs, TrackedExecutor
-from bot.llm import TextModel
-from bot.signals import SignalWriter
+from bot.llm.model import TextModel
+from bot.runtime.jobs import Jobs, TrackedExecutor
+from bot.runtime.signal_writer import SignalWriter
 from storage.repository import Store
 
 

@@ -12,13 +12,11 @@ slot is ever considered.
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.errors import BadInput
 from storage.digests import DigestStore, Subscription
 from storage.repository import RankedItem, Store
 
@@ -27,7 +25,6 @@ DEFAULT_TIME = "09:00"
 MONDAY = 0
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ITEMS = 10
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 @dataclass(frozen=True)
@@ -54,34 +51,6 @@ class ScheduleChange:
     off: bool
     at_time: str
     timezone: str
-
-
-def parse_schedule(args: str, default_timezone: str) -> ScheduleChange:
-    """`daily 09:30 Europe/Berlin`, `weekly`, `off`, or nothing (show the schedule)."""
-    words = args.split()
-    if not words:
-        return ScheduleChange(None, False, DEFAULT_TIME, default_timezone)
-    first = words[0].lower()
-    if first == "off":
-        return ScheduleChange(None, True, DEFAULT_TIME, default_timezone)
-    if first not in PERIOD_WORDS:
-        raise BadInput("Use `/brainstorm digest daily|weekly|off [HH:MM] [Time/Zone]`.")
-    at_time, timezone = DEFAULT_TIME, default_timezone
-    for word in words[1:]:
-        match = _TIME.match(word)
-        if match:
-            at_time = f"{int(match[1]):02d}:{match[2]}"
-        elif "/" in word or word.upper() == "UTC":
-            timezone = word
-        else:
-            raise BadInput(f"I don't understand `{word}`: give a time like 09:30 and "
-                           "optionally a time zone like Europe/Berlin.")
-    try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"`{timezone}` is not a time zone I know; try e.g. Europe/Berlin "
-                       "or America/New_York.") from None
-    return ScheduleChange(PERIOD_WORDS[first], False, at_time, timezone)
 
 
 def _local_due(day: date, at_time: str, tz: zoneinfo.ZoneInfo) -> datetime:

@@ -4,8 +4,7 @@ Slack-free. The handler reads the thread and posts; this module decides:
 - the instruction (the mention without the bot's name; empty means "summarise"),
 - whether this is a revision (a draft already exists in the thread),
 - which brainstorm ideas "expand idea 3" / "a plan for 2 and 5" refer to,
-- how the thread fits the prompt budget (`bot.threads`),
-- how a long draft is split into messages Slack accepts.
+- how the thread fits the prompt budget (`bot.llm.thread_fitting`).
 """
 
 from __future__ import annotations
@@ -15,12 +14,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.llm import DraftRequest, TextModel
-from bot.threads import FittedThread, ThreadMessage, estimate_tokens, fit_thread
+from bot.llm.model import DraftRequest, TextModel
+from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
 from storage.repository import NewDraft, Store, StoredDraft
 
 DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
-SLACK_SECTION_LIMIT = 3000
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _NUMBER = re.compile(r"(?<![\d.:/])\b(\d{1,2})\b(?![\d.:/%])")
 
@@ -35,29 +33,6 @@ def referenced_ideas(instruction: str, ideas: Sequence[str]) -> list[tuple[int, 
     """Ideas a brainstorm-thread instruction points at by number ("expand idea 3")."""
     numbers = sorted({int(n) for n in _NUMBER.findall(instruction)})
     return [(n, ideas[n - 1]) for n in numbers if 1 <= n <= len(ideas)]
-
-
-def split_for_slack(text: str, limit: int = SLACK_SECTION_LIMIT) -> list[str]:
-    """Cut a long draft into parts under `limit`: at a paragraph, else a line, a sentence,
-    a word — whichever is latest in the second half of the part — else hard."""
-    text = text.strip()
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = _best_cut(text, limit)
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        parts.append(text)
-    return parts
-
-
-def _best_cut(text: str, limit: int) -> int:
-    window = text[:limit]
-    for separator in ("\n\n", "\n", ". ", " "):
-        at = window.rfind(separator)
-        if at > limit // 2:
-            return at + len(separator)
-    return limit
 
 
 @dataclass(frozen=True)

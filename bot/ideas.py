@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
-from bot.llm import Generation, IdeaRequest, TextModel
-from bot.parsing import without_rejected
+from bot.llm.model import Generation, IdeaRequest, TextModel
+from bot.llm.similarity import without_rejected
 from storage.repository import NewBrainstorm, SavedBrainstorm, Store
 
 log = logging.getLogger(__name__)

@@ -15,16 +15,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import commands, insights, ranking
+from bot import command_parser, insights, ranking
 from bot.deps import Deps
-from bot.digests import parse_schedule
 from bot.errors import BadInput, Busy, IdealoopError, user_message
 from bot.ideas import clean_topic
 from bot.ranking import DEFAULT_PERIOD
-from handlers import blocks
-from handlers.deliveries import first_delivery
-from handlers.lookups import permalinks
-from handlers.slack_errors import describe_slack_error
+from handlers.slack import blocks
+from handlers.slack.api_errors import describe_slack_error
+from handlers.slack.deliveries import first_delivery
+from handlers.slack.lookups import permalinks
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def register(app: App, deps: Deps) -> None:
 def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond,
                       deps: Deps) -> None:
     """Route `/brainstorm …` to its sub-command; each acks as its first Slack step."""
-    parsed = commands.parse(command.get("text"))
+    parsed = command_parser.parse(command.get("text"))
     ACTIONS[parsed.action](Invocation(ack, command, client, respond, deps, parsed.text))
 
 
@@ -69,7 +68,7 @@ class Invocation:
 
 
 def _help(call: Invocation) -> None:
-    call.tell(commands.USAGE)
+    call.tell(command_parser.USAGE)
 
 
 def _top(call: Invocation) -> None:
@@ -84,7 +83,7 @@ def _top(call: Invocation) -> None:
 def _digest(call: Invocation) -> None:
     """`/brainstorm digest [daily|weekly|off] [HH:MM] [Zone]`: a change is said in-channel."""
     try:
-        change = parse_schedule(call.args, call.deps.settings.timezone)
+        change = command_parser.parse_schedule(call.args, call.deps.settings.timezone)
         answer = call.deps.digests.change_schedule(call.channel, call.user, change)
     except BadInput as exc:
         call.tell(exc.user_message)

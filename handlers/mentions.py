@@ -16,14 +16,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.drafts import DraftPlan, split_for_slack
+from bot.drafts import DraftPlan
 from bot.errors import Busy, IdealoopError, LLMBadOutput, user_message
-from bot.threads import AI_AUTHOR, ThreadMessage
-from handlers import blocks
-from handlers.deliveries import first_delivery
-from handlers.lookups import UserNames
-from handlers.slack_errors import describe_slack_error
-from handlers.streaming import StreamingMessage
+from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
+from handlers.slack import blocks
+from handlers.slack.api_errors import describe_slack_error
+from handlers.slack.deliveries import first_delivery
+from handlers.slack.lookups import UserNames
+from handlers.slack.mrkdwn import split_for_slack
+from handlers.slack.streaming import StreamingMessage
 
 log = logging.getLogger(__name__)
 REPLIES_PAGE = 200

@@ -35,7 +35,7 @@ def _record(event: dict[str, Any], context: BoltContext, deps: Deps, *, added: b
             event_ts=event.get("event_ts") or item["ts"],
         ),
         store=deps.store,
-        writer=deps.signals,
+        write=deps.signals.submit,
         settings=deps.settings,
         bot_user_id=context.bot_user_id,
     )

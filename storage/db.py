@@ -10,19 +10,24 @@ reader upgrades to a writer. PostgreSQL needs nothing special.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from bot.errors import ConfigError
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE = {"idealoop_write": True}
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL cannot be used: malformed, or its driver is not installed.
+
+    The message never shows a password; the caller says which setting it came from."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -30,14 +35,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"DATABASE_URL is not a valid database URL: {redact_url(url)}") from None
+        raise DatabaseUrlError(f"is not a valid database URL: {redact_url(url)}") from None
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed, **kwargs)
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         hint = " (install idealoop[postgres])" if "postgres" in parsed.drivername else ""
-        raise ConfigError(f"DATABASE_URL names an unavailable driver {parsed.drivername!r}{hint}") \
+        raise DatabaseUrlError(f"names an unavailable driver {parsed.drivername!r}{hint}") \
             from exc
 
 
@@ -71,6 +76,8 @@ def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # Alembic is only needed when migrating
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -79,6 +86,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision` (what `idealoop db upgrade` does)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
@@ -106,14 +106,3 @@ class DigestStore(Repository):
         """Give a claim back (posting failed), so the next tick tries again."""
         with self._write() as conn:
             conn.execute(delete(DigestRun).where(DigestRun.id == run_id))
-
-    def runs(self, channel: str) -> list[tuple[str, str, datetime]]:
-        """(period_key, status, claimed_at) of a channel's runs, oldest first."""
-        with self._read() as conn:
-            return [
-                (row.period_key, row.status, row.claimed_at)
-                for row in conn.execute(
-                    select(DigestRun.period_key, DigestRun.status, DigestRun.claimed_at)
-                    .where(DigestRun.channel == channel).order_by(DigestRun.id)
-                )
-            ]

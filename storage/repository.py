@@ -253,54 +253,25 @@ class Store(Repository):
                 ).returning(Item.id)
             ).scalar_one()
 
-    def draft_chain(self, item_id: int) -> list[StoredDraft]:
-        """The draft and every draft it revised, oldest first."""
-        chain: list[StoredDraft] = []
-        with self._read() as conn:
-            current: int | None = item_id
-            while current is not None:
-                row = conn.execute(
-                    select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id)
-                    .where(Item.id == current)
-                ).first()
-                if row is None:
-                    break
-                chain.append(StoredDraft(row.id, row.text, row.ts, row.instruction))
-                current = row.parent_id
-        return chain[::-1]
-
     # -- signals ----------------------------------------------------------------------
 
     @retry_locked
-    def apply_reaction(self, change: ReactionChange) -> bool:
-        """Apply a reaction change unless a newer one for the same emoji is already stored.
-
-        One statement (`INSERT … ON CONFLICT DO UPDATE … WHERE older`) makes this atomic
-        across threads and processes: retries, duplicates and out-of-order deliveries
-        of added/removed all converge on the state of the newest event.
-        Returns True when the stored state changed.
-        """
-        with self._write() as conn:
-            return conn.execute(self._upsert_signal, _signal_values(change)).first() is not None
-
-    @retry_locked
     def apply_reactions(self, changes: Sequence[ReactionChange]) -> None:
-        """`apply_reaction` for many changes in one transaction (the ingestion path).
+        """Apply reaction changes in one transaction, each unless a newer change for the
+        same person, item and emoji is already stored.
 
-        Within the batch, changes to the same signal apply in order and the newest event
-        still wins, exactly as if they had been applied one by one."""
+        One statement per change (`INSERT … ON CONFLICT DO UPDATE … WHERE older`) makes this
+        atomic across threads and processes: retries, duplicates and out-of-order
+        deliveries of added/removed all converge on the state of the newest event. Within
+        the batch, changes to the same signal apply in order and the newest still wins."""
         if not changes:
             return
         with self._write() as conn:
             conn.execute(self._upsert_signal_many, [_signal_values(c) for c in changes])
 
     @cached_property
-    def _upsert_signal(self) -> Any:
-        return self._upsert_signal_many.returning(Signal.id)
-
-    @cached_property
     def _upsert_signal_many(self) -> Any:
-        """The statement behind `apply_reaction(s)`, built once: it runs for every reaction,
+        """The statement behind `apply_reactions`, built once: it runs for every reaction,
         and building it (not compiling: SQLAlchemy caches that) was a third of its cost."""
         stmt = self._insert(Signal).values(
             {name: bindparam(name) for name in (
@@ -319,22 +290,6 @@ class Store(Repository):
             },
             where=Signal.event_us < excluded.event_us,
         )
-
-    def item_score(self, item_id: int) -> dict[str, int]:
-        """Distinct approvers, rejecters, and score (approvers − rejecters) of one item."""
-        with self._read() as conn:
-            row = conn.execute(
-                select(*_tally_columns()).where(Signal.item_id == item_id, Signal.active)
-            ).one()
-        return _tally(row)
-
-    def signals_of(self, item_id: int) -> list[dict[str, Any]]:
-        """Every signal row of an item, for tests and audits."""
-        with self._read() as conn:
-            rows = conn.execute(
-                select(Signal).where(Signal.item_id == item_id).order_by(Signal.id)
-            ).mappings()
-            return [dict(row) for row in rows]
 
     # -- steering -------------------------------------------------------------------
 
@@ -376,7 +331,7 @@ class Store(Repository):
         Ranked by score (distinct approvers − distinct rejecters), then approvals, then
         recency; only items with a positive score. Approvers come back as user ids.
         """
-        query = _top_items_query(channel, since, until, limit)
+        query = top_items_query(channel, since, until, limit)
         with self._read() as conn:
             rows = conn.execute(query).all()
             ids = [row.id for row in rows]
@@ -424,17 +379,6 @@ class Store(Repository):
                      for row in conn.execute(query)}
             return ChannelStats(kinds=kinds, people=conn.execute(people).scalar_one())
 
-    def explain_top_items(self, channel: str, *, since: datetime | None = None,
-                          until: datetime | None = None, limit: int = 10) -> list[str]:
-        """The database's plan for `top_items` (benchmarks check that indexes are used)."""
-        query = _top_items_query(channel, since, until, limit)
-        compiled = query.compile(self.engine, compile_kwargs={"literal_binds": True})
-        prefix = ("EXPLAIN QUERY PLAN " if self.engine.dialect.name == "sqlite"
-                  else "EXPLAIN (ANALYZE, COSTS OFF) ")
-        with self._read() as conn:
-            rows = conn.exec_driver_sql(prefix + str(compiled)).all()
-        return [str(row[-1]) for row in rows]
-
     # -- export ---------------------------------------------------------------------
 
     def export_rows(self, channel: str | None = None) -> Iterator[dict[str, Any]]:
@@ -460,8 +404,12 @@ class Store(Repository):
         )
         if channel:
             query = query.where(Item.channel == channel)
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(stream_results=True, yield_per=500).execute(query):
+        # The result is closed with the connection even when a caller stops early
+        # (`idealoop export | head`), so no server-side cursor is left open.
+        with self.engine.connect() as conn, \
+                conn.execution_options(stream_results=True, yield_per=500).execute(query) \
+                as result:
+            for row in result:
                 out = dict(row._mapping)
                 out["score"] = out["approvals"] - out["rejections"]
                 created = out["created_at"]
@@ -480,8 +428,9 @@ def _signal_values(change: ReactionChange) -> dict[str, Any]:
     }
 
 
-def _top_items_query(channel: str, since: datetime | None, until: datetime | None,
-                     limit: int) -> Any:
+def top_items_query(channel: str, since: datetime | None, until: datetime | None,
+                    limit: int) -> Any:
+    """The best-approved items of a channel in a window (`/brainstorm top`, digests)."""
     score = _score_expr()
     approvals = _distinct_users(1)
     query = (
@@ -519,11 +468,3 @@ def _tally_columns() -> list[Any]:
 def _score_expr() -> Any:
     """Net score: distinct approvers minus distinct rejecters (active signals only)."""
     return _distinct_users(1) - _distinct_users(-1)
-
-
-def _tally(row: Any) -> dict[str, int]:
-    approvals, rejections, neutral = row.approvals, row.rejections, row.neutral
-    return {
-        "approvals": approvals, "rejections": rejections, "neutral": neutral,
-        "score": approvals - rejections,
-    }

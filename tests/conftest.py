@@ -10,7 +10,7 @@ import pytest
 
 from storage.db import make_engine, upgrade
 from storage.repository import Store
-from storage.scratch import empty_all_tables, scratch_database
+from testkit.databases import empty_all_tables, scratch_database
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDEALOOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

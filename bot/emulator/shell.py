@@ -3,7 +3,7 @@
 Only Slack is emulated. The real `create_app(...)` is served on loopback by the same
 waitress server as `idealoop serve`; each line typed becomes what Slack would send (a
 signed slash command, a signed `reaction_added` event, an `app_mention`), and what the
-app posts lands in the emulated Slack Web API (`bot.emulator.slack_api`), whose change
+app posts lands in the emulated Slack Web API (`bot.emulator.web_api`), whose change
 events are rendered here. The database and the LLM are the configured ones.
 """
 
@@ -21,16 +21,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import build_deps, close_deps, create_app, make_client
+from bot.app import build_deps, close_deps, create_app, digest_poster, open_store
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator.render import Style, message_lines, reactions_line
-from bot.emulator.slack_api import SlackApiServer, SlackState, SlackStateError
 from bot.emulator.slack_requests import SlackSender, mention_event, reaction_event
-from bot.scheduler import DigestPoster
-from bot.server import HttpServer
-from storage.db import make_engine, redact_url, upgrade
-from storage.repository import Store
+from bot.emulator.web_api import SlackApiServer
+from bot.emulator.workspace import SlackState, SlackStateError
+from bot.runtime.server import HttpServer
 
 HELP = """\
 Type what you would type in Slack:
@@ -100,19 +98,16 @@ class Shell:
         self.deps: Deps | None = None
         self.server: HttpServer | None = None
         try:
-            engine = make_engine(self.settings.database_url)
-            upgrade(engine)
             self.clock = VirtualClock()
-            self.deps = build_deps(self.settings, store=Store(engine, clock=self.clock),
-                                   clock=self.clock)
+            store = open_store(self.settings, migrate=True, clock=self.clock)
+            self.deps = build_deps(self.settings, store=store, clock=self.clock)
             app = create_app(self.settings, deps=self.deps)
             self.server = HttpServer(app, self.deps, host="127.0.0.1", port=0).start()
         except BaseException:
             self.close()
             raise
         self.sender = SlackSender(self.server.url, secret)
-        self.poster = DigestPoster(self.deps.digests, make_client(self.settings),
-                                   timezone=self.settings.timezone)
+        self.poster = digest_poster(self.deps)
         self.cursor = Cursor(channel="C0GENERAL", user="U0ALICE")
         self.numbers: dict[tuple[str, str], int] = {}
         self.messages: list[tuple[str, str]] = []  # index n-1 → (channel, ts)
@@ -144,7 +139,8 @@ class Shell:
         else:
             where = settings.openai_base_url or "api.openai.com"
             llm = f"{settings.model} at {where}"
-        store = "a fresh temporary database" if self._tmp else redact_url(settings.database_url)
+        store = ("a fresh temporary database" if self._tmp or self.deps is None else
+                 self.deps.store.engine.url.render_as_string(hide_password=True))
         return "\n".join([
             self.style.bold("idealoop shell") + " — a Slack channel in your terminal, "
             "running the real app",

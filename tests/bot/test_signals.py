@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.signals import APPROVE, NEUTRAL, REJECT, base_emoji, polarity, slack_ts_to_us
+from bot.signals import APPROVE, NEUTRAL, REJECT, base_emoji, polarity
 
 
 @pytest.mark.parametrize(
@@ -72,40 +72,3 @@ def test_polarity_with_directly_built_settings() -> None:
     settings = Settings(approve_emoji=frozenset({"ok_hand"}), reject_emoji=frozenset({"+1"}))
     assert polarity("ok_hand::skin-tone-1", settings) == APPROVE
     assert polarity("+1", settings) == REJECT
-
-
-@pytest.mark.parametrize(
-    ("ts", "us"),
-    [
-        ("1700000000.000100", 1_700_000_000_000_100),
-        ("1700000000.000001", 1_700_000_000_000_001),
-        ("1700000000.999999", 1_700_000_000_999_999),
-        ("1700000000", 1_700_000_000_000_000),
-        ("0.000001", 1),
-        # Past 2**53 µs a float loses the last digit; Decimal must not.
-        ("9999999999.999999", 9_999_999_999_999_999),
-    ],
-)
-def test_slack_ts_to_us_exact(ts: str, us: int) -> None:
-    assert slack_ts_to_us(ts) == us
-    assert isinstance(slack_ts_to_us(ts), int)
-
-
-def test_slack_ts_to_us_keeps_order_of_close_timestamps() -> None:
-    stamps = [f"1712345678.{n:06d}" for n in range(0, 1000, 7)]
-    values = [slack_ts_to_us(ts) for ts in stamps]
-    assert values == sorted(values)
-    assert len(set(values)) == len(values)
-    assert values[1] - values[0] == 7
-
-
-@pytest.mark.parametrize("junk", ["", "abc", "1700000000.00a", "1.2.3", "sNaN", None, "12:00"])
-def test_slack_ts_to_us_rejects_junk(junk: str | None) -> None:
-    with pytest.raises(ValueError, match="not a Slack timestamp"):
-        slack_ts_to_us(junk)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("junk", ["Infinity", "-inf", "NaN"])
-def test_slack_ts_to_us_rejects_non_finite(junk: str) -> None:
-    with pytest.raises(ValueError, match="not a Slack timestamp"):
-        slack_ts_to_us(junk)

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import SlackApiServer
+from bot.emulator.web_api import SlackApiServer
+from testkit.fake_openai import FakeOpenAI
 
 
 @pytest.fixture

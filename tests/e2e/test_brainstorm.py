@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import SlackApiServer
-from tests.harness import RunningApp, running_app
+from bot.emulator.web_api import SlackApiServer
+from testkit.app import RunningApp, running_app
+from testkit.fake_openai import FakeOpenAI
 
 CHANNEL = "C0GENERAL"
 

@@ -6,9 +6,11 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import SlackApiServer
-from tests.harness import eventually, running_app
+from bot.emulator.web_api import SlackApiServer
+from testkit.app import running_app
+from testkit.fake_openai import FakeOpenAI
+from testkit.queries import score_of
+from testkit.waiting import eventually
 
 CHANNEL = "C0GENERAL"
 
@@ -32,7 +34,7 @@ def test_slow_brainstorms_do_not_block_acks_or_reactions(
         started = time.perf_counter()
         reaction = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=idea_ts)
         item = app.store.item_at(CHANNEL, idea_ts)
-        eventually(lambda: _assert_approvals(app.store.item_score(item.id), 1), timeout=2)
+        eventually(lambda: _assert_approvals(score_of(app.store, item.id), 1), timeout=2)
         stored_after = time.perf_counter() - started
         assert reaction.status == 200 and reaction.elapsed < 1.0 and stored_after < 2.0
 

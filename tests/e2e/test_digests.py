@@ -15,11 +15,11 @@ import pytest
 from bot.app import build_deps, close_deps, make_client
 from bot.config import Settings
 from bot.deps import Deps
-from bot.scheduler import DigestPoster
+from bot.emulator.web_api import SlackApiServer
+from handlers.digests import DigestPoster
 from storage.digests import Subscription
 from storage.repository import NewBrainstorm, ReactionChange
-from tests.fakes.slack import SlackApiServer
-from tests.harness import TOKEN, app_env, running_app
+from testkit.app import TOKEN, app_env, running_app
 
 CHANNEL = "C0GENERAL"
 NINE_BERLIN = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 CEST, after DST
@@ -63,8 +63,8 @@ def seed(deps: Deps, slack: SlackApiServer, ideas: list[str]) -> list[int]:
 def react(deps: Deps, item_id: int, user: str, emoji: str = "+1", *, polarity: int = 1,
           active: bool = True, step: list[int] = [0]) -> None:  # noqa: B006 (a counter)
     step[0] += 1
-    deps.store.apply_reaction(ReactionChange(item_id, user, emoji, polarity, active,
-                                             event_us=step[0], at=deps.digests.clock()))
+    deps.store.apply_reactions([ReactionChange(item_id, user, emoji, polarity, active,
+                                                event_us=step[0], at=deps.digests.clock())])
 
 
 def subscribe(deps: Deps, period: str = "day") -> None:

@@ -7,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.threads import estimate_tokens
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import SlackApiServer
-from tests.harness import RunningApp, running_app
+from bot.emulator.web_api import SlackApiServer
+from bot.llm.thread_fitting import estimate_tokens
+from testkit.app import RunningApp, running_app
+from testkit.fake_openai import FakeOpenAI
+from testkit.queries import draft_chain
 
 CHANNEL = "C0GENERAL"
 BOT = "U0BOT"
@@ -97,8 +98,8 @@ def test_a_further_mention_revises_the_latest_draft(app: RunningApp, llm: FakeOp
     assert "<<<USER_TEXT\nshorter\nUSER_TEXT>>>" in prompt
     assert "Revision" in json.dumps(second["blocks"])
     drafts = [r for r in app.store.export_rows() if r["kind"] == "draft"]
-    chain = app.store.draft_chain(app.store.item_at(CHANNEL, second["ts"]).id)
-    assert [d.instruction for d in chain] == ["write an announcement", "shorter"]
+    chain = draft_chain(app.store.engine, app.store.item_at(CHANNEL, second["ts"]).id)
+    assert [d["instruction"] for d in chain] == ["write an announcement", "shorter"]
     assert len(drafts) == 2
 
 

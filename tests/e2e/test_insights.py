@@ -7,9 +7,9 @@ import json
 from click.testing import CliRunner
 
 from bot.cli import main
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import SlackApiServer
-from tests.harness import running_app
+from bot.emulator.web_api import SlackApiServer
+from testkit.app import running_app
+from testkit.fake_openai import FakeOpenAI
 
 CHANNEL = "C0GENERAL"
 

@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import SlackApiServer
-from tests.harness import RunningApp, eventually, running_app
+from bot.emulator.web_api import SlackApiServer
+from testkit.app import RunningApp, running_app
+from testkit.fake_openai import FakeOpenAI
+from testkit.queries import score_of, signals_of
+from testkit.waiting import eventually
 
 CHANNEL = "C0GENERAL"
 
@@ -33,7 +35,7 @@ def score(app: RunningApp, position: int) -> dict[str, int]:
     """The item's tally plus `signals`: how many signal rows exist (proves events arrived)."""
     item = app.store.item_at(CHANNEL, idea_ts(app, position))
     assert item is not None
-    return {**app.store.item_score(item.id), "signals": len(app.store.signals_of(item.id))}
+    return {**score_of(app.store, item.id), "signals": len(signals_of(app.store.engine, item.id))}
 
 
 def _expect(tally: dict[str, int], **expected: int) -> None:
@@ -65,7 +67,7 @@ def test_skin_tones_count_as_their_base_emoji(app: RunningApp) -> None:
     react(app, 1, "U0BOB", "-1::skin-tone-6")
     eventually(lambda: _expect(score(app, 1), approvals=1, rejections=1))
     item = app.store.item_at(CHANNEL, idea_ts(app, 1))
-    assert {row["emoji"] for row in app.store.signals_of(item.id)} == {"+1", "-1"}
+    assert {row["emoji"] for row in signals_of(app.store.engine, item.id)} == {"+1", "-1"}
 
 
 def test_removal_retracts_and_readding_counts_again(app: RunningApp) -> None:

@@ -8,9 +8,9 @@ import urllib.request
 
 import pytest
 
-from tests.fakes.slack import SlackApiServer
-from tests.fakes.slack_requests import command_body, post, signature_headers
-from tests.harness import RunningApp, running_app
+from bot.emulator.slack_requests import command_body, post, signature_headers
+from bot.emulator.web_api import SlackApiServer
+from testkit.app import RunningApp, running_app
 
 FORM = "application/x-www-form-urlencoded"
 

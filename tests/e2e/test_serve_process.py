@@ -3,83 +3,37 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import SlackApiServer
-from tests.fakes.slack_requests import SlackSender
-from tests.harness import SECRET, TOKEN, eventually
+from bot.emulator.slack_requests import SlackSender
+from bot.emulator.web_api import SlackApiServer
+from testkit.app import SECRET, TOKEN
+from testkit.fake_openai import FakeOpenAI
+from testkit.processes import ServeProcess, child_env, free_port, idealoop
+from testkit.waiting import eventually
 
 CHANNEL = "C0GENERAL"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "OPENAI_", "IDEALOOP_", "DATABASE_URL", "PORT"))}
-    return {**keep, **extra}
-
-
-def idealoop(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
-
-
 @pytest.fixture
-def served(slack: SlackApiServer, llm: FakeOpenAI, tmp_path: Path) -> Iterator[dict]:
-    port = free_port()
-    env = cli_env(
+def served(slack: SlackApiServer, llm: FakeOpenAI, tmp_path: Path) -> Iterator[ServeProcess]:
+    env = dict(
         SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url,
         OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
-        DATABASE_URL=f"sqlite:///{tmp_path}/served.db", PORT=str(port),
-        IDEALOOP_LLM_RETRIES="0",
+        DATABASE_URL=f"sqlite:///{tmp_path}/served.db", IDEALOOP_LLM_RETRIES="0",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> None:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-                assert response.status == 200
-        except OSError as exc:
-            raise AssertionError(f"not up yet: {exc}") from None
-
-    try:
-        eventually(healthy, timeout=20, interval=0.1)
-        yield {"process": process, "env": env, "base": base, "cwd": tmp_path}
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stdout:
-            process.stdout.close()
+    with ServeProcess(env, cwd=tmp_path) as process:
+        yield process
 
 
-def test_serve_handles_brainstorm_reactions_and_export(served: dict,
+def test_serve_handles_brainstorm_reactions_and_export(served: ServeProcess,
                                                        slack: SlackApiServer) -> None:
-    sender = SlackSender(f"{served['base']}/slack/events", SECRET)
+    sender = SlackSender(served.url, SECRET)
+    env, cwd = child_env(**served.env), served.cwd
     started = time.perf_counter()
     reply = sender.command("shorter standups")
     assert reply.status == 200 and time.perf_counter() - started < 1.0
@@ -95,7 +49,7 @@ def test_serve_handles_brainstorm_reactions_and_export(served: dict,
                     event_id="EvDUP", retry_num=1)
 
     def exported() -> list[dict]:
-        result = idealoop("export", "--format", "jsonl", env=served["env"], cwd=served["cwd"])
+        result = idealoop("export", "--format", "jsonl", env=env, cwd=cwd)
         assert result.returncode == 0, result.stderr
         rows = [json.loads(line) for line in result.stdout.splitlines()]
         assert [r["approvals"] for r in rows[:2]] == [2, 0], rows
@@ -106,26 +60,25 @@ def test_serve_handles_brainstorm_reactions_and_export(served: dict,
     assert len(rows) == 5 and rows[0]["score"] == 2 and rows[1]["score"] == -1
     assert {r["topic"] for r in rows} == {"shorter standups"}
 
-    csv_out = idealoop("export", "--format", "csv", env=served["env"], cwd=served["cwd"])
+    csv_out = idealoop("export", "--format", "csv", env=env, cwd=cwd)
     lines = csv_out.stdout.splitlines()
     assert lines[0].startswith("id,kind,channel,ts,") and len(lines) == 6
 
-    process = served["process"]
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == 0
-    log = process.stdout.read()
+    assert served.stop() == 0  # SIGTERM: a clean exit
+    log = served.log_text()
+    assert "idealoop stopped" in log
     assert "Traceback" not in log and TOKEN not in log
 
 
 def test_serve_without_a_token_says_so_in_one_line(tmp_path: Path) -> None:
-    result = idealoop("serve", env=cli_env(), cwd=tmp_path)
+    result = idealoop("serve", env=child_env(), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_broken_database_url_is_one_clear_line(tmp_path: Path) -> None:
-    env = cli_env(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    env = child_env(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
     result = idealoop("export", env=env, cwd=tmp_path)
     assert result.returncode == 3
     assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
@@ -133,7 +86,7 @@ def test_a_broken_database_url_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_socket_mode_that_cannot_connect_says_why(slack: SlackApiServer, tmp_path: Path) -> None:
-    env = cli_env(SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN="xapp-1-test", SLACK_API_URL=slack.url,
+    env = child_env(SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN="xapp-1-test", SLACK_API_URL=slack.url,
                   DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
     result = idealoop("serve", env=env, cwd=tmp_path)
     assert result.returncode == 4
@@ -142,7 +95,7 @@ def test_socket_mode_that_cannot_connect_says_why(slack: SlackApiServer, tmp_pat
 
 
 def test_an_unreachable_slack_is_one_clear_line(tmp_path: Path) -> None:
-    env = cli_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+    env = child_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
                   SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/",
                   DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
     result = idealoop("serve", env=env, cwd=tmp_path)

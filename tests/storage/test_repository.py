@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 from storage.db import make_engine, upgrade
 from storage.repository import NewBrainstorm, ReactionChange, Store
+from testkit.queries import score_of, signals_of
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -25,11 +26,11 @@ def _brainstorm(store: Store, ideas: tuple[str, ...] = ("a", "b", "c"),
 
 
 def _react(store: Store, item_id: int, user: str, emoji: str = "+1", *, polarity: int = 1,
-           active: bool = True, at_us: int = 1) -> bool:
-    return store.apply_reaction(ReactionChange(
+           active: bool = True, at_us: int = 1) -> None:
+    store.apply_reactions([ReactionChange(
         item_id=item_id, user_id=user, emoji=emoji, polarity=polarity, active=active,
         event_us=at_us, at=AT,
-    ))
+    )])
 
 
 def test_migrations_create_every_table(db_url: str) -> None:
@@ -67,26 +68,30 @@ def test_score_counts_distinct_people(store: Store) -> None:
     _react(store, item, "U2", "heart")
     _react(store, item, "U3", "-1", polarity=-1)
     _react(store, item, "U4", "eyes", polarity=0)
-    assert store.item_score(item) == {"approvals": 2, "rejections": 1, "neutral": 1, "score": 1}
+    assert score_of(store, item) == {"approvals": 2, "rejections": 1, "neutral": 1, "score": 1}
 
 
 def test_reaction_state_converges_whatever_the_delivery_order(store: Store) -> None:
     item = _brainstorm(store)[0]
     # added(1) → removed(2) → added(3), delivered 3, 1, 2 and then all again.
     events = [(True, 3), (True, 1), (False, 2), (True, 3), (False, 2), (True, 1)]
-    changed = [_react(store, item, "U1", active=active, at_us=at) for active, at in events]
-    assert changed == [True, False, False, False, False, False]
-    assert store.item_score(item)["approvals"] == 1
-    [row] = store.signals_of(item)
+    states = []
+    for active, at in events:
+        _react(store, item, "U1", active=active, at_us=at)
+        [row] = signals_of(store.engine, item)
+        states.append((row["active"], row["event_us"]))
+    assert states == [(True, 3)] * len(events)
+    assert score_of(store, item)["approvals"] == 1
+    [row] = signals_of(store.engine, item)
     assert row["active"] is True and row["event_us"] == 3
 
 
 def test_removal_retracts_and_keeps_the_row(store: Store) -> None:
     item = _brainstorm(store)[0]
     _react(store, item, "U1", at_us=1)
-    assert _react(store, item, "U1", active=False, at_us=2) is True
-    assert store.item_score(item)["approvals"] == 0
-    [row] = store.signals_of(item)
+    _react(store, item, "U1", active=False, at_us=2)
+    assert score_of(store, item)["approvals"] == 0
+    [row] = signals_of(store.engine, item)
     assert row["active"] is False and row["removed_at"] is not None
     assert row["added_at"] is not None  # when it was added is kept
 
@@ -95,18 +100,18 @@ def test_removed_before_added_arrives_stays_removed(store: Store) -> None:
     item = _brainstorm(store)[0]
     _react(store, item, "U1", active=False, at_us=20)
     _react(store, item, "U1", active=True, at_us=10)
-    assert store.item_score(item)["approvals"] == 0
+    assert score_of(store, item)["approvals"] == 0
 
 
 def test_burst_of_concurrent_reactions_is_all_stored(store: Store) -> None:
     items = _brainstorm(store, ideas=tuple(f"idea {n}" for n in range(5)))
 
-    def react(n: int) -> bool:
-        return _react(store, items[n % 5], f"U{n}", at_us=n + 1)
+    def react(n: int) -> None:
+        _react(store, items[n % 5], f"U{n}", at_us=n + 1)
 
     with ThreadPoolExecutor(16) as pool:
-        assert all(pool.map(react, range(200)))
-    assert sum(store.item_score(item)["approvals"] for item in items) == 200
+        list(pool.map(react, range(200)))
+    assert sum(score_of(store, item)["approvals"] for item in items) == 200
 
 
 def test_channel_feedback_orders_approved_and_rejected(store: Store) -> None:
@@ -165,24 +170,9 @@ def test_a_batch_of_reaction_changes_converges_like_one_by_one(store: Store) -> 
 
     store.apply_reactions([change("U1", True, 3), change("U1", False, 2), change("U1", True, 1),
                            change("U2", True, 1), change("U2", False, 2)])
-    assert store.item_score(item)["approvals"] == 1
-    assert {row["user_id"]: row["active"] for row in store.signals_of(item)} == \
+    assert score_of(store, item)["approvals"] == 1
+    assert {row["user_id"]: row["active"] for row in signals_of(store.engine, item)} == \
         {"U1": True, "U2": False}
-
-
-def test_the_signal_writer_stores_everything_it_is_given(store: Store) -> None:
-    from bot.signals import SignalWriter
-
-    items = _brainstorm(store, ideas=tuple(f"idea {n}" for n in range(5)))
-    writer = SignalWriter(store, max_batch=50)
-    try:
-        for n in range(400):
-            writer.submit(ReactionChange(item_id=items[n % 5], user_id=f"U{n}", emoji="+1",
-                                         polarity=1, active=True, event_us=n + 1, at=AT))
-        assert writer.wait_idle(timeout=20)
-    finally:
-        writer.close()
-    assert sum(store.item_score(item)["approvals"] for item in items) == 400
 
 
 def test_channel_feedback_weighs_only_the_recent_window(store: Store) -> None:

@@ -1,0 +1,728 @@
+"""An in-process emulated Slack Web API, served over real HTTP on loopback.
+
+Why this exists: the bot talks to Slack only through ``slack_sdk``/``slack_bolt``. Mocking
+those libraries would test our assumptions about them rather than the bot, so instead we
+run a small Slack lookalike that the *real* SDK talks to over a real socket. The same
+server backs the local terminal emulator (a human "chats" with the bot) and the test-suite
+(where it is "the fake Slack" with call recording and fault injection).
+
+Only the standard library is used so the emulator adds no runtime dependencies.
+
+:class:`SlackApiServer` serves a workspace (:class:`~bot.emulator.workspace.SlackState`)
+as ``POST /api/<method>`` plus ``POST /response/<id>`` (Slack response URLs), records
+every call and can inject failures (HTTP 429/5xx, ``ok: false`` errors, delays, non-JSON
+bodies).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.emulator.workspace import (
+    MAX_PAGE_LIMIT,
+    PERMALINK_HOST,
+    SlackState,
+    SlackStateError,
+    strip_colons,
+)
+from bot.message_ts import ts_to_us
+
+__all__ = ["Call", "SlackApiServer", "SlackState", "SlackStateError"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded HTTP call: ``params`` already decoded (JSON strings in forms parsed).
+
+    ``at`` is ``time.monotonic()`` on arrival, so tests can measure retry spacing.
+    ``failed`` marks calls answered by an injected fault (state untouched).
+    """
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+    failed: bool = False
+    status: int = 200
+    response: dict[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass
+class _Fault:
+    """A pending injected failure (see :meth:`SlackApiServer.fail`)."""
+
+    method: str
+    times: int
+    status: int
+    retry_after: float | None
+    error: str | None
+    delay: float
+    garbage: bool
+
+    @property
+    def handles_normally(self) -> bool:
+        """A pure delay still handles the call (it just arrives late)."""
+        return self.error is None and not self.garbage and self.delay > 0 and self.status == 0
+
+
+#: Params that Slack expects as JSON but form bodies carry as strings.
+_JSON_FIELDS = ("blocks", "attachments", "metadata")
+
+#: The method name used in ``Call`` for posts to response URLs.
+RESPONSE_URL_METHOD = "response_url"
+
+
+def _truthy(value: Any) -> bool:
+    """Interpret Slack-style booleans: JSON true, form ``"1"``/``"true"``."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+def _encode_cursor(ts: str) -> str:
+    """Opaque cursor like Slack's (base64 of ``next_ts:<ts>``); ts-based so it survives edits."""
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    """Return the microsecond position a cursor points at; raises ``invalid_cursor``."""
+    try:
+        raw = base64.b64decode(cursor.encode(), validate=True).decode()
+        prefix, _, ts = raw.partition(":")
+        if prefix != "next_ts":
+            raise ValueError(raw)
+        return ts_to_us(ts)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SlackStateError("invalid_cursor", cursor) from exc
+
+
+def _limit(params: dict[str, Any]) -> int:
+    """Slack's ``limit``: default and maximum 1000; junk or non-positive means default."""
+    try:
+        value = int(params.get("limit") or MAX_PAGE_LIMIT)
+    except (TypeError, ValueError):
+        value = MAX_PAGE_LIMIT
+    return MAX_PAGE_LIMIT if value <= 0 else min(value, MAX_PAGE_LIMIT)
+
+
+def _time_window(params: dict[str, Any]) -> Callable[[str], bool]:
+    """Build the ``oldest``/``latest``/``inclusive`` filter shared by history and replies."""
+    inclusive = _truthy(params.get("inclusive", False))
+    try:
+        oldest = ts_to_us(params["oldest"]) if params.get("oldest") else None
+        latest = ts_to_us(params["latest"]) if params.get("latest") else None
+    except ValueError as exc:
+        raise SlackStateError("invalid_ts_oldest", str(exc)) from exc
+
+    def keep(ts: str) -> bool:
+        us = ts_to_us(ts)
+        if oldest is not None and (us < oldest or (us == oldest and not inclusive)):
+            return False
+        return latest is None or us < latest or (us == latest and inclusive)
+
+    return keep
+
+
+def _paginate(
+    messages: list[dict[str, Any]], params: dict[str, Any], *, newest_first: bool
+) -> dict[str, Any]:
+    """Cut one page out of ``messages`` (already ordered) using Slack's cursor contract."""
+    limit = _limit(params)
+    cursor = params.get("cursor")
+    start = 0
+    if cursor:
+        pos = _decode_cursor(str(cursor))
+        start = len(messages)
+        for i, msg in enumerate(messages):
+            us = ts_to_us(msg["ts"])
+            if (us <= pos) if newest_first else (us >= pos):
+                start = i
+                break
+    page = messages[start:start + limit]
+    rest = messages[start + limit:]
+    next_cursor = _encode_cursor(rest[0]["ts"]) if rest else ""
+    return {
+        "messages": page,
+        "has_more": bool(rest),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+class _HttpServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that knows its owning :class:`SlackApiServer`."""
+
+    daemon_threads = True
+    request_queue_size = 128  # bursts of concurrent clients (benchmarks), not socketserver's 5
+    api: SlackApiServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Per-request handler: parse, then delegate everything to ``SlackApiServer``."""
+
+    server: _HttpServer
+    server_version = "EmulatedSlack/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence per-request stderr logging; tests and the terminal UI need a quiet stream."""
+
+    def do_POST(self) -> None:
+        """All Slack Web API methods accept POST."""
+        self._dispatch()
+
+    def do_GET(self) -> None:
+        """Slack also accepts GET with query params; some hand-rolled clients use it."""
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        headers = {k: v for k, v in self.headers.items()}
+        status, resp_headers, payload = self.server.api.handle_http(
+            self.path, headers, body
+        )
+        self.send_response(status)
+        for key, value in resp_headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+_Response = tuple[int, dict[str, str], bytes]
+
+
+class SlackApiServer:
+    """Serve a :class:`SlackState` as the Slack Web API on loopback, with recording and faults.
+
+    Pass ``server.url`` as ``slack_sdk.WebClient(base_url=...)`` (or to Bolt's ``App``
+    client); every call is recorded in :attr:`calls` and :meth:`fail` injects failures that
+    never touch state, so retry logic can be shown to post exactly once.
+    """
+
+    def __init__(
+        self, state: SlackState | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.state = state if state is not None else SlackState()
+        self.host = host
+        self.port = port
+        self._calls: list[Call] = []
+        self._faults: list[_Fault] = []
+        self._cond = threading.Condition(threading.Lock())
+        self._httpd: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "api.test": self._api_test,
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "conversations.replies": self._conversations_replies,
+            "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
+            "users.info": self._users_info,
+            "reactions.add": self._reactions_add,
+            "reactions.remove": self._reactions_remove,
+        }
+
+    # ------------------------------------------------------------- lifecycle
+
+    def start(self) -> SlackApiServer:
+        """Bind and serve on a daemon thread; returns self so ``.start()`` can be chained.
+
+        Binding happens here, not in ``__init__``, so an unstarted server holds no socket
+        (pytest runs with warnings as errors; a leaked socket would fail the suite).
+        """
+        if self._httpd is not None:
+            return self
+        httpd = _HttpServer((self.host, self.port), _Handler)
+        httpd.api = self
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"emulated-slack-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket; safe to call twice."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SlackApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:PORT`` - the root for response URLs."""
+        if self._httpd is None:
+            raise RuntimeError("SlackApiServer is not started; call start() first")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """Base API URL ending in ``/api/``, exactly what ``WebClient(base_url=...)`` wants."""
+        return f"{self.base}/api/"
+
+    def new_response_url(self, **context: Any) -> str:
+        """Shortcut for ``state.new_response_url(self.base, **context)``."""
+        return self.state.new_response_url(self.base, **context)
+
+    # ------------------------------------------------------------- recording
+
+    @property
+    def calls(self) -> list[Call]:
+        """Snapshot of every recorded call (including injected failures), in arrival order."""
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str, *, include_failed: bool = False) -> list[Call]:
+        """Recorded calls to ``method``; injected failures are excluded unless asked for."""
+        with self._cond:
+            return [c for c in self._calls
+                    if c.method == method and (include_failed or not c.failed)]
+
+    def clear_calls(self) -> None:
+        """Forget recorded calls (e.g. after test setup traffic)."""
+        with self._cond:
+            self._calls.clear()
+
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, *, include_failed: bool = False
+    ) -> list[Call]:
+        """Block until ``count`` non-failed calls to ``method`` are recorded; return them.
+
+        For asynchronous code under test (Bolt handlers run on their own threads) this
+        replaces sleeps. Calls are recorded before the HTTP response is written, so by the
+        time this returns, the state change is visible too.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                matched = [c for c in self._calls
+                           if c.method == method and (include_failed or not c.failed)]
+                if len(matched) >= count:
+                    return matched
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = ", ".join(
+                        f"{c.method}{'(failed)' if c.failed else ''}" for c in self._calls
+                    ) or "none"
+                    raise AssertionError(
+                        f"timed out after {timeout}s waiting for {count} call(s) to "
+                        f"{method!r}; got {len(matched)}. Calls seen: {seen}"
+                    )
+                self._cond.wait(remaining)
+
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+
+    # ------------------------------------------------------------- faults
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        times: int = 1,
+        retry_after: float | None = None,
+        error: str | None = None,
+        delay: float = 0.0,
+        garbage: bool = False,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` (``"*"`` = any) misbehave.
+
+        Exactly one behaviour applies, first match wins:
+
+        * ``garbage=True`` - HTTP 200 with a non-JSON (HTML) body;
+        * ``error="..."`` - HTTP 200 ``{"ok": false, "error": error}``;
+        * ``status`` or ``retry_after`` - that HTTP status (default 500; 429 when only
+          ``retry_after`` is given) with a ``Retry-After`` header if ``retry_after`` is set;
+        * only ``delay`` - sleep, then handle the call normally (for client timeouts).
+
+        ``delay`` also applies before the other behaviours. Failures never change state.
+        Faults queue in order; the first pending one matching the method is consumed.
+        """
+        if times < 1:
+            raise ValueError(f"times must be >= 1, got {times}")
+        if status is None:
+            if retry_after is not None:
+                status = 429
+            elif error is None and not garbage and delay > 0:
+                status = 0  # pure delay
+            else:
+                status = 500
+        with self._cond:
+            self._faults.append(_Fault(method, times, status, retry_after, error, delay, garbage))
+
+    def clear_faults(self) -> None:
+        """Drop all pending injected failures."""
+        with self._cond:
+            self._faults.clear()
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        with self._cond:
+            for fault in self._faults:
+                if fault.method in (method, "*") and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    @staticmethod
+    def _fault_response(fault: _Fault) -> _Response:
+        if fault.garbage:
+            body = b"<html><body><h1>502 Bad Gateway</h1>emulated garbage</body></html>"
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, body
+        if fault.error is not None:
+            return _json_response(200, {"ok": False, "error": fault.error})
+        headers: dict[str, str] = {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = str(math.ceil(fault.retry_after))
+        error = "ratelimited" if fault.status == 429 else "internal_error"
+        status, base_headers, body = _json_response(fault.status, {"ok": False, "error": error})
+        return status, {**base_headers, **headers}, body
+
+    # ------------------------------------------------------------- HTTP entry
+
+    def handle_http(self, path: str, headers: dict[str, str], body: bytes) -> _Response:
+        """Route one request. Public so it can be driven without a socket if ever needed."""
+        arrived = time.monotonic()
+        split = urlsplit(path)
+        parts = split.path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "api":
+            method = parts[1]
+        elif len(parts) == 2 and parts[0] == "response":
+            method = RESPONSE_URL_METHOD
+        else:
+            return _json_response(404, {"ok": False, "error": "not_found"})
+
+        params, decode_error = _decode_params(headers, body, split.query)
+        fault = self._take_fault(method)
+        if fault is not None:
+            if fault.delay > 0:
+                time.sleep(fault.delay)
+            if not fault.handles_normally:
+                response = self._fault_response(fault)
+                self._record(Call(method, params, headers, arrived, failed=True,
+                                  status=response[0], response=_maybe_json(response[2])))
+                return response
+
+        if method == RESPONSE_URL_METHOD:
+            response = self._handle_response_url(parts[1], params, decode_error)
+        else:
+            response = self._handle_api(method, params, headers, decode_error)
+        self._record(Call(method, params, headers, arrived, status=response[0],
+                          response=_maybe_json(response[2])))
+        return response
+
+    def _handle_response_url(
+        self, url_id: str, params: dict[str, Any], decode_error: str | None
+    ) -> _Response:
+        if decode_error:
+            return _json_response(400, {"ok": False, "error": decode_error})
+        try:
+            self.state.handle_response(url_id, params)
+        except SlackStateError as exc:
+            status = 404 if exc.error == "invalid_response_url" else 400
+            return _json_response(status, {"ok": False, "error": exc.error})
+        return _json_response(200, {"ok": True})
+
+    def _handle_api(
+        self,
+        method: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        decode_error: str | None,
+    ) -> _Response:
+        handler = self._methods.get(method)
+        if handler is None:
+            return _json_response(200, {"ok": False, "error": "unknown_method"})
+        if decode_error:
+            return _json_response(200, {"ok": False, "error": decode_error})
+        if method != "api.test":
+            auth_error = self._check_token(headers, params)
+            if auth_error:
+                return _json_response(200, {"ok": False, "error": auth_error})
+        try:
+            result = handler(params)
+        except SlackStateError as exc:
+            result = {"ok": False, "error": exc.error}
+        except Exception:
+            logger.exception("emulated Slack method %s crashed", method)
+            return _json_response(500, {"ok": False, "error": "internal_error"})
+        return _json_response(200, result)
+
+    @staticmethod
+    def _check_token(headers: dict[str, str], params: dict[str, Any]) -> str | None:
+        """Bearer header or ``token`` param; absent -> not_authed, non-``xox`` -> invalid_auth."""
+        token = None
+        for key, value in headers.items():
+            if key.lower() == "authorization" and value.lower().startswith("bearer "):
+                token = value[7:].strip()
+        token = token or params.get("token")
+        if not token:
+            return "not_authed"
+        if not str(token).startswith("xox"):
+            return "invalid_auth"
+        return None
+
+    # ------------------------------------------------------------- methods
+
+    def _api_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "args": {k: v for k, v in params.items() if k != "token"}}
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        st = self.state
+        return {
+            "ok": True,
+            "url": f"{PERMALINK_HOST}/",
+            "team": st.team_name,
+            "user": st.bot_name,
+            "team_id": st.team_id,
+            "user_id": st.bot_user_id,
+            "bot_id": st.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    @staticmethod
+    def _require(params: dict[str, Any], *names: str) -> None:
+        missing = [n for n in names if not params.get(n)]
+        if missing:
+            raise SlackStateError("invalid_arguments", f"missing {', '.join(missing)}")
+
+    @staticmethod
+    def _list_param(params: dict[str, Any], name: str, error: str) -> list[Any] | None:
+        """Fetch a JSON-array param; a string here means form JSON that failed to decode."""
+        value = params.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            raise SlackStateError(f"{error}_format" if name == "blocks" else error, name)
+        if not isinstance(value, list):
+            raise SlackStateError(error, name)
+        return value
+
+    def _content(self, params: dict[str, Any]) -> tuple[str | None, list[Any] | None,
+                                                         list[Any] | None]:
+        text = params.get("text")
+        if text is None:
+            text = params.get("markdown_text")
+        blocks = self._list_param(params, "blocks", "invalid_blocks")
+        attachments = self._list_param(params, "attachments", "invalid_attachments")
+        return (None if text is None else str(text)), blocks, attachments
+
+    def _metadata(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        metadata = params.get("metadata")
+        if metadata is None or metadata == "":
+            return None
+        if not isinstance(metadata, dict):
+            raise SlackStateError("invalid_metadata_format", "metadata")
+        return metadata
+
+    def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("channel"):
+            raise SlackStateError("channel_not_found")
+        text, blocks, attachments = self._content(params)
+        if not text and not blocks and not attachments:
+            raise SlackStateError("no_text")
+        channel = self.state.ensure_channel(str(params["channel"]))
+        msg = self.state.post_message(
+            channel,
+            text or "",
+            thread_ts=str(params["thread_ts"]) if params.get("thread_ts") else None,
+            blocks=blocks,
+            attachments=attachments,
+            metadata=self._metadata(params),
+            as_bot=True,
+            reply_broadcast=_truthy(params.get("reply_broadcast", False)),
+        )
+        return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
+
+    def _bot_message(self, params: dict[str, Any], ts_param: str, error: str) -> str:
+        """Validate channel+ts name a bot message; returns channel id."""
+        self._require(params, "channel", ts_param)
+        channel = self.state.ensure_channel(str(params["channel"]))
+        msg = self.state.get_message(channel, str(params[ts_param]))
+        if msg is None:
+            raise SlackStateError("message_not_found")
+        if msg.get("bot_id") != self.state.bot_id:
+            raise SlackStateError(error)
+        return channel
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._bot_message(params, "ts", "cant_update_message")
+        text, blocks, attachments = self._content(params)
+        if text is None and blocks is None and attachments is None:
+            raise SlackStateError("no_text")
+        msg = self.state.update_message(
+            channel, str(params["ts"]), text, blocks,
+            metadata=self._metadata(params), attachments=attachments,
+        )
+        return {"ok": True, "channel": channel, "ts": msg["ts"], "text": msg["text"],
+                "message": msg}
+
+    def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._bot_message(params, "ts", "cant_delete_message")
+        self.state.delete_message(channel, str(params["ts"]))
+        return {"ok": True, "channel": channel, "ts": str(params["ts"])}
+
+    def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("channel"):
+            raise SlackStateError("channel_not_found")
+        if not params.get("user"):
+            raise SlackStateError("user_not_found")
+        text, blocks, attachments = self._content(params)
+        if not text and not blocks and not attachments:
+            raise SlackStateError("no_text")
+        user = str(params["user"])
+        if user not in self.state.users:
+            raise SlackStateError("user_not_found")
+        ts = self.state.post_ephemeral(
+            str(params["channel"]), user, text or "", blocks,
+            str(params["thread_ts"]) if params.get("thread_ts") else None,
+        )
+        return {"ok": True, "message_ts": ts}
+
+    def _chat_get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "channel", "message_ts")
+        channel = self.state.ensure_channel(str(params["channel"]))
+        link = self.state.permalink(channel, str(params["message_ts"]))
+        return {"ok": True, "channel": channel, "permalink": link}
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "channel", "ts")
+        channel = self.state.ensure_channel(str(params["channel"]))
+        ts = str(params["ts"])
+        root_ts = self.state.thread_root_ts(channel, ts)
+        if root_ts is None or self.state.get_message(channel, root_ts) is None:
+            raise SlackStateError("thread_not_found")
+        keep = _time_window(params)
+        thread = self.state.thread(channel, root_ts)
+        # Slack always leads with the parent; the window only filters replies.
+        messages = thread[:1] + [m for m in thread[1:] if keep(m["ts"])]
+        return {"ok": True, **_paginate(messages, params, newest_first=False)}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "channel")
+        channel = self.state.ensure_channel(str(params["channel"]))
+        keep = _time_window(params)
+        messages = [m for m in reversed(self.state.history(channel)) if keep(m["ts"])]
+        return {"ok": True, **_paginate(messages, params, newest_first=True)}
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._require(params, "channel")
+        return {"ok": True, "channel": self.state.channel_info(str(params["channel"]))}
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("user"):
+            raise SlackStateError("user_not_found")
+        return {"ok": True, "user": self.state.user_info(str(params["user"]))}
+
+    def _reaction_args(self, params: dict[str, Any]) -> tuple[str, str, str]:
+        self._require(params, "channel", "timestamp")
+        name = strip_colons(str(params.get("name") or ""))
+        if not name:
+            raise SlackStateError("invalid_name")
+        return self.state.ensure_channel(str(params["channel"])), str(params["timestamp"]), name
+
+    def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts, name = self._reaction_args(params)
+        if not self.state.add_reaction(channel, ts, self.state.bot_user_id, name):
+            raise SlackStateError("already_reacted")
+        return {"ok": True}
+
+    def _reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts, name = self._reaction_args(params)
+        if not self.state.remove_reaction(channel, ts, self.state.bot_user_id, name):
+            raise SlackStateError("no_reaction")
+        return {"ok": True}
+
+
+# ===================================================================== helpers
+
+
+def _json_response(status: int, payload: dict[str, Any]) -> _Response:
+    body = json.dumps(payload).encode("utf-8")
+    return status, {"Content-Type": "application/json; charset=utf-8"}, body
+
+
+def _maybe_json(body: bytes) -> dict[str, Any] | None:
+    """Decode our own response body for ``Call.response`` (None for garbage bodies)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _decode_params(
+    headers: dict[str, str], body: bytes, query: str
+) -> tuple[dict[str, Any], str | None]:
+    """Merge query string and body params, decoding form-embedded JSON strings.
+
+    slack_sdk sends JSON for chat.postMessage/update/postEphemeral but form encoding for
+    most other methods, where structured values (``blocks``, ``metadata``) arrive as JSON
+    strings and booleans as ``"1"``/``"0"``. Normalising here means handlers and recorded
+    ``Call.params`` look the same whichever encoding the client chose. Returns
+    ``(params, error)``; a JSON field that fails to decode is left as a string for the
+    method handler to reject with Slack's error code.
+    """
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    content_type = ""
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            content_type = value.split(";")[0].strip().lower()
+    if body:
+        if content_type == "application/json":
+            try:
+                decoded = json.loads(body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                return params, "invalid_json"
+            if not isinstance(decoded, dict):
+                return params, "invalid_json"
+            params.update(decoded)
+        elif content_type in ("application/x-www-form-urlencoded", ""):
+            try:
+                params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                return params, "invalid_form_data"
+        else:
+            return params, "invalid_form_data"
+    for name in _JSON_FIELDS:
+        value = params.get(name)
+        if isinstance(value, str) and value.strip():
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(value)
+    return params, None
+

@@ -1,0 +1,10 @@
+"""Everything between idealoop and a language model, Slack-free.
+
+    model.py           TextModel (what idealoop asks of a model) and make_model
+    openai_model.py    any OpenAI-compatible server (imported only when configured)
+    offline/           the offline generator: no LLM, no network
+    prompts.py         the chat messages sent, with user text fenced as data
+    idea_parsing.py    an LLM's answer turned into a list of ideas
+    similarity.py      when two ideas are "the same idea"
+    thread_fitting.py  a Slack thread fitted into the prompt's token budget
+"""

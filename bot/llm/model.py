@@ -1,0 +1,71 @@
+"""What idealoop asks of a language model, and the one place that picks the model.
+
+`TextModel` is the interface the thinking (`bot.ideas`, `bot.drafts`) calls: ideas for
+a topic, and a draft streamed piece by piece. Two implementations: any OpenAI-compatible
+server (`bot.llm.openai_model`) and the offline generator (`bot.llm.offline.model`).
+`make_model` imports the OpenAI SDK only when the settings ask for it, so the offline
+emulator and the command line start without paying for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+@dataclass(frozen=True)
+class IdeaRequest:
+    topic: str
+    count: int
+    approved: Sequence[str] = ()
+    rejected: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    instruction: str
+    thread_text: str
+    previous: str | None = None
+    ideas: Sequence[tuple[int, str]] = ()
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What the model produced, with the figures worth storing."""
+
+    ideas: list[str]
+    model: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    offline: bool = False
+
+
+class TextModel(Protocol):
+    """What idealoop needs from a model: ideas, and drafts streamed piece by piece."""
+
+    model: str
+    offline: bool
+
+    def ideas(self, request: IdeaRequest) -> Generation: ...
+
+    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+        """Yield the draft's text in pieces as it is written. Raises LLMError, possibly
+        after some pieces were yielded (the model stopped mid-way)."""
+        ...
+
+
+
+
+def make_model(settings: Settings, *, http_client: Any = None) -> TextModel:
+    """The model the settings ask for. `http_client` is a seam for tests and proxies."""
+    if settings.llm_mode == "offline":
+        from bot.llm.offline.model import OfflineModel
+
+        return OfflineModel()
+    from bot.llm.openai_model import openai_model
+
+    return openai_model(settings, http_client=http_client)

@@ -1,0 +1,201 @@
+"""The offline idea generator: useful brainstorming without any LLM (``IDEALOOP_LLM=offline``).
+
+Why this exists: a team should be able to install idealoop and get value on day one, before
+anyone has an API key or a local model server -- and CI and demos must not depend on a network.
+Instead of canned filler, the generator applies named ideation techniques (SCAMPER, inversion,
+constraints, analogy, pre-mortem, 5 whys, ...) to whatever topic it is given, so every idea is a
+concrete prompt for discussion and says which technique produced it.
+
+Design choices:
+
+* Deterministic: the same ``(topic, count, avoid, favour)`` always gives the same list. The order
+  of techniques and the phrasing used for each are seeded from a SHA-256 of the normalised topic
+  (never ``hash()``, which is salted per process), so tests and screenshots are reproducible.
+* Varied: there are many techniques with several phrasings each (``techniques.py``); texts
+  passed as ``avoid`` (the bot passes the channel's rejected ideas) and their close variants
+  never come back, and approved ideas passed as ``favour`` put their techniques first.
+* Topic-aware: the topic is turned into a subject and a goal that fit mid-sentence, with
+  concrete nouns and metrics from an everyday domain (``topics.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Iterable, Sequence
+
+from bot.llm.offline.techniques import (
+    FIELDS,
+    RECURRING_MARKERS,
+    TECHNIQUES,
+    Technique,
+    normalize_idea,
+    technique_of,
+)
+from bot.llm.offline.topics import Topic, keeps_capital, parse_topic
+from bot.llm.similarity import NearDuplicates, normalise
+
+OFFLINE_MODEL = "idealoop-offline"
+MIN_COUNT = 1
+MAX_COUNT = 10
+MIN_WORDS = 8
+MAX_WORDS = 30
+# An idea repeats another when either its whole text or its text without the technique
+# label is close: "Do X (analogy)" and "Do X (inversion)" are the same idea.
+IDEA_FORMS = (normalise, normalize_idea)
+
+
+def _seed(*parts: str) -> int:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+class OfflineGenerator:
+    """Brainstorms with classic ideation techniques instead of an LLM; see the module docs."""
+
+    model: str = OFFLINE_MODEL
+
+    def ideas(
+        self,
+        topic: str,
+        count: int = 5,
+        *,
+        avoid: Sequence[str] = (),
+        favour: Sequence[str] = (),
+    ) -> list[str]:
+        """``count`` (clamped to 1..10) distinct ideas for ``topic``.
+
+        ``avoid`` holds texts that must not come back (rejected or already posted ideas; close
+        variants count too). ``favour`` holds approved ideas: their techniques go first.
+        """
+        count = max(MIN_COUNT, min(MAX_COUNT, int(count)))
+        avoid = (avoid,) if isinstance(avoid, str) else avoid
+        favour = (favour,) if isinstance(favour, str) else favour
+        parsed = parse_topic(topic)
+        rng = random.Random(_seed("ideas", parsed.key))
+
+        # Phrasing choices are drawn before any reordering so `favour` only changes the order.
+        order = list(TECHNIQUES)
+        rng.shuffle(order)
+        starts = {t.name: rng.randrange(len(t.phrasings)) for t in order}
+        fields = {t.name: FIELDS[rng.randrange(len(FIELDS))] for t in order}
+
+        preferred = _favoured_techniques(favour)
+        rank = {name: i for i, name in enumerate(preferred)}
+        order.sort(key=lambda t: rank.get(t.name, len(rank)))
+
+        blocked = NearDuplicates(avoid, forms=IDEA_FORMS)
+        chosen_list = NearDuplicates(forms=IDEA_FORMS)
+        chosen: list[str] = []
+        used: set[tuple[str, int]] = set()
+        # Round 0 takes one idea per technique, for variety; later rounds allow another phrasing
+        # of a technique, for when `avoid` has used up the first choices.
+        for _round in range(max(len(t.phrasings) for t in TECHNIQUES)):
+            for technique in order:
+                if len(chosen) >= count:
+                    return chosen
+                n = len(technique.phrasings)
+                for step in range(n):
+                    index = (starts[technique.name] + step) % n
+                    if (technique.name, index) in used:
+                        continue
+                    used.add((technique.name, index))
+                    idea = self._render(technique, index, parsed, fields[technique.name])
+                    if idea is None or blocked.matches(idea) or chosen_list.matches(idea):
+                        continue
+                    chosen.append(idea)
+                    chosen_list.add(idea)
+                    break
+        return chosen
+
+    @staticmethod
+    def _render(
+        technique: Technique, index: int, topic: Topic, field: tuple[str, str]
+    ) -> str | None:
+        """Fill one phrasing, falling back to shorter topic forms to stay within 30 words."""
+        template = technique.phrasings[index]
+        domain = topic.domain
+        if domain.event and any(marker in template for marker in RECURRING_MARKERS):
+            return None  # a one-off event has no "next sprint" or "two-week trial"
+        for subject, goal in topic.forms:
+            body = template.format(
+                subject=subject,
+                goal=goal,
+                people=domain.people,
+                metric=domain.metric,
+                unit=domain.unit,
+                artifact=domain.artifact,
+                waste=domain.waste,
+                field=field[0],
+                lesson=field[1],
+            )
+            idea = f"{body[:1].upper()}{body[1:]} ({technique.name})"
+            if MIN_WORDS <= _word_count(idea) <= MAX_WORDS:
+                return idea
+        return None
+
+    def draft(self, instruction: str, context: str) -> str:
+        """A short structured draft built from the instruction and the start of the context.
+
+        Why so plain: without a model we cannot write prose worth reading, but a heading, the
+        goal, the key points from the thread and a next step is still a useful skeleton -- and
+        the closing line tells people how to get real drafts.
+        """
+        goal = " ".join(_clean_instruction(instruction).split())
+        title = _clip(goal[:1].upper() + goal[1:], 80) if goal else "Summary of the discussion"
+        if goal and not keeps_capital(goal.split()[0]):
+            goal = goal[:1].lower() + goal[1:]
+        points = [f"Goal: {_clip(goal, 200)}" if goal else "Goal: agree on next steps"]
+        for line in _context_lines(context, limit=2):
+            points.append(f"From the discussion: {line}")
+        points.append("Next step: name one owner and a date to try this for two weeks.")
+        points.append("Open question: how will we know in a month that it worked?")
+        lines = [f"Draft: {title}", "", *(f"- {p}" for p in points[:5]), ""]
+        lines.append(
+            "Written by the offline generator (no LLM configured): set OPENAI_API_KEY or "
+            "OPENAI_BASE_URL to get real drafts."
+        )
+        return "\n".join(lines)
+
+
+def _favoured_techniques(favour: Iterable[str]) -> list[str]:
+    """Known techniques named by approved ideas, most often approved first, ties by first seen."""
+    counts: dict[str, int] = {}
+    for text in favour:
+        name = technique_of(text)
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    first_seen = {name: i for i, name in enumerate(counts)}
+    return sorted(counts, key=lambda name: (-counts[name], first_seen[name]))
+
+
+def _clean_instruction(instruction: str) -> str:
+    text = next((ln.strip() for ln in instruction.splitlines() if ln.strip()), "")
+    return re.sub(r"[\s?!.,;:…]+$", "", text)
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def _context_lines(context: str, limit: int) -> list[str]:
+    """The first meaningful lines of the context, without list markers or markdown."""
+    found: list[str] = []
+    for raw in context.splitlines():
+        line = re.sub(r"^\s*(?:[-*•>]+|\d+[.)])\s*", "", raw)
+        line = line.replace("**", "").replace("__", "").strip()
+        line = " ".join(line.split())
+        if len(re.findall(r"\w+", line)) < 2:
+            continue
+        found.append(_clip(line, 140))
+        if len(found) >= limit:
+            break
+    return found

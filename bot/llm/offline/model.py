@@ -1,0 +1,35 @@
+"""The offline generator behind the same `TextModel` interface as a real LLM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bot.llm.model import DraftRequest, Generation, IdeaRequest
+from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
+from bot.llm.thread_fitting import AI_AUTHOR
+
+
+@dataclass
+class OfflineModel:
+    """The offline generator behind the `TextModel` interface: no network, deterministic."""
+
+    generator: OfflineGenerator = field(default_factory=OfflineGenerator)
+    model: str = OFFLINE_MODEL
+    offline: bool = True
+
+    def ideas(self, request: IdeaRequest) -> Generation:
+        ideas = self.generator.ideas(
+            request.topic, request.count, avoid=request.rejected, favour=request.approved
+        )
+        return Generation(ideas=ideas, model=self.model, offline=True)
+
+    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+        # People's messages only: the bot's own posts are not "the discussion".
+        context = "\n".join(line for line in request.thread_text.splitlines()
+                            if not line.startswith(f"[{AI_AUTHOR}]"))
+        if request.previous:
+            context = request.previous + "\n" + context
+        if request.ideas:
+            context = "\n".join(text for _, text in request.ideas) + "\n" + context
+        yield from self.generator.draft(request.instruction, context).splitlines(keepends=True)

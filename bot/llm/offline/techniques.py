@@ -1,0 +1,384 @@
+"""The ideation techniques the offline generator applies, with their phrasings: data.
+
+Each technique (SCAMPER's steps, inversion, constraints, analogy, pre-mortem, 5 whys, …)
+has several sentence templates, so repeated brainstorms on one topic can move on to
+fresh wording. Ideas name their technique in a trailing "(technique)", which is how
+approved ideas tell the generator which techniques a team likes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.llm.similarity import normalise
+
+
+@dataclass(frozen=True)
+class Technique:
+    """A named ideation technique and the sentence templates that apply it to a topic.
+
+    Template slots: ``{subject}`` (noun phrase for the topic), ``{goal}`` (verb phrase),
+    ``{people}``, ``{metric}``, ``{unit}``, ``{artifact}``, ``{waste}`` (domain details) and
+    ``{field}``/``{lesson}`` (a far-away field and the habit worth copying from it).
+    """
+
+    name: str
+    phrasings: tuple[str, ...]
+
+
+TECHNIQUES: tuple[Technique, ...] = (
+    Technique(
+        "substitute",
+        (
+            "Swap the live part of {subject} for a short written update, and keep meeting "
+            "time only for real decisions",
+            "Replace the usual owner of {subject} with a rotating pair for a month and "
+            "compare the results",
+            "Replace the first meeting about {subject} with a one-page written brief that "
+            "{people} can comment on",
+            "Trade the most expensive ingredient of {subject} for a cheaper one, like a "
+            "document instead of a meeting",
+        ),
+    ),
+    Technique(
+        "combine",
+        (
+            "Merge {subject} with something {people} already do every week so it needs no "
+            "extra slot",
+            "Pair {subject} with a short demo so every change comes with something people can see",
+            "Bundle {subject} with learning, so each round one person teaches the others "
+            "one useful trick",
+            "Combine {subject} with collecting feedback from {people} in one step instead of two",
+        ),
+    ),
+    Technique(
+        "adapt",
+        (
+            "Adapt what already works in {unit} and roll the same pattern out to the rest "
+            "of {subject}",
+            "Adapt how {people} already solve a similar problem elsewhere and reuse that "
+            "approach for {subject}",
+            "Run {subject} like a weekend hackathon project, with one owner, a tiny scope "
+            "and a fixed deadline",
+        ),
+    ),
+    Technique(
+        "modify",
+        (
+            "Shrink {subject} down to the smallest useful version and only add back what "
+            "people actually ask for",
+            "Magnify the best part of {subject} by asking {people} what they value most and "
+            "doubling it",
+            "Change the rhythm of {subject}, for example weekly instead of daily or the "
+            "reverse, and compare after a month",
+        ),
+    ),
+    Technique(
+        "put to other use",
+        (
+            "Reuse what {subject} produces elsewhere, for example as learning material for "
+            "{people}",
+            "Turn {artifact} into something another team can use, so the effort on "
+            "{subject} pays off twice",
+            "Ask who else could benefit from the work on {subject} and share it with them "
+            "by default",
+        ),
+    ),
+    Technique(
+        "eliminate",
+        (
+            "Drop {waste} from {subject} for two weeks and see whether anyone misses them",
+            "Cut one step from {subject} every week until something breaks, then put back "
+            "only that step",
+            "Delete every part of {subject} without a clear owner and see what people ask "
+            "to bring back",
+        ),
+    ),
+    Technique(
+        "reverse",
+        (
+            "Reverse the order of {subject} by starting from the outcome you want and "
+            "working backwards to the first step",
+            "Flip the roles so {people} lead {subject} and the usual organisers only support them",
+            "Work backwards from a fixed end date for {subject} and drop every step that does "
+            "not lead there",
+        ),
+    ),
+    Technique(
+        "inversion",
+        (
+            "List five sure ways to make {subject} fail, then turn each one into a rule you follow",
+            "Ask how we could guarantee a bad result for {subject}, and check which of those "
+            "things we already do",
+            "Write the worst possible plan for {subject} on purpose, then do the opposite "
+            "of every point",
+        ),
+    ),
+    Technique(
+        "constraint",
+        (
+            "Plan {subject} as if you had half the time, and keep only what survives the cut",
+            "Give {subject} half the budget and ask the team what they would drop first",
+            "Set a hard limit of ten minutes or one page for {subject} and make everything "
+            "fit inside it",
+            "Allow only three people and one week to {goal}, and see what a tiny team "
+            "chooses to do",
+        ),
+    ),
+    Technique(
+        "analogy",
+        (
+            "Borrow from {field} and bring their habit of {lesson} to {subject}",
+            "Think about {subject} the way {field} would, and copy their habit of {lesson}",
+            "Ask how {field} would {goal}, and try their habit of {lesson}",
+        ),
+    ),
+    Technique(
+        "5 whys",
+        (
+            "Ask why five times about the biggest complaint with {subject} and fix the root "
+            "cause, not the symptom",
+            "Take the last thing that went wrong with {subject} and run a five whys on it "
+            "with the people involved",
+            "Collect the three most common frustrations with {subject} and dig five whys "
+            "deep into each one",
+        ),
+    ),
+    Technique(
+        "user journey",
+        (
+            "Map the journey of {people} through {subject} step by step and fix the most "
+            "painful moment first",
+            "Walk through {subject} in the shoes of {people}, noting every wait, handoff and "
+            "confusing moment",
+            "Sketch the before, during and after of {subject} for {people}, then improve "
+            "the weakest phase",
+        ),
+    ),
+    Technique(
+        "pre-mortem",
+        (
+            "Imagine {subject} failed badly six months from now and list the likely "
+            "reasons while there is still time",
+            "Have everyone write down how the plan to {goal} could fail, then guard against "
+            "the top two",
+            "Pretend it is a year later and the effort to {goal} flopped, then write that "
+            "post-mortem today",
+        ),
+    ),
+    Technique(
+        "smallest experiment",
+        (
+            "Try the smallest experiment first by changing {unit} for two weeks and "
+            "comparing it with the rest",
+            "Pick one change to {goal}, test it with a single volunteer group, then keep it "
+            "or drop it",
+            "Run a one-week trial of the boldest idea for {subject} with a clear rule for "
+            "when to stop",
+        ),
+    ),
+    Technique(
+        "borrow",
+        (
+            "Spend an hour with a team that does {subject} well and copy their single best habit",
+            "Find a company known for getting {subject} right, read how they do it, and "
+            "steal one practice",
+            "Invite someone from another team to show how they {goal}, then adopt the one "
+            "idea that fits",
+        ),
+    ),
+    Technique(
+        "measure first",
+        (
+            "Measure before changing anything by tracking {metric} for two weeks to find "
+            "the real problem",
+            "Agree on one number for {subject}, such as {metric}, and review it together "
+            "every week",
+            "Ask {people} to log for one week where the time goes in {subject} before "
+            "deciding what to change",
+        ),
+    ),
+    Technique(
+        "automate",
+        (
+            "Automate the most repetitive part of {subject} with a script, bot or template "
+            "so nobody does it by hand",
+            "List every manual step in {subject} and automate the one that happens most often",
+            "Let a scheduled Slack reminder handle the routine nudges in {subject} so people "
+            "only do the thinking",
+        ),
+    ),
+    Technique(
+        "listen first",
+        (
+            "Ask {people} for their top frustration with {subject} in a two-minute anonymous "
+            "survey and fix the winner",
+            "Hold five short conversations with {people} about {subject} before deciding anything",
+            "Shadow {people} for an hour while they deal with {subject} and write down what "
+            "surprises you",
+        ),
+    ),
+    Technique(
+        "make it the default",
+        (
+            "Make the good behaviour the default in {subject}, so people have to opt out "
+            "rather than opt in",
+            "Change the default templates, invites or settings for {subject} so the easy "
+            "path is the right one",
+        ),
+    ),
+    Technique(
+        "10x thinking",
+        (
+            "Ask what a ten times better version of {subject} would look like, then take the "
+            "first step towards it",
+            "Imagine {subject} with unlimited time and money, then find the cheapest slice "
+            "of that dream to do now",
+        ),
+    ),
+    Technique(
+        "fresh eyes",
+        (
+            "Ask the newest person on the team to review {subject} and list everything that "
+            "seems strange",
+            "Invite someone from outside the team to question every step of {subject} for "
+            "thirty minutes",
+        ),
+    ),
+    Technique(
+        "make it visible",
+        (
+            "Make progress on {subject} visible with a simple shared board that everyone can see",
+            "Post a short weekly update on {subject} in the team channel so progress and "
+            "blockers are public",
+            "Put {metric} on a dashboard next to the team's other numbers so it gets discussed",
+        ),
+    ),
+    Technique(
+        "start-stop-continue",
+        (
+            "Run a quick start, stop, continue round on {subject} and act on one item from "
+            "each column",
+            "Ask everyone to name one thing to stop doing in {subject}, then stop the most "
+            "popular one next week",
+        ),
+    ),
+    Technique(
+        "gamify",
+        (
+            "Turn {subject} into a friendly challenge with a visible scoreboard and a small "
+            "prize each month",
+            "Add a light game element to {subject}, like streaks or badges, so progress is "
+            "fun to track",
+        ),
+    ),
+    Technique(
+        "ownership",
+        (
+            "Rotate ownership of {subject} every sprint so more people learn the details and "
+            "spot improvements",
+            "Give {subject} one named owner for a quarter with the freedom to change how "
+            "things work",
+            "Pair an experienced person with a newcomer as joint owners of {subject} for "
+            "the next month",
+        ),
+    ),
+)
+
+_TECHNIQUE_BY_KEY: dict[str, str] = {}
+
+
+def _technique_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+for _t in TECHNIQUES:
+    _TECHNIQUE_BY_KEY[_technique_key(_t.name)] = _t.name
+_TECHNIQUE_BY_KEY.update(
+    {
+        "fivewhys": "5 whys",
+        "5why": "5 whys",
+        "premortem": "pre-mortem",
+        "constraints": "constraint",
+        "analogies": "analogy",
+        "smallestexperiments": "smallest experiment",
+        "experiment": "smallest experiment",
+        "measurefirst": "measure first",
+        "measure": "measure first",
+        "automation": "automate",
+        "userjourney": "user journey",
+        "journey": "user journey",
+        "invert": "inversion",
+        "putotheruse": "put to other use",
+        "puttootheruses": "put to other use",
+        "default": "make it the default",
+        "defaults": "make it the default",
+        "10x": "10x thinking",
+        "gamification": "gamify",
+        "startstopcontinue": "start-stop-continue",
+        "rotateownership": "ownership",
+        "magnify": "modify",
+        "minify": "modify",
+    }
+)
+
+# Far-away fields and the habit worth copying from each, for the analogy technique.
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("a Formula 1 pit crew", "assigning every role in advance and rehearsing it"),
+    ("an emergency room", "triaging by urgency before doing anything else"),
+    ("a restaurant kitchen", "preparing everything before the rush starts"),
+    ("air traffic control", "using a short, fixed script for every handover"),
+    ("a theme park", "designing the wait itself so it feels shorter"),
+    ("a sports team", "holding a short huddle where one play gets called"),
+    ("airline pilots", "running a checklist before every take-off"),
+    ("a newsroom", "working to a fixed deadline with an editor who cuts"),
+    ("open-source projects", "writing proposals down so anyone can comment"),
+    ("a film crew", "publishing a call sheet that says who is needed when"),
+    ("a good hotel", "anticipating requests before anyone has to ask"),
+    ("gardeners", "pruning regularly so the healthy parts can grow"),
+    ("game designers", "giving quick feedback and visible progress"),
+    ("a library", "labelling everything so people can serve themselves"),
+)
+
+
+# Phrasings that assume a recurring process; they make no sense for a one-off event.
+RECURRING_MARKERS: tuple[str, ...] = (
+    "for two weeks",
+    "every week",
+    "each week",
+    "weekly instead of daily",
+    "every sprint",
+    "each month",
+    "for a month",
+    "for one week",
+    "one-week trial",
+    "on a dashboard",
+    "routine nudges",
+)
+
+_SUFFIX = re.compile(r"\s*\(([^()]{1,40})\)\s*[.!]?\s*$")
+
+
+def without_technique(text: str) -> str:
+    """The idea without its trailing ``(technique)`` label."""
+    return _SUFFIX.sub("", text)
+
+
+def normalize_idea(text: str) -> str:
+    """Lower-case words only, with the trailing ``(technique)`` removed, for comparisons."""
+    return normalise(without_technique(text))
+
+
+def technique_of(text: str) -> str | None:
+    """The known technique named in an idea's trailing parentheses, if any."""
+    match = _SUFFIX.search(text)
+    if not match:
+        return None
+    label = match.group(1)
+    for part in (label, *label.split(":")[1:], *label.split("/")):
+        name = _TECHNIQUE_BY_KEY.get(_technique_key(part))
+        if name:
+            return name
+    return None
+

@@ -1,0 +1,134 @@
+"""Chat completions on any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp, …).
+
+Ideas are asked for with a JSON schema, falling back to plain text when a server refuses
+or ignores schemas; the timeout and retry count are explicit settings because a Slack
+user is waiting on the other side. Every SDK failure becomes `LLMUnavailable` or
+`LLMBadOutput` with a message fit for the person who asked; the details go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+
+from bot.config import Settings
+from bot.errors import LLMBadOutput, LLMUnavailable
+from bot.llm.idea_parsing import parse_ideas
+from bot.llm.model import DraftRequest, Generation, IdeaRequest
+from bot.llm.prompts import IDEAS_SCHEMA, brainstorm_messages, draft_messages
+
+log = logging.getLogger(__name__)
+
+
+class OpenAIModel:
+    """Chat completions on an OpenAI-compatible server."""
+
+    offline = False
+
+    def __init__(self, client: openai.OpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+
+    def ideas(self, request: IdeaRequest) -> Generation:
+        messages = brainstorm_messages(
+            request.topic, request.count, request.approved, request.rejected
+        )
+        schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
+        try:
+            response = self._complete(messages, response_format=schema)
+        except openai.BadRequestError as exc:
+            # Many local servers reject response_format outright; ask again without it.
+            log.info("LLM refused a JSON schema (%s); retrying as plain text", exc.status_code)
+            response = self._complete(messages)
+        content = _content(response)
+        ideas = parse_ideas(content)[: request.count]
+        usage = getattr(response, "usage", None)
+        return Generation(
+            ideas=ideas,
+            model=getattr(response, "model", None) or self.model,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+        )
+
+    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+        messages = draft_messages(request.instruction, request.thread_text,
+                                  previous=request.previous, ideas=request.ideas)
+        stream = self._complete(messages, stream=True)
+        try:
+            for chunk in stream:
+                choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
+                if choices and getattr(choices[0].delta, "content", None):
+                    yield choices[0].delta.content
+        except openai.APIError as exc:
+            log.warning("LLM stream broke off: %s", type(exc).__name__)
+            raise LLMUnavailable(
+                "LLM stream broke off",
+                user_message="The AI stopped before finishing this draft.",
+            ) from None
+        except ValueError:
+            log.warning("LLM stream sent something that is not JSON")
+            raise LLMBadOutput("unreadable stream") from None
+
+    def _complete(self, messages: list[dict[str, str]], **extra: Any) -> Any:
+        try:
+            return self.client.chat.completions.create(
+                model=self.model, messages=messages, temperature=0.9, **extra  # type: ignore[arg-type]
+            )
+        except openai.BadRequestError:
+            if "response_format" in extra:
+                raise
+            log.warning("LLM rejected the request (400)")
+            raise LLMUnavailable("LLM answered 400") from None
+        except openai.APITimeoutError:
+            log.warning("LLM timed out")
+            raise LLMUnavailable(
+                "LLM timeout",
+                user_message="The AI took too long to answer. Nothing was saved; please try again.",
+            ) from None
+        except openai.AuthenticationError:
+            log.error("LLM refused the API key (401)")
+            raise LLMUnavailable(
+                "LLM auth failed",
+                user_message="The AI service refused idealoop's credentials. Ask whoever runs "
+                "idealoop to check OPENAI_API_KEY.",
+            ) from None
+        except openai.NotFoundError:
+            log.error("LLM server does not know model %r", self.model)
+            raise LLMUnavailable(
+                "LLM model not found",
+                user_message=f"The AI service does not offer the model {self.model!r}. Ask "
+                "whoever runs idealoop to check IDEALOOP_MODEL.",
+            ) from None
+        except openai.APIResponseValidationError:
+            log.warning("LLM answered something that is not an OpenAI response")
+            raise LLMBadOutput("unreadable LLM response") from None
+        except openai.APIError as exc:
+            log.warning("LLM unavailable: %s", type(exc).__name__)
+            raise LLMUnavailable(type(exc).__name__) from None
+        except ValueError:
+            # JSON decoding of a garbage body surfaces as ValueError in some SDK versions.
+            log.warning("LLM answered with a body that is not JSON")
+            raise LLMBadOutput("non-JSON LLM response") from None
+
+
+def _content(response: Any) -> str:
+    try:
+        return response.choices[0].message.content or ""
+    except (AttributeError, IndexError, TypeError):
+        raise LLMBadOutput("LLM response without choices") from None
+
+
+def openai_model(settings: Settings, *, http_client: Any = None) -> OpenAIModel:
+    """A client for the configured server. `http_client` is a seam for tests and proxies."""
+    client = openai.OpenAI(
+        # Local servers (Ollama, llama.cpp) need no key, but the SDK insists on one.
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        http_client=http_client,
+    )
+    return OpenAIModel(client, settings.model)

@@ -1,0 +1,52 @@
+"""The clock of `idealoop serve`: an APScheduler tick that posts due digests every minute
+and forgets old Slack deliveries every hour.
+
+APScheduler only wakes the process up (in memory, one job store per process, as its FAQ
+asks); what makes a digest happen exactly once is the claim in the database
+(`bot.digests.Digests.claim`), so any number of `serve` processes and a manual
+`idealoop digest` can run at the same moment. The jobs are passed in as plain callables:
+the tick knows when, not how.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 60
+DELIVERY_MEMORY = timedelta(days=1)  # Slack's last retry comes about 5 minutes after
+
+
+def start_scheduler(post_due_digests: Callable[[datetime], object],
+                    prune_deliveries: Callable[[timedelta], int],
+                    clock: Callable[[], datetime] = lambda: datetime.now(UTC)) \
+        -> BackgroundScheduler:
+    """A background scheduler that checks for due digests every minute, and once an hour
+    forgets Slack deliveries too old to be retried."""
+
+    def tick() -> None:
+        try:
+            post_due_digests(clock())
+        except Exception:  # one bad tick must not stop the next ones
+            log.exception("digest tick failed")
+
+    def prune() -> None:
+        try:
+            removed = prune_deliveries(DELIVERY_MEMORY)
+            log.debug("forgot %d old deliveries", removed)
+        except Exception:
+            log.exception("pruning deliveries failed")
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(tick, IntervalTrigger(seconds=TICK_SECONDS), id="digests",
+                      coalesce=True, max_instances=1, misfire_grace_time=TICK_SECONDS,
+                      next_run_time=datetime.now(UTC))
+    scheduler.add_job(prune, IntervalTrigger(hours=1), id="prune-deliveries", coalesce=True,
+                      max_instances=1, next_run_time=datetime.now(UTC))
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,9 @@
+"""What the surfaces share about Slack itself.
+
+    blocks.py      Block Kit builders: plain values in, message payloads out
+    mrkdwn.py      escaping LLM text so it cannot ping anyone; cutting it to fit a section
+    streaming.py   a message that fills in while the LLM writes (throttled chat.update)
+    lookups.py     people's names and message permalinks
+    api_errors.py  Slack Web API errors, said in words a person can act on
+    deliveries.py  once-only handling of Slack's retried deliveries
+"""

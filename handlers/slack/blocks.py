@@ -1,0 +1,152 @@
+"""Block Kit builders: plain values in, Slack message payloads out. No I/O.
+
+Every AI-written message carries a context line saying so and naming the model.
+Text that came from the LLM or from a person is passed through `neutralise` here,
+at the last step before Slack, so nothing posted can ping anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
+from storage.repository import RankedItem
+
+Blocks = list[dict[str, Any]]
+MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def ai_label(model: str, *, offline: bool = False) -> str:
+    source = "offline generator, no LLM" if offline else "LLM"
+    return f":robot_face: AI-written by `{neutralise(model)}` ({source})"
+
+
+def header(topic: str, requester: str, *, status: str) -> tuple[str, Blocks]:
+    """The brainstorm's header message: topic, who asked, and a status line."""
+    title = f":bulb: *Brainstorm:* {neutralise(topic)}"
+    asked = f"Asked by <@{requester}>"
+    text = f"Brainstorm: {neutralise(topic)} (asked by <@{requester}>) {status}"
+    return text, [_section(f"{title}\n{asked}"), _context(status)]
+
+
+def thinking_status(model: str) -> str:
+    return f":hourglass_flowing_sand: Thinking… (`{neutralise(model)}`)"
+
+
+def done_status(count: int, model: str, *, offline: bool) -> str:
+    return (
+        f":thread: {count} ideas in the thread · react :+1: to approve, :-1: to reject · "
+        + ai_label(model, offline=offline)
+    )
+
+
+def failed_status(message: str) -> str:
+    return f":warning: {message}"
+
+
+def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, Blocks]:
+    """One idea as its own message, so a reaction on it is a signal on exactly this idea."""
+    body = neutralise(text)
+    fallback = f"{position}. {body} — AI-written by {neutralise(model)}"
+    return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline))]
+
+
+def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
+          part: tuple[int, int] = (1, 1), revision: bool = False) -> tuple[str, Blocks]:
+    """A draft message. `state` is "writing" (streaming), "done" or "failed" (with `note`).
+
+    While writing, only the head of a long draft is shown; the settled draft is split into
+    parts by `handlers.slack.mrkdwn.split_for_slack` and each part is one message.
+    """
+    body = neutralise(text)
+    if len(body) > SECTION_LIMIT:
+        body = body[: SECTION_LIMIT - 20].rstrip() + " …(continues)"
+    kind = "Revision" if revision else "Draft"
+    status = {
+        "writing": f":memo: {kind} · writing…",
+        "done": f":memo: {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
+                + " · react :+1: / :-1: · mention me again to revise",
+        "failed": f":warning: {note}",
+    }[state]
+    label = ai_label(model, offline=offline)
+    blocks: Blocks = [_section(body)] if body.strip() else []
+    blocks.append(_context(f"{status} · {label}" if state != "failed" else status))
+    if state == "failed" and body.strip():  # only text the AI did write is labelled
+        blocks.append(_context(label))
+    fallback_body = body if body.strip() else note
+    return f"{fallback_body[:3000]}\n— AI-written by {neutralise(model)}", blocks
+
+
+def drafting_placeholder(model: str) -> tuple[str, Blocks]:
+    text = f":memo: Drafting… (`{neutralise(model)}`)"
+    return f"Drafting… — AI-written by {neutralise(model)}", [_context(text)]
+
+
+def digest(items: list[RankedItem], period: str, label: str, links: dict[int, str],
+           names: Callable[[str], str]) -> tuple[str, Blocks]:
+    """A scheduled digest: the period's best-approved items, within Block Kit's limits
+    (50 blocks a message, 3000 characters a section). Approvers are named, not
+    mentioned, so a daily digest never notifies them."""
+    title = f":calendar: *{'Daily' if period == 'day' else 'Weekly'} idea digest* — {label}"
+    out: Blocks = [_section(title),
+                   _context("The ideas this channel's people approved most. "
+                            "React on the original messages to keep steering.")]
+    for rank, item in enumerate(items[:MAX_DIGEST_ITEMS], start=1):
+        body = neutralise(item.text)
+        if len(body) > 1500:
+            body = body[:1499] + "…"
+        approvers = ", ".join(neutralise(names(user)) for user in item.approvers[:15])
+        if len(item.approvers) > 15:
+            approvers += f" and {len(item.approvers) - 15} more"
+        meta = f"score {item.score:+d} · approved by {approvers or 'nobody'}"
+        if item.topic:
+            meta += f" · from _{neutralise(item.topic)}_"
+        if links.get(item.id):
+            meta += f" · <{links[item.id]}|open the discussion>"
+        out.append(_section(f"*{rank}.* {body}\n{meta}"))
+    text = f"{'Daily' if period == 'day' else 'Weekly'} idea digest — {label}: " + \
+        f"{len(items[:MAX_DIGEST_ITEMS])} approved ideas"
+    return text, out
+
+
+def stats(lines: list[str]) -> tuple[str, Blocks]:
+    """`/brainstorm stats`: how this channel's people judge the AI's output."""
+    title = ":bar_chart: *How this channel judges the AI*"
+    return "How this channel judges the AI: " + " ".join(lines), [
+        _section(title + "\n" + "\n".join(f"• {line}" for line in lines))]
+
+
+def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tuple[str, Blocks]:
+    """The `/brainstorm top` answer: one section per item, best first."""
+    label = {"day": "the last day", "week": "the last 7 days", "all": "all time"}[period]
+    if not items:
+        text = f"No approved ideas in this channel for {label} yet. React :+1: on an idea!"
+        return text, [_section(text)]
+    title = f":trophy: *Top ideas — {label}*"
+    blocks: Blocks = [_section(title)]
+    for rank, item in enumerate(items, start=1):
+        link = links.get(item.id)
+        body = neutralise(item.text)
+        if len(body) > 500:
+            body = body[:499] + "…"
+        who = ", ".join(f"<@{user}>" for user in item.approvers[:10])
+        meta = f"score {item.score:+d} · {item.approvals} :+1:"
+        if item.rejections:
+            meta += f" · {item.rejections} :-1:"
+        if who:
+            meta += f" · approved by {who}"
+        if item.topic:
+            meta += f" · from _{neutralise(item.topic)}_"
+        if link:
+            meta += f" · <{link}|open>"
+        blocks.append(_section(f"*{rank}.* {body}\n{meta}"))
+    return f"Top ideas — {label}", blocks

@@ -1,0 +1,172 @@
+"""`idealoop serve` and the other commands as real child processes.
+
+A child gets a clean environment (none of the developer's Slack, OpenAI or database
+settings, only the ones given), a temporary working directory (no stray `.env` or
+`idealoop.db`) unless one is given, and the repository on its path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO, Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTING_PREFIXES = ("SLACK_", "OPENAI_", "IDEALOOP_", "DATABASE_URL", "PORT")
+SERVE = ("bot.cli", "serve")
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def child_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any idealoop setting, plus `settings`."""
+    keep = {key: value for key, value in os.environ.items()
+            if not key.startswith(SETTING_PREFIXES)}
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**keep, "PYTHONPATH": path, **settings}
+
+
+def idealoop(*args: str, env: dict[str, str], cwd: Path,
+             timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `idealoop <args>` to the end, as an operator would from a shell."""
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+class ServeProcess:
+    """`idealoop serve` (or another module, e.g. the bare Bolt baseline) as a child process.
+
+    Logs to a file shown if start-up fails, polled on /healthz until it answers, stopped
+    with SIGTERM (killed if it has not exited after STOP_TIMEOUT)."""
+
+    where = "subprocess"
+
+    def __init__(self, env: dict[str, str], *, module: tuple[str, ...] = SERVE,
+                 cwd: Path | None = None) -> None:
+        self.env = env
+        self.module = module
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/slack/events"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.cwd = cwd
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._log: IO[bytes] | None = None
+        self._log_path: Path | None = None
+        self.started_in = 0.0
+        self.returncode: int | None = None
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", *self.module]
+
+    def __enter__(self) -> ServeProcess:
+        self._tmp = tempfile.TemporaryDirectory(prefix="idealoop-serve-")
+        self._log_path = Path(self._tmp.name) / "serve.log"
+        self._log = open(self._log_path, "wb")
+        env = child_env(**self.env, PORT=str(self.port))
+        started = time.monotonic()
+        self.proc = subprocess.Popen(self.command, env=env, cwd=self.cwd or self._tmp.name,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            self._wait_healthy(started + START_TIMEOUT)
+        except BaseException:
+            self.__exit__()
+            raise
+        self.started_in = time.monotonic() - started
+        return self
+
+    def _wait_healthy(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if self.proc is None or self.proc.poll() is not None:
+                code = self.proc.returncode if self.proc else None
+                raise RuntimeError(f"{' '.join(self.command[1:])} exited with "
+                                   f"{code}:\n{self.log_tail()}")
+            with contextlib.suppress(OSError, ValueError):
+                self.health()
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{' '.join(self.command[1:])} did not answer /healthz in "
+                           f"{START_TIMEOUT:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> int | None:
+        """SIGTERM, wait, kill if it hangs; the exit code."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None:
+            self.returncode = self.proc.returncode
+        return self.returncode
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def log_text(self) -> str:
+        """Everything the process wrote so far (stdout and stderr)."""
+        if self._log_path is None:
+            return ""
+        if self._log is not None:
+            self._log.flush()
+        return self._log_path.read_text(errors="replace")
+
+    def log_tail(self, lines: int = 20) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def health(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+            return dict(json.loads(response.read()))
+
+    def pending(self) -> int:
+        try:
+            return int(self.health().get("jobs_pending", 0))
+        except (OSError, ValueError):
+            return 0
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError("not started")
+        return self.proc.pid
+
+    def memory_kb(self) -> dict[str, int]:
+        """VmRSS (resident now) and VmHWM (peak resident) from /proc/<pid>/status, in kB."""
+        wanted = ("VmRSS", "VmHWM", "Threads")
+        found: dict[str, int] = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in wanted:
+                found[key] = int(value.split()[0])
+        return found
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the process so far (/proc/<pid>/stat)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

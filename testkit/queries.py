@@ -1,0 +1,71 @@
+"""Read-only looks into the database that only tests and benchmarks need.
+
+The app's own SQL lives in `storage/`; these queries exist so that tests can check
+what was stored without the shipped `Store` carrying methods nothing else calls.
+Scores go through the app's own `Store.export_rows`, so tests check the numbers
+people see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from storage.models import DigestRun, Item, Signal
+from storage.repository import Store, top_items_query
+
+
+def score_of(store: Store, item_id: int) -> dict[str, int]:
+    """Distinct approvers, rejecters and neutral reactors of an item, and its score, as
+    `idealoop export` reports them."""
+    with contextlib.closing(store.export_rows()) as rows:
+        for row in rows:
+            if row["id"] == item_id:
+                return {key: row[key] for key in ("approvals", "rejections", "neutral", "score")}
+    raise LookupError(f"no item {item_id}")
+
+
+def signals_of(engine: Engine, item_id: int) -> list[dict[str, Any]]:
+    """Every signal row of an item, active or retracted, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Signal).where(Signal.item_id == item_id)
+                            .order_by(Signal.id)).mappings()
+        return [dict(row) for row in rows]
+
+
+def draft_chain(engine: Engine, item_id: int) -> list[dict[str, Any]]:
+    """The draft and every draft it revised, oldest first: (id, text, ts, instruction)."""
+    chain: list[dict[str, Any]] = []
+    current: int | None = item_id
+    with engine.connect() as conn:
+        while current is not None:
+            row = conn.execute(select(Item.id, Item.text, Item.ts, Item.instruction,
+                                      Item.parent_id).where(Item.id == current)).first()
+            if row is None:
+                break
+            chain.append(dict(row._mapping))
+            current = row.parent_id
+    return chain[::-1]
+
+
+def digest_runs(engine: Engine, channel: str) -> list[tuple[str, str, Any]]:
+    """(period_key, status, claimed_at) of a channel's digest runs, oldest first."""
+    with engine.connect() as conn:
+        return [(row.period_key, row.status, row.claimed_at) for row in conn.execute(
+            select(DigestRun.period_key, DigestRun.status, DigestRun.claimed_at)
+            .where(DigestRun.channel == channel).order_by(DigestRun.id))]
+
+
+def top_items_plan(engine: Engine, channel: str, **window: Any) -> list[str]:
+    """The database's plan for the query behind `/brainstorm top` and digests, so the
+    benchmarks can show which indexes it uses."""
+    query = top_items_query(channel, window.get("since"), window.get("until"),
+                            window.get("limit", 10))
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    prefix = ("EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite"
+              else "EXPLAIN (ANALYZE, COSTS OFF) ")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(prefix + str(compiled)).all()
+    return [str(row[-1]) for row in rows]
