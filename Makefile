@@ -3,14 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+# Exact versions of every dependency, so tests and CI install what was last tested.
+CONSTRAINTS := constraints.txt
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("idealoop needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,14 +20,31 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/idealoop shell
 
-test: $(STAMP)
+# Lint, layer rules, types, then the tests (SQLite and PostgreSQL).
+test: $(STAMP) lint
 	bash scripts/ensure-postgres.sh
-	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m bench
 
+# Re-resolve every dependency to the newest versions pyproject.toml allows, in a
+# throw-away virtualenv, and pin them in constraints.txt. Run `make test` after.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e ".[dev,postgres]"
+	{ echo "# Exact versions for \`make test\` and CI; \`make lock\` regenerates this file."; \
+	  .lock-venv/bin/python -m pip freeze --all --exclude-editable | grep -v "^pip=="; } > $(CONSTRAINTS)
+	rm -rf .lock-venv
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .lock-venv .pytest_cache .ruff_cache .mypy_cache .import_linter_cache \
+	  .grimp_cache *.egg-info

@@ -2,7 +2,7 @@
 
 Ack latency: time to answer signed `/brainstorm` and `app_mention` requests, 10 at a
 time, while the fake LLM takes 5 s, compared with a bare Bolt app that only acks (same
-waitress server). Bot overhead: from the moment the sender sent a request to the first
+HTTP server). Bot overhead: from the moment the sender sent a request to the first
 Slack Web API call it causes (the header `chat.postMessage` of a brainstorm, the
 placeholder of a draft), as recorded by the emulated Slack (`Call.at`, monotonic clock,
 comparable across processes); the LLM is not involved yet at that point.

@@ -1,4 +1,4 @@
-"""The baseline: a bare Bolt app on the same waitress server (`bot.server.HttpServer`).
+"""The baseline: a bare Bolt app on the same HTTP server (`bot.runtime.server.HttpServer`).
 
 Its listeners do nothing but acknowledge: `/brainstorm` acks, `app_mention` and
 `reaction_added` are acknowledged by Bolt and do nothing. No database claim, no Slack

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.error import URLError
 
 import click
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from storage.repository import Store
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 log = logging.getLogger("idealoop")
 
 
@@ -49,12 +50,12 @@ def _setup_logging(level: str) -> None:
         lambda record: not record.getMessage().startswith("As you gave `client`"))
 
 
-def _friendly(fn: F) -> F:
+def _friendly(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn configuration, database and Slack failures into one clear line, never a
     traceback. The libraries' error types are imported only when something failed."""
 
     @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except ConfigError as exc:
@@ -71,7 +72,7 @@ def _friendly(fn: F) -> F:
             click.echo(line, err=True)
             sys.exit(code)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _failure_line(exc: Exception) -> tuple[str | None, int]:

@@ -56,11 +56,11 @@ class Invocation:
 
     @property
     def channel(self) -> str:
-        return self.command["channel_id"]
+        return str(self.command["channel_id"])
 
     @property
     def user(self) -> str:
-        return self.command["user_id"]
+        return str(self.command["user_id"])
 
     def tell(self, text: str, **extra: Any) -> None:
         """Answer in the ack, only to the person who asked."""

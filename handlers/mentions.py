@@ -132,7 +132,8 @@ def read_thread(client: WebClient, channel: str, thread_ts: str, *,
     while True:
         page = client.conversations_replies(channel=channel, ts=thread_ts, limit=REPLIES_PAGE,
                                             cursor=cursor)
-        for message in page.get("messages", []):
+        messages_on_page: list[dict[str, Any]] = page.get("messages", [])
+        for message in messages_on_page:
             if message.get("ts") == exclude or message.get("subtype") == "tombstone":
                 continue
             author = AI_AUTHOR if message.get("bot_id") else name_of(message.get("user"))

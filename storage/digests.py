@@ -79,16 +79,17 @@ class DigestStore(Repository):
             channel=channel, period_key=period_key, status="claimed", claimed_at=now,
         ).on_conflict_do_nothing(index_elements=["channel", "period_key"])
         with self._write() as conn:
-            run_id = conn.execute(stmt.returning(DigestRun.id)).scalar()
+            run_id: int | None = conn.execute(stmt.returning(DigestRun.id)).scalar()
             if run_id is not None:
                 return run_id
-            return conn.execute(
+            taken_over: int | None = conn.execute(
                 update(DigestRun)
                 .where(DigestRun.channel == channel, DigestRun.period_key == period_key,
                        DigestRun.status == "claimed", DigestRun.claimed_at < now - stale_after)
                 .values(claimed_at=now)
                 .returning(DigestRun.id)
             ).scalar()
+            return taken_over
 
     @retry_locked
     def finish(self, run_id: int, *, status: str, posted_ts: str | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -381,7 +381,7 @@ class Store(Repository):
 
     # -- export ---------------------------------------------------------------------
 
-    def export_rows(self, channel: str | None = None) -> Iterator[dict[str, Any]]:
+    def export_rows(self, channel: str | None = None) -> Generator[dict[str, Any]]:
         """One row per posted item with its tallies, oldest first, streamed."""
         tallies = (
             select(Signal.item_id, *_tally_columns())

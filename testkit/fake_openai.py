@@ -592,7 +592,7 @@ class FakeOpenAI:
         completion_id = "chatcmpl-" + request_id.removeprefix("req_")
         usage = _usage(body, content)
         if not stream:
-            payload = {
+            completion: dict[str, Any] = {
                 "id": completion_id,
                 "object": "chat.completion",
                 "created": int(time.time()),
@@ -608,7 +608,7 @@ class FakeOpenAI:
                 ],
                 "usage": usage,
             }
-            h.send_json(200, payload, extra_headers=headers)
+            h.send_json(200, completion, extra_headers=headers)
             return
 
         opts = body.get("stream_options")

@@ -1,7 +1,7 @@
 """`idealoop shell`: a Slack channel in the terminal, running the real app.
 
 Only Slack is emulated. The real `create_app(...)` is served on loopback by the same
-waitress server as `idealoop serve`; each line typed becomes what Slack would send (a
+HTTP server as `idealoop serve`; each line typed becomes what Slack would send (a
 signed slash command, a signed `reaction_added` event, an `app_mention`), and what the
 app posts lands in the emulated Slack Web API (`bot.emulator.web_api`), whose change
 events are rendered here. The database and the LLM are the configured ones.
@@ -16,6 +16,7 @@ import re
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -166,7 +167,7 @@ class Shell:
         lowered = word.lower()
         if lowered in ("quit", "exit", "/quit", "/exit"):
             return False
-        handler = {
+        handler: Callable[[], None] | None = {
             "help": lambda: self.say(HELP), "?": lambda: self.say(HELP),
             "open": lambda: self._open(rest), "thread": lambda: self._open(rest),
             "back": self._back, "close": self._back,
@@ -440,7 +441,7 @@ class Shell:
 
     def _channel_name(self, channel: str) -> str:
         try:
-            return self.state.channel_info(channel).get("name", channel)
+            return str(self.state.channel_info(channel).get("name", channel))
         except SlackStateError:  # an unknown channel id is shown as itself
             return channel
 

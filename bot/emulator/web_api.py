@@ -720,9 +720,9 @@ def _decode_params(
         else:
             return params, "invalid_form_data"
     for name in _JSON_FIELDS:
-        value = params.get(name)
-        if isinstance(value, str) and value.strip():
+        raw = params.get(name)
+        if isinstance(raw, str) and raw.strip():
             with contextlib.suppress(ValueError):
-                params[name] = json.loads(value)
+                params[name] = json.loads(raw)
     return params, None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import openai
 
@@ -19,6 +19,9 @@ from bot.errors import LLMBadOutput, LLMUnavailable
 from bot.llm.idea_parsing import parse_ideas
 from bot.llm.model import DraftRequest, Generation, IdeaRequest
 from bot.llm.prompts import IDEAS_SCHEMA, brainstorm_messages, draft_messages
+
+if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,8 @@ class OpenAIModel:
     def _complete(self, messages: list[dict[str, str]], **extra: Any) -> Any:
         try:
             return self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0.9, **extra  # type: ignore[arg-type]
+                model=self.model, messages=cast("list[ChatCompletionMessageParam]", messages),
+                temperature=0.9, **extra,
             )
         except openai.BadRequestError:
             if "response_format" in extra:

@@ -1,10 +1,12 @@
-"""`idealoop serve`: the app over HTTP (waitress) or Socket Mode.
+"""`idealoop serve`: the app over HTTP (cheroot) or Socket Mode.
 
 HTTP mode is a small WSGI application: `POST /slack/events` for everything Slack
 sends (events, slash commands, interactivity), `GET /healthz` for load balancers.
-Waitress is a production WSGI server with a fixed pool of request threads; each
-request only waits for the ack (listeners hand slow work to `Jobs`), so a handful of
-threads keeps up with bursts while brainstorms wait on the LLM.
+Cheroot (CherryPy's production WSGI server, pure Python) serves it from a fixed pool of
+request threads; each request only waits for the ack (listeners hand slow work to
+`Jobs`), so a handful of threads keeps up with bursts while brainstorms wait on the LLM.
+Cheroot starts and stops through its public API (`prepare`, `serve`, `stop`): a stop
+finishes the requests in progress, then closes every socket.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cheroot import wsgi
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import wasyncore
-from waitress.server import create_server
 
 from bot.deps import Deps
 
@@ -74,51 +75,56 @@ def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -
     return [body]
 
 
+class _WsgiServer(wsgi.Server):
+    """Cheroot's server with its error reports sent to logging instead of stderr
+    (`error_log` is the documented hook for this). Tracebacks stay at DEBUG."""
+
+    def error_log(self, msg: str = "", level: int = logging.INFO,
+                  traceback: bool = False) -> None:
+        log.log(level, "http server: %s", msg, exc_info=traceback and log.isEnabledFor(
+            logging.DEBUG))
+
+
 class HttpServer:
-    """Waitress serving the WSGI app on a port (0 picks a free one, for tests)."""
+    """The WSGI app served on a port (0 picks a free one, for tests and the emulator)."""
 
     def __init__(self, app: App, deps: Deps, *, host: str = "0.0.0.0", port: int = 3000,
                  threads: int = 16) -> None:
-        self.server = create_server(make_wsgi_app(app, deps), host=host, port=port,
-                                    threads=threads, ident="idealoop")
+        self.server = _WsgiServer((host, port), make_wsgi_app(app, deps), numthreads=threads,
+                                  max=threads, server_name="idealoop")
+        self.server.prepare()  # binds now, so `port` is known before serving
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self.server.effective_port)  # type: ignore[union-attr]
+        return int(self.server.bind_addr[1])
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
 
-    def run(self) -> None:
-        """Serve until SIGTERM/SIGINT (when called in the main thread) or `close()`."""
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, _exit_quietly)
-        try:
-            self.server.run()  # returns on SystemExit after draining its request threads
-        except (OSError, ValueError):
-            pass  # the sockets were closed under the loop by close()
-        finally:
-            wasyncore.close_all(self.server._map)  # type: ignore[union-attr]
-
     def start(self) -> HttpServer:
-        """Serve from a background thread (tests, the emulator)."""
-        self._thread = threading.Thread(target=self.run, name="idealoop-http", daemon=True)
+        """Serve from a background thread; `close()` stops it."""
+        self._thread = threading.Thread(target=self.server.serve, name="idealoop-http",
+                                        daemon=True)
         self._thread.start()
         return self
 
+    def run(self) -> None:
+        """Serve until SIGTERM or SIGINT, then stop gracefully. Call from the main thread."""
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        self.start()
+        stop.wait()
+        log.info("stopping: finishing requests in progress")
+        self.close()
+
     def close(self) -> None:
-        """Stop from another thread: finish requests in progress, close every socket."""
-        self.server.task_dispatcher.shutdown()  # type: ignore[union-attr]
-        wasyncore.close_all(self.server._map)  # type: ignore[union-attr]
+        """Stop accepting, finish requests in progress, close every socket."""
+        self.server.stop()
         if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-
-
-def _exit_quietly(*_: object) -> None:
-    raise SystemExit(0)
+            self._thread.join(timeout=10)
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:
