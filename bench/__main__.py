@@ -19,6 +19,7 @@ BENCHMARKS = (
     ("digest cost", "bench.digest_cost"),
     ("drafts and prompt budget", "bench.drafts"),
     ("memory", "bench.memory"),
+    ("start-up", "bench.startup"),
 )
 OPTIONAL = {"bench.digest_cost"}  # written separately; the table says if it is missing
 
