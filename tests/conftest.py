@@ -10,7 +10,9 @@ import pytest
 
 from storage.db import make_engine, upgrade
 from storage.repository import Store
+from bot.emulator.web_api import SlackApiServer
 from testkit.databases import empty_all_tables, scratch_database
+from testkit.fake_openai import FakeOpenAI
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDEALOOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -73,3 +75,17 @@ def store(db_url: str) -> Iterator[Store]:
     s = Store(make_engine(db_url))
     yield s
     s.engine.dispose()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackApiServer]:
+    """The emulated Slack Web API on a loopback port."""
+    with SlackApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeOpenAI]:
+    """The fake OpenAI-compatible server on a loopback port."""
+    with FakeOpenAI() as fake:
+        yield fake
