@@ -83,7 +83,7 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     if state == "failed" and body.strip():  # only text the AI did write is labelled
         blocks.append(_context(label))
     fallback_body = body if body.strip() else note
-    return f"{fallback_body[:3000]}\n— AI-written by {neutralise(model)}", blocks
+    return f"{fallback_body[:SECTION_LIMIT]}\n— AI-written by {neutralise(model)}", blocks
 
 
 def drafting_placeholder(model: str) -> tuple[str, Blocks]:

@@ -1,4 +1,4 @@
-"""Tests for reading ideas out of LLM answers (`bot/parsing.py`).
+"""Tests for reading ideas out of LLM answers (`bot/llm/idea_parsing.py`).
 
 Why these cases: OpenAI-compatible servers answer in many shapes (strict JSON, JSON in
 prose or code fences, markdown lists, one idea per line). Whatever the shape, each idea

@@ -1,4 +1,4 @@
-"""Tests for the Block Kit builders (`handlers/blocks.py`).
+"""Tests for the Block Kit builders (`handlers/slack/blocks.py`).
 
 Why these cases: every message the bot posts needs a non-empty fallback `text` (shown in
 notifications and to screen readers), every AI-written message must say so and name the
