@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -90,8 +91,11 @@ class HttpServer:
 
     def __init__(self, app: App, deps: Deps, *, host: str = "0.0.0.0", port: int = 3000,
                  threads: int = 16) -> None:
+        # A deep listen backlog: with cheroot's default of 5, a burst of new connections
+        # overflows it and the kernel drops SYNs, which clients retry only after 1 s.
         self.server = _WsgiServer((host, port), make_wsgi_app(app, deps), numthreads=threads,
-                                  max=threads, server_name="idealoop")
+                                  max=threads, server_name="idealoop",
+                                  request_queue_size=socket.SOMAXCONN)
         self.server.prepare()  # binds now, so `port` is known before serving
         self._thread: threading.Thread | None = None
 
