@@ -42,8 +42,7 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per tick otherwise
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin otherwise
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # what was applied
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
     # Bolt reads SLACK_BOT_TOKEN itself and warns that the client we pass wins: it does,
     # on purpose (the client carries SLACK_API_URL and the retry handlers).
     logging.getLogger("slack_bolt").addFilter(

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.emulator.web_api import SlackApiServer
 from storage.db import make_engine, upgrade
 from storage.repository import Store
-from bot.emulator.web_api import SlackApiServer
 from testkit.databases import empty_all_tables, scratch_database
 from testkit.fake_openai import FakeOpenAI
 

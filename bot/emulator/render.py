@@ -13,7 +13,7 @@ EMOJI = {
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",
     "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝",
-    "calendar": "📅", "thinking_face": "🤔",
+    "calendar": "📅", "thinking_face": "🤔", "bar_chart": "📊",
 }
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")

@@ -50,7 +50,7 @@ def run_shell(stdin: str, cwd: Path, *args: str, color_env: bool = False,
 def assert_clean(proc: subprocess.CompletedProcess[str]) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stdout
-    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr == "", "log lines would print above the transcript"
     assert not ANSI.search(proc.stdout), "colour escapes in piped output"
 
 
