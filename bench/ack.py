@@ -219,10 +219,13 @@ def measure(quick: bool = QUICK) -> list[Row]:
         for where in places(quick):
             app, base = runs[where, False], runs[where, True]
             a, b = app.acks(kind), base.acks(kind)
+            idle = (f"; idle p50 {ms(pct(app.acks(kind, loaded=False), .5))}, bare Bolt "
+                    f"{ms(pct(base.acks(kind, loaded=False), .5))}" if app.unloaded else "")
             rows.append((
                 f"{LABEL[kind]} ack, LLM 5 s, {count} req x{CONCURRENCY} ({where})",
                 f"{p50_p99(a)}; bare Bolt {p50_p99(b)}; ratio p50 "
-                f"{ratio(pct(a, .5), pct(b, .5))}, p99 {ratio(pct(a, .99), pct(b, .99))}"))
+                f"{ratio(pct(a, .5), pct(b, .5))}, p99 {ratio(pct(a, .99), pct(b, .99))}"
+                + idle))
     sub, inproc = runs["subprocess", False], runs.get(("in-process", False))
     for kind, what in (("command", "request → header chat.postMessage"),
                        ("mention", "request → placeholder chat.postMessage")):

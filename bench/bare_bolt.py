@@ -43,7 +43,7 @@ def main() -> None:
     settings = Settings.from_env()
     deps = build_deps(settings)
     try:
-        HttpServer(create_bare_app(settings), deps, port=settings.port).run()
+        HttpServer(create_bare_app(settings), deps.health, port=settings.port).run()
     finally:
         close_deps(deps)
 

@@ -7,8 +7,7 @@ line, the emulator, the tests and the benchmarks build the app only through it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -29,13 +28,12 @@ from bot.llm.model import TextModel, make_model
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
 from handlers.digests import DigestPoster
-from storage.base import utcnow
-from storage.db import DatabaseUrlError, make_engine, upgrade
+from storage.base import Clock, utcnow
+from storage.db import DatabaseUrlError, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -63,6 +61,11 @@ def open_store(settings: Settings, *, migrate: bool = False, clock: Clock = utcn
     if migrate:
         upgrade(engine)
     return Store(engine, clock=clock)
+
+
+def database_label(settings: Settings) -> str:
+    """The configured database, fit to show: the password never appears."""
+    return redact_url(settings.database_url)
 
 
 def build_deps(settings: Settings, *, model: TextModel | None = None,

@@ -60,6 +60,11 @@ def _friendly(fn: Callable[P, R]) -> Callable[P, R]:
         except ConfigError as exc:
             click.echo(f"idealoop: configuration error: {exc}", err=True)
             sys.exit(2)
+        except BrokenPipeError:
+            # The reader stopped early (`idealoop export | head`): not a failure to report.
+            # Point stdout at /dev/null so the interpreter's final flush stays quiet too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except (URLError, ConnectionError, TimeoutError) as exc:
             click.echo(f"idealoop: cannot reach Slack (check SLACK_API_URL and the network): "
                        f"{getattr(exc, 'reason', exc)}", err=True)
@@ -168,7 +173,7 @@ def serve() -> None:
             log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)
             serve_socket_mode(app, settings.slack_app_token)
         else:
-            server = HttpServer(app, deps, port=settings.port)
+            server = HttpServer(app, deps.health, port=settings.port)
             log.info("idealoop listening on :%d (POST /slack/events, GET /healthz; model %s)",
                      server.port, deps.model.model)
             server.run()

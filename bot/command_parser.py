@@ -16,16 +16,6 @@ from dataclasses import dataclass
 from bot.digests import DEFAULT_TIME, PERIOD_WORDS, ScheduleChange
 from bot.errors import BadInput
 
-USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
-• `/brainstorm <topic>` — the AI proposes ideas, one message each, in a thread
-• React :+1: (or :white_check_mark:, :fire:, :star: …) to approve an idea, :-1: or :x: to reject it
-• `/brainstorm top [day|week|all]` — the ideas this channel approved most (only you see it)
-• `/brainstorm digest daily|weekly|off [HH:MM] [Time/Zone]` — a digest of the best ideas
-  (`/brainstorm digest` alone shows this channel's schedule)
-• `/brainstorm stats` — how this channel's people judge the AI's ideas and drafts
-• `/brainstorm help` — this message
-Your reactions are stored as signals and steer what the AI proposes next in this channel."""
-
 _SUBCOMMANDS = {
     "help": re.compile(r"^help$", re.IGNORECASE),
     "top": re.compile(r"^top(\s+(day|week|all))?$", re.IGNORECASE),

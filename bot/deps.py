@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from bot.config import Settings
 from bot.digests import Digests
@@ -13,6 +15,8 @@ from bot.llm.model import TextModel
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
 from storage.repository import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,15 @@ class Deps:
     def busy(self) -> bool:
         """True while a listener, a background job or a signal write is in progress."""
         return bool(self.listeners.in_flight or self.jobs.pending or self.signals.pending)
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """What `GET /healthz` answers: healthy when the database answers a trivial query."""
+        try:
+            self.store.ping()
+        except Exception as exc:  # any database failure means "not healthy", said plainly
+            log.warning("health check: database unavailable: %s", type(exc).__name__)
+            return False, {"ok": False, "database": "unavailable"}
+        return True, {"ok": True, "database": "ok", "jobs_pending": self.jobs.pending}
 
     def wait_quiet(self, timeout: float = 30.0) -> bool:
         """Wait until no listener and no background job is running (emulator, tests)."""

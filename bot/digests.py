@@ -12,14 +12,17 @@ slot is ever considered.
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from storage.base import Clock, utcnow
 from storage.digests import DigestStore, Subscription
 from storage.repository import RankedItem, Store
 
+log = logging.getLogger(__name__)
 PERIOD_WORDS = {"daily": "day", "weekly": "week"}
 DEFAULT_TIME = "09:00"
 MONDAY = 0
@@ -41,6 +44,20 @@ class Slot:
         """The same period under a key of its own: `--force` posts again on purpose."""
         return Slot(self.channel, self.period, f"{self.key}:forced:{now.isoformat()}",
                     self.due, self.start)
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    channel: str
+    key: str
+    status: str  # "posted" | "empty" | "taken" (another process has it) | "failed"
+    items: int = 0
+    ts: str | None = None
+
+
+# Posts a slot's ideas where people see them; the message's ts, or None when the post
+# was refused (the reason is the poster's to log).
+Post = Callable[[Slot, list[RankedItem]], str | None]
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,7 @@ class Digests:
     """Decides which digests are due and what they hold."""
 
     def __init__(self, store: Store, digest_store: DigestStore, *, grace: timedelta,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Clock = utcnow) -> None:
         self.store = store
         self.digest_store = digest_store
         self.grace = grace
@@ -129,6 +146,27 @@ class Digests:
         if sub is not None and period in (None, sub.period):
             return latest_slot(sub, now)
         return adhoc_slot(channel, period or "day", now, sub.timezone if sub else timezone)
+
+    def run(self, slot: Slot, post: Post) -> DigestOutcome:
+        """Claim the slot, then post its ideas once; a slot someone else claimed is left
+        alone, an empty period is recorded without a post, a refused post is given back
+        so the next tick tries again."""
+        run_id = self.claim(slot)
+        if run_id is None:
+            return DigestOutcome(slot.channel, slot.key, "taken")
+        items = self.content(slot)
+        if not items:
+            log.info("digest %s for %s: nothing approved in the period; nothing posted",
+                     slot.key, slot.channel)
+            self.finish(run_id)
+            return DigestOutcome(slot.channel, slot.key, "empty")
+        ts = post(slot, items)
+        if ts is None:
+            self.release(run_id)
+            return DigestOutcome(slot.channel, slot.key, "failed")
+        self.finish(run_id, posted_ts=ts, items=len(items))
+        log.info("digest %s posted in %s with %d ideas", slot.key, slot.channel, len(items))
+        return DigestOutcome(slot.channel, slot.key, "posted", len(items), ts)
 
     def claim(self, slot: Slot) -> int | None:
         return self.digest_store.claim(slot.channel, slot.key, stale_after=STALE_CLAIM)

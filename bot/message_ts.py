@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import re
 
-_TS = re.compile(r"(\d{1,12})(?:\.(\d{1,6}))?", re.ASCII)
+_TS = re.compile(r"(\d{1,12})(?:\.(\d+))?", re.ASCII)
 
 
 def ts_to_us(ts: str) -> int:
-    """`"1700000000.000100"` → 1700000000000100 microseconds; ValueError if not a ts."""
+    """`"1700000000.000100"` → 1700000000000100 microseconds; ValueError if not a ts.
+
+    Digits past the sixth decimal (a client's `str(time.time())`) are dropped, as Slack
+    keeps microseconds only."""
     match = _TS.fullmatch(ts.strip()) if isinstance(ts, str) else None
     if match is None:
         raise ValueError(f"not a Slack timestamp: {ts!r}")
     seconds, fraction = match[1], match[2] or ""
-    return int(seconds) * 1_000_000 + int(fraction.ljust(6, "0"))
+    return int(seconds) * 1_000_000 + int(fraction[:6].ljust(6, "0"))
 
 
 def us_to_ts(us: int) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from storage.base import Clock, utcnow
 from storage.repository import RankedItem, Store
 
 PERIODS: dict[str, timedelta | None] = {
@@ -16,7 +16,7 @@ DEFAULT_PERIOD = "week"
 
 
 def top(store: Store, channel: str, period: str = DEFAULT_PERIOD, *, limit: int = 10,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> list[RankedItem]:
+        clock: Clock = utcnow) -> list[RankedItem]:
     """The best-approved items of the last day or week (rolling), or of all time."""
     window = PERIODS[period]
     since = clock() - window if window is not None else None

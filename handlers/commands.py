@@ -27,6 +27,17 @@ from handlers.slack.lookups import permalinks
 
 log = logging.getLogger(__name__)
 
+# What `/brainstorm help` answers, in Slack mrkdwn.
+USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
+• `/brainstorm <topic>` — the AI proposes ideas, one message each, in a thread
+• React :+1: (or :white_check_mark:, :fire:, :star: …) to approve an idea, :-1: or :x: to reject it
+• `/brainstorm top [day|week|all]` — the ideas this channel approved most (only you see it)
+• `/brainstorm digest daily|weekly|off [HH:MM] [Time/Zone]` — a digest of the best ideas
+  (`/brainstorm digest` alone shows this channel's schedule)
+• `/brainstorm stats` — how this channel's people judge the AI's ideas and drafts
+• `/brainstorm help` — this message
+Your reactions are stored as signals and steer what the AI proposes next in this channel."""
+
 
 def register(app: App, deps: Deps) -> None:
     def brainstorm(ack: Ack, command: dict[str, Any], client: WebClient,
@@ -68,7 +79,7 @@ class Invocation:
 
 
 def _help(call: Invocation) -> None:
-    call.tell(command_parser.USAGE)
+    call.tell(USAGE)
 
 
 def _top(call: Invocation) -> None:

@@ -1,34 +1,26 @@
 """Scheduled digests, posted: the period's best-approved ideas as one Slack message.
 
-Which digests are due and what they hold is decided in `bot.digests`; this module claims
-a slot, renders it and posts it. `serve`'s scheduler tick (`bot.runtime.scheduler`),
-`idealoop digest` and the emulator's `digest` / `advance` all post through `DigestPoster`.
+Which digests are due, what they hold and that each is posted once is decided in
+`bot.digests` (`Digests.run`); this module renders a digest and posts it. `serve`'s
+scheduler tick (`bot.runtime.scheduler`), `idealoop digest` and the emulator's `digest`
+and `advance` all post through `DigestPoster`.
 """
 
 from __future__ import annotations
 
 import logging
 import zoneinfo
-from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.digests import Digests, Slot
+from bot.digests import DigestOutcome, Digests, Slot
 from handlers.slack import blocks
 from handlers.slack.lookups import UserNames, permalinks
+from storage.repository import RankedItem
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DigestOutcome:
-    channel: str
-    key: str
-    status: str  # "posted" | "empty" | "taken" (another process has it) | "failed"
-    items: int = 0
-    ts: str | None = None
 
 
 class DigestPoster:
@@ -42,16 +34,11 @@ class DigestPoster:
         return [self.post(slot) for slot in self.digests.due_slots(now)]
 
     def post(self, slot: Slot) -> DigestOutcome:
-        """Claim the slot and post it; a slot someone else claimed is left alone."""
-        run_id = self.digests.claim(slot)
-        if run_id is None:
-            return DigestOutcome(slot.channel, slot.key, "taken")
-        items = self.digests.content(slot)
-        if not items:
-            log.info("digest %s for %s: nothing approved in the period; nothing posted",
-                     slot.key, slot.channel)
-            self.digests.finish(run_id)
-            return DigestOutcome(slot.channel, slot.key, "empty")
+        """Post the slot's digest once (`Digests.run` decides whether and records it)."""
+        return self.digests.run(slot, self._send)
+
+    def _send(self, slot: Slot, items: list[RankedItem]) -> str | None:
+        """Render the digest and post it; its ts, or None when Slack refused it."""
         text, digest_blocks = blocks.digest(items, slot.period, self._label(slot),
                                             permalinks(self.client, items),
                                             UserNames(self.client))
@@ -61,11 +48,8 @@ class DigestPoster:
         except SlackApiError as exc:
             log.warning("digest %s for %s not posted: %s; will retry", slot.key, slot.channel,
                         exc.response.get("error"))
-            self.digests.release(run_id)
-            return DigestOutcome(slot.channel, slot.key, "failed")
-        self.digests.finish(run_id, posted_ts=posted["ts"], items=len(items))
-        log.info("digest %s posted in %s with %d ideas", slot.key, slot.channel, len(items))
-        return DigestOutcome(slot.channel, slot.key, "posted", len(items), posted["ts"])
+            return None
+        return str(posted["ts"])
 
     def _label(self, slot: Slot) -> str:
         tz = zoneinfo.ZoneInfo(self.timezone)

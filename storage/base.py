@@ -20,6 +20,9 @@ _ENGINE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakK
 _ENGINE_LOCKS_GUARD = threading.Lock()
 
 
+Clock = Callable[[], datetime]  # what "now" means: the emulator and tests move it
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -51,7 +54,7 @@ def _write_lock(engine: Engine) -> AbstractContextManager[Any]:
 class Repository:
     """Base of the repositories: one engine, one clock, short transactions."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         self.engine = engine
         self.clock = clock
         self._write_lock = _write_lock(engine)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, select, update
 
-from storage.base import Repository, retry_locked, utcnow
+from storage.base import Clock, Repository, retry_locked, utcnow
 from storage.models import Brainstorm, Delivery, Item, Signal
 
 
@@ -122,7 +122,7 @@ EXPORT_FIELDS = (
 class Store(Repository):
     """The core repository: brainstorms, items, drafts, signals, deliveries, rankings."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         super().__init__(engine, clock=clock)
         self._items: OrderedDict[tuple[str, str], ItemRef] = OrderedDict()
         self._items_lock = threading.Lock()

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 import pytest
 
 from bot.emulator.web_api import SlackApiServer
-from storage.db import make_engine, upgrade
+from storage.db import make_engine
 from storage.repository import Store
-from testkit.databases import empty_all_tables, scratch_database
+from testkit.databases import empty_all_tables, migrate, scratch_database
 from testkit.fake_openai import FakeOpenAI
+from testkit.processes import SETTING_PREFIXES
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDEALOOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-_SCRUB = ("SLACK_", "OPENAI_", "IDEALOOP_", "DATABASE_URL", "PORT")
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
         -> None:
     """No test sees the developer's Slack/OpenAI/database settings or their .env file."""
     for name in list(os.environ):
-        if name.startswith(_SCRUB) and name != "IDEALOOP_TEST_POSTGRES":
+        if name.startswith(SETTING_PREFIXES) and name != "IDEALOOP_TEST_POSTGRES":
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
@@ -48,11 +48,7 @@ def postgres_url() -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
     """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/idealoop.db"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+        yield migrate(f"sqlite:///{tmp_path}/idealoop.db")
         return
     url = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
@@ -63,11 +59,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
 
 @pytest.fixture
 def sqlite_url(tmp_path: os.PathLike[str]) -> str:
-    url = f"sqlite:///{tmp_path}/idealoop.db"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
+    return migrate(f"sqlite:///{tmp_path}/idealoop.db")
 
 
 @pytest.fixture

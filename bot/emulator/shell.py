@@ -22,13 +22,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import build_deps, close_deps, create_app, digest_poster, open_store
+from bot.app import (
+    build_deps,
+    close_deps,
+    create_app,
+    database_label,
+    digest_poster,
+    open_store,
+)
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator.render import Style, message_lines, reactions_line
 from bot.emulator.slack_requests import SlackSender, mention_event, reaction_event
 from bot.emulator.web_api import SlackApiServer
-from bot.emulator.workspace import SlackState, SlackStateError
+from bot.emulator.workspace import Workspace, WorkspaceError
 from bot.runtime.server import HttpServer
 
 HELP = """\
@@ -89,7 +96,7 @@ class Shell:
         if self._tmp is not None:
             settings = dataclasses.replace(
                 settings, database_url=f"sqlite:///{Path(self._tmp.name) / 'fresh.db'}")
-        self.state = SlackState()
+        self.state = Workspace()
         self.slack = SlackApiServer(self.state).start()
         secret = secrets.token_hex(16)
         self.settings = dataclasses.replace(
@@ -103,7 +110,7 @@ class Shell:
             store = open_store(self.settings, migrate=True, clock=self.clock)
             self.deps = build_deps(self.settings, store=store, clock=self.clock)
             app = create_app(self.settings, deps=self.deps)
-            self.server = HttpServer(app, self.deps, host="127.0.0.1", port=0).start()
+            self.server = HttpServer(app, self.deps.health, host="127.0.0.1", port=0).start()
         except BaseException:
             self.close()
             raise
@@ -140,8 +147,7 @@ class Shell:
         else:
             where = settings.openai_base_url or "api.openai.com"
             llm = f"{settings.model} at {where}"
-        store = ("a fresh temporary database" if self._tmp or self.deps is None else
-                 self.deps.store.engine.url.render_as_string(hide_password=True))
+        store = "a fresh temporary database" if self._tmp else database_label(settings)
         return "\n".join([
             self.style.bold("idealoop shell") + " — a Slack channel in your terminal, "
             "running the real app",
@@ -354,7 +360,7 @@ class Shell:
             return
         try:
             channel = self.state.ensure_channel(f"#{name}")
-        except SlackStateError:  # a new channel: give it an id the way Slack would
+        except WorkspaceError:  # a new channel: give it an id the way Slack would
             base = "C0" + (re.sub(r"[^A-Z0-9]", "", name.upper())[:8] or "CHANNEL")
             channel, n = base, 1
             while channel in self.state.channels:
@@ -442,7 +448,7 @@ class Shell:
     def _channel_name(self, channel: str) -> str:
         try:
             return str(self.state.channel_info(channel).get("name", channel))
-        except SlackStateError:  # an unknown channel id is shown as itself
+        except WorkspaceError:  # an unknown channel id is shown as itself
             return channel
 
 

@@ -8,7 +8,7 @@ server backs the local terminal emulator (a human "chats" with the bot) and the 
 
 Only the standard library is used so the emulator adds no runtime dependencies.
 
-:class:`SlackApiServer` serves a workspace (:class:`~bot.emulator.workspace.SlackState`)
+:class:`SlackApiServer` serves a workspace (:class:`~bot.emulator.workspace.Workspace`)
 as ``POST /api/<method>`` plus ``POST /response/<id>`` (Slack response URLs), records
 every call and can inject failures (HTTP 429/5xx, ``ok: false`` errors, delays, non-JSON
 bodies).
@@ -32,13 +32,13 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.emulator.workspace import (
     MAX_PAGE_LIMIT,
     PERMALINK_HOST,
-    SlackState,
-    SlackStateError,
+    Workspace,
+    WorkspaceError,
     strip_colons,
 )
 from bot.message_ts import ts_to_us
 
-__all__ = ["Call", "SlackApiServer", "SlackState", "SlackStateError"]
+__all__ = ["Call", "SlackApiServer"]
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _decode_cursor(cursor: str) -> int:
             raise ValueError(raw)
         return ts_to_us(ts)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise SlackStateError("invalid_cursor", cursor) from exc
+        raise WorkspaceError("invalid_cursor", cursor) from exc
 
 
 def _limit(params: dict[str, Any]) -> int:
@@ -125,7 +125,7 @@ def _time_window(params: dict[str, Any]) -> Callable[[str], bool]:
         oldest = ts_to_us(params["oldest"]) if params.get("oldest") else None
         latest = ts_to_us(params["latest"]) if params.get("latest") else None
     except ValueError as exc:
-        raise SlackStateError("invalid_ts_oldest", str(exc)) from exc
+        raise WorkspaceError("invalid_ts_oldest", str(exc)) from exc
 
     def keep(ts: str) -> bool:
         us = ts_to_us(ts)
@@ -205,7 +205,7 @@ _Response = tuple[int, dict[str, str], bytes]
 
 
 class SlackApiServer:
-    """Serve a :class:`SlackState` as the Slack Web API on loopback, with recording and faults.
+    """Serve a :class:`Workspace` as the Slack Web API on loopback, with recording and faults.
 
     Pass ``server.url`` as ``slack_sdk.WebClient(base_url=...)`` (or to Bolt's ``App``
     client); every call is recorded in :attr:`calls` and :meth:`fail` injects failures that
@@ -213,9 +213,9 @@ class SlackApiServer:
     """
 
     def __init__(
-        self, state: SlackState | None = None, host: str = "127.0.0.1", port: int = 0
+        self, state: Workspace | None = None, host: str = "127.0.0.1", port: int = 0
     ) -> None:
-        self.state = state if state is not None else SlackState()
+        self.state = state if state is not None else Workspace()
         self.host = host
         self.port = port
         self._calls: list[Call] = []
@@ -453,7 +453,7 @@ class SlackApiServer:
             return _json_response(400, {"ok": False, "error": decode_error})
         try:
             self.state.handle_response(url_id, params)
-        except SlackStateError as exc:
+        except WorkspaceError as exc:
             status = 404 if exc.error == "invalid_response_url" else 400
             return _json_response(status, {"ok": False, "error": exc.error})
         return _json_response(200, {"ok": True})
@@ -476,7 +476,7 @@ class SlackApiServer:
                 return _json_response(200, {"ok": False, "error": auth_error})
         try:
             result = handler(params)
-        except SlackStateError as exc:
+        except WorkspaceError as exc:
             result = {"ok": False, "error": exc.error}
         except Exception:
             logger.exception("emulated Slack method %s crashed", method)
@@ -519,7 +519,7 @@ class SlackApiServer:
     def _require(params: dict[str, Any], *names: str) -> None:
         missing = [n for n in names if not params.get(n)]
         if missing:
-            raise SlackStateError("invalid_arguments", f"missing {', '.join(missing)}")
+            raise WorkspaceError("invalid_arguments", f"missing {', '.join(missing)}")
 
     @staticmethod
     def _list_param(params: dict[str, Any], name: str, error: str) -> list[Any] | None:
@@ -528,9 +528,9 @@ class SlackApiServer:
         if value is None or value == "":
             return None
         if isinstance(value, str):
-            raise SlackStateError(f"{error}_format" if name == "blocks" else error, name)
+            raise WorkspaceError(f"{error}_format" if name == "blocks" else error, name)
         if not isinstance(value, list):
-            raise SlackStateError(error, name)
+            raise WorkspaceError(error, name)
         return value
 
     def _content(self, params: dict[str, Any]) -> tuple[str | None, list[Any] | None,
@@ -547,15 +547,15 @@ class SlackApiServer:
         if metadata is None or metadata == "":
             return None
         if not isinstance(metadata, dict):
-            raise SlackStateError("invalid_metadata_format", "metadata")
+            raise WorkspaceError("invalid_metadata_format", "metadata")
         return metadata
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
-            raise SlackStateError("channel_not_found")
+            raise WorkspaceError("channel_not_found")
         text, blocks, attachments = self._content(params)
         if not text and not blocks and not attachments:
-            raise SlackStateError("no_text")
+            raise WorkspaceError("no_text")
         channel = self.state.ensure_channel(str(params["channel"]))
         msg = self.state.post_message(
             channel,
@@ -575,16 +575,16 @@ class SlackApiServer:
         channel = self.state.ensure_channel(str(params["channel"]))
         msg = self.state.get_message(channel, str(params[ts_param]))
         if msg is None:
-            raise SlackStateError("message_not_found")
+            raise WorkspaceError("message_not_found")
         if msg.get("bot_id") != self.state.bot_id:
-            raise SlackStateError(error)
+            raise WorkspaceError(error)
         return channel
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._bot_message(params, "ts", "cant_update_message")
         text, blocks, attachments = self._content(params)
         if text is None and blocks is None and attachments is None:
-            raise SlackStateError("no_text")
+            raise WorkspaceError("no_text")
         msg = self.state.update_message(
             channel, str(params["ts"]), text, blocks,
             metadata=self._metadata(params), attachments=attachments,
@@ -599,15 +599,15 @@ class SlackApiServer:
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
-            raise SlackStateError("channel_not_found")
+            raise WorkspaceError("channel_not_found")
         if not params.get("user"):
-            raise SlackStateError("user_not_found")
+            raise WorkspaceError("user_not_found")
         text, blocks, attachments = self._content(params)
         if not text and not blocks and not attachments:
-            raise SlackStateError("no_text")
+            raise WorkspaceError("no_text")
         user = str(params["user"])
         if user not in self.state.users:
-            raise SlackStateError("user_not_found")
+            raise WorkspaceError("user_not_found")
         ts = self.state.post_ephemeral(
             str(params["channel"]), user, text or "", blocks,
             str(params["thread_ts"]) if params.get("thread_ts") else None,
@@ -626,7 +626,7 @@ class SlackApiServer:
         ts = str(params["ts"])
         root_ts = self.state.thread_root_ts(channel, ts)
         if root_ts is None or self.state.get_message(channel, root_ts) is None:
-            raise SlackStateError("thread_not_found")
+            raise WorkspaceError("thread_not_found")
         keep = _time_window(params)
         thread = self.state.thread(channel, root_ts)
         # Slack always leads with the parent; the window only filters replies.
@@ -646,26 +646,26 @@ class SlackApiServer:
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user"):
-            raise SlackStateError("user_not_found")
+            raise WorkspaceError("user_not_found")
         return {"ok": True, "user": self.state.user_info(str(params["user"]))}
 
     def _reaction_args(self, params: dict[str, Any]) -> tuple[str, str, str]:
         self._require(params, "channel", "timestamp")
         name = strip_colons(str(params.get("name") or ""))
         if not name:
-            raise SlackStateError("invalid_name")
+            raise WorkspaceError("invalid_name")
         return self.state.ensure_channel(str(params["channel"])), str(params["timestamp"]), name
 
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts, name = self._reaction_args(params)
         if not self.state.add_reaction(channel, ts, self.state.bot_user_id, name):
-            raise SlackStateError("already_reacted")
+            raise WorkspaceError("already_reacted")
         return {"ok": True}
 
     def _reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts, name = self._reaction_args(params)
         if not self.state.remove_reaction(channel, ts, self.state.bot_user_id, name):
-            raise SlackStateError("no_reaction")
+            raise WorkspaceError("no_reaction")
         return {"ok": True}
 
 

@@ -1,9 +1,9 @@
 """The emulated Slack workspace: users, channels, messages, threads, reactions.
 
-`SlackState` is what the emulated Web API (`bot.emulator.web_api`) serves and what the
+`Workspace` is what the emulated Web API (`bot.emulator.web_api`) serves and what the
 terminal emulator mutates directly to play the humans (posting, reacting). It is
 thread-safe because the HTTP server handles each request on its own thread, and raises
-Slack's own error codes (`SlackStateError.error`) so the HTTP layer stays a thin
+Slack's own error codes (`WorkspaceError.error`) so the HTTP layer stays a thin
 translation. Only the standard library is used: the emulator adds no dependencies.
 """
 
@@ -30,7 +30,7 @@ MAX_PAGE_LIMIT = 1000
 Listener = Callable[[str, dict[str, Any]], None]
 
 
-class SlackStateError(Exception):
+class WorkspaceError(Exception):
     """A workspace operation failed; ``error`` is the Slack error code the API would return.
 
     Raising Slack's own codes from the state layer keeps the HTTP layer a thin translation
@@ -47,7 +47,7 @@ def strip_colons(name: str) -> str:
     return name.strip().strip(":")
 
 
-class SlackState:
+class Workspace:
     """Thread-safe in-memory Slack workspace.
 
     A single ``RLock`` guards everything: operations are tiny, contention is irrelevant
@@ -115,7 +115,7 @@ class SlackState:
             try:
                 listener(kind, copy.deepcopy(payload))
             except Exception:
-                logger.exception("SlackState listener failed for %s", kind)
+                logger.exception("Workspace listener failed for %s", kind)
 
     def add_user(self, user_id: str, name: str) -> None:
         """Add (or rename) a workspace member."""
@@ -127,7 +127,7 @@ class SlackState:
         with self.lock:
             name = self.users.get(user_id)
             if name is None:
-                raise SlackStateError("user_not_found", user_id)
+                raise WorkspaceError("user_not_found", user_id)
             is_bot = user_id == self.bot_user_id
             real_name = name if is_bot else name.title()
             return {
@@ -157,7 +157,7 @@ class SlackState:
         """
         with self.lock:
             if not channel:
-                raise SlackStateError("channel_not_found", "empty channel")
+                raise WorkspaceError("channel_not_found", "empty channel")
             if channel in self.channels:
                 return channel
             wanted = channel.removeprefix("#")
@@ -165,7 +165,7 @@ class SlackState:
                 if info["name"] == wanted:
                     return cid
             if channel.startswith("#"):
-                raise SlackStateError("channel_not_found", channel)
+                raise WorkspaceError("channel_not_found", channel)
             kind = channel[0].upper()
             self.channels[channel] = {
                 "id": channel,
@@ -195,7 +195,7 @@ class SlackState:
         """Live (uncopied) message lookup; raises ``message_not_found``. Caller holds lock."""
         msg = self._messages.get(channel, {}).get(ts)
         if msg is None:
-            raise SlackStateError("message_not_found", f"{channel}/{ts}")
+            raise WorkspaceError("message_not_found", f"{channel}/{ts}")
         return msg
 
     @staticmethod
@@ -479,7 +479,7 @@ class SlackState:
         with self.lock:
             ctx = self._response_urls.get(url_id)
             if ctx is None:
-                raise SlackStateError("invalid_response_url", url_id)
+                raise WorkspaceError("invalid_response_url", url_id)
             self.responses.append({"url_id": url_id, "body": copy.deepcopy(body)})
             channel, message_ts = ctx["channel"], ctx["message_ts"]
             exists = bool(channel and message_ts and self.get_message(channel, message_ts))

@@ -2,7 +2,8 @@
 
     model.py           TextModel (what idealoop asks of a model) and make_model
     openai_model.py    any OpenAI-compatible server (imported only when configured)
-    offline/           the offline generator: no LLM, no network
+    offline_model.py   the offline generator behind the same interface
+    offline/           the offline generator itself: techniques, topics, generator
     prompts.py         the chat messages sent, with user text fenced as data
     idea_parsing.py    an LLM's answer turned into a list of ideas
     similarity.py      when two ideas are "the same idea"

@@ -2,7 +2,7 @@
 
 `TextModel` is the interface the thinking (`bot.ideas`, `bot.drafts`) calls: ideas for
 a topic, and a draft streamed piece by piece. Two implementations: any OpenAI-compatible
-server (`bot.llm.openai_model`) and the offline generator (`bot.llm.offline.model`).
+server (`bot.llm.openai_model`) and the offline generator (`bot.llm.offline_model`).
 `make_model` imports the OpenAI SDK only when the settings ask for it, so the offline
 emulator and the command line start without paying for it.
 """
@@ -63,7 +63,7 @@ class TextModel(Protocol):
 def make_model(settings: Settings, *, http_client: Any = None) -> TextModel:
     """The model the settings ask for. `http_client` is a seam for tests and proxies."""
     if settings.llm_mode == "offline":
-        from bot.llm.offline.model import OfflineModel
+        from bot.llm.offline_model import OfflineModel
 
         return OfflineModel()
     from bot.llm.openai_model import openai_model

@@ -9,7 +9,9 @@ the offline generator from proposing what it must avoid.
 text: difflib indexes its second sequence once, so checking many candidates against a
 long list (every idea a channel rejected) is several times faster than fresh matchers,
 and the cheap upper bounds (`real_quick_ratio`, `quick_ratio`) rule out most pairs
-before the full ratio is computed.
+before the full ratio is computed. difflib's "autojunk" heuristic is off: on texts of
+200 characters or more it ignores frequent characters (spaces, vowels), which scored
+near-identical long ideas as unrelated.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from storage.base import Clock, utcnow
+
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 DELIVERY_MEMORY = timedelta(days=1)  # Slack's last retry comes about 5 minutes after
@@ -24,7 +26,7 @@ DELIVERY_MEMORY = timedelta(days=1)  # Slack's last retry comes about 5 minutes 
 
 def start_scheduler(post_due_digests: Callable[[datetime], object],
                     prune_deliveries: Callable[[timedelta], int],
-                    clock: Callable[[], datetime] = lambda: datetime.now(UTC)) \
+                    clock: Clock = utcnow) \
         -> BackgroundScheduler:
     """A background scheduler that checks for due digests every minute, and once an hour
     forgets Slack deliveries too old to be retried."""

@@ -23,16 +23,16 @@ from cheroot import wsgi
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.deps import Deps
-
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 StartResponse = Callable[..., Any]
+# (healthy, what to say): whether the process can do its work, e.g. reach its database.
+Health = Callable[[], tuple[bool, dict[str, Any]]]
 
 
-def make_wsgi_app(app: App, deps: Deps) -> Callable[[dict[str, Any], StartResponse],
+def make_wsgi_app(app: App, health: Health) -> Callable[[dict[str, Any], StartResponse],
                                                     Iterable[bytes]]:
     """Route Slack's requests to Bolt and answer health checks; 404 for anything else."""
     slack = SlackRequestHandler(app)
@@ -52,21 +52,12 @@ def make_wsgi_app(app: App, deps: Deps) -> Callable[[dict[str, Any], StartRespon
                             type(exc).__name__)
                 return _json(start_response, "400 Bad Request", {"error": "malformed request"})
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            return _health(deps, start_response)
+            healthy, report = health()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            return _json(start_response, status, report)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return wsgi
-
-
-def _health(deps: Deps, start_response: StartResponse) -> Iterable[bytes]:
-    try:
-        deps.store.ping()
-    except Exception as exc:  # any database failure means "not healthy", said plainly
-        log.warning("health check: database unavailable: %s", type(exc).__name__)
-        return _json(start_response, "503 Service Unavailable",
-                     {"ok": False, "database": "unavailable"})
-    return _json(start_response, "200 OK",
-                 {"ok": True, "database": "ok", "jobs_pending": deps.jobs.pending})
 
 
 def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
@@ -89,11 +80,11 @@ class _WsgiServer(wsgi.Server):
 class HttpServer:
     """The WSGI app served on a port (0 picks a free one, for tests and the emulator)."""
 
-    def __init__(self, app: App, deps: Deps, *, host: str = "0.0.0.0", port: int = 3000,
+    def __init__(self, app: App, health: Health, *, host: str = "0.0.0.0", port: int = 3000,
                  threads: int = 16) -> None:
         # A deep listen backlog: with cheroot's default of 5, a burst of new connections
         # overflows it and the kernel drops SYNs, which clients retry only after 1 s.
-        self.server = _WsgiServer((host, port), make_wsgi_app(app, deps), numthreads=threads,
+        self.server = _WsgiServer((host, port), make_wsgi_app(app, health), numthreads=threads,
                                   max=threads, server_name="idealoop",
                                   request_queue_size=socket.SOMAXCONN)
         self.server.prepare()  # binds now, so `port` is known before serving

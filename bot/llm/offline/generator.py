@@ -30,7 +30,7 @@ from bot.llm.offline.techniques import (
     RECURRING_MARKERS,
     TECHNIQUES,
     Technique,
-    normalize_idea,
+    normalise_idea,
     technique_of,
 )
 from bot.llm.offline.topics import Topic, keeps_capital, parse_topic
@@ -43,7 +43,7 @@ MIN_WORDS = 8
 MAX_WORDS = 30
 # An idea repeats another when either its whole text or its text without the technique
 # label is close: "Do X (analogy)" and "Do X (inversion)" are the same idea.
-IDEA_FORMS = (normalise, normalize_idea)
+IDEA_FORMS = (normalise, normalise_idea)
 
 
 def _seed(*parts: str) -> int:

@@ -365,7 +365,7 @@ def without_technique(text: str) -> str:
     return _SUFFIX.sub("", text)
 
 
-def normalize_idea(text: str) -> str:
+def normalise_idea(text: str) -> str:
     """Lower-case words only, with the trailing ``(technique)`` removed, for comparisons."""
     return normalise(without_technique(text))
 

@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.webhook import WebhookClient
 
 from bot.emulator.web_api import Call, SlackApiServer
-from bot.emulator.workspace import SlackState
+from bot.emulator.workspace import Workspace
 
 GENERAL = "C0GENERAL"
 
@@ -41,7 +41,7 @@ def server() -> Iterator[SlackApiServer]:
 
 
 @pytest.fixture
-def state(server: SlackApiServer) -> SlackState:
+def state(server: SlackApiServer) -> Workspace:
     return server.state
 
 
@@ -63,7 +63,7 @@ def _raw_post(url: str, body: bytes, content_type: str) -> tuple[int, dict]:
 
 
 def test_ts_strictly_increasing_and_unique() -> None:
-    st = SlackState()
+    st = Workspace()
     values = [st.next_ts() for _ in range(5000)]
     assert len(set(values)) == len(values)
     as_us = [int(v.replace(".", "")) for v in values]
@@ -72,7 +72,7 @@ def test_ts_strictly_increasing_and_unique() -> None:
 
 
 def test_state_thread_bookkeeping_and_tombstone() -> None:
-    st = SlackState()
+    st = Workspace()
     root = st.post_message(GENERAL, "root", user="U0ALICE")
     r1 = st.post_message(GENERAL, "r1", user="U0BOB", thread_ts=root["ts"])
     # Replying to a reply lands in the root's thread, as in Slack.
@@ -94,7 +94,7 @@ def test_state_thread_bookkeeping_and_tombstone() -> None:
 
 
 def test_state_reactions_and_copies() -> None:
-    st = SlackState()
+    st = Workspace()
     msg = st.post_message(GENERAL, "hi", user="U0ALICE")
     assert st.add_reaction(GENERAL, msg["ts"], "U0BOB", "+1") is True
     assert st.add_reaction(GENERAL, msg["ts"], "U0BOB", ":+1:") is False
@@ -147,7 +147,7 @@ def test_unknown_method(client: WebClient) -> None:
 
 
 def test_post_message_shape_and_history(
-    client: WebClient, server: SlackApiServer, state: SlackState
+    client: WebClient, server: SlackApiServer, state: Workspace
 ) -> None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*idea*"}}]
     metadata = {"event_type": "idea", "event_payload": {"id": 7}}
@@ -186,7 +186,7 @@ def test_form_encoded_json_fields_are_decoded(client: WebClient, server: SlackAp
     assert exc.value.response["error"] == "invalid_blocks_format"
 
 
-def test_post_errors(client: WebClient, state: SlackState) -> None:
+def test_post_errors(client: WebClient, state: Workspace) -> None:
     with pytest.raises(SlackApiError) as exc:
         client.api_call("chat.postMessage", json={"channel": GENERAL, "text": ""})
     assert exc.value.response["error"] == "no_text"
@@ -200,7 +200,7 @@ def test_post_errors(client: WebClient, state: SlackState) -> None:
     assert client.conversations_info(channel=GENERAL)["channel"]["name"] == "general"
 
 
-def test_update_and_delete(client: WebClient, state: SlackState) -> None:
+def test_update_and_delete(client: WebClient, state: Workspace) -> None:
     ts = client.chat_postMessage(channel=GENERAL, text="draft",
                                  blocks=[{"type": "divider"}])["ts"]
     upd = client.chat_update(channel=GENERAL, ts=ts, text="final")
@@ -226,7 +226,7 @@ def test_update_and_delete(client: WebClient, state: SlackState) -> None:
     assert state.get_message(GENERAL, ts) is None
 
 
-def test_thread_replies(client: WebClient, state: SlackState) -> None:
+def test_thread_replies(client: WebClient, state: Workspace) -> None:
     root = state.post_message(GENERAL, "brainstorm?", user="U0ALICE")
     r1 = client.chat_postMessage(channel=GENERAL, text="idea 1", thread_ts=root["ts"])
     client.chat_postMessage(channel=GENERAL, text="idea 2", thread_ts=root["ts"])
@@ -285,7 +285,7 @@ def test_pagination_of_1500_message_thread(client: WebClient, server: SlackApiSe
     assert exc.value.response["error"] == "invalid_cursor"
 
 
-def test_history_pagination_newest_first(client: WebClient, state: SlackState) -> None:
+def test_history_pagination_newest_first(client: WebClient, state: Workspace) -> None:
     posted = [state.post_message(GENERAL, f"m{i}", user="U0BOB")["ts"] for i in range(5)]
     seen: list[str] = []
     for page in client.conversations_history(channel=GENERAL, limit=2):
@@ -295,7 +295,7 @@ def test_history_pagination_newest_first(client: WebClient, state: SlackState) -
     assert [m["ts"] for m in window["messages"]] == [posted[2]]
 
 
-def test_reactions(client: WebClient, state: SlackState) -> None:
+def test_reactions(client: WebClient, state: Workspace) -> None:
     ts = state.post_message(GENERAL, "vote", user="U0ALICE")["ts"]
     assert client.reactions_add(channel=GENERAL, timestamp=ts, name="eyes")["ok"]
     assert state.get_message(GENERAL, ts)["reactions"] == [
@@ -313,7 +313,7 @@ def test_reactions(client: WebClient, state: SlackState) -> None:
     assert exc.value.response["error"] == "message_not_found"
 
 
-def test_permalink(client: WebClient, state: SlackState) -> None:
+def test_permalink(client: WebClient, state: Workspace) -> None:
     root = state.post_message(GENERAL, "root", user="U0ALICE")
     reply = state.post_message(GENERAL, "reply", as_bot=True, thread_ts=root["ts"])
     link = client.chat_getPermalink(channel=GENERAL, message_ts=root["ts"])["permalink"]
@@ -326,7 +326,7 @@ def test_permalink(client: WebClient, state: SlackState) -> None:
     assert exc.value.response["error"] == "message_not_found"
 
 
-def test_ephemeral(client: WebClient, state: SlackState) -> None:
+def test_ephemeral(client: WebClient, state: Workspace) -> None:
     resp = client.chat_postEphemeral(channel=GENERAL, user="U0BOB", text="only you",
                                      thread_ts="1.000001")
     assert resp["message_ts"]
@@ -338,7 +338,7 @@ def test_ephemeral(client: WebClient, state: SlackState) -> None:
     assert exc.value.response["error"] == "user_not_found"
 
 
-def test_response_url(server: SlackApiServer, state: SlackState) -> None:
+def test_response_url(server: SlackApiServer, state: Workspace) -> None:
     original = state.post_message(GENERAL, "pick one", as_bot=True)
     url = server.new_response_url(channel=GENERAL, message_ts=original["ts"])
     assert url.startswith(server.base + "/response/")

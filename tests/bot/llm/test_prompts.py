@@ -1,4 +1,4 @@
-"""Tests for the prompts sent to the LLM (`bot/prompts.py`).
+"""Tests for the prompts sent to the LLM (`bot/llm/prompts.py`).
 
 Why these cases: everything people typed in Slack reaches the LLM as data between
 fence markers. If user text could close the fence early, a topic could smuggle in

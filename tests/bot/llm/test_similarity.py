@@ -65,3 +65,16 @@ def test_near_duplicates_compare_every_form() -> None:
     assert without_label.matches("hold a demo day (inversion)")
     assert not NearDuplicates(["Hold a demo day (analogy)"]).matches(
         "Hold a demo day for all our customers in spring (inversion)")
+
+
+def test_long_ideas_are_compared_as_written() -> None:
+    """difflib's "autojunk" heuristic ignores the characters that are frequent in a text of
+    200 or more (spaces, "e"); it scored these two near-identical ideas 0.05."""
+    a = ("Run a two-week experiment where every standup is capped at ten minutes, one person "
+         "keeps time, blockers move to a follow-up thread, and the team reviews at the retro "
+         "whether decisions got faster or slower than before")
+    b = ("Try a two-week experiment in which every standup is capped at ten minutes, one "
+         "person keeps the time, blockers move to a follow-up thread, and the team checks at "
+         "the retro whether decisions got faster or slower than before")
+    assert similar(b, a)
+    assert without_rejected([b], [a]) == []

@@ -7,8 +7,11 @@ progress when the stop begins.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +26,7 @@ from bot.deps import Deps
 from bot.emulator.slack_requests import SlackSender
 from bot.emulator.web_api import SlackApiServer
 from bot.runtime.server import HttpServer
+from testkit.processes import free_port
 from testkit.waiting import eventually
 
 SECRET = "server-test-secret"
@@ -54,7 +58,7 @@ def test_close_finishes_the_request_in_progress_then_refuses_new_ones(
         release.wait(10)
         ack(text="finished")
 
-    server = HttpServer(app, deps, host="127.0.0.1", port=0).start()
+    server = HttpServer(app, deps.health, host="127.0.0.1", port=0).start()
     sender = SlackSender(server.url, SECRET)
     with ThreadPoolExecutor(2) as pool:
         reply = pool.submit(sender.command, "now", command="/slow")
@@ -66,3 +70,18 @@ def test_close_finishes_the_request_in_progress_then_refuses_new_ones(
         answered = reply.result(timeout=10)
         closing.result(timeout=15)
     assert answered.status == 200 and "finished" in answered.body
+
+
+def test_health_is_503_while_the_database_is_unreachable(slack: SlackApiServer) -> None:
+    url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/none"
+    deps = build_deps(Settings(database_url=url))
+    app = App(client=WebClient(token="xoxb-test", base_url=slack.url), signing_secret=SECRET)
+    server = HttpServer(app, deps.health, host="127.0.0.1", port=0).start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10)
+    finally:
+        server.close()
+        close_deps(deps)
+    assert answer.value.code == 503
+    assert json.loads(answer.value.read()) == {"ok": False, "database": "unavailable"}

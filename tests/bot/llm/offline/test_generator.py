@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.llm.offline.generator import MAX_WORDS, MIN_WORDS, OFFLINE_MODEL, OfflineGenerator
-from bot.llm.offline.techniques import TECHNIQUES, normalize_idea, technique_of
+from bot.llm.offline.techniques import TECHNIQUES, normalise_idea, technique_of
 from testkit.processes import ROOT, child_env
 
 TOPICS: list[str] = [
@@ -44,7 +44,7 @@ def gen() -> OfflineGenerator:
 
 
 def _similar(a: str, b: str) -> bool:
-    na, nb = normalize_idea(a), normalize_idea(b)
+    na, nb = normalise_idea(a), normalise_idea(b)
     return na == nb or SequenceMatcher(None, na, nb).ratio() >= 0.8
 
 
