@@ -20,7 +20,7 @@ from bot.runtime.server import HttpServer
 
 def create_bare_app(settings: Settings) -> App:
     """Bolt with its defaults (5 listener threads) and listeners that only ack."""
-    app = App(client=make_client(settings), signing_secret=settings.slack_signing_secret or "")
+    app = App(client=make_client(settings), request_verification_enabled=False)
 
     @app.command("/brainstorm")
     def brainstorm(ack: Ack) -> None:
@@ -43,7 +43,8 @@ def main() -> None:
     settings = Settings.from_env()
     deps = build_deps(settings)
     try:
-        HttpServer(create_bare_app(settings), deps.health, port=settings.port).run()
+        HttpServer(create_bare_app(settings), deps.health,
+                   signing_secret=settings.slack_signing_secret, port=settings.port).run()
     finally:
         close_deps(deps)
 

@@ -106,11 +106,12 @@ def create_app(settings: Settings, *, deps: Deps | None = None,
     deps = deps or build_deps(settings)
     app = App(
         client=client or make_client(settings),
-        signing_secret=settings.slack_signing_secret or "",
-        # Socket Mode has no signatures to check; HTTP mode always verifies them (with no
-        # secret configured, every HTTP request is refused rather than trusted).
-        request_verification_enabled=bool(settings.slack_signing_secret
-                                          or not settings.slack_app_token),
+        # HTTP requests are verified before Bolt sees them (`bot.runtime.slack_http`, which
+        # also says why); Socket Mode has no signatures to check.
+        request_verification_enabled=False,
+        # A listener finishes before Slack gets its answer: an event is acknowledged only
+        # once what it carries is stored, a command once its work is accepted.
+        process_before_response=True,
         listener_executor=deps.listeners,
         logger=logging.getLogger("slack_bolt"),
     )

@@ -173,7 +173,8 @@ def serve() -> None:
             log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)
             serve_socket_mode(app, settings.slack_app_token)
         else:
-            server = HttpServer(app, deps.health, port=settings.port)
+            server = HttpServer(app, deps.health, signing_secret=settings.slack_signing_secret,
+                                port=settings.port)
             log.info("idealoop listening on :%d (POST /slack/events, GET /healthz; model %s)",
                      server.port, deps.model.model)
             server.run()

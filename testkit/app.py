@@ -63,7 +63,8 @@ def serving(settings: Settings, *, app: Callable[[Settings], App] | None = None)
     deps = build_deps(settings)
     try:
         bolt = app(settings) if app is not None else create_app(settings, deps=deps)
-        server = HttpServer(bolt, deps.health, host="127.0.0.1", port=0).start()
+        server = HttpServer(bolt, deps.health, signing_secret=settings.slack_signing_secret,
+                            host="127.0.0.1", port=0).start()
     except BaseException:
         close_deps(deps)
         raise

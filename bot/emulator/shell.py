@@ -110,7 +110,8 @@ class Shell:
             store = open_store(self.settings, migrate=True, clock=self.clock)
             self.deps = build_deps(self.settings, store=store, clock=self.clock)
             app = create_app(self.settings, deps=self.deps)
-            self.server = HttpServer(app, self.deps.health, host="127.0.0.1", port=0).start()
+            self.server = HttpServer(app, self.deps.health, signing_secret=secret,
+                                     host="127.0.0.1", port=0).start()
         except BaseException:
             self.close()
             raise

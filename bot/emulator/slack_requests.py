@@ -37,11 +37,11 @@ def signature_headers(body: bytes, secret: str, timestamp: int | None = None) ->
 
 
 def command_body(text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL",
-                 response_url: str = "http://127.0.0.1:9/unused",
+                 channel_name: str = "general", response_url: str = "http://127.0.0.1:9/unused",
                  trigger_id: str | None = None, command: str = "/brainstorm") -> bytes:
     return urlencode({
         "token": "legacy-unused", "team_id": TEAM, "team_domain": "emulated",
-        "channel_id": channel, "channel_name": "general", "user_id": user,
+        "channel_id": channel, "channel_name": channel_name, "user_id": user,
         "user_name": user.lower(), "command": command, "text": text, "api_app_id": APP_ID,
         "is_enterprise_install": "false", "response_url": response_url,
         "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",

@@ -17,11 +17,15 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from cheroot import wsgi
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.runtime.slack_http import MAX_BODY_BYTES, SlackRequest, SlackRequestGate
 
 log = logging.getLogger(__name__)
 
@@ -32,32 +36,52 @@ StartResponse = Callable[..., Any]
 Health = Callable[[], tuple[bool, dict[str, Any]]]
 
 
-def make_wsgi_app(app: App, health: Health) -> Callable[[dict[str, Any], StartResponse],
-                                                    Iterable[bytes]]:
-    """Route Slack's requests to Bolt and answer health checks; 404 for anything else."""
-    slack = SlackRequestHandler(app)
+def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate) \
+        -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """Route Slack's requests, checked by `gate`, to Bolt; answer health checks; 404 for
+    anything else."""
 
-    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})
-            try:
-                return slack(environ, start_response)
-            except Exception as exc:
-                # Bolt parses the body before it checks the signature and does not expect
-                # bodies Slack never sends (bad JSON, a JSON list): a 400, not a 500.
-                log.warning("refused a malformed request on %s (%s)", EVENTS_PATH,
-                            type(exc).__name__)
-                return _json(start_response, "400 Bad Request", {"error": "malformed request"})
+            return _slack(app, gate, environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy, report = health()
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, report)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
-    return wsgi
+    return route
+
+
+def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
+           start_response: StartResponse) -> Iterable[bytes]:
+    refused = gate.too_large(environ.get("CONTENT_LENGTH"))
+    if refused is None:
+        raw = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        headers = {key[5:].replace("_", "-"): str(value) for key, value in environ.items()
+                   if key.startswith("HTTP_")}
+        headers["Content-Type"] = str(environ.get("CONTENT_TYPE", ""))
+        checked = gate.check(raw, headers)
+        if isinstance(checked, SlackRequest):
+            request = BoltRequest(body=checked.as_json(), headers=checked.headers,
+                                  query=environ.get("QUERY_STRING", ""))
+            return _bolt(start_response, app.dispatch(request))
+        refused = checked
+    return _json(start_response, refused.status, {"error": refused.error})
+
+
+def _bolt(start_response: StartResponse, response: BoltResponse) -> list[bytes]:
+    body = (response.body if isinstance(response.body, str) else json.dumps(response.body))
+    payload = body.encode()
+    headers = [(name, value) for name, values in response.headers.items()
+               for value in values if name.lower() != "content-length"]
+    headers.append(("Content-Length", str(len(payload))))
+    start_response(f"{response.status} {HTTPStatus(response.status).phrase}", headers)
+    return [payload]
 
 
 def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
@@ -80,13 +104,16 @@ class _WsgiServer(wsgi.Server):
 class HttpServer:
     """The WSGI app served on a port (0 picks a free one, for tests and the emulator)."""
 
-    def __init__(self, app: App, health: Health, *, host: str = "0.0.0.0", port: int = 3000,
-                 threads: int = 16) -> None:
+    def __init__(self, app: App, health: Health, *, signing_secret: str | None,
+                 host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> None:
         # A deep listen backlog: with cheroot's default of 5, a burst of new connections
         # overflows it and the kernel drops SYNs, which clients retry only after 1 s.
-        self.server = _WsgiServer((host, port), make_wsgi_app(app, health), numthreads=threads,
+        wsgi_app = make_wsgi_app(app, health, SlackRequestGate(signing_secret))
+        self.server = _WsgiServer((host, port), wsgi_app, numthreads=threads,
                                   max=threads, server_name="idealoop",
                                   request_queue_size=socket.SOMAXCONN)
+        self.server.max_request_body_size = MAX_BODY_BYTES  # cheroot answers 413 past it
+        self.server.max_request_header_size = 64 * 1024
         self.server.prepare()  # binds now, so `port` is known before serving
         self._thread: threading.Thread | None = None
 

@@ -50,7 +50,8 @@ def refuses_connections(port: int) -> None:
 def test_close_finishes_the_request_in_progress_then_refuses_new_ones(
         deps: Deps, slack: SlackApiServer) -> None:
     entered, release = threading.Event(), threading.Event()
-    app = App(client=WebClient(token="xoxb-test", base_url=slack.url), signing_secret=SECRET)
+    app = App(client=WebClient(token="xoxb-test", base_url=slack.url),
+              request_verification_enabled=False)
 
     @app.command("/slow")
     def slow(ack: Ack) -> None:
@@ -58,7 +59,7 @@ def test_close_finishes_the_request_in_progress_then_refuses_new_ones(
         release.wait(10)
         ack(text="finished")
 
-    server = HttpServer(app, deps.health, host="127.0.0.1", port=0).start()
+    server = HttpServer(app, deps.health, signing_secret=SECRET, host="127.0.0.1", port=0).start()
     sender = SlackSender(server.url, SECRET)
     with ThreadPoolExecutor(2) as pool:
         reply = pool.submit(sender.command, "now", command="/slow")
@@ -75,8 +76,9 @@ def test_close_finishes_the_request_in_progress_then_refuses_new_ones(
 def test_health_is_503_while_the_database_is_unreachable(slack: SlackApiServer) -> None:
     url = f"postgresql+psycopg://nobody:secret@127.0.0.1:{free_port()}/none"
     deps = build_deps(Settings(database_url=url))
-    app = App(client=WebClient(token="xoxb-test", base_url=slack.url), signing_secret=SECRET)
-    server = HttpServer(app, deps.health, host="127.0.0.1", port=0).start()
+    app = App(client=WebClient(token="xoxb-test", base_url=slack.url),
+              request_verification_enabled=False)
+    server = HttpServer(app, deps.health, signing_secret=SECRET, host="127.0.0.1", port=0).start()
     try:
         with pytest.raises(urllib.error.HTTPError) as answer:
             urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10)
