@@ -27,11 +27,14 @@ from bot.ideas import Brainstormer
 from bot.llm.model import TextModel, make_model
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
+from bot.runtime.worker import Worker
+from bot.work import Work
 from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
 from storage.repository import Store
+from storage.work import WorkStore
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,8 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
     `clock` is what "now" means to storage and digests (the emulator moves it)."""
     store = store or open_store(settings, clock=clock)
     model = model or make_model(settings)
+    jobs = jobs or Jobs(settings.workers)
+    work = Work(WorkStore(store.engine, clock=clock), lease=settings.work_lease)
     return Deps(
         settings=settings,
         store=store,
@@ -83,19 +88,23 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         drafter=Drafter(settings, model, store),
         digests=Digests(store, DigestStore(store.engine, clock=clock),
                         grace=timedelta(minutes=settings.digest_grace_minutes), clock=clock),
-        jobs=jobs or Jobs(settings.workers),
+        jobs=jobs,
         signals=SignalWriter(store),
+        work=work,
+        worker=Worker(work, jobs),
         listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
         ),
     )
 
 
-def close_deps(deps: Deps) -> None:
-    """Let running listeners and jobs finish, then release database connections."""
+def close_deps(deps: Deps, *, deadline: float = 10.0) -> None:
+    """Stop gracefully: commit the reactions already received, give running work
+    `deadline` seconds, give back work that has not started (the next process takes it
+    over), then release database connections."""
     deps.listeners.shutdown(wait=True)
-    deps.jobs.shutdown(wait=True)
     deps.signals.close()
+    deps.worker.stop(deadline)
     deps.store.engine.dispose()
 
 
@@ -116,6 +125,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None,
         logger=logging.getLogger("slack_bolt"),
     )
     handlers.register_all(app, deps)
+    deps.worker.start(handlers.work_runners(deps, app.client))
     return app
 
 

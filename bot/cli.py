@@ -167,7 +167,7 @@ def serve() -> None:
     deps = build_deps(settings, store=_store(settings))
     app = create_app(settings, deps=deps)
     scheduler = start_scheduler(digest_poster(deps, app.client).post_due,
-                                deps.store.prune_deliveries)
+                                deps.work.store.prune)
     try:
         if settings.slack_app_token:
             log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)

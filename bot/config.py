@@ -103,6 +103,7 @@ class Settings:
     prompt_budget: int = 6000
     digest_grace_minutes: int = 720
     stream_interval: float = 1.0
+    work_lease: float = 30.0
 
     @classmethod
     def from_env(
@@ -177,6 +178,7 @@ class Settings:
             digest_grace_minutes=_int(env, "IDEALOOP_DIGEST_GRACE_MINUTES", 720, 1, 10080),
             prompt_budget=_int(env, "IDEALOOP_PROMPT_BUDGET", 6000, 1000, 1_000_000),
             stream_interval=_float(env, "IDEALOOP_STREAM_INTERVAL", 1.0, 0.05, 30.0),
+            work_lease=_float(env, "IDEALOOP_WORK_LEASE", 30.0, 1.0, 600.0),
         )
 
     def require_serve(self) -> None:

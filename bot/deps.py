@@ -14,6 +14,8 @@ from bot.ideas import Brainstormer
 from bot.llm.model import TextModel
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
+from bot.runtime.worker import Worker
+from bot.work import Work
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,9 @@ class Deps:
     drafter: Drafter
     digests: Digests
     jobs: Jobs
-    signals: SignalWriter  # reactions are written in batches, off the listener threads
+    signals: SignalWriter  # reactions are committed in groups; a request waits for its own
+    work: Work  # accepted brainstorms and drafts, durable, with leases
+    worker: Worker  # runs accepted work and takes over the work of dead processes
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
 
     @property

@@ -4,6 +4,7 @@
     ├── ConfigError        a setting is missing or malformed (one line, names the variable)
     ├── BadInput           what a person typed cannot be used (message says how to fix it)
     ├── Busy               too much work in flight; try again shortly
+    ├── NotSaved           the database cannot save right now; nothing was changed
     └── LLMError
         ├── LLMUnavailable the LLM server is down, unreachable, slow or refused us
         └── LLMBadOutput   the LLM answered, but nothing usable could be read from it
@@ -13,6 +14,8 @@ secrets, no stack traces). Handlers show it; logs get the details.
 """
 
 from __future__ import annotations
+
+from storage.errors import DatabaseUnavailable
 
 
 class IdealoopError(Exception):
@@ -44,6 +47,11 @@ class Busy(IdealoopError):
     user_message = "idealoop is busy with other requests right now. Please try again in a minute."
 
 
+class NotSaved(IdealoopError):
+    user_message = ("I can't save anything right now (the database is not answering), so "
+                    "nothing was changed. Please try again in a minute.")
+
+
 class LLMError(IdealoopError):
     user_message = "The AI could not answer this time. Please try again."
 
@@ -65,4 +73,6 @@ class LLMBadOutput(LLMError):
 def user_message(exc: BaseException) -> str:
     """What to tell the person about `exc`: its own message if idealoop raised it on
     purpose, a generic one (never the exception's text) otherwise."""
+    if isinstance(exc, DatabaseUnavailable):
+        return NotSaved.user_message
     return exc.user_message if isinstance(exc, IdealoopError) else IdealoopError.user_message

@@ -8,34 +8,34 @@ before, and rejected ideas (or close variants) are filtered out whatever the mod
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
-from bot.llm.model import Generation, IdeaRequest, TextModel
+from bot.llm.model import IdeaRequest, TextModel
+from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.llm.similarity import without_rejected
-from storage.repository import NewBrainstorm, SavedBrainstorm, Store
+from storage.repository import NewBrainstorm, Store, StoredBrainstorm
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Idea:
+    position: int
+    item_id: int
+    text: str
+    ts: str | None  # the message, once posted
+
+
+@dataclass(frozen=True)
 class Brainstormed:
-    """Ideas ready to post, already saved with their item ids (in the same order)."""
+    """A brainstorm's saved ideas, in order, ready to post (or partly posted already)."""
 
     topic: str
-    generation: Generation
-    saved: SavedBrainstorm
-
-    @property
-    def ideas(self) -> list[tuple[int, int, str]]:
-        """(position, item id, text) for each idea."""
-        return [
-            (position, item_id, text)
-            for position, (item_id, text) in enumerate(
-                zip(self.saved.item_ids, self.generation.ideas, strict=True), start=1
-            )
-        ]
+    model: str
+    offline: bool
+    ideas: list[Idea]
 
 
 def clean_topic(raw: str, max_chars: int) -> str:
@@ -60,10 +60,14 @@ class Brainstormer:
         self.store = store
 
     def run(self, *, channel: str, requester: str, topic: str, header_ts: str) -> Brainstormed:
-        """Ask the model, drop rejected ideas, and save everything in one transaction.
+        """The brainstorm under this header: the one an earlier attempt saved, if any;
+        else ask the model, drop rejected ideas, and save everything in one transaction.
 
         Raises LLMUnavailable / LLMBadOutput before anything is stored.
         """
+        saved = self.store.brainstorm_at(channel, header_ts)
+        if saved is not None:
+            return _brainstormed(saved)
         approved, rejected = self.store.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
         generation = self.model.ideas(IdeaRequest(topic, count, approved, rejected))
@@ -72,12 +76,20 @@ class Brainstormer:
             raise LLMBadOutput("every idea repeated a rejected one")
         if len(ideas) < len(generation.ideas):
             log.info("dropped %d ideas close to rejected ones", len(generation.ideas) - len(ideas))
-        generation = replace(generation, ideas=ideas)
-        saved = self.store.save_brainstorm(
+        self.store.save_brainstorm(
             NewBrainstorm(
                 channel=channel, requester=requester, topic=topic, model=generation.model,
                 ideas=ideas, header_ts=header_ts, prompt_tokens=generation.prompt_tokens,
                 completion_tokens=generation.completion_tokens,
             )
         )
-        return Brainstormed(topic=topic, generation=generation, saved=saved)
+        saved = self.store.brainstorm_at(channel, header_ts)
+        if saved is None:  # cannot happen: it was saved in the statement above
+            raise LLMBadOutput("the brainstorm was not saved")
+        return _brainstormed(saved)
+
+
+def _brainstormed(saved: StoredBrainstorm) -> Brainstormed:
+    return Brainstormed(
+        topic=saved.topic, model=saved.model, offline=saved.model == OFFLINE_MODEL,
+        ideas=[Idea(idea.position, idea.item_id, idea.text, idea.ts) for idea in saved.ideas])

@@ -7,11 +7,12 @@ variants count as their base emoji, so `+1::skin-tone-3` approves like `+1`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.config import Settings
+from bot.errors import BadInput
 from bot.message_ts import ts_to_us
 from storage.repository import ReactionChange, Store
 
@@ -44,29 +45,45 @@ class ReactionEvent:
     event_ts: str
 
 
-def record_reaction(event: ReactionEvent, *, store: Store,
-                    write: Callable[[ReactionChange], None], settings: Settings,
-                    bot_user_id: str | None) -> bool:
-    """Queue the reaction as a signal if it is on an item the bot posted.
+# Slack's ids are short upper-case words; emoji names are short and printable.
+_SLACK_ID = re.compile(r"[A-Z0-9]{1,32}", re.ASCII)
+MAX_EMOJI_CHARS = 100
 
-    Returns True when handed to `write`. Reactions by the bot itself and on messages that are not
-    items (someone else's message, a brainstorm header) are ignored.
-    """
+
+def check_reaction(event: ReactionEvent) -> None:
+    """BadInput unless the event's fields are what Slack sends: bounded, printable, valid
+    timestamps. Checked before a reaction joins a batch, so one bad event cannot sink it."""
+    emoji = base_emoji(event.emoji)
+    if not (_SLACK_ID.fullmatch(event.user) and _SLACK_ID.fullmatch(event.channel)):
+        raise BadInput("a reaction from an unknown kind of user or channel id")
+    if not (0 < len(emoji) <= MAX_EMOJI_CHARS and emoji.isprintable()
+            and not any(char.isspace() for char in emoji)):
+        raise BadInput("a reaction with an unusable emoji name")
+    try:
+        ts_to_us(event.message_ts)
+        ts_to_us(event.event_ts)
+    except ValueError:
+        raise BadInput("a reaction with an unusable timestamp") from None
+
+
+def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
+                    bot_user_id: str | None) -> ReactionChange | None:
+    """The signal a reaction event stands for, or None when it is not one: a reaction by
+    the bot itself, or on a message that is not an item (someone else's message, a
+    brainstorm header). BadInput for an event Slack would never send."""
+    check_reaction(event)
     if bot_user_id and event.user == bot_user_id:
-        return False
+        return None
     item = store.item_at(event.channel, event.message_ts)
     if item is None:
-        return False
+        return None
     event_us = ts_to_us(event.event_ts)
-    write(
-        ReactionChange(
-            item_id=item.id,
-            user_id=event.user,
-            emoji=base_emoji(event.emoji),
-            polarity=polarity(event.emoji, settings),
-            active=event.added,
-            event_us=event_us,
-            at=datetime.fromtimestamp(event_us / 1_000_000, UTC),
-        )
+    return ReactionChange(
+        item_id=item.id,
+        user_id=event.user,
+        emoji=base_emoji(event.emoji),
+        polarity=polarity(event.emoji, settings),
+        active=event.added,
+        event_us=event_us,
+        at=datetime.fromtimestamp(event_us / 1_000_000, UTC),
     )
-    return True

@@ -1,4 +1,14 @@
-"""The last net: anything a listener did not handle is logged and told to the person."""
+"""The last net: what a listener did not handle is logged and told, where it can be.
+
+With listeners run before the response (`process_before_response`), this answer is the
+HTTP response itself:
+- a slash command or an interaction: 200 with a short message only the person sees
+  (Slack does not re-deliver commands, so this is where they hear it);
+- an event: no 200, so that Slack delivers it again — 503 when the database could not
+  store it (re-delivery will work once it is back), 400 when the event is malformed,
+  500 for anything unexpected.
+Tracebacks go to the log only for the unexpected.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +18,24 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.deps import Deps
-from bot.errors import IdealoopError, user_message
+from bot.errors import BadInput, IdealoopError, NotSaved, user_message
+from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
-    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-        message = user_message(error)
-        if isinstance(error, IdealoopError):
-            log.warning("request failed: %s", error)
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        expected = isinstance(error, IdealoopError | DatabaseUnavailable)
+        if expected:
+            log.warning("request failed: %s: %s", type(error).__name__, error)
         else:
             log.error("unexpected error in a listener", exc_info=error)
         if body.get("command") or body.get("response_url"):
-            # A slash command or an interaction: show the message to the person who asked.
-            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message})
-        return None
+            return BoltResponse(status=200, body={"response_type": "ephemeral",
+                                                  "text": user_message(error)})
+        if isinstance(error, NotSaved | DatabaseUnavailable):
+            return BoltResponse(status=503, body="")
+        return BoltResponse(status=400 if isinstance(error, BadInput) else 500, body="")
 
     app.error(on_error)

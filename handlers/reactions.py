@@ -1,4 +1,9 @@
-"""`reaction_added` / `reaction_removed`: every reaction on an item becomes a signal."""
+"""`reaction_added` / `reaction_removed`: every reaction on an item becomes a signal.
+
+Slack gets its 200 only once the signal is committed (the signal writer's group commit):
+when it cannot be, the listener raises and Slack is answered 503, to deliver the event
+again. An event whose fields Slack would never send is answered 400.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.deps import Deps
-from bot.signals import ReactionEvent, record_reaction
+from bot.errors import BadInput
+from bot.signals import ReactionEvent, reaction_change
 
 
 def register(app: App, deps: Deps) -> None:
@@ -23,19 +29,17 @@ def register(app: App, deps: Deps) -> None:
 
 def _record(event: dict[str, Any], context: BoltContext, deps: Deps, *, added: bool) -> None:
     item = event.get("item") or {}
-    if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+    if item.get("type") != "message":
         return  # reactions on files and file comments are not signals
-    record_reaction(
-        ReactionEvent(
-            added=added,
-            user=event.get("user", ""),
-            emoji=event.get("reaction", ""),
-            channel=item["channel"],
-            message_ts=item["ts"],
-            event_ts=event.get("event_ts") or item["ts"],
-        ),
-        store=deps.store,
-        write=deps.signals.submit,
-        settings=deps.settings,
-        bot_user_id=context.bot_user_id,
+    fields = (event.get("user"), event.get("reaction"), item.get("channel"), item.get("ts"))
+    if not all(isinstance(value, str) and value for value in fields):
+        raise BadInput("a reaction event without its user, emoji, channel or message")
+    user, emoji, channel, ts = (str(value) for value in fields)
+    event_ts = event.get("event_ts") or ts
+    change = reaction_change(
+        ReactionEvent(added=added, user=user, emoji=emoji, channel=channel, message_ts=ts,
+                      event_ts=str(event_ts)),
+        store=deps.store, settings=deps.settings, bot_user_id=context.bot_user_id,
     )
+    if change is not None:
+        deps.signals.store_now(change)  # NotSaved: Slack is answered 503 and re-delivers

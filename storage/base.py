@@ -9,12 +9,19 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from storage.db import WRITE
+from storage.errors import DatabaseUnavailable
 
 _ENGINE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _ENGINE_LOCKS_GUARD = threading.Lock()
@@ -28,8 +35,22 @@ def utcnow() -> datetime:
 
 
 def _is_lock_error(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+    """SQLite's "database is locked": worth retrying, unlike every other failure."""
+    cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else exc
+    text = str(cause).lower()
+    return isinstance(cause, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when `exc` means the database cannot do its part now (down, unreachable,
+    read-only, locked, out of space), as opposed to an error in the data or the code."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    # PostgreSQL's class 25 (invalid transaction state) includes a read-only database.
+    return isinstance(exc, InternalError) and str(getattr(exc.orig, "sqlstate", "")) \
+        .startswith("25")
 
 
 retry_locked = retry(
@@ -51,6 +72,27 @@ def _write_lock(engine: Engine) -> AbstractContextManager[Any]:
         return _ENGINE_LOCKS.setdefault(engine, threading.Lock())
 
 
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Database outages become `DatabaseUnavailable`, with the driver's error as cause."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        if unavailable(exc):
+            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+        raise
+
+
+def db_now(dialect: str) -> Any:
+    """The database's own clock in seconds since the epoch, as an SQL expression.
+
+    Leases compare against this clock, not the hosts': two processes on hosts whose clocks
+    disagree still agree on when a lease ran out."""
+    if dialect == "postgresql":
+        return func.extract("epoch", func.clock_timestamp())
+    return (func.julianday("now") - 2440587.5) * 86400.0
+
+
 class Repository:
     """Base of the repositories: one engine, one clock, short transactions."""
 
@@ -61,13 +103,13 @@ class Repository:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._write_lock, self.engine.connect().execution_options(**WRITE) as conn, \
-                conn.begin():
+        with _translated(), self._write_lock, \
+                self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with _translated(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     def _insert(self, table: Any) -> Any:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +32,9 @@ class Brainstorm(Base):
     """One `/brainstorm <topic>` run: the header message and what generated it."""
 
     __tablename__ = "brainstorms"
+    __table_args__ = (
+        UniqueConstraint("channel", "header_ts", name="uq_brainstorms_channel_header"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -93,13 +97,39 @@ class Signal(Base):
     event_us: Mapped[int] = mapped_column(BigInteger)
 
 
-class Delivery(Base):
-    """A Slack delivery already taken: the key makes a retried or duplicated one a no-op."""
+class Work(Base):
+    """Work idealoop accepted (a brainstorm, a draft), kept until it is finished or settled.
 
-    __tablename__ = "deliveries"
+    The row is written before Slack is answered, so an acknowledged request is never
+    lost: `delivery_key` (unique) makes a retried delivery a no-op, and the process
+    working on the row holds a lease (`owner`, `lease_until` in seconds of the
+    database's clock) that it renews while alive. A lease that runs out means the
+    process died: another one takes the work over and finishes or settles it.
+    `state`: "pending" (not finished), "done", or "failed" (ended with `note` shown to
+    the person).
+    """
 
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __tablename__ = "work"
+    __table_args__ = (
+        UniqueConstraint("delivery_key", name="uq_work_delivery_key"),
+        Index("ix_work_state_lease", "state", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "brainstorm" | "draft"
+    delivery_key: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    request: Mapped[str] = mapped_column(Text)  # JSON: what was asked, as the runner needs it
+    placeholder_ts: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[float | None] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DigestSubscription(Base):

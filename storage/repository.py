@@ -11,14 +11,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, case, func, insert, select, update
 
 from storage.base import Clock, Repository, retry_locked, utcnow
-from storage.models import Brainstorm, Delivery, Item, Signal
+from storage.models import Brainstorm, Item, Signal
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,24 @@ class SavedBrainstorm:
 
 
 @dataclass(frozen=True)
+class StoredIdea:
+    item_id: int
+    position: int
+    text: str
+    ts: str | None  # None until its message is posted
+
+
+@dataclass(frozen=True)
+class StoredBrainstorm:
+    """A brainstorm as saved under its header: what a resumed attempt picks up."""
+
+    id: int
+    topic: str
+    model: str
+    ideas: list[StoredIdea]
+
+
+@dataclass(frozen=True)
 class NewDraft:
     channel: str
     thread_ts: str
@@ -66,6 +84,7 @@ class StoredDraft:
     text: str
     ts: str
     instruction: str | None
+    parent_id: int | None = None  # the draft this one revises
 
 
 @dataclass(frozen=True)
@@ -132,29 +151,6 @@ class Store(Repository):
         with self._read() as conn:
             conn.execute(select(1))
 
-    # -- deliveries ---------------------------------------------------------------
-
-    @retry_locked
-    def claim_delivery(self, key: str) -> bool:
-        """True for the first process to take `key`; False for every later delivery of it."""
-        stmt = self._insert(Delivery).values(key=key[:200], received_at=self.clock())
-        with self._write() as conn:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key)
-            # RETURNING, not rowcount: some drivers report -1 for INSERT … ON CONFLICT.
-            return conn.execute(stmt).first() is not None
-
-    @retry_locked
-    def prune_deliveries(self, older_than: timedelta) -> int:
-        """Forget deliveries older than any Slack retry (the last comes ~5 min after)."""
-        with self._write() as conn:
-            result = conn.execute(
-                delete(Delivery).where(Delivery.received_at < self.clock() - older_than)
-                .returning(Delivery.key)
-            )
-            return len(result.all())
-
-    # -- brainstorms and items ------------------------------------------------------
-
     @retry_locked
     def save_brainstorm(self, new: NewBrainstorm) -> SavedBrainstorm:
         """Store a brainstorm and its ideas in one transaction: all of it or nothing."""
@@ -178,6 +174,20 @@ class Store(Repository):
                 for position, text in enumerate(new.ideas, start=1)
             ]
         return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
+
+    def brainstorm_at(self, channel: str, header_ts: str) -> StoredBrainstorm | None:
+        """The brainstorm saved under the header `header_ts`, with its ideas in order."""
+        with self._read() as conn:
+            head = conn.execute(
+                select(Brainstorm.id, Brainstorm.topic, Brainstorm.model)
+                .where(Brainstorm.channel == channel, Brainstorm.header_ts == header_ts)
+            ).first()
+            if head is None:
+                return None
+            ideas = [StoredIdea(row.id, row.position, row.text, row.ts) for row in conn.execute(
+                select(Item.id, Item.position, Item.text, Item.ts)
+                .where(Item.brainstorm_id == head.id).order_by(Item.position))]
+        return StoredBrainstorm(head.id, head.topic, head.model, ideas)
 
     @retry_locked
     def mark_posted(self, item_id: int, ts: str) -> None:
@@ -215,15 +225,22 @@ class Store(Repository):
 
     def latest_draft(self, channel: str, thread_ts: str) -> StoredDraft | None:
         """The newest posted draft in a thread: what a further mention revises."""
+        return self._draft(Item.channel == channel, Item.thread_ts == thread_ts)
+
+    def draft_at(self, channel: str, ts: str) -> StoredDraft | None:
+        """The draft saved as message `ts` (a resumed attempt finds it done)."""
+        return self._draft(Item.channel == channel, Item.ts == ts)
+
+    def _draft(self, *where: Any) -> StoredDraft | None:
         with self._read() as conn:
             row = conn.execute(
-                select(Item.id, Item.text, Item.ts, Item.instruction)
-                .where(Item.channel == channel, Item.thread_ts == thread_ts,
-                       Item.kind == "draft", Item.ts.is_not(None))
+                select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id)
+                .where(*where, Item.kind == "draft", Item.ts.is_not(None))
                 .order_by(Item.created_at.desc(), Item.id.desc())
                 .limit(1)
             ).first()
-        return StoredDraft(row.id, row.text, row.ts, row.instruction) if row else None
+        return (StoredDraft(row.id, row.text, row.ts, row.instruction, row.parent_id)
+                if row else None)
 
     def brainstorm_ideas(self, channel: str, header_ts: str) -> list[str] | None:
         """The ideas of the brainstorm whose header is `header_ts`, in order; None if

@@ -630,14 +630,16 @@ class SlackApiServer:
         keep = _time_window(params)
         thread = self.state.thread(channel, root_ts)
         # Slack always leads with the parent; the window only filters replies.
-        messages = thread[:1] + [m for m in thread[1:] if keep(m["ts"])]
+        messages = _with_metadata(thread[:1] + [m for m in thread[1:] if keep(m["ts"])],
+                                  params)
         return {"ok": True, **_paginate(messages, params, newest_first=False)}
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel")
         channel = self.state.ensure_channel(str(params["channel"]))
         keep = _time_window(params)
-        messages = [m for m in reversed(self.state.history(channel)) if keep(m["ts"])]
+        messages = _with_metadata(
+            [m for m in reversed(self.state.history(channel)) if keep(m["ts"])], params)
         return {"ok": True, **_paginate(messages, params, newest_first=True)}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -670,6 +672,14 @@ class SlackApiServer:
 
 
 # ===================================================================== helpers
+
+
+def _with_metadata(messages: list[dict[str, Any]],
+                   params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Slack returns messages' metadata only when asked (`include_all_metadata`)."""
+    if _truthy(params.get("include_all_metadata")):
+        return messages
+    return [{key: value for key, value in m.items() if key != "metadata"} for m in messages]
 
 
 def _json_response(status: int, payload: dict[str, Any]) -> _Response:

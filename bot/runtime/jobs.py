@@ -11,6 +11,7 @@ person gets a clear "try again" instead of a request that silently waits forever
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -89,39 +90,72 @@ class TrackedExecutor(ThreadPoolExecutor):
 
 
 class Jobs:
+    """A bounded pool of daemon threads for slow work (brainstorms, drafts, answers).
+
+    Daemon threads, so a stopping process is never held up by an LLM call that hangs:
+    durable work left unfinished is taken over by the next process (`bot.runtime.worker`).
+    """
+
     def __init__(self, workers: int, *, queue_limit: int | None = None) -> None:
         self.workers = workers
         self.limit = workers + (queue_limit if queue_limit is not None else workers * 4)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="idealoop-job")
+        self._queue: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = \
+            queue.SimpleQueue()
         self._work = WorkCounter()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._stopping = False
 
     @property
     def pending(self) -> int:
+        """Jobs running or waiting."""
         return self._work.count
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Run `fn` in the background; Busy if too much is already waiting."""
+    @property
+    def has_room(self) -> bool:
+        return self.pending < self.limit and not self._stopping
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> None:
+        """Run `fn(*args)` in the background; Busy if too much is already waiting."""
+        if self._stopping:
+            raise Busy("shutting down")
         if not self._work.try_add(self.limit):
             raise Busy(f"{self.pending} jobs pending")
-        try:
-            return self._pool.submit(self._run, fn, *args, **kwargs)
-        except RuntimeError:  # shutting down
-            self._work.done()
-            raise Busy("shutting down") from None
+        self._ensure_threads()
+        self._queue.put((fn, args))
 
-    def _run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            # Jobs report their own failures to the person; this is the last net.
-            log.exception("background job %s failed", getattr(fn, "__name__", fn))
-            return None
-        finally:
-            self._work.done()
+    def _ensure_threads(self) -> None:
+        with self._lock:
+            while len(self._threads) < min(self.workers, self._work.count):
+                thread = threading.Thread(target=self._loop, daemon=True,
+                                          name=f"idealoop-job-{len(self._threads)}")
+                self._threads.append(thread)
+                thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            fn, args = job
+            try:
+                if not self._stopping:
+                    fn(*args)
+            except Exception:
+                # Jobs report their own failures to the person; this is the last net.
+                log.exception("background job %s failed", getattr(fn, "__name__", fn))
+            finally:
+                self._work.done()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing is pending (tests, graceful shutdown). False on timeout."""
         return self._work.wait_idle(timeout)
 
-    def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+    def shutdown(self, deadline: float = 10.0) -> bool:
+        """Run no job that has not started; give the running ones `deadline` seconds.
+        True when everything ended in time."""
+        self._stopping = True
+        with self._lock:
+            for _ in self._threads:
+                self._queue.put(None)
+        return self._work.wait_idle(deadline)

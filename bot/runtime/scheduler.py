@@ -1,5 +1,5 @@
 """The clock of `idealoop serve`: an APScheduler tick that posts due digests every minute
-and forgets old Slack deliveries every hour.
+and forgets finished work every hour.
 
 APScheduler only wakes the process up (in memory, one job store per process, as its FAQ
 asks); what makes a digest happen exactly once is the claim in the database
@@ -21,15 +21,17 @@ from storage.base import Clock, utcnow
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
-DELIVERY_MEMORY = timedelta(days=1)  # Slack's last retry comes about 5 minutes after
+# Finished work is forgotten after a day: its key only has to outlive Slack's last
+# re-delivery (about 5 minutes after the first); what the work made is kept.
+WORK_MEMORY = timedelta(days=1)
 
 
 def start_scheduler(post_due_digests: Callable[[datetime], object],
-                    prune_deliveries: Callable[[timedelta], int],
+                    prune_finished_work: Callable[[timedelta], int],
                     clock: Clock = utcnow) \
         -> BackgroundScheduler:
     """A background scheduler that checks for due digests every minute, and once an hour
-    forgets Slack deliveries too old to be retried."""
+    forgets finished work older than a day."""
 
     def tick() -> None:
         try:
@@ -39,16 +41,16 @@ def start_scheduler(post_due_digests: Callable[[datetime], object],
 
     def prune() -> None:
         try:
-            removed = prune_deliveries(DELIVERY_MEMORY)
-            log.debug("forgot %d old deliveries", removed)
-        except Exception:
-            log.exception("pruning deliveries failed")
+            removed = prune_finished_work(WORK_MEMORY)
+            log.debug("forgot %d pieces of finished work", removed)
+        except Exception as exc:
+            log.warning("forgetting finished work failed: %s", type(exc).__name__)
 
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(tick, IntervalTrigger(seconds=TICK_SECONDS), id="digests",
                       coalesce=True, max_instances=1, misfire_grace_time=TICK_SECONDS,
                       next_run_time=datetime.now(UTC))
-    scheduler.add_job(prune, IntervalTrigger(hours=1), id="prune-deliveries", coalesce=True,
+    scheduler.add_job(prune, IntervalTrigger(hours=1), id="forget-finished-work", coalesce=True,
                       max_instances=1, next_run_time=datetime.now(UTC))
     scheduler.start()
     return scheduler

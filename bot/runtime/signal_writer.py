@@ -1,7 +1,21 @@
-"""The one thread that writes reaction signals to the database, in batches.
+"""The one thread that writes reaction signals to the database: a group commit.
 
-Listeners hand each reaction change to `SignalWriter.submit` and return at once; the
-writer thread takes whatever has queued up and stores it in one transaction.
+Reactions are the most frequent thing Slack sends, and each one is a person's judgement,
+so Slack gets its 200 only once the signal is committed (`SignalWriter.store` waits for
+it). Writing each reaction in a transaction of its own made the database round trip
+(and SQLite's single writer lock) the limit; instead one thread takes whatever has
+queued up — up to `max_batch` — and commits it in one transaction, then wakes every
+request whose reaction the batch held. Idle, a reaction is committed at once; under a
+burst, many share one commit.
+
+- Duplicate keys in a batch (one person, one item, one emoji) collapse to the newest
+  event, as the database would keep anyway.
+- A change the database refuses (bad data) must not sink its batch: the batch is then
+  written change by change and only the refused one fails.
+- When the database is unavailable, the batch fails at once (no retry loop here): the
+  requests answer Slack with an error and Slack re-delivers them, which the upsert keyed
+  on event time makes harmless. Slack's re-delivery is the one retry policy.
+- The queue is bounded: when it is full, a request fails at once instead of waiting.
 """
 
 from __future__ import annotations
@@ -9,37 +23,61 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
+from dataclasses import dataclass, field
 
+from bot.errors import NotSaved
 from bot.runtime.jobs import WorkCounter
+from storage.errors import DatabaseUnavailable
 from storage.repository import ReactionChange, Store
 
 log = logging.getLogger(__name__)
-WRITE_ATTEMPTS = 4
+COMMIT_WAIT = 2.0  # seconds a request waits for its commit: inside Slack's 3 s
+
+
+@dataclass
+class _Ticket:
+    """One submitted change and how its write ended."""
+
+    change: ReactionChange
+    done: threading.Event = field(default_factory=threading.Event)
+    error: str | None = None
+
+    def settle(self, error: str | None = None) -> None:
+        self.error = error
+        self.done.set()
 
 
 class SignalWriter:
-    """Writes signals in small batches from one background thread.
-
-    Reactions are the most frequent thing Slack sends. Writing each in its own
-    transaction made the database round trip (and, on SQLite, the single writer lock)
-    the limit; one thread that takes whatever has queued up — up to `max_batch` — and
-    writes it in one transaction keeps per-event cost low under bursts and adds no delay
-    when idle. A failed write is retried, then logged with how many signals were lost.
-    """
-
-    def __init__(self, store: Store, *, max_batch: int = 500) -> None:
+    def __init__(self, store: Store, *, max_batch: int = 500, max_queue: int = 10_000) -> None:
         self.store = store
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[ReactionChange | None] = queue.SimpleQueue()
+        self._queue: queue.Queue[_Ticket | None] = queue.Queue(maxsize=max_queue)
         self._work = WorkCounter()
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="idealoop-signals",
                                         daemon=True)
         self._thread.start()
 
-    def submit(self, change: ReactionChange) -> None:
+    def store_now(self, change: ReactionChange, timeout: float = COMMIT_WAIT) -> None:
+        """Return once `change` is committed; NotSaved when it cannot be, in time."""
+        ticket = self.submit(change)
+        if not ticket.done.wait(timeout):
+            raise NotSaved("signal not committed in time")
+        if ticket.error is not None:
+            raise NotSaved(ticket.error)
+
+    def submit(self, change: ReactionChange) -> _Ticket:
+        """Queue `change` for the next batch; NotSaved at once when the queue is full."""
+        if self._closed:
+            raise NotSaved("the signal writer is stopping")
+        ticket = _Ticket(change)
         self._work.add()
-        self._queue.put(change)
+        try:
+            self._queue.put_nowait(ticket)
+        except queue.Full:
+            self._work.done()
+            raise NotSaved("too many signals waiting to be written") from None
+        return ticket
 
     @property
     def pending(self) -> int:
@@ -50,6 +88,7 @@ class SignalWriter:
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is queued, then stop."""
+        self._closed = True
         self._queue.put(None)
         self._thread.join(timeout)
 
@@ -61,26 +100,56 @@ class SignalWriter:
             stopping = first is None
             while len(batch) < self.max_batch:
                 try:
-                    change = self._queue.get_nowait()
+                    ticket = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if change is None:
+                if ticket is None:
                     stopping = True
                     break
-                batch.append(change)
-            self._write(batch)
+                batch.append(ticket)
+            if batch:
+                self._write(batch)
 
-    def _write(self, batch: list[ReactionChange]) -> None:
+    def _write(self, batch: list[_Ticket]) -> None:
         try:
-            for attempt in range(WRITE_ATTEMPTS):
-                try:
-                    self.store.apply_reactions(batch)
-                    return
-                except Exception:
-                    if attempt == WRITE_ATTEMPTS - 1:
-                        log.exception("could not store %d signals; they are lost", len(batch))
-                        return
-                    log.warning("storing %d signals failed; retrying", len(batch))
-                    time.sleep(0.2 * 2**attempt)
+            newest: dict[tuple[int, str, str], ReactionChange] = {}
+            for ticket in batch:
+                change = ticket.change
+                key = _key(change)
+                if key not in newest or change.event_us >= newest[key].event_us:
+                    newest[key] = change
+            errors = self._commit(list(newest.values()))
+            for ticket in batch:  # a change collapsed into a newer one shares its fate
+                ticket.settle(errors.get(id(newest[_key(ticket.change)])))
         finally:
             self._work.done(len(batch))
+
+    def _commit(self, changes: list[ReactionChange]) -> dict[int, str]:
+        """Write `changes`; the errors of the ones that failed, by `id()` of the change."""
+        try:
+            self.store.apply_reactions(changes)
+            return {}
+        except DatabaseUnavailable as exc:
+            log.warning("could not store %d signals: the database is unavailable (%s); "
+                        "Slack will re-deliver them", len(changes), exc)
+            return _for_all(changes, "database unavailable")
+        except Exception as exc:
+            log.warning("a batch of %d signals was refused (%s); writing them one by one",
+                        len(changes), type(exc).__name__)
+        errors: dict[int, str] = {}
+        for change in changes:
+            try:
+                self.store.apply_reactions([change])
+            except Exception as exc:
+                log.warning("refused a signal on item %s (%s)", change.item_id,
+                            type(exc).__name__)
+                errors[id(change)] = type(exc).__name__
+        return errors
+
+
+def _key(change: ReactionChange) -> tuple[int, str, str]:
+    return change.item_id, change.user_id, change.emoji
+
+
+def _for_all(changes: list[ReactionChange], error: str) -> dict[int, str]:
+    return {id(change): error for change in changes}

@@ -5,5 +5,4 @@
     streaming.py   a message that fills in while the LLM writes (throttled chat.update)
     lookups.py     people's names and message permalinks
     api_errors.py  Slack Web API errors, said in words a person can act on
-    deliveries.py  once-only handling of Slack's retried deliveries
 """

@@ -1,8 +1,21 @@
-"""Slack Web API errors, said in words a Slack user can act on."""
+"""Slack Web API failures, sorted (worth retrying or not) and said in words a person can act on.
+
+A call to Slack can fail with an answer (`SlackApiError`: `not_in_channel`, a 5xx or 429
+that outlasted the client's retries) or without one (the connection failed: `OSError`,
+an HTTP protocol error). Some failures are permanent for that request (the bot is not in
+the channel, the channel is archived, the message is gone): retrying them posts nothing
+and costs a Slack call each time. The rest may pass: the work is tried again later.
+"""
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
+import http.client
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+# Everything a Web API call can raise when Slack (or the way to it) fails.
+SLACK_FAILURES: tuple[type[Exception], ...] = (SlackClientError, OSError,
+                                               http.client.HTTPException)
 
 _MESSAGES = {
     "not_in_channel": "I'm not in this channel yet. Invite me with `/invite @idealoop` "
@@ -14,11 +27,36 @@ _MESSAGES = {
     "msg_too_long": "That message was too long for Slack.",
     "invalid_auth": "My Slack credentials are not valid. Ask whoever runs idealoop to check "
                     "SLACK_BOT_TOKEN.",
+    "message_not_found": "The message I was working in is gone.",
 }
+_PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "msg_too_long",
+              "invalid_auth", "account_inactive", "token_revoked", "not_authed",
+              "message_not_found", "cant_update_message", "restricted_action",
+              "invalid_blocks", "no_permission", "missing_scope"}
 
 
-def describe_slack_error(exc: SlackApiError) -> str:
-    response = getattr(exc, "response", None)
-    code = str(response.get("error") or "") if response is not None else ""
+def error_code(exc: BaseException) -> str:
+    """Slack's error code for a refused call; "" when Slack did not answer."""
+    response = getattr(exc, "response", None) if isinstance(exc, SlackApiError) else None
+    if response is None:
+        return ""
+    return str(response.get("error") or "")
+
+
+def failure_name(exc: BaseException) -> str:
+    """Slack's error code, or the kind of failure when Slack did not answer (for logs)."""
+    return error_code(exc) or type(exc).__name__
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True when trying the same call again cannot succeed."""
+    return error_code(exc) in _PERMANENT
+
+
+def describe_slack_error(exc: BaseException) -> str:
+    """What to tell the person about a failed Slack call."""
+    if not isinstance(exc, SlackApiError):
+        return "I can't reach Slack right now. Please try again in a few minutes."
+    code = error_code(exc)
     return _MESSAGES.get(code, "Slack refused my message"
                          + (f" (`{code}`)" if code else "") + ". Please try again.")

@@ -1,12 +1,16 @@
-"""Look-ups in Slack that several surfaces share: people's names and message links.
+"""Look-ups in Slack that several surfaces share: people's names, message links, and the
+messages idealoop already posted in a thread.
 
 Names let AI prompts and digests name people without mentioning (and so notifying)
-them. A failed look-up never fails the answer it decorates."""
+them. A failed look-up never fails the answer it decorates. Messages idealoop posts
+carry metadata saying what they show (`posted_in_thread`), so an attempt resumed after
+a crash recognises what an earlier one posted without having recorded it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -47,3 +51,22 @@ def permalinks(client: WebClient, items: Iterable[RankedItem]) -> dict[int, str]
         except SlackApiError as exc:
             log.info("no permalink for item %s: %s", item.id, exc.response.get("error"))
     return links
+
+
+def posted_in_thread(client: WebClient, channel: str, thread_ts: str,
+                     event_type: str) -> list[tuple[dict[str, Any], str]]:
+    """(metadata payload, ts) of each message in the thread posted with `event_type`."""
+    found: list[tuple[dict[str, Any], str]] = []
+    cursor: str | None = None
+    while True:
+        page = client.conversations_replies(channel=channel, ts=thread_ts, cursor=cursor,
+                                            include_all_metadata=True, limit=200)
+        messages: list[dict[str, Any]] = page.get("messages") or []
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == event_type:
+                found.append((dict(metadata.get("event_payload") or {}),
+                              str(message.get("ts"))))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return found

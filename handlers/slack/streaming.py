@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name, is_permanent
 
 log = logging.getLogger(__name__)
 Render = Callable[[str], tuple[str, list[dict[str, Any]]]]
@@ -43,7 +44,9 @@ class StreamingMessage:
             self._shown = text
 
     def settle(self, rendered: tuple[str, list[dict[str, Any]]]) -> bool:
-        """The final form of the message; retried by the client's retry handlers."""
+        """The final form of the message (retried by the client's retry handlers); False
+        when it could not be shown now but might be later. A message that is gone counts
+        as settled: nothing can ever change it."""
         return self._send(rendered, final=True)
 
     def _send(self, rendered: tuple[str, list[dict[str, Any]]], *, final: bool) -> bool:
@@ -51,8 +54,7 @@ class StreamingMessage:
         try:
             self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
             return True
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             level = logging.WARNING if final else logging.INFO
-            log.log(level, "chat.update of a streaming draft failed: %s",
-                    exc.response.get("error"))
-            return False
+            log.log(level, "chat.update of a streaming draft failed: %s", failure_name(exc))
+            return final and is_permanent(exc)

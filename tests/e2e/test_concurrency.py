@@ -56,12 +56,18 @@ def _assert_approvals(tally: dict[str, int], expected: int) -> None:
 
 def test_a_full_queue_says_busy_instead_of_hanging(slack: SlackApiServer, llm: FakeOpenAI,
                                                    sqlite_url: str) -> None:
+    """With the pool full, a brainstorm is not accepted: the person is told at once,
+    only they see it, and nothing is posted or stored for it."""
     llm.delay(2.0)
     with running_app(slack, sqlite_url, OPENAI_BASE_URL=llm.base_url,
                      IDEALOOP_WORKERS="1") as app:
         app.deps.jobs.limit = 2  # one running, one queued
-        for n in range(3):
-            assert app.sender.command(f"topic {n}").status == 200
-        busy = slack.wait_for("chat.update", timeout=5)[0]
-        assert "busy" in json.dumps(busy.params["blocks"])
-        slack.wait_for("chat.update", count=3, timeout=15)
+        replies = [app.sender.command(f"topic {n}") for n in range(3)]
+        assert [reply.status for reply in replies] == [200, 200, 200]
+        refused = replies[2].json()
+        assert refused["response_type"] == "ephemeral" and "busy" in refused["text"]
+        app.deps.wait_quiet()
+        headers = [c.params["text"] for c in slack.calls_to("chat.postMessage")
+                   if not c.params.get("thread_ts")]
+        assert len(headers) == 2 and not any("topic 2" in text for text in headers)
+        assert len(slack.calls_to("chat.update")) == 2  # both accepted ones settled

@@ -18,7 +18,7 @@ def _brainstorm(store: Store, ideas: tuple[str, ...] = ("a", "b", "c"),
                 channel: str = "C1", ts_base: int = 100) -> list[int]:
     saved = store.save_brainstorm(NewBrainstorm(
         channel=channel, requester="U1", topic="standups", model="m", ideas=ideas,
-        header_ts="100.000001", prompt_tokens=12, completion_tokens=30,
+        header_ts=f"{ts_base}.000001", prompt_tokens=12, completion_tokens=30,
     ))
     for n, item_id in enumerate(saved.item_ids, start=1):
         store.mark_posted(item_id, f"{ts_base}.00000{n + 1}")
@@ -38,19 +38,8 @@ def test_migrations_create_every_table(db_url: str) -> None:
     upgrade(engine)  # a second upgrade is a no-op
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert {"brainstorms", "items", "signals", "deliveries", "alembic_version"} <= tables
-
-
-def test_claim_delivery_is_first_wins(store: Store) -> None:
-    assert store.claim_delivery("event:Ev1") is True
-    assert store.claim_delivery("event:Ev1") is False
-    assert store.claim_delivery("event:Ev2") is True
-
-
-def test_concurrent_claims_let_exactly_one_through(store: Store) -> None:
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda _: store.claim_delivery("event:race"), range(16)))
-    assert results.count(True) == 1
+    assert {"brainstorms", "items", "signals", "work", "alembic_version"} <= tables
+    assert "deliveries" not in tables  # work rows make retried deliveries no-ops now
 
 
 def test_brainstorm_items_are_found_by_message(store: Store) -> None:
@@ -145,20 +134,6 @@ def test_unposted_items_are_not_exported(store: Store) -> None:
     store.save_brainstorm(NewBrainstorm(channel="C1", requester="U1", topic="t", model="m",
                                         ideas=("never posted",)))
     assert list(store.export_rows()) == []
-
-
-def test_old_deliveries_are_forgotten(db_url: str) -> None:
-    now = [AT]
-    store = Store(make_engine(db_url), clock=lambda: now[0])
-    try:
-        store.claim_delivery("event:old")
-        now[0] = AT + timedelta(days=2)
-        store.claim_delivery("event:new")
-        assert store.prune_deliveries(timedelta(days=1)) == 1
-        assert store.claim_delivery("event:old") is True  # forgotten, so claimable again
-        assert store.claim_delivery("event:new") is False
-    finally:
-        store.engine.dispose()
 
 
 def test_a_batch_of_reaction_changes_converges_like_one_by_one(store: Store) -> None:

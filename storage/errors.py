@@ -1,0 +1,14 @@
+"""The one failure storage names: the database cannot do its part right now.
+
+Raised for a database that is down, unreachable, read-only or locked beyond the retries,
+so that callers can tell the person "nothing was saved, try again" (and Slack's
+deliveries can be answered with an error, to be re-delivered) without knowing the
+driver's exceptions. Errors in the data or the code are not this: they surface as
+they are.
+"""
+
+from __future__ import annotations
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or could not write; nothing was changed."""

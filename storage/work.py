@@ -1,0 +1,170 @@
+"""Durable work: every SQL statement about accepted brainstorms and drafts and their leases.
+
+Every change to a row in progress is fenced by its owner: a process that lost its lease
+(it was too slow, another process took the work over) changes nothing and learns so
+from the return value. Lease times are seconds of the database's clock (`db_now`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from storage.base import Repository, db_now, retry_locked
+from storage.models import Work
+
+PENDING, DONE, FAILED = "pending", "done", "failed"
+
+
+@dataclass(frozen=True)
+class NewWork:
+    kind: str
+    delivery_key: str
+    channel: str
+    user_id: str
+    request: dict[str, Any]
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A row of work as its runner sees it."""
+
+    id: int
+    kind: str
+    channel: str
+    user_id: str
+    thread_ts: str | None
+    request: dict[str, Any]
+    placeholder_ts: str | None
+    attempts: int
+    owner: str
+
+
+_COLUMNS = (Work.id, Work.kind, Work.channel, Work.user_id, Work.thread_ts, Work.request,
+            Work.placeholder_ts, Work.attempts, Work.owner)
+
+
+def _item(row: Any) -> WorkItem:
+    return WorkItem(id=row.id, kind=row.kind, channel=row.channel, user_id=row.user_id,
+                    thread_ts=row.thread_ts, request=json.loads(row.request),
+                    placeholder_ts=row.placeholder_ts, attempts=row.attempts,
+                    owner=row.owner)
+
+
+class WorkStore(Repository):
+    @retry_locked
+    def accept(self, new: NewWork, *, owner: str, lease: float) -> WorkItem | None:
+        """Store newly accepted work, held by `owner`; None when its delivery was already
+        accepted (a retry or a duplicate from Slack)."""
+        now = db_now(self.engine.dialect.name)
+        stmt = self._insert(Work).values(
+            kind=new.kind, delivery_key=new.delivery_key[:200], channel=new.channel,
+            user_id=new.user_id, thread_ts=new.thread_ts, request=json.dumps(new.request),
+            state=PENDING, owner=owner, lease_until=now + lease, attempts=1,
+            created_at=self.clock(),
+        ).on_conflict_do_nothing(index_elements=["delivery_key"]).returning(*_COLUMNS)
+        with self._write() as conn:
+            row = conn.execute(stmt).first()
+        return _item(row) if row is not None else None
+
+    @retry_locked
+    def claim_next(self, *, owner: str, lease: float) -> WorkItem | None:
+        """Take the oldest pending work whose lease ran out (its process died or let it
+        go), or None. Two processes never take the same row: PostgreSQL skips rows
+        another transaction has locked; SQLite has one writer at a time."""
+        now = db_now(self.engine.dialect.name)
+        candidate = (select(Work.id)
+                     .where(Work.state == PENDING,
+                            or_(Work.lease_until.is_(None), Work.lease_until < now))
+                     .order_by(Work.id).limit(1))
+        if self.engine.dialect.name == "postgresql":
+            candidate = candidate.with_for_update(skip_locked=True)
+        stmt = (update(Work).where(Work.id == candidate.scalar_subquery())
+                .values(owner=owner, lease_until=now + lease, attempts=Work.attempts + 1)
+                .returning(*_COLUMNS))
+        with self._write() as conn:
+            row = conn.execute(stmt).first()
+        return _item(row) if row is not None else None
+
+    @retry_locked
+    def renew(self, *, owner: str, lease: float) -> int:
+        """Extend every lease `owner` holds; how many it still holds."""
+        now = db_now(self.engine.dialect.name)
+        with self._write() as conn:
+            return conn.execute(
+                update(Work).where(Work.owner == owner, Work.state == PENDING)
+                .values(lease_until=now + lease)
+            ).rowcount
+
+    @retry_locked
+    def set_placeholder(self, item: WorkItem, ts: str) -> bool:
+        """Record the message the person sees while the work runs; False if the lease
+        was lost."""
+        with self._write() as conn:
+            return conn.execute(
+                update(Work).where(*_held(item)).values(placeholder_ts=ts)
+            ).rowcount == 1
+
+    @retry_locked
+    def finish(self, item: WorkItem, *, failed: bool = False, note: str | None = None) -> bool:
+        """End the work: done, or failed with the note the person was shown; False if the
+        lease was lost (another process has the work now)."""
+        with self._write() as conn:
+            return conn.execute(
+                update(Work).where(*_held(item)).values(
+                    state=FAILED if failed else DONE, note=note, owner=None, lease_until=None,
+                    finished_at=self.clock())
+            ).rowcount == 1
+
+    @retry_locked
+    def let_go(self, item: WorkItem, *, retry_in: float = 0.0) -> bool:
+        """Give the work back unfinished, for any process to take in `retry_in` seconds."""
+        now = db_now(self.engine.dialect.name)
+        with self._write() as conn:
+            return conn.execute(
+                update(Work).where(*_held(item)).values(owner=None,
+                                                         lease_until=now + retry_in)
+            ).rowcount == 1
+
+    @retry_locked
+    def let_go_all(self, owner: str, *, keep: Collection[int] = ()) -> int:
+        """Give back everything `owner` holds but `keep` (a graceful stop, or a dead
+        owner's work); how many rows."""
+        stmt = update(Work).where(Work.owner == owner, Work.state == PENDING)
+        if keep:
+            stmt = stmt.where(Work.id.not_in(list(keep)))
+        with self._write() as conn:
+            return conn.execute(stmt.values(owner=None, lease_until=None)).rowcount
+
+    def pending_owners(self) -> list[str]:
+        """The owners of pending work, to spot the ones that died on this host."""
+        with self._read() as conn:
+            return [row.owner for row in conn.execute(
+                select(Work.owner).where(Work.state == PENDING, Work.owner.is_not(None))
+                .distinct())]
+
+    def count_pending(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(
+                select(func.count()).select_from(Work).where(Work.state == PENDING)
+            ).scalar_one())
+
+    @retry_locked
+    def prune(self, older_than: timedelta) -> int:
+        """Forget finished work older than `older_than` (the brainstorms and drafts it made
+        are kept); Slack stops re-delivering a request within minutes."""
+        with self._write() as conn:
+            return conn.execute(
+                delete(Work).where(Work.state != PENDING,
+                                   Work.finished_at < self.clock() - older_than)
+            ).rowcount
+
+
+def _held(item: WorkItem) -> tuple[Any, ...]:
+    return (and_(Work.id == item.id, Work.owner == item.owner, Work.state == PENDING),)

@@ -1,0 +1,87 @@
+"""Durable work on SQLite and PostgreSQL: once per delivery, one holder at a time, fenced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from storage.db import make_engine
+from storage.work import NewWork, WorkItem, WorkStore
+from testkit.waiting import eventually
+
+
+@pytest.fixture
+def work(db_url: str) -> Iterator[WorkStore]:
+    store = WorkStore(make_engine(db_url))
+    yield store
+    store.engine.dispose()
+
+
+def new(key: str = "command:T1") -> NewWork:
+    return NewWork(kind="brainstorm", delivery_key=key, channel="C1", user_id="U1",
+                   request={"topic": "standups", "response_url": "https://hooks/x"})
+
+
+def test_a_delivery_is_accepted_once(work: WorkStore) -> None:
+    first = work.accept(new(), owner="a", lease=30)
+    assert first is not None and first.request["topic"] == "standups" and first.attempts == 1
+    assert work.accept(new(), owner="b", lease=30) is None  # Slack's retry of the same command
+    assert work.accept(new("command:T2"), owner="a", lease=30) is not None
+
+
+def test_concurrent_deliveries_are_accepted_exactly_once(work: WorkStore) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda n: work.accept(new(), owner=f"p{n}", lease=30),
+                                range(16)))
+    assert sum(result is not None for result in results) == 1
+
+
+def test_held_work_is_not_taken_until_its_lease_runs_out(work: WorkStore) -> None:
+    held = work.accept(new(), owner="dead", lease=0.5)
+    assert held is not None
+    assert work.claim_next(owner="alive", lease=30) is None  # still leased
+    taken = eventually(lambda: _claimed(work, "alive"), timeout=5)
+    assert taken.id == held.id and taken.attempts == 2 and taken.owner == "alive"
+    # The old holder lost it: nothing it does changes the row any more.
+    assert work.finish(held) is False and work.set_placeholder(held, "1.0") is False
+    assert work.set_placeholder(taken, "2.0") and work.finish(taken)
+    assert work.count_pending() == 0
+
+
+def _claimed(work: WorkStore, owner: str) -> WorkItem:
+    item = work.claim_next(owner=owner, lease=30)
+    assert item is not None
+    return item
+
+
+def test_concurrent_sweeps_never_take_the_same_work(work: WorkStore) -> None:
+    for n in range(20):
+        item = work.accept(new(f"command:T{n}"), owner="gone", lease=30)
+        assert item is not None and work.let_go(item)
+    with ThreadPoolExecutor(6) as pool:
+        taken = list(pool.map(lambda n: work.claim_next(owner=f"p{n}", lease=30), range(40)))
+    ids = [item.id for item in taken if item is not None]
+    assert len(ids) == 20 and len(set(ids)) == 20
+
+
+def test_renewing_keeps_the_lease_and_a_graceful_stop_gives_work_back(work: WorkStore) -> None:
+    item = work.accept(new(), owner="me", lease=0.5)
+    other = work.accept(new("command:T2"), owner="me", lease=0.5)
+    assert item is not None and other is not None
+    assert work.renew(owner="me", lease=30) == 2
+    assert work.claim_next(owner="you", lease=30) is None
+    assert work.let_go_all("me", keep=[other.id]) == 1
+    taken = work.claim_next(owner="you", lease=30)
+    assert taken is not None and taken.id == item.id
+    assert sorted(work.pending_owners()) == ["me", "you"]
+
+
+def test_finished_work_is_forgotten_later(work: WorkStore) -> None:
+    item = work.accept(new(), owner="me", lease=30)
+    assert item is not None and work.finish(item, failed=True, note="told them")
+    assert work.prune(timedelta(days=1)) == 0
+    assert work.prune(timedelta(seconds=-1)) == 1
+    assert work.accept(new(), owner="me", lease=30) is not None  # its key is free again
