@@ -31,7 +31,7 @@ from bot.runtime.worker import Worker
 from bot.work import Work
 from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
-from storage.db import DatabaseUrlError, make_engine, redact_url, upgrade
+from storage.db import DatabaseUrlError, is_current, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
 from storage.repository import Store
 from storage.work import WorkStore
@@ -55,14 +55,20 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
-def open_store(settings: Settings, *, migrate: bool = False, clock: Clock = utcnow) -> Store:
-    """The database of `DATABASE_URL`, migrated to the latest schema when `migrate`."""
+def open_store(settings: Settings, *, migrate: bool = False, check: bool = False,
+               clock: Clock = utcnow) -> Store:
+    """The database of `DATABASE_URL`: migrated to the latest schema when `migrate`; with
+    `check`, a ConfigError unless it already is."""
     try:
         engine = make_engine(settings.database_url)
     except DatabaseUrlError as exc:
         raise ConfigError(f"DATABASE_URL {exc}") from None
     if migrate:
         upgrade(engine)
+    elif check and not is_current(engine):
+        engine.dispose()
+        raise ConfigError(f"the database at {redact_url(settings.database_url)} is not up to "
+                          "date; run `idealoop db upgrade` first")
     return Store(engine, clock=clock)
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -33,10 +34,11 @@ R = TypeVar("R")
 log = logging.getLogger("idealoop")
 
 
-def _setup_logging(level: str) -> None:
+def _setup_logging(level: str, filename: str | None = None) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        filename=filename,
     )
     # slack_sdk logs request bodies at DEBUG; keep tokens and message texts out of INFO logs.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
@@ -113,10 +115,12 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _store(settings: Settings) -> Store:
+def _store(settings: Settings, *, migrate: bool = False) -> Store:
+    """The database; migrated when `migrate` (serve, db upgrade), else only checked: a
+    command that reads or posts must not change the schema under a running `serve`."""
     from bot.app import open_store
 
-    return open_store(settings, migrate=True)
+    return open_store(settings, migrate=migrate, check=not migrate)
 
 
 @click.group()
@@ -126,7 +130,14 @@ def _store(settings: Settings) -> Store:
 @click.pass_context
 def main(ctx: click.Context, log_level: str | None) -> None:
     """idealoop: brainstorm and draft with an LLM in Slack; people decide with emoji."""
-    quiet = ctx.invoked_subcommand in ("shell", "export")
+    if ctx.invoked_subcommand == "shell":
+        # The terminal is the emulated channel: the log goes to a file the banner names.
+        handle, path = tempfile.mkstemp(prefix="idealoop-shell-", suffix=".log")
+        os.close(handle)
+        ctx.meta["log_file"] = path
+        _setup_logging(log_level or "WARNING", filename=path)
+        return
+    quiet = ctx.invoked_subcommand == "export"
     _setup_logging(log_level or ("WARNING" if quiet else "INFO"))
 
 
@@ -150,7 +161,9 @@ def shell(database_url: str | None, fresh: bool) -> None:
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if interactive:
         import readline  # noqa: F401  (line editing and history for input())
-    with Shell(settings, out=sys.stdout, color=color, fresh=fresh) as session:
+    log_file = click.get_current_context().meta.get("log_file")
+    with Shell(settings, out=sys.stdout, color=color, fresh=fresh,
+               log_file=log_file) as session:
         run(session, sys.stdin, interactive=interactive)
 
 
@@ -164,7 +177,7 @@ def serve() -> None:
 
     settings = _settings()
     settings.require_serve()
-    deps = build_deps(settings, store=_store(settings))
+    deps = build_deps(settings, store=_store(settings, migrate=True))
     app = create_app(settings, deps=deps)
     scheduler = start_scheduler(digest_poster(deps, app.client).post_due,
                                 deps.work.store.prune)
@@ -259,7 +272,7 @@ def db() -> None:
 def db_upgrade() -> None:
     """Apply migrations (serve does this on start too)."""
     settings = _settings()
-    _store(settings)
+    _store(settings, migrate=True)
     click.echo("idealoop: database is up to date")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -87,7 +88,7 @@ class Settings:
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
     openai_api_key: str | None = field(default=None, repr=False)
-    openai_base_url: str | None = None
+    openai_base_url: str | None = field(default=None, repr=False)  # may carry credentials
     model: str = DEFAULT_MODEL
     llm_mode: str = "offline"
     database_url: str = field(default="sqlite:///idealoop.db", repr=False)
@@ -180,6 +181,18 @@ class Settings:
             stream_interval=_float(env, "IDEALOOP_STREAM_INTERVAL", 1.0, 0.05, 30.0),
             work_lease=_float(env, "IDEALOOP_WORK_LEASE", 30.0, 1.0, 600.0),
         )
+
+    @property
+    def openai_base_url_shown(self) -> str | None:
+        """`OPENAI_BASE_URL` fit to show (banners, logs): any user or password hidden."""
+        if self.openai_base_url is None:
+            return None
+        parts = urlsplit(self.openai_base_url)
+        if parts.username is None and parts.password is None:
+            return self.openai_base_url
+        host = parts.hostname or ""
+        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
 
     def require_serve(self) -> None:
         """Check what `idealoop serve` needs beyond the defaults, naming what is missing."""

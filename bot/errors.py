@@ -48,8 +48,8 @@ class Busy(IdealoopError):
 
 
 class NotSaved(IdealoopError):
-    user_message = ("I can't save anything right now (the database is not answering), so "
-                    "nothing was changed. Please try again in a minute.")
+    user_message = ("The database is not answering right now, so nothing was saved or "
+                    "changed. Please try again in a minute.")
 
 
 class LLMError(IdealoopError):

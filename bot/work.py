@@ -90,7 +90,8 @@ class Work:
         return self.store.finish(item, failed=note is not None, note=note)
 
     def retry_later(self, item: WorkItem) -> bool:
-        return self.store.let_go(item, retry_in=RETRY_AFTER)
+        """Give the work back, to be tried again after a pause (at most a lease)."""
+        return self.store.let_go(item, retry_in=min(RETRY_AFTER, self.lease))
 
     def let_go_all(self, keep: Collection[int] = ()) -> int:
         """Give back everything this process holds but the work in `keep`."""

@@ -89,8 +89,9 @@ class Shell:
     """The emulator's engine, usable from Python (tests) and from the terminal (`run`)."""
 
     def __init__(self, settings: Settings, *, out: TextIO, color: bool = False,
-                 fresh: bool = False) -> None:
+                 fresh: bool = False, log_file: str | None = None) -> None:
         self.out = out
+        self.log_file = log_file
         self.style = Style(color)
         self._tmp = tempfile.TemporaryDirectory(prefix="idealoop-shell-") if fresh else None
         if self._tmp is not None:
@@ -133,6 +134,9 @@ class Shell:
         self.slack.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
+        if self.log_file and Path(self.log_file).is_file() \
+                and Path(self.log_file).stat().st_size == 0:
+            Path(self.log_file).unlink()  # nothing went wrong: leave nothing behind
 
     def __enter__(self) -> Shell:
         return self
@@ -146,16 +150,18 @@ class Shell:
             llm = ("offline generator (no LLM; set OPENAI_API_KEY or OPENAI_BASE_URL "
                    "for a real one)")
         else:
-            where = settings.openai_base_url or "api.openai.com"
+            where = settings.openai_base_url_shown or "api.openai.com"
             llm = f"{settings.model} at {where}"
         store = "a fresh temporary database" if self._tmp else database_label(settings)
-        return "\n".join([
+        lines = [
             self.style.bold("idealoop shell") + " — a Slack channel in your terminal, "
             "running the real app",
             f"  LLM: {llm}",
             f"  database: {store}",
-            "  Type `help` for commands, `quit` to leave.",
-        ])
+        ]
+        if self.log_file:
+            lines.append(f"  log: {self.log_file}")
+        return "\n".join([*lines, "  Type `help` for commands, `quit` to leave."])
 
     def prompt(self) -> str:
         where = f"#{self._channel_name(self.cursor.channel)}"

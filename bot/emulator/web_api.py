@@ -71,11 +71,15 @@ class _Fault:
     error: str | None
     delay: float
     garbage: bool
+    after_effect: bool = False  # the call takes effect, then the answer fails
+    drop: bool = False  # the connection closes without an answer
+    after: int = 0  # matching calls still to let through before this fault applies
 
     @property
     def handles_normally(self) -> bool:
         """A pure delay still handles the call (it just arrives late)."""
-        return self.error is None and not self.garbage and self.delay > 0 and self.status == 0
+        return (self.error is None and not self.garbage and self.delay > 0
+                and self.status == 0 and not self.drop)
 
 
 #: Params that Slack expects as JSON but form bodies carry as strings.
@@ -193,6 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
         status, resp_headers, payload = self.server.api.handle_http(
             self.path, headers, body
         )
+        if status == DROPPED:  # as if Slack, or the way to it, went away mid-call
+            self.close_connection = True
+            return
         self.send_response(status)
         for key, value in resp_headers.items():
             self.send_header(key, value)
@@ -202,6 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _Response = tuple[int, dict[str, str], bytes]
+DROPPED = -1  # a "status" that closes the connection without any answer
 
 
 class SlackApiServer:
@@ -358,31 +366,41 @@ class SlackApiServer:
         error: str | None = None,
         delay: float = 0.0,
         garbage: bool = False,
+        after_effect: bool = False,
+        drop: bool = False,
+        after: int = 0,
     ) -> None:
         """Make the next ``times`` calls to ``method`` (``"*"`` = any) misbehave.
 
         Exactly one behaviour applies, first match wins:
 
+        * ``drop=True`` - the connection closes with no answer at all (Slack unreachable
+          mid-call: the client sees a connection error);
         * ``garbage=True`` - HTTP 200 with a non-JSON (HTML) body;
         * ``error="..."`` - HTTP 200 ``{"ok": false, "error": error}``;
         * ``status`` or ``retry_after`` - that HTTP status (default 500; 429 when only
           ``retry_after`` is given) with a ``Retry-After`` header if ``retry_after`` is set;
         * only ``delay`` - sleep, then handle the call normally (for client timeouts).
 
-        ``delay`` also applies before the other behaviours. Failures never change state.
-        Faults queue in order; the first pending one matching the method is consumed.
+        ``delay`` also applies before the other behaviours. Failures change no state,
+        unless ``after_effect=True``: then the call is carried out (the message is
+        posted) and only its answer fails — what a client sees when Slack did the work
+        but the answer was lost. With ``after=N`` the first N matching calls pass before
+        the fault applies. Faults queue in order; the first pending one matching the
+        method is consumed.
         """
         if times < 1:
             raise ValueError(f"times must be >= 1, got {times}")
         if status is None:
             if retry_after is not None:
                 status = 429
-            elif error is None and not garbage and delay > 0:
+            elif error is None and not garbage and not drop and delay > 0:
                 status = 0  # pure delay
             else:
                 status = 500
         with self._cond:
-            self._faults.append(_Fault(method, times, status, retry_after, error, delay, garbage))
+            self._faults.append(_Fault(method, times, status, retry_after, error, delay, garbage,
+                                       after_effect, drop, after))
 
     def clear_faults(self) -> None:
         """Drop all pending injected failures."""
@@ -393,6 +411,9 @@ class SlackApiServer:
         with self._cond:
             for fault in self._faults:
                 if fault.method in (method, "*") and fault.times > 0:
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -401,6 +422,8 @@ class SlackApiServer:
 
     @staticmethod
     def _fault_response(fault: _Fault) -> _Response:
+        if fault.drop:
+            return DROPPED, {}, b""
         if fault.garbage:
             body = b"<html><body><h1>502 Bad Gateway</h1>emulated garbage</body></html>"
             return 200, {"Content-Type": "text/html; charset=utf-8"}, body
@@ -433,6 +456,8 @@ class SlackApiServer:
             if fault.delay > 0:
                 time.sleep(fault.delay)
             if not fault.handles_normally:
+                if fault.after_effect and method != RESPONSE_URL_METHOD:
+                    self._handle_api(method, params, headers, decode_error)
                 response = self._fault_response(fault)
                 self._record(Call(method, params, headers, arrived, failed=True,
                                   status=response[0], response=_maybe_json(response[2])))

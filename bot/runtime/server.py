@@ -134,9 +134,7 @@ class HttpServer:
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT, then stop gracefully. Call from the main thread."""
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        stop = _on_signals()
         self.start()
         stop.wait()
         log.info("stopping: finishing requests in progress")
@@ -150,7 +148,22 @@ class HttpServer:
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:
-    """Connect to Slack over a WebSocket (no public URL needed)."""
+    """Connect to Slack over a WebSocket (no public URL needed) until SIGTERM or SIGINT,
+    then disconnect: Slack sends nothing more to this process, and the caller stops the
+    rest gracefully."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+    stop = _on_signals()
+    handler.connect()
+    stop.wait()
+    log.info("stopping: closing the Socket Mode connection")
+    handler.close()
+
+
+def _on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT (call from the main thread)."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop

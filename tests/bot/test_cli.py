@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import inspect
+
 from storage.db import make_engine
 from storage.repository import NewBrainstorm, Store
 from testkit.databases import migrate
@@ -33,3 +35,29 @@ def test_export_into_a_reader_that_stops_early_is_quiet(tmp_path: Path) -> None:
     assert export.wait(timeout=30) == 1
     assert export.stderr.read() == b""
     export.stderr.close()
+
+
+def test_export_does_not_migrate_and_says_what_to_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/old.db"
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "export"], cwd=tmp_path,
+                          env=child_env(DATABASE_URL=url), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "idealoop db upgrade" in done.stderr and done.stderr.count("\n") == 1
+    engine = make_engine(url)
+    try:
+        assert inspect(engine).get_table_names() == []  # nothing was created
+    finally:
+        engine.dispose()
+
+
+def test_an_unusable_sqlite_path_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    url = f"sqlite:///{blocker}/sub/idealoop.db"
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=tmp_path,
+                          env=child_env(DATABASE_URL=url), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "DATABASE_URL names a folder that cannot be created" in done.stderr
+    assert done.stderr.count("\n") == 1

@@ -316,3 +316,11 @@ def test_repr_hides_openai_key() -> None:
 )
 def test_repr_hides_slack_secrets(variable: str, secret: str) -> None:
     assert secret not in repr(load({variable: secret}))
+
+
+def test_credentials_in_the_llm_url_are_never_shown() -> None:
+    settings = Settings.from_env({"OPENAI_BASE_URL": "https://joe:s3cret@llm.example.com:8443/v1"})
+    assert "s3cret" not in repr(settings)
+    assert settings.openai_base_url_shown == "https://***@llm.example.com:8443/v1"
+    plain = Settings.from_env({"OPENAI_BASE_URL": "http://localhost:11434/v1"})
+    assert plain.openai_base_url_shown == "http://localhost:11434/v1"

@@ -460,3 +460,32 @@ def test_lifecycle() -> None:
         assert running.url.endswith("/api/") and running.url.startswith("http://127.0.0.1:")
         assert WebClient(token="xoxb-x", base_url=running.url).auth_test()["ok"]
     srv.stop()  # idempotent
+
+
+def test_a_dropped_call_is_a_connection_error_and_changes_nothing(
+        client: WebClient, server: SlackApiServer, state: Workspace) -> None:
+    server.fail("chat.postMessage", drop=True, times=2)  # the client retries a drop once
+    with pytest.raises(OSError):
+        client.chat_postMessage(channel="C0GENERAL", text="lost")
+    assert state.history("C0GENERAL") == []
+    assert client.chat_postMessage(channel="C0GENERAL", text="then fine")["ok"]
+
+
+def test_a_call_can_fail_after_slack_carried_it_out(
+        client: WebClient, server: SlackApiServer, state: Workspace) -> None:
+    """What a client cannot tell from an ordinary failure: the message exists."""
+    server.fail("chat.postMessage", status=500, after_effect=True)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C0GENERAL", text="posted anyway")
+    assert [m["text"] for m in state.history("C0GENERAL")] == ["posted anyway"]
+
+
+def test_message_metadata_comes_back_only_when_asked(client: WebClient) -> None:
+    root = client.chat_postMessage(channel="C0GENERAL", text="root")["ts"]
+    metadata = {"event_type": "idealoop_idea", "event_payload": {"item_id": 7}}
+    client.chat_postMessage(channel="C0GENERAL", thread_ts=root, text="idea", metadata=metadata)
+    plain = client.conversations_replies(channel="C0GENERAL", ts=root)["messages"]
+    assert all("metadata" not in message for message in plain)
+    full = client.conversations_replies(channel="C0GENERAL", ts=root,
+                                        include_all_metadata=True)["messages"]
+    assert full[1]["metadata"] == metadata

@@ -1,0 +1,193 @@
+"""An ack is a promise: what Slack got a 200 for is stored or will be done, and every
+failure reaches the person where they asked. The real app over signed HTTP, with the
+emulated Slack's faults and databases that cannot write."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator.slack_requests import mention_event
+from bot.emulator.web_api import SlackApiServer
+from storage.db import make_engine
+from storage.repository import NewBrainstorm, Store
+from testkit.app import RunningApp, running_app
+from testkit.databases import migrate
+from testkit.processes import free_port
+from testkit.queries import score_of
+from testkit.waiting import eventually
+
+CHANNEL = "C0GENERAL"
+FAST = {"IDEALOOP_WORK_LEASE": "1"}  # retries and take-overs within a second or two
+
+
+@pytest.fixture
+def app(slack: SlackApiServer, db_url: str) -> Iterator[RunningApp]:
+    with running_app(slack, db_url, **FAST) as running:
+        yield running
+
+
+def headers(app: RunningApp) -> list[dict[str, object]]:
+    return [c.params for c in app.slack.calls_to("chat.postMessage")
+            if not c.params.get("thread_ts")]
+
+
+def brainstorm(app: RunningApp, topic: str) -> tuple[str, list[dict[str, object]]]:
+    """Run one brainstorm to the end: its header ts and the replies in its thread."""
+    assert app.sender.command(topic).status == 200
+    header_ts = eventually(lambda: _header_ts(app, topic), timeout=10)
+    eventually(lambda: _settled(app, header_ts), timeout=20)
+    return header_ts, app.slack.state.thread(CHANNEL, header_ts)[1:]
+
+
+def _header_ts(app: RunningApp, topic: str) -> str:
+    posted = [c for c in app.slack.calls_to("chat.postMessage")
+              if not c.params.get("thread_ts") and topic in str(c.params.get("text"))]
+    assert len(posted) == 1, posted
+    return str((posted[0].response or {})["ts"])
+
+
+def _settled(app: RunningApp, header_ts: str) -> None:
+    header = app.slack.state.get_message(CHANNEL, header_ts)
+    assert header is not None and "Thinking" not in json.dumps(header.get("blocks"))
+    assert app.deps.work.store.count_pending() == 0
+
+
+def test_a_reaction_is_stored_when_slack_gets_its_answer(app: RunningApp) -> None:
+    _, ideas = brainstorm(app, "acked reactions")
+    reply = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=ideas[0]["ts"])
+    assert reply.status == 200
+    item = app.store.item_at(CHANNEL, str(ideas[0]["ts"]))
+    assert item is not None and score_of(app.store, item.id)["approvals"] == 1  # no waiting
+
+
+def test_bad_reactions_are_refused_alone_and_good_ones_all_kept(app: RunningApp) -> None:
+    _, ideas = brainstorm(app, "one bad apple")
+    bad = ["\ud800", "x" * 101, "fire\x00", "has space"]
+    replies = []
+    for n in range(40):
+        emoji = bad[n % len(bad)] if n % 10 == 9 else "+1"
+        replies.append((emoji, app.sender.reaction(user=f"U{n:04d}", emoji=emoji,
+                                                  channel=CHANNEL, ts=ideas[n % 5]["ts"])))
+    assert all(reply.status == (200 if emoji == "+1" else 400) for emoji, reply in replies)
+    total = sum(score_of(app.store, app.store.item_at(CHANNEL, str(idea["ts"])).id)
+                ["approvals"] for idea in ideas)  # type: ignore[union-attr]
+    assert total == 36
+
+
+def test_an_idea_that_cannot_be_posted_is_posted_later_and_once(app: RunningApp) -> None:
+    # Idea 3 fails past the client's own retries; the ideas after it are still posted.
+    app.slack.fail("chat.postMessage", status=503, times=4, after=3)
+    _, ideas = brainstorm(app, "flaky slack")
+    numbers = [str(message["text"]).split(".")[0] for message in ideas]
+    assert numbers == ["1", "2", "4", "5", "3"]  # 3 came on the next attempt, once
+
+
+def test_an_idea_slack_posted_before_failing_is_not_posted_twice(app: RunningApp) -> None:
+    app.slack.fail("chat.postMessage", error="fatal_error", after_effect=True, after=2)
+    _, ideas = brainstorm(app, "lost answers")
+    assert sorted(str(message["text"]).split(".")[0] for message in ideas) == \
+        ["1", "2", "3", "4", "5"]
+
+
+def test_a_header_that_cannot_be_settled_is_settled_later(app: RunningApp) -> None:
+    app.slack.fail("chat.update", status=500, times=5)  # beyond the client's own retries
+    header_ts, ideas = brainstorm(app, "stuck header")
+    assert len(ideas) == 5
+    header = app.slack.state.get_message(CHANNEL, header_ts)
+    assert header is not None and "5 ideas in the thread" in json.dumps(header["blocks"])
+
+
+def test_when_the_channel_refuses_the_person_hears_it_through_the_response_url(
+        app: RunningApp) -> None:
+    app.slack.fail("chat.postMessage", error="not_in_channel")
+    url = app.slack.new_response_url(channel=CHANNEL, user="U0ALICE")
+    assert app.sender.command("nowhere to post", response_url=url).status == 200
+    told = eventually(lambda: _only(app.slack.state.responses), timeout=10)
+    assert "/invite @idealoop" in told["body"]["text"]
+    assert told["body"]["response_type"] == "ephemeral"
+    eventually(lambda: _no_pending(app), timeout=10)
+    assert headers(app) == []
+
+
+def test_when_slack_is_unreachable_the_work_is_retried_then_settled(app: RunningApp) -> None:
+    app.slack.fail("chat.postMessage", drop=True, times=100)
+    url = app.slack.new_response_url(channel=CHANNEL, user="U0ALICE")
+    assert app.sender.command("slack is away", response_url=url).status == 200
+    told = eventually(lambda: _only(app.slack.state.responses), timeout=20)
+    assert "can't reach Slack" in told["body"]["text"]
+    eventually(lambda: _no_pending(app), timeout=10)
+    app.slack.clear_faults()
+
+
+def _only(entries: list[dict[str, object]]) -> dict[str, object]:
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+def _no_pending(app: RunningApp) -> None:
+    assert app.deps.work.store.count_pending() == 0
+
+
+def test_a_duplicate_delivery_is_one_brainstorm(app: RunningApp) -> None:
+    for _ in range(3):
+        assert app.sender.command("said three times", trigger_id="trig-dup").status == 200
+    app.deps.wait_quiet()
+    eventually(lambda: _no_pending(app), timeout=10)
+    assert len(headers(app)) == 1
+
+
+# -- a database that cannot write, and one that is not there --------------------------------
+
+
+@pytest.fixture
+def read_only(slack: SlackApiServer, tmp_path: Path) -> Iterator[RunningApp]:
+    """A database with a posted brainstorm in it, opened read-only."""
+    path = tmp_path / "ro.db"
+    url = migrate(f"sqlite:///{path}")
+    store = Store(make_engine(url))
+    saved = store.save_brainstorm(NewBrainstorm(channel=CHANNEL, requester="U0ALICE",
+                                                topic="kept", model="m", ideas=["an idea"],
+                                                header_ts="1700000000.000001"))
+    store.mark_posted(saved.item_ids[0], "1700000000.000002")
+    store.engine.dispose()
+    with running_app(slack, f"sqlite:///file:{path}?mode=ro&uri=true", **FAST) as running:
+        yield running
+
+
+def test_a_read_only_database_refuses_cleanly_and_says_so(
+        read_only: RunningApp, caplog: pytest.LogCaptureFixture) -> None:
+    app = read_only
+    answer = app.sender.command("cannot be saved")
+    assert answer.status == 200 and "nothing was saved" in answer.json()["text"]
+    reaction = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL,
+                                   ts="1700000000.000002")
+    assert reaction.status == 503  # Slack will deliver it again
+    assert score_of(app.store, 1)["approvals"] == 0
+    message = app.slack.state.post_message(CHANNEL, "<@U0BOT> summarise", user="U0ALICE")
+    mention = app.sender.event(mention_event(user="U0ALICE", text=message["text"],
+                                             channel=CHANNEL, ts=message["ts"]))
+    assert mention.status == 503
+    [note] = app.slack.state.ephemeral
+    assert note["user"] == "U0ALICE" and "nothing was saved" in note["text"]
+    assert "again in a minute or two" in note["text"]
+    assert headers(app) == []
+    assert "Traceback" not in caplog.text
+
+
+def test_a_database_that_is_not_there(slack: SlackApiServer,
+                                      caplog: pytest.LogCaptureFixture) -> None:
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2"
+    with running_app(slack, url, **FAST) as app, caplog.at_level(logging.WARNING):
+        assert "nothing was saved" in app.sender.command("no database").json()["text"]
+        assert app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL,
+                                   ts="1700000000.000002").status == 503
+        top_url = slack.new_response_url(channel=CHANNEL, user="U0ALICE")
+        assert app.sender.command("top", response_url=top_url).status == 200
+        told = eventually(lambda: _only(slack.state.responses), timeout=10)
+        assert "nothing was saved" in told["body"]["text"]
+    assert "Traceback" not in caplog.text
