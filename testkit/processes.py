@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import IO, Any
@@ -57,10 +58,10 @@ class ServeProcess:
     where = "subprocess"
 
     def __init__(self, env: dict[str, str], *, module: tuple[str, ...] = SERVE,
-                 cwd: Path | None = None) -> None:
+                 cwd: Path | None = None, port: int | None = None) -> None:
         self.env = env
         self.module = module
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"{self.base}/slack/events"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -104,6 +105,12 @@ class ServeProcess:
         raise RuntimeError(f"{' '.join(self.command[1:])} did not answer /healthz in "
                            f"{START_TIMEOUT:.0f} s:\n{self.log_tail()}")
 
+    def kill(self) -> None:
+        """`kill -9`: the process ends at once, whatever it was doing."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def stop(self) -> int | None:
         """SIGTERM, wait, kill if it hangs; the exit code."""
         if self.proc is not None and self.proc.poll() is None:
@@ -140,6 +147,17 @@ class ServeProcess:
     def health(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
             return dict(json.loads(response.read()))
+
+    def health_status(self) -> int:
+        """The HTTP status `GET /healthz` answers (0 when nothing answers)."""
+        try:
+            with urllib.request.urlopen(f"{self.base}/healthz", timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as err:
+            err.close()
+            return int(err.code)
+        except OSError:
+            return 0
 
     def pending(self) -> int:
         try:

@@ -67,8 +67,13 @@ def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
         headers["Content-Type"] = str(environ.get("CONTENT_TYPE", ""))
         checked = gate.check(raw, headers)
         if isinstance(checked, SlackRequest):
-            request = BoltRequest(body=checked.as_json(), headers=checked.headers,
-                                  query=environ.get("QUERY_STRING", ""))
+            try:  # Bolt reads the payload's ids while building the request
+                request = BoltRequest(body=checked.as_json(), headers=checked.headers,
+                                      query=environ.get("QUERY_STRING", ""))
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+                log.warning("refused a payload Bolt cannot read (%s: %s)",
+                            type(exc).__name__, exc)
+                return _json(start_response, "400 Bad Request", {"error": "malformed request"})
             return _bolt(start_response, app.dispatch(request))
         refused = checked
     return _json(start_response, refused.status, {"error": refused.error})

@@ -81,7 +81,13 @@ class SignalWriter:
 
     @property
     def pending(self) -> int:
+        """Changes submitted and not yet settled (queued or being written)."""
         return self._work.count
+
+    @property
+    def queued(self) -> int:
+        """Changes waiting for a batch (not yet taken by the writer)."""
+        return self._queue.qsize()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         return self._work.wait_idle(timeout)

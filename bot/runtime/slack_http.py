@@ -153,25 +153,29 @@ _STRINGS = ("type", "subtype", "team_id", "user_id", "channel_id", "event_id", "
 _NESTED = ("event", "message", "previous_message", "item", "assistant_thread", "view",
            "function_data")
 _MAX_DEPTH = 4
+_COMMAND_FIELDS = ("command", "user_id", "channel_id", "response_url")
 
 
 def shape_problem(body: Any, depth: int = 0) -> str | None:
     """What is wrong with a payload's shape for Bolt, or None when it can be dispatched."""
     if not isinstance(body, dict):
         return "not an object"
+    if depth == 0 and "command" in body:  # a slash command always carries these
+        missing = [name for name in _COMMAND_FIELDS if not isinstance(body.get(name), str)]
+        if missing:
+            return f"a command without {', '.join(missing)}"
     for name in _STRING_OR_OBJECT:
         value = body.get(name)
         if value is not None and not isinstance(value, str | dict):
             return f"{name} is neither text nor an object"
         if isinstance(value, dict) and not isinstance(value.get("id", ""), str):
             return f"{name}.id is not text"
-    for name in _OBJECTS:
-        if name in body and body[name] is not None and not isinstance(body[name], dict):
+    for name in _OBJECTS:  # Bolt reads these as `body.get(name, {}).get(...)`: null breaks it
+        if name in body and not isinstance(body[name], dict):
             return f"{name} is not an object"
     for name in _LISTS_OF_OBJECTS:
-        value = body.get(name)
-        if value is not None and not (isinstance(value, list)
-                                      and all(isinstance(entry, dict) for entry in value)):
+        if name in body and not (isinstance(body[name], list)
+                                 and all(isinstance(entry, dict) for entry in body[name])):
             return f"{name} is not a list of objects"
     for name in _STRINGS:
         if name in body and body[name] is not None and not isinstance(body[name], str):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+
+from bot.errors import NotSaved
 from bot.runtime.signal_writer import SignalWriter
+from storage.db import make_engine
 from storage.repository import NewBrainstorm, ReactionChange, Store
+from testkit.processes import free_port
 from testkit.queries import score_of
+from testkit.waiting import eventually
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -31,3 +39,77 @@ def test_the_signal_writer_stores_everything_it_is_given(store: Store) -> None:
     finally:
         writer.close()
     assert sum(score_of(store, item)["approvals"] for item in items) == 400
+
+
+def change(item: int, user: str, event_us: int, *, active: bool = True) -> ReactionChange:
+    return ReactionChange(item_id=item, user_id=user, emoji="+1", polarity=1, active=active,
+                          event_us=event_us, at=AT)
+
+
+def test_one_change_the_database_refuses_does_not_sink_its_batch(store: Store) -> None:
+    """The listener validates reactions first; this is the net behind it: a change the
+    database itself refuses (here a lone surrogate, which no driver can encode) fails
+    alone, and the rest of its batch is committed."""
+    items = saved_ideas(store, 5)
+    writer = SignalWriter(store, max_batch=500)
+    try:
+        tickets = [writer.submit(change(items[n % 5], "U\ud800" if n == 200 else f"U{n}",
+                                        n + 1)) for n in range(400)]
+        assert writer.wait_idle(timeout=20)
+    finally:
+        writer.close()
+    failed = [n for n, ticket in enumerate(tickets) if ticket.error is not None]
+    assert failed == [200] and all(ticket.done.is_set() for ticket in tickets)
+    assert sum(score_of(store, item)["approvals"] for item in items) == 399
+
+
+def test_duplicates_in_a_batch_collapse_to_the_newest(store: Store) -> None:
+    [item] = saved_ideas(store, 1)
+    writer = SignalWriter(store)
+    try:
+        tickets = [writer.submit(change(item, "U1", us, active=us % 2 == 1))
+                   for us in (1, 4, 3, 2)]
+        assert writer.wait_idle(timeout=20)
+    finally:
+        writer.close()
+    assert all(ticket.error is None for ticket in tickets)
+    assert score_of(store, item)["approvals"] == 0  # the newest (4) removed it
+
+
+def test_an_unavailable_database_fails_the_batch_at_once(tmp_path: Path) -> None:
+    store = Store(make_engine(
+        f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2"))
+    writer = SignalWriter(store)
+    try:
+        with pytest.raises(NotSaved):
+            writer.store_now(change(1, "U1", 1), timeout=10)
+    finally:
+        writer.close()
+        store.engine.dispose()
+
+
+def test_a_full_queue_refuses_at_once(sqlite_url: str) -> None:
+    """While another process holds SQLite's write lock, the writer waits; past the
+    queue's bound, a new change is refused at once instead of waiting too."""
+    store = Store(make_engine(sqlite_url))
+    [item] = saved_ideas(store, 1)
+    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    writer = SignalWriter(store, max_queue=2)
+    try:
+        first = writer.submit(change(item, "U1", 1))  # taken by the writer, which waits
+        eventually(lambda: _taken(writer, first))
+        writer.submit(change(item, "U2", 2))
+        writer.submit(change(item, "U3", 3))
+        with pytest.raises(NotSaved):
+            writer.submit(change(item, "U4", 4))
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        writer.close()
+        store.engine.dispose()
+    assert score_of(store, item)["approvals"] == 3
+
+
+def _taken(writer: SignalWriter, ticket: object) -> None:
+    assert writer.queued == 0

@@ -22,6 +22,7 @@ def signed(body: bytes, content_type: str, secret: str = SECRET) -> dict[str, st
 
 def command(**fields: str) -> bytes:
     return urlencode({"command": "/brainstorm", "user_id": "U1", "channel_id": "C1",
+                      "response_url": "https://hooks.slack.com/commands/1",
                       "trigger_id": "1.2.3", **fields}).encode()
 
 
@@ -117,3 +118,10 @@ def test_refused_bodies_are_never_logged(caplog: pytest.LogCaptureFixture) -> No
         SlackRequestGate(SECRET).check(body, signed(body, FORM, secret="forged"))
         SlackRequestGate(None).check(body, {"Content-Type": FORM})
     assert caplog.records and "secret-topic-text" not in caplog.text
+
+
+def test_a_command_without_its_response_url_is_400() -> None:
+    body = urlencode({"command": "/brainstorm", "user_id": "U1", "channel_id": "C1",
+                      "text": "x"}).encode()
+    refused = SlackRequestGate(SECRET).check(body, signed(body, FORM))
+    assert isinstance(refused, Refusal) and refused.status.startswith("400")

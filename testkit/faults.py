@@ -1,0 +1,251 @@
+"""Fault scenarios on real processes, shared by the fault tests (which assert on their
+figures) and `bench/faults.py` (which prints them).
+
+Each scenario runs `idealoop serve` as a child process against the emulated Slack, breaks
+something the way production breaks it — `kill -9`, a database stopped under load — and
+returns what Slack was told next to what was kept.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.emulator.slack_requests import SlackSender, event_body, mention_event, reaction_event
+from bot.emulator.web_api import SlackApiServer
+from storage.db import make_engine
+from storage.repository import NewBrainstorm, Store
+from storage.work import WorkStore
+from testkit.app import SECRET, TOKEN
+from testkit.delivery import Deliverer, DeliveryReport, Request
+from testkit.fake_openai import FakeOpenAI
+from testkit.processes import ServeProcess
+from testkit.queries import score_of
+from testkit.waiting import eventually, wait_until
+
+CHANNEL = "C0GENERAL"
+IDEA_TS = [f"1700000000.{n:06d}" for n in range(2, 12)]
+
+
+def serve_env(slack: SlackApiServer, url: str, **extra: str) -> dict[str, str]:
+    return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.url, "DATABASE_URL": url, "IDEALOOP_LLM_RETRIES": "0",
+            **extra}
+
+
+def seed_ideas(url: str) -> list[int]:
+    """Ten posted ideas to react to, saved directly (no LLM needed)."""
+    store = Store(make_engine(url))
+    try:
+        saved = store.save_brainstorm(NewBrainstorm(
+            channel=CHANNEL, requester="U0ALICE", topic="faults", model="m",
+            ideas=[f"idea {n}" for n in range(10)], header_ts="1700000000.000001"))
+        for item_id, ts in zip(saved.item_ids, IDEA_TS, strict=True):
+            store.mark_posted(item_id, ts)
+        return saved.item_ids
+    finally:
+        store.engine.dispose()
+
+
+def reactions(count: int) -> list[Request]:
+    """`count` approvals by distinct people, spread over the ten ideas."""
+    return [(event_body(reaction_event(added=True, user=f"U{n:06d}", emoji="+1",
+                                       channel=CHANNEL, ts=IDEA_TS[n % 10])),
+             "application/json") for n in range(count)]
+
+
+def stored_approvals(url: str, items: list[int]) -> int:
+    store = Store(make_engine(url))
+    try:
+        return sum(score_of(store, item)["approvals"] for item in items)
+    finally:
+        store.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What Slack was told, next to what the database holds."""
+
+    sent: int
+    acknowledged: int
+    stored: int
+    report: DeliveryReport
+    seconds: float = 0.0  # how long the fault lasted
+
+    @property
+    def lost(self) -> int:
+        return self.acknowledged - self.stored
+
+
+def kill_during_reactions(slack: SlackApiServer, url: str, cwd: Path, *, count: int = 1500,
+                          kill_after: int = 500) -> Kept:
+    """Stream `count` reactions; `kill -9` the app after `kill_after` acknowledgements and
+    start another on the same port; Slack re-delivers what was not acknowledged."""
+    items = seed_ideas(url)
+    env = serve_env(slack, url)
+    first = ServeProcess(env, cwd=cwd).__enter__()
+    killed = threading.Event()
+
+    def kill_once(acknowledged: int) -> None:
+        if acknowledged >= kill_after and not killed.is_set():
+            killed.set()
+            first.kill()
+
+    deliverer = Deliverer(SlackSender(first.url, SECRET), on_ack=kill_once)
+    result: list[DeliveryReport] = []
+    stream = threading.Thread(target=lambda: result.append(deliverer.deliver(reactions(count))))
+    stream.start()
+    try:
+        if not killed.wait(120):
+            raise TimeoutError("the stream never reached the kill")
+        started = time.monotonic()
+        with ServeProcess(env, cwd=cwd, port=first.port):
+            stream.join(180)
+            down = time.monotonic() - started
+    finally:
+        first.__exit__()
+    report = result[0]
+    return Kept(count, report.acknowledged, stored_approvals(url, items), report, down)
+
+
+def outage_during_reactions(slack: SlackApiServer, url: str, cwd: Path, *,
+                            stop: Callable[[], None], start: Callable[[], None],
+                            outage: Callable[[ServeProcess, DeliveryReport], None],
+                            count: int = 600, stop_after: int = 150, pace: float = 0.0) -> Kept:
+    """Stream `count` reactions (one every `pace` seconds per sender); after `stop_after`
+    acknowledgements the database is stopped, `outage` decides how long it stays down,
+    then it is started again. Nothing is restarted on the app's side."""
+    items = seed_ideas(url)
+    stopped = threading.Event()
+    lasted: list[float] = []
+    with ServeProcess(serve_env(slack, url), cwd=cwd) as app:
+        def stop_once(acknowledged: int) -> None:
+            if acknowledged >= stop_after and not stopped.is_set():
+                stopped.set()
+                stop()
+            if pace:
+                time.sleep(pace)
+
+        deliverer = Deliverer(SlackSender(app.url, SECRET), on_ack=stop_once, senders=4)
+        result: list[DeliveryReport] = []
+        stream = threading.Thread(
+            target=lambda: result.append(deliverer.deliver(reactions(count))))
+        stream.start()
+        if not stopped.wait(120):
+            raise TimeoutError("the stream never reached the outage")
+        began = time.monotonic()
+        outage(app, deliverer.report)
+        start()
+        lasted.append(time.monotonic() - began)
+        stream.join(180)
+        healthy = wait_until(lambda: app.health_status() == 200, 30)
+    if not healthy:
+        raise AssertionError("the app did not become healthy again after the outage")
+    report = result[0]
+    return Kept(count, report.acknowledged, stored_approvals(url, items), report, lasted[0])
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """Work accepted by a process that was killed, as the next process left it."""
+
+    unsettled: int  # placeholders still "thinking" or "drafting"
+    posted: int  # ideas (brainstorm) or draft messages in the thread
+    duplicates: int
+    pending: int  # work rows not finished
+    seconds: float  # from the next process's start until the work was settled
+
+
+def _thread_of(slack: SlackApiServer, ts: str) -> list[dict[str, object]]:
+    return slack.state.thread(CHANNEL, ts)
+
+
+def _work_pending(url: str) -> int:
+    work = WorkStore(make_engine(url))
+    try:
+        return work.count_pending()
+    finally:
+        work.engine.dispose()
+
+
+def kill_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path, *,
+                        replica: bool = False) -> Resumed:
+    """`kill -9` while a brainstorm waits on the LLM. With `replica`, a second process is
+    already running against the same database and must take the work over when its lease
+    runs out; otherwise a new process is started (a restart)."""
+    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE="2")
+    llm.delay(60)
+    other = ServeProcess(env, cwd=cwd).__enter__() if replica else None
+    try:
+        with ServeProcess(env, cwd=cwd) as first:
+            assert SlackSender(first.url, SECRET).command("crash course").status == 200
+            header = slack.wait_for("chat.postMessage", timeout=20)[0]
+            llm.wait_for_requests(1, timeout=20)  # the brainstorm waits on the LLM now
+            llm.delay(0)
+            first.kill()
+        header_ts = str((header.response or {})["ts"])
+        started = time.monotonic()
+        successor = other or ServeProcess(env, cwd=cwd).__enter__()
+        try:
+            eventually(lambda: _brainstorm_settled(slack, header_ts, url), timeout=60,
+                       interval=0.1)
+            seconds = time.monotonic() - started
+        finally:
+            successor.__exit__()
+    finally:
+        if other is not None:
+            other.__exit__()
+    replies = _thread_of(slack, header_ts)[1:]
+    texts = [str(message.get("text")) for message in replies]
+    head = json.dumps(slack.state.get_message(CHANNEL, header_ts))
+    return Resumed(unsettled=int("Thinking" in head), posted=len(texts),
+                   duplicates=len(texts) - len(set(texts)), pending=_work_pending(url),
+                   seconds=seconds)
+
+
+def _brainstorm_settled(slack: SlackApiServer, header_ts: str, url: str) -> None:
+    header = slack.state.get_message(CHANNEL, header_ts)
+    assert header is not None and "Thinking" not in json.dumps(header.get("blocks"))
+    assert _work_pending(url) == 0
+
+
+def kill_mid_draft(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path) -> Resumed:
+    """`kill -9` while a draft waits on the LLM; the next process writes and settles it."""
+    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE="2")
+    llm.delay(60)
+    root = slack.state.post_message(CHANNEL, "Plan the offsite: budget 5k, two days",
+                                    user="U0ALICE")
+    mention = slack.state.post_message(CHANNEL, "<@U0BOT> write an announcement",
+                                       user="U0ALICE", thread_ts=root["ts"])
+    with ServeProcess(env, cwd=cwd) as first:
+        reply = SlackSender(first.url, SECRET).event(mention_event(
+            user="U0ALICE", text=mention["text"], channel=CHANNEL, ts=mention["ts"],
+            thread_ts=root["ts"]))
+        assert reply.status == 200
+        placeholder = slack.wait_for("chat.postMessage", timeout=20)[0]
+        llm.wait_for_requests(1, timeout=20)
+        llm.delay(0)
+        first.kill()
+    placeholder_ts = str((placeholder.response or {})["ts"])
+    started = time.monotonic()
+    with ServeProcess(env, cwd=cwd):
+        eventually(lambda: _draft_settled(slack, placeholder_ts, url), timeout=60,
+                   interval=0.1)
+        seconds = time.monotonic() - started
+    drafts = [m for m in _thread_of(slack, str(root["ts"])) if m.get("bot_id")]
+    texts = [str(m.get("text")) for m in drafts]
+    settled = slack.state.get_message(CHANNEL, placeholder_ts)
+    return Resumed(unsettled=int("writing" in json.dumps(settled) or
+                                 "Drafting" in json.dumps(settled)),
+                   posted=len(drafts), duplicates=len(texts) - len(set(texts)),
+                   pending=_work_pending(url), seconds=seconds)
+
+
+def _draft_settled(slack: SlackApiServer, ts: str, url: str) -> None:
+    message = json.dumps(slack.state.get_message(CHANNEL, ts))
+    assert "Drafting" not in message and "writing" not in message
+    assert _work_pending(url) == 0
