@@ -20,6 +20,7 @@ BENCHMARKS = (
     ("drafts and prompt budget", "bench.drafts"),
     ("memory", "bench.memory"),
     ("start-up", "bench.startup"),
+    ("faults", "bench.faults"),
 )
 OPTIONAL = {"bench.digest_cost"}  # written separately; the table says if it is missing
 

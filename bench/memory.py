@@ -22,7 +22,7 @@ from bench.common import (
     fakes,
     quiet_logs,
 )
-from bench.ingest import IN_FLIGHT, SLOW_LLM, SignalCounter, seed_targets, send_reactions
+from bench.ingest import IN_FLIGHT, SLOW_LLM, seed_targets, send_reactions
 from bot.emulator.slack_requests import SlackSender
 from testkit.processes import ServeProcess
 
@@ -43,16 +43,15 @@ def measure(quick: bool = QUICK) -> list[Row]:
                               app.memory_kb()))
             sender = SlackSender(app.url, SECRET)
             targets = seed_targets(sender, slack, url)
-            with SignalCounter(url, [item for _, item in targets if item is not None]) as counter:
-                load = send_reactions(app, targets, count, counter, "M")
-                snapshots.append((f"after {load.events} reactions ({load.rate:.0f}/s)",
-                                  app.memory_kb()))
-                if not quick:
-                    with brainstorms_in_flight(sender, app, llm, target=IN_FLIGHT,
-                                               llm_delay=SLOW_LLM):
-                        load = send_reactions(app, targets, count, counter, "N")
-                    snapshots.append((f"after {load.events} more with {IN_FLIGHT} "
-                                      "brainstorms in flight", app.memory_kb()))
+            load = send_reactions(app, targets, count, "M")
+            snapshots.append((f"after {load.events} reactions ({load.rate:.0f}/s)",
+                              app.memory_kb()))
+            if not quick:
+                with brainstorms_in_flight(sender, app, llm, target=IN_FLIGHT,
+                                           llm_delay=SLOW_LLM):
+                    load = send_reactions(app, targets, count, "N")
+                snapshots.append((f"after {load.events} more with {IN_FLIGHT} "
+                                  "brainstorms in flight", app.memory_kb()))
         finally:
             llm.stop()
     return _rows(snapshots, count)

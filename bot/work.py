@@ -8,9 +8,9 @@ Runners (`handlers/commands.py`, `handlers/mentions.py`) are written to be resum
 each step checks what an earlier attempt already did (a header already posted, ideas
 already saved or posted) before doing it.
 
-A process is named `host:pid:nonce`. A restarted process need not wait for the old
-leases to run out: on the same host, an owner whose pid is gone, or whose pid is now
-this process's own with another nonce, is certainly dead.
+A restarted process need not wait for the old leases to run out: an owner on the same
+host whose process is gone (`is_dead`) is released at start-up. Elsewhere, and in any
+doubt, the lease decides.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 
 from storage.work import NewWork, WorkItem, WorkStore
@@ -38,26 +39,42 @@ Runner = Callable[[WorkItem, bool], "str | None"]
 
 
 def process_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    """`host:pid:started:nonce`: the host (with its pid namespace, so that containers
+    sharing a hostname are told apart), this process, when it started (so that a reused
+    pid is not mistaken for it), and a nonce (several apps in one process, as in tests)."""
+    pid = os.getpid()
+    return f"{_host()}:{pid}:{_started(pid)}:{secrets.token_hex(4)}"
 
 
 def is_dead(owner: str, me: str) -> bool:
-    """True when `owner` is a process on this host that is certainly gone."""
-    host, _, rest = owner.partition(":")
-    pid_text, _, nonce = rest.partition(":")
-    my_host, _, my_rest = me.partition(":")
-    my_pid, _, my_nonce = my_rest.partition(":")
-    if host != my_host or not pid_text.isdigit() or owner == me:
+    """True when `owner` is a process on this host that is certainly gone: its pid no
+    longer exists, or now belongs to a process that started at another time. Owners on
+    other hosts, or where that cannot be told, are left to their leases."""
+    parts = owner.split(":")
+    if len(parts) != 4:
         return False
-    if pid_text == my_pid:
-        return nonce != my_nonce  # our pid, an older nonce: a previous life of this pid
+    host, pid, started, _ = parts
+    if host != me.split(":", 1)[0] or not pid.isdigit() or not started:
+        return False
+    return _started(int(pid)) != started
+
+
+def _host() -> str:
     try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, someone else's
-    return False
+        namespace = "".join(ch for ch in os.readlink("/proc/self/ns/pid") if ch.isdigit())
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}"
+
+
+def _started(pid: int) -> str:
+    """When process `pid` started, in clock ticks since boot; "" if there is no such process
+    (or the system does not say)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]
 
 
 class Work:

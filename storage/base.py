@@ -73,7 +73,7 @@ def _write_lock(engine: Engine) -> AbstractContextManager[Any]:
 
 
 @contextmanager
-def _translated() -> Iterator[None]:
+def translated() -> Iterator[None]:
     """Database outages become `DatabaseUnavailable`, with the driver's error as cause."""
     try:
         yield
@@ -103,13 +103,13 @@ class Repository:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with _translated(), self._write_lock, \
+        with translated(), self._write_lock, \
                 self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with _translated(), self.engine.connect() as conn, conn.begin():
+        with translated(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     def _insert(self, table: Any) -> Any:

@@ -3,8 +3,10 @@
 Slack re-delivers an event the app did not acknowledge (an error status, a timeout, a
 refused or broken connection), with `X-Slack-Retry-Num`. `Deliverer` does the same from
 several threads at once, so a fault test can count what the app acknowledged and compare
-it with what the database holds. Unlike Slack it keeps trying until a deadline instead of
-three times, so that an outage of any length in a test ends with every request answered.
+it with what the database holds. Unlike Slack it keeps re-delivering after a server error
+or a broken connection until a deadline, not three times, so that an outage of any length
+ends with every request answered; a request refused as malformed (4xx) is, as by Slack,
+given up after three re-deliveries.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from bot.emulator.slack_requests import SlackSender
 
 Request = tuple[bytes, str]  # body, content type
+SLACK_RETRIES = 3
 
 
 @dataclass
@@ -25,6 +28,7 @@ class DeliveryReport:
     acknowledged: int = 0
     attempts: int = 0
     refused: int = 0  # answers other than 200 (e.g. 503 during an outage)
+    given_up: int = 0  # requests refused as malformed four times
     unreachable: int = 0  # connections refused or broken (the process was killed)
     server_errors: int = 0  # 500s: never expected
     statuses: dict[int, int] = field(default_factory=dict)
@@ -73,6 +77,15 @@ class Deliverer:
                 if status == 200:
                     if self.on_ack is not None:
                         self.on_ack(acknowledged)
+                    if done:
+                        for _ in range(self.senders):
+                            pending.put(None)
+                    continue
+                if 400 <= status < 500 and retries >= SLACK_RETRIES:
+                    with self._lock:
+                        self.report.given_up += 1
+                        left[0] -= 1
+                        done = left[0] == 0
                     if done:
                         for _ in range(self.senders):
                             pending.put(None)

@@ -149,6 +149,20 @@ def outage_during_reactions(slack: SlackApiServer, url: str, cwd: Path, *,
     return Kept(count, report.acknowledged, stored_approvals(url, items), report, lasted[0])
 
 
+def malformed_among_good(slack: SlackApiServer, url: str, cwd: Path, *, good: int = 400,
+                         bad_emoji: str = "\ud800") -> Kept:
+    """`good` reactions sent at once with one malformed reaction in their midst: the bad one
+    is refused alone, every good one is acknowledged and kept."""
+    items = seed_ideas(url)
+    requests = reactions(good)
+    bad = (event_body(reaction_event(added=True, user="UBAD", emoji=bad_emoji,
+                                     channel=CHANNEL, ts=IDEA_TS[0])), "application/json")
+    requests.insert(good // 2, bad)
+    with ServeProcess(serve_env(slack, url), cwd=cwd) as app:
+        report = Deliverer(SlackSender(app.url, SECRET)).deliver(requests)
+    return Kept(good, report.acknowledged, stored_approvals(url, items), report)
+
+
 @dataclass(frozen=True)
 class Resumed:
     """Work accepted by a process that was killed, as the next process left it."""

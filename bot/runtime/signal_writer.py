@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from bot.errors import NotSaved
 from bot.runtime.jobs import WorkCounter
 from storage.errors import DatabaseUnavailable
-from storage.repository import ReactionChange, Store
+from storage.repository import ReactionChange, SignalSink, Store
 
 log = logging.getLogger(__name__)
 COMMIT_WAIT = 2.0  # seconds a request waits for its commit: inside Slack's 3 s
@@ -99,6 +99,10 @@ class SignalWriter:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        with self.store.signal_sink() as sink:
+            self._drain(sink)
+
+    def _drain(self, sink: SignalSink) -> None:
         stopping = False
         while not stopping:
             first = self._queue.get()
@@ -114,9 +118,9 @@ class SignalWriter:
                     break
                 batch.append(ticket)
             if batch:
-                self._write(batch)
+                self._write(sink, batch)
 
-    def _write(self, batch: list[_Ticket]) -> None:
+    def _write(self, sink: SignalSink, batch: list[_Ticket]) -> None:
         try:
             newest: dict[tuple[int, str, str], ReactionChange] = {}
             for ticket in batch:
@@ -124,16 +128,16 @@ class SignalWriter:
                 key = _key(change)
                 if key not in newest or change.event_us >= newest[key].event_us:
                     newest[key] = change
-            errors = self._commit(list(newest.values()))
+            errors = self._commit(sink, list(newest.values()))
             for ticket in batch:  # a change collapsed into a newer one shares its fate
                 ticket.settle(errors.get(id(newest[_key(ticket.change)])))
         finally:
             self._work.done(len(batch))
 
-    def _commit(self, changes: list[ReactionChange]) -> dict[int, str]:
+    def _commit(self, sink: SignalSink, changes: list[ReactionChange]) -> dict[int, str]:
         """Write `changes`; the errors of the ones that failed, by `id()` of the change."""
         try:
-            self.store.apply_reactions(changes)
+            sink.apply(changes)
             return {}
         except DatabaseUnavailable as exc:
             log.warning("could not store %d signals: the database is unavailable (%s); "
@@ -145,7 +149,7 @@ class SignalWriter:
         errors: dict[int, str] = {}
         for change in changes:
             try:
-                self.store.apply_reactions([change])
+                sink.apply([change])
             except Exception as exc:
                 log.warning("refused a signal on item %s (%s)", change.item_id,
                             type(exc).__name__)

@@ -51,13 +51,15 @@ class Refusal:
 
 @dataclass(frozen=True)
 class SlackRequest:
-    """A request that passed every check: the parsed body and the headers to forward."""
+    """A request that passed every check: the parsed body, the headers to forward, and
+    the body as JSON text for Bolt (the original text when it was JSON already)."""
 
     body: dict[str, Any]
     headers: dict[str, str | Sequence[str]] = field(default_factory=dict)
+    json_text: str | None = None
 
     def as_json(self) -> str:
-        return json.dumps(self.body)
+        return self.json_text if self.json_text is not None else json.dumps(self.body)
 
 
 class SlackRequestGate:
@@ -91,7 +93,7 @@ class SlackRequestGate:
             return Refusal("401 Unauthorized", "invalid signature")
         content_type = lowered.get("content-type", "").split(";")[0].strip().lower()
         try:
-            body = _parse(text, content_type)
+            body, was_json = _parse(text, content_type)
         except ValueError as exc:
             log.warning("refused a malformed request body (%s)", type(exc).__name__)
             return Refusal("400 Bad Request", "malformed request")
@@ -102,7 +104,7 @@ class SlackRequestGate:
         forwarded: dict[str, str | Sequence[str]] = {
             name: value for name, value in lowered.items() if name.startswith("x-slack-")}
         forwarded["content-type"] = JSON
-        return SlackRequest(body, forwarded)
+        return SlackRequest(body, forwarded, text if was_json else None)
 
     def _signed(self, text: str, headers: Mapping[str, str]) -> bool:
         if self._verifier is None:
@@ -129,15 +131,17 @@ class _Clock(Clock):
         return self._now()
 
 
-def _parse(text: str, content_type: str) -> dict[str, Any]:
-    if content_type == JSON or (content_type != FORM and text.lstrip().startswith("{")):
+def _parse(text: str, content_type: str) -> tuple[dict[str, Any], bool]:
+    """The body as a dict, and whether `text` itself is that JSON object."""
+    was_json = content_type == JSON or (content_type != FORM and text.lstrip().startswith("{"))
+    if was_json:
         body = json.loads(text)
     else:
         form = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
         body = json.loads(form["payload"]) if set(form) == {"payload"} else form
     if not isinstance(body, dict):
         raise ValueError("the body is not an object")
-    return body
+    return body, was_json
 
 
 # The fields Bolt reads without checking their type, and the types Slack sends them with.
