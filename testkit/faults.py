@@ -221,6 +221,41 @@ def kill_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
                    seconds=seconds)
 
 
+@dataclass(frozen=True)
+class Stopped:
+    exit_code: int | None
+    seconds: float  # from SIGTERM to exit
+    resumed: Resumed
+
+
+def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path, *,
+                        llm_delay: float = 1.0) -> Stopped:
+    """SIGTERM while a brainstorm waits on the LLM: the process stops taking requests,
+    gives the running brainstorm its deadline, and exits; whatever it could not finish,
+    the next process does."""
+    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE="2")
+    llm.delay(llm_delay)
+    with ServeProcess(env, cwd=cwd) as first:
+        assert SlackSender(first.url, SECRET).command("graceful").status == 200
+        header = slack.wait_for("chat.postMessage", timeout=20)[0]
+        llm.wait_for_requests(1, timeout=20)
+        began = time.monotonic()
+        exit_code = first.stop()
+        seconds = time.monotonic() - began
+    llm.delay(0)
+    header_ts = str((header.response or {})["ts"])
+    started = time.monotonic()
+    with ServeProcess(env, cwd=cwd):
+        eventually(lambda: _brainstorm_settled(slack, header_ts, url), timeout=60,
+                   interval=0.1)
+        took = time.monotonic() - started
+    texts = [str(message.get("text")) for message in _thread_of(slack, header_ts)[1:]]
+    head = json.dumps(slack.state.get_message(CHANNEL, header_ts))
+    return Stopped(exit_code, seconds, Resumed(
+        unsettled=int("Thinking" in head), posted=len(texts),
+        duplicates=len(texts) - len(set(texts)), pending=_work_pending(url), seconds=took))
+
+
 def _brainstorm_settled(slack: SlackApiServer, header_ts: str, url: str) -> None:
     header = slack.state.get_message(CHANNEL, header_ts)
     assert header is not None and "Thinking" not in json.dumps(header.get("blocks"))

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from bot.emulator.web_api import SlackApiServer
 from testkit.fake_openai import FakeOpenAI
-from testkit.faults import kill_during_reactions, kill_mid_brainstorm, kill_mid_draft
+from testkit.faults import (
+    kill_during_reactions,
+    kill_mid_brainstorm,
+    kill_mid_draft,
+    stop_mid_brainstorm,
+)
 
 
 def test_kill_during_a_reaction_stream_loses_nothing_acknowledged(
@@ -43,3 +48,12 @@ def test_a_replica_takes_over_the_work_of_one_that_died(
     assert resumed.seconds >= 1.0  # it waited for the lease (2 s), not a restart
 
 
+
+
+def test_sigterm_mid_brainstorm_lets_it_finish_then_exits_cleanly(
+        slack: SlackApiServer, llm: FakeOpenAI, fault_db: str, tmp_path: Path) -> None:
+    stopped = stop_mid_brainstorm(slack, llm, fault_db, tmp_path, llm_delay=1.0)
+    assert stopped.exit_code == 0 and stopped.seconds < 10
+    resumed = stopped.resumed
+    assert resumed.unsettled == 0 and resumed.pending == 0
+    assert resumed.posted == 5 and resumed.duplicates == 0

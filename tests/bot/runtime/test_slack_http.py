@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -125,3 +127,16 @@ def test_a_command_without_its_response_url_is_400() -> None:
                       "text": "x"}).encode()
     refused = SlackRequestGate(SECRET).check(body, signed(body, FORM))
     assert isinstance(refused, Refusal) and refused.status.startswith("400")
+
+
+def test_a_signature_forged_with_an_empty_key_is_refused() -> None:
+    """An app with no secret must not accept what anyone can sign with an empty key."""
+    body = command(text="forged")
+    timestamp = str(int(time.time()))
+    forged = "v0=" + hmac.new(b"", f"v0:{timestamp}:{body.decode()}".encode(),
+                              hashlib.sha256).hexdigest()
+    headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": timestamp,
+               "X-Slack-Signature": forged}
+    for secret in (None, ""):
+        refused = SlackRequestGate(secret).check(body, headers)
+        assert isinstance(refused, Refusal) and refused.status.startswith("401")
