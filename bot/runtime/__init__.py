@@ -1,7 +1,9 @@
 """Process plumbing: how `idealoop serve` runs, not what it thinks.
 
     server.py         the HTTP server (POST /slack/events, GET /healthz) and Socket Mode
+    slack_http.py     what a request must be before Bolt sees it: size, signature, shape
     jobs.py           the bounded pool that runs slow work off Slack's request threads
-    signal_writer.py  the thread that stores reactions in batches
-    scheduler.py      the minute tick that posts due digests and forgets old deliveries
+    signal_writer.py  the thread that commits reactions in groups, before they are acked
+    worker.py         runs accepted work, renews its leases, takes over dead processes' work
+    scheduler.py      the minute tick that posts due digests and forgets finished work
 """

@@ -3,6 +3,6 @@
     blocks.py      Block Kit builders: plain values in, message payloads out
     mrkdwn.py      escaping LLM text so it cannot ping anyone; cutting it to fit a section
     streaming.py   a message that fills in while the LLM writes (throttled chat.update)
-    lookups.py     people's names and message permalinks
-    api_errors.py  Slack Web API errors, said in words a person can act on
+    lookups.py     people's names, message permalinks, what idealoop posted in a thread
+    api_errors.py  Slack Web API failures: retryable or not, said in words a person can act on
 """
