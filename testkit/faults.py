@@ -205,20 +205,12 @@ def kill_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
         started = time.monotonic()
         successor = other or ServeProcess(env, cwd=cwd).__enter__()
         try:
-            eventually(lambda: _brainstorm_settled(slack, header_ts, url), timeout=60,
-                       interval=0.1)
-            seconds = time.monotonic() - started
+            return _brainstorm_resumed(slack, header_ts, url, started)
         finally:
             successor.__exit__()
     finally:
         if other is not None:
             other.__exit__()
-    replies = _thread_of(slack, header_ts)[1:]
-    texts = [str(message.get("text")) for message in replies]
-    head = json.dumps(slack.state.get_message(CHANNEL, header_ts))
-    return Resumed(unsettled=int("Thinking" in head), posted=len(texts),
-                   duplicates=len(texts) - len(set(texts)), pending=_work_pending(url),
-                   seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -244,16 +236,21 @@ def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
         seconds = time.monotonic() - began
     llm.delay(0)
     header_ts = str((header.response or {})["ts"])
-    started = time.monotonic()
     with ServeProcess(env, cwd=cwd):
-        eventually(lambda: _brainstorm_settled(slack, header_ts, url), timeout=60,
-                   interval=0.1)
-        took = time.monotonic() - started
+        resumed = _brainstorm_resumed(slack, header_ts, url, time.monotonic())
+    return Stopped(exit_code, seconds, resumed)
+
+
+def _brainstorm_resumed(slack: SlackApiServer, header_ts: str, url: str,
+                        started: float) -> Resumed:
+    """Wait until the brainstorm under `header_ts` is settled; how it was left."""
+    eventually(lambda: _brainstorm_settled(slack, header_ts, url), timeout=60, interval=0.1)
+    seconds = time.monotonic() - started
     texts = [str(message.get("text")) for message in _thread_of(slack, header_ts)[1:]]
     head = json.dumps(slack.state.get_message(CHANNEL, header_ts))
-    return Stopped(exit_code, seconds, Resumed(
-        unsettled=int("Thinking" in head), posted=len(texts),
-        duplicates=len(texts) - len(set(texts)), pending=_work_pending(url), seconds=took))
+    return Resumed(unsettled=int("Thinking" in head), posted=len(texts),
+                   duplicates=len(texts) - len(set(texts)), pending=_work_pending(url),
+                   seconds=seconds)
 
 
 def _brainstorm_settled(slack: SlackApiServer, header_ts: str, url: str) -> None:
