@@ -46,9 +46,9 @@ def _kept(label: str, kept: Kept) -> Row:
 
 
 def _resumed(label: str, resumed: Resumed) -> Row:
-    value = (f"{resumed.unsettled} placeholders left unsettled, {resumed.duplicates} posted "
-             f"twice, {resumed.pending} unfinished; finished {resumed.seconds:.1f} s after "
-             "the kill")
+    value = (f"{resumed.unsettled} placeholders left unsettled, {resumed.starts} "
+             f"header/placeholder, {resumed.duplicates} posted twice, {resumed.pending} "
+             f"unfinished; finished {resumed.seconds:.1f} s after the next process started")
     print(f"  {label:<52} {value}", flush=True)
     return label, value
 
@@ -80,14 +80,14 @@ def measure(quick: bool = QUICK) -> list[Row]:
                 rows.append(_kept(f"one malformed reaction among 400 ({kind})",
                                   malformed_among_good(slack, url, cwd)))
         with fakes() as (slack, llm), database("sqlite") as url:
-            rows.append(_resumed("kill -9 mid-brainstorm, restart (SQLite)",
-                                 kill_mid_brainstorm(slack, llm, url, cwd)))
+            rows.append(_resumed("kill -9 mid-brainstorm, restart, 60 s lease (SQLite)",
+                                 kill_mid_brainstorm(slack, llm, url, cwd, lease=60)))
         with fakes() as (slack, llm), database("sqlite") as url:
             rows.append(_resumed("kill -9 mid-draft, restart (SQLite)",
                                  kill_mid_draft(slack, llm, url, cwd)))
         if "postgresql" in kinds:
             with fakes() as (slack, llm), database("postgresql") as url:
-                rows.append(_resumed("kill -9 mid-brainstorm, replica takes over (PostgreSQL)",
+                rows.append(_resumed("kill -9 mid-brainstorm, replica, 2 s lease (PostgreSQL)",
                                      kill_mid_brainstorm(slack, llm, url, cwd, replica=True)))
     return rows
 

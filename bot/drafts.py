@@ -80,9 +80,15 @@ class Drafter:
     def stream(self, plan: DraftPlan) -> Iterator[str]:
         return self.model.draft_stream(plan.request)
 
-    def save(self, plan: DraftPlan, *, ts: str, text: str, model: str) -> int:
-        return self.store.save_draft(NewDraft(
+    def save(self, plan: DraftPlan, *, ts: str, text: str) -> None:
+        """Keep the written draft under its message `ts`. A draft already saved there (by
+        an attempt that lost its lease) stands."""
+        self.store.save_draft(NewDraft(
             channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
-            instruction=plan.instruction, model=model,
+            instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
         ))
+
+    def saved_at(self, channel: str, ts: str) -> StoredDraft | None:
+        """The draft saved under message `ts`, if an earlier attempt got that far."""
+        return self.store.draft_at(channel, ts)

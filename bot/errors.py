@@ -5,6 +5,10 @@
     ├── BadInput           what a person typed cannot be used (message says how to fix it)
     ├── Busy               too much work in flight; try again shortly
     ├── NotSaved           the database cannot save right now; nothing was changed
+    ├── NotYet             what the request refers to is not recorded yet; deliver it later
+    ├── ChatError          Slack could not carry out a call
+    │   ├── ChatUnavailable  Slack (or the way to it) is failing now; a later try may work
+    │   └── ChatRefused      Slack refused for good (not in the channel, message gone, …)
     └── LLMError
         ├── LLMUnavailable the LLM server is down, unreachable, slow or refused us
         └── LLMBadOutput   the LLM answered, but nothing usable could be read from it
@@ -50,6 +54,26 @@ class Busy(IdealoopError):
 class NotSaved(IdealoopError):
     user_message = ("The database is not answering right now, so nothing was saved or "
                     "changed. Please try again in a minute.")
+
+
+class NotYet(IdealoopError):
+    """What a request refers to is not recorded yet (its work is still running): Slack is
+    answered with an error, to deliver it again a little later."""
+
+
+class ChatError(IdealoopError):
+    """Slack could not carry out a call; `user_message` says why in a person's words (the
+    surface that made the call writes it)."""
+
+    user_message = "I can't reach Slack right now. Please try again in a few minutes."
+
+
+class ChatUnavailable(ChatError):
+    """Slack, or the way to it, is failing now (unreachable, 5xx, rate limited)."""
+
+
+class ChatRefused(ChatError):
+    """Slack refused the call for good: trying it again cannot work."""
 
 
 class LLMError(IdealoopError):

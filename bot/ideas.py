@@ -83,10 +83,14 @@ class Brainstormer:
                 completion_tokens=generation.completion_tokens,
             )
         )
-        saved = self.store.brainstorm_at(channel, header_ts)
+        saved = self.store.brainstorm_at(channel, header_ts)  # ours, or a rival's first
         if saved is None:  # cannot happen: it was saved in the statement above
             raise LLMBadOutput("the brainstorm was not saved")
         return _brainstormed(saved)
+
+    def mark_posted(self, item_id: int, ts: str) -> None:
+        """Record the message that shows an idea, once it exists."""
+        self.store.mark_posted(item_id, ts)
 
 
 def _brainstormed(saved: StoredBrainstorm) -> Brainstormed:

@@ -7,13 +7,13 @@ variants count as their base emoji, so `+1::skin-tone-3` approves like `+1`.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.config import Settings
-from bot.errors import BadInput
-from bot.message_ts import ts_to_us
+from bot.errors import BadInput, NotYet
+from bot.slack_values import is_slack_id, is_ts, ts_to_us
 from storage.repository import ReactionChange, Store
 
 APPROVE, REJECT, NEUTRAL = 1, -1, 0
@@ -43,39 +43,45 @@ class ReactionEvent:
     channel: str
     message_ts: str
     event_ts: str
+    author: str | None = None  # who wrote the message reacted to (Slack's `item_user`)
 
 
-# Slack's ids are short upper-case words; emoji names are short and printable.
-_SLACK_ID = re.compile(r"[A-Z0-9]{1,32}", re.ASCII)
-MAX_EMOJI_CHARS = 100
+MAX_EMOJI_CHARS = 100  # emoji names are short and printable
 
 
 def check_reaction(event: ReactionEvent) -> None:
     """BadInput unless the event's fields are what Slack sends: bounded, printable, valid
     timestamps. Checked before a reaction joins a batch, so one bad event cannot sink it."""
     emoji = base_emoji(event.emoji)
-    if not (_SLACK_ID.fullmatch(event.user) and _SLACK_ID.fullmatch(event.channel)):
+    if not (is_slack_id(event.user) and is_slack_id(event.channel)):
         raise BadInput("a reaction from an unknown kind of user or channel id")
     if not (0 < len(emoji) <= MAX_EMOJI_CHARS and emoji.isprintable()
             and not any(char.isspace() for char in emoji)):
         raise BadInput("a reaction with an unusable emoji name")
-    try:
-        ts_to_us(event.message_ts)
-        ts_to_us(event.event_ts)
-    except ValueError:
-        raise BadInput("a reaction with an unusable timestamp") from None
+    if not (is_ts(event.message_ts) and is_ts(event.event_ts)):
+        raise BadInput("a reaction with an unusable timestamp")
 
 
 def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
-                    bot_user_id: str | None) -> ReactionChange | None:
+                    bot_user_id: str | None,
+                    work_pending: Callable[[str], bool]) -> ReactionChange | None:
     """The signal a reaction event stands for, or None when it is not one: a reaction by
     the bot itself, or on a message that is not an item (someone else's message, a
-    brainstorm header). BadInput for an event Slack would never send."""
+    brainstorm header). BadInput for an event Slack would never send.
+
+    A reaction can reach us before the item it judges is recorded: an idea is posted,
+    then its message is recorded, and a crash or a slow database can come between. So a
+    reaction on one of the bot's messages that is not an item yet, in a channel where
+    `work_pending`, is NotYet: Slack is asked to deliver it again (three times, over
+    about five minutes), by when the work has recorded it."""
     check_reaction(event)
     if bot_user_id and event.user == bot_user_id:
         return None
     item = store.item_at(event.channel, event.message_ts)
     if item is None:
+        by_bot = event.author is None or event.author == bot_user_id
+        if by_bot and work_pending(event.channel):
+            raise NotYet(f"a reaction on {event.message_ts}, not recorded yet")
         return None
     event_us = ts_to_us(event.event_ts)
     return ReactionChange(

@@ -4,9 +4,10 @@ Slack is answered only after the work is stored (`Work.accept`), so an acknowled
 request survives a crash. The process that accepted it holds a lease on it and renews
 it while alive (`bot.runtime.worker`); a lease that runs out means the process died, and
 any process — another replica, or the same one after a restart — takes the work over.
-Runners (`handlers/commands.py`, `handlers/mentions.py`) are written to be resumed:
-each step checks what an earlier attempt already did (a header already posted, ideas
-already saved or posted) before doing it.
+Runners (`bot.runs`) are written to be resumed: each step checks what an earlier
+attempt already did (a header already posted, ideas already saved or posted) before
+doing it. Every change a holder makes is fenced by its name and its attempt, so a holder
+that lost the work — even to a later attempt of its own process — changes nothing.
 
 A restarted process need not wait for the old leases to run out: an owner on the same
 host whose process is gone (`is_dead`) is released at start-up. Elsewhere, and in any
@@ -18,14 +19,13 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from storage.work import NewWork, WorkItem, WorkStore
 
-MAX_ATTEMPTS = 3  # the third attempt settles whatever is unfinished with a clear note
-RETRY_AFTER = 5.0  # seconds before a failed attempt is tried again
+MAX_ATTEMPTS = 5  # the fifth attempt settles whatever is unfinished with a clear note
 
 
 class RetryLater(Exception):
@@ -33,9 +33,22 @@ class RetryLater(Exception):
     the work stays pending and is tried again."""
 
 
-# A runner does the work: None when it is done, or the note the person was shown when it
-# ended in failure. `last` is True on the final attempt: settle rather than raise RetryLater.
-Runner = Callable[[WorkItem, bool], "str | None"]
+class LeaseLost(Exception):
+    """Another process has taken this work over: this one must do nothing more with it."""
+
+
+class Runner(Protocol):
+    """Carries out one kind of work, resumably (`bot.runs`)."""
+
+    def run(self, item: WorkItem, last: bool) -> str | None:
+        """Do the work: None when done, or the note the person was shown when it ended in
+        failure. On the `last` attempt, settle what is unfinished instead of raising
+        RetryLater."""
+        ...
+
+    def settle(self, item: WorkItem, note: str) -> None:
+        """Show `note` where the person waits (the work is given up); best effort."""
+        ...
 
 
 def process_name() -> str:
@@ -97,18 +110,34 @@ class Work:
     def claim_next(self) -> WorkItem | None:
         return self.store.claim_next(owner=self.owner, lease=self.lease)
 
-    def renew(self) -> int:
-        return self.store.renew(owner=self.owner, lease=self.lease)
+    def renew(self, ids: Collection[int]) -> set[int]:
+        """Keep the leases on `ids`; the ids still held."""
+        return self.store.renew(owner=self.owner, lease=self.lease, ids=ids)
 
-    def set_placeholder(self, item: WorkItem, ts: str) -> bool:
-        return self.store.set_placeholder(item, ts)
+    def confirm(self, item: WorkItem) -> None:
+        """Before a step others can see: renew the lease, or LeaseLost if it was lost."""
+        if not self.store.hold(item, lease=self.lease):
+            raise LeaseLost(f"{item.kind} {item.id} is held by another process now")
+
+    def pending_in(self, channel: str) -> bool:
+        return self.store.has_pending(channel)
+
+    def set_placeholder(self, item: WorkItem, ts: str) -> None:
+        """Record the message the person sees while the work runs (LeaseLost if lost)."""
+        if not self.store.set_placeholder(item, ts):
+            raise LeaseLost(f"{item.kind} {item.id} is held by another process now")
 
     def finish(self, item: WorkItem, note: str | None = None) -> bool:
         return self.store.finish(item, failed=note is not None, note=note)
 
+    def give_back(self, item: WorkItem) -> bool:
+        """Let any process (this one included) take the work now."""
+        return self.store.let_go(item)
+
     def retry_later(self, item: WorkItem) -> bool:
-        """Give the work back, to be tried again after a pause (at most a lease)."""
-        return self.store.let_go(item, retry_in=min(RETRY_AFTER, self.lease))
+        """Give the work back, to be tried again after a pause that doubles with each
+        attempt: a sixth of a lease, then a third, … (5, 10, 20, 40 s with the default)."""
+        return self.store.let_go(item, retry_in=self.lease / 6 * 2 ** (item.attempts - 1))
 
     def let_go_all(self, keep: Collection[int] = ()) -> int:
         """Give back everything this process holds but the work in `keep`."""

@@ -1,16 +1,18 @@
 """Slack listeners, one module per surface. `register_all` wires them into an App;
-`work_runners` names, for each kind of durable work, the surface that carries it out."""
+`work_runners` gives each kind of durable work its runner (`bot.runs`) with the chat
+surface that shows it in Slack."""
 
 from __future__ import annotations
-
-from functools import partial
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.runs import BrainstormRunner, DraftRunner
 from bot.work import Runner
 from handlers import commands, errors, mentions, reactions
+from handlers.brainstorm_chat import SlackBrainstormChat
+from handlers.draft_chat import SlackDraftChat
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -21,7 +23,11 @@ def register_all(app: App, deps: Deps) -> None:
 
 
 def work_runners(deps: Deps, client: WebClient) -> dict[str, Runner]:
+    model = deps.model
     return {
-        "brainstorm": partial(commands.run_brainstorm, deps, client),
-        "draft": partial(mentions.run_draft, deps, client),
+        "brainstorm": BrainstormRunner(deps.work, deps.brainstormer,
+                                       SlackBrainstormChat(client, model.model)),
+        "draft": DraftRunner(deps.work, deps.drafter, SlackDraftChat(
+            client, model_name=model.model, offline=model.offline,
+            stream_interval=deps.settings.stream_interval)),
     }

@@ -1,10 +1,8 @@
-"""`/brainstorm`: the sub-commands, and brainstorms as durable work.
+"""`/brainstorm`: the sub-commands, and accepting a brainstorm.
 
 A brainstorm is stored as accepted work before Slack gets its answer; the work then
-runs on the job pool (`run_brainstorm`): post the header with its thinking state, ask
-the model, post each idea in the header's thread, settle the header. Each step checks
-what an earlier attempt did, so a brainstorm resumed after a crash posts nothing twice
-and the header always ends in a final state.
+runs on the job pool (`bot.runs.BrainstormRunner`, shown in Slack by
+`handlers.brainstorm_chat`), resumably, so the header always ends in a final state.
 """
 
 from __future__ import annotations
@@ -17,27 +15,18 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot import command_parser, insights, ranking
 from bot.deps import Deps
-from bot.errors import BadInput, Busy, IdealoopError, user_message
-from bot.ideas import Brainstormed, clean_topic
+from bot.errors import BadInput, Busy, user_message
+from bot.ideas import clean_topic
 from bot.ranking import DEFAULT_PERIOD
-from bot.work import RetryLater
 from handlers.slack import blocks
-from handlers.slack.api_errors import (
-    SLACK_FAILURES,
-    describe_slack_error,
-    failure_name,
-    is_permanent,
-)
-from handlers.slack.lookups import permalinks, posted_in_thread
+from handlers.slack.api_errors import SLACK_FAILURES
+from handlers.slack.lookups import permalinks
 from storage.errors import DatabaseUnavailable
-from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
-IDEA_EVENT = "idealoop_idea"  # message metadata naming the item an idea message shows
 
 # What `/brainstorm help` answers, in Slack mrkdwn.
 USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
@@ -166,126 +155,3 @@ def _brainstorm(call: Invocation) -> None:
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
 }
-
-
-def run_brainstorm(deps: Deps, client: WebClient, work: WorkItem, last: bool) -> str | None:
-    """Post the header, generate, post each idea once, settle the header. Returns None
-    when done, or the note the person was shown when it ended in failure."""
-    topic, user = str(work.request["topic"]), work.user_id
-    header_ts = work.placeholder_ts or _post_header(deps, client, work, topic, last)
-    if header_ts is None:
-        return "the brainstorm could not be started in the channel"
-    try:
-        result = deps.brainstormer.run(channel=work.channel, requester=user, topic=topic,
-                                       header_ts=header_ts)
-    except DatabaseUnavailable:
-        raise
-    except Exception as exc:
-        log.warning("brainstorm failed: %s", exc, exc_info=not isinstance(exc, IdealoopError))
-        failed = user_message(exc)
-        if not _update_header(client, work.channel, header_ts, topic, user,
-                              blocks.failed_status(failed)) and not last:
-            raise RetryLater("the header could not be settled") from exc
-        return failed
-    posting = _post_ideas(deps, client, work, header_ts, result)
-    note: str | None = None
-    if posting.error is not None:
-        if not last:
-            raise RetryLater(f"{len(result.ideas) - posting.posted} ideas not posted yet")
-        note = (f"Only {posting.posted} of {len(result.ideas)} ideas could be posted: "
-                f"{describe_slack_error(posting.error)}")
-        status = blocks.failed_status(note)
-    else:
-        status = blocks.done_status(len(result.ideas), result.model, offline=result.offline)
-    if not _update_header(client, work.channel, header_ts, topic, user, status) and not last:
-        raise RetryLater("the header could not be settled")
-    return note
-
-
-def _post_header(deps: Deps, client: WebClient, work: WorkItem, topic: str,
-                 last: bool) -> str | None:
-    """Post the header with its thinking state and record it; None when the channel
-    cannot be posted to (the person is told through the command's response URL)."""
-    text, header_blocks = blocks.header(topic, work.user_id,
-                                        status=blocks.thinking_status(deps.model.model))
-    try:
-        posted = client.chat_postMessage(channel=work.channel, text=text, blocks=header_blocks)
-    except SLACK_FAILURES as exc:
-        log.warning("could not post a brainstorm header: %s", failure_name(exc))
-        if not is_permanent(exc) and not last:
-            raise RetryLater("the header could not be posted") from exc
-        _tell_requester(work, describe_slack_error(exc))
-        return None
-    header_ts = str(posted["ts"])
-    deps.work.set_placeholder(work, header_ts)
-    return header_ts
-
-
-@dataclass(frozen=True)
-class _Posting:
-    posted: int  # ideas in the thread now, by this attempt or an earlier one
-    error: Exception | None  # the last failure, if any idea could not be posted
-
-
-def _post_ideas(deps: Deps, client: WebClient, work: WorkItem, header_ts: str,
-                result: Brainstormed) -> _Posting:
-    """Post every idea not posted yet, each as its own reply; one failure does not stop
-    the others. After a crash, ideas whose message exists but was not recorded are
-    recognised by the metadata they were posted with, and not posted again."""
-    unposted = [idea for idea in result.ideas if not idea.ts]
-    if unposted and work.attempts > 1:
-        found = _posted_earlier(client, work.channel, header_ts)
-        for idea in unposted:
-            if idea.item_id in found:
-                deps.store.mark_posted(idea.item_id, found[idea.item_id])
-        unposted = [idea for idea in unposted if idea.item_id not in found]
-    posted, error = len(result.ideas) - len(unposted), None
-    for idea in unposted:
-        text, idea_blocks = blocks.idea(idea.position, idea.text, result.model,
-                                        offline=result.offline)
-        try:
-            reply = client.chat_postMessage(
-                channel=work.channel, thread_ts=header_ts, text=text, blocks=idea_blocks,
-                metadata={"event_type": IDEA_EVENT, "event_payload": {"item_id": idea.item_id}})
-        except SLACK_FAILURES as exc:
-            log.warning("could not post idea %d: %s", idea.position, failure_name(exc))
-            error = exc
-            continue
-        deps.store.mark_posted(idea.item_id, str(reply["ts"]))
-        posted += 1
-    return _Posting(posted, error)
-
-
-def _posted_earlier(client: WebClient, channel: str, header_ts: str) -> dict[int, str]:
-    """Item id → message ts of the ideas already in the thread, from their metadata."""
-    try:
-        posted = posted_in_thread(client, channel, header_ts, IDEA_EVENT)
-    except SLACK_FAILURES as exc:
-        raise RetryLater("the thread could not be read") from exc
-    return {payload["item_id"]: ts for payload, ts in posted
-            if isinstance(payload.get("item_id"), int)}
-
-
-def _tell_requester(work: WorkItem, text: str) -> None:
-    """Tell the person who asked, through the command's response URL (which works even
-    where the bot cannot post)."""
-    url = work.request.get("response_url")
-    if not url:
-        return
-    try:
-        WebhookClient(str(url), timeout=10).send(text=text, response_type="ephemeral")
-    except SLACK_FAILURES as exc:
-        log.warning("could not answer through the response URL: %s", type(exc).__name__)
-
-
-def _update_header(client: WebClient, channel: str, ts: str, topic: str, user: str,
-                   status: str) -> bool:
-    """Show `status` on the header; False when Slack could not be told now but might be
-    later (a header that is gone can never be settled, and counts as done)."""
-    text, header_blocks = blocks.header(topic, user, status=status)
-    try:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=header_blocks)
-    except SLACK_FAILURES as exc:
-        log.warning("could not update a brainstorm header: %s", failure_name(exc))
-        return is_permanent(exc)  # a header that is gone cannot be settled, ever
-    return True

@@ -5,7 +5,8 @@ HTTP response itself:
 - a slash command or an interaction: 200 with a short message only the person sees
   (Slack does not re-deliver commands, so this is where they hear it);
 - an event: no 200, so that Slack delivers it again — 503 when the database could not
-  store it (re-delivery will work once it is back), 400 when the event is malformed,
+  store it (re-delivery will work once it is back) or what it refers to is not
+  recorded yet (`NotYet`: its work is still running), 400 when the event is malformed,
   500 for anything unexpected.
 Tracebacks go to the log only for the unexpected.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.deps import Deps
-from bot.errors import BadInput, IdealoopError, NotSaved, user_message
+from bot.errors import BadInput, IdealoopError, NotSaved, NotYet, user_message
 from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
         if body.get("command") or body.get("response_url"):
             return BoltResponse(status=200, body={"response_type": "ephemeral",
                                                   "text": user_message(error)})
-        if isinstance(error, NotSaved | DatabaseUnavailable):
+        if isinstance(error, NotSaved | NotYet | DatabaseUnavailable):
             return BoltResponse(status=503, body="")
         return BoltResponse(status=400 if isinstance(error, BadInput) else 500, body="")
 

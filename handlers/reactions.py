@@ -2,7 +2,9 @@
 
 Slack gets its 200 only once the signal is committed (the signal writer's group commit):
 when it cannot be, the listener raises and Slack is answered 503, to deliver the event
-again. An event whose fields Slack would never send is answered 400.
+again. An event whose fields Slack would never send is answered 400. A reaction on one
+of the bot's messages that is not recorded as an item while work in its channel is still
+running is answered 503 too (`bot.signals.reaction_change`).
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ def _record(event: dict[str, Any], context: BoltContext, deps: Deps, *, added: b
         raise BadInput("a reaction event without its user, emoji, channel or message")
     user, emoji, channel, ts = (str(value) for value in fields)
     event_ts = event.get("event_ts") or ts
+    author = event.get("item_user")
     change = reaction_change(
         ReactionEvent(added=added, user=user, emoji=emoji, channel=channel, message_ts=ts,
-                      event_ts=str(event_ts)),
+                      event_ts=str(event_ts), author=author if isinstance(author, str) else None),
         store=deps.store, settings=deps.settings, bot_user_id=context.bot_user_id,
+        work_pending=deps.work.pending_in,
     )
     if change is not None:
         deps.signals.store_now(change)  # NotSaved: Slack is answered 503 and re-delivers

@@ -8,6 +8,7 @@ and idempotent: a repeated Slack delivery leaves the database as it was.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Generator, Iterator, Sequence
@@ -18,11 +19,13 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, case, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from storage.base import Clock, Repository, retry_locked, translated, utcnow
 from storage.db import WRITE
 from storage.models import Brainstorm, Item, Signal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -156,28 +159,34 @@ class Store(Repository):
             conn.execute(select(1))
 
     @retry_locked
-    def save_brainstorm(self, new: NewBrainstorm) -> SavedBrainstorm:
-        """Store a brainstorm and its ideas in one transaction: all of it or nothing."""
+    def save_brainstorm(self, new: NewBrainstorm) -> SavedBrainstorm | None:
+        """Store a brainstorm and its ideas in one transaction: all of it or nothing.
+        None when one is already saved under this header: an attempt that lost its lease
+        got there first, and the first one stands."""
         now = self.clock()
-        with self._write() as conn:
-            brainstorm_id = conn.execute(
-                insert(Brainstorm).values(
-                    channel=new.channel, requester=new.requester, topic=new.topic,
-                    header_ts=new.header_ts, model=new.model, prompt_tokens=new.prompt_tokens,
-                    completion_tokens=new.completion_tokens, created_at=now,
-                ).returning(Brainstorm.id)
-            ).scalar_one()
-            item_ids = [
-                conn.execute(
-                    insert(Item).values(
-                        brainstorm_id=brainstorm_id, kind="idea", text=text, channel=new.channel,
-                        ts=None, thread_ts=new.header_ts, position=position, model=new.model,
-                        created_at=now,
-                    ).returning(Item.id)
+        try:
+            with self._write() as conn:
+                brainstorm_id = conn.execute(
+                    insert(Brainstorm).values(
+                        channel=new.channel, requester=new.requester, topic=new.topic,
+                        header_ts=new.header_ts, model=new.model, prompt_tokens=new.prompt_tokens,
+                        completion_tokens=new.completion_tokens, created_at=now,
+                    ).returning(Brainstorm.id)
                 ).scalar_one()
-                for position, text in enumerate(new.ideas, start=1)
-            ]
-        return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
+                item_ids = [
+                    conn.execute(
+                        insert(Item).values(
+                            brainstorm_id=brainstorm_id, kind="idea", text=text,
+                            channel=new.channel, ts=None, thread_ts=new.header_ts,
+                            position=position, model=new.model, created_at=now,
+                        ).returning(Item.id)
+                    ).scalar_one()
+                    for position, text in enumerate(new.ideas, start=1)
+                ]
+                return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
+        except IntegrityError as exc:
+            _already_saved(exc)
+        return None
 
     def brainstorm_at(self, channel: str, header_ts: str) -> StoredBrainstorm | None:
         """The brainstorm saved under the header `header_ts`, with its ideas in order."""
@@ -262,17 +271,23 @@ class Store(Repository):
             ).scalars())
 
     @retry_locked
-    def save_draft(self, draft: NewDraft) -> int:
-        """Store a posted draft (one item, whatever number of messages it took)."""
-        with self._write() as conn:
-            return conn.execute(
-                insert(Item).values(
-                    brainstorm_id=None, kind="draft", text=draft.text, channel=draft.channel,
-                    ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
-                    created_at=self.clock(), instruction=draft.instruction,
-                    parent_id=draft.parent_id,
-                ).returning(Item.id)
-            ).scalar_one()
+    def save_draft(self, draft: NewDraft) -> int | None:
+        """Store a posted draft (one item, whatever number of messages it took). None when
+        a draft is already saved under its message (saved by an attempt that lost its
+        lease): the first one stands."""
+        try:
+            with self._write() as conn:
+                return conn.execute(
+                    insert(Item).values(
+                        brainstorm_id=None, kind="draft", text=draft.text, channel=draft.channel,
+                        ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
+                        created_at=self.clock(), instruction=draft.instruction,
+                        parent_id=draft.parent_id,
+                    ).returning(Item.id)
+                ).scalar_one()
+        except IntegrityError as exc:
+            _already_saved(exc)
+        return None
 
     # -- signals ----------------------------------------------------------------------
 
@@ -447,6 +462,11 @@ class Store(Repository):
                     created = created.replace(tzinfo=UTC)
                 out["created_at"] = created.isoformat()
                 yield {name: out[name] for name in EXPORT_FIELDS}
+
+
+def _already_saved(exc: IntegrityError) -> None:
+    """A second save of the same message hit its unique key: the first one stands."""
+    log.info("already saved: %s", str(exc.orig or exc).splitlines()[0])
 
 
 class SignalSink:

@@ -104,14 +104,35 @@ class WorkStore(Repository):
         return _item(row) if row is not None else None
 
     @retry_locked
-    def renew(self, *, owner: str, lease: float) -> int:
-        """Extend every lease `owner` holds; how many it still holds."""
+    def renew(self, *, owner: str, lease: float, ids: Collection[int]) -> set[int]:
+        """Extend the leases `owner` holds on `ids` (the work it is running or about to);
+        the ids it still holds. Rows it owns but no longer works on are left to expire."""
+        if not ids:
+            return set()
+        now = db_now(self.engine.dialect.name)
+        with self._write() as conn:
+            return set(conn.execute(
+                update(Work).where(Work.owner == owner, Work.state == PENDING,
+                                   Work.id.in_(list(ids)))
+                .values(lease_until=now + lease).returning(Work.id)
+            ).scalars())
+
+    @retry_locked
+    def hold(self, item: WorkItem, *, lease: float) -> bool:
+        """Renew the lease on `item` if it is still this holder's: the check made before
+        each step others can see, so a holder that lost the work does nothing more."""
         now = db_now(self.engine.dialect.name)
         with self._write() as conn:
             return conn.execute(
-                update(Work).where(Work.owner == owner, Work.state == PENDING)
-                .values(lease_until=now + lease)
-            ).rowcount
+                update(Work).where(*_held(item)).values(lease_until=now + lease)
+            ).rowcount == 1
+
+    def has_pending(self, channel: str) -> bool:
+        """True while a brainstorm or draft in `channel` is not finished."""
+        with self._read() as conn:
+            return conn.execute(
+                select(Work.id).where(Work.channel == channel, Work.state == PENDING)
+                .limit(1)).first() is not None
 
     @retry_locked
     def set_placeholder(self, item: WorkItem, ts: str) -> bool:
@@ -178,4 +199,5 @@ class WorkStore(Repository):
 
 
 def _held(item: WorkItem) -> tuple[Any, ...]:
-    return (and_(Work.id == item.id, Work.owner == item.owner, Work.state == PENDING),)
+    return (and_(Work.id == item.id, Work.owner == item.owner, Work.attempts == item.attempts,
+                 Work.state == PENDING),)

@@ -7,6 +7,7 @@ even while connections are still open; SQLite ones live in a temporary directory
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -77,3 +78,28 @@ def empty_all_tables(engine: Engine) -> None:
     names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@contextlib.contextmanager
+def signals_locked(url: str) -> Iterator[None]:
+    """Writes to the signals table wait while inside: another connection holds the lock
+    they need (on SQLite, the whole database's write lock)."""
+    if url.startswith("sqlite"):
+        blocker = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin() as transaction:
+            conn.exec_driver_sql("LOCK TABLE signals IN EXCLUSIVE MODE")
+            try:
+                yield
+            finally:
+                transaction.rollback()
+    finally:
+        engine.dispose()

@@ -44,6 +44,7 @@ def seed_ideas(url: str) -> list[int]:
         saved = store.save_brainstorm(NewBrainstorm(
             channel=CHANNEL, requester="U0ALICE", topic="faults", model="m",
             ideas=[f"idea {n}" for n in range(10)], header_ts="1700000000.000001"))
+        assert saved is not None, "seeded into a database that already had these ideas"
         for item_id, ts in zip(saved.item_ids, IDEA_TS, strict=True):
             store.mark_posted(item_id, ts)
         return saved.item_ids
@@ -169,9 +170,10 @@ class Resumed:
 
     unsettled: int  # placeholders still "thinking" or "drafting"
     posted: int  # ideas (brainstorm) or draft messages in the thread
-    duplicates: int
+    duplicates: int  # the same idea or draft text posted more than once
     pending: int  # work rows not finished
-    seconds: float  # from the next process's start until the work was settled
+    seconds: float  # from the next process's start until the work was finished
+    starts: int = 1  # headers (brainstorm) or placeholders (draft) the work posted
 
 
 def _thread_of(slack: SlackApiServer, ts: str) -> list[dict[str, object]]:
@@ -187,11 +189,12 @@ def _work_pending(url: str) -> int:
 
 
 def kill_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path, *,
-                        replica: bool = False) -> Resumed:
+                        replica: bool = False, lease: float = 2) -> Resumed:
     """`kill -9` while a brainstorm waits on the LLM. With `replica`, a second process is
     already running against the same database and must take the work over when its lease
-    runs out; otherwise a new process is started (a restart)."""
-    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE="2")
+    runs out; otherwise a new process is started (a restart), which takes the dead
+    process's work over at once, whatever the lease."""
+    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE=str(lease))
     llm.delay(60)
     other = ServeProcess(env, cwd=cwd).__enter__() if replica else None
     try:
@@ -243,19 +246,19 @@ def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
 
 def _brainstorm_resumed(slack: SlackApiServer, header_ts: str, url: str,
                         started: float) -> Resumed:
-    """Wait until the brainstorm under `header_ts` is settled; how it was left."""
-    eventually(lambda: _brainstorm_settled(slack, header_ts, url), timeout=60, interval=0.1)
+    """Wait until no work is pending (the brainstorm under `header_ts` was finished or
+    given up); how it was left."""
+    eventually(lambda: _nothing_pending(url), timeout=60, interval=0.1)
     seconds = time.monotonic() - started
     texts = [str(message.get("text")) for message in _thread_of(slack, header_ts)[1:]]
-    head = json.dumps(slack.state.get_message(CHANNEL, header_ts))
-    return Resumed(unsettled=int("Thinking" in head), posted=len(texts),
-                   duplicates=len(texts) - len(set(texts)), pending=_work_pending(url),
-                   seconds=seconds)
+    header = slack.state.get_message(CHANNEL, header_ts) or {}
+    return Resumed(unsettled=int("Thinking" in json.dumps(header.get("blocks"))),
+                   posted=len(texts), duplicates=len(texts) - len(set(texts)),
+                   pending=_work_pending(url), seconds=seconds,
+                   starts=sum(1 for m in slack.state.history(CHANNEL) if m.get("bot_id")))
 
 
-def _brainstorm_settled(slack: SlackApiServer, header_ts: str, url: str) -> None:
-    header = slack.state.get_message(CHANNEL, header_ts)
-    assert header is not None and "Thinking" not in json.dumps(header.get("blocks"))
+def _nothing_pending(url: str) -> None:
     assert _work_pending(url) == 0
 
 
@@ -279,19 +282,11 @@ def kill_mid_draft(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path) 
     placeholder_ts = str((placeholder.response or {})["ts"])
     started = time.monotonic()
     with ServeProcess(env, cwd=cwd):
-        eventually(lambda: _draft_settled(slack, placeholder_ts, url), timeout=60,
-                   interval=0.1)
+        eventually(lambda: _nothing_pending(url), timeout=60, interval=0.1)
         seconds = time.monotonic() - started
     drafts = [m for m in _thread_of(slack, str(root["ts"])) if m.get("bot_id")]
     texts = [str(m.get("text")) for m in drafts]
-    settled = slack.state.get_message(CHANNEL, placeholder_ts)
-    return Resumed(unsettled=int("writing" in json.dumps(settled) or
-                                 "Drafting" in json.dumps(settled)),
+    settled = json.dumps(slack.state.get_message(CHANNEL, placeholder_ts))
+    return Resumed(unsettled=int("writing" in settled or "Drafting" in settled),
                    posted=len(drafts), duplicates=len(texts) - len(set(texts)),
-                   pending=_work_pending(url), seconds=seconds)
-
-
-def _draft_settled(slack: SlackApiServer, ts: str, url: str) -> None:
-    message = json.dumps(slack.state.get_message(CHANNEL, ts))
-    assert "Drafting" not in message and "writing" not in message
-    assert _work_pending(url) == 0
+                   pending=_work_pending(url), seconds=seconds, starts=len(drafts))

@@ -30,6 +30,7 @@ METHOD_SCOPES = {
     "chat_postEphemeral": {"chat:write"},
     "chat_getPermalink": set(),
     "conversations_replies": {"channels:history", "groups:history"},
+    "conversations_history": {"channels:history", "groups:history"},
     "users_info": {"users:read"},
     "reactions_add": {"reactions:write"},
 }

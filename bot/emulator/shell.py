@@ -16,6 +16,7 @@ import re
 import secrets
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,7 @@ Shell commands:
 _REACTION = re.compile(r"^(?P<remove>-)?(?::(?P<name>[a-z0-9_+\-']+(?:::[a-z0-9-]+)?):|"
                        r"(?P<bare>[+-]1))\s+\[?(?P<n>\d+)\]?$")
 QUIET_TIMEOUT = 300.0
+SLACK_RETRIES = 3  # Slack delivers an event again three times when it is not answered 200
 ADVANCE_STEP = timedelta(hours=1)
 
 
@@ -322,9 +324,21 @@ class Shell:
         event = mention_event(user=self.cursor.user, text=message["text"],
                               channel=self.cursor.channel, ts=message["ts"],
                               thread_ts=self.cursor.thread_ts)
-        reply = self.sender.event(event)
+        self._deliver(event, "the mention")
+
+    def _deliver(self, event: dict[str, Any], what: str) -> None:
+        """Send an event as Slack does: an answer other than 200 makes Slack deliver it
+        again, three times (over minutes in Slack; here each once the app is quiet)."""
+        event_id = f"Ev{uuid.uuid4().hex[:12].upper()}"
+        reply = self.sender.event(event, event_id=event_id)
+        for retry in range(1, SLACK_RETRIES + 1):
+            if reply.status == 200:
+                return
+            self.pump()
+            reply = self.sender.event(event, event_id=event_id, retry_num=retry)
         if reply.status != 200:
-            self.note(f"The app answered HTTP {reply.status} to the mention.")
+            self.note(f"The app answered HTTP {reply.status} to {what} and to each of "
+                      f"Slack's {SLACK_RETRIES} re-deliveries; Slack gives up on it.")
 
     def _react(self, match: re.Match[str]) -> None:
         number = int(match["n"])
@@ -340,8 +354,10 @@ class Shell:
             self.note(f"You {'already reacted' if added else 'had not reacted'} "
                       f"with :{name}: on [{number}].")
             return
-        self.sender.event(reaction_event(added=added, user=self.cursor.user, emoji=name,
-                                         channel=channel, ts=ts))
+        author = (self.state.get_message(channel, ts) or {}).get("user") or ""
+        self._deliver(reaction_event(added=added, user=self.cursor.user, emoji=name,
+                                     channel=channel, ts=ts, item_user=author),
+                      "your reaction")
 
     def _open(self, rest: str) -> None:
         try:

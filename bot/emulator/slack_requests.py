@@ -104,10 +104,10 @@ class SlackSender:
 
     def reaction(self, *, added: bool = True, user: str, emoji: str, channel: str, ts: str,
                  event_ts: str | None = None, event_id: str | None = None,
-                 retry_num: int | None = None) -> Reply:
+                 retry_num: int | None = None, item_user: str = "U0BOT") -> Reply:
         return self.event(
             reaction_event(added=added, user=user, emoji=emoji, channel=channel, ts=ts,
-                           event_ts=event_ts),
+                           event_ts=event_ts, item_user=item_user),
             event_id=event_id, retry_num=retry_num,
         )
 

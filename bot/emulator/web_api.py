@@ -36,7 +36,7 @@ from bot.emulator.workspace import (
     WorkspaceError,
     strip_colons,
 )
-from bot.message_ts import ts_to_us
+from bot.slack_values import ts_to_us
 
 __all__ = ["Call", "SlackApiServer"]
 

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from bot.message_ts import us_to_ts
+from bot.slack_values import us_to_ts
 
 logger = logging.getLogger(__name__)
 

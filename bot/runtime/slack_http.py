@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from slack_sdk.signature import Clock, SignatureVerifier
+
+from bot.slack_values import is_slack_id
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ class SlackRequestGate:
             length = int(content_length or "")
         except ValueError:
             return Refusal("411 Length Required", "a Content-Length is required")
+        if length < 0:
+            return Refusal("400 Bad Request", "malformed request")
         if length > MAX_BODY_BYTES:
             log.warning("refused a request body of %d bytes (limit %d)", length,
                         MAX_BODY_BYTES)
@@ -97,7 +102,7 @@ class SlackRequestGate:
         except ValueError as exc:
             log.warning("refused a malformed request body (%s)", type(exc).__name__)
             return Refusal("400 Bad Request", "malformed request")
-        problem = shape_problem(body)
+        problem = shape_problem(body) or _unstorable_text(body)
         if problem is not None:
             log.warning("refused a request of the wrong shape: %s", problem)
             return Refusal("400 Bad Request", "malformed request")
@@ -134,11 +139,14 @@ class _Clock(Clock):
 def _parse(text: str, content_type: str) -> tuple[dict[str, Any], bool]:
     """The body as a dict, and whether `text` itself is that JSON object."""
     was_json = content_type == JSON or (content_type != FORM and text.lstrip().startswith("{"))
-    if was_json:
-        body = json.loads(text)
-    else:
-        form = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
-        body = json.loads(form["payload"]) if set(form) == {"payload"} else form
+    try:
+        if was_json:
+            body = json.loads(text)
+        else:
+            form = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
+            body = json.loads(form["payload"]) if set(form) == {"payload"} else form
+    except RecursionError:  # nested deeper than Python's stack; no Slack payload is
+        raise ValueError("nested too deeply") from None
     if not isinstance(body, dict):
         raise ValueError("the body is not an object")
     return body, was_json
@@ -160,6 +168,35 @@ _MAX_DEPTH = 4
 _COMMAND_FIELDS = ("command", "user_id", "channel_id", "response_url")
 
 
+# No text Slack sends holds these, and neither database can store them (PostgreSQL refuses
+# NUL in text; no driver encodes a lone surrogate): refused here, before anything is kept.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_text(body: dict[str, Any]) -> str | None:
+    """A problem when any text in the payload, key or value, holds NUL or a lone surrogate."""
+    pending: list[Any] = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                return "text with NUL or an unpaired surrogate"
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return None
+
+
+def _is_web_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.netloc)
+
+
 def shape_problem(body: Any, depth: int = 0) -> str | None:
     """What is wrong with a payload's shape for Bolt, or None when it can be dispatched."""
     if not isinstance(body, dict):
@@ -168,6 +205,10 @@ def shape_problem(body: Any, depth: int = 0) -> str | None:
         missing = [name for name in _COMMAND_FIELDS if not isinstance(body.get(name), str)]
         if missing:
             return f"a command without {', '.join(missing)}"
+        if not (is_slack_id(body["user_id"]) and is_slack_id(body["channel_id"])):
+            return "a command from an unknown kind of user or channel id"
+        if not _is_web_url(body["response_url"]):
+            return "a command whose response_url is not a web address"
     for name in _STRING_OR_OBJECT:
         value = body.get(name)
         if value is not None and not isinstance(value, str | dict):

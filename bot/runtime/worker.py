@@ -1,26 +1,30 @@
 """Runs accepted work, keeps its leases alive, and takes over the work of dead processes.
 
-One thread per process wakes every third of a lease: it renews every lease this process
-holds, then sweeps — it frees the work of processes on this host that died, and claims
-pending work whose lease ran out, as long as the job pool has room. It runs once at
-start-up, so a restarted process resumes what its previous life left unfinished.
+One thread per process wakes every third of a lease: it renews the leases on the work this
+process is running or has queued (and only those: a row it owns but gave up on is left to
+expire and be taken over), then sweeps — at start-up it frees the work of processes on
+this host that died, and each time it claims pending work whose lease ran out, as long as
+the job pool has room. It runs once at start-up, so a restarted process resumes what its
+previous life left unfinished.
 
-Each piece of work runs on the job pool through the runner of its kind (`Runner`); an
+Each piece of work runs on the job pool through the runner of its kind (`bot.runs`). An
 attempt that fails in a way a later one may fix is given back and tried again after a
-pause; the last attempt settles whatever is unfinished, so nothing stays "Thinking…".
+pause that doubles each time; the last attempt settles whatever is unfinished, so nothing
+stays "Thinking…". A runner that finds its lease lost stops without touching the work.
 On a graceful stop, work that has not started is given back at once for the next
-process; work still running after the deadline keeps its lease until it runs out.
+process; running work gets a deadline, and its leases are kept alive until then.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Mapping
 
 from bot.errors import Busy
 from bot.runtime.jobs import Jobs
-from bot.work import MAX_ATTEMPTS, RetryLater, Runner, Work
+from bot.work import MAX_ATTEMPTS, LeaseLost, RetryLater, Runner, Work
 from storage.errors import DatabaseUnavailable
 from storage.work import WorkItem
 
@@ -33,9 +37,11 @@ class Worker:
         self.work = work
         self.jobs = jobs
         self.runners: Mapping[str, Runner] = {}
+        self._held: set[int] = set()  # queued or running here
         self._running: set[int] = set()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # stop renewing (and sweeping)
+        self._sweeping = True
         self._thread: threading.Thread | None = None
 
     @property
@@ -49,19 +55,25 @@ class Worker:
         self._thread.start()
 
     def run_soon(self, item: WorkItem) -> bool:
-        """Run accepted work on the job pool; when the pool is full it is given back, and
-        the sweep of this or another process takes it when there is room."""
+        """Run accepted work on the job pool. When the pool is full it is given back, and
+        the sweep of this or another process takes it when there is room. Never raises:
+        the work is stored, whatever happens here."""
+        with self._lock:
+            self._held.add(item.id)
         try:
             self.jobs.submit(self._run, item)
             return True
         except Busy:
-            self.work.store.let_go(item)
+            self._drop(item.id)
+            with contextlib.suppress(DatabaseUnavailable):  # else its lease runs out
+                self.work.give_back(item)
             return False
 
     def sweep(self) -> int:
         """Take over pending work whose lease ran out, while the pool has room."""
         taken = 0
-        while self.jobs.pending < self.jobs.workers and not self._stop.is_set():
+        while self._sweeping and self.jobs.pending < self.jobs.workers \
+                and not self._stop.is_set():
             item = self.work.claim_next()
             if item is None:
                 break
@@ -75,26 +87,35 @@ class Worker:
         first = True
         while not self._stop.is_set():
             try:
-                self.work.renew()
-                if first:
+                with self._lock:
+                    held = set(self._held)
+                lost = held - self.work.renew(held)
+                if lost:
+                    log.warning("lost the lease on %d pieces of work: another process has "
+                                "them now", len(lost))
+                if first and self._sweeping:
                     freed = self.work.free_dead_owners()
                     if freed:
                         log.info("released the work of %d processes that died here", freed)
                     first = False
-                self.sweep()
+                if self._sweeping:
+                    self.sweep()
             except Exception as exc:  # the database may be down: try again next time
                 log.warning("work sweep failed: %s", type(exc).__name__)
             self._stop.wait(self.interval)
 
     def _run(self, item: WorkItem) -> None:
-        runner = self.runners.get(item.kind)
-        if runner is None:
-            log.error("no runner for %s work %d", item.kind, item.id)
-            return
         with self._lock:
             self._running.add(item.id)
         try:
+            runner = self.runners.get(item.kind)
+            if runner is None:
+                log.error("no runner for %s work %d", item.kind, item.id)
+                return
             self._attempt(runner, item)
+        except LeaseLost:
+            log.warning("%s %d was taken over by another process; leaving it",
+                        item.kind, item.id)
         except DatabaseUnavailable:
             # The outcome could not be recorded: the lease runs out and the work is
             # taken over, and its runner resumes from what is already done.
@@ -103,11 +124,14 @@ class Worker:
         finally:
             with self._lock:
                 self._running.discard(item.id)
+            self._drop(item.id)
 
     def _attempt(self, runner: Runner, item: WorkItem) -> None:
         last = item.attempts >= MAX_ATTEMPTS
         try:
-            note = runner(item, last)
+            note = runner.run(item, last)
+        except LeaseLost:
+            raise
         except Exception as exc:
             if not isinstance(exc, RetryLater | DatabaseUnavailable):
                 log.exception("%s %d failed unexpectedly", item.kind, item.id)
@@ -116,18 +140,28 @@ class Worker:
                 self.work.retry_later(item)
                 return
             note = FALLBACK_NOTE
+            try:
+                runner.settle(item, note)
+            except Exception as settle_error:
+                log.warning("could not tell the person %s %d was given up: %s", item.kind,
+                            item.id, type(settle_error).__name__)
         if not self.work.finish(item, note):
-            log.warning("%s %d was taken over by another process", item.kind, item.id)
+            raise LeaseLost(f"{item.kind} {item.id}")
+
+    def _drop(self, work_id: int) -> None:
+        with self._lock:
+            self._held.discard(work_id)
 
     def stop(self, deadline: float = 10.0) -> None:
         """Stop sweeping; give back work that has not started; let running work finish
-        within `deadline` seconds."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.interval + 5)
+        within `deadline` seconds, its leases renewed meanwhile."""
+        self._sweeping = False
         if not self.jobs.shutdown(deadline):
             log.warning("stopping with work still running; another process will take it "
                         "over when its lease runs out")
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.interval + 5)
         with self._lock:
             running = set(self._running)
         try:

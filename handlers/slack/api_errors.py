@@ -10,8 +10,15 @@ and costs a Slack call each time. The rest may pass: the work is tried again lat
 from __future__ import annotations
 
 import http.client
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.errors import ChatError, ChatRefused, ChatUnavailable
+
+log = logging.getLogger(__name__)
 
 # Everything a Web API call can raise when Slack (or the way to it) fails.
 SLACK_FAILURES: tuple[type[Exception], ...] = (SlackClientError, OSError,
@@ -60,3 +67,20 @@ def describe_slack_error(exc: BaseException) -> str:
     code = error_code(exc)
     return _MESSAGES.get(code, "Slack refused my message"
                          + (f" (`{code}`)" if code else "") + ". Please try again.")
+
+
+def chat_error(exc: BaseException) -> ChatError:
+    """A failed Slack call as the runs see it (`bot.runs`): refused for good, or may pass,
+    with what to tell the person."""
+    kind = ChatRefused if is_permanent(exc) else ChatUnavailable
+    return kind(failure_name(exc), user_message=describe_slack_error(exc))
+
+
+@contextmanager
+def slack_call(what: str) -> Iterator[None]:
+    """Calls to Slack inside fail as `ChatRefused` or `ChatUnavailable`, logged as `what`."""
+    try:
+        yield
+    except SLACK_FAILURES as exc:
+        log.warning("could not %s: %s", what, failure_name(exc))
+        raise chat_error(exc) from exc

@@ -53,20 +53,54 @@ def permalinks(client: WebClient, items: Iterable[RankedItem]) -> dict[int, str]
     return links
 
 
+WORK_EVENT = "idealoop_work"  # metadata of the first message a piece of work posts
+Posted = list[tuple[dict[str, Any], str]]  # (metadata payload, ts) of each message
+
+
+def work_metadata(work_id: int) -> dict[str, Any]:
+    """Metadata for the header or placeholder of work `work_id`, to find it again."""
+    return {"event_type": WORK_EVENT, "event_payload": {"work_id": work_id}}
+
+
 def posted_in_thread(client: WebClient, channel: str, thread_ts: str,
-                     event_type: str) -> list[tuple[dict[str, Any], str]]:
-    """(metadata payload, ts) of each message in the thread posted with `event_type`."""
-    found: list[tuple[dict[str, Any], str]] = []
+                     event_type: str) -> Posted:
+    """Each message in the thread posted with metadata of `event_type`."""
+    found: Posted = []
     cursor: str | None = None
     while True:
         page = client.conversations_replies(channel=channel, ts=thread_ts, cursor=cursor,
                                             include_all_metadata=True, limit=200)
-        messages: list[dict[str, Any]] = page.get("messages") or []
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == event_type:
-                found.append((dict(metadata.get("event_payload") or {}),
-                              str(message.get("ts"))))
-        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        found += _with_event(page, event_type)
+        cursor = _next_cursor(page)
         if not cursor:
             return found
+
+
+def posted_in_channel(client: WebClient, channel: str, event_type: str, *,
+                      pages: int) -> Posted:
+    """Each of the channel's latest messages (at most `pages` pages of 200, newest first)
+    posted with metadata of `event_type`."""
+    found: Posted = []
+    cursor: str | None = None
+    for _ in range(pages):
+        page = client.conversations_history(channel=channel, cursor=cursor,
+                                            include_all_metadata=True, limit=200)
+        found += _with_event(page, event_type)
+        cursor = _next_cursor(page)
+        if not cursor:
+            break
+    return found
+
+
+def _with_event(page: Any, event_type: str) -> Posted:
+    messages: list[dict[str, Any]] = page.get("messages") or []
+    found: Posted = []
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == event_type:
+            found.append((dict(metadata.get("event_payload") or {}), str(message.get("ts"))))
+    return found
+
+
+def _next_cursor(page: Any) -> str | None:
+    return (page.get("response_metadata") or {}).get("next_cursor") or None

@@ -2,8 +2,8 @@
 
 `chat.update` is a Tier 3 method (about 50 calls a minute per workspace), so updates
 are spaced by `interval` seconds — except the first text, shown at once so the person
-sees the draft start. A rate-limited update is skipped, not retried: the next one
-carries all the text anyway.
+sees the draft start. A failed update (rate limited, Slack down) is skipped, not
+retried: the next one carries all the text anyway, and the run settles the message.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from handlers.slack.api_errors import SLACK_FAILURES, failure_name, is_permanent
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 
 log = logging.getLogger(__name__)
 Render = Callable[[str], tuple[str, list[dict[str, Any]]]]
@@ -40,21 +40,14 @@ class StreamingMessage:
         if self._last is not None and now - self._last < self.interval:
             return
         self._last = now
-        if self._send(render(text), final=False):
+        if self._send(render(text)):
             self._shown = text
 
-    def settle(self, rendered: tuple[str, list[dict[str, Any]]]) -> bool:
-        """The final form of the message (retried by the client's retry handlers); False
-        when it could not be shown now but might be later. A message that is gone counts
-        as settled: nothing can ever change it."""
-        return self._send(rendered, final=True)
-
-    def _send(self, rendered: tuple[str, list[dict[str, Any]]], *, final: bool) -> bool:
+    def _send(self, rendered: tuple[str, list[dict[str, Any]]]) -> bool:
         text, blocks = rendered
         try:
             self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=blocks)
             return True
-        except SLACK_FAILURES as exc:
-            level = logging.WARNING if final else logging.INFO
-            log.log(level, "chat.update of a streaming draft failed: %s", failure_name(exc))
-            return final and is_permanent(exc)
+        except SLACK_FAILURES as exc:  # the final update shows everything anyway
+            log.info("chat.update of a streaming draft failed: %s", failure_name(exc))
+            return False

@@ -4,8 +4,10 @@ emulated Slack's faults and databases that cannot write."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +17,10 @@ from bot.emulator.slack_requests import mention_event
 from bot.emulator.web_api import SlackApiServer
 from storage.db import make_engine
 from storage.repository import NewBrainstorm, Store
+from storage.work import NewWork
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
+from testkit.fake_openai import FakeOpenAI, default_ideas
 from testkit.processes import free_port
 from testkit.queries import score_of
 from testkit.waiting import eventually
@@ -94,6 +98,75 @@ def test_an_idea_slack_posted_before_failing_is_not_posted_twice(app: RunningApp
         ["1", "2", "3", "4", "5"]
 
 
+def test_a_header_slack_posted_before_failing_is_found_not_posted_again(
+        app: RunningApp) -> None:
+    # Slack creates the header, then the answer is lost: the run cannot know its ts.
+    app.slack.fail("chat.postMessage", error="fatal_error", after_effect=True)
+    assert app.sender.command("answer lost").status == 200
+    eventually(lambda: _no_pending(app), timeout=20)
+    [header] = [m for m in app.slack.state.history(CHANNEL) if "answer lost" in m["text"]]
+    assert "5 ideas in the thread" in json.dumps(header["blocks"])
+    assert len(app.slack.state.thread(CHANNEL, header["ts"])) == 1 + 5
+
+
+def test_a_run_that_lost_its_lease_posts_nothing_more(slack: SlackApiServer,
+                                                      llm: FakeOpenAI, db_url: str) -> None:
+    """One process stalls past its lease while the model answers; another takes the
+    brainstorm over. The first must not post once it wakes: the second does, once."""
+    gates = [threading.Event(), threading.Event()]
+    calls = itertools.count()
+
+    def held_ideas(body: dict[str, object]) -> str:
+        assert gates[next(calls)].wait(20)
+        return json.dumps({"ideas": default_ideas(body)})  # type: ignore[arg-type]
+
+    llm.reply(held_ideas)
+    env = {"OPENAI_BASE_URL": llm.base_url, "IDEALOOP_LLM_TIMEOUT": "30"}
+    with running_app(slack, db_url, **env) as stalled, \
+            running_app(slack, db_url, **env) as other:
+        assert stalled.sender.command("taken over").status == 200
+        llm.wait_for_requests(1)  # its header is posted; it waits on the model
+        assert stalled.deps.work.let_go_all() == 1  # its lease, as if it had run out
+        assert other.deps.worker.sweep() == 1
+        llm.wait_for_requests(2)
+        gates[0].set()  # the stalled process wakes up, with ideas to post
+        assert stalled.deps.jobs.wait_idle(10)
+        [header] = [m for m in slack.state.history(CHANNEL) if "taken over" in m["text"]]
+        assert slack.state.thread(CHANNEL, header["ts"])[1:] == []  # it posted nothing
+        gates[1].set()
+        assert other.deps.wait_quiet(20)
+        ideas = slack.state.thread(CHANNEL, header["ts"])[1:]
+        assert sorted(str(m["text"]).split(".")[0] for m in ideas) == ["1", "2", "3", "4", "5"]
+        assert other.deps.work.store.count_pending() == 0
+
+
+def test_a_reaction_before_its_idea_is_recorded_is_delivered_again(app: RunningApp) -> None:
+    """A reaction can beat the record of the idea it judges (posted, then recorded):
+    while work in the channel runs, Slack is asked to deliver it again."""
+    store = app.deps.work.store
+    running = store.accept(NewWork(kind="brainstorm", delivery_key="command:elsewhere",
+                                   channel=CHANNEL, user_id="U0ALICE", request={"topic": "t"}),
+                           owner="another process", lease=300)
+    assert running is not None
+    idea = app.slack.state.post_message(CHANNEL, "1. an idea being recorded")
+    human = app.slack.state.post_message(CHANNEL, "a person's message", user="U0BOB")
+    early = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=idea["ts"],
+                                event_id="EvEARLY", event_ts="1800000000.000001")
+    assert early.status == 503
+    on_human = app.sender.reaction(user="U0CAROL", emoji="+1", channel=CHANNEL,
+                                   ts=human["ts"], item_user="U0BOB")
+    assert on_human.status == 200  # never an item: no reason to ask again
+    saved = app.store.save_brainstorm(NewBrainstorm(
+        channel=CHANNEL, requester="U0ALICE", topic="t", model="m", ideas=["an idea"],
+        header_ts="1700000000.000009"))
+    assert saved is not None
+    app.store.mark_posted(saved.item_ids[0], idea["ts"])
+    again = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=idea["ts"],
+                                event_id="EvEARLY", event_ts="1800000000.000001", retry_num=1)
+    assert again.status == 200
+    assert score_of(app.store, saved.item_ids[0])["approvals"] == 1
+
+
 def test_a_header_that_cannot_be_settled_is_settled_later(app: RunningApp) -> None:
     app.slack.fail("chat.update", status=500, times=5)  # beyond the client's own retries
     header_ts, ideas = brainstorm(app, "stuck header")
@@ -153,6 +226,7 @@ def read_only(slack: SlackApiServer, tmp_path: Path) -> Iterator[RunningApp]:
     saved = store.save_brainstorm(NewBrainstorm(channel=CHANNEL, requester="U0ALICE",
                                                 topic="kept", model="m", ideas=["an idea"],
                                                 header_ts="1700000000.000001"))
+    assert saved is not None
     store.mark_posted(saved.item_ids[0], "1700000000.000002")
     store.engine.dispose()
     with running_app(slack, f"sqlite:///file:{path}?mode=ro&uri=true", **FAST) as running:
@@ -169,12 +243,15 @@ def test_a_read_only_database_refuses_cleanly_and_says_so(
     assert reaction.status == 503  # Slack will deliver it again
     assert score_of(app.store, 1)["approvals"] == 0
     message = app.slack.state.post_message(CHANNEL, "<@U0BOT> summarise", user="U0ALICE")
-    mention = app.sender.event(mention_event(user="U0ALICE", text=message["text"],
-                                             channel=CHANNEL, ts=message["ts"]))
-    assert mention.status == 503
-    [note] = app.slack.state.ephemeral
-    assert note["user"] == "U0ALICE" and "nothing was saved" in note["text"]
-    assert "again in a minute or two" in note["text"]
+    event = mention_event(user="U0ALICE", text=message["text"], channel=CHANNEL,
+                          ts=message["ts"])
+    # Slack's first delivery and its three re-deliveries: told of the first and the last.
+    replies = [app.sender.event(event, event_id="EvRO", retry_num=n) for n in (None, 1, 2, 3)]
+    assert [reply.status for reply in replies] == [503] * 4
+    first, last = app.slack.state.ephemeral
+    assert first["user"] == "U0ALICE" and "nothing was saved" in first["text"]
+    assert "again in a minute or two" in first["text"]
+    assert "nothing was saved" in last["text"] and "send me your request" not in last["text"]
     assert headers(app) == []
     assert "Traceback" not in caplog.text
 

@@ -22,7 +22,7 @@ def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str):
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url) as running:
         reply = running.sender.command("anything")
         assert reply.status == 200
-        running.slack.wait_for("chat.update", timeout=10)
+        assert running.deps.wait_quiet(timeout=10)  # the brainstorm finished
         yield running
 
 

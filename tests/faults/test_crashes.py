@@ -26,16 +26,19 @@ def test_kill_during_a_reaction_stream_loses_nothing_acknowledged(
 
 def test_kill_mid_brainstorm_is_finished_by_the_next_process(
         slack: SlackApiServer, llm: FakeOpenAI, fault_db: str, tmp_path: Path) -> None:
-    resumed = kill_mid_brainstorm(slack, llm, fault_db, tmp_path)
+    """A restart takes the dead process's work over at once (it is on this host, and
+    certainly gone), not after the lease: here a minute."""
+    resumed = kill_mid_brainstorm(slack, llm, fault_db, tmp_path, lease=60)
     assert resumed.unsettled == 0 and resumed.pending == 0
-    assert resumed.posted == 5 and resumed.duplicates == 0
+    assert resumed.posted == 5 and resumed.duplicates == 0 and resumed.starts == 1
+    assert resumed.seconds < 30  # it did not wait for the lease
 
 
 def test_kill_mid_draft_is_finished_by_the_next_process(
         slack: SlackApiServer, llm: FakeOpenAI, fault_db: str, tmp_path: Path) -> None:
     resumed = kill_mid_draft(slack, llm, fault_db, tmp_path)
     assert resumed.unsettled == 0 and resumed.pending == 0
-    assert resumed.posted == 1 and resumed.duplicates == 0
+    assert resumed.posted == 1 and resumed.duplicates == 0 and resumed.starts == 1
 
 
 def test_a_replica_takes_over_the_work_of_one_that_died(
@@ -44,10 +47,8 @@ def test_a_replica_takes_over_the_work_of_one_that_died(
     when the dead one's lease runs out."""
     resumed = kill_mid_brainstorm(slack, llm, postgres_url, tmp_path, replica=True)
     assert resumed.unsettled == 0 and resumed.pending == 0
-    assert resumed.posted == 5 and resumed.duplicates == 0
+    assert resumed.posted == 5 and resumed.duplicates == 0 and resumed.starts == 1
     assert resumed.seconds >= 1.0  # it waited for the lease (2 s), not a restart
-
-
 
 
 def test_sigterm_mid_brainstorm_lets_it_finish_then_exits_cleanly(
@@ -56,4 +57,4 @@ def test_sigterm_mid_brainstorm_lets_it_finish_then_exits_cleanly(
     assert stopped.exit_code == 0 and stopped.seconds < 10
     resumed = stopped.resumed
     assert resumed.unsettled == 0 and resumed.pending == 0
-    assert resumed.posted == 5 and resumed.duplicates == 0
+    assert resumed.posted == 5 and resumed.duplicates == 0 and resumed.starts == 1

@@ -4,14 +4,17 @@ reaction sent between the bad requests.
 
 The requests are signed with the app's secret, so they pass the signature check and reach
 the parsing, shape checks and listeners — the layers a malformed payload could break.
-`FUZZ_EXAMPLES` raises the number of cases for a longer run.
+`FUZZ_EXAMPLES` raises the number of cases for a longer run; `FUZZ_EXPLORE=1` draws new
+random ones (CI runs the same derandomized cases every time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import traceback
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urlencode
@@ -23,11 +26,13 @@ from hypothesis import strategies as st
 from bot.emulator.slack_requests import reaction_event
 from bot.emulator.web_api import SlackApiServer
 from testkit.app import RunningApp, running_app
-from testkit.databases import migrate
+from testkit.databases import migrate, scratch_database
 from testkit.faults import CHANNEL, IDEA_TS, seed_ideas
-from testkit.queries import score_of
+from testkit.queries import signals_of
+from tests.conftest import POSTGRES_ADMIN_URL
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+EXPLORE = os.environ.get("FUZZ_EXPLORE") == "1"  # new random cases instead of the fixed ones
 
 junk = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
@@ -37,53 +42,117 @@ junk = st.recursive(
     max_leaves=6,
 )
 text_or_junk = st.one_of(st.text(max_size=120), junk, st.sampled_from(
-    ["\ud800", "a\x00b", "x" * 300, "+1", "U0ALICE", CHANNEL, *IDEA_TS]))
+    ["\ud800", "a\x00b", "x" * 300, "+1", "U0ALICE", "U0BOT", CHANNEL, "0", "1.5",
+     *IDEA_TS]))
 
-events = st.fixed_dictionaries({
-    "type": st.one_of(st.sampled_from(["reaction_added", "reaction_removed", "app_mention",
-                                       "message"]), text_or_junk),
-    "user": text_or_junk, "reaction": text_or_junk, "text": text_or_junk,
-    "channel": text_or_junk, "ts": text_or_junk, "event_ts": text_or_junk,
-    "item": st.one_of(text_or_junk, st.fixed_dictionaries({
-        "type": st.one_of(st.just("message"), text_or_junk), "channel": text_or_junk,
-        "ts": text_or_junk})),
-})
-envelopes = st.fixed_dictionaries(
-    {"type": st.one_of(st.just("event_callback"), text_or_junk)},
-    optional={"event": st.one_of(events, junk), "event_id": text_or_junk,
-              "team_id": text_or_junk, "authorizations": st.one_of(junk, st.lists(
-                  st.dictionaries(st.sampled_from(["team_id", "user_id", "is_bot"]),
-                                  text_or_junk), max_size=2)),
-              "team": text_or_junk, "user": text_or_junk, "challenge": text_or_junk,
-              "enterprise": text_or_junk, "is_ext_shared_channel": text_or_junk},
-)
-commands = st.fixed_dictionaries({
-    "command": st.one_of(st.just("/brainstorm"), st.text(max_size=20)),
+
+
+# Requests are built as Slack would send them, then spoiled: a few fields replaced with
+# anything at all, or removed. Whole-junk requests stop at the first check; these reach
+# the listeners, the database and the work behind them.
+MISSING = object()
+FUZZ_CHANNEL = "C0FUZZ"  # where fuzzed commands start brainstorms
+users = st.sampled_from(["U0ALICE", "U0BOB", "U0BOT"])
+channels = st.sampled_from([CHANNEL, FUZZ_CHANNEL])
+timestamps = st.sampled_from([*IDEA_TS, "1700000000.999999", "0"])
+
+
+def spoiled(valid: st.SearchStrategy[dict[str, object]]) -> st.SearchStrategy[object]:
+    """`valid` with up to three of its fields (or nested fields) replaced or removed."""
+    def spoil(draw: st.DrawFn) -> object:
+        body = draw(valid)
+        for _ in range(draw(st.integers(0, 3))):
+            path = draw(st.sampled_from(_paths(body)))
+            value = draw(st.one_of(st.just(MISSING), text_or_junk))
+            _replace(body, path, value)
+        return body
+
+    return st.composite(spoil)()
+
+
+def _paths(body: dict[str, object], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [(*prefix, key) for key in body]
+    for key, value in body.items():
+        if isinstance(value, dict):
+            paths += _paths(value, (*prefix, key))
+    return paths or [("type",)]
+
+
+def _replace(body: dict[str, object], path: tuple[str, ...], value: object) -> None:
+    for key in path[:-1]:
+        inner = body.get(key)
+        if not isinstance(inner, dict):
+            return
+        body = inner
+    if value is MISSING:
+        body.pop(path[-1], None)
+    else:
+        body[path[-1]] = value
+
+
+reaction_events = st.fixed_dictionaries({
+    "type": st.sampled_from(["reaction_added", "reaction_removed"]), "user": users,
+    "reaction": st.sampled_from(["+1", "x", "fire", "+1::skin-tone-2"]),
+    "item_user": users, "event_ts": timestamps,
+    "item": st.fixed_dictionaries({"type": st.just("message"), "channel": channels,
+                                   "ts": timestamps})})
+mention_events = st.fixed_dictionaries({
+    "type": st.just("app_mention"), "user": users, "channel": channels, "ts": timestamps,
+    "text": st.sampled_from(["<@U0BOT> summarise", "<@U0BOT> expand idea 2", ""]),
+    "event_ts": timestamps}, optional={"thread_ts": timestamps})
+envelopes = spoiled(st.fixed_dictionaries({
+    "type": st.just("event_callback"), "event": st.one_of(reaction_events, mention_events),
+    "event_id": st.text(st.characters(codec="ascii"), min_size=1, max_size=12),
+    "team_id": st.just("T0TEAM"),
+    "authorizations": st.just([{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}]),
+})) | st.dictionaries(st.sampled_from(["type", "event", "event_id", "team_id", "challenge",
+                                      "authorizations", "enterprise", "is_ext_shared_channel"]),
+                      text_or_junk)
+commands = spoiled(st.fixed_dictionaries({
+    "command": st.just("/brainstorm"), "user_id": users, "channel_id": st.just(FUZZ_CHANNEL),
+    "response_url": st.just("http://127.0.0.1:9/nowhere"),
+    "trigger_id": st.text(st.characters(codec="ascii"), max_size=12),
     "text": st.one_of(st.sampled_from(["top", "stats", "help", "digest", "digest daily 25:00",
-                                       "payload=x", "top month"]), st.text(max_size=200)),
-    "user_id": st.text(max_size=20), "channel_id": st.text(max_size=20),
-    "trigger_id": st.text(max_size=20), "channel_name": st.text(max_size=20),
-})
+                                       "payload=x", "top month", "offsites",
+                                       "digest weekly 09:00 Europe/Paris"]),
+                      st.text(max_size=200)),
+})).map(lambda form: {key: value if isinstance(value, str) else json.dumps(value)
+                      for key, value in form.items()} if isinstance(form, dict) else form)
 interactions = st.dictionaries(st.sampled_from(["type", "user", "actions", "team", "channel",
                                                 "container", "view", "response_url"]), junk)
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, list[int]]]:
-    url = migrate(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
-    items = seed_ideas(url)
-    with SlackApiServer() as slack, running_app(slack, url) as app:
-        yield app, items
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) \
+        -> Iterator[tuple[RunningApp, list[int]]]:
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = migrate(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
+        else:
+            request.getfixturevalue("postgres_url")  # skips where PostgreSQL cannot run
+            url = stack.enter_context(scratch_database(POSTGRES_ADMIN_URL,
+                                                       prefix="idealoop_fuzz"))
+        items = seed_ideas(url)
+        slack = stack.enter_context(SlackApiServer())
+        yield stack.enter_context(running_app(slack, url)), items
 
 
 class Tracebacks(logging.Handler):
+    """Tracebacks logged, and requests answered 503 because what they refer to is not
+    recorded yet (a reaction on one of the bot's messages while work runs: `NotYet`)."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.seen: list[str] = []
+        self.not_yet = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.exc_info:
-            self.seen.append(f"{record.name}: {record.getMessage()}")
+            error = record.exc_info[1]
+            where = traceback.extract_tb(error.__traceback__)[-1] if error else None
+            self.seen.append(f"{record.name}: {record.getMessage()}: {error!r} at {where}")
+        if record.getMessage().startswith("request failed: NotYet"):
+            self.not_yet += 1
 
 
 def test_signed_payloads_of_any_shape_never_break_the_app(
@@ -94,11 +163,12 @@ def test_signed_payloads_of_any_shape_never_break_the_app(
     statuses: dict[int, int] = {}
     good = [0]
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=not EXPLORE, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.one_of(
         envelopes.map(lambda body: (json.dumps(body).encode(), "application/json")),
-        commands.map(lambda form: (urlencode(form).encode(), "application/x-www-form-urlencoded")),
+        commands.map(lambda form: (urlencode(form, errors="surrogatepass").encode(),
+                                  "application/x-www-form-urlencoded")),
         interactions.map(lambda payload: (urlencode({"payload": json.dumps(payload)}).encode(),
                                           "application/x-www-form-urlencoded")),
     ))
@@ -117,10 +187,12 @@ def test_signed_payloads_of_any_shape_never_break_the_app(
     finally:
         logging.getLogger().removeHandler(tracebacks)
     app.deps.wait_quiet()
+    print("statuses:", dict(sorted(statuses.items())), "not yet:", tracebacks.not_yet)
     assert tracebacks.seen == []
-    assert statuses.get(503, 0) == 0  # the database never failed here
+    assert statuses.get(503, 0) == tracebacks.not_yet  # the database never failed here
     with urllib.request.urlopen(app.sender.url.replace("/slack/events", "/healthz"),
                                 timeout=5) as health:
         assert json.loads(health.read())["ok"] is True
-    kept = sum(score_of(app.store, item)["approvals"] for item in items)
+    kept = sum(1 for item in items for signal in signals_of(app.store.engine, item)
+               if str(signal["user_id"]).startswith("UGOOD") and signal["active"])
     assert kept == good[0] >= EXAMPLES

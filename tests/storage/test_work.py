@@ -71,7 +71,7 @@ def test_renewing_keeps_the_lease_and_a_graceful_stop_gives_work_back(work: Work
     item = work.accept(new(), owner="me", lease=0.5)
     other = work.accept(new("command:T2"), owner="me", lease=0.5)
     assert item is not None and other is not None
-    assert work.renew(owner="me", lease=30) == 2
+    assert work.renew(owner="me", lease=30, ids=[item.id, other.id, 999]) == {item.id, other.id}
     assert work.claim_next(owner="you", lease=30) is None
     assert work.let_go_all("me", keep=[other.id]) == 1
     taken = work.claim_next(owner="you", lease=30)
@@ -85,3 +85,32 @@ def test_finished_work_is_forgotten_later(work: WorkStore) -> None:
     assert work.prune(timedelta(days=1)) == 0
     assert work.prune(timedelta(seconds=-1)) == 1
     assert work.accept(new(), owner="me", lease=30) is not None  # its key is free again
+
+
+def test_only_the_work_named_is_renewed(work: WorkStore) -> None:
+    running = work.accept(new(), owner="me", lease=0.5)
+    abandoned = work.accept(new("command:T2"), owner="me", lease=0.5)
+    assert running is not None and abandoned is not None
+    assert work.renew(owner="me", lease=30, ids=[running.id]) == {running.id}
+    taken = eventually(lambda: _claimed(work, "you"), timeout=5)
+    assert taken.id == abandoned.id  # left to expire, so someone else took it
+    assert work.renew(owner="me", lease=30, ids=[abandoned.id]) == set()
+
+
+def test_an_earlier_attempt_is_fenced_off_even_in_the_same_process(work: WorkStore) -> None:
+    """A process whose attempt stalled past its lease and that then took the same work
+    again holds it twice, by the same name: only the newer attempt may act."""
+    stalled = work.accept(new(), owner="me", lease=30)
+    assert stalled is not None and work.let_go(stalled)  # as if its lease ran out
+    again = _claimed(work, "me")
+    assert again.id == stalled.id and again.attempts == 2
+    assert not work.hold(stalled, lease=30) and not work.set_placeholder(stalled, "1.0")
+    assert not work.finish(stalled) and not work.let_go(stalled)
+    assert work.hold(again, lease=30) and work.finish(again)
+
+
+def test_a_channel_has_pending_work_until_it_is_finished(work: WorkStore) -> None:
+    assert not work.has_pending("C1")
+    item = work.accept(new(), owner="me", lease=30)
+    assert item is not None and work.has_pending("C1") and not work.has_pending("C2")
+    assert work.finish(item) and not work.has_pending("C1")

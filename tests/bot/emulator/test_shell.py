@@ -19,6 +19,7 @@ import pytest
 
 from bot.config import Settings
 from bot.emulator.shell import HELP, Shell
+from storage.work import NewWork
 from testkit.processes import child_env
 
 ANSI = re.compile(r"\x1b\[")
@@ -356,3 +357,21 @@ def test_llm_down_warns_and_shell_keeps_working(tmp_path: Path, out: io.StringIO
         assert step(session, out, "still here").strip() == "[2] alice: still here"
         assert step(session, out, "/brainstorm help").startswith("(only visible to you)")
         assert session.execute("quit") is False
+
+
+def test_an_event_the_app_does_not_take_is_delivered_again_then_given_up(
+        shell: Shell, out: io.StringIO) -> None:
+    """As Slack does: three re-deliveries of an event not answered 200, then it gives up.
+    Here the header of a brainstorm that another process is still running: the app asks
+    for the reaction again later, in case it is on an idea not recorded yet."""
+    first = step(shell, out, f"/brainstorm {TOPIC}")
+    assert first.startswith("[1] idealoop: 💡 Brainstorm")
+    assert shell.deps is not None
+    running = shell.deps.work.store.accept(NewWork(
+        kind="brainstorm", delivery_key="command:elsewhere", channel=shell.cursor.channel,
+        user_id="U0ALICE", request={"topic": "t"}), owner="another process", lease=300)
+    assert running is not None
+    said = step(shell, out, "+1 1")
+    assert "HTTP 503 to your reaction and to each of Slack's 3 re-deliveries" in said
+    assert shell.deps.work.store.finish(running)
+    assert step(shell, out, "-1 1").strip() == "[1] reactions: 👍 1  👎 1"  # taken at once

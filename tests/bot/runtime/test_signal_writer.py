@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from bot.errors import NotSaved
 from bot.runtime.signal_writer import SignalWriter
 from storage.db import make_engine
 from storage.repository import NewBrainstorm, ReactionChange, Store
+from testkit.databases import signals_locked
 from testkit.processes import free_port
 from testkit.queries import score_of
 from testkit.waiting import eventually
@@ -63,17 +64,33 @@ def test_one_change_the_database_refuses_does_not_sink_its_batch(store: Store) -
     assert sum(score_of(store, item)["approvals"] for item in items) == 399
 
 
-def test_duplicates_in_a_batch_collapse_to_the_newest(store: Store) -> None:
+def test_duplicates_in_a_batch_collapse_to_the_newest(store: Store, db_url: str) -> None:
+    """Four changes of one person's reaction queue up while the table is locked, and are
+    written as one row: the newest. (PostgreSQL refuses one statement that upserts a row
+    twice, so without the collapse the batch would fail and be retried row by row.)"""
     [item] = saved_ideas(store, 1)
+    rows_written: list[int] = []
+
+    def count(conn: object, cursor: object, statement: str, parameters: object,
+              context: object, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SIGNALS"):
+            rows_written.append(len(parameters) if executemany else 1)  # type: ignore[arg-type]
+
+    event.listen(store.engine, "before_cursor_execute", count)
     writer = SignalWriter(store)
     try:
-        tickets = [writer.submit(change(item, "U1", us, active=us % 2 == 1))
-                   for us in (1, 4, 3, 2)]
+        with signals_locked(db_url):
+            first = writer.submit(change(item, "U0", 1))  # taken alone; waits on the lock
+            eventually(lambda: _taken(writer, first))
+            tickets = [writer.submit(change(item, "U1", us, active=us % 2 == 1))
+                       for us in (1, 4, 3, 2)]
         assert writer.wait_idle(timeout=20)
     finally:
         writer.close()
-    assert all(ticket.error is None for ticket in tickets)
-    assert score_of(store, item)["approvals"] == 0  # the newest (4) removed it
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert rows_written == [1, 1]
+    assert all(ticket.error is None for ticket in [first, *tickets])
+    assert score_of(store, item)["approvals"] == 1  # U0's; U1's newest (4) removed theirs
 
 
 def test_an_unavailable_database_fails_the_batch_at_once(tmp_path: Path) -> None:
@@ -93,19 +110,16 @@ def test_a_full_queue_refuses_at_once(sqlite_url: str) -> None:
     queue's bound, a new change is refused at once instead of waiting too."""
     store = Store(make_engine(sqlite_url))
     [item] = saved_ideas(store, 1)
-    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
     writer = SignalWriter(store, max_queue=2)
     try:
-        first = writer.submit(change(item, "U1", 1))  # taken by the writer, which waits
-        eventually(lambda: _taken(writer, first))
-        writer.submit(change(item, "U2", 2))
-        writer.submit(change(item, "U3", 3))
-        with pytest.raises(NotSaved):
-            writer.submit(change(item, "U4", 4))
+        with signals_locked(sqlite_url):
+            first = writer.submit(change(item, "U1", 1))  # taken by the writer, which waits
+            eventually(lambda: _taken(writer, first))
+            writer.submit(change(item, "U2", 2))
+            writer.submit(change(item, "U3", 3))
+            with pytest.raises(NotSaved):
+                writer.submit(change(item, "U4", 4))
     finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
         writer.close()
         store.engine.dispose()
     assert score_of(store, item)["approvals"] == 3

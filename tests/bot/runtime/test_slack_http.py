@@ -122,9 +122,34 @@ def test_refused_bodies_are_never_logged(caplog: pytest.LogCaptureFixture) -> No
     assert caplog.records and "secret-topic-text" not in caplog.text
 
 
-def test_a_command_without_its_response_url_is_400() -> None:
-    body = urlencode({"command": "/brainstorm", "user_id": "U1", "channel_id": "C1",
-                      "text": "x"}).encode()
+@pytest.mark.parametrize("fields", [
+    {"response_url": None},  # left out
+    {"response_url": ""}, {"response_url": "not a url"}, {"response_url": "ftp://x/y"},
+    {"user_id": "u1"}, {"channel_id": "#general"}, {"user_id": ""},
+])
+def test_a_command_slack_would_never_send_is_400(fields: dict[str, str | None]) -> None:
+    """Ids and the response URL are checked before a listener sees them (the answer to
+    `/brainstorm top` goes to the response URL, after the ack)."""
+    form = {"command": "/brainstorm", "user_id": "U1", "channel_id": "C1", "text": "x",
+            "response_url": "https://hooks.slack.com/commands/1", **fields}
+    body = urlencode({key: value for key, value in form.items() if value is not None}).encode()
+    refused = SlackRequestGate(SECRET).check(body, signed(body, FORM))
+    assert isinstance(refused, Refusal) and refused.status.startswith("400")
+    good = command()
+    assert isinstance(SlackRequestGate(SECRET).check(good, signed(good, FORM)), SlackRequest)
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\ud800", "fine\udfff"])
+def test_text_no_database_can_store_is_400(text: str) -> None:
+    """NUL (PostgreSQL refuses it in text) and lone surrogates (no driver encodes them),
+    anywhere in a payload, keys included: refused before anything is stored."""
+    for envelope in ({"type": "event_callback", "event_id": text},
+                     {"type": "event_callback", "event": {"type": "app_mention", "text": text}},
+                     {"type": "event_callback", "event": {text: "x"}}):
+        body = json.dumps(envelope).encode()
+        refused = SlackRequestGate(SECRET).check(body, signed(body, "application/json"))
+        assert isinstance(refused, Refusal) and refused.status.startswith("400")
+    body = command(text=text.replace("\ud800", "").replace("\udfff", "") + "\x00")
     refused = SlackRequestGate(SECRET).check(body, signed(body, FORM))
     assert isinstance(refused, Refusal) and refused.status.startswith("400")
 
@@ -140,3 +165,12 @@ def test_a_signature_forged_with_an_empty_key_is_refused() -> None:
     for secret in (None, ""):
         refused = SlackRequestGate(secret).check(body, headers)
         assert isinstance(refused, Refusal) and refused.status.startswith("401")
+
+
+def test_a_negative_length_and_deep_nesting_are_refused() -> None:
+    gate = SlackRequestGate(SECRET)
+    negative = gate.too_large("-1")
+    assert negative is not None and negative.status.startswith("400")
+    deep = (b'{"a":' * 100_000) + b"1" + b"}" * 100_000
+    refused = gate.check(deep, signed(deep, "application/json"))
+    assert isinstance(refused, Refusal) and refused.status.startswith("400")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.message_ts import ts_to_us, us_to_ts
+from bot.slack_values import ts_to_us, us_to_ts
 
 
 @pytest.mark.parametrize(

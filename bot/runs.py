@@ -1,0 +1,276 @@
+"""Accepted work carried to its end, resumably: a brainstorm, a draft. Slack-free.
+
+A run is attempted until it is done or settled (`bot.runtime.worker` decides when to try
+again); any attempt may be a resumption after a crash, so each step first looks at what
+an earlier attempt did: the header or placeholder it posted (recorded, or found by the
+metadata it was posted with), the ideas it saved, the ideas or draft parts already in
+the thread. Before each step others can see, the run confirms it still holds the work
+(`Work.confirm`), so a process that lost its lease stops instead of posting twice.
+
+The chat side — posting, editing, reading Slack — is a surface the handlers implement
+(`BrainstormChat`, `DraftChat`): they raise `ChatUnavailable` for a failure that may
+pass and `ChatRefused` for one that cannot, and the run decides: try again later, tell
+the person, or settle.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.drafts import Drafter, DraftPlan
+from bot.errors import (
+    ChatError,
+    ChatRefused,
+    ChatUnavailable,
+    IdealoopError,
+    LLMBadOutput,
+    user_message,
+)
+from bot.ideas import Brainstormed, Brainstormer, Idea
+from bot.llm.thread_fitting import ThreadMessage
+from bot.work import RetryLater, Work
+from storage.errors import DatabaseUnavailable
+from storage.work import WorkItem
+
+log = logging.getLogger(__name__)
+NOT_STARTED = "It could not be started where it was asked for."
+
+
+class BrainstormChat(Protocol):
+    """What a brainstorm needs from the chat: its header, the ideas as replies, words to
+    the person who asked. Raises ChatUnavailable or ChatRefused."""
+
+    def post_header(self, work: WorkItem, topic: str) -> str: ...
+    def find_header(self, work: WorkItem) -> str | None: ...
+    def posted_ideas(self, work: WorkItem, header_ts: str) -> dict[int, str]: ...
+    def post_idea(self, work: WorkItem, header_ts: str, idea: Idea,
+                  brainstorm: Brainstormed) -> str: ...
+    def show_done(self, work: WorkItem, header_ts: str, brainstorm: Brainstormed) -> None: ...
+    def show_failed(self, work: WorkItem, header_ts: str, topic: str, note: str) -> None: ...
+    def tell(self, work: WorkItem, text: str) -> None:
+        """Tell only the person who asked; best effort, never raises."""
+        ...
+
+
+class DraftChat(Protocol):
+    """What a draft needs from the chat: its placeholder, the thread, the draft shown
+    while it is written and once it is done. Raises ChatUnavailable or ChatRefused."""
+
+    def post_placeholder(self, work: WorkItem) -> str: ...
+    def find_placeholder(self, work: WorkItem) -> str | None: ...
+    def read_thread(self, work: WorkItem, exclude: str) -> list[ThreadMessage]: ...
+    def progress(self, work: WorkItem, ts: str, revision: bool) -> Callable[[str], None]:
+        """Shows the draft as it grows (as often as Slack allows); never raises."""
+        ...
+    def show_draft(self, work: WorkItem, ts: str, text: str, revision: bool) -> None: ...
+    def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None: ...
+    def tell(self, work: WorkItem, text: str) -> None: ...
+
+
+def _shown(step: Callable[[], None], *, last: bool) -> None:
+    """Carry out a step that shows something: a refusal means it can never be shown (the
+    message is gone), so it counts as done; a failure that may pass is tried again later,
+    unless this is the last attempt."""
+    try:
+        step()
+    except ChatRefused as exc:
+        log.info("a message could not be updated for good: %s", exc)
+    except ChatUnavailable as exc:
+        if not last:
+            raise RetryLater(str(exc)) from exc
+
+
+class BrainstormRunner:
+    def __init__(self, work: Work, brainstormer: Brainstormer, chat: BrainstormChat) -> None:
+        self.work = work
+        self.brainstormer = brainstormer
+        self.chat = chat
+
+    def run(self, item: WorkItem, last: bool) -> str | None:
+        """Post the header, generate, post each idea once, settle the header."""
+        topic = str(item.request["topic"])
+        header_ts = self._header(item, topic, last)
+        if header_ts is None:
+            return NOT_STARTED
+        try:
+            result = self.brainstormer.run(channel=item.channel, requester=item.user_id,
+                                           topic=topic, header_ts=header_ts)
+        except DatabaseUnavailable:
+            raise
+        except IdealoopError as exc:  # the LLM down, slow or unusable
+            log.warning("brainstorm failed: %s", exc)
+            note = exc.user_message
+            self.work.confirm(item)
+            _shown(lambda: self.chat.show_failed(item, header_ts, topic, note), last=last)
+            return note
+        posted, error = self._post_ideas(item, header_ts, result)
+        self.work.confirm(item)
+        if error is None:
+            _shown(lambda: self.chat.show_done(item, header_ts, result), last=last)
+            return None
+        if not last:
+            raise RetryLater(f"ideas not posted yet: {error}")
+        note = (f"Only {posted} of {len(result.ideas)} ideas could be posted: "
+                f"{error.user_message}")
+        _shown(lambda: self.chat.show_failed(item, header_ts, topic, note), last=True)
+        return note
+
+    def _header(self, item: WorkItem, topic: str, last: bool) -> str | None:
+        """The header's ts: recorded, found where an earlier attempt posted it, or posted
+        now. None when the channel refuses it (the person is told another way)."""
+        header_ts = item.placeholder_ts
+        try:
+            if header_ts is None and item.attempts > 1:
+                header_ts = self.chat.find_header(item)
+            if header_ts is None:
+                self.work.confirm(item)
+                header_ts = self.chat.post_header(item, topic)
+        except ChatRefused as exc:
+            self.chat.tell(item, exc.user_message)
+            return None
+        except ChatUnavailable as exc:
+            if not last:
+                raise RetryLater("the header could not be posted") from exc
+            self.chat.tell(item, exc.user_message)
+            return None
+        if item.placeholder_ts is None:
+            self.work.set_placeholder(item, header_ts)
+        return header_ts
+
+    def _post_ideas(self, item: WorkItem, header_ts: str,
+                    result: Brainstormed) -> tuple[int, ChatError | None]:
+        """Post every idea not in the thread yet, each as its own reply; one failure does
+        not stop the others. How many are in the thread now, and the last failure."""
+        unposted = [idea for idea in result.ideas if not idea.ts]
+        if unposted and item.attempts > 1:
+            try:
+                found = self.chat.posted_ideas(item, header_ts)
+            except ChatError as exc:
+                return len(result.ideas) - len(unposted), exc
+            for idea in unposted:
+                if idea.item_id in found:
+                    self.brainstormer.mark_posted(idea.item_id, found[idea.item_id])
+            unposted = [idea for idea in unposted if idea.item_id not in found]
+        posted, error = len(result.ideas) - len(unposted), None
+        for idea in unposted:
+            self.work.confirm(item)
+            try:
+                ts = self.chat.post_idea(item, header_ts, idea, result)
+            except ChatError as exc:
+                error = exc
+                continue
+            self.brainstormer.mark_posted(idea.item_id, ts)
+            posted += 1
+        return posted, error
+
+    def settle(self, item: WorkItem, note: str) -> None:
+        header_ts = item.placeholder_ts or self.chat.find_header(item)
+        if header_ts is not None:
+            self.chat.show_failed(item, header_ts, str(item.request["topic"]), note)
+        else:
+            self.chat.tell(item, note)
+
+
+class DraftRunner:
+    def __init__(self, work: Work, drafter: Drafter, chat: DraftChat, *,
+                 confirm_every: float = 1.0) -> None:
+        self.work = work
+        self.drafter = drafter
+        self.chat = chat
+        self.confirm_every = confirm_every
+
+    def run(self, item: WorkItem, last: bool) -> str | None:
+        """Post the placeholder, read the thread, stream the draft into it, save it,
+        show it settled."""
+        ts = self._placeholder(item, last)
+        if ts is None:
+            return NOT_STARTED
+        saved = self.drafter.saved_at(item.channel, ts)
+        if saved is not None:  # an earlier attempt wrote and saved it: show it, settled
+            self.work.confirm(item)
+            _shown(lambda: self.chat.show_draft(item, ts, saved.text,
+                                                saved.parent_id is not None), last=last)
+            return None
+        try:
+            thread = self.chat.read_thread(item, exclude=ts)
+        except ChatUnavailable as exc:
+            if not last:
+                raise RetryLater("the thread could not be read") from exc
+            return self._failed(item, ts, "", f"I could not read this thread: "
+                                f"{exc.user_message}", last=True)
+        except ChatRefused as exc:
+            return self._failed(item, ts, "", f"I could not read this thread: "
+                                f"{exc.user_message}", last=last)
+        pieces: list[str] = []  # what the model wrote, kept if it stops half-way
+        try:  # whatever fails, the placeholder settles into a clear note
+            plan = self.drafter.plan(channel=item.channel, thread_ts=str(item.thread_ts),
+                                     mention_text=str(item.request.get("text") or ""),
+                                     thread=thread, mention_ts=str(item.request.get("ts")))
+            log.info("drafting in %s/%s: %d messages, ~%d prompt tokens (%d condensed, "
+                     "%d left out)", item.channel, item.thread_ts, plan.fitted.total_messages,
+                     plan.fitted.tokens, plan.fitted.condensed, plan.fitted.omitted)
+            self._write(item, ts, plan, pieces)
+        except DatabaseUnavailable:
+            raise  # nothing saved: a later attempt writes the draft again
+        except IdealoopError as exc:
+            written = "".join(pieces)
+            log.warning("draft failed after %d characters: %s", len(written), exc)
+            note = user_message(exc)
+            if written.strip():
+                note += (" The text above is incomplete and was not saved; mention me to "
+                         "try again.")
+            return self._failed(item, ts, written, note, last=last)
+        written = "".join(pieces)
+        self.drafter.save(plan, ts=ts, text=written)
+        self.work.confirm(item)
+        _shown(lambda: self.chat.show_draft(item, ts, written, plan.is_revision), last=last)
+        return None
+
+    def _write(self, item: WorkItem, ts: str, plan: DraftPlan, pieces: list[str]) -> None:
+        """Stream the draft into `pieces`, showing it as it grows; the lease is confirmed
+        as it goes."""
+        show = self.chat.progress(item, ts, plan.is_revision)
+        confirmed = time.monotonic()
+        for piece in self.drafter.stream(plan):
+            pieces.append(piece)
+            if time.monotonic() - confirmed >= self.confirm_every:
+                self.work.confirm(item)
+                confirmed = time.monotonic()
+            show("".join(pieces))
+        if not "".join(pieces).strip():
+            raise LLMBadOutput("empty draft")
+
+    def _placeholder(self, item: WorkItem, last: bool) -> str | None:
+        ts = item.placeholder_ts
+        try:
+            if ts is None and item.attempts > 1:
+                ts = self.chat.find_placeholder(item)
+            if ts is None:
+                self.work.confirm(item)
+                ts = self.chat.post_placeholder(item)
+        except ChatRefused as exc:
+            self.chat.tell(item, exc.user_message)
+            return None
+        except ChatUnavailable as exc:
+            if not last:
+                raise RetryLater("the placeholder could not be posted") from exc
+            self.chat.tell(item, exc.user_message)
+            return None
+        if item.placeholder_ts is None:
+            self.work.set_placeholder(item, ts)
+        return ts
+
+    def _failed(self, item: WorkItem, ts: str, text: str, note: str, *, last: bool) -> str:
+        self.work.confirm(item)
+        _shown(lambda: self.chat.show_failed(item, ts, text, note), last=last)
+        return note
+
+    def settle(self, item: WorkItem, note: str) -> None:
+        ts = item.placeholder_ts or self.chat.find_placeholder(item)
+        if ts is not None:
+            self.chat.show_failed(item, ts, "", note)
+        else:
+            self.chat.tell(item, note)

@@ -1,0 +1,89 @@
+"""How a brainstorm shows in Slack: a header in the channel, each idea a reply under it.
+
+The run itself (`bot.runs.BrainstormRunner`) decides what to do and when; this is its
+chat surface. Every message it posts carries metadata naming what it shows — the header
+its work's id, each idea its item id — so that an attempt resumed after a crash finds
+what an earlier one posted but did not live to record, and posts nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.ideas import Brainstormed, Idea
+from handlers.slack import blocks
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
+from handlers.slack.lookups import (
+    WORK_EVENT,
+    posted_in_channel,
+    posted_in_thread,
+    work_metadata,
+)
+from storage.work import WorkItem
+
+log = logging.getLogger(__name__)
+IDEA_EVENT = "idealoop_idea"  # metadata naming the item an idea message shows
+HEADER_SEARCH_PAGES = 5  # a lost header is looked for among the channel's latest 1,000
+
+
+class SlackBrainstormChat:
+    def __init__(self, client: WebClient, model_name: str) -> None:
+        self.client = client
+        self.model_name = model_name
+
+    def post_header(self, work: WorkItem, topic: str) -> str:
+        text, header_blocks = blocks.header(topic, work.user_id,
+                                            status=blocks.thinking_status(self.model_name))
+        with slack_call("post a brainstorm header"):
+            posted = self.client.chat_postMessage(channel=work.channel, text=text,
+                                                  blocks=header_blocks,
+                                                  metadata=work_metadata(work.id))
+        return str(posted["ts"])
+
+    def find_header(self, work: WorkItem) -> str | None:
+        with slack_call("look for a brainstorm header"):
+            found = posted_in_channel(self.client, work.channel, WORK_EVENT,
+                                      pages=HEADER_SEARCH_PAGES)
+        return next((ts for payload, ts in found if payload.get("work_id") == work.id), None)
+
+    def posted_ideas(self, work: WorkItem, header_ts: str) -> dict[int, str]:
+        with slack_call("read a brainstorm thread"):
+            posted = posted_in_thread(self.client, work.channel, header_ts, IDEA_EVENT)
+        return {payload["item_id"]: ts for payload, ts in posted
+                if isinstance(payload.get("item_id"), int)}
+
+    def post_idea(self, work: WorkItem, header_ts: str, idea: Idea,
+                  brainstorm: Brainstormed) -> str:
+        text, idea_blocks = blocks.idea(idea.position, idea.text, brainstorm.model,
+                                        offline=brainstorm.offline)
+        with slack_call(f"post idea {idea.position}"):
+            reply = self.client.chat_postMessage(
+                channel=work.channel, thread_ts=header_ts, text=text, blocks=idea_blocks,
+                metadata={"event_type": IDEA_EVENT, "event_payload": {"item_id": idea.item_id}})
+        return str(reply["ts"])
+
+    def show_done(self, work: WorkItem, header_ts: str, brainstorm: Brainstormed) -> None:
+        self._status(work, header_ts, brainstorm.topic, blocks.done_status(
+            len(brainstorm.ideas), brainstorm.model, offline=brainstorm.offline))
+
+    def show_failed(self, work: WorkItem, header_ts: str, topic: str, note: str) -> None:
+        self._status(work, header_ts, topic, blocks.failed_status(note))
+
+    def _status(self, work: WorkItem, header_ts: str, topic: str, status: str) -> None:
+        text, header_blocks = blocks.header(topic, work.user_id, status=status)
+        with slack_call("update a brainstorm header"):
+            self.client.chat_update(channel=work.channel, ts=header_ts, text=text,
+                                    blocks=header_blocks)
+
+    def tell(self, work: WorkItem, text: str) -> None:
+        """Through the command's response URL, which works even where the bot cannot post."""
+        url = work.request.get("response_url")
+        if not url:
+            return
+        try:
+            WebhookClient(str(url), timeout=10).send(text=text, response_type="ephemeral")
+        except SLACK_FAILURES as exc:
+            log.warning("could not answer through the response URL: %s", failure_name(exc))

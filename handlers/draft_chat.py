@@ -1,0 +1,150 @@
+"""How a draft shows in Slack: a placeholder in the thread that fills in as the model
+writes, then settles into the draft (in several messages when it is long).
+
+The run itself (`bot.runs.DraftRunner`) decides what to do and when; this is its chat
+surface. The placeholder carries metadata naming its work, and each further part of a
+long draft names the draft and its number, so that an attempt resumed after a crash
+finds what an earlier one posted and posts nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
+from handlers.slack import blocks
+from handlers.slack.api_errors import (
+    SLACK_FAILURES,
+    chat_error,
+    failure_name,
+    slack_call,
+)
+from handlers.slack.lookups import WORK_EVENT, UserNames, posted_in_thread, work_metadata
+from handlers.slack.mrkdwn import split_for_slack
+from handlers.slack.streaming import StreamingMessage
+from storage.work import WorkItem
+
+log = logging.getLogger(__name__)
+REPLIES_PAGE = 200
+DRAFT_PART_EVENT = "idealoop_draft_part"  # metadata of the second and later parts
+
+
+class SlackDraftChat:
+    def __init__(self, client: WebClient, *, model_name: str, offline: bool,
+                 stream_interval: float) -> None:
+        self.client = client
+        self.model_name = model_name
+        self.offline = offline
+        self.stream_interval = stream_interval
+
+    def post_placeholder(self, work: WorkItem) -> str:
+        text, placeholder_blocks = blocks.drafting_placeholder(self.model_name)
+        with slack_call("post a draft placeholder"):
+            posted = self.client.chat_postMessage(
+                channel=work.channel, thread_ts=work.thread_ts, text=text,
+                blocks=placeholder_blocks, metadata=work_metadata(work.id))
+        return str(posted["ts"])
+
+    def find_placeholder(self, work: WorkItem) -> str | None:
+        with slack_call("look for a draft placeholder"):
+            found = posted_in_thread(self.client, work.channel, str(work.thread_ts),
+                                     WORK_EVENT)
+        return next((ts for payload, ts in found if payload.get("work_id") == work.id), None)
+
+    def read_thread(self, work: WorkItem, exclude: str) -> list[ThreadMessage]:
+        with slack_call("read a thread"):
+            return read_thread(self.client, work.channel, str(work.thread_ts),
+                               exclude=exclude)
+
+    def progress(self, work: WorkItem, ts: str, revision: bool) -> Callable[[str], None]:
+        message = StreamingMessage(self.client, work.channel, ts,
+                                   interval=self.stream_interval)
+        render = partial(blocks.draft, model=self.model_name, offline=self.offline,
+                         state="writing", revision=revision)
+        return partial(message.update, render=render)
+
+    def show_draft(self, work: WorkItem, ts: str, text: str, revision: bool) -> None:
+        """The draft, settled: its first part in the placeholder, the rest as replies
+        (parts an earlier attempt posted are recognised and not posted again). Every part
+        is tried; the last failure is raised."""
+        parts = split_for_slack(text)
+
+        def rendered(number: int) -> tuple[str, list[dict[str, Any]]]:
+            return blocks.draft(parts[number - 1], self.model_name, offline=self.offline,
+                                state="done", part=(number, len(parts)), revision=revision)
+
+        self._update(work, ts, rendered(1))
+        posted: set[int] = set()
+        if len(parts) > 1 and work.attempts > 1:
+            with slack_call("read a draft's thread"):
+                posted = {int(payload["part"]) for payload, _ in posted_in_thread(
+                    self.client, work.channel, str(work.thread_ts), DRAFT_PART_EVENT)
+                    if payload.get("draft_ts") == ts and isinstance(payload.get("part"), int)}
+        failure: Exception | None = None
+        for number in range(2, len(parts) + 1):
+            if number in posted:
+                continue
+            fallback, part_blocks = rendered(number)
+            try:
+                self.client.chat_postMessage(
+                    channel=work.channel, thread_ts=work.thread_ts, text=fallback,
+                    blocks=part_blocks, metadata={"event_type": DRAFT_PART_EVENT,
+                                                  "event_payload": {"draft_ts": ts,
+                                                                    "part": number}})
+            except SLACK_FAILURES as exc:
+                log.warning("could not post part %d of a draft: %s", number, failure_name(exc))
+                failure = exc
+        if failure is not None:
+            raise chat_error(failure) from failure
+
+    def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None:
+        self._update(work, ts, blocks.draft(text, self.model_name, offline=self.offline,
+                                            state="failed", note=note))
+
+    def _update(self, work: WorkItem, ts: str,
+                rendered: tuple[str, list[dict[str, Any]]]) -> None:
+        text, message_blocks = rendered
+        with slack_call("update a draft"):
+            self.client.chat_update(channel=work.channel, ts=ts, text=text,
+                                    blocks=message_blocks)
+
+    def tell(self, work: WorkItem, text: str) -> None:
+        tell_privately(self.client, work.channel, work.user_id, str(work.thread_ts), text)
+
+
+def read_thread(client: WebClient, channel: str, thread_ts: str, *,
+                exclude: str | None = None) -> list[ThreadMessage]:
+    """Every message of the thread, oldest first (paginated `conversations.replies`)."""
+    name_of = UserNames(client)
+    messages: list[ThreadMessage] = []
+    cursor: str | None = None
+    while True:
+        page = client.conversations_replies(channel=channel, ts=thread_ts, limit=REPLIES_PAGE,
+                                            cursor=cursor)
+        messages_on_page: list[dict[str, Any]] = page.get("messages", [])
+        for message in messages_on_page:
+            if message.get("ts") == exclude or message.get("subtype") == "tombstone":
+                continue
+            author = AI_AUTHOR if message.get("bot_id") else name_of(message.get("user"))
+            messages.append(ThreadMessage(author=author, text=message.get("text") or "",
+                                          ts=message.get("ts", "")))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            break
+    return messages
+
+
+def tell_privately(client: WebClient, channel: str, user: str | None, thread_ts: str,
+                   text: str) -> None:
+    """An ephemeral message in the thread, only `user` sees it; best effort."""
+    if not user:
+        return
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
+    except SLACK_FAILURES as exc:
+        log.warning("could not tell %s privately: %s", user, failure_name(exc))
