@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.errors import LLMBadOutput
 from bot.llm.model import DraftRequest, TextModel
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
 from storage.repository import NewDraft, Store, StoredDraft
@@ -80,14 +81,19 @@ class Drafter:
     def stream(self, plan: DraftPlan) -> Iterator[str]:
         return self.model.draft_stream(plan.request)
 
-    def save(self, plan: DraftPlan, *, ts: str, text: str) -> None:
-        """Keep the written draft under its message `ts`. A draft already saved there (by
-        an attempt that lost its lease) stands."""
+    def save(self, plan: DraftPlan, *, ts: str, text: str) -> StoredDraft:
+        """Keep the written draft under its message `ts`; the draft kept there. When an
+        attempt that lost its lease saved one first, that one stands (and is the one to
+        show: what people see is what their reactions judge)."""
         self.store.save_draft(NewDraft(
             channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
             instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
         ))
+        kept = self.store.draft_at(plan.channel, ts)
+        if kept is None:  # cannot happen: it was saved in the statement above
+            raise LLMBadOutput("the draft was not saved")
+        return kept
 
     def saved_at(self, channel: str, ts: str) -> StoredDraft | None:
         """The draft saved under message `ts`, if an earlier attempt got that far."""

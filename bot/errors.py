@@ -73,7 +73,13 @@ class ChatUnavailable(ChatError):
 
 
 class ChatRefused(ChatError):
-    """Slack refused the call for good: trying it again cannot work."""
+    """Slack refused the call for good: trying it again cannot work. `gone` when what the
+    call was about (the message, the channel) no longer exists: nobody is waiting there."""
+
+    def __init__(self, detail: str = "", *, user_message: str | None = None,
+                 gone: bool = False) -> None:
+        super().__init__(detail, user_message=user_message)
+        self.gone = gone
 
 
 class LLMError(IdealoopError):

@@ -4,13 +4,17 @@ A run is attempted until it is done or settled (`bot.runtime.worker` decides whe
 again); any attempt may be a resumption after a crash, so each step first looks at what
 an earlier attempt did: the header or placeholder it posted (recorded, or found by the
 metadata it was posted with), the ideas it saved, the ideas or draft parts already in
-the thread. Before each step others can see, the run confirms it still holds the work
-(`Work.confirm`), so a process that lost its lease stops instead of posting twice.
+the thread. Before each message it posts or edits (while a draft streams in, at least
+every `confirm_every` seconds), the run confirms it still holds the work (`Work.confirm`),
+so a process that lost its lease stops instead of posting twice; a header or placeholder
+it posted just as it lost the work is taken back.
 
 The chat side — posting, editing, reading Slack — is a surface the handlers implement
 (`BrainstormChat`, `DraftChat`): they raise `ChatUnavailable` for a failure that may
 pass and `ChatRefused` for one that cannot, and the run decides: try again later, tell
-the person, or settle.
+the person, or settle. A final state that cannot be shown because Slack is away is
+always tried again (RetryLater), also on the last attempt: that is what keeps a
+placeholder from staying "Thinking…".
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from bot.drafts import Drafter, DraftPlan
@@ -31,7 +36,7 @@ from bot.errors import (
 )
 from bot.ideas import Brainstormed, Brainstormer, Idea
 from bot.llm.thread_fitting import ThreadMessage
-from bot.work import RetryLater, Work
+from bot.work import LeaseLost, RetryLater, Work
 from storage.errors import DatabaseUnavailable
 from storage.work import WorkItem
 
@@ -41,7 +46,7 @@ NOT_STARTED = "It could not be started where it was asked for."
 
 class BrainstormChat(Protocol):
     """What a brainstorm needs from the chat: its header, the ideas as replies, words to
-    the person who asked. Raises ChatUnavailable or ChatRefused."""
+    the person who asked. Raises ChatUnavailable or ChatRefused unless it says otherwise."""
 
     def post_header(self, work: WorkItem, topic: str) -> str: ...
     def find_header(self, work: WorkItem) -> str | None: ...
@@ -50,6 +55,10 @@ class BrainstormChat(Protocol):
                   brainstorm: Brainstormed) -> str: ...
     def show_done(self, work: WorkItem, header_ts: str, brainstorm: Brainstormed) -> None: ...
     def show_failed(self, work: WorkItem, header_ts: str, topic: str, note: str) -> None: ...
+    def retract(self, work: WorkItem, ts: str) -> None:
+        """Delete a message this run posted but may not keep; best effort, never raises."""
+        ...
+
     def tell(self, work: WorkItem, text: str) -> None:
         """Tell only the person who asked; best effort, never raises."""
         ...
@@ -57,30 +66,85 @@ class BrainstormChat(Protocol):
 
 class DraftChat(Protocol):
     """What a draft needs from the chat: its placeholder, the thread, the draft shown
-    while it is written and once it is done. Raises ChatUnavailable or ChatRefused."""
+    while it is written and, in as many parts as the chat needs, once it is done. Raises
+    ChatUnavailable or ChatRefused unless it says otherwise."""
 
     def post_placeholder(self, work: WorkItem) -> str: ...
     def find_placeholder(self, work: WorkItem) -> str | None: ...
     def read_thread(self, work: WorkItem, exclude: str) -> list[ThreadMessage]: ...
     def progress(self, work: WorkItem, ts: str, revision: bool) -> Callable[[str], None]:
-        """Shows the draft as it grows (as often as Slack allows); never raises."""
+        """Shows the draft as it grows (as often as the chat allows); never raises."""
         ...
-    def show_draft(self, work: WorkItem, ts: str, text: str, revision: bool) -> None: ...
+
+    def parts(self, text: str) -> list[str]:
+        """The draft cut into the messages it takes (one, unless it is long)."""
+        ...
+
+    def posted_parts(self, work: WorkItem, ts: str) -> set[int]: ...
+    def show_part(self, work: WorkItem, ts: str, parts: list[str], number: int,
+                  revision: bool) -> None:
+        """Part `number` (from 1) of the finished draft: the first in the placeholder `ts`,
+        each further one as a reply that names the draft and its number."""
+        ...
+
     def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None: ...
+    def retract(self, work: WorkItem, ts: str) -> None:
+        """Delete a message this run posted but may not keep; best effort, never raises."""
+        ...
+
+    def tell(self, work: WorkItem, text: str) -> None:
+        """Tell only the person who asked; best effort, never raises."""
+        ...
+
+
+class _Told(Protocol):
     def tell(self, work: WorkItem, text: str) -> None: ...
 
 
-def _shown(step: Callable[[], None], *, last: bool) -> None:
-    """Carry out a step that shows something: a refusal means it can never be shown (the
-    message is gone), so it counts as done; a failure that may pass is tried again later,
-    unless this is the last attempt."""
+def _shown(chat: _Told, item: WorkItem, step: Callable[[], None]) -> None:
+    """Carry out a step that shows a final state. Slack away: try again later (on any
+    attempt: this is what settles a placeholder). Refused for good: when the message is
+    gone nobody waits there; otherwise the person is told why it could not be shown."""
     try:
         step()
     except ChatRefused as exc:
         log.info("a message could not be updated for good: %s", exc)
+        if not exc.gone:
+            chat.tell(item, exc.user_message)
+    except ChatUnavailable as exc:
+        raise RetryLater(f"could not show the outcome: {exc}") from exc
+
+
+def _started(chat: BrainstormChat | DraftChat, work: Work, item: WorkItem,
+             find: Callable[[], str | None], post: Callable[[], str], *,
+             last: bool) -> str | None:
+    """The ts of the message the person watches while the work runs: recorded, found
+    where an earlier attempt posted it (its answer lost), or posted now and recorded.
+    None when the chat refuses it, or is still away on the last attempt: the person is
+    told another way, and the work ends (nothing is waiting in the channel)."""
+    ts = item.placeholder_ts
+    try:
+        if ts is None and item.attempts > 1:
+            ts = find()
+        if ts is None:
+            work.confirm(item)
+            ts = post()
+            try:
+                work.set_placeholder(item, ts)
+            except LeaseLost:
+                chat.retract(item, ts)  # the process that has the work now posts its own
+                raise
+        elif item.placeholder_ts is None:
+            work.set_placeholder(item, ts)
+    except ChatRefused as exc:
+        chat.tell(item, exc.user_message)
+        return None
     except ChatUnavailable as exc:
         if not last:
-            raise RetryLater(str(exc)) from exc
+            raise RetryLater("the first message could not be posted") from exc
+        chat.tell(item, exc.user_message)
+        return None
+    return ts
 
 
 class BrainstormRunner:
@@ -92,7 +156,8 @@ class BrainstormRunner:
     def run(self, item: WorkItem, last: bool) -> str | None:
         """Post the header, generate, post each idea once, settle the header."""
         topic = str(item.request["topic"])
-        header_ts = self._header(item, topic, last)
+        header_ts = _started(self.chat, self.work, item, lambda: self.chat.find_header(item),
+                             lambda: self.chat.post_header(item, topic), last=last)
         if header_ts is None:
             return NOT_STARTED
         try:
@@ -104,41 +169,20 @@ class BrainstormRunner:
             log.warning("brainstorm failed: %s", exc)
             note = exc.user_message
             self.work.confirm(item)
-            _shown(lambda: self.chat.show_failed(item, header_ts, topic, note), last=last)
+            _shown(self.chat, item,
+                   lambda: self.chat.show_failed(item, header_ts, topic, note))
             return note
         posted, error = self._post_ideas(item, header_ts, result)
+        if error is not None and isinstance(error, ChatUnavailable) and not last:
+            raise RetryLater(f"ideas not posted yet: {error}")
         self.work.confirm(item)
         if error is None:
-            _shown(lambda: self.chat.show_done(item, header_ts, result), last=last)
+            _shown(self.chat, item, lambda: self.chat.show_done(item, header_ts, result))
             return None
-        if not last:
-            raise RetryLater(f"ideas not posted yet: {error}")
         note = (f"Only {posted} of {len(result.ideas)} ideas could be posted: "
                 f"{error.user_message}")
-        _shown(lambda: self.chat.show_failed(item, header_ts, topic, note), last=True)
+        _shown(self.chat, item, lambda: self.chat.show_failed(item, header_ts, topic, note))
         return note
-
-    def _header(self, item: WorkItem, topic: str, last: bool) -> str | None:
-        """The header's ts: recorded, found where an earlier attempt posted it, or posted
-        now. None when the channel refuses it (the person is told another way)."""
-        header_ts = item.placeholder_ts
-        try:
-            if header_ts is None and item.attempts > 1:
-                header_ts = self.chat.find_header(item)
-            if header_ts is None:
-                self.work.confirm(item)
-                header_ts = self.chat.post_header(item, topic)
-        except ChatRefused as exc:
-            self.chat.tell(item, exc.user_message)
-            return None
-        except ChatUnavailable as exc:
-            if not last:
-                raise RetryLater("the header could not be posted") from exc
-            self.chat.tell(item, exc.user_message)
-            return None
-        if item.placeholder_ts is None:
-            self.work.set_placeholder(item, header_ts)
-        return header_ts
 
     def _post_ideas(self, item: WorkItem, header_ts: str,
                     result: Brainstormed) -> tuple[int, ChatError | None]:
@@ -185,25 +229,21 @@ class DraftRunner:
     def run(self, item: WorkItem, last: bool) -> str | None:
         """Post the placeholder, read the thread, stream the draft into it, save it,
         show it settled."""
-        ts = self._placeholder(item, last)
+        ts = _started(self.chat, self.work, item, lambda: self.chat.find_placeholder(item),
+                      lambda: self.chat.post_placeholder(item), last=last)
         if ts is None:
             return NOT_STARTED
         saved = self.drafter.saved_at(item.channel, ts)
         if saved is not None:  # an earlier attempt wrote and saved it: show it, settled
-            self.work.confirm(item)
-            _shown(lambda: self.chat.show_draft(item, ts, saved.text,
-                                                saved.parent_id is not None), last=last)
+            self._show(item, ts, saved.text, revision=saved.parent_id is not None)
             return None
         try:
             thread = self.chat.read_thread(item, exclude=ts)
-        except ChatUnavailable as exc:
-            if not last:
+        except ChatError as exc:
+            if isinstance(exc, ChatUnavailable) and not last:
                 raise RetryLater("the thread could not be read") from exc
             return self._failed(item, ts, "", f"I could not read this thread: "
-                                f"{exc.user_message}", last=True)
-        except ChatRefused as exc:
-            return self._failed(item, ts, "", f"I could not read this thread: "
-                                f"{exc.user_message}", last=last)
+                                f"{exc.user_message}")
         pieces: list[str] = []  # what the model wrote, kept if it stops half-way
         try:  # whatever fails, the placeholder settles into a clear note
             plan = self.drafter.plan(channel=item.channel, thread_ts=str(item.thread_ts),
@@ -222,11 +262,10 @@ class DraftRunner:
             if written.strip():
                 note += (" The text above is incomplete and was not saved; mention me to "
                          "try again.")
-            return self._failed(item, ts, written, note, last=last)
-        written = "".join(pieces)
-        self.drafter.save(plan, ts=ts, text=written)
+            return self._failed(item, ts, written, note)
         self.work.confirm(item)
-        _shown(lambda: self.chat.show_draft(item, ts, written, plan.is_revision), last=last)
+        kept = self.drafter.save(plan, ts=ts, text="".join(pieces))  # or a rival's, first
+        self._show(item, ts, kept.text, revision=plan.is_revision)
         return None
 
     def _write(self, item: WorkItem, ts: str, plan: DraftPlan, pieces: list[str]) -> None:
@@ -243,29 +282,27 @@ class DraftRunner:
         if not "".join(pieces).strip():
             raise LLMBadOutput("empty draft")
 
-    def _placeholder(self, item: WorkItem, last: bool) -> str | None:
-        ts = item.placeholder_ts
-        try:
-            if ts is None and item.attempts > 1:
-                ts = self.chat.find_placeholder(item)
-            if ts is None:
-                self.work.confirm(item)
-                ts = self.chat.post_placeholder(item)
-        except ChatRefused as exc:
-            self.chat.tell(item, exc.user_message)
-            return None
-        except ChatUnavailable as exc:
-            if not last:
-                raise RetryLater("the placeholder could not be posted") from exc
-            self.chat.tell(item, exc.user_message)
-            return None
-        if item.placeholder_ts is None:
-            self.work.set_placeholder(item, ts)
-        return ts
-
-    def _failed(self, item: WorkItem, ts: str, text: str, note: str, *, last: bool) -> str:
+    def _show(self, item: WorkItem, ts: str, text: str, *, revision: bool) -> None:
+        """The saved draft, settled: its first part in the placeholder, the others as
+        replies; parts an earlier attempt posted are not posted again."""
+        parts = self.chat.parts(text)
         self.work.confirm(item)
-        _shown(lambda: self.chat.show_failed(item, ts, text, note), last=last)
+        _shown(self.chat, item,
+               lambda: self.chat.show_part(item, ts, parts, 1, revision))
+        if len(parts) == 1:
+            return
+        posted: set[int] = set()
+        if item.attempts > 1:
+            _shown(self.chat, item, lambda: posted.update(self.chat.posted_parts(item, ts)))
+        for number in range(2, len(parts) + 1):
+            if number not in posted:
+                self.work.confirm(item)
+                _shown(self.chat, item, partial(self.chat.show_part, item, ts, parts, number,
+                                                revision))
+
+    def _failed(self, item: WorkItem, ts: str, text: str, note: str) -> str:
+        self.work.confirm(item)
+        _shown(self.chat, item, lambda: self.chat.show_failed(item, ts, text, note))
         return note
 
     def settle(self, item: WorkItem, note: str) -> None:

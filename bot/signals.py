@@ -64,7 +64,7 @@ def check_reaction(event: ReactionEvent) -> None:
 
 def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
                     bot_user_id: str | None,
-                    work_pending: Callable[[str], bool]) -> ReactionChange | None:
+                    work_pending: Callable[[str, str], bool]) -> ReactionChange | None:
     """The signal a reaction event stands for, or None when it is not one: a reaction by
     the bot itself, or on a message that is not an item (someone else's message, a
     brainstorm header). BadInput for an event Slack would never send.
@@ -72,15 +72,16 @@ def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
     A reaction can reach us before the item it judges is recorded: an idea is posted,
     then its message is recorded, and a crash or a slow database can come between. So a
     reaction on one of the bot's messages that is not an item yet, in a channel where
-    `work_pending`, is NotYet: Slack is asked to deliver it again (three times, over
-    about five minutes), by when the work has recorded it."""
+    `work_pending` (other than the work this message heads), is NotYet: Slack is asked
+    to deliver it again (three times, over about five minutes), by when the work has
+    recorded it."""
     check_reaction(event)
     if bot_user_id and event.user == bot_user_id:
         return None
     item = store.item_at(event.channel, event.message_ts)
     if item is None:
         by_bot = event.author is None or event.author == bot_user_id
-        if by_bot and work_pending(event.channel):
+        if by_bot and work_pending(event.channel, event.message_ts):
             raise NotYet(f"a reaction on {event.message_ts}, not recorded yet")
         return None
     event_us = ts_to_us(event.event_ts)

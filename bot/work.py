@@ -6,8 +6,11 @@ it while alive (`bot.runtime.worker`); a lease that runs out means the process d
 any process — another replica, or the same one after a restart — takes the work over.
 Runners (`bot.runs`) are written to be resumed: each step checks what an earlier
 attempt already did (a header already posted, ideas already saved or posted) before
-doing it. Every change a holder makes is fenced by its name and its attempt, so a holder
-that lost the work — even to a later attempt of its own process — changes nothing.
+doing it. Every change a holder makes to the work's row (its placeholder, its outcome,
+giving it back) is fenced by the holder's name and attempt, so one that lost the work —
+even to a later attempt of its own process — changes nothing there; before each message
+it posts, a holder confirms the same way (`confirm`). What the work saves elsewhere (ideas,
+a draft) is keyed by its message, so a second save leaves the first.
 
 A restarted process need not wait for the old leases to run out: an owner on the same
 host whose process is gone (`is_dead`) is released at start-up. Elsewhere, and in any
@@ -25,7 +28,13 @@ from typing import Any, Protocol
 
 from storage.work import NewWork, WorkItem, WorkStore
 
-MAX_ATTEMPTS = 5  # the fifth attempt settles whatever is unfinished with a clear note
+# From the fifth attempt on, a run settles whatever is unfinished with a clear note instead
+# of trying it again; only showing that final state, while Slack cannot be reached, goes
+# on being tried, with pauses that grow to MAX_PAUSE leases, until GIVE_UP_AFTER attempts
+# (about four hours with the default 30 s lease).
+MAX_ATTEMPTS = 5
+GIVE_UP_AFTER = 30
+MAX_PAUSE = 20  # leases (10 minutes with the default)
 
 
 class RetryLater(Exception):
@@ -42,8 +51,8 @@ class Runner(Protocol):
 
     def run(self, item: WorkItem, last: bool) -> str | None:
         """Do the work: None when done, or the note the person was shown when it ended in
-        failure. On the `last` attempt, settle what is unfinished instead of raising
-        RetryLater."""
+        failure. On a `last` attempt, settle what is unfinished instead of trying it again;
+        RetryLater then means only that the settled state could not be shown yet."""
         ...
 
     def settle(self, item: WorkItem, note: str) -> None:
@@ -119,8 +128,10 @@ class Work:
         if not self.store.hold(item, lease=self.lease):
             raise LeaseLost(f"{item.kind} {item.id} is held by another process now")
 
-    def pending_in(self, channel: str) -> bool:
-        return self.store.has_pending(channel)
+    def pending_in(self, channel: str, message_ts: str) -> bool:
+        """True while work in `channel` runs that may still record message `message_ts`
+        as one of its items (its own header or placeholder never is one)."""
+        return self.store.has_pending(channel, besides=message_ts)
 
     def set_placeholder(self, item: WorkItem, ts: str) -> None:
         """Record the message the person sees while the work runs (LeaseLost if lost)."""
@@ -136,8 +147,10 @@ class Work:
 
     def retry_later(self, item: WorkItem) -> bool:
         """Give the work back, to be tried again after a pause that doubles with each
-        attempt: a sixth of a lease, then a third, … (5, 10, 20, 40 s with the default)."""
-        return self.store.let_go(item, retry_in=self.lease / 6 * 2 ** (item.attempts - 1))
+        attempt: a sixth of a lease, then a third, … (5, 10, 20, 40 s with the default),
+        at most MAX_PAUSE leases."""
+        pause = min(MAX_PAUSE * self.lease, self.lease / 6 * 2 ** min(item.attempts - 1, 16))
+        return self.store.let_go(item, retry_in=pause)
 
     def let_go_all(self, keep: Collection[int] = ()) -> int:
         """Give back everything this process holds but the work in `keep`."""

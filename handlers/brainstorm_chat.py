@@ -20,6 +20,7 @@ from handlers.slack.lookups import (
     WORK_EVENT,
     posted_in_channel,
     posted_in_thread,
+    retract,
     work_metadata,
 )
 from storage.work import WorkItem
@@ -77,6 +78,9 @@ class SlackBrainstormChat:
         with slack_call("update a brainstorm header"):
             self.client.chat_update(channel=work.channel, ts=header_ts, text=text,
                                     blocks=header_blocks)
+
+    def retract(self, work: WorkItem, ts: str) -> None:
+        retract(self.client, work.channel, ts)
 
     def tell(self, work: WorkItem, text: str) -> None:
         """Through the command's response URL, which works even where the bot cannot post."""

@@ -18,13 +18,14 @@ from slack_sdk import WebClient
 
 from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
 from handlers.slack import blocks
-from handlers.slack.api_errors import (
-    SLACK_FAILURES,
-    chat_error,
-    failure_name,
-    slack_call,
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
+from handlers.slack.lookups import (
+    WORK_EVENT,
+    UserNames,
+    posted_in_thread,
+    retract,
+    work_metadata,
 )
-from handlers.slack.lookups import WORK_EVENT, UserNames, posted_in_thread, work_metadata
 from handlers.slack.mrkdwn import split_for_slack
 from handlers.slack.streaming import StreamingMessage
 from storage.work import WorkItem
@@ -68,39 +69,30 @@ class SlackDraftChat:
                          state="writing", revision=revision)
         return partial(message.update, render=render)
 
-    def show_draft(self, work: WorkItem, ts: str, text: str, revision: bool) -> None:
-        """The draft, settled: its first part in the placeholder, the rest as replies
-        (parts an earlier attempt posted are recognised and not posted again). Every part
-        is tried; the last failure is raised."""
-        parts = split_for_slack(text)
+    def parts(self, text: str) -> list[str]:
+        return split_for_slack(text)
 
-        def rendered(number: int) -> tuple[str, list[dict[str, Any]]]:
-            return blocks.draft(parts[number - 1], self.model_name, offline=self.offline,
+    def posted_parts(self, work: WorkItem, ts: str) -> set[int]:
+        with slack_call("read a draft's thread"):
+            posted = posted_in_thread(self.client, work.channel, str(work.thread_ts),
+                                      DRAFT_PART_EVENT)
+        return {int(payload["part"]) for payload, _ in posted
+                if payload.get("draft_ts") == ts and isinstance(payload.get("part"), int)}
+
+    def show_part(self, work: WorkItem, ts: str, parts: list[str], number: int,
+                  revision: bool) -> None:
+        rendered = blocks.draft(parts[number - 1], self.model_name, offline=self.offline,
                                 state="done", part=(number, len(parts)), revision=revision)
-
-        self._update(work, ts, rendered(1))
-        posted: set[int] = set()
-        if len(parts) > 1 and work.attempts > 1:
-            with slack_call("read a draft's thread"):
-                posted = {int(payload["part"]) for payload, _ in posted_in_thread(
-                    self.client, work.channel, str(work.thread_ts), DRAFT_PART_EVENT)
-                    if payload.get("draft_ts") == ts and isinstance(payload.get("part"), int)}
-        failure: Exception | None = None
-        for number in range(2, len(parts) + 1):
-            if number in posted:
-                continue
-            fallback, part_blocks = rendered(number)
-            try:
-                self.client.chat_postMessage(
-                    channel=work.channel, thread_ts=work.thread_ts, text=fallback,
-                    blocks=part_blocks, metadata={"event_type": DRAFT_PART_EVENT,
-                                                  "event_payload": {"draft_ts": ts,
-                                                                    "part": number}})
-            except SLACK_FAILURES as exc:
-                log.warning("could not post part %d of a draft: %s", number, failure_name(exc))
-                failure = exc
-        if failure is not None:
-            raise chat_error(failure) from failure
+        if number == 1:
+            self._update(work, ts, rendered)
+            return
+        fallback, part_blocks = rendered
+        with slack_call(f"post part {number} of a draft"):
+            self.client.chat_postMessage(
+                channel=work.channel, thread_ts=work.thread_ts, text=fallback,
+                blocks=part_blocks, metadata={"event_type": DRAFT_PART_EVENT,
+                                              "event_payload": {"draft_ts": ts,
+                                                                "part": number}})
 
     def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None:
         self._update(work, ts, blocks.draft(text, self.model_name, offline=self.offline,
@@ -112,6 +104,9 @@ class SlackDraftChat:
         with slack_call("update a draft"):
             self.client.chat_update(channel=work.channel, ts=ts, text=text,
                                     blocks=message_blocks)
+
+    def retract(self, work: WorkItem, ts: str) -> None:
+        retract(self.client, work.channel, ts)
 
     def tell(self, work: WorkItem, text: str) -> None:
         tell_privately(self.client, work.channel, work.user_id, str(work.thread_ts), text)

@@ -185,7 +185,7 @@ class Store(Repository):
                 ]
                 return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
         except IntegrityError as exc:
-            _already_saved(exc)
+            _already_saved(exc, "uq_brainstorms_channel_header")
         return None
 
     def brainstorm_at(self, channel: str, header_ts: str) -> StoredBrainstorm | None:
@@ -286,7 +286,7 @@ class Store(Repository):
                     ).returning(Item.id)
                 ).scalar_one()
         except IntegrityError as exc:
-            _already_saved(exc)
+            _already_saved(exc, "uq_items_channel_ts")
         return None
 
     # -- signals ----------------------------------------------------------------------
@@ -464,9 +464,22 @@ class Store(Repository):
                 yield {name: out[name] for name in EXPORT_FIELDS}
 
 
-def _already_saved(exc: IntegrityError) -> None:
-    """A second save of the same message hit its unique key: the first one stands."""
-    log.info("already saved: %s", str(exc.orig or exc).splitlines()[0])
+def _already_saved(exc: IntegrityError, constraint: str) -> None:
+    """A second save of the same message hit its unique key `constraint`: the first one
+    stands. Any other integrity error is a defect, and raised."""
+    detail = str(exc.orig or exc)
+    table, columns = _UNIQUE_KEYS[constraint]
+    if constraint not in detail and f"UNIQUE constraint failed: {columns}" not in detail:
+        raise exc
+    log.info("a %s row was already saved under the same key; the first one stands", table)
+
+
+# PostgreSQL names the constraint; SQLite names the columns.
+_UNIQUE_KEYS = {
+    "uq_brainstorms_channel_header": ("brainstorms",
+                                      "brainstorms.channel, brainstorms.header_ts"),
+    "uq_items_channel_ts": ("items", "items.channel, items.ts"),
+}
 
 
 class SignalSink:

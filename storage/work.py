@@ -127,12 +127,15 @@ class WorkStore(Repository):
                 update(Work).where(*_held(item)).values(lease_until=now + lease)
             ).rowcount == 1
 
-    def has_pending(self, channel: str) -> bool:
-        """True while a brainstorm or draft in `channel` is not finished."""
+    def has_pending(self, channel: str, *, besides: str | None = None) -> bool:
+        """True while a brainstorm or draft in `channel` is not finished (not counting the
+        one whose header or placeholder is message `besides`)."""
+        query = select(Work.id).where(Work.channel == channel, Work.state == PENDING)
+        if besides is not None:
+            query = query.where(or_(Work.placeholder_ts.is_(None),
+                                    Work.placeholder_ts != besides))
         with self._read() as conn:
-            return conn.execute(
-                select(Work.id).where(Work.channel == channel, Work.state == PENDING)
-                .limit(1)).first() is not None
+            return conn.execute(query.limit(1)).first() is not None
 
     @retry_locked
     def set_placeholder(self, item: WorkItem, ts: str) -> bool:

@@ -402,6 +402,12 @@ class SlackApiServer:
             self._faults.append(_Fault(method, times, status, retry_after, error, delay, garbage,
                                        after_effect, drop, after))
 
+    def faults_left(self) -> int:
+        """How many injected failures are still to happen (0 once each has met its call:
+        with a `delay`, as soon as the delayed call arrives)."""
+        with self._cond:
+            return sum(fault.times for fault in self._faults)
+
     def clear_faults(self) -> None:
         """Drop all pending injected failures."""
         with self._cond:

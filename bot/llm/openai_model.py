@@ -65,7 +65,7 @@ class OpenAIModel:
                 choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
                 if choices and getattr(choices[0].delta, "content", None):
                     yield choices[0].delta.content
-        except openai.APIError as exc:
+        except openai.APIError as exc:  # the SDK wraps read timeouts and dropped streams
             log.warning("LLM stream broke off: %s", type(exc).__name__)
             raise LLMUnavailable(
                 "LLM stream broke off",

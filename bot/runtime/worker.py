@@ -9,8 +9,10 @@ previous life left unfinished.
 
 Each piece of work runs on the job pool through the runner of its kind (`bot.runs`). An
 attempt that fails in a way a later one may fix is given back and tried again after a
-pause that doubles each time; the last attempt settles whatever is unfinished, so nothing
-stays "Thinking…". A runner that finds its lease lost stops without touching the work.
+pause that doubles each time; from the fifth attempt whatever is unfinished is settled, so
+nothing stays "Thinking…" — showing that settled state is itself tried again while Slack
+cannot be reached (`bot.work.GIVE_UP_AFTER`). A runner that finds its lease lost stops
+without touching the work.
 On a graceful stop, work that has not started is given back at once for the next
 process; running work gets a deadline, and its leases are kept alive until then.
 """
@@ -24,7 +26,7 @@ from collections.abc import Mapping
 
 from bot.errors import Busy
 from bot.runtime.jobs import Jobs
-from bot.work import MAX_ATTEMPTS, LeaseLost, RetryLater, Runner, Work
+from bot.work import GIVE_UP_AFTER, MAX_ATTEMPTS, LeaseLost, RetryLater, Runner, Work
 from storage.errors import DatabaseUnavailable
 from storage.work import WorkItem
 
@@ -37,8 +39,10 @@ class Worker:
         self.work = work
         self.jobs = jobs
         self.runners: Mapping[str, Runner] = {}
-        self._held: set[int] = set()  # queued or running here
-        self._running: set[int] = set()
+        # Work queued or running here, by (id, attempt): an attempt that lost its lease and
+        # ends late must not drop a later attempt of the same work from these.
+        self._held: set[tuple[int, int]] = set()
+        self._running: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()  # stop renewing (and sweeping)
         self._sweeping = True
@@ -59,12 +63,12 @@ class Worker:
         the sweep of this or another process takes it when there is room. Never raises:
         the work is stored, whatever happens here."""
         with self._lock:
-            self._held.add(item.id)
+            self._held.add(_key(item))
         try:
             self.jobs.submit(self._run, item)
             return True
         except Busy:
-            self._drop(item.id)
+            self._drop(item)
             with contextlib.suppress(DatabaseUnavailable):  # else its lease runs out
                 self.work.give_back(item)
             return False
@@ -88,8 +92,10 @@ class Worker:
         while not self._stop.is_set():
             try:
                 with self._lock:
-                    held = set(self._held)
-                lost = held - self.work.renew(held)
+                    held = {work_id for work_id, _ in self._held}
+                kept = self.work.renew(held)
+                with self._lock:  # work that ended meanwhile was not lost
+                    lost = (held - kept) & {work_id for work_id, _ in self._held}
                 if lost:
                     log.warning("lost the lease on %d pieces of work: another process has "
                                 "them now", len(lost))
@@ -106,7 +112,7 @@ class Worker:
 
     def _run(self, item: WorkItem) -> None:
         with self._lock:
-            self._running.add(item.id)
+            self._running.add(_key(item))
         try:
             runner = self.runners.get(item.kind)
             if runner is None:
@@ -123,22 +129,29 @@ class Worker:
                         item.kind, item.id)
         finally:
             with self._lock:
-                self._running.discard(item.id)
-            self._drop(item.id)
+                self._running.discard(_key(item))
+            self._drop(item)
 
     def _attempt(self, runner: Runner, item: WorkItem) -> None:
+        """One attempt: done, ended with a note, or given back to be tried again. Slack or
+        the database being away is waited out (until GIVE_UP_AFTER attempts); a failure
+        nobody expected is tried again until the last attempt, then settled."""
         last = item.attempts >= MAX_ATTEMPTS
         try:
             note = runner.run(item, last)
         except LeaseLost:
             raise
         except Exception as exc:
-            if not isinstance(exc, RetryLater | DatabaseUnavailable):
+            outage = isinstance(exc, RetryLater | DatabaseUnavailable)
+            if not outage:
                 log.exception("%s %d failed unexpectedly", item.kind, item.id)
-            if not last:
+            if item.attempts < (GIVE_UP_AFTER if outage else MAX_ATTEMPTS):
                 log.info("%s %d will be tried again (%s)", item.kind, item.id, exc)
                 self.work.retry_later(item)
                 return
+            if outage:
+                log.error("gave %s %d up after %d attempts: %s", item.kind, item.id,
+                          item.attempts, exc)
             note = FALLBACK_NOTE
             try:
                 runner.settle(item, note)
@@ -148,9 +161,9 @@ class Worker:
         if not self.work.finish(item, note):
             raise LeaseLost(f"{item.kind} {item.id}")
 
-    def _drop(self, work_id: int) -> None:
+    def _drop(self, item: WorkItem) -> None:
         with self._lock:
-            self._held.discard(work_id)
+            self._held.discard(_key(item))
 
     def stop(self, deadline: float = 10.0) -> None:
         """Stop sweeping; give back work that has not started; let running work finish
@@ -163,10 +176,14 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout=self.interval + 5)
         with self._lock:
-            running = set(self._running)
+            running = {work_id for work_id, _ in self._running}
         try:
             released = self.work.let_go_all(keep=running)
         except DatabaseUnavailable:
             return  # the leases run out by themselves
         if released:
             log.info("gave back %d pieces of unfinished work for the next process", released)
+
+
+def _key(item: WorkItem) -> tuple[int, int]:
+    return item.id, item.attempts

@@ -39,7 +39,7 @@ _MESSAGES = {
 _PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "msg_too_long",
               "invalid_auth", "account_inactive", "token_revoked", "not_authed",
               "message_not_found", "cant_update_message", "restricted_action",
-              "invalid_blocks", "no_permission", "missing_scope"}
+              "invalid_blocks", "no_permission", "missing_scope", "thread_not_found"}
 
 
 def error_code(exc: BaseException) -> str:
@@ -69,11 +69,18 @@ def describe_slack_error(exc: BaseException) -> str:
                          + (f" (`{code}`)" if code else "") + ". Please try again.")
 
 
+# Permanent failures that mean the message or its channel is not there any more.
+_GONE = {"message_not_found", "channel_not_found", "is_archived", "cant_update_message",
+         "thread_not_found"}
+
+
 def chat_error(exc: BaseException) -> ChatError:
     """A failed Slack call as the runs see it (`bot.runs`): refused for good, or may pass,
     with what to tell the person."""
-    kind = ChatRefused if is_permanent(exc) else ChatUnavailable
-    return kind(failure_name(exc), user_message=describe_slack_error(exc))
+    if not is_permanent(exc):
+        return ChatUnavailable(failure_name(exc), user_message=describe_slack_error(exc))
+    return ChatRefused(failure_name(exc), user_message=describe_slack_error(exc),
+                       gone=error_code(exc) in _GONE)
 
 
 @contextmanager

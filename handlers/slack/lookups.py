@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from storage.repository import RankedItem
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,14 @@ Posted = list[tuple[dict[str, Any], str]]  # (metadata payload, ts) of each mess
 def work_metadata(work_id: int) -> dict[str, Any]:
     """Metadata for the header or placeholder of work `work_id`, to find it again."""
     return {"event_type": WORK_EVENT, "event_payload": {"work_id": work_id}}
+
+
+def retract(client: WebClient, channel: str, ts: str) -> None:
+    """Delete a message idealoop posted; best effort (a failure is logged, not raised)."""
+    try:
+        client.chat_delete(channel=channel, ts=ts)
+    except SLACK_FAILURES as exc:
+        log.warning("could not delete a message: %s", failure_name(exc))
 
 
 def posted_in_thread(client: WebClient, channel: str, thread_ts: str,

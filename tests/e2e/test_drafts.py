@@ -174,6 +174,23 @@ def test_the_llm_failing_mid_stream_ends_with_a_clear_note(app: RunningApp,
     assert list(app.store.export_rows()) == []
 
 
+def test_an_llm_that_goes_silent_mid_stream_ends_with_a_clear_note(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """A read timeout while the draft streams (the request was answered, the chunks stop
+    coming): settled at once with a clear note, not left "writing" and not written again
+    by a retry."""
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_LLM_TIMEOUT="1") as app:
+        llm.reply("one two three four five six seven eight nine ten")
+        llm.chunk_delay(1.5)  # each chunk later than the read timeout
+        thread_ts = start_thread(app, ["Summarise please"])
+        mention(app, "summary", thread_ts=thread_ts)
+        [final] = settled_drafts(app)
+        assert "stopped before finishing" in json.dumps(final["blocks"])
+        assert len(llm.requests) == 1
+        assert list(app.store.export_rows()) == []
+
+
 def test_the_llm_down_gives_a_clear_note_and_no_placeholder(app: RunningApp,
                                                           llm: FakeOpenAI) -> None:
     llm.fail(status=503, times=5)

@@ -175,6 +175,47 @@ def test_a_header_that_cannot_be_settled_is_settled_later(app: RunningApp) -> No
     assert header is not None and "5 ideas in the thread" in json.dumps(header["blocks"])
 
 
+def test_a_header_slack_cannot_update_for_a_while_is_settled_after_the_last_attempt(
+        app: RunningApp) -> None:
+    """The last attempt settles what is unfinished; showing that is itself tried again
+    while Slack is away: here every update of the first five attempts fails."""
+    app.slack.fail("chat.update", drop=True, times=16)  # 5 attempts x (1 + 2 client retries)
+    header_ts, ideas = brainstorm(app, "slack away at the end")
+    assert len(ideas) == 5
+    header = app.slack.state.get_message(CHANNEL, header_ts)
+    assert header is not None and "5 ideas in the thread" in json.dumps(header["blocks"])
+
+
+def test_a_header_slack_refuses_to_update_is_explained_to_the_person(app: RunningApp) -> None:
+    app.slack.fail("chat.update", error="no_permission")
+    url = app.slack.new_response_url(channel=CHANNEL, user="U0ALICE")
+    assert app.sender.command("cannot settle", response_url=url).status == 200
+    told = eventually(lambda: _only(app.slack.state.responses), timeout=10)
+    assert "no_permission" in told["body"]["text"]
+    eventually(lambda: _no_pending(app), timeout=10)
+
+
+def test_a_header_posted_just_as_the_work_was_lost_is_taken_back(
+        slack: SlackApiServer, db_url: str) -> None:
+    """The header post is slow; meanwhile the work passes to another process, which
+    posts its own. The first, learning it lost the work, deletes the header it posted."""
+    with running_app(slack, db_url) as slow, running_app(slack, db_url) as other:
+        slack.fail("chat.postMessage", delay=2.0)
+        assert slow.sender.command("two headers?").status == 200
+        eventually(lambda: _arrived(slack), timeout=5)  # the slow post is in flight
+        assert slow.deps.work.let_go_all() == 1  # its lease, as if it had run out
+        assert other.deps.worker.sweep() == 1
+        assert other.deps.wait_quiet(20) and slow.deps.wait_quiet(20)
+        headers_left = [m for m in slack.state.history(CHANNEL) if "two headers?" in m["text"]]
+        assert len(headers_left) == 1
+        assert "5 ideas in the thread" in json.dumps(headers_left[0]["blocks"])
+        assert slack.calls_to("chat.delete")
+
+
+def _arrived(slack: SlackApiServer) -> None:
+    assert slack.faults_left() == 0
+
+
 def test_when_the_channel_refuses_the_person_hears_it_through_the_response_url(
         app: RunningApp) -> None:
     app.slack.fail("chat.postMessage", error="not_in_channel")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import make_engine, upgrade
-from storage.repository import NewBrainstorm, ReactionChange, Store
+from storage.repository import NewBrainstorm, NewDraft, ReactionChange, Store
 from testkit.queries import score_of, signals_of
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -161,3 +164,23 @@ def test_channel_feedback_weighs_only_the_recent_window(store: Store) -> None:
     _react(store, new_bad, "U1", "-1", polarity=-1)
     assert store.channel_feedback("C1", window=2) == (["new approved"], ["new rejected"])
     assert store.channel_feedback("C1")[1] == ["new rejected", "old rejected"]
+
+
+def test_a_second_save_of_the_same_message_leaves_the_first(store: Store) -> None:
+    """Two attempts at one piece of work (one lost its lease) may both save: the first
+    brainstorm and the first draft under a message stand; other integrity errors raise."""
+    first = NewBrainstorm(channel="C1", requester="U1", topic="t", model="m",
+                          ideas=("first",), header_ts="1700000000.000001")
+    assert store.save_brainstorm(first) is not None
+    assert store.save_brainstorm(dataclasses.replace(first, ideas=("second",))) is None
+    saved = store.brainstorm_at("C1", "1700000000.000001")
+    assert saved is not None and [idea.text for idea in saved.ideas] == ["first"]
+    draft = NewDraft(channel="C1", thread_ts="1700000000.000001", ts="1700000000.000009",
+                     text="first draft", instruction="summarise", model="m", parent_id=None)
+    assert store.save_draft(draft) is not None
+    assert store.save_draft(dataclasses.replace(draft, text="second draft")) is None
+    kept = store.draft_at("C1", "1700000000.000009")
+    assert kept is not None and kept.text == "first draft"
+    with pytest.raises(IntegrityError):  # not a second save: a defect, said loudly
+        store.save_draft(dataclasses.replace(draft, ts="1700000000.000010",
+                                             text=None))  # type: ignore[arg-type]

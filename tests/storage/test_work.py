@@ -113,4 +113,7 @@ def test_a_channel_has_pending_work_until_it_is_finished(work: WorkStore) -> Non
     assert not work.has_pending("C1")
     item = work.accept(new(), owner="me", lease=30)
     assert item is not None and work.has_pending("C1") and not work.has_pending("C2")
+    assert work.set_placeholder(item, "1.000001")
+    assert not work.has_pending("C1", besides="1.000001")  # its own header
+    assert work.has_pending("C1", besides="1.000002")
     assert work.finish(item) and not work.has_pending("C1")
