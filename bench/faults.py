@@ -41,14 +41,17 @@ def _kept(label: str, kept: Kept) -> Row:
     value = (f"{kept.acknowledged} of {kept.sent} acknowledged, {kept.stored} stored: "
              f"{kept.lost} lost; {kept.report.refused} refused and {kept.report.unreachable} "
              f"unreachable deliveries re-delivered; {kept.report.server_errors} server errors")
-    print(f"  {label:<52} {value}", flush=True)
-    return label, value
+    return _row(label, value)
 
 
 def _resumed(label: str, resumed: Resumed) -> Row:
     value = (f"{resumed.unsettled} placeholders left unsettled, {resumed.starts} "
              f"header/placeholder, {resumed.duplicates} posted twice, {resumed.pending} "
              f"unfinished; finished {resumed.seconds:.1f} s after the next process started")
+    return _row(label, value)
+
+
+def _row(label: str, value: str) -> Row:
     print(f"  {label:<52} {value}", flush=True)
     return label, value
 
