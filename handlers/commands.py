@@ -37,6 +37,8 @@ USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
   (`/brainstorm digest` alone shows this channel's schedule)
 • `/brainstorm stats` — how this channel's people judge the AI's ideas and drafts
 • `/brainstorm help` — this message
+A topic that starts with one of these words is brainstormed when quoted:
+`/brainstorm "top ideas for onboarding"`.
 Your reactions are stored as signals and steer what the AI proposes next in this channel."""
 
 
@@ -152,6 +154,12 @@ def _brainstorm(call: Invocation) -> None:
         deps.worker.run_soon(item)
 
 
+def _unclear(call: Invocation) -> None:
+    """A sub-command that did not parse: the closest form, only to the person who typed it."""
+    call.tell(call.args)
+
+
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
+    "unclear": _unclear,
 }

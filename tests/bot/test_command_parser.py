@@ -1,8 +1,9 @@
 """Tests for reading `/brainstorm …` (`bot/command_parser.py`), sub-commands and digest schedules.
 
-Why these cases: sub-commands are recognised only in their exact shapes, so a topic
-that happens to start with `top`, `help`, `digest` or `stats` is still brainstormed,
-and the topic reaches the LLM with its whitespace tidied.
+Why these cases: a line that starts with a sub-command's word is that sub-command, and
+one that does not parse is explained to the person (never brainstormed in public); a
+quoted topic is brainstormed whatever its first word; the topic reaches the LLM with
+its whitespace tidied.
 """
 
 from __future__ import annotations
@@ -52,22 +53,54 @@ def test_stats(text: str) -> None:
     assert parse(text) == BrainstormCommand("stats", "")
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "top ideas for onboarding",
-        "top month",
-        "help desk backlog",
-        "helpful onboarding",
-        "stats dashboards",
-        "statistics for the team",
-        "digest of customer feedback",
-        "digest daily standup notes",
-        "topology of our services",
-    ],
-)
-def test_topics_starting_with_command_words_are_brainstorms(text: str) -> None:
+@pytest.mark.parametrize("text", ["topology of our services", "helpful onboarding",
+                                  "statistics for the team", "digests we could send",
+                                  "Top-down planning"])
+def test_topics_that_merely_share_letters_with_a_command_are_brainstorms(text: str) -> None:
     assert parse(text) == BrainstormCommand("brainstorm", text)
+
+
+@pytest.mark.parametrize(("text", "closest"), [
+    ("top month", "top"),
+    ("top ideas for onboarding", "top"),
+    ("digest dailly", "digest daily"),
+    ("digest weekley 09:00", "digest weekly 09:00"),
+    ("stats please", "stats"),
+    ("help me plan the offsite", "help"),
+    ("digest daily standup notes", "digest daily"),
+])
+def test_a_command_that_does_not_parse_is_explained_never_brainstormed(
+        text: str, closest: str) -> None:
+    """Never a public brainstorm of a typo: the person alone hears the closest form, and
+    how to brainstorm such a topic (quotes)."""
+    parsed = parse(text)
+    assert parsed.action == "unclear"
+    assert f"Did you mean `/brainstorm {closest}`?" in parsed.text
+    assert f'`/brainstorm "{text}"`' in parsed.text
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ('"top ideas for onboarding"', "top ideas for onboarding"),
+    ("“digest of customer feedback”", "digest of customer feedback"),
+    ("'help desk backlog'", "help desk backlog"),
+    ('"  stats   dashboards "', "stats dashboards"),
+])
+def test_a_quoted_topic_is_brainstormed_whatever_its_first_word(text: str, topic: str) -> None:
+    assert parse(text) == BrainstormCommand("brainstorm", topic)
+
+
+@pytest.mark.parametrize(("args", "period", "at", "zone"), [
+    ("daily 09:00 UTC", "day", "09:00", "UTC"),
+    ("daily Europe/Berlin 09:00", "day", "09:00", "Europe/Berlin"),
+    ("09:15 weekly america/new_york", "week", "09:15", "America/New_York"),
+    ("DAILY utc", "day", "09:00", "UTC"),
+])
+def test_the_digest_schedule_reads_in_any_order(args: str, period: str, at: str,
+                                                zone: str) -> None:
+    assert parse(f"digest {args}").action == "digest"
+    change = parse_schedule(args, "Europe/London")
+    assert (change.period, change.at_time, change.timezone, change.off) == \
+        (period, at, zone, False)
 
 
 def test_brainstorm_whitespace_collapsed() -> None:
