@@ -11,11 +11,6 @@ from datetime import timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 import handlers
 from bot.config import Settings
@@ -27,6 +22,7 @@ from bot.ideas import Brainstormer
 from bot.llm.model import TextModel, make_model
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
+from bot.runtime.slack_retries import retry_handlers
 from bot.runtime.worker import Worker
 from bot.work import Work
 from handlers.digests import DigestPoster
@@ -40,18 +36,15 @@ log = logging.getLogger(__name__)
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections."""
+    """A Web API client that retries 429 (honouring Retry-After), and 5xx and dropped
+    connections for the calls that can be repeated (`bot.runtime.slack_retries`)."""
     client = WebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
         logger=logging.getLogger("slack_sdk.web"),
     )
-    client.retry_handlers.extend([
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=2),
-    ])
+    client.retry_handlers.extend(retry_handlers())
     return client
 
 

@@ -186,8 +186,10 @@ class BrainstormRunner:
 
     def _post_ideas(self, item: WorkItem, header_ts: str,
                     result: Brainstormed) -> tuple[int, ChatError | None]:
-        """Post every idea not in the thread yet, each as its own reply; one failure does
-        not stop the others. How many are in the thread now, and the last failure."""
+        """Post every idea not in the thread yet, each as its own reply, in order. An idea
+        Slack refuses for good does not stop the others; Slack away stops here, so the
+        next attempt carries on in order (it may find that this idea was posted after
+        all). How many are in the thread now, and the last failure."""
         unposted = [idea for idea in result.ideas if not idea.ts]
         if unposted and item.attempts > 1:
             try:
@@ -203,9 +205,11 @@ class BrainstormRunner:
             self.work.confirm(item)
             try:
                 ts = self.chat.post_idea(item, header_ts, idea, result)
-            except ChatError as exc:
+            except ChatRefused as exc:
                 error = exc
                 continue
+            except ChatUnavailable as exc:
+                return posted, exc
             self.brainstormer.mark_posted(idea.item_id, ts)
             posted += 1
         return posted, error

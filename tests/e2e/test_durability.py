@@ -84,12 +84,15 @@ def test_bad_reactions_are_refused_alone_and_good_ones_all_kept(app: RunningApp)
     assert total == 36
 
 
-def test_an_idea_that_cannot_be_posted_is_posted_later_and_once(app: RunningApp) -> None:
-    # Idea 3 fails past the client's own retries; the ideas after it are still posted.
-    app.slack.fail("chat.postMessage", status=503, times=4, after=3)
+def test_an_idea_that_cannot_be_posted_is_posted_later_in_order_and_once(
+        app: RunningApp) -> None:
+    # Idea 3 fails on three attempts (the client does not repeat posts); the fourth
+    # carries on from it.
+    app.slack.fail("chat.postMessage", status=503, times=3, after=3)
     _, ideas = brainstorm(app, "flaky slack")
     numbers = [str(message["text"]).split(".")[0] for message in ideas]
-    assert numbers == ["1", "2", "4", "5", "3"]  # 3 came on the next attempt, once
+    assert numbers == ["1", "2", "3", "4", "5"]
+    assert len(app.slack.calls_to("chat.postMessage", include_failed=True)) == 1 + 5 + 3
 
 
 def test_an_idea_slack_posted_before_failing_is_not_posted_twice(app: RunningApp) -> None:
@@ -97,6 +100,41 @@ def test_an_idea_slack_posted_before_failing_is_not_posted_twice(app: RunningApp
     _, ideas = brainstorm(app, "lost answers")
     assert sorted(str(message["text"]).split(".")[0] for message in ideas) == \
         ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("fault", [
+    {"status": 429, "retry_after": 1},
+    {"status": 500},
+    {"status": 503, "times": 2},
+    {"drop": True},
+])
+def test_slack_errors_mid_brainstorm_still_deliver_every_idea_once_in_order(
+        app: RunningApp, fault: dict) -> None:
+    """A rate limit is waited out by the client; a 5xx or a dropped connection stops
+    the run at that idea, and the next attempt carries on from it, in order."""
+    assert app.sender.command("better retros").status == 200
+    app.slack.wait_for("chat.postMessage")  # the header
+    app.slack.fail("chat.postMessage", **fault)
+    eventually(lambda: _no_pending(app), timeout=20)
+    [header] = [m for m in app.slack.state.history(CHANNEL) if "better retros" in m["text"]]
+    ideas = app.slack.state.thread(CHANNEL, header["ts"])[1:]
+    assert [str(m["text"]).split(".")[0] for m in ideas] == ["1", "2", "3", "4", "5"]
+    assert "5 ideas in the thread" in json.dumps(header["blocks"])
+    assert len(list(app.store.export_rows())) == 5
+
+
+@pytest.mark.parametrize("after", [0, 2])  # the header; the third idea
+def test_a_post_that_fails_with_a_5xx_after_slack_made_it_is_not_repeated(
+        app: RunningApp, after: int) -> None:
+    """A 5xx can come after Slack created the message: the client does not repeat a post
+    (that would make a second message); the run looks for it by its metadata instead."""
+    app.slack.fail("chat.postMessage", status=500, after_effect=True, after=after)
+    assert app.sender.command("answered with a 500").status == 200
+    eventually(lambda: _no_pending(app), timeout=20)
+    [header] = [m for m in app.slack.state.history(CHANNEL) if "answered with a 500" in m["text"]]
+    ideas = app.slack.state.thread(CHANNEL, header["ts"])[1:]
+    assert sorted(str(m["text"]).split(".")[0] for m in ideas) == ["1", "2", "3", "4", "5"]
+    assert "5 ideas in the thread" in json.dumps(header["blocks"])
 
 
 def test_a_header_slack_posted_before_failing_is_found_not_posted_again(

@@ -1,0 +1,51 @@
+"""Which Web API calls the client itself may repeat, and when.
+
+A 429 means Slack did not carry the call out: every call is retried, after Retry-After.
+A 5xx or a broken connection may come after Slack did the work (the message exists, the
+answer was lost), so repeating the call blindly posts it twice. Calls that change nothing
+when repeated (reads, `chat.update`, `chat.delete`, `reactions.add`) are retried here;
+posts are not: the code that posts looks for what an earlier try may have posted (by
+the metadata every post carries) before posting again (`bot.runs`, `bot.digests`).
+"""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+# Calls whose repetition makes a second message.
+NOT_REPEATABLE = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
+                  "chat.meMessage")
+
+
+def _repeatable(request: HttpRequest) -> bool:
+    method = request.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return method not in NOT_REPEATABLE
+
+
+class _ServerErrors(ServerErrorRetryHandler):
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return _repeatable(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error)
+
+
+class _ConnectionErrors(ConnectionErrorRetryHandler):
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return _repeatable(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error)
+
+
+def retry_handlers() -> list[RetryHandler]:
+    return [RateLimitErrorRetryHandler(max_retry_count=3), _ServerErrors(max_retry_count=3),
+            _ConnectionErrors(max_retry_count=2)]
