@@ -130,5 +130,4 @@ def create_app(settings: Settings, *, deps: Deps | None = None,
 
 def digest_poster(deps: Deps, client: WebClient | None = None) -> DigestPoster:
     """What posts digests: `serve`'s scheduler tick, `idealoop digest`, the emulator."""
-    return DigestPoster(deps.digests, client or make_client(deps.settings),
-                        timezone=deps.settings.timezone)
+    return DigestPoster(deps.digests, client or make_client(deps.settings))

@@ -254,11 +254,16 @@ def digest(channel: str | None, period: str | None, force: bool) -> None:
         click.echo("idealoop: no digest is due")
     for outcome in outcomes:
         detail = {"posted": f"posted with {outcome.items} ideas",
+                  "found": "had been posted by an earlier try whose answer was lost; "
+                           "recorded, not posted again",
                   "empty": "nothing approved in the period; nothing posted",
                   "taken": "already posted (or being posted) for this period; use --force",
-                  "failed": "Slack refused it; see the log"}[outcome.status]
+                  "failed": "Slack could not be reached; the next run tries again (see the "
+                            "log)",
+                  "refused": "Slack refused it for good; the channel's schedule is paused "
+                             "(see the log)"}[outcome.status]
         click.echo(f"idealoop: digest {outcome.key} for {outcome.channel}: {detail}")
-    if any(outcome.status == "failed" for outcome in outcomes):
+    if any(outcome.status in ("failed", "refused") for outcome in outcomes):
         sys.exit(1)
 
 

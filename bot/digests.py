@@ -1,32 +1,50 @@
-"""Digest schedules and content. Slack-free: plain values in and out.
+"""Digest schedules and content, and posting each digest exactly once. Slack-free.
 
 A subscription says "daily at 09:00 Europe/Berlin" or "weekly on Monday at 09:00". For
 any moment, `latest_slot` names the most recent due time and the period it closes: the
 window between the previous local due time and this one (23 or 25 hours across a DST
-change, as people expect of "every day at 9"). A slot has a key (`day:2026-03-30`,
-`week:2026-W14`) that the database claims once per channel, so whichever process gets
-there first posts, and a slot missed while down is posted once on return if it is
-still within the grace period — never once per missed tick, because only the latest
-slot is ever considered.
+change, as people expect of "every day at 9"). Times are compared in UTC; a due time that
+does not exist on a day (the spring-forward gap) is the same time after the clocks moved
+(02:30 → 03:30), and one that happens twice (autumn) is its first occurrence. A slot
+due before the subscription began is not its slot: subscribing at 15:01 to "daily at
+09:00" gives the first digest tomorrow at 09:00.
+
+A slot has a key (`day:2026-03-30`, `week:2026-W14`) that the database claims once per
+channel: whichever process gets there first posts. The claim is fenced (`storage.digests`):
+a process that took too long loses it to another and can no longer end it. Each digest
+is posted with metadata naming its key, so that a process taking a claim over, or trying
+again after Slack failed, first looks for a digest an earlier try posted (its answer
+lost, or its process killed before the run was recorded) — never posting twice. A slot
+missed while down is posted once on return if it is still within the grace period.
+Slack refusing a digest for good (the bot left the channel, the channel is archived)
+pauses the subscription, with the reason, until someone subscribes again; Slack being
+away is tried again with growing pauses.
+
+A digest holds the items whose approvals were given in its period, ranked by score: an
+idea approved a week after it was proposed is in that week's digest.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
+from bot.errors import ChatRefused, ChatUnavailable
 from storage.base import Clock, utcnow
-from storage.digests import DigestStore, Subscription
+from storage.digests import EMPTY, POSTED, REFUSED, Claim, DigestStore, Subscription
 from storage.repository import RankedItem, Store
 
 log = logging.getLogger(__name__)
 PERIOD_WORDS = {"daily": "day", "weekly": "week"}
 DEFAULT_TIME = "09:00"
 MONDAY = 0
-STALE_CLAIM = timedelta(minutes=10)
+CLAIM_LEASE = timedelta(minutes=10)  # a holder that has not ended its run by then died
+FIRST_RETRY = timedelta(minutes=1)  # Slack away: 1, 2, 4 … minutes, at most MAX_RETRY
+MAX_RETRY = timedelta(hours=1)
 MAX_ITEMS = 10
 
 
@@ -39,25 +57,36 @@ class Slot:
     key: str
     due: datetime  # UTC; also the end of the window
     start: datetime  # UTC
+    timezone: str = "UTC"  # the subscription's: how the window is named
 
     def forced(self, now: datetime) -> Slot:
         """The same period under a key of its own: `--force` posts again on purpose."""
-        return Slot(self.channel, self.period, f"{self.key}:forced:{now.isoformat()}",
-                    self.due, self.start)
+        return dataclasses.replace(self, key=f"{self.key}:forced:{now.isoformat()}")
 
 
 @dataclass(frozen=True)
 class DigestOutcome:
     channel: str
     key: str
-    status: str  # "posted" | "empty" | "taken" (another process has it) | "failed"
+    # "posted" | "found" (an earlier try had posted it) | "empty" | "taken" (another
+    # process has it, or it already ended) | "failed" (tried again later) | "refused"
+    status: str
     items: int = 0
     ts: str | None = None
 
 
-# Posts a slot's ideas where people see them; the message's ts, or None when the post
-# was refused (the reason is the poster's to log).
-Post = Callable[[Slot, list[RankedItem]], str | None]
+class DigestChat(Protocol):
+    """Where digests are posted. Raises ChatUnavailable (may pass) or ChatRefused (for
+    good) unless it says otherwise."""
+
+    def find(self, slot: Slot) -> str | None:
+        """The digest of `slot` if one was posted (by its metadata), else None."""
+        ...
+
+    def post(self, slot: Slot, items: list[RankedItem]) -> str: ...
+    def tell(self, user: str, text: str) -> None:
+        """A direct message to `user`; best effort, never raises."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -71,27 +100,32 @@ class ScheduleChange:
 
 
 def _local_due(day: date, at_time: str, tz: zoneinfo.ZoneInfo) -> datetime:
+    """`at_time` on `day` in `tz`, in UTC. With `fold=0` (PEP 495), a time the day skips
+    (the spring-forward gap) is read with the offset before the change, which lands the
+    same time after the clocks moved (02:30 → 03:30), and a time the day has twice is
+    its first occurrence."""
     hour, minute = (int(part) for part in at_time.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=tz)
+    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
 
 
 def latest_slot(sub: Subscription, now: datetime) -> Slot:
-    """The most recent due time at or before `now`, and the window it closes."""
+    """The most recent due time at or before `now`, and the window it closes. Compared
+    in UTC: two times in one zone compare by wall clock in Python, which is wrong across
+    a DST change."""
     tz = zoneinfo.ZoneInfo(sub.timezone)
-    local_now = now.astimezone(tz)
-    day = local_now.date()
+    day = now.astimezone(tz).date()
     if sub.period == "week":
         day -= timedelta(days=(day.weekday() - sub.weekday) % 7)
         step = timedelta(days=7)
     else:
         step = timedelta(days=1)
     due = _local_due(day, sub.at_time, tz)
-    if due > local_now:
+    if due > now:
         day -= step
         due = _local_due(day, sub.at_time, tz)
     start = _local_due(day - step, sub.at_time, tz)
-    return Slot(sub.channel, sub.period, period_key(sub.period, day), due.astimezone(UTC),
-                start.astimezone(UTC))
+    return Slot(sub.channel, sub.period, period_key(sub.period, day), due, start,
+                sub.timezone)
 
 
 def period_key(period: str, day: date) -> str:
@@ -106,7 +140,7 @@ def adhoc_slot(channel: str, period: str, now: datetime, timezone: str) -> Slot:
     """A digest asked for by hand in a channel without a schedule: the period up to now."""
     today = now.astimezone(zoneinfo.ZoneInfo(timezone)).date()
     length = timedelta(days=7 if period == "week" else 1)
-    return Slot(channel, period, period_key(period, today), now, now - length)
+    return Slot(channel, period, period_key(period, today), now, now - length, timezone)
 
 
 def describe(sub: Subscription | None) -> str:
@@ -114,6 +148,10 @@ def describe(sub: Subscription | None) -> str:
         return ("This channel gets no digest. Try `/brainstorm digest daily` "
                 "(or `weekly`, with a time like 09:30 and a time zone).")
     when = "every day" if sub.period == "day" else "every Monday"
+    if sub.paused:
+        return (f"This channel's digest ({when} at {sub.at_time}, {sub.timezone}) is paused: "
+                f"{sub.paused} Subscribe again (e.g. `/brainstorm digest "
+                f"{'daily' if sub.period == 'day' else 'weekly'} {sub.at_time}`) to resume.")
     return (f"This channel gets a digest {when} at {sub.at_time} ({sub.timezone}) with the "
             "ideas its people approved most. `/brainstorm digest off` stops it.")
 
@@ -122,20 +160,27 @@ class Digests:
     """Decides which digests are due and what they hold."""
 
     def __init__(self, store: Store, digest_store: DigestStore, *, grace: timedelta,
-                 clock: Clock = utcnow) -> None:
+                 clock: Clock = utcnow, claim_lease: timedelta = CLAIM_LEASE,
+                 first_retry: timedelta = FIRST_RETRY) -> None:
         self.store = store
         self.digest_store = digest_store
         self.grace = grace
-        self.clock = clock
+        self.clock = clock  # when slots are due (the claims keep the database's time)
+        self.claim_lease = claim_lease
+        self.first_retry = first_retry
 
     def due_slots(self, now: datetime | None = None) -> list[Slot]:
-        """The latest slot of each subscription, when it is due and within the grace."""
+        """The latest slot of each running subscription, when it is due, within the
+        grace, and not before the subscription began."""
         now = now or self.clock()
         slots = []
         for sub in self.digest_store.subscriptions():
             slot = latest_slot(sub, now)
-            if now - slot.due <= self.grace:
-                slots.append(slot)
+            if sub.paused or now - slot.due > self.grace:
+                continue
+            if sub.since is not None and slot.due < sub.since:
+                continue
+            slots.append(slot)
         return slots
 
     def slot_for(self, channel: str, period: str | None, timezone: str,
@@ -147,42 +192,69 @@ class Digests:
             return latest_slot(sub, now)
         return adhoc_slot(channel, period or "day", now, sub.timezone if sub else timezone)
 
-    def run(self, slot: Slot, post: Post) -> DigestOutcome:
-        """Claim the slot, then post its ideas once; a slot someone else claimed is left
-        alone, an empty period is recorded without a post, a refused post is given back
-        so the next tick tries again."""
-        run_id = self.claim(slot)
-        if run_id is None:
+    def run(self, slot: Slot, chat: DigestChat) -> DigestOutcome:
+        """Claim the slot, then post its digest once: a slot someone else holds, or that
+        already ended, is left alone; an empty period is recorded without a post; a
+        digest an earlier try posted is found, not posted again; Slack away gives the
+        claim back for a later tick; Slack refusing for good pauses the subscription."""
+        claim = self.digest_store.claim(slot.channel, slot.key,
+                                        lease=self.claim_lease.total_seconds())
+        if claim is None:
             return DigestOutcome(slot.channel, slot.key, "taken")
         items = self.content(slot)
         if not items:
             log.info("digest %s for %s: nothing approved in the period; nothing posted",
                      slot.key, slot.channel)
-            self.finish(run_id)
+            self._end(claim, slot, status=EMPTY)
             return DigestOutcome(slot.channel, slot.key, "empty")
-        ts = post(slot, items)
-        if ts is None:
-            self.release(run_id)
+        try:
+            found = chat.find(slot) if claim.attempts > 1 else None
+            if found is not None:
+                log.info("digest %s for %s was already posted; recording it", slot.key,
+                         slot.channel)
+                self._end(claim, slot, status=POSTED, ts=found, items=len(items))
+                return DigestOutcome(slot.channel, slot.key, "found", len(items), found)
+            ts = chat.post(slot, items)
+        except ChatRefused as exc:
+            return self._refused(claim, slot, chat, exc)
+        except ChatUnavailable as exc:
+            retry_in = min(MAX_RETRY, self.first_retry * 2 ** (claim.attempts - 1))
+            log.warning("digest %s for %s not posted (%s); trying again in %d s", slot.key,
+                        slot.channel, exc, retry_in.total_seconds())
+            self.digest_store.release(claim, retry_in=retry_in.total_seconds())
             return DigestOutcome(slot.channel, slot.key, "failed")
-        self.finish(run_id, posted_ts=ts, items=len(items))
+        self._end(claim, slot, status=POSTED, ts=ts, items=len(items))
         log.info("digest %s posted in %s with %d ideas", slot.key, slot.channel, len(items))
         return DigestOutcome(slot.channel, slot.key, "posted", len(items), ts)
 
-    def claim(self, slot: Slot) -> int | None:
-        return self.digest_store.claim(slot.channel, slot.key, stale_after=STALE_CLAIM)
+    def _refused(self, claim: Claim, slot: Slot, chat: DigestChat,
+                 exc: ChatRefused) -> DigestOutcome:
+        """Slack refused the digest for good: end the run, pause the schedule with the
+        reason, and tell the person who subscribed (once)."""
+        log.warning("digest %s for %s refused for good (%s); pausing its schedule",
+                    slot.key, slot.channel, exc)
+        self._end(claim, slot, status=REFUSED, note=exc.user_message)
+        sub = self.digest_store.subscription(slot.channel)
+        if sub is not None and self.digest_store.pause(slot.channel, exc.user_message):
+            chat.tell(sub.created_by, f"I paused the digest of <#{slot.channel}>: "
+                      f"{exc.user_message} Run `/brainstorm digest "
+                      f"{'daily' if sub.period == 'day' else 'weekly'} {sub.at_time}` "
+                      "there to start it again.")
+        return DigestOutcome(slot.channel, slot.key, "refused")
 
-    def finish(self, run_id: int, *, posted_ts: str | None = None, items: int = 0) -> None:
-        """Record how a claimed run ended: posted, or empty when `posted_ts` is None."""
-        self.digest_store.finish(run_id, status="posted" if posted_ts else "empty",
-                                 posted_ts=posted_ts, item_count=items)
-
-    def release(self, run_id: int) -> None:
-        """Give a claim back (posting failed), so the next tick tries again."""
-        self.digest_store.release(run_id)
+    def _end(self, claim: Claim, slot: Slot, *, status: str, ts: str | None = None,
+             items: int = 0, note: str | None = None) -> None:
+        if not self.digest_store.finish(claim, status=status, posted_ts=ts,
+                                        item_count=items, note=note):
+            # Another process took the claim over (this one was slow): it finds this
+            # digest by its metadata rather than posting another.
+            log.warning("digest %s for %s: the claim passed to another process before "
+                        "this one recorded its outcome", slot.key, slot.channel)
 
     def content(self, slot: Slot) -> list[RankedItem]:
-        return self.store.top_items(slot.channel, since=slot.start, until=slot.due,
-                                    limit=MAX_ITEMS)
+        """The items approved in the slot's period, best first."""
+        return self.store.approved_between(slot.channel, since=slot.start, until=slot.due,
+                                           limit=MAX_ITEMS)
 
     def change_schedule(self, channel: str, user: str, change: ScheduleChange) -> str:
         """Apply `/brainstorm digest …`; the answer to show the person."""

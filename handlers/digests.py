@@ -1,9 +1,11 @@
 """Scheduled digests, posted: the period's best-approved ideas as one Slack message.
 
 Which digests are due, what they hold and that each is posted once is decided in
-`bot.digests` (`Digests.run`); this module renders a digest and posts it. `serve`'s
-scheduler tick (`bot.runtime.scheduler`), `idealoop digest` and the emulator's `digest`
-and `advance` all post through `DigestPoster`.
+`bot.digests` (`Digests.run`); this module is its chat surface: it renders a digest and
+posts it with metadata naming its period, finds one posted earlier by that metadata, and
+tells a subscriber when their digest is paused. `serve`'s scheduler tick
+(`bot.runtime.scheduler`), `idealoop digest` and the emulator's `digest` and `advance`
+all post through `DigestPoster`.
 """
 
 from __future__ import annotations
@@ -13,21 +15,52 @@ import zoneinfo
 from datetime import datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.digests import DigestOutcome, Digests, Slot
+from bot.slack_values import us_to_ts
 from handlers.slack import blocks
-from handlers.slack.lookups import UserNames, permalinks
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
+from handlers.slack.lookups import UserNames, permalinks, posted_in_channel
 from storage.repository import RankedItem
 
 log = logging.getLogger(__name__)
+DIGEST_EVENT = "idealoop_digest"  # metadata naming the channel's period a digest is for
+SEARCH_PAGES = 5  # a digest is looked for among its period's messages, the latest 1,000
+
+
+class SlackDigestChat:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def find(self, slot: Slot) -> str | None:
+        with slack_call("look for a posted digest"):
+            posted = posted_in_channel(self.client, slot.channel, DIGEST_EVENT,
+                                       pages=SEARCH_PAGES,
+                                       oldest=us_to_ts(int(slot.start.timestamp() * 1e6)))
+        return next((ts for payload, ts in posted if payload.get("period") == slot.key), None)
+
+    def post(self, slot: Slot, items: list[RankedItem]) -> str:
+        text, digest_blocks = blocks.digest(items, slot.period, _label(slot),
+                                            permalinks(self.client, items),
+                                            UserNames(self.client))
+        with slack_call(f"post digest {slot.key} in {slot.channel}"):
+            posted = self.client.chat_postMessage(
+                channel=slot.channel, text=text, blocks=digest_blocks, unfurl_links=False,
+                metadata={"event_type": DIGEST_EVENT, "event_payload": {"period": slot.key}})
+        return str(posted["ts"])
+
+    def tell(self, user: str, text: str) -> None:
+        """A direct message (the app's Messages tab): the channel may be unreachable."""
+        try:
+            self.client.chat_postMessage(channel=user, text=text)
+        except SLACK_FAILURES as exc:
+            log.warning("could not tell %s about their digest: %s", user, failure_name(exc))
 
 
 class DigestPoster:
-    def __init__(self, digests: Digests, client: WebClient, *, timezone: str) -> None:
+    def __init__(self, digests: Digests, client: WebClient) -> None:
         self.digests = digests
-        self.client = client
-        self.timezone = timezone
+        self.chat = SlackDigestChat(client)
 
     def post_due(self, now: datetime | None = None) -> list[DigestOutcome]:
         """Post every digest that is due now and not yet taken by anyone."""
@@ -35,25 +68,13 @@ class DigestPoster:
 
     def post(self, slot: Slot) -> DigestOutcome:
         """Post the slot's digest once (`Digests.run` decides whether and records it)."""
-        return self.digests.run(slot, self._send)
+        return self.digests.run(slot, self.chat)
 
-    def _send(self, slot: Slot, items: list[RankedItem]) -> str | None:
-        """Render the digest and post it; its ts, or None when Slack refused it."""
-        text, digest_blocks = blocks.digest(items, slot.period, self._label(slot),
-                                            permalinks(self.client, items),
-                                            UserNames(self.client))
-        try:
-            posted = self.client.chat_postMessage(channel=slot.channel, text=text,
-                                                  blocks=digest_blocks, unfurl_links=False)
-        except SlackApiError as exc:
-            log.warning("digest %s for %s not posted: %s; will retry", slot.key, slot.channel,
-                        exc.response.get("error"))
-            return None
-        return str(posted["ts"])
 
-    def _label(self, slot: Slot) -> str:
-        tz = zoneinfo.ZoneInfo(self.timezone)
-        start, end = slot.start.astimezone(tz), slot.due.astimezone(tz)
-        if slot.period == "day":
-            return f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M} ({self.timezone})"
-        return f"week of {start:%d %b} – {end:%d %b %Y}"
+def _label(slot: Slot) -> str:
+    """The period the digest covers, in the subscription's time zone."""
+    tz = zoneinfo.ZoneInfo(slot.timezone)
+    start, end = slot.start.astimezone(tz), slot.due.astimezone(tz)
+    if slot.period == "day":
+        return f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M} ({slot.timezone})"
+    return f"week of {start:%d %b} – {end:%d %b %Y} ({slot.timezone})"

@@ -1,14 +1,22 @@
-"""Digest subscriptions and the once-per-period claims. Every digest SQL statement."""
+"""Digest subscriptions and the once-per-period claims. Every digest SQL statement.
+
+A claim is fenced: it carries a token, and only the holder of the current token can end
+it or give it back. Claim times are seconds of the database's clock (`db_now`), so hosts
+whose clocks disagree cannot steal each other's fresh claims.
+"""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Float, and_, bindparam, delete, or_, select, update
 
-from storage.base import Repository, retry_locked
+from storage.base import Repository, db_now, retry_locked
 from storage.models import DigestRun, DigestSubscription
+
+CLAIMED, RETRY, POSTED, EMPTY, REFUSED = "claimed", "retry", "posted", "empty", "refused"
 
 
 @dataclass(frozen=True)
@@ -19,27 +27,56 @@ class Subscription:
     timezone: str
     weekday: int  # 0 = Monday; used by weekly digests
     created_by: str
+    since: datetime | None = None  # UTC; slots due before it are not this schedule's
+    paused: str | None = None  # why Slack refused its digests for good, until resubscribed
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to post one channel's digest for one period, as its holder sees it."""
+
+    run_id: int
+    token: str
+    attempts: int  # 1 the first time; more when an earlier holder died or Slack was away
 
 
 _SUBSCRIPTION_COLUMNS = (
     DigestSubscription.channel, DigestSubscription.period, DigestSubscription.at_time,
     DigestSubscription.timezone, DigestSubscription.weekday, DigestSubscription.created_by,
+    DigestSubscription.updated_at.label("since"),
+    DigestSubscription.paused_reason.label("paused"),
 )
+
+
+def _subscription(row: dict[str, object]) -> Subscription:
+    values = dict(row)
+    since = values["since"]
+    if isinstance(since, datetime) and since.tzinfo is None:  # SQLite keeps no zone
+        values["since"] = since.replace(tzinfo=UTC)
+    return Subscription(**values)  # type: ignore[arg-type]
 
 
 class DigestStore(Repository):
     @retry_locked
     def subscribe(self, sub: Subscription) -> None:
-        """Create or replace the channel's schedule."""
+        """Create or replace the channel's schedule, from now on (a pause is lifted).
+        Subscribing again to the running schedule changes nothing: it keeps its start, so
+        a slot due a moment ago is still posted."""
         values = {
             "channel": sub.channel, "period": sub.period, "at_time": sub.at_time,
             "timezone": sub.timezone, "weekday": sub.weekday, "created_by": sub.created_by,
-            "updated_at": self.clock(),
+            "updated_at": sub.since or self.clock(), "paused_reason": None, "paused_at": None,
         }
+        same = (DigestSubscription.period == sub.period,
+                DigestSubscription.at_time == sub.at_time,
+                DigestSubscription.timezone == sub.timezone,
+                DigestSubscription.weekday == sub.weekday,
+                DigestSubscription.paused_reason.is_(None))
         stmt = self._insert(DigestSubscription).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["channel"],
             set_={key: stmt.excluded[key] for key in values if key != "channel"},
+            where=~and_(*same),
         )
         with self._write() as conn:
             conn.execute(stmt)
@@ -53,57 +90,95 @@ class DigestStore(Repository):
             )
             return result.first() is not None
 
+    @retry_locked
+    def pause(self, channel: str, reason: str) -> bool:
+        """Stop the channel's digests until it subscribes again; True the first time (the
+        one time to tell someone)."""
+        with self._write() as conn:
+            return conn.execute(
+                update(DigestSubscription)
+                .where(DigestSubscription.channel == channel,
+                       DigestSubscription.paused_reason.is_(None))
+                .values(paused_reason=reason, paused_at=self.clock())
+            ).rowcount == 1
+
     def subscription(self, channel: str) -> Subscription | None:
         with self._read() as conn:
             row = conn.execute(
                 select(*_SUBSCRIPTION_COLUMNS).where(DigestSubscription.channel == channel)
             ).mappings().first()
-            return Subscription(**row) if row else None
+            return _subscription(dict(row)) if row else None
 
     def subscriptions(self) -> list[Subscription]:
         with self._read() as conn:
             rows = conn.execute(
                 select(*_SUBSCRIPTION_COLUMNS).order_by(DigestSubscription.channel)
             ).mappings()
-            return [Subscription(**row) for row in rows]
+            return [_subscription(dict(row)) for row in rows]
 
     @retry_locked
-    def claim(self, channel: str, period_key: str, *, stale_after: timedelta) -> int | None:
-        """The run id if this caller may post the channel's digest for `period_key`.
+    def claim(self, channel: str, period_key: str, *, lease: float) -> Claim | None:
+        """The claim on the channel's digest for `period_key`, or None while another
+        process holds it, after it ended, or while a retry waits.
 
-        The unique (channel, period_key) row decides between processes. A claim still
-        "claimed" after `stale_after` (its process died mid-run) is taken over, once.
+        The unique (channel, period_key) row decides between processes. A claim whose
+        holder's lease ran out (it died mid-run), or one given back to be tried again, is
+        taken over under a new token: the earlier holder can no longer end it.
         """
-        now = self.clock()
-        stmt = self._insert(DigestRun).values(
-            channel=channel, period_key=period_key, status="claimed", claimed_at=now,
+        now = db_now(self.engine.dialect.name)
+        token = secrets.token_hex(8)
+        until = now + bindparam("lease", lease, type_=Float)
+        insert = self._insert(DigestRun).values(
+            channel=channel, period_key=period_key, status=CLAIMED, claimed_at=self.clock(),
+            token=token, lease_until=until, attempts=1,
         ).on_conflict_do_nothing(index_elements=["channel", "period_key"])
         with self._write() as conn:
-            run_id: int | None = conn.execute(stmt.returning(DigestRun.id)).scalar()
+            run_id: int | None = conn.execute(insert.returning(DigestRun.id)).scalar()
             if run_id is not None:
-                return run_id
-            taken_over: int | None = conn.execute(
+                return Claim(run_id, token, 1)
+            row = conn.execute(
                 update(DigestRun)
                 .where(DigestRun.channel == channel, DigestRun.period_key == period_key,
-                       DigestRun.status == "claimed", DigestRun.claimed_at < now - stale_after)
-                .values(claimed_at=now)
-                .returning(DigestRun.id)
+                       DigestRun.status.in_((CLAIMED, RETRY)),
+                       or_(DigestRun.lease_until.is_(None), DigestRun.lease_until < now))
+                .values(token=token, status=CLAIMED, lease_until=until,
+                        claimed_at=self.clock(), attempts=DigestRun.attempts + 1)
+                .returning(DigestRun.id, DigestRun.attempts)
+            ).first()
+        return Claim(row.id, token, row.attempts) if row is not None else None
+
+    @retry_locked
+    def finish(self, claim: Claim, *, status: str, posted_ts: str | None = None,
+               item_count: int = 0, note: str | None = None) -> bool:
+        """End the claimed run: posted, empty or refused. False when the claim was lost
+        (another process took it over): nothing is changed."""
+        with self._write() as conn:
+            return conn.execute(
+                update(DigestRun).where(DigestRun.id == claim.run_id,
+                                        DigestRun.token == claim.token,
+                                        DigestRun.status == CLAIMED)
+                .values(status=status, posted_ts=posted_ts, item_count=item_count,
+                        note=note, finished_at=self.clock(), token=None, lease_until=None)
+            ).rowcount == 1
+
+    @retry_locked
+    def release(self, claim: Claim, *, retry_in: float) -> bool:
+        """Give the claim back (Slack was away), to be taken again after `retry_in`
+        seconds. False when the claim was lost."""
+        now = db_now(self.engine.dialect.name)
+        with self._write() as conn:
+            return conn.execute(
+                update(DigestRun).where(DigestRun.id == claim.run_id,
+                                        DigestRun.token == claim.token,
+                                        DigestRun.status == CLAIMED)
+                .values(status=RETRY, token=None,
+                        lease_until=now + bindparam("retry_in", retry_in, type_=Float))
+            ).rowcount == 1
+
+    def run_status(self, channel: str, period_key: str) -> str | None:
+        """How the channel's run for `period_key` stands, if there is one."""
+        with self._read() as conn:
+            return conn.execute(
+                select(DigestRun.status).where(DigestRun.channel == channel,
+                                               DigestRun.period_key == period_key)
             ).scalar()
-            return taken_over
-
-    @retry_locked
-    def finish(self, run_id: int, *, status: str, posted_ts: str | None = None,
-               item_count: int = 0) -> None:
-        with self._write() as conn:
-            conn.execute(
-                update(DigestRun).where(DigestRun.id == run_id).values(
-                    status=status, posted_ts=posted_ts, item_count=item_count,
-                    finished_at=self.clock(),
-                )
-            )
-
-    @retry_locked
-    def release(self, run_id: int) -> None:
-        """Give a claim back (posting failed), so the next tick tries again."""
-        with self._write() as conn:
-            conn.execute(delete(DigestRun).where(DigestRun.id == run_id))

@@ -84,6 +84,7 @@ class Signal(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "user_id", "emoji", name="uq_signals_item_user_emoji"),
         Index("ix_signals_item_active", "item_id", "active"),
+        Index("ix_signals_added_at", "added_at"),  # a period's approvals, for its digest
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -144,14 +145,21 @@ class DigestSubscription(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     weekday: Mapped[int] = mapped_column(SmallInteger)
     created_by: Mapped[str] = mapped_column(String(32))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # due slots from here
+    # Set when Slack refused a digest for good (the bot left the channel, …); subscribing
+    # again clears it.
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DigestRun(Base):
     """The claim that decides who posts a channel's digest for one period, exactly once.
 
-    `status`: "claimed" (someone is posting), "posted", or "empty" (nothing approved).
-    A claim left "claimed" for long (a crash mid-run) may be taken over.
+    `status`: "claimed" (a process holds it until `lease_until`, seconds of the
+    database's clock, under `token`), "retry" (Slack was away: free again after
+    `lease_until`), "posted", "empty" (nothing approved), or "refused" (Slack refused it
+    for good; `note` says why). A claim whose lease ran out is taken over under a new
+    token, and only the holder of the current token can end it.
     """
 
     __tablename__ = "digest_runs"
@@ -167,3 +175,7 @@ class DigestRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     posted_ts: Mapped[str | None] = mapped_column(String(32))
     item_count: Mapped[int | None] = mapped_column(Integer)
+    token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[float | None] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -376,7 +376,17 @@ class Store(Repository):
         Ranked by score (distinct approvers − distinct rejecters), then approvals, then
         recency; only items with a positive score. Approvers come back as user ids.
         """
-        query = top_items_query(channel, since, until, limit)
+        return self._ranked(top_items_query(channel, since, until, limit))
+
+    def approved_between(self, channel: str, *, since: datetime, until: datetime,
+                         limit: int = 10) -> list[RankedItem]:
+        """The channel's items approved in [since, until) — an approval given then and
+        still standing — ranked as `top_items` ranks them (digests: an idea approved
+        long after it was proposed is in the digest of the period it was approved in)."""
+        return self._ranked(top_items_query(channel, None, None, limit,
+                                            approved_in=(since, until)))
+
+    def _ranked(self, query: Any) -> list[RankedItem]:
         with self._read() as conn:
             rows = conn.execute(query).all()
             ids = [row.id for row in rows]
@@ -534,8 +544,10 @@ def _signal_values(change: ReactionChange) -> dict[str, Any]:
 
 
 def top_items_query(channel: str, since: datetime | None, until: datetime | None,
-                    limit: int) -> Any:
-    """The best-approved items of a channel in a window (`/brainstorm top`, digests)."""
+                    limit: int, *,
+                    approved_in: tuple[datetime, datetime] | None = None) -> Any:
+    """The best-approved items of a channel: created in [since, until) (`/brainstorm
+    top`), or with an approval given in `approved_in` (digests)."""
     score = _score_expr()
     approvals = _distinct_users(1)
     query = (
@@ -555,6 +567,11 @@ def top_items_query(channel: str, since: datetime | None, until: datetime | None
         query = query.where(Item.created_at >= since)
     if until is not None:
         query = query.where(Item.created_at < until)
+    if approved_in is not None:
+        start, end = approved_in
+        query = query.where(Item.id.in_(
+            select(Signal.item_id).where(Signal.active, Signal.polarity == 1,
+                                         Signal.added_at >= start, Signal.added_at < end)))
     return query
 
 

@@ -86,13 +86,13 @@ def posted_in_thread(client: WebClient, channel: str, thread_ts: str,
 
 
 def posted_in_channel(client: WebClient, channel: str, event_type: str, *,
-                      pages: int) -> Posted:
-    """Each of the channel's latest messages (at most `pages` pages of 200, newest first)
-    posted with metadata of `event_type`."""
+                      pages: int, oldest: str | None = None) -> Posted:
+    """Each of the channel's latest messages (at most `pages` pages of 200, newest first,
+    none older than `oldest`) posted with metadata of `event_type`."""
     found: Posted = []
     cursor: str | None = None
     for _ in range(pages):
-        page = client.conversations_history(channel=channel, cursor=cursor,
+        page = client.conversations_history(channel=channel, cursor=cursor, oldest=oldest,
                                             include_all_metadata=True, limit=200)
         found += _with_event(page, event_type)
         cursor = _next_cursor(page)

@@ -38,6 +38,22 @@ def test_daily_across_fall_back_is_a_25_hour_period() -> None:
     assert slot.due - slot.start == timedelta(hours=25)
 
 
+def test_a_time_the_spring_forward_skips_is_due_after_the_change_never_before() -> None:
+    # On 2026-03-29 Berlin's clocks jump from 02:00 to 03:00: 02:30 never happens that day.
+    at_0305 = latest_slot(sub(at="02:30"), utc(2026, 3, 29, 1, 5))  # 03:05 CEST
+    assert at_0305.key == "day:2026-03-28" and at_0305.due == utc(2026, 3, 28, 1, 30)
+    at_0330 = latest_slot(sub(at="02:30"), utc(2026, 3, 29, 1, 30))  # 03:30 CEST
+    assert at_0330.key == "day:2026-03-29" and at_0330.due == utc(2026, 3, 29, 1, 30)
+
+
+def test_a_time_the_fall_back_repeats_is_due_at_its_first_occurrence() -> None:
+    # On 2026-10-25 Berlin's clocks go from 03:00 back to 02:00: 02:30 happens twice.
+    first = latest_slot(sub(at="02:30"), utc(2026, 10, 25, 0, 30))  # 02:30 CEST
+    assert first.key == "day:2026-10-25" and first.due == utc(2026, 10, 25, 0, 30)
+    second = latest_slot(sub(at="02:30"), utc(2026, 10, 25, 1, 45))  # 02:45 CET
+    assert second == first  # the same slot, so the same claim: posted once
+
+
 def test_weekly_is_monday_and_keyed_by_iso_week() -> None:
     slot = latest_slot(sub("week"), utc(2026, 3, 31, 12, 0))  # a Tuesday, after the DST change
     assert slot.due == utc(2026, 3, 30, 7, 0)  # Monday 09:00 CEST

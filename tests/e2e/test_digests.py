@@ -15,11 +15,13 @@ import pytest
 from bot.app import build_deps, close_deps, make_client
 from bot.config import Settings
 from bot.deps import Deps
+from bot.digests import DigestOutcome, Digests, ScheduleChange
 from bot.emulator.web_api import SlackApiServer
-from handlers.digests import DigestPoster
+from handlers.digests import DigestPoster, SlackDigestChat
 from storage.digests import Subscription
 from storage.repository import NewBrainstorm, ReactionChange
 from testkit.app import TOKEN, app_env, running_app
+from testkit.waiting import eventually
 
 CHANNEL = "C0GENERAL"
 NINE_BERLIN = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # Monday 09:00 CEST, after DST
@@ -45,7 +47,21 @@ def deps_for(slack: SlackApiServer, db_url: str, clock: Clock) -> Deps:
 
 
 def poster(deps: Deps) -> DigestPoster:
-    return DigestPoster(deps.digests, make_client(deps.settings), timezone="Europe/Berlin")
+    return DigestPoster(deps.digests, make_client(deps.settings))
+
+
+def quick_retries(deps: Deps, *, lease: timedelta = timedelta(minutes=10),
+                  first_retry: timedelta = timedelta(0)) -> DigestPoster:
+    """A poster whose claims and pauses after Slack failed are as short as a test needs."""
+    digests = Digests(deps.store, deps.digests.digest_store, grace=deps.digests.grace,
+                      clock=deps.digests.clock, claim_lease=lease, first_retry=first_retry)
+    return DigestPoster(digests, make_client(deps.settings))
+
+
+def _finished(outcomes: list[DigestOutcome]) -> list[DigestOutcome]:
+    """The outcomes, once the claim was free to take (for `eventually`)."""
+    assert [o.status for o in outcomes] != ["taken"], "the claim is still held"
+    return outcomes
 
 
 def seed(deps: Deps, slack: SlackApiServer, ideas: list[str]) -> list[int]:
@@ -91,8 +107,8 @@ def deps(slack: SlackApiServer, db_url: str, clock: Clock):
 
 
 def digests_posted(slack: SlackApiServer) -> list[dict]:
-    return [c.params for c in slack.calls_to("chat.postMessage")
-            if "idea digest" in c.params.get("text", "")]
+    """The digests in the channel, as people see them (whatever the API answered)."""
+    return [m for m in slack.state.history(CHANNEL) if "idea digest" in m.get("text", "")]
 
 
 def test_the_digest_ranks_by_distinct_approvers_and_names_them(
@@ -123,6 +139,8 @@ def test_the_digest_ranks_by_distinct_approvers_and_names_them(
     assert "score +3 · approved by alice, bob, carol" in sections[0]
     assert "<https://emulated.slack.local/archives/C0GENERAL/" in sections[0]
     assert "<@" not in json.dumps(digest["blocks"])  # named, never mentioned
+    # the window in the subscription's time zone, whatever the process's
+    assert "Sun 29 Mar 09:00 – Mon 30 Mar 09:00 (Europe/Berlin)" in digest["text"]
     assert len(digest["blocks"]) <= 50
 
 
@@ -189,20 +207,118 @@ def test_a_claim_left_by_a_crash_is_taken_over(deps: Deps, slack: SlackApiServer
     subscribed_with_one_approved_idea(deps, slack)
     clock.set(NINE_BERLIN + timedelta(minutes=1))
     [slot] = deps.digests.due_slots()
-    assert deps.digests.claim(slot) is not None  # a process claims, then dies
+    # a process claims with a one-second lease, then dies
+    assert deps.digests.digest_store.claim(CHANNEL, slot.key, lease=1.0) is not None
     assert poster(deps).post_due()[0].status == "taken"
-    clock.set(NINE_BERLIN + timedelta(minutes=15))
-    assert poster(deps).post_due()[0].status == "posted"
+    [outcome] = eventually(lambda: _finished(poster(deps).post_due()), timeout=10)
+    assert outcome.status == "posted"
     assert len(digests_posted(slack)) == 1
 
 
-def test_slack_refusing_the_digest_releases_the_claim(deps: Deps, slack: SlackApiServer,
-                                                      clock: Clock) -> None:
+def test_a_digest_posted_just_before_a_crash_is_found_not_posted_again(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribed_with_one_approved_idea(deps, slack)
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    [slot] = deps.digests.due_slots()
+    # a process claims and posts, then dies before it records the post
+    assert deps.digests.digest_store.claim(CHANNEL, slot.key, lease=1.0) is not None
+    SlackDigestChat(make_client(deps.settings)).post(slot, deps.digests.content(slot))
+    [outcome] = eventually(lambda: _finished(poster(deps).post_due()), timeout=10)
+    assert outcome.status == "found" and outcome.ts == digests_posted(slack)[0]["ts"]
+    assert len(digests_posted(slack)) == 1
+    assert poster(deps).post_due()[0].status == "taken"
+
+
+def test_a_digest_whose_answer_was_lost_is_found_not_posted_again(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribed_with_one_approved_idea(deps, slack)
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    # Slack creates the message, then answers 500: neither the client nor the next
+    # try may post it again
+    slack.fail("chat.postMessage", status=500, after_effect=True)
+    quick = quick_retries(deps)
+    assert quick.post_due()[0].status == "failed"
+    assert len(digests_posted(slack)) == 1
+    [outcome] = eventually(lambda: _finished(quick.post_due()), timeout=10)
+    assert outcome.status == "found"
+    assert len(digests_posted(slack)) == 1
+
+
+def test_a_finished_digest_is_never_taken_over(deps: Deps, slack: SlackApiServer,
+                                               clock: Clock) -> None:
+    subscribed_with_one_approved_idea(deps, slack)
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    assert poster(deps).post_due()[0].status == "posted"
+    clock.set(NINE_BERLIN + timedelta(minutes=31))
+    assert poster(deps).post_due()[0].status == "taken"
+    # even by a process whose every claim has already run out
+    assert quick_retries(deps, lease=timedelta(seconds=-1)).post_due()[0].status == "taken"
+    assert len(digests_posted(slack)) == 1
+
+
+def test_slack_away_is_tried_again_after_a_pause(deps: Deps, slack: SlackApiServer,
+                                                 clock: Clock) -> None:
+    subscribed_with_one_approved_idea(deps, slack)
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    slack.fail("chat.postMessage", status=503)
+    quick = quick_retries(deps, first_retry=timedelta(seconds=1))
+    assert quick.post_due()[0].status == "failed"
+    assert quick.post_due()[0].status == "taken"  # the pause holds
+    assert digests_posted(slack) == []
+    [outcome] = eventually(lambda: _finished(quick.post_due()), timeout=10)
+    assert outcome.status == "posted" and len(digests_posted(slack)) == 1
+
+
+def test_slack_refusing_the_digest_for_good_pauses_the_schedule(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
     subscribed_with_one_approved_idea(deps, slack)
     clock.set(NINE_BERLIN + timedelta(minutes=1))
     slack.fail("chat.postMessage", error="channel_not_found")
-    assert poster(deps).post_due()[0].status == "failed"
-    assert poster(deps).post_due()[0].status == "posted"
+    assert poster(deps).post_due()[0].status == "refused"
+    sub = deps.digests.digest_store.subscription(CHANNEL)
+    assert sub is not None and sub.paused is not None
+    [told] = [c.params for c in slack.calls_to("chat.postMessage")
+              if c.params.get("channel") == "U0ALICE"]
+    assert "paused the digest" in told["text"] and "/brainstorm digest daily 09:00" in told[
+        "text"]
+    for later in (timedelta(minutes=2), timedelta(days=1, minutes=1)):
+        clock.set(NINE_BERLIN + later)
+        assert poster(deps).post_due() == []  # no post tried, nobody told again
+    assert "is paused" in deps.digests.change_schedule(
+        CHANNEL, "U0BOB", ScheduleChange(None, False, "09:00", "UTC"))
+    assert len(slack.calls_to("chat.postMessage", include_failed=True)) == 2  # post, DM
+
+    subscribe(deps)  # someone subscribes again: the next slot is posted
+    react(deps, seed(deps, slack, ["another idea"])[0], "U0CAROL")
+    clock.set(NINE_BERLIN + timedelta(days=2, minutes=1))
+    assert [o.status for o in poster(deps).post_due()] == ["posted"]
+
+
+def test_a_subscription_starts_with_the_next_due_time(deps: Deps, slack: SlackApiServer,
+                                                      clock: Clock) -> None:
+    clock.set(NINE_BERLIN + timedelta(hours=6, minutes=1))  # 15:01 in Berlin
+    subscribed_with_one_approved_idea(deps, slack)
+    clock.set(NINE_BERLIN + timedelta(hours=6, minutes=2))
+    assert poster(deps).post_due() == []  # not this morning's 09:00
+    clock.set(NINE_BERLIN + timedelta(days=1, minutes=1))
+    assert [o.status for o in poster(deps).post_due()] == ["posted"]
+
+
+def test_an_idea_approved_after_its_period_is_in_the_next_digest_once(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribe(deps)
+    clock.set(NINE_BERLIN - timedelta(days=3))
+    [late] = seed(deps, slack, ["approved late"])
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    assert poster(deps).post_due()[0].status == "empty"
+    clock.set(NINE_BERLIN + timedelta(hours=2))
+    react(deps, late, "U0BOB")
+    clock.set(NINE_BERLIN + timedelta(days=1, minutes=1))
+    assert [o.status for o in poster(deps).post_due()] == ["posted"]
+    [digest] = digests_posted(slack)
+    assert "approved late" in json.dumps(digest["blocks"])
+    clock.set(NINE_BERLIN + timedelta(days=2, minutes=1))
+    assert poster(deps).post_due()[0].status == "empty"
 
 
 def test_two_scheduler_processes_post_once(slack: SlackApiServer, db_url: str,
