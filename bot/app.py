@@ -38,14 +38,13 @@ log = logging.getLogger(__name__)
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
     """A Web API client that retries 429 (honouring Retry-After), and 5xx and dropped
     connections for the calls that can be repeated (`bot.runtime.slack_retries`)."""
-    client = WebClient(
+    return WebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
         logger=logging.getLogger("slack_sdk.web"),
+        retry_handlers=retry_handlers(),  # instead of the defaults, which repeat posts
     )
-    client.retry_handlers.extend(retry_handlers())
-    return client
 
 
 def open_store(settings: Settings, *, migrate: bool = False, check: bool = False,

@@ -30,7 +30,9 @@ def _repeatable(request: HttpRequest) -> bool:
     return method not in NOT_REPEATABLE
 
 
-class _ServerErrors(ServerErrorRetryHandler):
+class _RepeatableOnly(RetryHandler):
+    """Mixed in before a built-in handler: it retries only calls that can be repeated."""
+
     def _can_retry(self, *, state: RetryState, request: HttpRequest,
                    response: HttpResponse | None = None,
                    error: Exception | None = None) -> bool:
@@ -38,12 +40,12 @@ class _ServerErrors(ServerErrorRetryHandler):
             state=state, request=request, response=response, error=error)
 
 
-class _ConnectionErrors(ConnectionErrorRetryHandler):
-    def _can_retry(self, *, state: RetryState, request: HttpRequest,
-                   response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
-        return _repeatable(request) and super()._can_retry(
-            state=state, request=request, response=response, error=error)
+class _ServerErrors(_RepeatableOnly, ServerErrorRetryHandler):
+    """5xx answers."""
+
+
+class _ConnectionErrors(_RepeatableOnly, ConnectionErrorRetryHandler):
+    """Connections that broke before an answer came."""
 
 
 def retry_handlers() -> list[RetryHandler]:

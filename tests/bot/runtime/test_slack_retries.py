@@ -1,0 +1,45 @@
+"""The Web API client repeats what is safe to repeat, and never a post (real HTTP to the
+emulated Slack)."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.app import make_client
+from bot.config import Settings
+from bot.emulator.web_api import SlackApiServer
+from testkit.app import app_env
+
+
+def client_for(slack: SlackApiServer):
+    return make_client(Settings.from_env(app_env(slack, "sqlite://", IDEALOOP_LLM="offline")))
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 503}, {"drop": True}])
+def test_reads_and_updates_are_repeated_after_a_5xx_or_a_dropped_connection(
+        slack: SlackApiServer, fault: dict) -> None:
+    client = client_for(slack)
+    ts = client.chat_postMessage(channel="C0GENERAL", text="hello")["ts"]
+    slack.fail("conversations.history", **fault)
+    slack.fail("chat.update", **fault)
+    assert client.conversations_history(channel="C0GENERAL")["ok"]
+    assert client.chat_update(channel="C0GENERAL", ts=ts, text="edited")["ok"]
+    assert slack.state.get_message("C0GENERAL", ts)["text"] == "edited"
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"drop": True}])
+def test_a_post_is_never_repeated_by_the_client(slack: SlackApiServer, fault: dict) -> None:
+    client = client_for(slack)
+    slack.fail("chat.postMessage", after_effect=True, **fault)
+    with pytest.raises((SlackApiError, OSError)):
+        client.chat_postMessage(channel="C0GENERAL", text="once")
+    assert [m["text"] for m in slack.state.history("C0GENERAL")] == ["once"]
+    assert len(slack.calls_to("chat.postMessage", include_failed=True)) == 1
+
+
+def test_a_rate_limited_post_is_repeated_after_retry_after(slack: SlackApiServer) -> None:
+    client = client_for(slack)
+    slack.fail("chat.postMessage", retry_after=0.1)  # Slack did not carry it out
+    assert client.chat_postMessage(channel="C0GENERAL", text="later")["ok"]
+    assert [m["text"] for m in slack.state.history("C0GENERAL")] == ["later"]
