@@ -11,7 +11,8 @@ due before the subscription began is not its slot: subscribing at 15:01 to "dail
 
 A slot has a key (`day:2026-03-30`, `week:2026-W14`) that the database claims once per
 channel: whichever process gets there first posts. The claim is fenced (`storage.digests`):
-a process that took too long loses it to another and can no longer end it. Each digest
+a process that took too long loses it to another, and can then neither post (it confirms
+its claim just before posting) nor end it. Each digest
 is posted with metadata naming its key, so that a process taking a claim over, or trying
 again after Slack failed, first looks for a digest an earlier try posted (its answer
 lost, or its process killed before the run was recorded) — never posting twice. A slot
@@ -31,7 +32,7 @@ import logging
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.errors import ChatRefused, ChatUnavailable
 from storage.base import Clock, utcnow
@@ -75,6 +76,14 @@ class DigestOutcome:
     ts: str | None = None
 
 
+@dataclass(frozen=True)
+class DigestMessage:
+    """A digest ready to post: its fallback text and Block Kit blocks (plain values)."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
 class DigestChat(Protocol):
     """Where digests are posted. Raises ChatUnavailable (may pass) or ChatRefused (for
     good) unless it says otherwise."""
@@ -83,7 +92,14 @@ class DigestChat(Protocol):
         """The digest of `slot` if one was posted (by its metadata), else None."""
         ...
 
-    def post(self, slot: Slot, items: list[RankedItem]) -> str: ...
+    def render(self, slot: Slot, items: list[RankedItem]) -> DigestMessage:
+        """The message for `slot` (may look up names and links: it can take a while)."""
+        ...
+
+    def post(self, slot: Slot, message: DigestMessage) -> str:
+        """Post `message` with metadata naming `slot`'s period; its ts."""
+        ...
+
     def tell(self, user: str, text: str) -> None:
         """A direct message to `user`; best effort, never raises."""
         ...
@@ -214,7 +230,14 @@ class Digests:
                          slot.channel)
                 self._end(claim, slot, status=POSTED, ts=found, items=len(items))
                 return DigestOutcome(slot.channel, slot.key, "found", len(items), found)
-            ts = chat.post(slot, items)
+            message = chat.render(slot, items)
+            if not self.digest_store.renew(claim, lease=self.claim_lease.total_seconds()):
+                # This process stalled past its lease and another took the claim over: it
+                # posts (or found) the digest; posting here too would make two.
+                log.warning("digest %s for %s: the claim passed to another process; not "
+                            "posting", slot.key, slot.channel)
+                return DigestOutcome(slot.channel, slot.key, "taken")
+            ts = chat.post(slot, message)
         except ChatRefused as exc:
             return self._refused(claim, slot, chat, exc)
         except ChatUnavailable as exc:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot.digests import DigestOutcome, Digests, Slot
+from bot.digests import DigestMessage, DigestOutcome, Digests, Slot
 from bot.slack_values import us_to_ts
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
@@ -39,13 +39,17 @@ class SlackDigestChat:
                                        oldest=us_to_ts(int(slot.start.timestamp() * 1e6)))
         return next((ts for payload, ts in posted if payload.get("period") == slot.key), None)
 
-    def post(self, slot: Slot, items: list[RankedItem]) -> str:
+    def render(self, slot: Slot, items: list[RankedItem]) -> DigestMessage:
         text, digest_blocks = blocks.digest(items, slot.period, _label(slot),
                                             permalinks(self.client, items),
                                             UserNames(self.client))
+        return DigestMessage(text, digest_blocks)
+
+    def post(self, slot: Slot, message: DigestMessage) -> str:
         with slack_call(f"post digest {slot.key} in {slot.channel}"):
             posted = self.client.chat_postMessage(
-                channel=slot.channel, text=text, blocks=digest_blocks, unfurl_links=False,
+                channel=slot.channel, text=message.text, blocks=message.blocks,
+                unfurl_links=False,
                 metadata={"event_type": DIGEST_EVENT, "event_payload": {"period": slot.key}})
         return str(posted["ts"])
 

@@ -162,6 +162,20 @@ class DigestStore(Repository):
             ).rowcount == 1
 
     @retry_locked
+    def renew(self, claim: Claim, *, lease: float) -> bool:
+        """Confirm the claim is still its holder's and extend it by `lease` seconds from
+        now (database clock); False when it ran out or passed to another process."""
+        now = db_now(self.engine.dialect.name)
+        with self._write() as conn:
+            return conn.execute(
+                update(DigestRun).where(DigestRun.id == claim.run_id,
+                                        DigestRun.token == claim.token,
+                                        DigestRun.status == CLAIMED,
+                                        DigestRun.lease_until >= now)
+                .values(lease_until=now + bindparam("lease", lease, type_=Float))
+            ).rowcount == 1
+
+    @retry_locked
     def release(self, claim: Claim, *, retry_in: float) -> bool:
         """Give the claim back (Slack was away), to be taken again after `retry_in`
         seconds. False when the claim was lost."""

@@ -64,6 +64,10 @@ def _finished(outcomes: list[DigestOutcome]) -> list[DigestOutcome]:
     return outcomes
 
 
+def _assert_equal(actual: object, expected: object) -> None:
+    assert actual == expected, f"{actual!r} is not {expected!r} yet"
+
+
 def seed(deps: Deps, slack: SlackApiServer, ideas: list[str]) -> list[int]:
     """Ideas posted in the emulated Slack and stored, like a finished brainstorm."""
     header = slack.state.post_message(CHANNEL, "Brainstorm: digest test", as_bot=True)
@@ -222,11 +226,29 @@ def test_a_digest_posted_just_before_a_crash_is_found_not_posted_again(
     [slot] = deps.digests.due_slots()
     # a process claims and posts, then dies before it records the post
     assert deps.digests.digest_store.claim(CHANNEL, slot.key, lease=1.0) is not None
-    SlackDigestChat(make_client(deps.settings)).post(slot, deps.digests.content(slot))
+    chat = SlackDigestChat(make_client(deps.settings))
+    chat.post(slot, chat.render(slot, deps.digests.content(slot)))
     [outcome] = eventually(lambda: _finished(poster(deps).post_due()), timeout=10)
     assert outcome.status == "found" and outcome.ts == digests_posted(slack)[0]["ts"]
     assert len(digests_posted(slack)) == 1
     assert poster(deps).post_due()[0].status == "taken"
+
+
+def test_a_process_that_stalled_past_its_claim_does_not_post(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribed_with_one_approved_idea(deps, slack)
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    # the first process holds its claim for one second, then stalls for three (here in
+    # looking up a link for the digest); another takes the claim over and posts
+    slack.fail("chat.getPermalink", delay=3.0)
+    with ThreadPoolExecutor(1) as pool:
+        stalled = pool.submit(quick_retries(deps, lease=timedelta(seconds=1)).post_due)
+        eventually(lambda: _assert_equal(
+            deps.digests.digest_store.run_status(CHANNEL, "day:2026-03-30"), "claimed"))
+        [outcome] = eventually(lambda: _finished(poster(deps).post_due()), timeout=10)
+        assert outcome.status == "posted"
+        assert [o.status for o in stalled.result(timeout=10)] == ["taken"]
+    assert len(digests_posted(slack)) == 1
 
 
 def test_a_digest_whose_answer_was_lost_is_found_not_posted_again(

@@ -38,12 +38,19 @@ def test_a_lapsed_claim_is_taken_over_and_its_old_holder_is_fenced_out(
     assert first is not None and first.attempts == 1
     second = eventually(lambda: _claimed(digests.claim("C1", KEY, lease=60)))
     assert second.attempts == 2 and second.token != first.token
-    # the slow first holder can neither end the run nor give it back
+    # the slow first holder can neither go on, end the run nor give it back
+    assert not digests.renew(first, lease=60)
+    assert digests.renew(second, lease=60)
     assert not digests.finish(first, status=POSTED, posted_ts="1.1")
     assert not digests.release(first, retry_in=0)
     assert digests.claim("C1", KEY, lease=60) is None  # so nobody else can take it
     assert digests.finish(second, status=POSTED, posted_ts="2.2", item_count=3)
     assert digests.run_status("C1", KEY) == POSTED
+
+
+def test_a_claim_whose_lease_ran_out_cannot_be_renewed(digests: DigestStore) -> None:
+    claim = digests.claim("C1", KEY, lease=-1)
+    assert claim is not None and not digests.renew(claim, lease=60)
 
 
 def test_a_finished_run_is_never_claimed_again(digests: DigestStore) -> None:
