@@ -234,6 +234,7 @@ def export(fmt: str, channel: str | None, pairs: bool) -> None:
 def digest(channel: str | None, period: str | None, force: bool) -> None:
     """Post the digests that are due now (or the one asked for), once. Cron-friendly."""
     from bot.app import build_deps, close_deps, digest_poster
+    from bot.digests import FAILED
 
     settings = _settings()
     if not settings.slack_bot_token:
@@ -253,17 +254,9 @@ def digest(channel: str | None, period: str | None, force: bool) -> None:
     if not outcomes:
         click.echo("idealoop: no digest is due")
     for outcome in outcomes:
-        detail = {"posted": f"posted with {outcome.items} ideas",
-                  "found": "had been posted by an earlier try whose answer was lost; "
-                           "recorded, not posted again",
-                  "empty": "nothing approved in the period; nothing posted",
-                  "taken": "already posted (or being posted) for this period; use --force",
-                  "failed": "Slack could not be reached; the next run tries again (see the "
-                            "log)",
-                  "refused": "Slack refused it for good; the channel's schedule is paused "
-                             "(see the log)"}[outcome.status]
-        click.echo(f"idealoop: digest {outcome.key} for {outcome.channel}: {detail}")
-    if any(outcome.status in ("failed", "refused") for outcome in outcomes):
+        click.echo(f"idealoop: digest {outcome.key} for {outcome.channel}: "
+                   f"{outcome.describe()}")
+    if any(outcome.status in FAILED for outcome in outcomes):
         sys.exit(1)
 
 

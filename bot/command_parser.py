@@ -103,16 +103,25 @@ def parse_schedule(args: str, default_timezone: str) -> ScheduleChange:
     words = args.split()
     if not words:
         return ScheduleChange(None, False, DEFAULT_TIME, default_timezone)
-    if [word.lower() for word in words] == ["off"]:
-        return ScheduleChange(None, True, DEFAULT_TIME, default_timezone)
+    lowered = [word.lower() for word in words]
+    if "off" in lowered:
+        if lowered == ["off"]:
+            return ScheduleChange(None, True, DEFAULT_TIME, default_timezone)
+        raise BadInput("`/brainstorm digest off` takes nothing after it; to change the "
+                       "schedule instead, say e.g. `/brainstorm digest daily 09:30`.")
     period: str | None = None
-    at_time, timezone = DEFAULT_TIME, default_timezone
+    at_time: str | None = None
+    timezone: str | None = None
     for word in words:
         if word.lower() in PERIOD_WORDS and period is None:
             period = PERIOD_WORDS[word.lower()]
         elif (match := _TIME.match(word)) is not None:
+            if at_time is not None:
+                raise BadInput(f"Give one time, not both `{at_time}` and `{word}`.")
             at_time = f"{int(match[1]):02d}:{match[2]}"
         elif (zone := _zone(word)) is not None:
+            if timezone is not None:
+                raise BadInput(f"Give one time zone, not both `{timezone}` and `{word}`.")
             timezone = zone
         elif "/" in word:
             raise BadInput(f"`{word}` is not a time zone I know; try e.g. Europe/Berlin, "
@@ -121,7 +130,7 @@ def parse_schedule(args: str, default_timezone: str) -> ScheduleChange:
             raise BadInput(_schedule_help(args, word))
     if period is None:
         raise BadInput(_schedule_help(args, None))
-    return ScheduleChange(period, False, at_time, timezone)
+    return ScheduleChange(period, False, at_time or DEFAULT_TIME, timezone or default_timezone)
 
 
 def _schedule_help(args: str, word: str | None) -> str:

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 from bot.errors import ChatRefused, ChatUnavailable
 from storage.base import Clock, utcnow
-from storage.digests import EMPTY, POSTED, REFUSED, Claim, DigestStore, Subscription
+from storage.digests import EMPTY, POSTED, REFUSED, RETRY, Claim, DigestStore, Subscription
 from storage.repository import RankedItem, Store
 
 log = logging.getLogger(__name__)
@@ -69,11 +69,26 @@ class Slot:
 class DigestOutcome:
     channel: str
     key: str
-    # "posted" | "found" (an earlier try had posted it) | "empty" | "taken" (another
-    # process has it, or it already ended) | "failed" (tried again later) | "refused"
-    status: str
+    status: str  # one of OUTCOMES
     items: int = 0
     ts: str | None = None
+
+    def describe(self) -> str:
+        """What happened, in words for `idealoop digest` and the emulator."""
+        return OUTCOMES[self.status].format(items=self.items)
+
+
+OUTCOMES = {
+    "posted": "posted with {items} ideas",
+    "found": "had been posted by an earlier try whose answer was lost; recorded, not "
+             "posted again",
+    "empty": "nothing approved in the period; nothing posted",
+    "taken": "already posted (or being posted) for this period; use --force",
+    "waiting": "Slack failed on an earlier try; it is tried again after a pause",
+    "failed": "Slack could not take it now; it is tried again after a pause (see the log)",
+    "refused": "Slack refused it for good (see the log)",
+}
+FAILED = ("failed", "refused")
 
 
 @dataclass(frozen=True)
@@ -166,10 +181,16 @@ def describe(sub: Subscription | None) -> str:
     when = "every day" if sub.period == "day" else "every Monday"
     if sub.paused:
         return (f"This channel's digest ({when} at {sub.at_time}, {sub.timezone}) is paused: "
-                f"{sub.paused} Subscribe again (e.g. `/brainstorm digest "
-                f"{'daily' if sub.period == 'day' else 'weekly'} {sub.at_time}`) to resume.")
+                f"{sub.paused} If I was removed from this channel, invite me back with "
+                f"`/invite @idealoop`; then run `{resume_command(sub)}` to start it again.")
     return (f"This channel gets a digest {when} at {sub.at_time} ({sub.timezone}) with the "
             "ideas its people approved most. `/brainstorm digest off` stops it.")
+
+
+def resume_command(sub: Subscription) -> str:
+    """The command that subscribes the channel again to the same schedule."""
+    every = "daily" if sub.period == "day" else "weekly"
+    return f"/brainstorm digest {every} {sub.at_time} {sub.timezone}"
 
 
 class Digests:
@@ -210,59 +231,75 @@ class Digests:
 
     def run(self, slot: Slot, chat: DigestChat) -> DigestOutcome:
         """Claim the slot, then post its digest once: a slot someone else holds, or that
-        already ended, is left alone; an empty period is recorded without a post; a
-        digest an earlier try posted is found, not posted again; Slack away gives the
-        claim back for a later tick; Slack refusing for good pauses the subscription."""
+        already ended, is left alone; a digest an earlier try posted is found, not posted
+        again; an empty period is recorded without a post; Slack away gives the claim
+        back for a later tick; Slack refusing the channel for good pauses the schedule."""
         claim = self.digest_store.claim(slot.channel, slot.key,
                                         lease=self.claim_lease.total_seconds())
         if claim is None:
-            return DigestOutcome(slot.channel, slot.key, "taken")
-        items = self.content(slot)
-        if not items:
-            log.info("digest %s for %s: nothing approved in the period; nothing posted",
-                     slot.key, slot.channel)
-            self._end(claim, slot, status=EMPTY)
-            return DigestOutcome(slot.channel, slot.key, "empty")
+            waiting = self.digest_store.run_status(slot.channel, slot.key) == RETRY
+            return DigestOutcome(slot.channel, slot.key, "waiting" if waiting else "taken")
         try:
+            # Looked for before the content: approvals withdrawn since do not unpost it.
             found = chat.find(slot) if claim.attempts > 1 else None
             if found is not None:
                 log.info("digest %s for %s was already posted; recording it", slot.key,
                          slot.channel)
-                self._end(claim, slot, status=POSTED, ts=found, items=len(items))
-                return DigestOutcome(slot.channel, slot.key, "found", len(items), found)
+                self._end(claim, slot, status=POSTED, ts=found)
+                return DigestOutcome(slot.channel, slot.key, "found", ts=found)
+            items = self.content(slot)
+            if not items:
+                log.info("digest %s for %s: nothing approved in the period; nothing posted",
+                         slot.key, slot.channel)
+                self._end(claim, slot, status=EMPTY)
+                return DigestOutcome(slot.channel, slot.key, "empty")
             message = chat.render(slot, items)
             if not self.digest_store.renew(claim, lease=self.claim_lease.total_seconds()):
                 # This process stalled past its lease and another took the claim over: it
-                # posts (or found) the digest; posting here too would make two.
+                # posts (or finds) the digest; posting here too would make two.
                 log.warning("digest %s for %s: the claim passed to another process; not "
                             "posting", slot.key, slot.channel)
                 return DigestOutcome(slot.channel, slot.key, "taken")
             ts = chat.post(slot, message)
         except ChatRefused as exc:
+            if exc.about == "app":  # the token: an operator must act; every channel waits
+                log.error("digest %s for %s: Slack refused the app itself (%s); check "
+                          "SLACK_BOT_TOKEN and the app's scopes", slot.key, slot.channel, exc)
+                return self._retry_later(claim, slot, exc)
             return self._refused(claim, slot, chat, exc)
         except ChatUnavailable as exc:
-            retry_in = min(MAX_RETRY, self.first_retry * 2 ** (claim.attempts - 1))
-            log.warning("digest %s for %s not posted (%s); trying again in %d s", slot.key,
-                        slot.channel, exc, retry_in.total_seconds())
-            self.digest_store.release(claim, retry_in=retry_in.total_seconds())
-            return DigestOutcome(slot.channel, slot.key, "failed")
+            return self._retry_later(claim, slot, exc)
         self._end(claim, slot, status=POSTED, ts=ts, items=len(items))
         log.info("digest %s posted in %s with %d ideas", slot.key, slot.channel, len(items))
         return DigestOutcome(slot.channel, slot.key, "posted", len(items), ts)
 
+    def _retry_later(self, claim: Claim, slot: Slot, exc: Exception) -> DigestOutcome:
+        """Give the claim back, to be tried again after 1, 2, 4 … minutes (at most an hour)."""
+        retry_in = min(MAX_RETRY, self.first_retry * 2 ** (claim.attempts - 1))
+        log.warning("digest %s for %s not posted (%s); trying again in %d s", slot.key,
+                    slot.channel, exc, retry_in.total_seconds())
+        self.digest_store.release(claim, retry_in=retry_in.total_seconds())
+        return DigestOutcome(slot.channel, slot.key, "failed")
+
     def _refused(self, claim: Claim, slot: Slot, chat: DigestChat,
                  exc: ChatRefused) -> DigestOutcome:
-        """Slack refused the digest for good: end the run, pause the schedule with the
-        reason, and tell the person who subscribed (once)."""
+        """Slack refused the digest for good. Refused for the channel (the bot was
+        removed, the channel archived): pause its schedule with the reason, and tell the
+        person who subscribed, once. Refused for this message only: end this period."""
+        reason = f"Slack refused to post it (`{exc}`)."
+        self._end(claim, slot, status=REFUSED, note=reason)
+        if exc.about != "channel":
+            log.error("digest %s for %s refused (%s); the next period is tried as usual",
+                      slot.key, slot.channel, exc)
+            return DigestOutcome(slot.channel, slot.key, "refused")
         log.warning("digest %s for %s refused for good (%s); pausing its schedule",
                     slot.key, slot.channel, exc)
-        self._end(claim, slot, status=REFUSED, note=exc.user_message)
         sub = self.digest_store.subscription(slot.channel)
-        if sub is not None and self.digest_store.pause(slot.channel, exc.user_message):
-            chat.tell(sub.created_by, f"I paused the digest of <#{slot.channel}>: "
-                      f"{exc.user_message} Run `/brainstorm digest "
-                      f"{'daily' if sub.period == 'day' else 'weekly'} {sub.at_time}` "
-                      "there to start it again.")
+        if sub is not None and self.digest_store.pause(slot.channel, reason):
+            chat.tell(sub.created_by, (
+                f"I paused the digest of <#{slot.channel}>: {reason} If I was removed from "
+                f"that channel, invite me back with `/invite @idealoop`; then run "
+                f"`{resume_command(sub)}` there to start the digest again."))
         return DigestOutcome(slot.channel, slot.key, "refused")
 
     def _end(self, claim: Claim, slot: Slot, *, status: str, ts: str | None = None,

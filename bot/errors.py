@@ -74,12 +74,16 @@ class ChatUnavailable(ChatError):
 
 class ChatRefused(ChatError):
     """Slack refused the call for good: trying it again cannot work. `gone` when what the
-    call was about (the message, the channel) no longer exists: nobody is waiting there."""
+    call was about (the message, the channel) no longer exists: nobody is waiting there.
+    `about` says what the refusal holds for: "channel" (the bot cannot post there: not
+    in it, archived, gone), "app" (the token or its scopes: every channel alike, until an
+    operator acts) or "message" (this message only: too long, malformed)."""
 
     def __init__(self, detail: str = "", *, user_message: str | None = None,
-                 gone: bool = False) -> None:
+                 gone: bool = False, about: str = "message") -> None:
         super().__init__(detail, user_message=user_message)
         self.gone = gone
+        self.about = about
 
 
 class LLMError(IdealoopError):

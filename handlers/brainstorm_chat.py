@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.ideas import Brainstormed, Idea
@@ -88,6 +89,10 @@ class SlackBrainstormChat:
         if not url:
             return
         try:
-            WebhookClient(str(url), timeout=10).send(text=text, response_type="ephemeral")
+            # Only a rate limit is waited out: a post repeated after a dropped connection
+            # could show twice (the default retries it).
+            WebhookClient(str(url), timeout=10, retry_handlers=[
+                RateLimitErrorRetryHandler(max_retry_count=2)],
+            ).send(text=text, response_type="ephemeral")
         except SLACK_FAILURES as exc:
             log.warning("could not answer through the response URL: %s", failure_name(exc))

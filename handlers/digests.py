@@ -67,8 +67,17 @@ class DigestPoster:
         self.chat = SlackDigestChat(client)
 
     def post_due(self, now: datetime | None = None) -> list[DigestOutcome]:
-        """Post every digest that is due now and not yet taken by anyone."""
-        return [self.post(slot) for slot in self.digests.due_slots(now)]
+        """Post every digest that is due now and not yet taken by anyone. One channel's
+        failure does not hold up the others' digests."""
+        outcomes = []
+        for slot in self.digests.due_slots(now):
+            try:
+                outcomes.append(self.post(slot))
+            except Exception:  # the database, or a bug: this channel waits for its lease
+                log.exception("digest %s for %s failed; it is tried again when its claim "
+                              "runs out", slot.key, slot.channel)
+                outcomes.append(DigestOutcome(slot.channel, slot.key, "failed"))
+        return outcomes
 
     def post(self, slot: Slot) -> DigestOutcome:
         """Post the slot's digest once (`Digests.run` decides whether and records it)."""

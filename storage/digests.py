@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Float, and_, bindparam, delete, or_, select, update
+from sqlalchemy import Float, and_, bindparam, delete, select, update
 
 from storage.base import Repository, db_now, retry_locked
 from storage.models import DigestRun, DigestSubscription
@@ -140,7 +140,7 @@ class DigestStore(Repository):
                 update(DigestRun)
                 .where(DigestRun.channel == channel, DigestRun.period_key == period_key,
                        DigestRun.status.in_((CLAIMED, RETRY)),
-                       or_(DigestRun.lease_until.is_(None), DigestRun.lease_until < now))
+                       DigestRun.lease_until < now)
                 .values(token=token, status=CLAIMED, lease_until=until,
                         claimed_at=self.clock(), attempts=DigestRun.attempts + 1)
                 .returning(DigestRun.id, DigestRun.attempts)

@@ -177,5 +177,5 @@ class DigestRun(Base):
     item_count: Mapped[int | None] = mapped_column(Integer)
     token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[float | None] = mapped_column(Float)
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     note: Mapped[str | None] = mapped_column(Text)

@@ -18,8 +18,20 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import aliased
 
 from storage.base import Clock, Repository, retry_locked, translated, utcnow
 from storage.db import WRITE
@@ -568,11 +580,20 @@ def top_items_query(channel: str, since: datetime | None, until: datetime | None
     if until is not None:
         query = query.where(Item.created_at < until)
     if approved_in is not None:
-        start, end = approved_in
-        query = query.where(Item.id.in_(
-            select(Signal.item_id).where(Signal.active, Signal.polarity == 1,
-                                         Signal.added_at >= start, Signal.added_at < end)))
+        query = query.where(Item.id.in_(_newly_approved(*approved_in)))
     return query
+
+
+def _newly_approved(start: datetime, end: datetime) -> Any:
+    """Ids of the items someone approved in [start, end) who had not already approved
+    them before (with another emoji, still standing): a second approving emoji does not
+    bring an item back into a later digest. An approval withdrawn and given again is
+    new, and does."""
+    earlier = aliased(Signal)
+    return select(Signal.item_id).where(
+        Signal.active, Signal.polarity == 1, Signal.added_at >= start, Signal.added_at < end,
+        ~exists().where(earlier.item_id == Signal.item_id, earlier.user_id == Signal.user_id,
+                        earlier.active, earlier.polarity == 1, earlier.added_at < start))
 
 
 def _distinct_users(polarity: int) -> Any:

@@ -116,3 +116,10 @@ def test_request_urls_point_at_the_events_path() -> None:
     urls = [c["url"] for c in data["features"]["slash_commands"]]
     urls.append(data["settings"]["event_subscriptions"]["request_url"])
     assert all(url.endswith("/slack/events") for url in urls)
+
+
+def test_the_messages_tab_is_on_for_the_direct_messages_idealoop_sends() -> None:
+    # A paused digest is told to its subscriber in the app's Messages tab.
+    assert "chat_postMessage(channel=user" in (ROOT / "handlers" / "digests.py").read_text()
+    app_home = manifest()["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True

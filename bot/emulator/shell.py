@@ -419,6 +419,8 @@ class Shell:
         outcome = self.poster.post(slot.forced(self.clock()))
         if outcome.status == "empty":
             self.note("Nothing was approved here in the last day, so no digest was posted.")
+        elif outcome.status != "posted":
+            self.note(f"The digest was not posted: {outcome.describe()}.")
 
     def _advance(self, rest: str) -> None:
         match = re.fullmatch(r"(\d{1,4})\s*([dhm])", rest.strip().lower())

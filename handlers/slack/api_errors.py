@@ -72,6 +72,10 @@ def describe_slack_error(exc: BaseException) -> str:
 # Permanent failures that mean the message or its channel is not there any more.
 _GONE = {"message_not_found", "channel_not_found", "is_archived", "cant_update_message",
          "thread_not_found"}
+# Permanent failures that hold for a whole channel, and for the whole app (its token).
+_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
+            "no_permission"}
+_APP = {"invalid_auth", "account_inactive", "token_revoked", "not_authed", "missing_scope"}
 
 
 def chat_error(exc: BaseException) -> ChatError:
@@ -79,8 +83,10 @@ def chat_error(exc: BaseException) -> ChatError:
     with what to tell the person."""
     if not is_permanent(exc):
         return ChatUnavailable(failure_name(exc), user_message=describe_slack_error(exc))
+    code = error_code(exc)
+    about = "channel" if code in _CHANNEL else "app" if code in _APP else "message"
     return ChatRefused(failure_name(exc), user_message=describe_slack_error(exc),
-                       gone=error_code(exc) in _GONE)
+                       gone=code in _GONE, about=about)
 
 
 @contextmanager

@@ -37,20 +37,24 @@ class UserNames:
                 profile = info.get("profile") or {}
                 self._names[user] = (profile.get("display_name") or info.get("real_name")
                                      or info.get("name") or user)
-            except SlackApiError:
+            except SLACK_FAILURES as exc:
+                log.info("no name for %s: %s", user, failure_name(exc))
                 self._names[user] = user
         return self._names[user]
 
 
 def permalinks(client: WebClient, items: Iterable[RankedItem]) -> dict[int, str]:
-    """Links to each item's message, by item id; items without one are left out."""
+    """Links to each item's message, by item id; items without one are left out. Slack
+    unreachable leaves out the rest too (each would wait for its own timeout)."""
     links: dict[int, str] = {}
     for item in items:
         try:
             links[item.id] = client.chat_getPermalink(channel=item.channel,
                                                       message_ts=item.ts)["permalink"]
-        except SlackApiError as exc:
-            log.info("no permalink for item %s: %s", item.id, exc.response.get("error"))
+        except SLACK_FAILURES as exc:
+            log.info("no permalink for item %s: %s", item.id, failure_name(exc))
+            if not isinstance(exc, SlackApiError):
+                break
     return links
 
 

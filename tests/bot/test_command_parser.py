@@ -8,6 +8,8 @@ its whitespace tidied.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.command_parser import BrainstormCommand, parse, parse_schedule
@@ -131,3 +133,15 @@ def test_parse_schedule_show_off_and_errors() -> None:
     for bad in ("hourly", "daily 25:00", "daily 9:30 Mars/Olympus", "daily soon"):
         with pytest.raises(BadInput):
             parse_schedule(bad, "UTC")
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    ("daily 09:00 10:00", "one time, not both `09:00` and `10:00`"),
+    ("daily UTC Europe/Berlin", "one time zone, not both `UTC` and `Europe/Berlin`"),
+    ("off now", "`/brainstorm digest off` takes nothing after it"),
+    ("daily off", "`/brainstorm digest off` takes nothing after it"),
+])
+def test_a_schedule_that_says_two_things_is_refused_with_the_reason(args: str,
+                                                                      said: str) -> None:
+    with pytest.raises(BadInput, match=re.escape(said)):
+        parse_schedule(args, "UTC")
