@@ -17,6 +17,7 @@ BENCHMARKS = (
     ("ack latency and bot overhead", "bench.ack"),
     ("reaction ingestion", "bench.ingest"),
     ("digest cost", "bench.digest_cost"),
+    ("same idea: rejection filter", "bench.similarity"),
     ("drafts and prompt budget", "bench.drafts"),
     ("memory", "bench.memory"),
     ("start-up", "bench.startup"),

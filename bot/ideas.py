@@ -2,7 +2,8 @@
 
 Slack-free: handlers call these with plain values and render what comes back.
 Steering lives here: each brainstorm draws on what the channel approved and rejected
-before, and rejected ideas (or close variants) are filtered out whatever the model says.
+before, and an idea that is the same idea as any the channel ever rejected (in other
+words too: `bot.llm.similarity`) is filtered out whatever the model says.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ class Brainstormer:
         approved, rejected = self.store.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
         generation = self.model.ideas(IdeaRequest(topic, count, approved, rejected))
-        ideas = without_rejected(generation.ideas, rejected)[:count]
+        # The prompt shows the model some rejected ideas; the filter holds every one.
+        ideas = without_rejected(generation.ideas, self.store.rejected_texts(channel),
+                                 topic=topic)[:count]
         if not ideas:
             raise LLMBadOutput("every idea repeated a rejected one")
         if len(ideas) < len(generation.ideas):

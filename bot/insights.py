@@ -29,7 +29,8 @@ def stats_summary(stats: ChannelStats) -> list[str]:
                      f"{_pct(k.approved, k.approved + k.rejected)} among decided ones")
         lines.append(line + ".")
     lines.append(f"{stats.people} {'person has' if stats.people == 1 else 'people have'} "
-                 "given signals here. Rejected ideas are never proposed again in this channel.")
+                 "given signals here. A new idea that repeats one this channel rejected, "
+                 "in the same words or close ones, is dropped before it is posted.")
     return lines
 
 

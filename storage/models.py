@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,6 +86,10 @@ class Signal(Base):
         UniqueConstraint("item_id", "user_id", "emoji", name="uq_signals_item_user_emoji"),
         Index("ix_signals_item_active", "item_id", "active"),
         Index("ix_signals_added_at", "added_at"),  # a period's approvals, for its digest
+        # Standing rejections, for the filter that keeps rejected ideas out for good.
+        Index("ix_signals_rejections", "item_id",
+              postgresql_where=text("active AND polarity = -1"),
+              sqlite_where=text("active = 1 AND polarity = -1")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -379,6 +379,23 @@ class Store(Repository):
             ).all()
         return [row.text for row in best], [row.text for row in worst]
 
+    def rejected_texts(self, channel: str) -> list[str]:
+        """Texts of every item the channel rejected (net score below zero), however old:
+        a rejection stays a rejection. Reached through the partial index of standing
+        rejections, so the cost follows how many items were ever rejected, not history."""
+        rejected_items = select(Signal.item_id).where(Signal.active, Signal.polarity == -1)
+        score = _score_expr()
+        query = (
+            select(Item.text)
+            .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
+            .where(Item.channel == channel, Item.id.in_(rejected_items))
+            .group_by(Item.id, Item.text)
+            .having(score < 0)
+            .order_by(Item.id)
+        )
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
     # -- rankings -------------------------------------------------------------------
 
     def top_items(self, channel: str, *, since: datetime | None = None,

@@ -106,10 +106,16 @@ def _last_user_text(body: dict[str, Any]) -> str:
 def _topic_from(text: str) -> str:
     """Pick a short topic phrase out of a (possibly long) prompt for the default ideas.
 
-    Uses the first non-empty line, prefers what follows a colon ("Topic: X"), and trims to a
-    few words so default replies stay short and recognisably tied to the request.
+    Uses the first non-empty line, prefers what follows a colon ("Topic: X") or, when the
+    line ends with one, the first line of the text fenced after it (idealoop's prompts:
+    "… on this topic:" and the topic inside `<<<USER_TEXT` fences), and trims to a few
+    words so default replies stay short and recognisably tied to the request.
     """
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    line = lines[0] if lines else ""
+    if line.endswith(":"):
+        fenced = [ln for ln in lines[1:] if not ln.startswith("<<") and not ln.endswith(">>")]
+        line = fenced[0] if fenced else line
     if ":" in line and line.split(":", 1)[1].strip():
         line = line.split(":", 1)[1].strip()
     line = re.sub(r"\s+", " ", line).strip(" .?!\"'")

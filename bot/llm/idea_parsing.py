@@ -19,13 +19,14 @@ _CODE_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$", re.MULTILINE)
 _PREAMBLE = re.compile(r"^(here (are|is)|sure|certainly|of course|ideas?:)", re.IGNORECASE)
 
 
-def parse_ideas(content: str | None) -> list[str]:
-    """Ideas in `content`, cleaned and de-duplicated; LLMBadOutput if there are none."""
+def parse_ideas(content: str | None, *, topic: str = "") -> list[str]:
+    """Ideas in `content`, cleaned and de-duplicated (the topic's own words do not make
+    two ideas the same); LLMBadOutput if there are none."""
     text = (content or "").strip()
     ideas = _from_json(text)
     if ideas is None:
         ideas = _from_lines(text)
-    cleaned = dedupe(clean_idea(idea) for idea in ideas)
+    cleaned = dedupe((clean_idea(idea) for idea in ideas), topic=topic)
     if not cleaned:
         raise LLMBadOutput(f"no ideas in LLM output: {text[:200]!r}")
     return cleaned

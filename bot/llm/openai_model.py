@@ -47,7 +47,7 @@ class OpenAIModel:
             log.info("LLM refused a JSON schema (%s); retrying as plain text", exc.status_code)
             response = self._complete(messages)
         content = _content(response)
-        ideas = parse_ideas(content)[: request.count]
+        ideas = parse_ideas(content, topic=request.topic)[: request.count]
         usage = getattr(response, "usage", None)
         return Generation(
             ideas=ideas,

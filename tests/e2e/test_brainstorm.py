@@ -214,3 +214,23 @@ def test_rejected_ideas_steer_and_are_not_proposed_again(app: RunningApp,
     assert len(texts) == 1 and texts[0].startswith("1. Timebox")
     prompt = llm.requests[-1]["body"]["messages"][-1]["content"]
     assert "- Async updates in a thread" in prompt and "- Walking standups" in prompt
+
+
+def test_a_rejected_idea_in_other_words_is_not_proposed_again(app: RunningApp,
+                                                             llm: FakeOpenAI) -> None:
+    llm.reply(json.dumps({"ideas": [
+        "Ask how a sports team would improve onboarding, and try their habit of a short "
+        "huddle before each day", "Write a one-page guide of who to ask for what"]}))
+    header_ts = brainstorm(app, "onboarding")
+    huddle, _ = thread_replies(app, header_ts)
+    for user in ("U0BOB", "U0CAROL"):
+        app.sender.reaction(user=user, emoji="-1", channel=CHANNEL, ts=huddle["ts"])
+    app.deps.wait_quiet()
+    llm.reply(json.dumps({"ideas": [
+        "Borrow from a sports team and bring their habit of holding a short huddle into "
+        "onboarding", "Pair each newcomer with a buddy during the first fortnight"]}))
+    header_ts = brainstorm(app, "onboarding, second round")
+    texts = [m["text"] for m in thread_replies(app, header_ts)]
+    assert len(texts) == 1 and texts[0].startswith("1. Pair each newcomer")
+    stats = app.sender.command("stats").json()["text"]
+    assert "in the same words or close ones, is dropped" in stats

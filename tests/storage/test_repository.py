@@ -166,6 +166,28 @@ def test_channel_feedback_weighs_only_the_recent_window(store: Store) -> None:
     assert store.channel_feedback("C1")[1] == ["new rejected", "old rejected"]
 
 
+def test_every_rejection_of_the_channel_is_kept_however_old(store: Store) -> None:
+    now = [AT]
+    store.clock = lambda: now[0]
+    old_bad, disputed, withdrawn = _brainstorm(
+        store, ideas=("old rejected", "disputed", "withdrawn rejection"))
+    now[0] = AT + timedelta(days=400)
+    newer = _brainstorm(store, ideas=tuple(f"newer {n}" for n in range(2_100)), ts_base=300)
+    _react(store, old_bad, "U1", "-1", polarity=-1)
+    _react(store, old_bad, "U2", "thumbsdown", polarity=-1)
+    _react(store, disputed, "U1", "-1", polarity=-1)
+    _react(store, disputed, "U2")  # net zero: not rejected
+    _react(store, withdrawn, "U1", "-1", polarity=-1, at_us=1)
+    _react(store, withdrawn, "U1", "-1", polarity=-1, active=False, at_us=2)
+    _react(store, newer[-1], "U3", "x", polarity=-1)
+    [other] = _brainstorm(store, ideas=("elsewhere",), channel="C2", ts_base=900)
+    _react(store, other, "U1", "-1", polarity=-1)
+    # beyond the 2,000 recent items that steer the prompt, and still blocked
+    assert "old rejected" not in store.channel_feedback("C1")[1]
+    assert store.rejected_texts("C1") == ["old rejected", "newer 2099"]
+    assert store.rejected_texts("C2") == ["elsewhere"]
+
+
 def test_a_second_save_of_the_same_message_leaves_the_first(store: Store) -> None:
     """Two attempts at one piece of work (one lost its lease) may both save: the first
     brainstorm and the first draft under a message stand; other integrity errors raise."""

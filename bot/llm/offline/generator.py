@@ -34,7 +34,7 @@ from bot.llm.offline.techniques import (
     technique_of,
 )
 from bot.llm.offline.topics import Topic, keeps_capital, parse_topic
-from bot.llm.similarity import NearDuplicates, normalise
+from bot.llm.similarity import NearDuplicates, SameIdeas, normalise
 
 OFFLINE_MODEL = "idealoop-offline"
 MIN_COUNT = 1
@@ -89,7 +89,9 @@ class OfflineGenerator:
         rank = {name: i for i, name in enumerate(preferred)}
         order.sort(key=lambda t: rank.get(t.name, len(rank)))
 
-        blocked = NearDuplicates(avoid, forms=IDEA_FORMS)
+        # The words that stand for the topic in the phrasings are the topic's own.
+        topic_words = " ".join([topic, *(f"{subject} {goal}" for subject, goal in parsed.forms)])
+        blocked = SameIdeas(avoid, topic=topic_words)
         chosen_list = NearDuplicates(forms=IDEA_FORMS)
         chosen: list[str] = []
         used: set[tuple[str, int]] = set()
