@@ -16,7 +16,7 @@ from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import IdeaRequest, TextModel
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.llm.similarity import without_rejected
-from storage.repository import NewBrainstorm, Store, StoredBrainstorm
+from storage.repository import NewBrainstorm, Steering, Store, StoredBrainstorm
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class Brainstormed:
     model: str
     offline: bool
     ideas: list[Idea]
+    steering: Steering
 
 
 def clean_topic(raw: str, max_chars: int) -> str:
@@ -73,17 +74,20 @@ class Brainstormer:
         count = self.settings.ideas_per_brainstorm
         generation = self.model.ideas(IdeaRequest(topic, count, approved, rejected))
         # The prompt shows the model some rejected ideas; the filter holds every one.
-        ideas = without_rejected(generation.ideas, self.store.rejected_texts(channel),
-                                 topic=topic)[:count]
+        kept = without_rejected(generation.ideas, self.store.rejected_texts(channel),
+                                topic=topic)
+        ideas = kept[:count]
         if not ideas:
             raise LLMBadOutput("every idea repeated a rejected one")
-        if len(ideas) < len(generation.ideas):
-            log.info("dropped %d ideas close to rejected ones", len(generation.ideas) - len(ideas))
+        dropped = len(generation.ideas) - len(kept)
+        if dropped:
+            log.info("dropped %d ideas close to rejected ones", dropped)
         self.store.save_brainstorm(
             NewBrainstorm(
                 channel=channel, requester=requester, topic=topic, model=generation.model,
                 ideas=ideas, header_ts=header_ts, prompt_tokens=generation.prompt_tokens,
                 completion_tokens=generation.completion_tokens,
+                steering=Steering(len(approved), len(rejected), dropped),
             )
         )
         saved = self.store.brainstorm_at(channel, header_ts)  # ours, or a rival's first
@@ -99,4 +103,5 @@ class Brainstormer:
 def _brainstormed(saved: StoredBrainstorm) -> Brainstormed:
     return Brainstormed(
         topic=saved.topic, model=saved.model, offline=saved.model == OFFLINE_MODEL,
-        ideas=[Idea(idea.position, idea.item_id, idea.text, idea.ts) for idea in saved.ideas])
+        ideas=[Idea(idea.position, idea.item_id, idea.text, idea.ts) for idea in saved.ideas],
+        steering=saved.steering)

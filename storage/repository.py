@@ -51,6 +51,16 @@ class ItemRef:
 
 
 @dataclass(frozen=True)
+class Steering:
+    """What steered a brainstorm: how many of the channel's approved and rejected ideas
+    its prompt carried, and how many proposals were dropped as a rejected idea again."""
+
+    approved: int = 0
+    rejected: int = 0
+    dropped: int = 0
+
+
+@dataclass(frozen=True)
 class NewBrainstorm:
     channel: str
     requester: str
@@ -60,6 +70,7 @@ class NewBrainstorm:
     header_ts: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    steering: Steering = Steering()
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class StoredBrainstorm:
     topic: str
     model: str
     ideas: list[StoredIdea]
+    steering: Steering
 
 
 @dataclass(frozen=True)
@@ -183,6 +195,9 @@ class Store(Repository):
                         channel=new.channel, requester=new.requester, topic=new.topic,
                         header_ts=new.header_ts, model=new.model, prompt_tokens=new.prompt_tokens,
                         completion_tokens=new.completion_tokens, created_at=now,
+                        steered_approved=new.steering.approved,
+                        steered_rejected=new.steering.rejected,
+                        dropped_as_rejected=new.steering.dropped,
                     ).returning(Brainstorm.id)
                 ).scalar_one()
                 item_ids = [
@@ -204,7 +219,9 @@ class Store(Repository):
         """The brainstorm saved under the header `header_ts`, with its ideas in order."""
         with self._read() as conn:
             head = conn.execute(
-                select(Brainstorm.id, Brainstorm.topic, Brainstorm.model)
+                select(Brainstorm.id, Brainstorm.topic, Brainstorm.model,
+                       Brainstorm.steered_approved, Brainstorm.steered_rejected,
+                       Brainstorm.dropped_as_rejected)
                 .where(Brainstorm.channel == channel, Brainstorm.header_ts == header_ts)
             ).first()
             if head is None:
@@ -212,7 +229,9 @@ class Store(Repository):
             ideas = [StoredIdea(row.id, row.position, row.text, row.ts) for row in conn.execute(
                 select(Item.id, Item.position, Item.text, Item.ts)
                 .where(Item.brainstorm_id == head.id).order_by(Item.position))]
-        return StoredBrainstorm(head.id, head.topic, head.model, ideas)
+        steering = Steering(head.steered_approved or 0, head.steered_rejected or 0,
+                            head.dropped_as_rejected or 0)
+        return StoredBrainstorm(head.id, head.topic, head.model, ideas, steering)
 
     @retry_locked
     def mark_posted(self, item_id: int, ts: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
-from storage.repository import RankedItem
+from storage.repository import RankedItem, Steering
 
 Blocks = list[dict[str, Any]]
 MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
@@ -42,11 +42,27 @@ def thinking_status(model: str) -> str:
     return f":hourglass_flowing_sand: Thinking… (`{neutralise(model)}`)"
 
 
-def done_status(count: int, model: str, *, offline: bool) -> str:
+def done_status(count: int, model: str, *, offline: bool, steering: Steering) -> str:
     return (
         f":thread: {count} ideas in the thread · react :+1: to approve, :-1: to reject · "
-        + ai_label(model, offline=offline)
+        + ai_label(model, offline=offline) + "\n" + steered_by(steering)
     )
+
+
+def steered_by(steering: Steering) -> str:
+    """What steered a brainstorm, in the header: people see their judgement at work."""
+    if not (steering.approved or steering.rejected or steering.dropped):
+        return ":compass: Nothing steered this one yet: your reactions steer the next."
+    said = (f":compass: Steered by {_count(steering.approved, 'approved idea')} and "
+            f"{_count(steering.rejected, 'rejected idea')} from this channel")
+    if steering.dropped:
+        said += (f"; {_count(steering.dropped, 'proposal')} dropped as the same as a "
+                 "rejected idea")
+    return said + "."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def failed_status(message: str) -> str:

@@ -232,5 +232,8 @@ def test_a_rejected_idea_in_other_words_is_not_proposed_again(app: RunningApp,
     header_ts = brainstorm(app, "onboarding, second round")
     texts = [m["text"] for m in thread_replies(app, header_ts)]
     assert len(texts) == 1 and texts[0].startswith("1. Pair each newcomer")
+    assert ("Steered by 0 approved ideas and 1 rejected idea from this channel; 1 proposal "
+            "dropped as the same as a rejected idea.") in json.dumps(
+                header_message(app, header_ts)["blocks"], ensure_ascii=False)
     stats = app.sender.command("stats").json()["text"]
     assert "in the same words or close ones, is dropped" in stats

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import make_engine, upgrade
-from storage.repository import NewBrainstorm, NewDraft, ReactionChange, Store
+from storage.repository import NewBrainstorm, NewDraft, ReactionChange, Steering, Store
 from testkit.queries import score_of, signals_of
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -186,6 +186,14 @@ def test_every_rejection_of_the_channel_is_kept_however_old(store: Store) -> Non
     assert "old rejected" not in store.channel_feedback("C1")[1]
     assert store.rejected_texts("C1") == ["old rejected", "newer 2099"]
     assert store.rejected_texts("C2") == ["elsewhere"]
+
+
+def test_what_steered_a_brainstorm_is_kept_with_it(store: Store) -> None:
+    store.save_brainstorm(NewBrainstorm(
+        channel="C1", requester="U1", topic="t", model="m", ideas=["x"], header_ts="5.1",
+        steering=Steering(approved=6, rejected=3, dropped=1)))
+    saved = store.brainstorm_at("C1", "5.1")
+    assert saved is not None and saved.steering == Steering(6, 3, 1)
 
 
 def test_a_second_save_of_the_same_message_leaves_the_first(store: Store) -> None:

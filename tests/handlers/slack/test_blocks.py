@@ -17,7 +17,7 @@ import pytest
 from bot.llm.offline.generator import OFFLINE_MODEL
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT
-from storage.repository import RankedItem
+from storage.repository import RankedItem, Steering
 
 EVIL = "<!channel> @here <@U999> <https://evil.example|docs> & more"
 # Slack markup the builders themselves may emit: mentions of the requester or approvers,
@@ -105,12 +105,18 @@ def test_ai_label() -> None:
     assert "offline generator" not in blocks.ai_label("x", offline=False)
 
 
-def test_done_status_has_count_and_label() -> None:
-    status = blocks.done_status(4, "gpt-4o-mini", offline=False)
-    assert status.startswith(":thread: 4 ideas in the thread")
-    assert status.endswith(blocks.ai_label("gpt-4o-mini"))
-    offline = blocks.done_status(5, OFFLINE_MODEL, offline=True)
-    assert offline.endswith(blocks.ai_label(OFFLINE_MODEL, offline=True))
+def test_done_status_has_count_label_and_what_steered_it() -> None:
+    status = blocks.done_status(4, "gpt-4o-mini", offline=False, steering=Steering(6, 3, 1))
+    first, steered = status.split("\n")
+    assert first.startswith(":thread: 4 ideas in the thread")
+    assert first.endswith(blocks.ai_label("gpt-4o-mini"))
+    assert steered == (":compass: Steered by 6 approved ideas and 3 rejected ideas from this "
+                       "channel; 1 proposal dropped as the same as a rejected idea.")
+    offline = blocks.done_status(5, OFFLINE_MODEL, offline=True, steering=Steering())
+    assert blocks.ai_label(OFFLINE_MODEL, offline=True) in offline
+    assert "Nothing steered this one yet" in offline
+    assert "Steered by 1 approved idea and 0 rejected ideas from this channel." in \
+        blocks.done_status(1, "m", offline=False, steering=Steering(1, 0, 0))
 
 
 def test_thinking_and_failed_status() -> None:
