@@ -18,6 +18,7 @@ BENCHMARKS = (
     ("reaction ingestion", "bench.ingest"),
     ("digest cost", "bench.digest_cost"),
     ("same idea: rejection filter", "bench.similarity"),
+    ("the learning loop", "bench.learning"),
     ("drafts and prompt budget", "bench.drafts"),
     ("memory", "bench.memory"),
     ("start-up", "bench.startup"),

@@ -72,7 +72,9 @@ class Brainstormer:
             return _brainstormed(saved)
         approved, rejected = self.store.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
-        generation = self.model.ideas(IdeaRequest(topic, count, approved, rejected))
+        generation = self.model.ideas(IdeaRequest(
+            topic, count, approved, rejected, proposed=self.store.proposed_on(channel, topic),
+            passed_over=self.store.passed_over(channel)))
         # The prompt shows the model some rejected ideas; the filter holds every one.
         kept = without_rejected(generation.ideas, self.store.rejected_texts(channel),
                                 topic=topic)

@@ -398,6 +398,33 @@ class Store(Repository):
             ).all()
         return [row.text for row in best], [row.text for row in worst]
 
+    def proposed_on(self, channel: str, topic: str, limit: int = 30) -> list[str]:
+        """The latest ideas proposed in the channel on `topic` (the same words, whatever
+        their case): what asking again should move on from."""
+        query = (
+            select(Item.text)
+            .join(Brainstorm, Brainstorm.id == Item.brainstorm_id)
+            .where(Brainstorm.channel == channel,
+                   func.lower(Brainstorm.topic) == topic.strip().lower())
+            .order_by(Item.id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
+    def passed_over(self, channel: str, limit: int = 50) -> list[str]:
+        """The channel's latest posted ideas that nobody reacted to (no signal at all)."""
+        judged = select(Signal.item_id).where(Signal.item_id == Item.id)
+        query = (
+            select(Item.text)
+            .where(Item.channel == channel, Item.kind == "idea", Item.ts.is_not(None),
+                   ~judged.exists())
+            .order_by(Item.created_at.desc(), Item.id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
     def rejected_texts(self, channel: str) -> list[str]:
         """Texts of every item the channel rejected (net score below zero), however old:
         a rejection stays a rejection. Reached through the partial index of standing

@@ -23,6 +23,8 @@ class IdeaRequest:
     count: int
     approved: Sequence[str] = ()
     rejected: Sequence[str] = ()
+    proposed: Sequence[str] = ()  # ideas this channel already saw on the same topic
+    passed_over: Sequence[str] = ()  # recent ideas here that nobody reacted to
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ class OfflineModel:
 
     def ideas(self, request: IdeaRequest) -> Generation:
         ideas = self.generator.ideas(
-            request.topic, request.count, avoid=request.rejected, favour=request.approved
+            request.topic, request.count, avoid=request.rejected, favour=request.approved,
+            proposed=request.proposed, passed_over=request.passed_over,
         )
         return Generation(ideas=ideas, model=self.model, offline=True)
 

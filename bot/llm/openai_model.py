@@ -37,7 +37,8 @@ class OpenAIModel:
 
     def ideas(self, request: IdeaRequest) -> Generation:
         messages = brainstorm_messages(
-            request.topic, request.count, request.approved, request.rejected
+            request.topic, request.count, request.approved, request.rejected,
+            proposed=request.proposed,
         )
         schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
         try:

@@ -44,9 +44,11 @@ def fence(text: str) -> str:
 
 
 def brainstorm_messages(
-    topic: str, count: int, approved: Sequence[str] = (), rejected: Sequence[str] = ()
+    topic: str, count: int, approved: Sequence[str] = (), rejected: Sequence[str] = (), *,
+    proposed: Sequence[str] = (),
 ) -> list[dict[str, str]]:
-    """Chat messages asking for `count` ideas on `topic`, steered by past signals."""
+    """Chat messages asking for `count` ideas on `topic`, steered by past signals and
+    moved on from what was already proposed on it."""
     parts = [f"Propose exactly {count} distinct ideas on this topic:", fence(topic)]
     if approved:
         parts += [
@@ -58,6 +60,11 @@ def brainstorm_messages(
         parts += [
             "This team rejected these ideas; do not propose them or close variants again:",
             fence("\n".join(f"- {text}" for text in rejected)),
+        ]
+    if proposed:
+        parts += [
+            "These ideas were already proposed on this topic here; propose different ones:",
+            fence("\n".join(f"- {text}" for text in proposed)),
         ]
     parts.append('Answer as JSON: {"ideas": ["…", "…"]}.')
     return [

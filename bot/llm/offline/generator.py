@@ -67,11 +67,17 @@ class OfflineGenerator:
         *,
         avoid: Sequence[str] = (),
         favour: Sequence[str] = (),
+        proposed: Sequence[str] = (),
+        passed_over: Sequence[str] = (),
     ) -> list[str]:
         """``count`` (clamped to 1..10) distinct ideas for ``topic``.
 
-        ``avoid`` holds texts that must not come back (rejected or already posted ideas; close
-        variants count too). ``favour`` holds approved ideas: their techniques go first.
+        ``avoid`` holds rejected ideas: neither they nor the same idea in other words come
+        back, and their techniques go last. ``favour`` holds approved ideas: their
+        techniques go first (each technique is weighed by its approvals minus its
+        rejections, less a little for each recent idea that drew no reaction at all, so
+        untried techniques get their turn). ``proposed`` holds ideas already proposed on
+        this topic: none is repeated as worded, so asking again moves on to fresh ones.
         """
         count = max(MIN_COUNT, min(MAX_COUNT, int(count)))
         avoid = (avoid,) if isinstance(avoid, str) else avoid
@@ -85,14 +91,13 @@ class OfflineGenerator:
         starts = {t.name: rng.randrange(len(t.phrasings)) for t in order}
         fields = {t.name: FIELDS[rng.randrange(len(FIELDS))] for t in order}
 
-        preferred = _favoured_techniques(favour)
-        rank = {name: i for i, name in enumerate(preferred)}
-        order.sort(key=lambda t: rank.get(t.name, len(rank)))
+        weight = _technique_weights(favour, avoid, passed_over)
+        order.sort(key=lambda t: -weight.get(t.name, 0))  # stable: ties keep the seeded order
 
         # The words that stand for the topic in the phrasings are the topic's own.
         topic_words = " ".join([topic, *(f"{subject} {goal}" for subject, goal in parsed.forms)])
         blocked = SameIdeas(avoid, topic=topic_words)
-        chosen_list = NearDuplicates(forms=IDEA_FORMS)
+        chosen_list = NearDuplicates(proposed, forms=IDEA_FORMS)
         chosen: list[str] = []
         used: set[tuple[str, int]] = set()
         # Round 0 takes one idea per technique, for variety; later rounds allow another phrasing
@@ -165,15 +170,17 @@ class OfflineGenerator:
         return "\n".join(lines)
 
 
-def _favoured_techniques(favour: Iterable[str]) -> list[str]:
-    """Known techniques named by approved ideas, most often approved first, ties by first seen."""
-    counts: dict[str, int] = {}
-    for text in favour:
-        name = technique_of(text)
-        if name:
-            counts[name] = counts.get(name, 0) + 1
-    first_seen = {name: i for i, name in enumerate(counts)}
-    return sorted(counts, key=lambda name: (-counts[name], first_seen[name]))
+def _technique_weights(favour: Iterable[str], avoid: Iterable[str],
+                       passed_over: Iterable[str] = ()) -> dict[str, float]:
+    """Each known technique's approved ideas minus its rejected ones, less a quarter for
+    each of its ideas nobody reacted to: the channel's taste, as far as it has shown it."""
+    weights: dict[str, float] = {}
+    for texts, step in ((favour, 1.0), (avoid, -1.0), (passed_over, -0.25)):
+        for text in texts:
+            name = technique_of(text)
+            if name:
+                weights[name] = weights.get(name, 0.0) + step
+    return weights
 
 
 def _clean_instruction(instruction: str) -> str:

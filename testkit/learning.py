@@ -1,0 +1,54 @@
+"""A simulated team with hidden tastes, judging brainstorms round after round: what
+`bench/learning.py` prints and `tests/bot/test_learning.py` checks.
+
+The team approves ideas of some kinds (the offline generator's techniques) and rejects
+others; two people react to each idea they have a view on, and ignore the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.ideas import Brainstormer
+from bot.llm.offline.techniques import technique_of
+from storage.repository import ReactionChange, Store
+
+LIKED = frozenset({"smallest experiment", "automate", "measure first"})
+DISLIKED = frozenset({"gamify", "10x thinking"})
+TOPICS = ("shorter standups", "cheaper CI", "better onboarding", "faster code review",
+          "fewer meetings", "clearer release notes", "a calmer on-call", "better retros",
+          "a tidier wiki", "quicker hiring")
+PEOPLE = ("U0ANA", "U0BEN")
+
+
+@dataclass(frozen=True)
+class Round:
+    topic: str
+    ideas: int
+    approved: int
+    rejected: int
+
+
+def simulate(brainstormer: Brainstormer, store: Store, channel: str,
+             topics: Iterable[str] = TOPICS) -> list[Round]:
+    """One brainstorm per topic, each judged by the team before the next."""
+    clock = itertools.count(1)
+    rounds = []
+    for n, topic in enumerate(topics, start=1):
+        result = brainstormer.run(channel=channel, requester=PEOPLE[0], topic=topic,
+                                  header_ts=f"{n}.000001")
+        verdicts = []
+        for idea in result.ideas:
+            brainstormer.mark_posted(idea.item_id, f"{n}.{idea.position + 1:06d}")
+            technique = technique_of(idea.text)
+            polarity = 1 if technique in LIKED else -1 if technique in DISLIKED else 0
+            if polarity:
+                store.apply_reactions([
+                    ReactionChange(idea.item_id, person, "+1" if polarity > 0 else "-1",
+                                   polarity, True, event_us=next(clock), at=store.clock())
+                    for person in PEOPLE])
+            verdicts.append(polarity)
+        rounds.append(Round(topic, len(verdicts), verdicts.count(1), verdicts.count(-1)))
+    return rounds
