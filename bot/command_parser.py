@@ -2,11 +2,13 @@
 
 Handling happens in `handlers/commands.py`; this module only reads the words.
 
-A line whose first word is a sub-command (`help`, `top`, `stats`, `digest`) is that
+A line whose first word is a sub-command (`help`, `top`, `stats`, `digest`, `why`) is that
 sub-command, and its arguments must parse: `top month` or `digest dailly` is answered,
 only to the person who typed it, with the closest form that works — never turned into a
 brainstorm the whole channel sees. Anything else is a topic. A topic that starts with a
 sub-command's word is brainstormed when quoted: `/brainstorm "top ideas for onboarding"`.
+`why` is the one exception: alone it is a sub-command, and followed by more words it is
+a topic (a question is a natural thing to brainstorm on).
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from rapidfuzz import fuzz, process
 from bot.digests import DEFAULT_TIME, PERIOD_WORDS, ScheduleChange
 from bot.errors import BadInput
 
-SUBCOMMANDS = ("help", "top", "stats", "digest")
+SUBCOMMANDS = ("help", "top", "stats", "digest", "why")
 TOP_PERIODS = ("day", "week", "all")
 # The forms a mistyped sub-command is matched against, to name the closest that works.
-VALID_FORMS = ("help", "stats", "top", "top day", "top week", "top all", "digest",
+VALID_FORMS = ("help", "stats", "why", "top", "top day", "top week", "top all", "digest",
                "digest daily", "digest weekly", "digest off", "digest daily 09:00",
                "digest weekly 09:00")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -33,7 +35,8 @@ _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 
 @dataclass(frozen=True)
 class BrainstormCommand:
-    # "help" | "brainstorm" | "top" | "digest" | "stats" | "unclear" (`text` says why)
+    # "help" | "brainstorm" | "top" | "digest" | "stats" | "why" | "unclear" (`text`
+    # says why)
     action: str
     text: str  # the topic for "brainstorm", the arguments otherwise
 
@@ -48,9 +51,9 @@ def parse(text: str | None) -> BrainstormCommand:
             BrainstormCommand("help", "")
     first, _, rest = stripped.partition(" ")
     word = first.lower()
-    if word not in SUBCOMMANDS:
+    if word not in SUBCOMMANDS or (word == "why" and rest):  # "why do builds fail": a topic
         return BrainstormCommand("brainstorm", stripped)
-    if word in ("help", "stats") and not rest:
+    if word in ("help", "stats", "why") and not rest:
         return BrainstormCommand(word, "")
     if word == "top" and rest.lower() in ("", *TOP_PERIODS):
         return BrainstormCommand("top", rest)

@@ -16,7 +16,13 @@ from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import IdeaRequest, TextModel
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.llm.similarity import without_rejected
-from storage.repository import NewBrainstorm, Steering, Store, StoredBrainstorm
+from storage.repository import (
+    BrainstormInputs,
+    NewBrainstorm,
+    Steering,
+    Store,
+    StoredBrainstorm,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +78,10 @@ class Brainstormer:
             return _brainstormed(saved)
         approved, rejected = self.store.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
-        generation = self.model.ideas(IdeaRequest(
-            topic, count, approved, rejected, proposed=self.store.proposed_on(channel, topic),
-            passed_over=self.store.passed_over(channel)))
+        request = IdeaRequest(topic, count, approved, rejected,
+                              proposed=self.store.proposed_on(channel, topic),
+                              passed_over=self.store.passed_over(channel))
+        generation = self.model.ideas(request)
         # The prompt shows the model some rejected ideas; the filter holds every one.
         kept = without_rejected(generation.ideas, self.store.rejected_texts(channel),
                                 topic=topic)
@@ -90,12 +97,19 @@ class Brainstormer:
                 ideas=ideas, header_ts=header_ts, prompt_tokens=generation.prompt_tokens,
                 completion_tokens=generation.completion_tokens,
                 steering=Steering(len(approved), len(rejected), dropped),
+                inputs={"approved": list(approved), "rejected": list(rejected),
+                        "proposed": len(request.proposed),
+                        "passed_over": len(request.passed_over)},
             )
         )
         saved = self.store.brainstorm_at(channel, header_ts)  # ours, or a rival's first
         if saved is None:  # cannot happen: it was saved in the statement above
             raise LLMBadOutput("the brainstorm was not saved")
         return _brainstormed(saved)
+
+    def explain(self, channel: str, requester: str) -> BrainstormInputs | None:
+        """What the requester's latest brainstorm here was given (`/brainstorm why`)."""
+        return self.store.latest_brainstorm_by(channel, requester)
 
     def mark_posted(self, item_id: int, ts: str) -> None:
         """Record the message that shows an idea, once it exists."""

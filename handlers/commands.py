@@ -36,6 +36,8 @@ USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
 • `/brainstorm digest daily|weekly|off [HH:MM] [Time/Zone]` — a digest of the best ideas
   (`/brainstorm digest` alone shows this channel's schedule)
 • `/brainstorm stats` — how this channel's people judge the AI's ideas and drafts
+• `/brainstorm why` — what your latest brainstorm here was given: the approved and rejected
+  ideas that steered it, and the model (only you see it)
 • `/brainstorm help` — this message
 A topic that starts with one of these words is brainstormed when quoted:
 `/brainstorm "top ideas for onboarding"`.
@@ -134,6 +136,17 @@ def _stats(call: Invocation) -> None:
     call.tell(text, blocks=stats_blocks)
 
 
+def _why(call: Invocation) -> None:
+    """`/brainstorm why`: the exact inputs of the person's latest brainstorm here."""
+    try:
+        explained = call.deps.brainstormer.explain(call.channel, call.user)
+    except DatabaseUnavailable as exc:
+        call.tell(user_message(exc))
+        return
+    text, why_blocks = blocks.why(explained)
+    call.tell(text, blocks=why_blocks)
+
+
 def _brainstorm(call: Invocation) -> None:
     """Store the brainstorm as accepted work, then ack: the ack is the promise that it
     will be done. Nothing is accepted when it cannot be stored, and the person is told."""
@@ -161,5 +174,5 @@ def _unclear(call: Invocation) -> None:
 
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
-    "unclear": _unclear,
+    "why": _why, "unclear": _unclear,
 }

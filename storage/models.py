@@ -50,6 +50,7 @@ class Brainstorm(Base):
     steered_approved: Mapped[int | None] = mapped_column(Integer)
     steered_rejected: Mapped[int | None] = mapped_column(Integer)
     dropped_as_rejected: Mapped[int | None] = mapped_column(Integer)
+    inputs: Mapped[str | None] = mapped_column(Text)  # JSON: what the model was given
 
 
 class Item(Base):

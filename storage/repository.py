@@ -8,10 +8,11 @@ and idempotent: a repeated Slack delivery leaves the database as it was.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,6 +72,7 @@ class NewBrainstorm:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     steering: Steering = Steering()
+    inputs: Mapping[str, Any] | None = None  # what the model was given, for `why`
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,16 @@ class StoredBrainstorm:
     topic: str
     model: str
     ideas: list[StoredIdea]
+    steering: Steering
+
+
+@dataclass(frozen=True)
+class BrainstormInputs:
+    """A brainstorm's inputs as they were: `/brainstorm why` shows them."""
+
+    topic: str
+    model: str
+    inputs: dict[str, Any] | None  # None for brainstorms saved before they were kept
     steering: Steering
 
 
@@ -198,6 +210,8 @@ class Store(Repository):
                         steered_approved=new.steering.approved,
                         steered_rejected=new.steering.rejected,
                         dropped_as_rejected=new.steering.dropped,
+                        inputs=json.dumps(new.inputs, ensure_ascii=False)
+                        if new.inputs is not None else None,
                     ).returning(Brainstorm.id)
                 ).scalar_one()
                 item_ids = [
@@ -232,6 +246,24 @@ class Store(Repository):
         steering = Steering(head.steered_approved or 0, head.steered_rejected or 0,
                             head.dropped_as_rejected or 0)
         return StoredBrainstorm(head.id, head.topic, head.model, ideas, steering)
+
+    def latest_brainstorm_by(self, channel: str, requester: str) -> BrainstormInputs | None:
+        """What the requester's latest brainstorm in the channel was given, if any."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(Brainstorm.topic, Brainstorm.model, Brainstorm.inputs,
+                       Brainstorm.steered_approved, Brainstorm.steered_rejected,
+                       Brainstorm.dropped_as_rejected)
+                .where(Brainstorm.channel == channel, Brainstorm.requester == requester)
+                .order_by(Brainstorm.id.desc()).limit(1)
+            ).first()
+        if row is None:
+            return None
+        return BrainstormInputs(
+            topic=row.topic, model=row.model,
+            inputs=json.loads(row.inputs) if row.inputs else None,
+            steering=Steering(row.steered_approved or 0, row.steered_rejected or 0,
+                              row.dropped_as_rejected or 0))
 
     @retry_locked
     def mark_posted(self, item_id: int, ts: str) -> None:

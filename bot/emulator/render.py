@@ -10,7 +10,7 @@ from typing import Any
 EMOJI = {
     "+1": "👍", "-1": "👎", "thumbsup": "👍", "thumbsdown": "👎", "bulb": "💡",
     "robot_face": "🤖", "warning": "⚠️", "hourglass_flowing_sand": "⏳", "thread": "🧵",
-    "compass": "🧭",
+    "compass": "🧭", "mag": "🔍",
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",
     "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝",

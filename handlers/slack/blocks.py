@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
-from storage.repository import RankedItem, Steering
+from storage.repository import BrainstormInputs, RankedItem, Steering
 
 Blocks = list[dict[str, Any]]
 MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
@@ -139,6 +139,50 @@ def stats(lines: list[str]) -> tuple[str, Blocks]:
     title = ":bar_chart: *How this channel judges the AI*"
     return "How this channel judges the AI: " + " ".join(lines), [
         _section(title + "\n" + "\n".join(f"• {line}" for line in lines))]
+
+
+def why(explained: BrainstormInputs | None) -> tuple[str, Blocks]:
+    """`/brainstorm why`: what the person's latest brainstorm here was given, as it was."""
+    if explained is None:
+        text = ("You have not asked for a brainstorm in this channel yet: run "
+                "`/brainstorm <topic>` first, then `/brainstorm why` shows what steered it.")
+        return text, [_section(text)]
+    title = f":mag: *Why these ideas?* Your latest brainstorm here: _{neutralise(explained.topic)}_"
+    lines = [f"Written by `{neutralise(explained.model)}`.", steered_by(explained.steering)]
+    inputs = explained.inputs
+    if inputs is None:
+        lines.append("It was made before idealoop kept each brainstorm's inputs, so only the "
+                     "counts above are known.")
+        return " ".join([title, *lines]), [_section("\n".join([title, *lines]))]
+    out = [_section("\n".join([title, *lines]))]
+    for key, heading in (("approved", "Approved ideas it was asked to lean toward"),
+                         ("rejected", "Rejected ideas it was told never to propose again")):
+        texts = [neutralise(str(text))[:200] for text in inputs.get(key) or []]
+        if texts:
+            out.append(_section(_bullets(f"*{heading}:*", texts)))
+    notes = []
+    if inputs.get("proposed"):
+        notes.append(f"It was told the {_count(int(inputs['proposed']), 'idea')} already "
+                     "proposed on this topic here, to move on from them.")
+    if inputs.get("passed_over"):
+        notes.append(f"{_count(int(inputs['passed_over']), 'recent idea')} nobody reacted to "
+                     "weighed a little against their kind (offline generator).")
+    notes.append("Every idea the same as one this channel ever rejected is dropped after "
+                 "the model answers.")
+    out.append(_context(" ".join(notes)))
+    text = " ".join([title, *lines])
+    return text, out[:50]
+
+
+def _bullets(heading: str, lines: list[str]) -> str:
+    """A heading and bulleted lines within one section's limit ("… and 3 more")."""
+    text = heading
+    for shown, line in enumerate(lines):
+        more = f"\n… and {len(lines) - shown} more"
+        if len(text) + len(line) + 3 + len(more) > SECTION_LIMIT:
+            return text + more
+        text += f"\n• {line}"
+    return text
 
 
 def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tuple[str, Blocks]:

@@ -145,3 +145,11 @@ def test_a_schedule_that_says_two_things_is_refused_with_the_reason(args: str,
                                                                       said: str) -> None:
     with pytest.raises(BadInput, match=re.escape(said)):
         parse_schedule(args, "UTC")
+
+
+@pytest.mark.parametrize(("text", "action"), [
+    ("why", "why"), ("WHY", "why"),
+    ("why do our standups run long", "brainstorm"),  # a question is a topic
+])
+def test_why_alone_explains_and_a_why_question_is_a_topic(text: str, action: str) -> None:
+    assert parse(text).action == action

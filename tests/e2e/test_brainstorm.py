@@ -237,3 +237,29 @@ def test_a_rejected_idea_in_other_words_is_not_proposed_again(app: RunningApp,
                 header_message(app, header_ts)["blocks"], ensure_ascii=False)
     stats = app.sender.command("stats").json()["text"]
     assert "in the same words or close ones, is dropped" in stats
+
+
+def test_why_shows_what_the_latest_brainstorm_was_given(app: RunningApp,
+                                                        llm: FakeOpenAI) -> None:
+    answer = app.sender.command("why").json()
+    assert answer["response_type"] == "ephemeral"
+    assert "You have not asked for a brainstorm in this channel yet" in answer["text"]
+    llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates in a thread"]}))
+    header_ts = brainstorm(app, "standups")
+    walking, async_updates = thread_replies(app, header_ts)
+    app.sender.reaction(user="U0BOB", emoji="-1", channel=CHANNEL, ts=walking["ts"])
+    app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=async_updates["ts"])
+    app.deps.wait_quiet()
+    llm.reply(json.dumps({"ideas": ["Timebox to ten minutes"]}))
+    brainstorm(app, "standups")
+    answer = app.sender.command("why").json()
+    shown = json.dumps(answer["blocks"], ensure_ascii=False)
+    assert answer["response_type"] == "ephemeral" and "_standups_" in answer["text"]
+    assert "`fake-model`" in answer["text"]
+    assert "Steered by 1 approved idea and 1 rejected idea" in answer["text"]
+    assert "lean toward:*\\n• Async updates in a thread" in shown
+    assert "never to propose again:*\\n• Walking standups" in shown
+    assert "the 2 ideas already proposed on this topic here" in shown
+    # someone else's latest brainstorm is theirs, not this one
+    assert "not asked for a brainstorm" in app.sender.command("why", user="U0BOB").json()[
+        "text"]

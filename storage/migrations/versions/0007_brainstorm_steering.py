@@ -1,5 +1,6 @@
 """What steered each brainstorm, shown in its header: the approved and rejected ideas its
-prompt carried, and the proposals dropped as a rejected idea again.
+prompt carried, and the proposals dropped as a rejected idea again; and its inputs as
+they were (`/brainstorm why`).
 
 Revision ID: 0007
 Revises: 0006
@@ -22,9 +23,11 @@ def upgrade() -> None:
     with op.batch_alter_table("brainstorms") as batch:
         for name in COLUMNS:
             batch.add_column(sa.Column(name, sa.Integer()))
+        batch.add_column(sa.Column("inputs", sa.Text()))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("brainstorms") as batch:
+        batch.drop_column("inputs")
         for name in reversed(COLUMNS):
             batch.drop_column(name)
