@@ -233,9 +233,7 @@ class Store(Repository):
         """The brainstorm saved under the header `header_ts`, with its ideas in order."""
         with self._read() as conn:
             head = conn.execute(
-                select(Brainstorm.id, Brainstorm.topic, Brainstorm.model,
-                       Brainstorm.steered_approved, Brainstorm.steered_rejected,
-                       Brainstorm.dropped_as_rejected)
+                select(Brainstorm.id, Brainstorm.topic, Brainstorm.model, *_STEERING)
                 .where(Brainstorm.channel == channel, Brainstorm.header_ts == header_ts)
             ).first()
             if head is None:
@@ -243,27 +241,21 @@ class Store(Repository):
             ideas = [StoredIdea(row.id, row.position, row.text, row.ts) for row in conn.execute(
                 select(Item.id, Item.position, Item.text, Item.ts)
                 .where(Item.brainstorm_id == head.id).order_by(Item.position))]
-        steering = Steering(head.steered_approved or 0, head.steered_rejected or 0,
-                            head.dropped_as_rejected or 0)
-        return StoredBrainstorm(head.id, head.topic, head.model, ideas, steering)
+        return StoredBrainstorm(head.id, head.topic, head.model, ideas, _steering(head))
 
     def latest_brainstorm_by(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm in the channel was given, if any."""
         with self._read() as conn:
             row = conn.execute(
-                select(Brainstorm.topic, Brainstorm.model, Brainstorm.inputs,
-                       Brainstorm.steered_approved, Brainstorm.steered_rejected,
-                       Brainstorm.dropped_as_rejected)
+                select(Brainstorm.topic, Brainstorm.model, Brainstorm.inputs, *_STEERING)
                 .where(Brainstorm.channel == channel, Brainstorm.requester == requester)
                 .order_by(Brainstorm.id.desc()).limit(1)
             ).first()
         if row is None:
             return None
-        return BrainstormInputs(
-            topic=row.topic, model=row.model,
-            inputs=json.loads(row.inputs) if row.inputs else None,
-            steering=Steering(row.steered_approved or 0, row.steered_rejected or 0,
-                              row.dropped_as_rejected or 0))
+        return BrainstormInputs(topic=row.topic, model=row.model,
+                                inputs=json.loads(row.inputs) if row.inputs else None,
+                                steering=_steering(row))
 
     @retry_locked
     def mark_posted(self, item_id: int, ts: str) -> None:
@@ -648,6 +640,17 @@ def _signal_values(change: ReactionChange) -> dict[str, Any]:
         "added_at": change.at if change.active else None,
         "removed_at": None if change.active else change.at,
     }
+
+
+_STEERING = (Brainstorm.steered_approved, Brainstorm.steered_rejected,
+             Brainstorm.dropped_as_rejected)
+
+
+def _steering(row: Any) -> Steering:
+    """What steered a brainstorm, from a row with the `_STEERING` columns (empty before
+    they were kept)."""
+    return Steering(row.steered_approved or 0, row.steered_rejected or 0,
+                    row.dropped_as_rejected or 0)
 
 
 def top_items_query(channel: str, since: datetime | None, until: datetime | None,

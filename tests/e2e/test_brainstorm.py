@@ -199,14 +199,19 @@ def test_a_duplicated_command_delivery_runs_once(app: RunningApp) -> None:
     assert len(headers) == 1
 
 
-def test_rejected_ideas_steer_and_are_not_proposed_again(app: RunningApp,
-                                                         llm: FakeOpenAI) -> None:
+def walking_rejected_async_approved(app: RunningApp, llm: FakeOpenAI) -> None:
+    """A brainstorm on standups whose first idea Bob rejects and second he approves."""
     llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates in a thread"]}))
     header_ts = brainstorm(app, "standups")
     walking, async_updates = thread_replies(app, header_ts)
     app.sender.reaction(user="U0BOB", emoji="-1", channel=CHANNEL, ts=walking["ts"])
     app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=async_updates["ts"])
     app.deps.wait_quiet()
+
+
+def test_rejected_ideas_steer_and_are_not_proposed_again(app: RunningApp,
+                                                         llm: FakeOpenAI) -> None:
+    walking_rejected_async_approved(app, llm)
     app.slack.clear_calls()
     llm.reply(json.dumps({"ideas": ["Walking standups!", "Timebox to ten minutes"]}))
     header_ts = brainstorm(app, "standups again")
@@ -244,12 +249,7 @@ def test_why_shows_what_the_latest_brainstorm_was_given(app: RunningApp,
     answer = app.sender.command("why").json()
     assert answer["response_type"] == "ephemeral"
     assert "You have not asked for a brainstorm in this channel yet" in answer["text"]
-    llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates in a thread"]}))
-    header_ts = brainstorm(app, "standups")
-    walking, async_updates = thread_replies(app, header_ts)
-    app.sender.reaction(user="U0BOB", emoji="-1", channel=CHANNEL, ts=walking["ts"])
-    app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=async_updates["ts"])
-    app.deps.wait_quiet()
+    walking_rejected_async_approved(app, llm)
     llm.reply(json.dumps({"ideas": ["Timebox to ten minutes"]}))
     brainstorm(app, "standups")
     answer = app.sender.command("why").json()
