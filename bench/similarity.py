@@ -2,7 +2,8 @@
 labelled pairs in tests/data/idea_pairs.jsonl, against difflib's character ratio used
 before (the baseline, run in the same process), and what the filter costs as a channel's
 rejections grow: 5 new ideas against 1,000 and 10,000 rejected ones, the first time
-(every rejected idea stemmed) and again (their words cached).
+(every rejected idea stemmed) and again (their words cached); the new ideas match none
+of them, so each is compared with every one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from bench.common import Row
 from bot.llm.similarity import NearDuplicates, clear_caches, same_idea, without_rejected
+from testkit.idea_pairs import false_drops
 
 PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "idea_pairs.jsonl"
 WORDS = ("team", "standup", "review", "budget", "hiring", "onboarding", "customer",
@@ -52,8 +54,13 @@ def measure(quick: bool = False) -> list[Row]:
         print(f"  {name:42s} precision {precision:.2f}, recall {recall:.2f}")
         rows.append((f"same idea: {name}", f"precision {precision:.2f}, recall {recall:.2f} "
                      f"on {len(pairs)} labelled pairs"))
+    dropped = false_drops(pairs)
+    print(f"  ideas dropped with every other idea of their topic rejected: {dropped:.0%}")
+    rows.append(("same idea: ideas wrongly dropped, every other idea of the topic rejected",
+                 f"{dropped:.0%} of {len({p[k] for p in pairs for k in ('a', 'b')})}"))
     rng = random.Random(11)
-    ideas = [" ".join(rng.sample(WORDS, 8)) for _ in range(5)]
+    # New ideas share no word with the rejected ones, so each is compared with all of them.
+    ideas = [f"idea {n} about " + " ".join(f"novel{n}x{k}" for k in range(6)) for n in range(5)]
     for size in (1_000, 10_000):
         rejected = [" ".join(rng.sample(WORDS, 9)) + f" variant {n}" for n in range(size)]
         clear_caches()

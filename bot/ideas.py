@@ -99,7 +99,8 @@ class Brainstormer:
                 steering=Steering(len(approved), len(rejected), dropped),
                 inputs={"approved": list(approved), "rejected": list(rejected),
                         "proposed": len(request.proposed),
-                        "passed_over": len(request.passed_over)},
+                        "passed_over": len(request.passed_over),
+                        "offline": generation.offline},
             )
         )
         saved = self.store.brainstorm_at(channel, header_ts)  # ours, or a rival's first

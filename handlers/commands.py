@@ -40,7 +40,8 @@ USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
   ideas that steered it, and the model (only you see it)
 • `/brainstorm help` — this message
 A topic that starts with one of these words is brainstormed when quoted:
-`/brainstorm "top ideas for onboarding"`.
+`/brainstorm "top ideas for onboarding"` (a question like `why do builds fail` needs no
+quotes).
 Your reactions are stored as signals and steer what the AI proposes next in this channel."""
 
 

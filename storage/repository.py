@@ -28,6 +28,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     select,
     update,
 )
@@ -422,19 +423,22 @@ class Store(Repository):
             ).all()
         return [row.text for row in best], [row.text for row in worst]
 
-    def proposed_on(self, channel: str, topic: str, limit: int = 30) -> list[str]:
+    def proposed_on(self, channel: str, topic: str, limit: int = 30,
+                    recent: int = 500) -> list[str]:
         """The latest ideas proposed in the channel on `topic` (the same words, whatever
-        their case): what asking again should move on from."""
-        query = (
-            select(Item.text)
-            .join(Brainstorm, Brainstorm.id == Item.brainstorm_id)
-            .where(Brainstorm.channel == channel,
-                   func.lower(Brainstorm.topic) == topic.strip().lower())
-            .order_by(Item.id.desc())
-            .limit(limit)
-        )
+        their case), among its `recent` brainstorms: what asking again should move on
+        from. Cases are folded here, not in SQL: SQLite's lower() folds only ASCII."""
+        key = topic.strip().casefold()
         with self._read() as conn:
-            return list(conn.execute(query).scalars())
+            same = [row.id for row in conn.execute(
+                select(Brainstorm.id, Brainstorm.topic).where(Brainstorm.channel == channel)
+                .order_by(Brainstorm.id.desc()).limit(recent))
+                if row.topic.strip().casefold() == key]
+            if not same:
+                return []
+            return list(conn.execute(
+                select(Item.text).where(Item.brainstorm_id.in_(same))
+                .order_by(Item.id.desc()).limit(limit)).scalars())
 
     def passed_over(self, channel: str, limit: int = 50) -> list[str]:
         """The channel's latest posted ideas that nobody reacted to (no signal at all)."""
@@ -450,15 +454,18 @@ class Store(Repository):
             return list(conn.execute(query).scalars())
 
     def rejected_texts(self, channel: str) -> list[str]:
-        """Texts of every item the channel rejected (net score below zero), however old:
+        """Texts of every idea the channel rejected (net score below zero), however old:
         a rejection stays a rejection. Reached through the partial index of standing
         rejections, so the cost follows how many items were ever rejected, not history."""
-        rejected_items = select(Signal.item_id).where(Signal.active, Signal.polarity == -1)
+        # -1 written into the statement, so that a prepared, generic plan still matches
+        # the partial index's predicate.
+        rejected_items = select(Signal.item_id).where(
+            Signal.active, Signal.polarity == literal_column("-1"))
         score = _score_expr()
         query = (
             select(Item.text)
             .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
-            .where(Item.channel == channel, Item.id.in_(rejected_items))
+            .where(Item.channel == channel, Item.kind == "idea", Item.id.in_(rejected_items))
             .group_by(Item.id, Item.text)
             .having(score < 0)
             .order_by(Item.id)

@@ -8,10 +8,14 @@ their *content words*: lower-cased words (any script), English stop words left o
 each reduced to its stem by the Snowball stemmer (`snowballstemmer`), and the words of
 the topic left out too, because every idea of a brainstorm shares them. Two ideas are
 the same when their normal forms or their content words are equal, or when they share
-at least two content words and the Dice coefficient of their content words
-(2·shared / (size₁ + size₂)) reaches `SAME_IDEA`. The threshold was chosen on the
-labelled pairs in `tests/data/idea_pairs.jsonl` (45 rewordings, 44 distinct ideas on a
-shared topic); `tests/bot/llm/test_similarity.py` and `bench/similarity.py` measure it.
+at least two content words, making up at least half of the shorter idea's, and the Dice
+coefficient of their content words (2·shared / (size₁ + size₂)) reaches `SAME_IDEA`.
+The limits were chosen on the labelled pairs in `tests/data/idea_pairs.jsonl` (45
+rewordings, 44 distinct ideas on a shared topic), weighing two measures: how well pairs
+are told apart, and how many ideas are wrongly dropped when every other idea of their
+topic counts as rejected (the filter compares a new idea with every rejection, so one
+loose match drops it). `tests/bot/llm/test_similarity.py` and `bench/similarity.py`
+measure both.
 
 **Worded alike** (`NearDuplicates`) is difflib's character ratio on the normal form. The
 offline generator uses it among its own templated phrasings, whose shared template
@@ -29,6 +33,7 @@ import snowballstemmer
 
 SAME_IDEA = 0.3  # Dice of content-word stems; see the module docstring for how it was set
 MIN_SHARED = 2  # one shared word ("onboarding docs" / "onboarding videos") is not an idea
+MIN_COVER = 0.5  # and the shared words are at least half of the shorter idea's
 SIMILARITY = 0.8  # difflib ratio for "worded alike"
 _WORDS = re.compile(r"[a-z0-9]+")
 _ANY_WORDS = re.compile(r"\w+")
@@ -79,6 +84,13 @@ def content_words(text: str) -> frozenset[str]:
                      if word not in STOP_WORDS)
 
 
+def _close(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """Enough shared content words, and enough of the shorter idea, to be one idea."""
+    shared = len(a & b)
+    return (shared >= MIN_SHARED and shared >= MIN_COVER * min(len(a), len(b))
+            and overlap(a, b) >= threshold)
+
+
 def clear_caches() -> None:
     """Forget every stem and word set worked out so far (for measuring the cold cost)."""
     _stem.cache_clear()
@@ -120,8 +132,7 @@ class SameIdeas:
         if normalise(text) in self._forms:
             return True
         words = self._of(text)
-        return any(words == held or (len(words & held) >= MIN_SHARED
-                                     and overlap(words, held) >= self.threshold)
+        return any(words == held or _close(words, held, self.threshold)
                    for held in self._words)
 
 

@@ -157,14 +157,14 @@ def why(explained: BrainstormInputs | None) -> tuple[str, Blocks]:
     out = [_section("\n".join([title, *lines]))]
     for key, heading in (("approved", "Approved ideas it was asked to lean toward"),
                          ("rejected", "Rejected ideas it was told never to propose again")):
-        texts = [neutralise(str(text))[:200] for text in inputs.get(key) or []]
+        texts = [neutralise(_clip(str(text), 200)) for text in inputs.get(key) or []]
         if texts:
             out.append(_section(_bullets(f"*{heading}:*", texts)))
     notes = []
     if inputs.get("proposed"):
         notes.append(f"It was told the {_count(int(inputs['proposed']), 'idea')} already "
                      "proposed on this topic here, to move on from them.")
-    if inputs.get("passed_over"):
+    if inputs.get("passed_over") and inputs.get("offline"):
         notes.append(f"{_count(int(inputs['passed_over']), 'recent idea')} nobody reacted to "
                      "weighed a little against their kind (offline generator).")
     notes.append("Every idea the same as one this channel ever rejected is dropped after "
@@ -172,6 +172,12 @@ def why(explained: BrainstormInputs | None) -> tuple[str, Blocks]:
     out.append(_context(" ".join(notes)))
     text = " ".join([title, *lines])
     return text, out[:50]
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, with an ellipsis when cut (before escaping, so an
+    escaped entity is never cut in half)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _bullets(heading: str, lines: list[str]) -> str:
