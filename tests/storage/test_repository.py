@@ -196,6 +196,16 @@ def test_what_steered_a_brainstorm_is_kept_with_it(store: Store) -> None:
     assert saved is not None and saved.steering == Steering(6, 3, 1)
 
 
+def test_ideas_proposed_on_a_topic_are_found_whatever_its_case(store: Store) -> None:
+    for n, topic in enumerate(("Équipe offsite", "other topic")):
+        saved = store.save_brainstorm(NewBrainstorm(
+            channel="C1", requester="U1", topic=topic, model="m", ideas=[f"idea {n}"],
+            header_ts=f"{n}.1"))
+        assert saved is not None
+    assert store.proposed_on("C1", "  équipe OFFSITE ") == ["idea 0"]  # SQLite folds ASCII only
+    assert store.proposed_on("C2", "Équipe offsite") == []
+
+
 def test_a_second_save_of_the_same_message_leaves_the_first(store: Store) -> None:
     """Two attempts at one piece of work (one lost its lease) may both save: the first
     brainstorm and the first draft under a message stand; other integrity errors raise."""
