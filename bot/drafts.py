@@ -24,6 +24,21 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _NUMBER = re.compile(r"(?<![\d.:/])\b(\d{1,2})\b(?![\d.:/%])")
 
 
+def drew_on(fitted: FittedThread) -> str:
+    """Which of the thread's messages a draft drew on, said under it."""
+    if not fitted.total_messages:
+        return "drew on your instruction alone"
+    said = f"drew on {fitted.total_messages} message{'s' if fitted.total_messages != 1 else ''}"
+    if fitted.authors:
+        names = list(fitted.authors)
+        said += " from " + (names[0] if len(names) == 1
+                            else ", ".join(names[:-1]) + " and " + names[-1])
+    if fitted.condensed or fitted.omitted:
+        said += f" ({fitted.verbatim} in full, {fitted.condensed} condensed"
+        said += f", {fitted.omitted} left out)" if fitted.omitted else ")"
+    return said
+
+
 def instruction_from(text: str) -> str:
     """The mention's text without bot mentions; the default request when nothing is left."""
     cleaned = " ".join(_MENTION.sub(" ", text or "").split())
@@ -89,6 +104,7 @@ class Drafter:
             channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
             instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
+            sources=drew_on(plan.fitted),
         ))
         kept = self.store.draft_at(plan.channel, ts)
         if kept is None:  # cannot happen: it was saved in the statement above

@@ -82,9 +82,10 @@ class DraftChat(Protocol):
 
     def posted_parts(self, work: WorkItem, ts: str) -> set[int]: ...
     def show_part(self, work: WorkItem, ts: str, parts: list[str], number: int,
-                  revision: bool) -> None:
-        """Part `number` (from 1) of the finished draft: the first in the placeholder `ts`,
-        each further one as a reply that names the draft and its number."""
+                  revision: bool, sources: str | None) -> None:
+        """Part `number` (from 1) of the finished draft: the first in the placeholder `ts`
+        (saying which thread messages it drew on), each further one as a reply that names
+        the draft and its number."""
         ...
 
     def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None: ...
@@ -239,7 +240,8 @@ class DraftRunner:
             return NOT_STARTED
         saved = self.drafter.saved_at(item.channel, ts)
         if saved is not None:  # an earlier attempt wrote and saved it: show it, settled
-            self._show(item, ts, saved.text, revision=saved.parent_id is not None)
+            self._show(item, ts, saved.text, revision=saved.parent_id is not None,
+                       sources=saved.sources)
             return None
         try:
             thread = self.chat.read_thread(item, exclude=ts)
@@ -269,7 +271,7 @@ class DraftRunner:
             return self._failed(item, ts, written, note)
         self.work.confirm(item)
         kept = self.drafter.save(plan, ts=ts, text="".join(pieces))  # or a rival's, first
-        self._show(item, ts, kept.text, revision=plan.is_revision)
+        self._show(item, ts, kept.text, revision=plan.is_revision, sources=kept.sources)
         return None
 
     def _write(self, item: WorkItem, ts: str, plan: DraftPlan, pieces: list[str]) -> None:
@@ -286,13 +288,14 @@ class DraftRunner:
         if not "".join(pieces).strip():
             raise LLMBadOutput("empty draft")
 
-    def _show(self, item: WorkItem, ts: str, text: str, *, revision: bool) -> None:
+    def _show(self, item: WorkItem, ts: str, text: str, *, revision: bool,
+              sources: str | None) -> None:
         """The saved draft, settled: its first part in the placeholder, the others as
         replies; parts an earlier attempt posted are not posted again."""
         parts = self.chat.parts(text)
         self.work.confirm(item)
         _shown(self.chat, item,
-               lambda: self.chat.show_part(item, ts, parts, 1, revision))
+               lambda: self.chat.show_part(item, ts, parts, 1, revision, sources))
         if len(parts) == 1:
             return
         posted: set[int] = set()
@@ -302,7 +305,7 @@ class DraftRunner:
             if number not in posted:
                 self.work.confirm(item)
                 _shown(self.chat, item, partial(self.chat.show_part, item, ts, parts, number,
-                                                revision))
+                                                revision, None))
 
     def _failed(self, item: WorkItem, ts: str, text: str, note: str) -> str:
         self.work.confirm(item)

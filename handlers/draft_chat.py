@@ -80,9 +80,10 @@ class SlackDraftChat:
                 if payload.get("draft_ts") == ts and isinstance(payload.get("part"), int)}
 
     def show_part(self, work: WorkItem, ts: str, parts: list[str], number: int,
-                  revision: bool) -> None:
+                  revision: bool, sources: str | None) -> None:
         rendered = blocks.draft(parts[number - 1], self.model_name, offline=self.offline,
-                                state="done", part=(number, len(parts)), revision=revision)
+                                state="done", part=(number, len(parts)), revision=revision,
+                                sources=sources)
         if number == 1:
             self._update(work, ts, rendered)
             return

@@ -77,6 +77,7 @@ class Item(Base):
     # Drafts: what the person asked for, and the draft this one revises.
     instruction: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", name="fk_items_parent"))
+    sources: Mapped[str | None] = mapped_column(Text)  # drafts: the messages drawn on
 
 
 class Signal(Base):

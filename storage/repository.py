@@ -120,6 +120,7 @@ class NewDraft:
     instruction: str
     model: str
     parent_id: int | None = None
+    sources: str | None = None  # which thread messages it drew on, said under it
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class StoredDraft:
     ts: str
     instruction: str | None
     parent_id: int | None = None  # the draft this one revises
+    sources: str | None = None
 
 
 @dataclass(frozen=True)
@@ -303,13 +305,14 @@ class Store(Repository):
     def _draft(self, *where: Any) -> StoredDraft | None:
         with self._read() as conn:
             row = conn.execute(
-                select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id)
+                select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id,
+                       Item.sources)
                 .where(*where, Item.kind == "draft", Item.ts.is_not(None))
                 .order_by(Item.created_at.desc(), Item.id.desc())
                 .limit(1)
             ).first()
-        return (StoredDraft(row.id, row.text, row.ts, row.instruction, row.parent_id)
-                if row else None)
+        return (StoredDraft(row.id, row.text, row.ts, row.instruction, row.parent_id,
+                            row.sources) if row else None)
 
     def brainstorm_ideas(self, channel: str, header_ts: str) -> list[str] | None:
         """The ideas of the brainstorm whose header is `header_ts`, in order; None if
@@ -338,7 +341,7 @@ class Store(Repository):
                         brainstorm_id=None, kind="draft", text=draft.text, channel=draft.channel,
                         ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
                         created_at=self.clock(), instruction=draft.instruction,
-                        parent_id=draft.parent_id,
+                        parent_id=draft.parent_id, sources=draft.sources,
                     ).returning(Item.id)
                 ).scalar_one()
         except IntegrityError as exc:

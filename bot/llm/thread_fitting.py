@@ -46,6 +46,7 @@ class FittedThread:
     verbatim: int
     condensed: int
     omitted: int
+    authors: tuple[str, ...] = ()  # the people whose messages it holds, first seen first
 
 
 def _line(message: ThreadMessage, text: str | None = None) -> str:
@@ -71,7 +72,8 @@ def fit_thread(messages: Sequence[ThreadMessage], budget: int) -> FittedThread:
     lines = [_line(m) for m in messages]
     whole = "\n".join(lines)
     if estimate_tokens(whole) <= budget:
-        return FittedThread(whole, estimate_tokens(whole), len(messages), len(messages), 0, 0)
+        return FittedThread(whole, estimate_tokens(whole), len(messages), len(messages), 0, 0,
+                            _authors(lines))
 
     root = _clip(lines[0], int(budget * ROOT_SHARE))
     left = budget - estimate_tokens(root) - 20
@@ -100,7 +102,13 @@ def fit_thread(messages: Sequence[ThreadMessage], budget: int) -> FittedThread:
     parts += newest
     text = "\n".join(parts)
     return FittedThread(text, estimate_tokens(text), len(messages), 1 + len(newest),
-                        len(kept), omitted)
+                        len(kept), omitted, _authors([root, *kept, *newest]))
+
+
+def _authors(lines: Sequence[str]) -> tuple[str, ...]:
+    """The people whose lines these are (`[author] text`), first seen first, not the AI."""
+    names = (line[1:line.find("] ")] for line in lines if line.startswith("[") and "] " in line)
+    return tuple(dict.fromkeys(name for name in names if name != AI_AUTHOR))
 
 
 def _evenly_within(lines: list[str], budget: int) -> list[str]:

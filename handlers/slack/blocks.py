@@ -77,7 +77,8 @@ def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, B
 
 
 def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
-          part: tuple[int, int] = (1, 1), revision: bool = False) -> tuple[str, Blocks]:
+          part: tuple[int, int] = (1, 1), revision: bool = False,
+          sources: str | None = None) -> tuple[str, Blocks]:
     """A draft message. `state` is "writing" (streaming), "done" or "failed" (with `note`).
 
     While writing, only the head of a long draft is shown; the settled draft is split into
@@ -90,6 +91,7 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     status = {
         "writing": f":memo: {kind} · writing…",
         "done": f":memo: {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
+                + (f" · {neutralise(sources)}" if sources else "")
                 + " · react :+1: / :-1: · mention me again to revise",
         "failed": f":warning: {note}",
     }[state]

@@ -72,6 +72,7 @@ def test_a_draft_is_built_from_the_thread_and_stored(app: RunningApp, llm: FakeO
     assert final["ts"] == app.slack.calls_to("chat.postMessage")[0].response["ts"]
     assert "Standups move to 10:15" in final["text"]
     assert "AI-written by `fake-model`" in json.dumps(final["blocks"])
+    assert "drew on 2 messages from bob and carol" in json.dumps(final["blocks"])
 
     request = llm.requests[0]["body"]
     assert request["stream"] is True

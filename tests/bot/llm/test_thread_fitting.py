@@ -40,3 +40,19 @@ def test_one_enormous_message_is_clipped_not_fatal() -> None:
     messages = [ThreadMessage("a", "root", "1"), ThreadMessage("b", "z" * 100_000, "2")]
     fitted = fit_thread(messages, budget=2000)
     assert fitted.tokens <= 2000 and fitted.text.startswith("[a] root")
+
+
+def test_a_draft_says_which_messages_it_drew_on() -> None:
+    from bot.drafts import drew_on
+    from bot.llm.thread_fitting import AI_AUTHOR
+
+    short = [ThreadMessage("ana", "Should we move standups?", "1.0"),
+             ThreadMessage(AI_AUTHOR, "A draft", "2.0"),
+             ThreadMessage("ben", "Yes", "3.0")]
+    assert drew_on(fit_thread(short, budget=6000)) == "drew on 3 messages from ana and ben"
+    long = fit_thread(thread(1000), budget=2000)
+    said = drew_on(long)
+    assert said.startswith("drew on 1000 messages from user0, ")
+    assert f"({long.verbatim} in full, {long.condensed} condensed, {long.omitted} left out)" \
+        in said
+    assert drew_on(fit_thread([], budget=10)) == "drew on your instruction alone"
