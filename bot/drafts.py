@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.errors import LLMBadOutput
+from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import DraftRequest, TextModel
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
 from storage.repository import NewDraft, Store, StoredDraft
@@ -22,6 +22,9 @@ from storage.repository import NewDraft, Store, StoredDraft
 DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _NUMBER = re.compile(r"(?<![\d.:/])\b(\d{1,2})\b(?![\d.:/%])")
+# "idea 9", "ideas 2 and 9", "idea #4": numbers that can only mean ideas of the brainstorm
+_IDEA_NUMBERS = re.compile(r"\bideas?\s*#?\d{1,3}(?:\s*(?:,|&|and|or)\s*#?\d{1,3})*",
+                           re.IGNORECASE)
 
 
 def drew_on(fitted: FittedThread) -> str:
@@ -43,6 +46,14 @@ def instruction_from(text: str) -> str:
     """The mention's text without bot mentions; the default request when nothing is left."""
     cleaned = " ".join(_MENTION.sub(" ", text or "").split())
     return cleaned or DEFAULT_INSTRUCTION
+
+
+def missing_ideas(instruction: str, count: int) -> list[int]:
+    """Numbers the instruction calls ideas ("expand idea 9") that a brainstorm of `count`
+    ideas does not have."""
+    named = {int(n) for ref in _IDEA_NUMBERS.findall(instruction)
+             for n in re.findall(r"\d+", ref)}
+    return sorted(n for n in named if not 1 <= n <= count)
 
 
 def referenced_ideas(instruction: str, ideas: Sequence[str]) -> list[tuple[int, str]]:
@@ -84,6 +95,12 @@ class Drafter:
         previous = self.store.latest_draft(channel, thread_ts)
         brainstorm = self.store.brainstorm_ideas(channel, thread_ts)
         ideas = referenced_ideas(instruction, brainstorm) if brainstorm else []
+        missing = missing_ideas(instruction, len(brainstorm)) if brainstorm else []
+        if missing:
+            raise BadInput(
+                f"This brainstorm has {len(brainstorm or [])} ideas, so there is no idea "
+                f"{' or '.join(str(n) for n in missing)}. Mention me again with a number "
+                f"from 1 to {len(brainstorm or [])}.")
         material = [m for m in thread if m.ts != mention_ts]
         budget = self.settings.prompt_budget
         fixed = [instruction, previous.text if previous else "", *(t for _, t in ideas)]

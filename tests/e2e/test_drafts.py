@@ -266,6 +266,20 @@ def test_expand_idea_refers_to_the_numbered_ideas(app: RunningApp, llm: FakeOpen
     assert "1. Walking standups\n3. Rotate the host" in prompt
 
 
+def test_an_idea_the_brainstorm_does_not_have_is_answered(app: RunningApp,
+                                                        llm: FakeOpenAI) -> None:
+    llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates", "Rotate the host"]}))
+    app.sender.command("standups")
+    header_ts = app.slack.wait_for("chat.update", timeout=10)[0].params["ts"]
+    app.deps.wait_quiet()
+    asked = len(llm.requests)
+    mention(app, "expand idea 9", thread_ts=header_ts)
+    app.deps.wait_quiet(timeout=20)
+    settled = app.slack.calls_to("chat.update")[-1].params
+    assert "there is no idea 9" in settled["text"] and "from 1 to 3" in settled["text"]
+    assert len(llm.requests) == asked  # the model was not asked for a made-up idea
+
+
 def test_reactions_on_drafts_are_signals(app: RunningApp, llm: FakeOpenAI) -> None:
     llm.reply("A draft.")
     thread_ts = start_thread(app, ["Question"])

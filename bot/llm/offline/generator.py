@@ -154,7 +154,9 @@ class OfflineGenerator:
         the closing line tells people how to get real drafts.
         """
         goal = " ".join(_clean_instruction(instruction).split())
-        title = _clip(goal[:1].upper() + goal[1:], 80) if goal else "Summary of the discussion"
+        # "Draft: Draft a plan" says it twice: the title drops a leading "draft"/"write".
+        named = re.sub(r"^(?:draft|write(?:\s+up)?)\s+", "", goal, flags=re.IGNORECASE)
+        title = _clip(named[:1].upper() + named[1:], 80) if named else "Summary of the discussion"
         if goal and not keeps_capital(goal.split()[0]):
             goal = goal[:1].lower() + goal[1:]
         points = [f"Goal: {_clip(goal, 200)}" if goal else "Goal: agree on next steps"]

@@ -300,7 +300,9 @@ def test_draft_shape(gen: OfflineGenerator) -> None:
     )
     text = gen.draft("Write a proposal for shorter standups.", context)
     heading, bullets, closing = _draft_parts(text)
-    assert heading == "Draft: Write a proposal for shorter standups"
+    assert heading == "Draft: A proposal for shorter standups"  # not "Draft: Write a …"
+    assert _draft_parts(gen.draft("draft a one-week trial plan", ""))[0] == \
+        "Draft: A one-week trial plan"
     assert 3 <= len(bullets) <= 5
     assert any("write a proposal for shorter standups" in b for b in bullets)
     assert any("Cut standups to ten minutes with a timer" in b for b in bullets)
