@@ -29,8 +29,7 @@ class OfflineModel:
         # People's messages only: the bot's own posts are not "the discussion".
         context = "\n".join(line for line in request.thread_text.splitlines()
                             if not line.startswith(f"[{AI_AUTHOR}]"))
-        if request.previous:
-            context = request.previous + "\n" + context
         if request.ideas:
             context = "\n".join(text for _, text in request.ideas) + "\n" + context
-        yield from self.generator.draft(request.instruction, context).splitlines(keepends=True)
+        yield from self.generator.draft(request.instruction, context,
+                                        previous=request.previous).splitlines(keepends=True)

@@ -146,13 +146,17 @@ class OfflineGenerator:
                 return idea
         return None
 
-    def draft(self, instruction: str, context: str) -> str:
-        """A short structured draft built from the instruction and the start of the context.
+    def draft(self, instruction: str, context: str, *, previous: str | None = None) -> str:
+        """A short structured draft built from the instruction and the start of the context
+        (people's messages; the bot's own previous draft is `previous`, never "discussion").
 
         Why so plain: without a model we cannot write prose worth reading, but a heading, the
         goal, the key points from the thread and a next step is still a useful skeleton -- and
-        the closing line tells people how to get real drafts.
+        the closing line tells people how to get real drafts. Asked to make a previous
+        draft shorter, it keeps that draft's heading and first half of its points.
         """
+        if previous and SHORTER.search(instruction):
+            return _shortened(previous)
         goal = " ".join(_clean_instruction(instruction).split())
         # "Draft: Draft a plan" says it twice: the title drops a leading "draft"/"write".
         named = re.sub(r"^(?:draft|write(?:\s+up)?)\s+", "", goal, flags=re.IGNORECASE)
@@ -170,6 +174,20 @@ class OfflineGenerator:
             "OPENAI_BASE_URL to get real drafts."
         )
         return "\n".join(lines)
+
+
+SHORTER = re.compile(r"\b(?:short(?:er|en)?|brief(?:er)?|concise|trim|tl;?dr|cut)\b",
+                     re.IGNORECASE)
+
+
+def _shortened(previous: str) -> str:
+    """A previous offline draft with half its points (at least one), heading and closing
+    line kept."""
+    lines = previous.splitlines()
+    points = [line for line in lines if line.startswith("- ")]
+    keep = set(points[: max(1, len(points) // 2)])
+    return "\n".join(line for line in lines
+                     if not line.startswith("- ") or line in keep)
 
 
 def _technique_weights(favour: Iterable[str], avoid: Iterable[str],

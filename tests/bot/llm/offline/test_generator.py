@@ -328,3 +328,14 @@ def test_draft_is_deterministic_and_bounded(gen: OfflineGenerator) -> None:
     heading, bullets, _ = _draft_parts(text)
     assert len(heading) <= 90
     assert len(bullets) == 5
+
+
+def test_a_shorter_revision_is_shorter_and_never_quotes_the_draft_as_discussion(
+        gen: OfflineGenerator) -> None:
+    first = gen.draft("write a plan for shorter standups", "[ana] Standups run 40 minutes now")
+    shorter = gen.draft("make it shorter", "[ana] Standups run 40 minutes now", previous=first)
+    assert len(shorter) < len(first)
+    assert shorter.splitlines()[0] == first.splitlines()[0]
+    revised = gen.draft("add a budget", "[ana] Standups run 40 minutes now", previous=first)
+    assert "From the discussion: Draft:" not in revised
+    assert "Standups run 40 minutes now" in revised
