@@ -82,7 +82,8 @@ def message_lines(message: dict[str, Any], style: Style,
         elif kind == "context":
             for element in block.get("elements", []):
                 if element.get("text"):
-                    lines.append(style.dim(mrkdwn(element["text"], style, user_name)))
+                    lines += [style.dim(line) for line in
+                              mrkdwn(element["text"], style, user_name).splitlines()]
         elif kind == "header" and block.get("text"):
             lines.append(style.bold(block["text"].get("text", "")))
         elif kind == "divider":
