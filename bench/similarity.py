@@ -4,18 +4,32 @@ before (the baseline, run in the same process), and what the filter costs as a c
 rejections grow: 5 new ideas against 1,000 and 10,000 rejected ones, the first time
 (every rejected idea stemmed) and again (their words cached); the new ideas match none
 of them, so each is compared with every one.
+
+By meaning: with an embeddings model configured (`OPENAI_BASE_URL` and
+`IDEALOOP_EMBEDDING_MODEL` in the environment; `python -m bench.similarity`), the
+labelled texts are embedded once and precision and recall are printed threshold by
+threshold, to choose `IDEALOOP_EMBEDDING_THRESHOLD` for that model. This machine has no
+embeddings model and may download none, so `make bench` says "not measured" there. What
+the meaning filter costs is measured either way, on random 1,536-float vectors: reading
+10,000 rejected ideas' vectors from SQLite, and comparing 5 new ideas with all of them.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Row
+from bot.config import Settings
+from bot.llm.meaning import SameMeaning, cosine, pack
+from bot.llm.model import make_embedder
 from bot.llm.similarity import NearDuplicates, clear_caches, same_idea, without_rejected
+from storage.db import make_engine, upgrade
+from storage.repository import NewBrainstorm, Store
 from testkit.idea_pairs import false_drops
 
 PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "idea_pairs.jsonl"
@@ -58,6 +72,7 @@ def measure(quick: bool = False) -> list[Row]:
     print(f"  ideas dropped with every other idea of their topic rejected: {dropped:.0%}")
     rows.append(("same idea: ideas wrongly dropped, every other idea of the topic rejected",
                  f"{dropped:.0%} of {len({p[k] for p in pairs for k in ('a', 'b')})}"))
+    rows += _by_meaning(pairs)
     rng = random.Random(11)
     # New ideas share no word with the rejected ones, so each is compared with all of them.
     ideas = [f"idea {n} about " + " ".join(f"novel{n}x{k}" for k in range(6)) for n in range(5)]
@@ -69,7 +84,62 @@ def measure(quick: bool = False) -> list[Row]:
         print(f"  5 ideas against {size:,} rejected: {cold:.1f} ms first, {warm:.1f} ms again")
         rows.append((f"rejection filter, 5 ideas against {size:,} rejected",
                      f"{cold:.1f} ms first (stemming them), {warm:.1f} ms again"))
+    rows += _meaning_cost()
     return rows
+
+
+def _by_meaning(pairs: list[dict[str, object]]) -> list[Row]:
+    """Precision and recall of the configured embeddings model, threshold by threshold."""
+    embedder = make_embedder(Settings.from_env())
+    if embedder is None:
+        print("  by meaning: not measured (no embeddings model configured; set "
+              "OPENAI_BASE_URL and IDEALOOP_EMBEDDING_MODEL)")
+        return [("same idea: by meaning (embeddings)",
+                 "not measured: no embeddings model on this machine")]
+    texts = sorted({str(p[k]) for p in pairs for k in ("a", "b")})
+    vectors = dict(zip(texts, (pack(v) for v in embedder.embed(texts)), strict=True))
+    best: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    for step in range(10, 20):
+        threshold = step / 20
+        precision, recall = _scores(
+            lambda p, t=threshold: cosine(vectors[str(p["a"])], vectors[str(p["b"])]) >= t)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        print(f"  by meaning ({embedder.model}) at {threshold:.2f}: precision "
+              f"{precision:.2f}, recall {recall:.2f}")
+        best = max(best, (f1, threshold, precision, recall))
+    _, threshold, precision, recall = best
+    return [(f"same idea: by meaning ({embedder.model}), best threshold {threshold:.2f}",
+             f"precision {precision:.2f}, recall {recall:.2f} on {len(pairs)} labelled pairs")]
+
+
+def _meaning_cost(size: int = 10_000, dims: int = 1_536) -> list[Row]:
+    """Reading `size` rejected ideas' vectors from SQLite, and comparing 5 new ideas
+    with every one of them (random vectors: none matches, so none stops early)."""
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = make_engine(f"sqlite:///{scratch}/vectors.db")
+        upgrade(engine)
+        store = Store(engine)
+        saved = store.save_brainstorm(NewBrainstorm(
+            channel="C1", requester="U1", topic="t", model="m", header_ts="1.0",
+            ideas=[f"idea {n}" for n in range(size)]))
+        assert saved is not None
+        store.save_vectors("bench", {
+            item_id: pack([rng.gauss(0, 1) for _ in range(dims)]) for item_id in saved.item_ids})
+        started = time.perf_counter()
+        held = store.vectors("bench", saved.item_ids)
+        read = time.perf_counter() - started
+        new = [pack([rng.gauss(0, 1) for _ in range(dims)]) for _ in range(5)]
+        started = time.perf_counter()
+        matcher = SameMeaning(list(held.values()), threshold=0.85)
+        assert not any(matcher.matches(vector) for vector in new)
+        compared = time.perf_counter() - started
+        engine.dispose()
+    print(f"  by meaning, 5 ideas against {size:,} rejected ({dims} floats each): vectors "
+          f"read in {read * 1000:.1f} ms, compared in {compared * 1000:.1f} ms")
+    return [(f"rejection filter by meaning, 5 ideas against {size:,} rejected",
+             f"{read * 1000:.1f} ms to read their vectors (SQLite), "
+             f"{compared * 1000:.1f} ms to compare")]
 
 
 if __name__ == "__main__":

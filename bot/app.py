@@ -19,7 +19,7 @@ from bot.digests import Digests
 from bot.drafts import Drafter
 from bot.errors import ConfigError
 from bot.ideas import Brainstormer
-from bot.llm.model import TextModel, make_model
+from bot.llm.model import Embedder, TextModel, make_embedder, make_model
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
@@ -70,6 +70,7 @@ def database_label(settings: Settings) -> str:
 
 
 def build_deps(settings: Settings, *, model: TextModel | None = None,
+               embedder: Embedder | None = None,
                store: Store | None = None, jobs: Jobs | None = None,
                clock: Clock = utcnow) -> Deps:
     """The shared parts of a process: store, model, background jobs. Pass any to swap it;
@@ -82,7 +83,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         settings=settings,
         store=store,
         model=model,
-        brainstormer=Brainstormer(settings, model, store),
+        brainstormer=Brainstormer(settings, model, store, embedder or make_embedder(settings)),
         drafter=Drafter(settings, model, store),
         digests=Digests(store, DigestStore(store.engine, clock=clock),
                         grace=timedelta(minutes=settings.digest_grace_minutes), clock=clock),

@@ -91,6 +91,8 @@ class Settings:
     openai_base_url: str | None = field(default=None, repr=False)  # may carry credentials
     model: str = DEFAULT_MODEL
     llm_mode: str = "offline"
+    embedding_model: str | None = None  # on the LLM server; None: ideas compared by words
+    embedding_threshold: float = 0.85  # cosine at which two ideas are the same idea
     database_url: str = field(default="sqlite:///idealoop.db", repr=False)
     timezone: str = "UTC"
     port: int = 3000
@@ -166,6 +168,8 @@ class Settings:
             openai_base_url=base_url,
             model=env.get("IDEALOOP_MODEL", "").strip() or DEFAULT_MODEL,
             llm_mode=mode,
+            embedding_model=env.get("IDEALOOP_EMBEDDING_MODEL", "").strip() or None,
+            embedding_threshold=_float(env, "IDEALOOP_EMBEDDING_THRESHOLD", 0.85, 0.5, 0.999),
             database_url=database_url,
             timezone=tz,
             port=_int(env, "PORT", 3000, 1, 65535),

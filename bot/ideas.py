@@ -3,7 +3,7 @@
 Slack-free: handlers call these with plain values and render what comes back.
 Steering lives here: each brainstorm draws on what the channel approved and rejected
 before, and an idea that is the same idea as any the channel ever rejected (in other
-words too: `bot.llm.similarity`) is filtered out whatever the model says.
+words too: `bot.rejections`) is filtered out whatever the model says.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
-from bot.llm.model import IdeaRequest, TextModel
+from bot.llm.model import Embedder, IdeaRequest, TextModel
 from bot.llm.offline.generator import OFFLINE_MODEL
-from bot.llm.similarity import without_rejected
+from bot.rejections import RejectionFilter
 from storage.repository import (
     BrainstormInputs,
     NewBrainstorm,
@@ -62,10 +62,13 @@ def clean_topic(raw: str, max_chars: int) -> str:
 class Brainstormer:
     """Generates, filters and stores the ideas of one brainstorm."""
 
-    def __init__(self, settings: Settings, model: TextModel, store: Store) -> None:
+    def __init__(self, settings: Settings, model: TextModel, store: Store,
+                 embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.model = model
         self.store = store
+        self.rejections = RejectionFilter(store, embedder,
+                                          threshold=settings.embedding_threshold)
 
     def run(self, *, channel: str, requester: str, topic: str, header_ts: str) -> Brainstormed:
         """The brainstorm under this header: the one an earlier attempt saved, if any;
@@ -83,15 +86,15 @@ class Brainstormer:
                               passed_over=self.store.passed_over(channel))
         generation = self.model.ideas(request)
         # The prompt shows the model some rejected ideas; the filter holds every one.
-        kept = without_rejected(generation.ideas, self.store.rejected_texts(channel),
-                                topic=topic)
-        ideas = kept[:count]
+        filtered = self.rejections.apply(channel, topic, generation.ideas)
+        ideas = filtered.kept[:count]
         if not ideas:
             raise LLMBadOutput("every idea repeated a rejected one")
-        dropped = len(generation.ideas) - len(kept)
+        dropped = filtered.dropped
         if dropped:
-            log.info("dropped %d ideas close to rejected ones", dropped)
-        self.store.save_brainstorm(
+            log.info("dropped %d ideas close to rejected ones (by %s)", dropped,
+                     filtered.matcher)
+        new = self.store.save_brainstorm(
             NewBrainstorm(
                 channel=channel, requester=requester, topic=topic, model=generation.model,
                 ideas=ideas, header_ts=header_ts, prompt_tokens=generation.prompt_tokens,
@@ -100,9 +103,13 @@ class Brainstormer:
                 inputs={"approved": list(approved), "rejected": list(rejected),
                         "proposed": len(request.proposed),
                         "passed_over": len(request.passed_over),
-                        "offline": generation.offline},
+                        "offline": generation.offline, "matcher": filtered.matcher},
             )
         )
+        if new is not None and filtered.vector_model:  # kept once, for their judging
+            self.store.save_vectors(filtered.vector_model, {
+                item_id: filtered.vectors[text]
+                for item_id, text in zip(new.item_ids, ideas, strict=True)})
         saved = self.store.brainstorm_at(channel, header_ts)  # ours, or a rival's first
         if saved is None:  # cannot happen: it was saved in the statement above
             raise LLMBadOutput("the brainstorm was not saved")

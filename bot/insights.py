@@ -13,8 +13,9 @@ from typing import Any
 from storage.repository import ChannelStats
 
 
-def stats_summary(stats: ChannelStats) -> list[str]:
-    """Plain sentences about how people judged the AI's output in a channel."""
+def stats_summary(stats: ChannelStats, *, by_meaning: bool = False) -> list[str]:
+    """Plain sentences about how people judged the AI's output in a channel.
+    `by_meaning`: rejected ideas are recognised by an embeddings model."""
     if not stats.kinds:
         return ["The AI has not posted anything in this channel yet. Try `/brainstorm <topic>`."]
     lines = []
@@ -30,7 +31,9 @@ def stats_summary(stats: ChannelStats) -> list[str]:
         lines.append(line + ".")
     lines.append(f"{stats.people} {'person has' if stats.people == 1 else 'people have'} "
                  "given signals here. A new idea that repeats one this channel rejected, "
-                 "in the same words or close ones, is dropped before it is posted.")
+                 + ("in words or in meaning (judged by an embeddings model, so not "
+                    "always right)" if by_meaning else "in the same words or close ones")
+                 + ", is dropped before it is posted.")
     return lines
 
 

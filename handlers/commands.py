@@ -133,7 +133,8 @@ def _stats(call: Invocation) -> None:
     except DatabaseUnavailable as exc:
         call.tell(user_message(exc))
         return
-    text, stats_blocks = blocks.stats(insights.stats_summary(stats))
+    text, stats_blocks = blocks.stats(insights.stats_summary(
+        stats, by_meaning=call.deps.brainstormer.rejections.embedder is not None))
     call.tell(text, blocks=stats_blocks)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -78,6 +79,19 @@ class Item(Base):
     instruction: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", name="fk_items_parent"))
     sources: Mapped[str | None] = mapped_column(Text)  # drafts: the messages drawn on
+
+
+class ItemVector(Base):
+    """An item's embedding by one embeddings model, worked out once and kept: the rejection
+    filter compares new ideas with every rejected one by meaning, without asking the
+    server again for texts it has seen. `vector` is little-endian float32, unit length."""
+
+    __tablename__ = "item_vectors"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Signal(Base):

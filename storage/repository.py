@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 
 from storage.base import Clock, Repository, retry_locked, translated, utcnow
 from storage.db import WRITE
-from storage.models import Brainstorm, Item, Signal
+from storage.models import Brainstorm, Item, ItemVector, Signal
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,12 @@ class ItemRef:
     kind: str
     channel: str
     ts: str
+
+
+@dataclass(frozen=True)
+class RejectedIdea:
+    item_id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,7 @@ class ChannelStats:
 
 
 ITEM_CACHE_SIZE = 10_000
+VECTOR_BATCH = 500  # item ids per IN (…) when reading embeddings
 FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
 EXPORT_FIELDS = (
     "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
@@ -456,9 +463,9 @@ class Store(Repository):
         with self._read() as conn:
             return list(conn.execute(query).scalars())
 
-    def rejected_texts(self, channel: str) -> list[str]:
-        """Texts of every idea the channel rejected (net score below zero), however old:
-        a rejection stays a rejection. Reached through the partial index of standing
+    def rejected_ideas(self, channel: str) -> list[RejectedIdea]:
+        """Every idea the channel rejected (net score below zero), however old: a
+        rejection stays a rejection. Reached through the partial index of standing
         rejections, so the cost follows how many items were ever rejected, not history."""
         # -1 written into the statement, so that a prepared, generic plan still matches
         # the partial index's predicate.
@@ -466,7 +473,7 @@ class Store(Repository):
             Signal.active, Signal.polarity == literal_column("-1"))
         score = _score_expr()
         query = (
-            select(Item.text)
+            select(Item.id, Item.text)
             .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
             .where(Item.channel == channel, Item.kind == "idea", Item.id.in_(rejected_items))
             .group_by(Item.id, Item.text)
@@ -474,7 +481,29 @@ class Store(Repository):
             .order_by(Item.id)
         )
         with self._read() as conn:
-            return list(conn.execute(query).scalars())
+            return [RejectedIdea(row.id, row.text) for row in conn.execute(query)]
+
+    def vectors(self, model: str, item_ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored embeddings by `model` of those of `item_ids` that have one."""
+        found: dict[int, bytes] = {}
+        with self._read() as conn:
+            for start in range(0, len(item_ids), VECTOR_BATCH):
+                batch = item_ids[start:start + VECTOR_BATCH]
+                found.update((row.item_id, row.vector) for row in conn.execute(
+                    select(ItemVector.item_id, ItemVector.vector)
+                    .where(ItemVector.model == model, ItemVector.item_id.in_(batch))))
+        return found
+
+    @retry_locked
+    def save_vectors(self, model: str, vectors: Mapping[int, bytes]) -> None:
+        """Keep items' embeddings by `model`; one already kept stays (it is the same)."""
+        if not vectors:
+            return
+        stmt = self._insert(ItemVector).on_conflict_do_nothing(
+            index_elements=["item_id", "model"])
+        with self._write() as conn:
+            conn.execute(stmt, [{"item_id": item_id, "model": model, "vector": vector}
+                                for item_id, vector in vectors.items()])
 
     # -- rankings -------------------------------------------------------------------
 

@@ -22,13 +22,16 @@ lower-cased names and ``body`` is the parsed JSON body (``None`` for GET or an u
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
+import hashlib
 import itertools
 import json
 import logging
 import re
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["DEFAULT_MODELS", "FakeOpenAI", "ReplyFn"]
+__all__ = ["DEFAULT_MODELS", "FakeOpenAI", "ReplyFn", "default_vector"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ ReplyFn = Callable[[dict[str, Any]], str]
 """A scripted reply that is computed from the parsed request body."""
 
 DEFAULT_MODELS: tuple[str, ...] = ("gpt-4o-mini", "gpt-4o", "fake-local-model")
+EMBEDDING_DIMS = 64
 
 _ERROR_TYPES: dict[int, tuple[str, str | None]] = {
     400: ("invalid_request_error", None),
@@ -148,6 +152,17 @@ def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
     }
 
 
+def default_vector(text: str, dims: int = EMBEDDING_DIMS) -> list[float]:
+    """A deterministic stand-in for an embedding: the text's lower-cased words hashed
+    into `dims` buckets (a bag of words, not a meaning). Tests that need two texts to be
+    close in meaning script their vectors with `FakeOpenAI.embeddings`."""
+    vector = [0.0] * dims
+    for word in re.findall(r"\w+", text.lower()):
+        digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+        vector[int.from_bytes(digest, "little") % dims] += 1.0
+    return vector
+
+
 def _split_for_stream(content: str) -> list[str]:
     """Split content into word-sized pieces (keeping whitespace) like a token stream would."""
     pieces = re.findall(r"\s*\S+\s*", content)
@@ -171,6 +186,8 @@ class _Script:
         self.ignore_response_format: bool = False
         self.break_after: int = 0
         self.break_times: int = 0
+        self.vectors: dict[str, list[float]] = {}
+        self.embeddings_offered: bool = True
 
 
 class _Server(ThreadingHTTPServer):
@@ -314,7 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeOpenAI:
-    """Scriptable fake of the OpenAI chat-completions API, served over real HTTP on loopback.
+    """Scriptable fake of the OpenAI chat-completions and embeddings API, over real HTTP.
 
     Why scriptable per call rather than configured once: tests need sequences such as "fail
     twice, then succeed" or "reject schemas, then accept plain text" to exercise the bot's
@@ -461,6 +478,15 @@ class FakeOpenAI:
             self._script.break_times = max(0, times)
         return self
 
+    def embeddings(self, vectors: dict[str, list[float]] | None = None, *,
+                   offered: bool = True) -> Self:
+        """Answer `/v1/embeddings` with these vectors for these exact texts (others get
+        `default_vector`); `offered=False` answers 404, like a server without them."""
+        with self._lock:
+            self._script.vectors = dict(vectors or {})
+            self._script.embeddings_offered = offered
+        return self
+
     def reset(self) -> Self:
         """Forget all scripting and recorded requests."""
         with self._lock:
@@ -553,6 +579,8 @@ class FakeOpenAI:
             h.send_json(200, {"object": "list", "data": data}, extra_headers=headers)
         elif method == "POST" and path == "/v1/chat/completions":
             self._chat(h, body, request_id, headers)
+        elif method == "POST" and path == "/v1/embeddings":
+            self._embeddings(h, body, headers)
         else:
             h.send_json(
                 404, _error_body(404, f"Unknown route {method} {path}"), extra_headers=headers
@@ -621,6 +649,35 @@ class FakeOpenAI:
         include_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
         events = list(self._stream_events(completion_id, model, content, usage, include_usage))
         self._send_stream(h, events, headers, chunk_delay, break_after)
+
+    def _embeddings(self, h: _Handler, body: Any, headers: dict[str, str]) -> None:
+        """OpenAI's embeddings answer: one vector per input, as floats or base64."""
+        with self._lock:
+            vectors, offered = self._script.vectors, self._script.embeddings_offered
+        if not offered:
+            h.send_json(404, _error_body(404, "This server does not offer embeddings"),
+                        extra_headers=headers)
+            return
+        inputs = body.get("input") if isinstance(body, dict) else None
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if (not isinstance(inputs, list) or not inputs
+                or not all(isinstance(text, str) and text for text in inputs)):
+            h.send_json(400, _error_body(400, "'input' must be a non-empty string or a list "
+                                              "of them"), extra_headers=headers)
+            return
+        as_base64 = body.get("encoding_format") == "base64"
+        data = []
+        for index, text in enumerate(inputs):
+            vector = vectors.get(text) or default_vector(text)
+            encoded: Any = (base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+                            if as_base64 else vector)
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        tokens = sum(len(text) // 4 for text in inputs)
+        h.send_json(200, {"object": "list", "data": data,
+                          "model": str(body.get("model") or "fake-embedding"),
+                          "usage": {"prompt_tokens": tokens, "total_tokens": tokens}},
+                    extra_headers=headers)
 
     def _content(self, body: dict[str, Any], reply: str | ReplyFn | None, ignore: bool) -> str:
         if callable(reply):

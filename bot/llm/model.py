@@ -3,6 +3,8 @@
 `TextModel` is the interface the thinking (`bot.ideas`, `bot.drafts`) calls: ideas for
 a topic, and a draft streamed piece by piece. Two implementations: any OpenAI-compatible
 server (`bot.llm.openai_model`) and the offline generator (`bot.llm.offline_model`).
+`Embedder` turns texts into vectors where the server offers embeddings, so that a
+rejected idea is recognised by its meaning.
 `make_model` imports the OpenAI SDK only when the settings ask for it, so the offline
 emulator and the command line start without paying for it.
 """
@@ -60,6 +62,14 @@ class TextModel(Protocol):
         ...
 
 
+class Embedder(Protocol):
+    """Embeddings of texts, for comparing ideas by meaning (`bot.rejections`)."""
+
+    model: str
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text, in order. Raises LLMError when the server cannot."""
+        ...
 
 
 def make_model(settings: Settings, *, http_client: Any = None) -> TextModel:
@@ -71,3 +81,13 @@ def make_model(settings: Settings, *, http_client: Any = None) -> TextModel:
     from bot.llm.openai_model import openai_model
 
     return openai_model(settings, http_client=http_client)
+
+
+def make_embedder(settings: Settings, *, http_client: Any = None) -> Embedder | None:
+    """The embeddings model the settings name, on the configured LLM server; None when
+    there is none (the offline generator, or `IDEALOOP_EMBEDDING_MODEL` unset)."""
+    if settings.llm_mode == "offline" or not settings.embedding_model:
+        return None
+    from bot.llm.openai_model import openai_embedder
+
+    return openai_embedder(settings, http_client=http_client)

@@ -1,4 +1,5 @@
-"""Chat completions on any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp, …).
+"""Chat completions and embeddings on any OpenAI-compatible server (OpenAI, Ollama,
+vLLM, llama.cpp, …).
 
 Ideas are asked for with a JSON schema, falling back to plain text when a server refuses
 or ignores schemas; the timeout and retry count are explicit settings because a Slack
@@ -9,8 +10,9 @@ user is waiting on the other side. Every SDK failure becomes `LLMUnavailable` or
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import openai
 
@@ -24,6 +26,8 @@ if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
     from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+EMBED_BATCH = 256  # texts per embeddings request (servers cap the inputs of one)
 
 
 class OpenAIModel:
@@ -77,46 +81,80 @@ class OpenAIModel:
             raise LLMBadOutput("unreadable stream") from None
 
     def _complete(self, messages: list[dict[str, str]], **extra: Any) -> Any:
-        try:
-            return self.client.chat.completions.create(
+        return _calling(
+            lambda: self.client.chat.completions.create(
                 model=self.model, messages=cast("list[ChatCompletionMessageParam]", messages),
-                temperature=0.9, **extra,
-            )
-        except openai.BadRequestError:
-            if "response_format" in extra:
-                raise
-            log.warning("LLM rejected the request (400)")
-            raise LLMUnavailable("LLM answered 400") from None
-        except openai.APITimeoutError:
-            log.warning("LLM timed out")
-            raise LLMUnavailable(
-                "LLM timeout",
-                user_message="The AI took too long to answer. Nothing was saved; please try again.",
-            ) from None
-        except openai.AuthenticationError:
-            log.error("LLM refused the API key (401)")
-            raise LLMUnavailable(
-                "LLM auth failed",
-                user_message="The AI service refused idealoop's credentials. Ask whoever runs "
-                "idealoop to check OPENAI_API_KEY.",
-            ) from None
-        except openai.NotFoundError:
-            log.error("LLM server does not know model %r", self.model)
-            raise LLMUnavailable(
-                "LLM model not found",
-                user_message=f"The AI service does not offer the model {self.model!r}. Ask "
-                "whoever runs idealoop to check IDEALOOP_MODEL.",
-            ) from None
-        except openai.APIResponseValidationError:
-            log.warning("LLM answered something that is not an OpenAI response")
-            raise LLMBadOutput("unreadable LLM response") from None
-        except openai.APIError as exc:
-            log.warning("LLM unavailable: %s", type(exc).__name__)
-            raise LLMUnavailable(type(exc).__name__) from None
-        except ValueError:
-            # JSON decoding of a garbage body surfaces as ValueError in some SDK versions.
-            log.warning("LLM answered with a body that is not JSON")
-            raise LLMBadOutput("non-JSON LLM response") from None
+                temperature=0.9, **extra),
+            self.model, setting="IDEALOOP_MODEL",
+            pass_bad_request="response_format" in extra)
+
+
+def _calling(call: Callable[[], T], model: str, *, setting: str = "IDEALOOP_EMBEDDING_MODEL",
+             pass_bad_request: bool = False) -> T:
+    """`call()`, with every SDK failure turned into LLMUnavailable or LLMBadOutput and a
+    message fit for the person; `setting` names the variable that chose `model`. A 400
+    is passed on as it is when the caller can ask again differently."""
+    try:
+        return call()
+    except openai.BadRequestError:
+        if pass_bad_request:
+            raise
+        log.warning("LLM rejected the request (400)")
+        raise LLMUnavailable("LLM answered 400") from None
+    except openai.APITimeoutError:
+        log.warning("LLM timed out")
+        raise LLMUnavailable(
+            "LLM timeout",
+            user_message="The AI took too long to answer. Nothing was saved; please try again.",
+        ) from None
+    except openai.AuthenticationError:
+        log.error("LLM refused the API key (401)")
+        raise LLMUnavailable(
+            "LLM auth failed",
+            user_message="The AI service refused idealoop's credentials. Ask whoever runs "
+            "idealoop to check OPENAI_API_KEY.",
+        ) from None
+    except openai.NotFoundError:
+        log.error("LLM server does not know model %r", model)
+        raise LLMUnavailable(
+            "LLM model not found",
+            user_message=f"The AI service does not offer the model {model!r}. Ask "
+            f"whoever runs idealoop to check {setting}.",
+        ) from None
+    except openai.APIResponseValidationError:
+        log.warning("LLM answered something that is not an OpenAI response")
+        raise LLMBadOutput("unreadable LLM response") from None
+    except openai.APIError as exc:
+        log.warning("LLM unavailable: %s", type(exc).__name__)
+        raise LLMUnavailable(type(exc).__name__) from None
+    except ValueError:
+        # JSON decoding of a garbage body surfaces as ValueError in some SDK versions.
+        log.warning("LLM answered with a body that is not JSON")
+        raise LLMBadOutput("non-JSON LLM response") from None
+
+
+class OpenAIEmbedder:
+    """Embeddings on an OpenAI-compatible server (`/v1/embeddings`)."""
+
+    def __init__(self, client: openai.OpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = list(texts[start:start + EMBED_BATCH])
+            response = _calling(partial(self.client.embeddings.create, model=self.model,
+                                        input=batch, encoding_format="float"), self.model)
+            try:
+                rows = sorted(response.data, key=lambda row: row.index)
+                got = [[float(x) for x in row.embedding] for row in rows]
+            except (AttributeError, TypeError, ValueError):
+                raise LLMBadOutput("unreadable embeddings") from None
+            if len(got) != len(batch) or any(not vector for vector in got):
+                raise LLMBadOutput(f"{len(got)} embeddings for {len(batch)} texts")
+            vectors.extend(got)
+        return vectors
 
 
 def _content(response: Any) -> str:
@@ -126,9 +164,8 @@ def _content(response: Any) -> str:
         raise LLMBadOutput("LLM response without choices") from None
 
 
-def openai_model(settings: Settings, *, http_client: Any = None) -> OpenAIModel:
-    """A client for the configured server. `http_client` is a seam for tests and proxies."""
-    client = openai.OpenAI(
+def _client(settings: Settings, http_client: Any) -> openai.OpenAI:
+    return openai.OpenAI(
         # Local servers (Ollama, llama.cpp) need no key, but the SDK insists on one.
         api_key=settings.openai_api_key or "not-needed",
         base_url=settings.openai_base_url,
@@ -136,4 +173,13 @@ def openai_model(settings: Settings, *, http_client: Any = None) -> OpenAIModel:
         max_retries=settings.llm_max_retries,
         http_client=http_client,
     )
-    return OpenAIModel(client, settings.model)
+
+
+def openai_model(settings: Settings, *, http_client: Any = None) -> OpenAIModel:
+    """A client for the configured server. `http_client` is a seam for tests and proxies."""
+    return OpenAIModel(_client(settings, http_client), settings.model)
+
+
+def openai_embedder(settings: Settings, *, http_client: Any = None) -> OpenAIEmbedder:
+    """Embeddings by `IDEALOOP_EMBEDDING_MODEL` on the configured server."""
+    return OpenAIEmbedder(_client(settings, http_client), settings.embedding_model or "")

@@ -169,8 +169,11 @@ def why(explained: BrainstormInputs | None) -> tuple[str, Blocks]:
     if inputs.get("passed_over") and inputs.get("offline"):
         notes.append(f"{_count(int(inputs['passed_over']), 'recent idea')} nobody reacted to "
                      "weighed a little against their kind (offline generator).")
+    matcher = str(inputs.get("matcher") or "words")
+    how = (f"by meaning (embeddings model `{neutralise(matcher.removeprefix('meaning:'))}`)"
+           if matcher.startswith("meaning:") else "by their content words")
     notes.append("Every idea the same as one this channel ever rejected is dropped after "
-                 "the model answers.")
+                 f"the model answers; for this brainstorm they were compared {how}.")
     out.append(_context(" ".join(notes)))
     text = " ".join([title, *lines])
     return text, out[:50]

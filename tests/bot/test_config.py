@@ -71,7 +71,10 @@ def test_values_parsed() -> None:
         "DATABASE_URL": "postgresql+psycopg://u@h/db", "IDEALOOP_TIMEZONE": "Europe/Berlin",
         "PORT": " 8080 ", "IDEALOOP_IDEAS": "7", "IDEALOOP_TOPIC_MAX_CHARS": "500",
         "IDEALOOP_LLM_TIMEOUT": "12.5", "IDEALOOP_LLM_RETRIES": "0", "IDEALOOP_WORKERS": "4",
+        "IDEALOOP_EMBEDDING_MODEL": " nomic-embed-text ", "IDEALOOP_EMBEDDING_THRESHOLD": "0.9",
     })
+    assert settings.embedding_model == "nomic-embed-text"
+    assert settings.embedding_threshold == 0.9
     assert settings.slack_bot_token == "xoxb-1-2"
     assert settings.slack_signing_secret == "sig"
     assert settings.slack_app_token == "xapp-1"
@@ -149,6 +152,7 @@ def test_openai_base_url_wins_over_alias() -> None:
         ({"IDEALOOP_LLM_TIMEOUT": "0.5"}, "IDEALOOP_LLM_TIMEOUT"),
         ({"IDEALOOP_LLM_RETRIES": "11"}, "IDEALOOP_LLM_RETRIES"),
         ({"IDEALOOP_WORKERS": "0"}, "IDEALOOP_WORKERS"),
+        ({"IDEALOOP_EMBEDDING_THRESHOLD": "1.5"}, "IDEALOOP_EMBEDDING_THRESHOLD"),
     ],
 )
 def test_malformed_value_is_one_line_naming_variable(env: dict[str, str], variable: str) -> None:

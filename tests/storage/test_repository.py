@@ -184,8 +184,20 @@ def test_every_rejection_of_the_channel_is_kept_however_old(store: Store) -> Non
     _react(store, other, "U1", "-1", polarity=-1)
     # beyond the 2,000 recent items that steer the prompt, and still blocked
     assert "old rejected" not in store.channel_feedback("C1")[1]
-    assert store.rejected_texts("C1") == ["old rejected", "newer 2099"]
-    assert store.rejected_texts("C2") == ["elsewhere"]
+    assert [(r.item_id, r.text) for r in store.rejected_ideas("C1")] == [
+        (old_bad, "old rejected"), (newer[-1], "newer 2099")]
+    assert [r.text for r in store.rejected_ideas("C2")] == ["elsewhere"]
+
+
+def test_vectors_are_kept_once_per_item_and_model(store: Store) -> None:
+    first, second = _brainstorm(store, ideas=("one", "two"))
+    store.save_vectors("emb-a", {first: b"\x01\x02", second: b"\x03"})
+    store.save_vectors("emb-a", {first: b"\xff"})  # the same item again: the first stays
+    store.save_vectors("emb-b", {first: b"\x09"})
+    assert store.vectors("emb-a", [first, second, 999]) == {first: b"\x01\x02", second: b"\x03"}
+    assert store.vectors("emb-b", [first, second]) == {first: b"\x09"}
+    many = list(range(1, 1_200))  # more ids than one IN (…) carries
+    assert store.vectors("emb-a", many) == {first: b"\x01\x02", second: b"\x03"}
 
 
 def test_what_steered_a_brainstorm_is_kept_with_it(store: Store) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import openai
 import pytest
 
-from testkit.fake_openai import FakeOpenAI
+from testkit.fake_openai import FakeOpenAI, default_vector
 
 MESSAGES: list[dict[str, str]] = [
     {"role": "system", "content": "You are a brainstorming partner."},
@@ -291,7 +291,26 @@ def test_models_list(fake: FakeOpenAI, client: openai.OpenAI) -> None:
 
 def test_unknown_route_is_404(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError):
-        client.embeddings.create(model="x", input="hello")
+        client.completions.create(model="x", prompt="hello")
+
+
+def test_embeddings_as_floats_or_base64_and_scripted(fake: FakeOpenAI,
+                                                     client: openai.OpenAI) -> None:
+    floats = client.embeddings.create(model="e", input=["a cat", "a dog"],
+                                      encoding_format="float")
+    assert [row.embedding for row in floats.data] == [default_vector("a cat"),
+                                                      default_vector("a dog")]
+    assert floats.model == "e" and floats.data[1].index == 1
+    fake.embeddings({"a cat": [0.5, 0.25]})
+    packed = client.embeddings.create(model="e", input="a cat")  # the SDK asks for base64
+    assert fake.requests[-1]["body"]["encoding_format"] == "base64"
+    assert list(packed.data[0].embedding) == [0.5, 0.25]
+    fake.embeddings(offered=False)
+    with pytest.raises(openai.NotFoundError):
+        client.embeddings.create(model="e", input="a cat")
+    with pytest.raises(openai.BadRequestError):
+        fake.embeddings()
+        client.embeddings.create(model="e", input=[])
 
 
 def test_requests_are_recorded(fake: FakeOpenAI, client: openai.OpenAI) -> None:
