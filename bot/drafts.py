@@ -2,6 +2,10 @@
 
 Slack-free. The handler reads the thread and posts; this module decides:
 - the instruction (the mention without the bot's name; empty means "summarise"),
+- the mode: a draft, or, when the mention starts with "feedback" (or "critique") or
+  "polish" (or "proofread"), a critique or an edited version of a person's own text:
+  the text after the word when it is long or follows a colon or a line break, else the
+  asker's latest message in the thread, else the thread's first message,
 - whether this is a revision (a draft already exists in the thread),
 - which brainstorm ideas "expand idea 3" / "a plan for 2 and 5" refer to,
 - how the thread fits the prompt budget (`bot.llm.thread_fitting`).
@@ -12,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
@@ -25,6 +30,65 @@ _NUMBER = re.compile(r"(?<![\d.:/])\b(\d{1,2})\b(?![\d.:/%])")
 # "idea 9", "ideas 2 and 9", "idea #4": numbers that can only mean ideas of the brainstorm
 _IDEA_NUMBERS = re.compile(r"\bideas?\s*#?\d{1,3}(?:\s*(?:,|&|and|or)\s*#?\d{1,3})*",
                            re.IGNORECASE)
+
+
+DRAFT, FEEDBACK, POLISH = "draft", "feedback", "polish"
+_MODE_WORDS = {"feedback": FEEDBACK, "critique": FEEDBACK, "polish": POLISH,
+               "proofread": POLISH}
+_MODE_START = re.compile(r"(feedback|critique|polish|proofread)\b[ \t]*(:)?",
+                         re.IGNORECASE)
+INLINE_WORDS = 25  # text this long after "feedback"/"polish" is the text to work on
+DEFAULT_FOCUS = {FEEDBACK: "Give feedback on this text.",
+                 POLISH: "Polish this text: clearer and tighter, same meaning and voice."}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a mention asks for: its mode, what the person added, and any text given
+    in the mention itself to work on."""
+
+    mode: str
+    focus: str
+    inline: str = ""
+
+
+def asked_for(mention_text: str) -> Asked:
+    """The mode of a mention, and for feedback and polish, the focus and inline text."""
+    raw = _MENTION.sub(" ", mention_text or "").strip()
+    start = _MODE_START.match(raw)
+    if start is None:
+        return Asked(DRAFT, instruction_from(mention_text))
+    mode = _MODE_WORDS[start.group(1).lower()]
+    rest = raw[start.end():].strip()
+    if start.group(2) and rest:  # "polish: <text>"
+        return Asked(mode, "", rest)
+    head, colon, tail = rest.partition(":")
+    if colon and len(head.split()) <= 6 and tail.strip():
+        return Asked(mode, " ".join(head.split()), tail.strip())
+    line, newline, body = rest.partition("\n")
+    if newline and body.strip():
+        return Asked(mode, " ".join(line.split()), body.strip())
+    if len(rest.split()) >= INLINE_WORDS:
+        return Asked(mode, "", rest)
+    return Asked(mode, " ".join(rest.split()))
+
+
+def asks_bot(message: ThreadMessage, bot_user: str | None) -> bool:
+    """True for a message that mentions the bot: a request, not material."""
+    return bool(bot_user) and f"<@{bot_user}" in message.text
+
+
+def text_to_review(thread: Sequence[ThreadMessage], requester: str,
+                   mention_ts: str | None, bot_user: str | None = None) -> ThreadMessage | None:
+    """The person's own text a critique or polish is about: their latest message in the
+    thread that is not a request to the bot (`bot_user` mentioned), else the thread's
+    first message when a person wrote it."""
+    people = [m for m in thread if m.user and m.ts != mention_ts and m.text.strip()
+              and not asks_bot(m, bot_user)]
+    mine = [m for m in people if m.user == requester]
+    if mine:
+        return mine[-1]
+    return thread[0] if thread and thread[0] in people else None
 
 
 def drew_on(fitted: FittedThread) -> str:
@@ -73,10 +137,31 @@ class DraftPlan:
     previous: StoredDraft | None
     ideas: list[tuple[int, str]]
     fitted: FittedThread
+    mode: str = DRAFT
+    reviewed: str | None = None  # feedback, polish: whose text, said under the answer
 
     @property
     def is_revision(self) -> bool:
         return self.previous is not None
+
+    @property
+    def shown_as(self) -> str:
+        """How the answer is labelled: draft, revision, feedback or polish."""
+        return shown_as(self.mode, self.previous.id if self.previous else None)
+
+    @property
+    def sources(self) -> str:
+        """What the answer drew on, said under it."""
+        if self.reviewed is None:
+            return drew_on(self.fitted)
+        said = f"on {self.reviewed}"
+        return said + (f"; {drew_on(self.fitted)} for context"
+                       if self.fitted.total_messages else "")
+
+
+def shown_as(kind: str, parent_id: int | None) -> str:
+    """The label of a written item: a draft that revises another is a revision."""
+    return "revision" if kind == DRAFT and parent_id is not None else kind
 
 
 class Drafter:
@@ -86,11 +171,16 @@ class Drafter:
         self.store = store
 
     def plan(self, *, channel: str, thread_ts: str, mention_text: str,
-             thread: Sequence[ThreadMessage], mention_ts: str | None = None) -> DraftPlan:
+             thread: Sequence[ThreadMessage], mention_ts: str | None = None,
+             requester: str = "", bot_user: Any = None) -> DraftPlan:
         """Decide the prompt: instruction, previous draft, referenced ideas, fitted thread.
 
         The mention itself is left out of the thread material: it is the instruction.
         """
+        asked = asked_for(mention_text)
+        if asked.mode != DRAFT:
+            return self._review_plan(channel, thread_ts, asked, thread, mention_ts, requester,
+                                     bot_user if isinstance(bot_user, str) else None)
         instruction = instruction_from(mention_text)
         previous = self.store.latest_draft(channel, thread_ts)
         brainstorm = self.store.brainstorm_ideas(channel, thread_ts)
@@ -110,6 +200,35 @@ class Drafter:
                                previous=previous.text if previous else None, ideas=ideas)
         return DraftPlan(channel, thread_ts, instruction, request, previous, ideas, fitted)
 
+    def _review_plan(self, channel: str, thread_ts: str, asked: Asked,
+                     thread: Sequence[ThreadMessage], mention_ts: str | None,
+                     requester: str, bot_user: str | None) -> DraftPlan:
+        """Feedback on, or a polished version of, a person's text, with the rest of the
+        thread as context."""
+        if asked.inline:
+            work, reviewed, skip = asked.inline, "the text in your mention", None
+        else:
+            message = text_to_review(thread, requester, mention_ts, bot_user)
+            if message is None:
+                verb = "critique" if asked.mode == FEEDBACK else "polish"
+                raise BadInput(
+                    f"I found no text of yours to {verb} here. Write it in this thread and "
+                    "mention me again, or put it after the word: "
+                    f"`@idealoop {asked.mode}: <your text>`.")
+            work, skip = message.text, message.ts
+            reviewed = ("your message" if message.user == requester
+                        else f"{message.author}'s message")
+        material = [m for m in thread if m.ts not in (mention_ts, skip)
+                    and not asks_bot(m, bot_user)]
+        budget = self.settings.prompt_budget
+        reserved = estimate_tokens(work) + estimate_tokens(asked.focus)
+        fitted = fit_thread(material, max(budget // 4, budget - reserved - 400))
+        instruction = asked.focus or DEFAULT_FOCUS[asked.mode]
+        request = DraftRequest(instruction=instruction, thread_text=fitted.text,
+                               mode=asked.mode, work=work)
+        return DraftPlan(channel, thread_ts, f"{asked.mode}: {instruction}", request, None,
+                         [], fitted, mode=asked.mode, reviewed=reviewed)
+
     def stream(self, plan: DraftPlan) -> Iterator[str]:
         return self.model.draft_stream(plan.request)
 
@@ -121,7 +240,7 @@ class Drafter:
             channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
             instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
-            sources=drew_on(plan.fitted),
+            sources=plan.sources, kind=plan.mode,
         ))
         kept = self.store.draft_at(plan.channel, ts)
         if kept is None:  # cannot happen: it was saved in the statement above

@@ -19,7 +19,8 @@ def stats_summary(stats: ChannelStats, *, by_meaning: bool = False) -> list[str]
     if not stats.kinds:
         return ["The AI has not posted anything in this channel yet. Try `/brainstorm <topic>`."]
     lines = []
-    for kind, label in (("idea", "ideas"), ("draft", "drafts")):
+    for kind, label in (("idea", "ideas"), ("draft", "drafts"), ("feedback", "critiques"),
+                        ("polish", "polished versions")):
         k = stats.kinds.get(kind)
         if k is None:
             continue

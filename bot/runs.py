@@ -25,7 +25,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
-from bot.drafts import Drafter, DraftPlan
+from bot.drafts import Drafter, DraftPlan, shown_as
 from bot.errors import (
     ChatError,
     ChatRefused,
@@ -72,7 +72,7 @@ class DraftChat(Protocol):
     def post_placeholder(self, work: WorkItem) -> str: ...
     def find_placeholder(self, work: WorkItem) -> str | None: ...
     def read_thread(self, work: WorkItem, exclude: str) -> list[ThreadMessage]: ...
-    def progress(self, work: WorkItem, ts: str, revision: bool) -> Callable[[str], None]:
+    def progress(self, work: WorkItem, ts: str, label: str) -> Callable[[str], None]:
         """Shows the draft as it grows (as often as the chat allows); never raises."""
         ...
 
@@ -82,10 +82,10 @@ class DraftChat(Protocol):
 
     def posted_parts(self, work: WorkItem, ts: str) -> set[int]: ...
     def show_part(self, work: WorkItem, ts: str, parts: list[str], number: int,
-                  revision: bool, sources: str | None) -> None:
+                  label: str, sources: str | None) -> None:
         """Part `number` (from 1) of the finished draft: the first in the placeholder `ts`
         (saying which thread messages it drew on), each further one as a reply that names
-        the draft and its number."""
+        the draft and its number. `label`: draft, revision, feedback or polish."""
         ...
 
     def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None: ...
@@ -240,7 +240,7 @@ class DraftRunner:
             return NOT_STARTED
         saved = self.drafter.saved_at(item.channel, ts)
         if saved is not None:  # an earlier attempt wrote and saved it: show it, settled
-            self._show(item, ts, saved.text, revision=saved.parent_id is not None,
+            self._show(item, ts, saved.text, label=shown_as(saved.kind, saved.parent_id),
                        sources=saved.sources)
             return None
         try:
@@ -254,7 +254,9 @@ class DraftRunner:
         try:  # whatever fails, the placeholder settles into a clear note
             plan = self.drafter.plan(channel=item.channel, thread_ts=str(item.thread_ts),
                                      mention_text=str(item.request.get("text") or ""),
-                                     thread=thread, mention_ts=str(item.request.get("ts")))
+                                     thread=thread, mention_ts=str(item.request.get("ts")),
+                                     requester=item.user_id,
+                                     bot_user=item.request.get("bot"))
             log.info("drafting in %s/%s: %d messages, ~%d prompt tokens (%d condensed, "
                      "%d left out)", item.channel, item.thread_ts, plan.fitted.total_messages,
                      plan.fitted.tokens, plan.fitted.condensed, plan.fitted.omitted)
@@ -271,13 +273,14 @@ class DraftRunner:
             return self._failed(item, ts, written, note)
         self.work.confirm(item)
         kept = self.drafter.save(plan, ts=ts, text="".join(pieces))  # or a rival's, first
-        self._show(item, ts, kept.text, revision=plan.is_revision, sources=kept.sources)
+        self._show(item, ts, kept.text, label=shown_as(kept.kind, kept.parent_id),
+                   sources=kept.sources)
         return None
 
     def _write(self, item: WorkItem, ts: str, plan: DraftPlan, pieces: list[str]) -> None:
         """Stream the draft into `pieces`, showing it as it grows; the lease is confirmed
         as it goes."""
-        show = self.chat.progress(item, ts, plan.is_revision)
+        show = self.chat.progress(item, ts, plan.shown_as)
         confirmed = time.monotonic()
         for piece in self.drafter.stream(plan):
             pieces.append(piece)
@@ -288,14 +291,14 @@ class DraftRunner:
         if not "".join(pieces).strip():
             raise LLMBadOutput("empty draft")
 
-    def _show(self, item: WorkItem, ts: str, text: str, *, revision: bool,
+    def _show(self, item: WorkItem, ts: str, text: str, *, label: str,
               sources: str | None) -> None:
         """The saved draft, settled: its first part in the placeholder, the others as
         replies; parts an earlier attempt posted are not posted again."""
         parts = self.chat.parts(text)
         self.work.confirm(item)
         _shown(self.chat, item,
-               lambda: self.chat.show_part(item, ts, parts, 1, revision, sources))
+               lambda: self.chat.show_part(item, ts, parts, 1, label, sources))
         if len(parts) == 1:
             return
         posted: set[int] = set()
@@ -305,7 +308,7 @@ class DraftRunner:
             if number not in posted:
                 self.work.confirm(item)
                 _shown(self.chat, item, partial(self.chat.show_part, item, ts, parts, number,
-                                                revision, None))
+                                                label, None))
 
     def _failed(self, item: WorkItem, ts: str, text: str, note: str) -> str:
         self.work.confirm(item)

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.drafts import asked_for
 from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
@@ -44,7 +45,8 @@ class SlackDraftChat:
         self.stream_interval = stream_interval
 
     def post_placeholder(self, work: WorkItem) -> str:
-        text, placeholder_blocks = blocks.drafting_placeholder(self.model_name)
+        mode = asked_for(str(work.request.get("text") or "")).mode
+        text, placeholder_blocks = blocks.drafting_placeholder(self.model_name, mode)
         with slack_call("post a draft placeholder"):
             posted = self.client.chat_postMessage(
                 channel=work.channel, thread_ts=work.thread_ts, text=text,
@@ -62,11 +64,11 @@ class SlackDraftChat:
             return read_thread(self.client, work.channel, str(work.thread_ts),
                                exclude=exclude)
 
-    def progress(self, work: WorkItem, ts: str, revision: bool) -> Callable[[str], None]:
+    def progress(self, work: WorkItem, ts: str, label: str) -> Callable[[str], None]:
         message = StreamingMessage(self.client, work.channel, ts,
                                    interval=self.stream_interval)
         render = partial(blocks.draft, model=self.model_name, offline=self.offline,
-                         state="writing", revision=revision)
+                         state="writing", label=label)
         return partial(message.update, render=render)
 
     def parts(self, text: str) -> list[str]:
@@ -80,9 +82,9 @@ class SlackDraftChat:
                 if payload.get("draft_ts") == ts and isinstance(payload.get("part"), int)}
 
     def show_part(self, work: WorkItem, ts: str, parts: list[str], number: int,
-                  revision: bool, sources: str | None) -> None:
+                  label: str, sources: str | None) -> None:
         rendered = blocks.draft(parts[number - 1], self.model_name, offline=self.offline,
-                                state="done", part=(number, len(parts)), revision=revision,
+                                state="done", part=(number, len(parts)), label=label,
                                 sources=sources)
         if number == 1:
             self._update(work, ts, rendered)
@@ -127,8 +129,9 @@ def read_thread(client: WebClient, channel: str, thread_ts: str, *,
             if message.get("ts") == exclude or message.get("subtype") == "tombstone":
                 continue
             author = AI_AUTHOR if message.get("bot_id") else name_of(message.get("user"))
-            messages.append(ThreadMessage(author=author, text=message.get("text") or "",
-                                          ts=message.get("ts", "")))
+            messages.append(ThreadMessage(
+                author=author, text=message.get("text") or "", ts=message.get("ts", ""),
+                user=None if message.get("bot_id") else message.get("user")))
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor:
             break

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.deps import Deps
@@ -28,14 +28,15 @@ LAST_SLACK_RETRY = 3  # Slack re-delivers an event three times, over about five 
 
 def register(app: App, deps: Deps) -> None:
     def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient,
-                    request: BoltRequest) -> None:
-        accept_mention(event, body, client, deps, retry_num=_retry_num(request))
+                    request: BoltRequest, context: BoltContext) -> None:
+        accept_mention(event, body, client, deps, retry_num=_retry_num(request),
+                       bot_user_id=context.bot_user_id)
 
     app.event("app_mention")(app_mention)
 
 
 def accept_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, deps: Deps,
-                   *, retry_num: int | None = None) -> None:
+                   *, retry_num: int | None = None, bot_user_id: str | None = None) -> None:
     """Store the mention as work, then return (Bolt answers Slack 200). When it cannot be
     stored the person hears why, and Slack is answered with an error to deliver it again.
     A mention whose ids Slack would never send is refused (400)."""
@@ -48,7 +49,8 @@ def accept_mention(event: dict[str, Any], body: dict[str, Any], client: WebClien
         item = deps.work.accept(
             "draft", delivery_key=f"event:{body.get('event_id') or ts}",
             channel=channel, user=user, thread_ts=thread_ts,
-            request={"text": str(event.get("text") or ""), "ts": ts})
+            request={"text": str(event.get("text") or ""), "ts": ts,
+                     "bot": bot_user_id if is_slack_id(bot_user_id) else None})
     except DatabaseUnavailable as exc:
         # Slack delivers it again up to three times: the person hears of the first failure
         # and of the last, not of each.

@@ -127,6 +127,7 @@ class NewDraft:
     model: str
     parent_id: int | None = None
     sources: str | None = None  # which thread messages it drew on, said under it
+    kind: str = "draft"  # or "feedback" (a critique), "polish" (an edited version)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class StoredDraft:
     instruction: str | None
     parent_id: int | None = None  # the draft this one revises
     sources: str | None = None
+    kind: str = "draft"
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ class ChannelStats:
 
 
 ITEM_CACHE_SIZE = 10_000
+WRITTEN = ("draft", "feedback", "polish")  # items written from a thread on a mention
+REVISABLE = ("draft", "polish")
 VECTOR_BATCH = 500  # item ids per IN (…) when reading embeddings
 FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
 EXPORT_FIELDS = (
@@ -302,24 +306,27 @@ class Store(Repository):
     # -- drafts ---------------------------------------------------------------------
 
     def latest_draft(self, channel: str, thread_ts: str) -> StoredDraft | None:
-        """The newest posted draft in a thread: what a further mention revises."""
-        return self._draft(Item.channel == channel, Item.thread_ts == thread_ts)
+        """The newest posted draft or polished version in a thread: what a further
+        mention revises (a critique is not revised: it is answered)."""
+        return self._draft(Item.channel == channel, Item.thread_ts == thread_ts,
+                           kinds=REVISABLE)
 
     def draft_at(self, channel: str, ts: str) -> StoredDraft | None:
-        """The draft saved as message `ts` (a resumed attempt finds it done)."""
-        return self._draft(Item.channel == channel, Item.ts == ts)
+        """The draft, critique or polished version saved as message `ts` (a resumed
+        attempt finds it done)."""
+        return self._draft(Item.channel == channel, Item.ts == ts, kinds=WRITTEN)
 
-    def _draft(self, *where: Any) -> StoredDraft | None:
+    def _draft(self, *where: Any, kinds: tuple[str, ...]) -> StoredDraft | None:
         with self._read() as conn:
             row = conn.execute(
                 select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id,
-                       Item.sources)
-                .where(*where, Item.kind == "draft", Item.ts.is_not(None))
+                       Item.sources, Item.kind)
+                .where(*where, Item.kind.in_(kinds), Item.ts.is_not(None))
                 .order_by(Item.created_at.desc(), Item.id.desc())
                 .limit(1)
             ).first()
         return (StoredDraft(row.id, row.text, row.ts, row.instruction, row.parent_id,
-                            row.sources) if row else None)
+                            row.sources, row.kind) if row else None)
 
     def brainstorm_ideas(self, channel: str, header_ts: str) -> list[str] | None:
         """The ideas of the brainstorm whose header is `header_ts`, in order; None if
@@ -345,7 +352,8 @@ class Store(Repository):
             with self._write() as conn:
                 return conn.execute(
                     insert(Item).values(
-                        brainstorm_id=None, kind="draft", text=draft.text, channel=draft.channel,
+                        brainstorm_id=None, kind=draft.kind, text=draft.text,
+                        channel=draft.channel,
                         ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
                         created_at=self.clock(), instruction=draft.instruction,
                         parent_id=draft.parent_id, sources=draft.sources,

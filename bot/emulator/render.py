@@ -13,7 +13,7 @@ EMOJI = {
     "compass": "🧭", "mag": "🔍",
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",
-    "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝",
+    "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝", "sparkles": "✨",
     "calendar": "📅", "thinking_face": "🤔", "bar_chart": "📊",
 }
 

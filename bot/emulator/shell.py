@@ -44,6 +44,9 @@ Type what you would type in Slack:
   /brainstorm <topic>      the AI proposes ideas, one message each, in a thread
   /brainstorm help         usage;  /brainstorm top [day|week|all]  best-approved ideas
   @idealoop <instruction>  mention the bot (in the open thread, or a new one)
+  @idealoop feedback       a critique of your latest message in the open thread
+  @idealoop polish         an edited version of it, with what changed ("polish: <text>"
+                           works on the text after the colon)
   +1 3   :fire: 3          react to message [3];  -:fire: 3 (or -+1 3) removes it
   any other text           posts a message as the current user
 Shell commands:

@@ -31,10 +31,14 @@ class IdeaRequest:
 
 @dataclass(frozen=True)
 class DraftRequest:
+    """A draft, or (`mode`) a critique of or an edited version of a person's `work`."""
+
     instruction: str
     thread_text: str
     previous: str | None = None
     ideas: Sequence[tuple[int, str]] = ()
+    mode: str = "draft"  # "draft" | "feedback" | "polish"
+    work: str = ""  # feedback, polish: the person's text under review
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.llm.model import DraftRequest, Generation, IdeaRequest
+from bot.llm.offline import review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
 from bot.llm.thread_fitting import AI_AUTHOR
 
@@ -26,6 +27,13 @@ class OfflineModel:
         return Generation(ideas=ideas, model=self.model, offline=True)
 
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+        if request.mode == "feedback":
+            yield from review.feedback(request.work, request.instruction).splitlines(
+                keepends=True)
+            return
+        if request.mode == "polish":
+            yield from review.polish(request.work).splitlines(keepends=True)
+            return
         # People's messages only: the bot's own posts are not "the discussion".
         context = "\n".join(line for line in request.thread_text.splitlines()
                             if not line.startswith(f"[{AI_AUTHOR}]"))

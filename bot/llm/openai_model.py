@@ -20,7 +20,12 @@ from bot.config import Settings
 from bot.errors import LLMBadOutput, LLMUnavailable
 from bot.llm.idea_parsing import parse_ideas
 from bot.llm.model import DraftRequest, Generation, IdeaRequest
-from bot.llm.prompts import IDEAS_SCHEMA, brainstorm_messages, draft_messages
+from bot.llm.prompts import (
+    IDEAS_SCHEMA,
+    brainstorm_messages,
+    draft_messages,
+    review_messages,
+)
 
 if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
     from openai.types.chat import ChatCompletionMessageParam
@@ -62,8 +67,11 @@ class OpenAIModel:
         )
 
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
-        messages = draft_messages(request.instruction, request.thread_text,
-                                  previous=request.previous, ideas=request.ideas)
+        messages = (draft_messages(request.instruction, request.thread_text,
+                                   previous=request.previous, ideas=request.ideas)
+                    if request.mode == "draft" else
+                    review_messages(request.mode, request.work, request.instruction,
+                                    request.thread_text))
         stream = self._complete(messages, stream=True)
         try:
             for chunk in stream:

@@ -36,6 +36,7 @@ class ThreadMessage:
     author: str  # a display name, or "idealoop (AI)" for the bot's own messages
     text: str
     ts: str
+    user: str | None = None  # the author's Slack id (None for the bot's own messages)
 
 
 @dataclass(frozen=True)

@@ -76,10 +76,19 @@ def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, B
     return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline))]
 
 
+WRITTEN_LABELS = {  # label -> (emoji, name, what to do next)
+    "draft": (":memo:", "Draft", "mention me again to revise"),
+    "revision": (":memo:", "Revision", "mention me again to revise"),
+    "feedback": (":mag:", "Feedback", "mention me with `polish` for an edited version"),
+    "polish": (":sparkles:", "Polished", "mention me again to revise"),
+}
+
+
 def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
-          part: tuple[int, int] = (1, 1), revision: bool = False,
+          part: tuple[int, int] = (1, 1), label: str = "draft",
           sources: str | None = None) -> tuple[str, Blocks]:
-    """A draft message. `state` is "writing" (streaming), "done" or "failed" (with `note`).
+    """A draft message (or a critique, or a polished version: `label`). `state` is
+    "writing" (streaming), "done" or "failed" (with `note`).
 
     While writing, only the head of a long draft is shown; the settled draft is split into
     parts by `handlers.slack.mrkdwn.split_for_slack` and each part is one message.
@@ -87,12 +96,12 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     body = neutralise(text)
     if len(body) > SECTION_LIMIT:
         body = body[: SECTION_LIMIT - 20].rstrip() + " …(continues)"
-    kind = "Revision" if revision else "Draft"
+    emoji, kind, next_step = WRITTEN_LABELS.get(label, WRITTEN_LABELS["draft"])
     status = {
-        "writing": f":memo: {kind} · writing…",
-        "done": f":memo: {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
+        "writing": f"{emoji} {kind} · writing…",
+        "done": f"{emoji} {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
                 + (f" · {neutralise(sources)}" if sources else "")
-                + " · react :+1: / :-1: · mention me again to revise",
+                + f" · react :+1: / :-1: · {next_step}",
         "failed": f":warning: {note}",
     }[state]
     label = ai_label(model, offline=offline)
@@ -104,9 +113,15 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     return f"{fallback_body[:SECTION_LIMIT]}\n— AI-written by {neutralise(model)}", blocks
 
 
-def drafting_placeholder(model: str) -> tuple[str, Blocks]:
-    text = f":memo: Drafting… (`{neutralise(model)}`)"
-    return f"Drafting… — AI-written by {neutralise(model)}", [_context(text)]
+PLACEHOLDERS = {"draft": (":memo:", "Drafting…"),
+                "feedback": (":mag:", "Reading your text…"),
+                "polish": (":sparkles:", "Polishing…")}
+
+
+def drafting_placeholder(model: str, mode: str = "draft") -> tuple[str, Blocks]:
+    emoji, doing = PLACEHOLDERS.get(mode, PLACEHOLDERS["draft"])
+    text = f"{emoji} {doing} (`{neutralise(model)}`)"
+    return f"{doing} — AI-written by {neutralise(model)}", [_context(text)]
 
 
 def digest(items: list[RankedItem], period: str, label: str, links: dict[int, str],

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.drafts import instruction_from, missing_ideas, referenced_ideas
+import pytest
+
+from bot.drafts import (
+    Asked,
+    asked_for,
+    instruction_from,
+    missing_ideas,
+    referenced_ideas,
+    text_to_review,
+)
+from bot.llm.thread_fitting import ThreadMessage
 
 
 def test_instruction_and_idea_references() -> None:
@@ -19,3 +29,33 @@ def test_ideas_named_that_the_brainstorm_does_not_have() -> None:
     assert missing_ideas("a plan for ideas 2 and 7, and idea #12", 5) == [7, 12]
     assert missing_ideas("expand idea 3 in 200 words by 5 May", 5) == []  # not ideas
     assert missing_ideas("make it 2 paragraphs", 5) == []
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("<@U0BOT> summarise", Asked("draft", "summarise")),
+    ("<@U0BOT> feedback", Asked("feedback", "")),
+    ("<@U0BOT> Feedback on the tone", Asked("feedback", "on the tone")),
+    ("<@U0BOT> critique: We ship Friday.", Asked("feedback", "", "We ship Friday.")),
+    ("<@U0BOT> polish my note: We ship Friday.", Asked("polish", "my note", "We ship Friday.")),
+    ("<@U0BOT> proofread this\nWe ship\non Friday.", Asked("polish", "this",
+                                                           "We ship\non Friday.")),
+    ("<@U0BOT> polish " + "word " * 30, Asked("polish", "", ("word " * 30).strip())),
+    ("<@U0BOT> polished drafts please", Asked("draft", "polished drafts please")),
+    ("<@U0BOT> feedbacks", Asked("draft", "feedbacks")),
+])
+def test_what_a_mention_asks_for(text: str, asked: Asked) -> None:
+    assert asked_for(text) == asked
+
+
+def _message(ts: str, text: str, user: str | None = "U0ALICE") -> ThreadMessage:
+    return ThreadMessage(author=user or "idealoop (AI)", text=text, ts=ts, user=user)
+
+
+def test_the_text_under_review_is_the_persons_latest_not_a_request_to_the_bot() -> None:
+    thread = [_message("1", "Root by Bob", "U0BOB"), _message("2", "My first try"),
+              _message("3", "The AI's draft", None), _message("4", "My second try"),
+              _message("5", "<@U0BOT> feedback"), _message("6", "<@U0BOT> polish")]
+    assert text_to_review(thread, "U0ALICE", "6", "U0BOT").text == "My second try"
+    # nothing of hers: the first message, when a person wrote it
+    assert text_to_review(thread, "U0CAROL", "6", "U0BOT").text == "Root by Bob"
+    assert text_to_review(thread[2:3], "U0CAROL", "9", "U0BOT") is None
