@@ -44,6 +44,7 @@ class Brainstormed:
     offline: bool
     ideas: list[Idea]
     steering: Steering
+    note: str | None = None
 
 
 def clean_topic(raw: str, max_chars: int) -> str:
@@ -103,7 +104,8 @@ class Brainstormer:
                 inputs={"approved": list(approved), "rejected": list(rejected),
                         "proposed": len(request.proposed),
                         "passed_over": len(request.passed_over),
-                        "offline": generation.offline, "matcher": filtered.matcher},
+                        "offline": generation.offline, "matcher": filtered.matcher,
+                        **({"note": generation.note} if generation.note else {})},
             )
         )
         if new is not None and filtered.vector_model:  # kept once, for their judging
@@ -128,4 +130,4 @@ def _brainstormed(saved: StoredBrainstorm) -> Brainstormed:
     return Brainstormed(
         topic=saved.topic, model=saved.model, offline=saved.model == OFFLINE_MODEL,
         ideas=[Idea(idea.position, idea.item_id, idea.text, idea.ts) for idea in saved.ideas],
-        steering=saved.steering)
+        steering=saved.steering, note=saved.note)

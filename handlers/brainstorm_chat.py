@@ -70,7 +70,7 @@ class SlackBrainstormChat:
     def show_done(self, work: WorkItem, header_ts: str, brainstorm: Brainstormed) -> None:
         self._status(work, header_ts, brainstorm.topic, blocks.done_status(
             len(brainstorm.ideas), brainstorm.model, offline=brainstorm.offline,
-            steering=brainstorm.steering))
+            steering=brainstorm.steering, note=brainstorm.note))
 
     def show_failed(self, work: WorkItem, header_ts: str, topic: str, note: str) -> None:
         self._status(work, header_ts, topic, blocks.failed_status(note))

@@ -105,6 +105,7 @@ class StoredBrainstorm:
     model: str
     ideas: list[StoredIdea]
     steering: Steering
+    note: str | None = None  # said in the header (e.g. the offline generator writes English)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,8 @@ class Store(Repository):
         """The brainstorm saved under the header `header_ts`, with its ideas in order."""
         with self._read() as conn:
             head = conn.execute(
-                select(Brainstorm.id, Brainstorm.topic, Brainstorm.model, *_STEERING)
+                select(Brainstorm.id, Brainstorm.topic, Brainstorm.model, Brainstorm.inputs,
+                       *_STEERING)
                 .where(Brainstorm.channel == channel, Brainstorm.header_ts == header_ts)
             ).first()
             if head is None:
@@ -255,7 +257,9 @@ class Store(Repository):
             ideas = [StoredIdea(row.id, row.position, row.text, row.ts) for row in conn.execute(
                 select(Item.id, Item.position, Item.text, Item.ts)
                 .where(Item.brainstorm_id == head.id).order_by(Item.position))]
-        return StoredBrainstorm(head.id, head.topic, head.model, ideas, _steering(head))
+        note = json.loads(head.inputs).get("note") if head.inputs else None
+        return StoredBrainstorm(head.id, head.topic, head.model, ideas, _steering(head),
+                                note if isinstance(note, str) else None)
 
     def latest_brainstorm_by(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm in the channel was given, if any."""

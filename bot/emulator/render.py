@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 EMOJI = {
-    "+1": "👍", "-1": "👎", "thumbsup": "👍", "thumbsdown": "👎", "bulb": "💡",
+    "+1": "👍", "-1": "👎", "thumbsup": "👍", "thumbsdown": "👎", "bulb": "💡", "information_source": "ℹ️",
     "robot_face": "🤖", "warning": "⚠️", "hourglass_flowing_sand": "⏳", "thread": "🧵",
     "compass": "🧭", "mag": "🔍",
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",

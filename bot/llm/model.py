@@ -50,6 +50,7 @@ class Generation:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     offline: bool = False
+    note: str | None = None  # something the person should know about these ideas
 
 
 class TextModel(Protocol):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.llm.model import DraftRequest, Generation, IdeaRequest
 from bot.llm.offline import review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
+from bot.llm.offline.kinds import looks_english
 from bot.llm.thread_fitting import AI_AUTHOR
 
 
@@ -24,7 +25,10 @@ class OfflineModel:
             request.topic, request.count, avoid=request.rejected, favour=request.approved,
             proposed=request.proposed, passed_over=request.passed_over,
         )
-        return Generation(ideas=ideas, model=self.model, offline=True)
+        note = None if looks_english(request.topic) else (
+            "The offline generator writes English and only quotes your topic; set up an LLM "
+            "for ideas in your language.")
+        return Generation(ideas=ideas, model=self.model, offline=True, note=note)
 
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
         if request.mode == "feedback":

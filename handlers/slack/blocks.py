@@ -42,10 +42,12 @@ def thinking_status(model: str) -> str:
     return f":hourglass_flowing_sand: Thinking… (`{neutralise(model)}`)"
 
 
-def done_status(count: int, model: str, *, offline: bool, steering: Steering) -> str:
+def done_status(count: int, model: str, *, offline: bool, steering: Steering,
+                note: str | None = None) -> str:
     return (
         f":thread: {count} ideas in the thread · react :+1: to approve, :-1: to reject · "
         + ai_label(model, offline=offline) + "\n" + steered_by(steering)
+        + (f"\n:information_source: {neutralise(note)}" if note else "")
     )
 
 

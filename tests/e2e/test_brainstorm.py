@@ -263,3 +263,17 @@ def test_why_shows_what_the_latest_brainstorm_was_given(app: RunningApp,
     # someone else's latest brainstorm is theirs, not this one
     assert "not asked for a brainstorm" in app.sender.command("why", user="U0BOB").json()[
         "text"]
+
+
+def test_offline_ideas_on_a_topic_in_another_language_say_they_are_english(
+        slack: SlackApiServer, db_url: str) -> None:
+    with running_app(slack, db_url) as offline:
+        header_ts = brainstorm(offline, "Wie können wir unsere Meetings verkürzen")
+        status = json.dumps(header_message(offline, header_ts)["blocks"], ensure_ascii=False)
+        assert ("The offline generator writes English and only quotes your topic; set up an "
+                "LLM for ideas in your language.") in status
+        ideas = [m["text"] for m in thread_replies(offline, header_ts)]
+        assert len(ideas) == 5
+        assert all("“Wie können wir unsere Meetings verkürzen”" in text for text in ideas)
+        header_ts = brainstorm(offline, "shorter standups")
+        assert "writes English" not in json.dumps(header_message(offline, header_ts)["blocks"])

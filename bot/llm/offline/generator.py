@@ -25,8 +25,12 @@ import random
 import re
 from collections.abc import Iterable, Sequence
 
+from bot.llm.offline.kinds import QUESTION
 from bot.llm.offline.techniques import (
+    ALL_TECHNIQUES,
     FIELDS,
+    PROCESS_KINDS,
+    QUESTION_TECHNIQUES,
     RECURRING_MARKERS,
     TECHNIQUES,
     Technique,
@@ -86,8 +90,18 @@ class OfflineGenerator:
         rng = random.Random(_seed("ideas", parsed.key))
 
         # Phrasing choices are drawn before any reordering so `favour` only changes the order.
-        order = list(TECHNIQUES)
+        order = [t for t in ALL_TECHNIQUES if parsed.kind in t.kinds]
         rng.shuffle(order)
+        # A naming topic gets names first, then ways to choose among them.
+        order.sort(key=lambda t: "{name_" not in t.phrasings[0])
+        if parsed.kind not in PROCESS_KINDS:
+            # Then ideas phrased around the topic as a whole, then (for a noun phrase that
+            # reads well in any sentence, not a quotation) the general techniques.
+            for extra in (QUESTION_TECHNIQUES,
+                          TECHNIQUES if parsed.kind != QUESTION else ()):
+                more = [t for t in extra if t not in order]
+                rng.shuffle(more)
+                order += more
         starts = {t.name: rng.randrange(len(t.phrasings)) for t in order}
         fields = {t.name: FIELDS[rng.randrange(len(FIELDS))] for t in order}
 
@@ -102,7 +116,7 @@ class OfflineGenerator:
         used: set[tuple[str, int]] = set()
         # Round 0 takes one idea per technique, for variety; later rounds allow another phrasing
         # of a technique, for when `avoid` has used up the first choices.
-        for _round in range(max(len(t.phrasings) for t in TECHNIQUES)):
+        for _round in range(max(len(t.phrasings) for t in order)):
             for technique in order:
                 if len(chosen) >= count:
                     return chosen
@@ -140,6 +154,7 @@ class OfflineGenerator:
                 waste=domain.waste,
                 field=field[0],
                 lesson=field[1],
+                **topic.names,
             )
             idea = f"{body[:1].upper()}{body[1:]} ({technique.name})"
             if MIN_WORDS <= _word_count(idea) <= MAX_WORDS:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from bot.llm.similarity import normalise
 
+PROCESS_KINDS = frozenset(("process", "technical"))
+
 
 @dataclass(frozen=True)
 class Technique:
@@ -25,6 +27,7 @@ class Technique:
 
     name: str
     phrasings: tuple[str, ...]
+    kinds: frozenset[str] = PROCESS_KINDS  # the kinds of topic it fits
 
 
 TECHNIQUES: tuple[Technique, ...] = (
@@ -286,6 +289,124 @@ TECHNIQUES: tuple[Technique, ...] = (
     ),
 )
 
+
+def _for(kind: str, *techniques: tuple[str, tuple[str, ...]]) -> tuple[Technique, ...]:
+    return tuple(Technique(name, phrasings, frozenset((kind,)))
+                 for name, phrasings in techniques)
+
+
+# Names: ideas that are candidate names ({name_plain}, {name_metaphor}, {name_coined} are
+# built from the named thing) or ways to choose one.
+NAMING_TECHNIQUES = _for(
+    "naming",
+    ("plain name", ("Call {subject} “{name_plain}”: plain words people will search for and "
+                    "understand on first read",)),
+    ("metaphor", ("Call {subject} “{name_metaphor}”, a short image of what it does for "
+                  "people that is easy to say in a meeting",)),
+    ("coined word", ("Call {subject} “{name_coined}”, a made-up word from what it is: short, "
+                     "yours, and easy to search for",)),
+    ("compound name", ("Call {subject} “{name_compound}”: an image and the thing together, so "
+                       "the name explains itself",)),
+    ("ask the users", ("Ask five future users to describe {subject} in three words, and build "
+                       "the name from the word that comes up most",)),
+    ("shortlist and vote", ("Shortlist three names for {subject} and let the people who will "
+                            "use it vote with emoji for one day",)),
+    ("say it aloud", ("Say each candidate name for {subject} aloud in a real sentence, and drop "
+                      "any that people stumble over or mishear",)),
+    ("check for clashes", ("Search the wiki, Slack and the web for each name for {subject} "
+                           "before the team grows attached to one",)),
+    ("name the benefit", ("Name {subject} after the question it answers for people, not "
+                          "after how it is built",)),
+    ("the team's own word", ("Listen for the word people already use for {subject} in chat, "
+                             "and consider making that the official name",)),
+)
+# People and occasions: gifts, lunches, parties, welcomes, farewells, offsites.
+PEOPLE_TECHNIQUES = _for(
+    "people",
+    ("personal touch", ("Make {subject} personal: collect a one-line memory or thank-you from "
+                        "each person and put them together",
+                        "Add something only this team could give to {subject}, like a photo "
+                        "from a shared moment or an inside joke")),
+    ("experience over things", ("Choose an experience rather than an object for {subject}, "
+                                "such as a class, a meal or a day out together",)),
+    ("ask insiders", ("Ask the two people who know best what would please most for "
+                      "{subject}, and keep the plan quiet until the day",)),
+    ("everyone chips in", ("Let everyone chip in for {subject} through a private collection, "
+                           "with no amounts shown, so nobody feels pressed",)),
+    ("include everyone", ("Plan {subject} so that the quietest person and anyone working "
+                          "remotely can take part as fully as the rest",)),
+    ("theme", ("Give {subject} a theme tied to something the team did together this year",)),
+    ("keep it small", ("Keep {subject} small enough that one person can arrange it in an "
+                       "afternoon, and do that one thing well",)),
+    ("crowdsource", ("Ask everyone for one suggestion for {subject} in a thread, then choose "
+                     "by emoji vote within a day",)),
+    ("timing", ("Pick the moment for {subject} before the idea: it lands best on a day when "
+                "everyone can be there",)),
+    ("change of place", ("Take {subject} somewhere new within walking distance, so the change "
+                         "of place does half the work",)),
+    ("words of thanks", ("Close {subject} with a few words of thanks from someone the team "
+                         "respects, said in person",)),
+)
+# Writing: announcements, posts, e-mails, newsletters, talks.
+WRITING_TECHNIQUES = _for(
+    "writing",
+    ("lead with the point", ("Open {subject} with the one thing readers must know or do, in a "
+                             "single sentence before any background",)),
+    ("one reader", ("Write {subject} for one named reader, then check it answers the first "
+                    "question they would ask",)),
+    ("FAQ", ("Add three questions and answers under {subject}: the ones people would "
+             "otherwise ask in the thread",)),
+    ("before and after", ("Tell {subject} as before, what changes, and after, in three short "
+                          "paragraphs",)),
+    ("shorten", ("Cut {subject} to five sentences, then add back only what a test reader says "
+                 "is missing",)),
+    ("headline", ("Give {subject} a headline that says what changes and when, the way a news "
+                  "title would",)),
+    ("test read", ("Ask one person from the audience to read a draft of {subject} and say "
+                   "what they think it asks of them",)),
+    ("right place", ("Decide where {subject} goes first, a thread, an e-mail or a meeting, and "
+                     "shape it for that place",)),
+    ("read it aloud", ("Read {subject} aloud once and rewrite any sentence you would not say to "
+                       "a colleague's face",)),
+    ("one ask", ("End {subject} with one clear ask and a date, and put nothing after it",)),
+)
+# Questions and topics in other languages: phrased around a quotation of the topic.
+QUESTION_TECHNIQUES = _for(
+    "question",
+    ("obstacles first", ("For {subject}, list the three biggest obstacles first, then find "
+                         "one way around each",
+                         "Before settling {subject}, name what would stop each answer, and "
+                         "keep the answers with the smallest obstacle")),
+    ("silent brainstorm", ("For {subject}, have everyone write one answer alone for five "
+                           "minutes before anyone discusses",
+                           "Collect answers to {subject} in writing first, one per person, and "
+                           "read them all before anyone argues")),
+    ("10x thinking", ("For {subject}, describe the answer with no limits on time or money, "
+                      "then find its cheapest slice",
+                      "Ask what a ten times better answer to {subject} would look like, then "
+                      "keep the part you can start on Monday")),
+    ("pre-mortem", ("For {subject}, imagine the chosen answer failed six months later, list "
+                    "why, and guard against the top reason",)),
+    ("measure first", ("For {subject}, agree how you would know an answer worked before "
+                       "choosing one",)),
+    ("fresh eyes", ("For {subject}, ask someone outside the team how they would answer, and "
+                    "note what surprises you",
+                    "Show {subject} to the newest person on the team and write down their "
+                    "first three answers")),
+    ("smallest experiment", ("For {subject}, pick the cheapest answer you could try this week "
+                             "and try it",
+                             "Turn the best answer to {subject} into a one-week trial with a "
+                             "clear rule for when to stop")),
+    ("inversion", ("For {subject}, list the worst possible answers on purpose, then turn each "
+                   "one around",)),
+    ("ask those affected", ("For {subject}, ask the people most affected what a good answer "
+                            "would change for them",)),
+    ("constraint", ("For {subject}, allow only answers that take one person one day, and see "
+                    "which survive",)),
+)
+ALL_TECHNIQUES = (TECHNIQUES + NAMING_TECHNIQUES + PEOPLE_TECHNIQUES + WRITING_TECHNIQUES
+                  + QUESTION_TECHNIQUES)
+
 _TECHNIQUE_BY_KEY: dict[str, str] = {}
 
 
@@ -293,7 +414,7 @@ def _technique_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-for _t in TECHNIQUES:
+for _t in ALL_TECHNIQUES:
     _TECHNIQUE_BY_KEY[_technique_key(_t.name)] = _t.name
 _TECHNIQUE_BY_KEY.update(
     {

@@ -8,8 +8,22 @@ metrics, so templates read "the standups" and "minutes per standup" rather than 
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.llm.offline.kinds import (
+    NAMING,
+    PEOPLE,
+    PROCESS,
+    QUESTION,
+    name_candidates,
+    named_thing,
+    occasion,
+    quoted,
+    topic_kind,
+)
 
 
 @dataclass(frozen=True)
@@ -242,6 +256,8 @@ class Topic:
     key: str
     forms: tuple[tuple[str, str], ...]  # (subject, goal), longest first
     domain: Domain
+    kind: str = PROCESS  # which techniques fit (`bot.llm.offline.kinds`)
+    names: Mapping[str, str] = field(default_factory=dict)  # naming topics: candidates
 
 
 def _clean_topic(topic: str) -> str:
@@ -341,7 +357,20 @@ def parse_topic(topic: str) -> Topic:
             return f"the effort to {goal}", goal
         return _noun_phrases(ws, domain)
 
+    kind = topic_kind(topic, text, phrased=why is not None)
+    if kind == QUESTION:  # never pasted into a sentence: quoted
+        said = quoted(topic)
+        return Topic(key, ((said, f"answer {said}"),), domain, kind)
+    if kind == NAMING:
+        thing = named_thing(" ".join(words))
+        seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+        return Topic(key, ((thing, f"name {thing}"), ("it", "name it")), domain, kind,
+                     name_candidates(thing, seed))
+    if kind == PEOPLE and (event := occasion(" ".join(words))) is not None:
+        subject = event if "'s " in event else _noun_phrases(event.split(), domain)[0]
+        return Topic(key, ((subject, f"make {subject} great"), ("it", "get it right")), domain,
+                     kind)
     # Long topics lose trailing qualifiers ("... for remote folks in other timezones"); "it" is
     # the last resort for the few phrasings that would still run past 30 words.
     forms = [phrases(_shorten(words)), ("it", "get it right")]
-    return Topic(key=key, forms=tuple(dict.fromkeys(forms)), domain=domain)
+    return Topic(key=key, forms=tuple(dict.fromkeys(forms)), domain=domain, kind=kind)
