@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 EMOJI = {
-    "+1": "👍", "-1": "👎", "thumbsup": "👍", "thumbsdown": "👎", "bulb": "💡", "information_source": "ℹ️",
+    "+1": "👍", "-1": "👎", "thumbsup": "👍", "thumbsdown": "👎", "bulb": "💡",
     "robot_face": "🤖", "warning": "⚠️", "hourglass_flowing_sand": "⏳", "thread": "🧵",
-    "compass": "🧭", "mag": "🔍",
+    "compass": "🧭", "mag": "🔍", "information_source": "ℹ️",
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",
     "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝", "sparkles": "✨",
