@@ -33,6 +33,8 @@ _IDEA_NUMBERS = re.compile(r"\bideas?\s*#?\d{1,3}(?:\s*(?:,|&|and|or)\s*#?\d{1,3
 
 
 DRAFT, FEEDBACK, POLISH = "draft", "feedback", "polish"
+DRAFT_THIS = ("Draft a one-page plan for idea {n}: the goal, the first steps, who to involve, "
+              "and how we will know it worked.")  # what "Draft this" asks for
 _MODE_WORDS = {"feedback": FEEDBACK, "critique": FEEDBACK, "polish": POLISH,
                "proofread": POLISH}
 _MODE_START = re.compile(r"(feedback|critique|polish|proofread)\b[ \t]*(:)?",
@@ -172,7 +174,8 @@ class Drafter:
 
     def plan(self, *, channel: str, thread_ts: str, mention_text: str,
              thread: Sequence[ThreadMessage], mention_ts: str | None = None,
-             requester: str = "", bot_user: Any = None) -> DraftPlan:
+             requester: str = "", bot_user: Any = None,
+             ideas: list[tuple[int, str]] | None = None) -> DraftPlan:
         """Decide the prompt: instruction, previous draft, referenced ideas, fitted thread.
 
         The mention itself is left out of the thread material: it is the instruction.
@@ -182,10 +185,13 @@ class Drafter:
             return self._review_plan(channel, thread_ts, asked, thread, mention_ts, requester,
                                      bot_user if isinstance(bot_user, str) else None)
         instruction = instruction_from(mention_text)
-        previous = self.store.latest_draft(channel, thread_ts)
-        brainstorm = self.store.brainstorm_ideas(channel, thread_ts)
-        ideas = referenced_ideas(instruction, brainstorm) if brainstorm else []
-        missing = missing_ideas(instruction, len(brainstorm)) if brainstorm else []
+        if ideas is None:  # a mention: revises the thread's draft; numbers name ideas
+            previous = self.store.latest_draft(channel, thread_ts)
+            brainstorm = self.store.brainstorm_ideas(channel, thread_ts)
+            ideas = referenced_ideas(instruction, brainstorm) if brainstorm else []
+            missing = missing_ideas(instruction, len(brainstorm)) if brainstorm else []
+        else:  # "Draft this": a fresh draft of the idea itself
+            previous, brainstorm, missing = None, None, []
         if missing:
             raise BadInput(
                 f"This brainstorm has {len(brainstorm or [])} ideas, so there is no idea "
@@ -197,7 +203,8 @@ class Drafter:
         reserved = sum(estimate_tokens(text) for text in fixed)
         fitted = fit_thread(material, max(budget // 4, budget - reserved - 400))
         request = DraftRequest(instruction=instruction, thread_text=fitted.text,
-                               previous=previous.text if previous else None, ideas=ideas)
+                               previous=previous.text if previous else None, ideas=ideas,
+                               about_idea=brainstorm is None)
         return DraftPlan(channel, thread_ts, instruction, request, previous, ideas, fitted)
 
     def _review_plan(self, channel: str, thread_ts: str, asked: Asked,

@@ -71,7 +71,8 @@ class Brainstormer:
         self.rejections = RejectionFilter(store, embedder,
                                           threshold=settings.embedding_threshold)
 
-    def run(self, *, channel: str, requester: str, topic: str, header_ts: str) -> Brainstormed:
+    def run(self, *, channel: str, requester: str, topic: str, header_ts: str,
+            seed: str | None = None) -> Brainstormed:
         """The brainstorm under this header: the one an earlier attempt saved, if any;
         else ask the model, drop rejected ideas, and save everything in one transaction.
 
@@ -82,9 +83,10 @@ class Brainstormer:
             return _brainstormed(saved)
         approved, rejected = self.store.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
+        proposed = self.store.proposed_on(channel, topic)
         request = IdeaRequest(topic, count, approved, rejected,
-                              proposed=self.store.proposed_on(channel, topic),
-                              passed_over=self.store.passed_over(channel))
+                              proposed=[*proposed, seed] if seed else proposed,
+                              passed_over=self.store.passed_over(channel), seed=seed)
         generation = self.model.ideas(request)
         # The prompt shows the model some rejected ideas; the filter holds every one.
         filtered = self.rejections.apply(channel, topic, generation.ideas)
@@ -105,6 +107,7 @@ class Brainstormer:
                         "proposed": len(request.proposed),
                         "passed_over": len(request.passed_over),
                         "offline": generation.offline, "matcher": filtered.matcher,
+                        **({"seed": seed} if seed else {}),
                         **({"note": generation.note} if generation.note else {})},
             )
         )

@@ -148,6 +148,13 @@ def _started(chat: BrainstormChat | DraftChat, work: Work, item: WorkItem,
     return ts
 
 
+def _ideas(raw: object) -> list[tuple[int, str]] | None:
+    """Ideas a draft was asked for by button ("Draft this"), as stored with its work."""
+    if not isinstance(raw, list):
+        return None
+    return [(int(n), str(text)) for n, text in raw]
+
+
 class BrainstormRunner:
     def __init__(self, work: Work, brainstormer: Brainstormer, chat: BrainstormChat) -> None:
         self.work = work
@@ -162,8 +169,10 @@ class BrainstormRunner:
         if header_ts is None:
             return NOT_STARTED
         try:
+            seed = item.request.get("seed")
             result = self.brainstormer.run(channel=item.channel, requester=item.user_id,
-                                           topic=topic, header_ts=header_ts)
+                                           topic=topic, header_ts=header_ts,
+                                           seed=seed if isinstance(seed, str) else None)
         except DatabaseUnavailable:
             raise
         except IdealoopError as exc:  # the LLM down, slow or unusable
@@ -256,7 +265,8 @@ class DraftRunner:
                                      mention_text=str(item.request.get("text") or ""),
                                      thread=thread, mention_ts=str(item.request.get("ts")),
                                      requester=item.user_id,
-                                     bot_user=item.request.get("bot"))
+                                     bot_user=item.request.get("bot"),
+                                     ideas=_ideas(item.request.get("ideas")))
             log.info("drafting in %s/%s: %d messages, ~%d prompt tokens (%d condensed, "
                      "%d left out)", item.channel, item.thread_ts, plan.fitted.total_messages,
                      plan.fitted.tokens, plan.fitted.condensed, plan.fitted.omitted)

@@ -1,4 +1,4 @@
-"""Reactions as approval signals: which emoji mean what, and what an event changes.
+"""Reactions and button clicks as approval signals: which mean what, what an event changes.
 
 Polarity is decided when the reaction arrives, from the configured emoji sets
 (PRODUCT.md defaults; `IDEALOOP_APPROVE_EMOJI` / `IDEALOOP_REJECT_EMOJI`). Skin-tone
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from bot.config import Settings
 from bot.errors import BadInput, NotYet
 from bot.slack_values import is_slack_id, is_ts, ts_to_us
-from storage.repository import ReactionChange, Store
+from storage.repository import ButtonClick, ItemRef, ReactionChange, Store
 
 APPROVE, REJECT, NEUTRAL = 1, -1, 0
 
@@ -94,3 +94,28 @@ def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
         event_us=event_us,
         at=datetime.fromtimestamp(event_us / 1_000_000, UTC),
     )
+
+
+# Buttons on an item's message, as signals: (stored name, polarity, whether a second
+# click takes it back, the buttons it turns off). 👍 and 👎 exclude each other; "Draft
+# this" and "More like this" are strong approvals that stay once given.
+BUTTONS: dict[str, tuple[str, int, bool, tuple[str, ...]]] = {
+    "up": ("button:up", APPROVE, True, ("button:down",)),
+    "down": ("button:down", REJECT, True, ("button:up",)),
+    "draft": ("button:draft", APPROVE, False, ()),
+    "more": ("button:more", APPROVE, False, ()),
+}
+
+
+def button_click(button: str, *, user: str, item: ItemRef, action_ts: str) -> ButtonClick:
+    """The signal a click on one of `item`'s buttons stands for. BadInput for a button or
+    a value Slack would never send."""
+    if button not in BUTTONS:
+        raise BadInput("a click on a button idealoop does not show")
+    if not (is_slack_id(user) and is_ts(action_ts)):
+        raise BadInput("a click without a usable user or time")
+    name, sign, toggles, exclusive = BUTTONS[button]
+    event_us = ts_to_us(action_ts)
+    return ButtonClick(item_id=item.id, user_id=user, button=name, polarity=sign,
+                       event_us=event_us, at=datetime.fromtimestamp(event_us / 1_000_000, UTC),
+                       toggles=toggles, exclusive=exclusive)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.runs import BrainstormRunner, DraftRunner
 from bot.work import Runner
-from handlers import commands, errors, mentions, reactions
+from handlers import actions, commands, errors, mentions, reactions
 from handlers.brainstorm_chat import SlackBrainstormChat
 from handlers.draft_chat import SlackDraftChat
 
@@ -20,6 +20,7 @@ def register_all(app: App, deps: Deps) -> None:
     commands.register(app, deps)
     reactions.register(app, deps)
     mentions.register(app, deps)
+    actions.register(app, deps)
 
 
 def work_runners(deps: Deps, client: WebClient) -> dict[str, Runner]:

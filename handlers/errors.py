@@ -32,6 +32,9 @@ def register(app: App, deps: Deps) -> None:
             log.warning("request failed: %s: %s", type(error).__name__, error)
         else:
             log.error("unexpected error in a listener", exc_info=error)
+        if body.get("type") == "block_actions" and isinstance(
+                error, NotSaved | DatabaseUnavailable):
+            return BoltResponse(status=503, body="")  # the person was told; they click again
         if body.get("command") or body.get("response_url"):
             return BoltResponse(status=200, body={"response_type": "ephemeral",
                                                   "text": user_message(error)})

@@ -117,6 +117,9 @@ class Signal(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     emoji: Mapped[str] = mapped_column(String(100))
     polarity: Mapped[int] = mapped_column(SmallInteger)  # +1 approve, -1 reject, 0 neutral
+    # "reaction" (an emoji), or "button" (feedback buttons, "Draft this", "More like this")
+    source: Mapped[str] = mapped_column(String(16), default="reaction",
+                                        server_default="reaction")
     active: Mapped[bool] = mapped_column(default=True)
     added_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

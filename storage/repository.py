@@ -30,6 +30,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -109,6 +110,14 @@ class StoredBrainstorm:
 
 
 @dataclass(frozen=True)
+class IdeaInContext:
+    item_id: int
+    position: int
+    text: str
+    topic: str
+
+
+@dataclass(frozen=True)
 class BrainstormInputs:
     """A brainstorm's inputs as they were: `/brainstorm why` shows them."""
 
@@ -153,6 +162,20 @@ class ReactionChange:
     active: bool
     event_us: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class ButtonClick:
+    """A click on one of an item's buttons, as a signal named `button`."""
+
+    item_id: int
+    user_id: str
+    button: str  # stored as the signal's emoji: "button:up", "button:down", …
+    polarity: int
+    event_us: int  # Slack's action_ts: orders clicks, and makes a re-delivery a no-op
+    at: datetime
+    toggles: bool = True  # a second click takes it back ("Draft this" does not)
+    exclusive: tuple[str, ...] = ()  # buttons this one turns off
 
 
 @dataclass(frozen=True)
@@ -263,11 +286,27 @@ class Store(Repository):
 
     def latest_brainstorm_by(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm in the channel was given, if any."""
+        return self._inputs(Brainstorm.channel == channel, Brainstorm.requester == requester)
+
+    def idea_at(self, item_id: int) -> IdeaInContext:
+        """An idea with its position and its brainstorm's topic ("Draft this", "More like
+        this")."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(Item.position, Item.text, Brainstorm.topic)
+                .join(Brainstorm, Brainstorm.id == Item.brainstorm_id)
+                .where(Item.id == item_id)).one()
+        return IdeaInContext(item_id, row.position, row.text, row.topic)
+
+    def brainstorm_inputs_at(self, channel: str, header_ts: str) -> BrainstormInputs | None:
+        """What the brainstorm under the header `header_ts` was given, if it is one."""
+        return self._inputs(Brainstorm.channel == channel, Brainstorm.header_ts == header_ts)
+
+    def _inputs(self, *where: Any) -> BrainstormInputs | None:
         with self._read() as conn:
             row = conn.execute(
                 select(Brainstorm.topic, Brainstorm.model, Brainstorm.inputs, *_STEERING)
-                .where(Brainstorm.channel == channel, Brainstorm.requester == requester)
-                .order_by(Brainstorm.id.desc()).limit(1)
+                .where(*where).order_by(Brainstorm.id.desc()).limit(1)
             ).first()
         if row is None:
             return None
@@ -413,6 +452,39 @@ class Store(Repository):
             },
             where=Signal.event_us < excluded.event_us,
         )
+
+    @retry_locked
+    def click(self, click: ButtonClick) -> bool:
+        """Apply a click on a message's buttons, once: the clicked signal is turned on,
+        or off when it was on (a second click takes it back); the buttons named in
+        `exclusive` are turned off (👍 and 👎 exclude each other). A delivery no newer
+        than the last click on that signal changes nothing. True when the clicked signal
+        is on afterwards."""
+        values = {"item_id": click.item_id, "user_id": click.user_id, "emoji": click.button,
+                  "polarity": click.polarity, "active": True, "event_us": click.event_us,
+                  "added_at": click.at, "removed_at": None, "source": "button"}
+        stmt = self._insert(Signal).values(values)
+        toggled = stmt.on_conflict_do_update(
+            index_elements=["item_id", "user_id", "emoji"],
+            set_={"active": ~Signal.active if click.toggles else true(),
+                  "event_us": stmt.excluded.event_us,
+                  "added_at": case((Signal.active, Signal.added_at), else_=stmt.excluded.added_at),
+                  "removed_at": case((Signal.active, stmt.excluded.added_at), else_=None)
+                  if click.toggles else None},
+            where=Signal.event_us < stmt.excluded.event_us)
+        with self._write() as conn:
+            conn.execute(toggled)
+            if click.exclusive:
+                conn.execute(
+                    update(Signal)
+                    .where(Signal.item_id == click.item_id, Signal.user_id == click.user_id,
+                           Signal.emoji.in_(click.exclusive), Signal.active,
+                           Signal.event_us < click.event_us)
+                    .values(active=False, event_us=click.event_us, removed_at=click.at))
+            return bool(conn.execute(
+                select(Signal.active).where(Signal.item_id == click.item_id,
+                                            Signal.user_id == click.user_id,
+                                            Signal.emoji == click.button)).scalar())
 
     # -- steering -------------------------------------------------------------------
 

@@ -115,6 +115,7 @@ def test_request_urls_point_at_the_events_path() -> None:
     data = manifest()
     urls = [c["url"] for c in data["features"]["slash_commands"]]
     urls.append(data["settings"]["event_subscriptions"]["request_url"])
+    urls.append(data["settings"]["interactivity"]["request_url"])
     assert all(url.endswith("/slack/events") for url in urls)
 
 

@@ -88,9 +88,23 @@ def message_lines(message: dict[str, Any], style: Style,
             lines.append(style.bold(block["text"].get("text", "")))
         elif kind == "divider":
             lines.append(style.dim("─" * 20))
+        elif kind in ("actions", "context_actions"):
+            labels = [label for element in block.get("elements", [])
+                      for label in button_labels(element)]
+            lines.append(style.dim("  ".join(f"[{mrkdwn(label, style, user_name)}]"
+                                             for label in labels)))
     if not lines:
         lines = mrkdwn(message.get("text") or "", style, user_name).splitlines() or [""]
     return lines
+
+
+def button_labels(element: dict[str, Any]) -> list[str]:
+    """What a button element shows: its text, or both of feedback buttons' texts."""
+    if element.get("type") == "feedback_buttons":
+        return [element[side]["text"]["text"]
+                for side in ("positive_button", "negative_button")]
+    text = (element.get("text") or {}).get("text")
+    return [text] if text else []
 
 
 def reactions_line(message: dict[str, Any]) -> str:

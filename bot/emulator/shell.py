@@ -34,7 +34,12 @@ from bot.app import (
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator.render import Style, message_lines, reactions_line
-from bot.emulator.slack_requests import SlackSender, mention_event, reaction_event
+from bot.emulator.slack_requests import (
+    SlackSender,
+    button_action,
+    mention_event,
+    reaction_event,
+)
 from bot.emulator.web_api import SlackApiServer
 from bot.emulator.workspace import Workspace, WorkspaceError
 from bot.runtime.server import HttpServer
@@ -48,6 +53,9 @@ Type what you would type in Slack:
   @idealoop polish         an edited version of it, with what changed ("polish: <text>"
                            works on the text after the colon)
   +1 3   :fire: 3          react to message [3];  -:fire: 3 (or -+1 3) removes it
+  click 3 👍|👎|draft|more|why
+                           click a button on message [3]: feedback (again to take it
+                           back), "Draft this", "More like this", "Why these ideas?"
   any other text           posts a message as the current user
 Shell commands:
   open 3 / back            enter the thread of message [3] / return to the channel
@@ -193,6 +201,7 @@ class Shell:
             "top": lambda: self._slash("/brainstorm", f"top {rest}".strip()),
             "export": self._export, "show": self._show,
             "digest": self._digest, "advance": lambda: self._advance(rest),
+            "click": lambda: self._click(rest),
         }.get(lowered)
         if handler is not None:
             handler()
@@ -362,6 +371,28 @@ class Shell:
                                      channel=channel, ts=ts, item_user=author),
                       "your reaction")
 
+    def _click(self, rest: str) -> None:
+        number_text, _, name = rest.strip().partition(" ")
+        try:
+            number = int(number_text.strip("[]"))
+        except ValueError:
+            number = 0
+        if not 1 <= number <= len(self.messages):
+            self.note("Say which message and which button: `click 3 👍` (or 👎, draft, more, "
+                      "why).")
+            return
+        channel, ts = self.messages[number - 1]
+        message = self.state.get_message(channel, ts) or {}
+        found = find_button(message, name.strip().lower())
+        if found is None:
+            self.note(f"Message [{number}] has no {name.strip() or 'such'} button.")
+            return
+        response_url = self.slack.new_response_url(channel=channel, user=self.cursor.user)
+        reply = self.sender.click(found, user=self.cursor.user, channel=channel,
+                                  message=message, response_url=response_url)
+        if reply.status != 200:
+            self.note(f"The app answered HTTP {reply.status} to your click.")
+
     def _open(self, rest: str) -> None:
         try:
             number = int(rest.strip().strip("[]"))
@@ -478,6 +509,32 @@ class Shell:
             return str(self.state.channel_info(channel).get("name", channel))
         except WorkspaceError:  # an unknown channel id is shown as itself
             return channel
+
+
+BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)
+    "👍": ("feedback_buttons", "up"), "+1": ("feedback_buttons", "up"),
+    "up": ("feedback_buttons", "up"), "👎": ("feedback_buttons", "down"),
+    "-1": ("feedback_buttons", "down"), "down": ("feedback_buttons", "down"),
+    "draft": ("idealoop_draft_this", None), "more": ("idealoop_more_like_this", None),
+    "why": ("idealoop_why", None),
+}
+
+
+def find_button(message: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The `actions[]` entry for clicking the button `name` on `message`, if it has one."""
+    wanted = BUTTONS_BY_WORD.get(name.split()[0] if name else "", BUTTON_NAMES.get(name))
+    if wanted is None:
+        return None
+    key, value = wanted
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if key in (element.get("type"), element.get("action_id")):
+                return button_action(block, element, value)
+    return None
+
+
+BUTTONS_BY_WORD = {"draft": BUTTON_NAMES["draft"], "more": BUTTON_NAMES["more"],
+                   "why": BUTTON_NAMES["why"]}
 
 
 def run(shell: Shell, source: TextIO, *, interactive: bool) -> None:

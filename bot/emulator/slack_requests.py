@@ -57,6 +57,35 @@ def event_body(event: dict[str, Any], *, event_id: str | None = None) -> bytes:
     }).encode()
 
 
+def block_actions_body(action: dict[str, Any], *, user: str, channel: str,
+                       message: dict[str, Any], response_url: str,
+                       trigger_id: str | None = None) -> bytes:
+    """A click on a message's button, form-encoded as Slack sends interactivity
+    (`payload=<json>`)."""
+    payload = {
+        "type": "block_actions", "team": {"id": TEAM, "domain": "emulated"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": APP_ID, "token": "legacy-unused",
+        "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel,
+                      "is_ephemeral": False,
+                      **({"thread_ts": message["thread_ts"]} if message.get("thread_ts")
+                         else {})},
+        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+        "channel": {"id": channel, "name": "emulated"},
+        "message": message, "response_url": response_url, "actions": [action],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def button_action(block: dict[str, Any], element: dict[str, Any], value: str | None = None,
+                  *, action_ts: str | None = None) -> dict[str, Any]:
+    """The `actions[]` entry Slack sends for a click on `element` of `block`."""
+    return {"type": element.get("type"), "action_id": element.get("action_id"),
+            "block_id": block.get("block_id") or "emulated",
+            "value": value if value is not None else element.get("value"),
+            "action_ts": action_ts or f"{time.time():.6f}"}
+
+
 def reaction_event(*, added: bool, user: str, emoji: str, channel: str, ts: str,
                    event_ts: str | None = None, item_user: str = "U0BOT") -> dict[str, Any]:
     return {
@@ -101,6 +130,15 @@ class SlackSender:
               retry_num: int | None = None) -> Reply:
         return self.signed(event_body(event, event_id=event_id), "application/json",
                            retry_num=retry_num)
+
+    def click(self, action: dict[str, Any], *, user: str, channel: str,
+              message: dict[str, Any], response_url: str,
+              trigger_id: str | None = None) -> Reply:
+        """A signed `block_actions` request: `user` clicked `action` on `message`."""
+        return self.signed(block_actions_body(action, user=user, channel=channel,
+                                              message=message, response_url=response_url,
+                                              trigger_id=trigger_id),
+                           "application/x-www-form-urlencoded")
 
     def reaction(self, *, added: bool = True, user: str, emoji: str, channel: str, ts: str,
                  event_ts: str | None = None, event_id: str | None = None,

@@ -27,6 +27,7 @@ class IdeaRequest:
     rejected: Sequence[str] = ()
     proposed: Sequence[str] = ()  # ideas this channel already saw on the same topic
     passed_over: Sequence[str] = ()  # recent ideas here that nobody reacted to
+    seed: str | None = None  # "More like this": the idea to build on
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class DraftRequest:
     previous: str | None = None
     ideas: Sequence[tuple[int, str]] = ()
     mode: str = "draft"  # "draft" | "feedback" | "polish"
+    about_idea: bool = False  # "Draft this": a plan for `ideas[0]` alone
     work: str = ""  # feedback, polish: the person's text under review
 
 

@@ -9,6 +9,7 @@ from bot.llm.model import DraftRequest, Generation, IdeaRequest
 from bot.llm.offline import review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
 from bot.llm.offline.kinds import looks_english
+from bot.llm.offline.techniques import without_technique
 from bot.llm.thread_fitting import AI_AUTHOR
 
 
@@ -22,7 +23,10 @@ class OfflineModel:
 
     def ideas(self, request: IdeaRequest) -> Generation:
         ideas = self.generator.ideas(
-            request.topic, request.count, avoid=request.rejected, favour=request.approved,
+            request.topic, request.count, avoid=request.rejected,
+            # "More like this" weighs the seed's technique as two approvals.
+            favour=[request.seed, request.seed, *request.approved] if request.seed
+            else request.approved,
             proposed=request.proposed, passed_over=request.passed_over,
         )
         note = None if looks_english(request.topic) else (
@@ -41,7 +45,10 @@ class OfflineModel:
         # People's messages only: the bot's own posts are not "the discussion".
         context = "\n".join(line for line in request.thread_text.splitlines()
                             if not line.startswith(f"[{AI_AUTHOR}]"))
-        if request.ideas:
+        instruction = request.instruction
+        if request.about_idea and request.ideas:  # "Draft this": named after the idea
+            instruction = without_technique(request.ideas[0][1])
+        elif request.ideas:
             context = "\n".join(text for _, text in request.ideas) + "\n" + context
-        yield from self.generator.draft(request.instruction, context,
+        yield from self.generator.draft(instruction, context,
                                         previous=request.previous).splitlines(keepends=True)

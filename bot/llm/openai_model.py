@@ -47,7 +47,7 @@ class OpenAIModel:
     def ideas(self, request: IdeaRequest) -> Generation:
         messages = brainstorm_messages(
             request.topic, request.count, request.approved, request.rejected,
-            proposed=request.proposed,
+            proposed=request.proposed, seed=request.seed,
         )
         schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
         try:

@@ -45,11 +45,18 @@ def fence(text: str) -> str:
 
 def brainstorm_messages(
     topic: str, count: int, approved: Sequence[str] = (), rejected: Sequence[str] = (), *,
-    proposed: Sequence[str] = (),
+    proposed: Sequence[str] = (), seed: str | None = None,
 ) -> list[dict[str, str]]:
     """Chat messages asking for `count` ideas on `topic`, steered by past signals and
-    moved on from what was already proposed on it."""
+    moved on from what was already proposed on it; `seed` is an idea the team asked for
+    more like."""
     parts = [f"Propose exactly {count} distinct ideas on this topic:", fence(topic)]
+    if seed:
+        parts += [
+            "The team asked for more ideas like this one: build on what makes it good, in "
+            "new directions, without repeating it:",
+            fence(seed),
+        ]
     if approved:
         parts += [
             "This team approved these earlier ideas; lean toward what made them good, "

@@ -10,11 +10,48 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextActionsBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
+)
+
 from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
 from storage.repository import BrainstormInputs, RankedItem, Steering
 
 Blocks = list[dict[str, Any]]
 MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
+
+
+# Action ids of the buttons on idealoop's messages (`handlers.actions` listens for them).
+FEEDBACK_ACTION = "idealoop_feedback"  # 👍 / 👎 on every idea and draft: values below
+DRAFT_THIS_ACTION = "idealoop_draft_this"  # on an idea: value is its position
+MORE_LIKE_THIS_ACTION = "idealoop_more_like_this"  # on an idea: value is its position
+WHY_ACTION = "idealoop_why"  # on a settled brainstorm header
+UP, DOWN = "up", "down"
+
+
+def feedback_buttons() -> dict[str, Any]:
+    """Slack's feedback buttons: a click is a signal like a 👍 / 👎 reaction."""
+    return ContextActionsBlock(elements=[FeedbackButtonsElement(
+        action_id=FEEDBACK_ACTION,
+        positive_button=FeedbackButtonObject(text="👍", value=UP,
+                                             accessibility_label="Approve this"),
+        negative_button=FeedbackButtonObject(text="👎", value=DOWN,
+                                             accessibility_label="Reject this"),
+    )]).to_dict()
+
+
+def next_steps(position: int) -> dict[str, Any]:
+    """One-click next steps on an idea."""
+    return ActionsBlock(elements=[
+        ButtonElement(text=":memo: Draft this", action_id=DRAFT_THIS_ACTION,
+                      value=str(position)),
+        ButtonElement(text=":sparkles: More like this", action_id=MORE_LIKE_THIS_ACTION,
+                      value=str(position)),
+    ]).to_dict()
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -30,12 +67,20 @@ def ai_label(model: str, *, offline: bool = False) -> str:
     return f":robot_face: AI-written by `{neutralise(model)}` ({source})"
 
 
-def header(topic: str, requester: str, *, status: str) -> tuple[str, Blocks]:
-    """The brainstorm's header message: topic, who asked, and a status line."""
+def header(topic: str, requester: str, *, status: str, explains: bool = False,
+           more_like: int | None = None) -> tuple[str, Blocks]:
+    """The brainstorm's header message: topic, who asked (for more like which idea), a
+    status line and, once the ideas are in (`explains`), a button that shows what
+    steered them."""
     title = f":bulb: *Brainstorm:* {neutralise(topic)}"
-    asked = f"Asked by <@{requester}>"
+    asked = (f"More like idea {more_like}, asked by <@{requester}>" if more_like
+             else f"Asked by <@{requester}>")
     text = f"Brainstorm: {neutralise(topic)} (asked by <@{requester}>) {status}"
-    return text, [_section(f"{title}\n{asked}"), _context(status)]
+    shown = [_section(f"{title}\n{asked}"), _context(status)]
+    if explains:
+        shown.append(ActionsBlock(elements=[ButtonElement(
+            text=":mag: Why these ideas?", action_id=WHY_ACTION, value="why")]).to_dict())
+    return text, shown
 
 
 def thinking_status(model: str) -> str:
@@ -75,7 +120,8 @@ def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, B
     """One idea as its own message, so a reaction on it is a signal on exactly this idea."""
     body = neutralise(text)
     fallback = f"{position}. {body} — AI-written by {neutralise(model)}"
-    return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline))]
+    return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline)),
+                      feedback_buttons(), next_steps(position)]
 
 
 WRITTEN_LABELS = {  # label -> (emoji, name, what to do next)
@@ -111,6 +157,8 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     blocks.append(_context(f"{status} · {label}" if state != "failed" else status))
     if state == "failed" and body.strip():  # only text the AI did write is labelled
         blocks.append(_context(label))
+    if state == "done" and part[0] == 1:  # the message that is the item
+        blocks.append(feedback_buttons())
     fallback_body = body if body.strip() else note
     return f"{fallback_body[:SECTION_LIMIT]}\n— AI-written by {neutralise(model)}", blocks
 
@@ -160,13 +208,16 @@ def stats(lines: list[str]) -> tuple[str, Blocks]:
         _section(title + "\n" + "\n".join(f"• {line}" for line in lines))]
 
 
-def why(explained: BrainstormInputs | None) -> tuple[str, Blocks]:
-    """`/brainstorm why`: what the person's latest brainstorm here was given, as it was."""
+def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str, Blocks]:
+    """What a brainstorm was given, as it was: the person's latest here (`/brainstorm
+    why`), or the one whose "Why these ideas?" button was clicked (`latest=False`)."""
     if explained is None:
         text = ("You have not asked for a brainstorm in this channel yet: run "
-                "`/brainstorm <topic>` first, then `/brainstorm why` shows what steered it.")
+                "`/brainstorm <topic>` first, then `/brainstorm why` shows what steered it."
+                if latest else "That brainstorm's inputs are no longer kept.")
         return text, [_section(text)]
-    title = f":mag: *Why these ideas?* Your latest brainstorm here: _{neutralise(explained.topic)}_"
+    which = "Your latest brainstorm here" if latest else "This brainstorm"
+    title = f":mag: *Why these ideas?* {which}: _{neutralise(explained.topic)}_"
     lines = [f"Written by `{neutralise(explained.model)}`.", steered_by(explained.steering)]
     inputs = explained.inputs
     if inputs is None:
@@ -180,6 +231,8 @@ def why(explained: BrainstormInputs | None) -> tuple[str, Blocks]:
         if texts:
             out.append(_section(_bullets(f"*{heading}:*", texts)))
     notes = []
+    if inputs.get("seed"):
+        notes.append(f"It was asked for more like “{neutralise(_clip(str(inputs['seed']), 200))}”.")
     if inputs.get("proposed"):
         notes.append(f"It was told the {_count(int(inputs['proposed']), 'idea')} already "
                      "proposed on this topic here, to move on from them.")

@@ -323,6 +323,16 @@ def test_a_read_only_database_refuses_cleanly_and_says_so(
                                    ts="1700000000.000002")
     assert reaction.status == 503  # Slack will deliver it again
     assert score_of(app.store, 1)["approvals"] == 0
+    # a click cannot be delivered again by Slack: the person is told to click again
+    idea = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001"}
+    click = app.sender.click(
+        {"type": "feedback_buttons", "action_id": "idealoop_feedback", "value": "up",
+         "block_id": "b", "action_ts": "1700000001.000001"}, user="U0BOB", channel=CHANNEL,
+        message=idea, response_url=app.slack.new_response_url(channel=CHANNEL, user="U0BOB"))
+    assert click.status == 503
+    [told] = app.slack.calls_to("response_url")
+    assert "nothing was saved" in told.params["text"] and "Click again" in told.params["text"]
+    assert score_of(app.store, 1)["approvals"] == 0
     message = app.slack.state.post_message(CHANNEL, "<@U0BOT> summarise", user="U0ALICE")
     event = mention_event(user="U0ALICE", text=message["text"], channel=CHANNEL,
                           ts=message["ts"])

@@ -120,6 +120,20 @@ commands = spoiled(st.fixed_dictionaries({
                       for key, value in form.items()} if isinstance(form, dict) else form)
 interactions = st.dictionaries(st.sampled_from(["type", "user", "actions", "team", "channel",
                                                 "container", "view", "response_url"]), junk)
+clicks = spoiled(st.fixed_dictionaries({
+    "type": st.just("block_actions"), "user": st.fixed_dictionaries({"id": users}),
+    "channel": st.fixed_dictionaries({"id": channels}),
+    "container": st.fixed_dictionaries({"type": st.just("message"),
+                                        "message_ts": timestamps, "channel_id": channels}),
+    "message": st.fixed_dictionaries({"ts": timestamps, "thread_ts": timestamps}),
+    "response_url": st.just("http://127.0.0.1:9/nowhere"),
+    "actions": st.lists(st.fixed_dictionaries({
+        "action_id": st.sampled_from(["idealoop_feedback", "idealoop_draft_this",
+                                      "idealoop_more_like_this", "idealoop_why", "other"]),
+        "type": st.sampled_from(["feedback_buttons", "button"]),
+        "value": st.sampled_from(["up", "down", "1", "2", "99", "x", ""]),
+        "action_ts": timestamps}), min_size=1, max_size=1),
+}))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -169,8 +183,9 @@ def test_signed_payloads_of_any_shape_never_break_the_app(
         envelopes.map(lambda body: (json.dumps(body).encode(), "application/json")),
         commands.map(lambda form: (urlencode(form, errors="surrogatepass").encode(),
                                   "application/x-www-form-urlencoded")),
-        interactions.map(lambda payload: (urlencode({"payload": json.dumps(payload)}).encode(),
-                                          "application/x-www-form-urlencoded")),
+        st.one_of(interactions, clicks).map(
+            lambda payload: (urlencode({"payload": json.dumps(payload)}).encode(),
+                             "application/x-www-form-urlencoded")),
     ))
     def fuzz(request: tuple[bytes, str]) -> None:
         reply = app.sender.signed(*request)

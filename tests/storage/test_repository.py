@@ -7,11 +7,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import make_engine, upgrade
-from storage.repository import NewBrainstorm, NewDraft, ReactionChange, Steering, Store
+from storage.repository import (
+    ButtonClick,
+    NewBrainstorm,
+    NewDraft,
+    ReactionChange,
+    Steering,
+    Store,
+)
 from testkit.queries import score_of, signals_of
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -236,3 +243,48 @@ def test_a_second_save_of_the_same_message_leaves_the_first(store: Store) -> Non
     with pytest.raises(IntegrityError):  # not a second save: a defect, said loudly
         store.save_draft(dataclasses.replace(draft, ts="1700000000.000010",
                                              text=None))  # type: ignore[arg-type]
+
+
+def _click(store: Store, item_id: int, button: str, at_us: int, *, user: str = "U1",
+           polarity: int = 1, toggles: bool = True) -> bool:
+    other = {"button:up": ("button:down",), "button:down": ("button:up",)}.get(button, ())
+    return store.click(ButtonClick(item_id=item_id, user_id=user, button=button,
+                                   polarity=polarity, event_us=at_us, at=AT, toggles=toggles,
+                                   exclusive=other))
+
+
+def _tally(store: Store) -> tuple[int, int]:
+    [row] = [r for r in store.export_rows() if r["kind"] == "idea"][:1]
+    return row["approvals"], row["rejections"]
+
+
+def test_a_click_toggles_and_thumbs_exclude_each_other_and_redeliveries_change_nothing(
+        store: Store) -> None:
+    idea, *_ = _brainstorm(store)
+    assert _click(store, idea, "button:up", 10) is True
+    assert _click(store, idea, "button:up", 10) is True  # the same click delivered again
+    assert _tally(store) == (1, 0)
+    assert _click(store, idea, "button:up", 11) is False  # a second click takes it back
+    assert _tally(store) == (0, 0)
+    assert _click(store, idea, "button:up", 12) is True
+    assert _click(store, idea, "button:down", 13, polarity=-1) is True  # 👎 replaces 👍
+    assert _tally(store) == (0, 1)
+    assert _click(store, idea, "button:up", 9) is False  # an older click arriving late
+    assert _tally(store) == (0, 1)
+
+
+def test_a_person_who_reacts_and_clicks_counts_once(store: Store) -> None:
+    idea, *_ = _brainstorm(store)
+    _react(store, idea, "U1", "+1")
+    _click(store, idea, "button:up", 10)
+    _click(store, idea, "button:draft", 11, toggles=False)
+    _click(store, idea, "button:draft", 12, toggles=False)  # clicked again: still on
+    assert _tally(store) == (1, 0)
+    _click(store, idea, "button:up", 20, user="U2")
+    assert _tally(store) == (2, 0)
+    with store.engine.connect() as conn:
+        sources = conn.execute(text("SELECT emoji, source, active FROM signals "
+                                    "ORDER BY emoji, user_id")).all()
+    assert [tuple(row) for row in sources] == [
+        ("+1", "reaction", True), ("button:draft", "button", True),
+        ("button:up", "button", True), ("button:up", "button", True)]

@@ -375,3 +375,17 @@ def test_an_event_the_app_does_not_take_is_delivered_again_then_given_up(
     assert "HTTP 503 to your reaction and to each of Slack's 3 re-deliveries" in said
     assert shell.deps.work.store.finish(running)
     assert step(shell, out, "-1 1").strip() == "[1] reactions: 👍 1  👎 1"  # taken at once
+
+
+def test_buttons_can_be_clicked(shell: Shell, out: io.StringIO) -> None:
+    shown = step(shell, out, "/brainstorm shorter standups")
+    assert "[👍]  [👎]" in shown and "[📝 Draft this]  [✨ More like this]" in shown
+    assert "[🔍 Why these ideas?]" in shown
+    assert "👍 Counted: you approve this idea" in step(shell, out, "click 2 👍")
+    assert "Taken back" in step(shell, out, "click 2 up")
+    assert "idealoop will not propose it again" in step(shell, out, "click 3 -1")
+    assert "This brainstorm: shorter standups" in step(shell, out, "click 1 why")
+    assert "📝 Draft ·" in step(shell, out, "click 2 draft")
+    assert "More like idea 3, asked by @alice" in step(shell, out, "click 4 more")
+    assert "has no draft button" in step(shell, out, "click 1 draft")
+    assert "Say which message and which button" in step(shell, out, "click 99 👍")

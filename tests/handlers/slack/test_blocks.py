@@ -73,7 +73,7 @@ def test_every_builder_returns_fallback_and_blocks(index: int) -> None:
     assert isinstance(text, str) and text.strip()
     assert isinstance(block_list, list) and block_list
     for block in block_list:
-        assert block["type"] in {"section", "context"}
+        assert block["type"] in {"section", "context", "actions", "context_actions"}
     for body in _texts(block_list):
         assert body.strip()
 
@@ -89,13 +89,25 @@ def test_idea_message_shape_online() -> None:
                 {"type": "mrkdwn", "text": ":robot_face: AI-written by `gpt-4o-mini` (LLM)"}
             ],
         },
+        {"type": "context_actions", "elements": [{
+            "type": "feedback_buttons", "action_id": "idealoop_feedback",
+            "positive_button": {"text": {"type": "plain_text", "text": "👍", "emoji": True},
+                                "value": "up", "accessibility_label": "Approve this"},
+            "negative_button": {"text": {"type": "plain_text", "text": "👎", "emoji": True},
+                                "value": "down", "accessibility_label": "Reject this"}}]},
+        {"type": "actions", "elements": [
+            {"type": "button", "action_id": "idealoop_draft_this", "value": "3",
+             "text": {"type": "plain_text", "text": ":memo: Draft this", "emoji": True}},
+            {"type": "button", "action_id": "idealoop_more_like_this", "value": "3",
+             "text": {"type": "plain_text", "text": ":sparkles: More like this",
+                      "emoji": True}}]},
     ]
 
 
 def test_idea_message_offline_label() -> None:
     text, block_list = blocks.idea(1, "Rotate hosts", OFFLINE_MODEL, offline=True)
     assert OFFLINE_MODEL in text
-    label = block_list[-1]["elements"][0]["text"]
+    label = block_list[1]["elements"][0]["text"]
     assert label == f":robot_face: AI-written by `{OFFLINE_MODEL}` (offline generator, no LLM)"
 
 

@@ -1,0 +1,211 @@
+"""Buttons on idealoop's messages: 👍 / 👎 (Slack's feedback buttons) on every idea and
+draft, "Draft this" and "More like this" on each idea, "Why these ideas?" on a header.
+
+A click is stored before Slack gets its answer (listeners finish first:
+`process_before_response`). A click that cannot be stored is told to the person through
+the response URL and answered 503: Slack does not deliver clicks again, so the person
+clicks again. Confirmations go through the response URL from the job pool, after the
+answer, so Slack waits for the database only. A click delivered twice changes nothing:
+a feedback click is ordered by its `action_ts`, and "Draft this" / "More like this" are
+work stored under a key of the idea and the person, so each person gets one of each per
+idea.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.deps import Deps
+from bot.drafts import DRAFT_THIS
+from bot.errors import BadInput, Busy, NotSaved, user_message
+from bot.signals import button_click
+from bot.slack_values import is_slack_id, is_ts
+from handlers.slack import blocks
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from storage.errors import DatabaseUnavailable
+from storage.repository import ItemRef
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+NOT_AN_ITEM = "That message is not one of idealoop's ideas or drafts, so the click was not kept."
+
+
+@dataclass(frozen=True)
+class Click:
+    """What every click carries: who, where, on which message, when, with which value."""
+
+    user: str
+    channel: str
+    message_ts: str
+    thread_ts: str | None
+    value: str
+    action_ts: str
+
+
+def click_of(body: dict[str, Any], action: dict[str, Any]) -> Click:
+    """The click in a `block_actions` payload; BadInput when its ids are not Slack's (or
+    it has no response URL, which every click on a message carries)."""
+    container, message = _object(body.get("container")), _object(body.get("message"))
+    user = _object(body.get("user")).get("id")
+    channel = _object(body.get("channel")).get("id") or container.get("channel_id")
+    message_ts = container.get("message_ts") or message.get("ts")
+    thread_ts = message.get("thread_ts") or container.get("thread_ts")
+    action_ts = action.get("action_ts")
+    response_url = body.get("response_url")
+    if not (is_slack_id(user) and is_slack_id(channel) and is_ts(message_ts)
+            and is_ts(action_ts) and (thread_ts is None or is_ts(thread_ts))
+            and isinstance(response_url, str) and response_url.startswith("http")):
+        raise BadInput("a click without a usable user, channel, message or response URL")
+    return Click(str(user), str(channel), str(message_ts), thread_ts,
+                 str(action.get("value") or ""), str(action_ts))
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def register(app: App, deps: Deps) -> None:
+    def feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                 respond: Respond) -> None:
+        on_feedback(ack, click_of(body, action), respond, deps)
+
+    def draft_this(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+                   context: BoltContext) -> None:
+        on_next_step(ack, click_of(body, action), respond, deps, "draft",
+                     bot_user=context.bot_user_id, response_url=body.get("response_url"))
+
+    def more_like_this(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                       respond: Respond) -> None:
+        on_next_step(ack, click_of(body, action), respond, deps, "more",
+                     response_url=body.get("response_url"))
+
+    def why(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        click = click_of(body, action)
+        ack()
+        _later(deps, respond, lambda: blocks.why(
+            deps.store.brainstorm_inputs_at(click.channel, click.message_ts),
+            latest=False))
+
+    app.action(blocks.FEEDBACK_ACTION)(feedback)
+    app.action(blocks.DRAFT_THIS_ACTION)(draft_this)
+    app.action(blocks.MORE_LIKE_THIS_ACTION)(more_like_this)
+    app.action(blocks.WHY_ACTION)(why)
+
+
+def on_feedback(ack: Ack, click: Click, respond: Respond, deps: Deps) -> None:
+    """👍 or 👎: a signal like the reaction, toggled by a second click."""
+    if click.value not in (blocks.UP, blocks.DOWN):
+        raise BadInput("a feedback click with an unknown value")
+    item = _item(click, deps, respond)
+    if item is None:
+        ack()
+        return
+    on = _stored(lambda: deps.store.click(button_click(
+        click.value, user=click.user, item=item, action_ts=click.action_ts)), respond)
+    ack()
+    _later(deps, respond, lambda: (confirmation(click.value, on, item.kind), []))
+
+
+def confirmation(value: str, on: bool, kind: str) -> str:
+    """What the clicker is told, only to them."""
+    thing = {"idea": "idea", "draft": "draft", "feedback": "critique",
+             "polish": "polished version"}.get(kind, "message")
+    button = "👍" if value == blocks.UP else "👎"
+    if not on:
+        return f"Taken back: your {button} on this {thing} no longer counts."
+    if value == blocks.UP:
+        said = f"👍 Counted: you approve this {thing}."
+    else:
+        said = f"👎 Counted: you reject this {thing}."
+        if kind == "idea":
+            said += " idealoop will not propose it again in this channel."
+    return said + f" Click {button} again to take it back."
+
+
+def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str, *,
+                 bot_user: str | None = None, response_url: Any = None) -> None:
+    """"Draft this" or "More like this" on an idea: a strong approval, and work in the
+    idea's thread, once per person and idea."""
+    item = _item(click, deps, respond)
+    if item is None or item.kind != "idea":
+        ack()
+        if item is not None:
+            _later(deps, respond, lambda: ("Those buttons work on ideas only.", []))
+        return
+    idea = _stored(lambda: deps.store.idea_at(item.id), respond)
+    thread_ts = click.thread_ts or click.message_ts
+    request: dict[str, Any]
+    if step == "draft":
+        kind, request = "draft", {
+            "text": DRAFT_THIS.format(n=idea.position), "ts": None,
+            "ideas": [[idea.position, idea.text]],
+            "bot": bot_user if is_slack_id(bot_user) else None}
+    else:
+        kind, request = "brainstorm", {
+            "topic": idea.topic, "seed": idea.text, "seed_position": idea.position,
+            "response_url": response_url if isinstance(response_url, str) else None}
+
+    def accept() -> Any:
+        deps.store.click(button_click(step, user=click.user, item=item,
+                                      action_ts=click.action_ts))
+        return deps.work.accept(kind, delivery_key=f"button:{step}:{item.id}:{click.user}",
+                                channel=click.channel, user=click.user,
+                                thread_ts=thread_ts, request=request)
+
+    work = _stored(accept, respond)
+    ack()
+    if work is None:
+        done = "a draft of" if step == "draft" else "more ideas like"
+        _later(deps, respond, lambda: (f"You already asked for {done} idea {idea.position}: "
+                                       "it is in this thread.", []))
+        return
+    deps.worker.run_soon(work)
+
+
+def _item(click: Click, deps: Deps, respond: Respond) -> ItemRef | None:
+    try:
+        item = deps.store.item_at(click.channel, click.message_ts)
+    except DatabaseUnavailable as exc:
+        _tell(respond, user_message(exc))
+        raise NotSaved(str(exc)) from exc
+    if item is None:
+        _tell(respond, NOT_AN_ITEM)
+    return item
+
+
+def _stored(store: Callable[[], T], respond: Respond) -> T:
+    """`store()`, or the person told it was not saved and Slack answered 503."""
+    try:
+        return store()
+    except DatabaseUnavailable as exc:
+        _tell(respond, user_message(exc) + " Click again in a minute.")
+        raise NotSaved(str(exc)) from exc
+
+
+def _later(deps: Deps, respond: Respond,
+           answer: Callable[[], tuple[str, list[dict[str, Any]]]]) -> None:
+    """Answer through the response URL after Slack has its 200 (on the job pool)."""
+    def send() -> None:
+        try:
+            text, shown = answer()
+        except DatabaseUnavailable as exc:
+            text, shown = user_message(exc), []
+        _tell(respond, text, shown)
+
+    try:
+        deps.jobs.submit(send)
+    except Busy:
+        send()
+
+
+def _tell(respond: Respond, text: str, shown: list[dict[str, Any]] | None = None) -> None:
+    try:
+        respond(text=text, blocks=shown or None, response_type="ephemeral",
+                replace_original=False)
+    except SLACK_FAILURES as exc:
+        log.warning("could not answer a click: %s", failure_name(exc))
