@@ -204,7 +204,8 @@ class Drafter:
         fitted = fit_thread(material, max(budget // 4, budget - reserved - 400))
         request = DraftRequest(instruction=instruction, thread_text=fitted.text,
                                previous=previous.text if previous else None, ideas=ideas,
-                               about_idea=brainstorm is None)
+                               about_idea=brainstorm is None,
+                               guidance=self._guidance(channel))
         return DraftPlan(channel, thread_ts, instruction, request, previous, ideas, fitted)
 
     def _review_plan(self, channel: str, thread_ts: str, asked: Asked,
@@ -232,9 +233,13 @@ class Drafter:
         fitted = fit_thread(material, max(budget // 4, budget - reserved - 400))
         instruction = asked.focus or DEFAULT_FOCUS[asked.mode]
         request = DraftRequest(instruction=instruction, thread_text=fitted.text,
-                               mode=asked.mode, work=work)
+                               mode=asked.mode, work=work, guidance=self._guidance(channel))
         return DraftPlan(channel, thread_ts, f"{asked.mode}: {instruction}", request, None,
                          [], fitted, mode=asked.mode, reviewed=reviewed)
+
+    def _guidance(self, channel: str) -> str | None:
+        guidance = self.store.guidance(channel)
+        return guidance.text if guidance else None
 
     def stream(self, plan: DraftPlan) -> Iterator[str]:
         return self.model.draft_stream(plan.request)

@@ -25,6 +25,8 @@ from storage.repository import (
 )
 
 log = logging.getLogger(__name__)
+OFFLINE_UNGUIDED = ("The offline generator cannot follow this channel's guidance; an LLM "
+                    "does.")
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,11 @@ class Brainstormer:
         approved, rejected = self.store.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
         proposed = self.store.proposed_on(channel, topic)
+        guidance = self.store.guidance(channel)
         request = IdeaRequest(topic, count, approved, rejected,
                               proposed=[*proposed, seed] if seed else proposed,
-                              passed_over=self.store.passed_over(channel), seed=seed)
+                              passed_over=self.store.passed_over(channel), seed=seed,
+                              guidance=guidance.text if guidance else None)
         generation = self.model.ideas(request)
         # The prompt shows the model some rejected ideas; the filter holds every one.
         filtered = self.rejections.apply(channel, topic, generation.ideas)
@@ -97,18 +101,21 @@ class Brainstormer:
         if dropped:
             log.info("dropped %d ideas close to rejected ones (by %s)", dropped,
                      filtered.matcher)
+        note = " ".join(filter(None, [generation.note, OFFLINE_UNGUIDED if (
+            guidance and generation.offline) else None])) or None
         new = self.store.save_brainstorm(
             NewBrainstorm(
                 channel=channel, requester=requester, topic=topic, model=generation.model,
                 ideas=ideas, header_ts=header_ts, prompt_tokens=generation.prompt_tokens,
                 completion_tokens=generation.completion_tokens,
-                steering=Steering(len(approved), len(rejected), dropped),
+                steering=Steering(len(approved), len(rejected), dropped, guided=bool(guidance)),
                 inputs={"approved": list(approved), "rejected": list(rejected),
                         "proposed": len(request.proposed),
                         "passed_over": len(request.passed_over),
                         "offline": generation.offline, "matcher": filtered.matcher,
                         **({"seed": seed} if seed else {}),
-                        **({"note": generation.note} if generation.note else {})},
+                        **({"guidance": guidance.text} if guidance else {}),
+                        **({"note": note} if note else {})},
             )
         )
         if new is not None and filtered.vector_model:  # kept once, for their judging

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot import command_parser, insights, ranking
 from bot.deps import Deps
 from bot.errors import BadInput, Busy, user_message
+from bot.guidance import clean_guidance
 from bot.ideas import clean_topic
 from bot.ranking import DEFAULT_PERIOD
 from handlers.slack import blocks
@@ -38,6 +39,8 @@ USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
 • `/brainstorm stats` — how this channel's people judge the AI's ideas and drafts
 • `/brainstorm why` — what your latest brainstorm here was given: the approved and rejected
   ideas that steered it, and the model (only you see it)
+• `/brainstorm guide <text>` — standing guidance to the AI in this channel (audience, tone,
+  constraints); `guide` alone shows it, `guide off` clears it; a change is announced here
 • `/brainstorm help` — this message
 A topic that starts with one of these words is brainstormed when quoted:
 `/brainstorm "top ideas for onboarding"` (a question like `why do builds fail` needs no
@@ -169,6 +172,28 @@ def _brainstorm(call: Invocation) -> None:
         deps.worker.run_soon(item)
 
 
+def _guide(call: Invocation) -> None:
+    """`/brainstorm guide [<text>|off]`: show, set or clear the channel's standing guidance
+    to the AI. A change is announced in the channel, naming who made it."""
+    store, args = call.deps.store, call.args.strip()
+    try:
+        if not args:
+            call.tell(blocks.guidance_shown(store.guidance(call.channel)))
+            return
+        if args.lower() == "off":
+            if not store.clear_guidance(call.channel):
+                call.tell("This channel has no guidance to clear.")
+                return
+            call.ack(text=blocks.guidance_cleared(call.user), response_type="in_channel")
+            return
+        text = clean_guidance(args)
+        store.set_guidance(call.channel, text, call.user)
+    except (BadInput, DatabaseUnavailable) as exc:
+        call.tell(user_message(exc))
+        return
+    call.ack(text=blocks.guidance_set(call.user, text), response_type="in_channel")
+
+
 def _unclear(call: Invocation) -> None:
     """A sub-command that did not parse: the closest form, only to the person who typed it."""
     call.tell(call.args)
@@ -176,5 +201,5 @@ def _unclear(call: Invocation) -> None:
 
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
-    "why": _why, "unclear": _unclear,
+    "why": _why, "guide": _guide, "unclear": _unclear,
 }

@@ -207,3 +207,15 @@ class DigestRun(Base):
     lease_until: Mapped[float | None] = mapped_column(Float)
     attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class ChannelGuidance(Base):
+    """A channel's standing instructions to the AI (`/brainstorm guide`): audience, tone,
+    constraints. Every prompt of the channel carries them, fenced."""
+
+    __tablename__ = "channel_guidance"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     exists,
     func,
     insert,
@@ -38,7 +39,7 @@ from sqlalchemy.orm import aliased
 
 from storage.base import Clock, Repository, retry_locked, translated, utcnow
 from storage.db import WRITE
-from storage.models import Brainstorm, Item, ItemVector, Signal
+from storage.models import Brainstorm, ChannelGuidance, Item, ItemVector, Signal
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,13 @@ class ItemRef:
     kind: str
     channel: str
     ts: str
+
+
+@dataclass(frozen=True)
+class Guidance:
+    text: str
+    set_by: str
+    set_at: datetime
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class Steering:
     approved: int = 0
     rejected: int = 0
     dropped: int = 0
+    guided: bool = False  # the channel's guidance was in the prompt
 
 
 @dataclass(frozen=True)
@@ -280,7 +289,7 @@ class Store(Repository):
             ideas = [StoredIdea(row.id, row.position, row.text, row.ts) for row in conn.execute(
                 select(Item.id, Item.position, Item.text, Item.ts)
                 .where(Item.brainstorm_id == head.id).order_by(Item.position))]
-        note = json.loads(head.inputs).get("note") if head.inputs else None
+        note = _inputs_of(head).get("note")
         return StoredBrainstorm(head.id, head.topic, head.model, ideas, _steering(head),
                                 note if isinstance(note, str) else None)
 
@@ -311,7 +320,7 @@ class Store(Repository):
         if row is None:
             return None
         return BrainstormInputs(topic=row.topic, model=row.model,
-                                inputs=json.loads(row.inputs) if row.inputs else None,
+                                inputs=_inputs_of(row) if row.inputs else None,
                                 steering=_steering(row))
 
     @retry_locked
@@ -487,6 +496,31 @@ class Store(Repository):
                                             Signal.emoji == click.button)).scalar())
 
     # -- steering -------------------------------------------------------------------
+
+    def guidance(self, channel: str) -> Guidance | None:
+        """The channel's standing guidance to the AI, if any."""
+        with self._read() as conn:
+            row = conn.execute(select(ChannelGuidance.text, ChannelGuidance.set_by,
+                                      ChannelGuidance.set_at)
+                               .where(ChannelGuidance.channel == channel)).first()
+        return Guidance(row.text, row.set_by, row.set_at) if row else None
+
+    @retry_locked
+    def set_guidance(self, channel: str, text: str, user: str) -> None:
+        stmt = self._insert(ChannelGuidance).values(channel=channel, text=text, set_by=user,
+                                                    set_at=self.clock())
+        with self._write() as conn:
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["channel"],
+                set_={"text": stmt.excluded.text, "set_by": stmt.excluded.set_by,
+                      "set_at": stmt.excluded.set_at}))
+
+    @retry_locked
+    def clear_guidance(self, channel: str) -> bool:
+        """Remove the channel's guidance; False when it had none."""
+        with self._write() as conn:
+            return bool(conn.execute(delete(ChannelGuidance)
+                                     .where(ChannelGuidance.channel == channel)).rowcount)
 
     def channel_feedback(self, channel: str, limit: int = 8, *,
                          window: int = FEEDBACK_WINDOW) -> tuple[list[str], list[str]]:
@@ -770,10 +804,16 @@ _STEERING = (Brainstorm.steered_approved, Brainstorm.steered_rejected,
 
 
 def _steering(row: Any) -> Steering:
-    """What steered a brainstorm, from a row with the `_STEERING` columns (empty before
-    they were kept)."""
+    """What steered a brainstorm, from a row with the `_STEERING` columns and its inputs
+    (empty before they were kept)."""
     return Steering(row.steered_approved or 0, row.steered_rejected or 0,
-                    row.dropped_as_rejected or 0)
+                    row.dropped_as_rejected or 0, bool(_inputs_of(row).get("guidance")))
+
+
+def _inputs_of(row: Any) -> dict[str, Any]:
+    """A brainstorm row's inputs JSON as a dict ({} when none were kept)."""
+    inputs = json.loads(row.inputs) if row.inputs else {}
+    return inputs if isinstance(inputs, dict) else {}
 
 
 def top_items_query(channel: str, since: datetime | None, until: datetime | None,

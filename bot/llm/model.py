@@ -28,6 +28,7 @@ class IdeaRequest:
     proposed: Sequence[str] = ()  # ideas this channel already saw on the same topic
     passed_over: Sequence[str] = ()  # recent ideas here that nobody reacted to
     seed: str | None = None  # "More like this": the idea to build on
+    guidance: str | None = None  # the channel's standing guidance (`/brainstorm guide`)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class DraftRequest:
     ideas: Sequence[tuple[int, str]] = ()
     mode: str = "draft"  # "draft" | "feedback" | "polish"
     about_idea: bool = False  # "Draft this": a plan for `ideas[0]` alone
+    guidance: str | None = None  # the channel's standing guidance (`/brainstorm guide`)
     work: str = ""  # feedback, polish: the person's text under review
 
 

@@ -47,7 +47,7 @@ class OpenAIModel:
     def ideas(self, request: IdeaRequest) -> Generation:
         messages = brainstorm_messages(
             request.topic, request.count, request.approved, request.rejected,
-            proposed=request.proposed, seed=request.seed,
+            proposed=request.proposed, seed=request.seed, guidance=request.guidance,
         )
         schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
         try:
@@ -68,10 +68,11 @@ class OpenAIModel:
 
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
         messages = (draft_messages(request.instruction, request.thread_text,
-                                   previous=request.previous, ideas=request.ideas)
+                                   previous=request.previous, ideas=request.ideas,
+                                   guidance=request.guidance)
                     if request.mode == "draft" else
                     review_messages(request.mode, request.work, request.instruction,
-                                    request.thread_text))
+                                    request.thread_text, guidance=request.guidance))
         stream = self._complete(messages, stream=True)
         try:
             for chunk in stream:

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
-from storage.repository import BrainstormInputs, RankedItem, Steering
+from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
 
 Blocks = list[dict[str, Any]]
 MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
@@ -98,10 +98,14 @@ def done_status(count: int, model: str, *, offline: bool, steering: Steering,
 
 def steered_by(steering: Steering) -> str:
     """What steered a brainstorm, in the header: people see their judgement at work."""
+    guided = " and this channel's guidance" if steering.guided else ""
     if not (steering.approved or steering.rejected or steering.dropped):
+        if steering.guided:
+            return (":compass: Steered by this channel's guidance; your reactions steer "
+                    "the next.")
         return ":compass: Nothing steered this one yet: your reactions steer the next."
     said = (f":compass: Steered by {_count(steering.approved, 'approved idea')} and "
-            f"{_count(steering.rejected, 'rejected idea')} from this channel")
+            f"{_count(steering.rejected, 'rejected idea')} from this channel{guided}")
     if steering.dropped:
         said += (f"; {_count(steering.dropped, 'proposal')} dropped as the same as a "
                  "rejected idea")
@@ -225,6 +229,8 @@ def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str
                      "counts above are known.")
         return " ".join([title, *lines]), [_section("\n".join([title, *lines]))]
     out = [_section("\n".join([title, *lines]))]
+    if inputs.get("guidance"):
+        out.append(_section(f"*This channel's guidance:*\n> {neutralise(str(inputs['guidance']))}"))
     for key, heading in (("approved", "Approved ideas it was asked to lean toward"),
                          ("rejected", "Rejected ideas it was told never to propose again")):
         texts = [neutralise(_clip(str(text), 200)) for text in inputs.get(key) or []]
@@ -291,3 +297,23 @@ def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tup
             meta += f" · <{link}|open>"
         blocks.append(_section(f"*{rank}.* {body}\n{meta}"))
     return f"Top ideas — {label}", blocks
+
+
+def guidance_shown(guidance: Guidance | None) -> str:
+    """`/brainstorm guide`: the channel's guidance, who set it and when."""
+    if guidance is None:
+        return ("This channel has no guidance for the AI. Set some with `/brainstorm guide "
+                "<text>`, e.g. `/brainstorm guide Our audience is new customers; no jargon.`")
+    return (f":compass: This channel's guidance for the AI, set by <@{guidance.set_by}> on "
+            f"{guidance.set_at:%Y-%m-%d}:\n> {neutralise(guidance.text)}\n"
+            "Every brainstorm and draft here follows it. `/brainstorm guide off` clears it.")
+
+
+def guidance_set(user: str, text: str) -> str:
+    return (f":compass: <@{user}> set this channel's guidance for the AI:\n"
+            f"> {neutralise(text)}\nEvery brainstorm and draft here follows it from now on; "
+            "`/brainstorm guide` shows it and `/brainstorm guide off` clears it.")
+
+
+def guidance_cleared(user: str) -> str:
+    return f":compass: <@{user}> cleared this channel's guidance for the AI."

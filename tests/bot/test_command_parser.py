@@ -153,3 +153,12 @@ def test_a_schedule_that_says_two_things_is_refused_with_the_reason(args: str,
 ])
 def test_why_alone_explains_and_a_why_question_is_a_topic(text: str, action: str) -> None:
     assert parse(text).action == action
+
+
+def test_guide_shows_sets_or_clears() -> None:
+    assert parse("guide") == BrainstormCommand("guide", "")
+    assert parse("guide off") == BrainstormCommand("guide", "off")
+    assert parse("Guide Our audience is new customers") == BrainstormCommand(
+        "guide", "Our audience is new customers")
+    assert parse('"guide for new joiners"') == BrainstormCommand(
+        "brainstorm", "guide for new joiners")
