@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.runs import BrainstormRunner, DraftRunner
 from bot.work import Runner
-from handlers import actions, commands, errors, mentions, reactions
+from handlers import actions, commands, errors, home, mentions, reactions
 from handlers.brainstorm_chat import SlackBrainstormChat
 from handlers.draft_chat import SlackDraftChat
 
@@ -21,6 +21,7 @@ def register_all(app: App, deps: Deps) -> None:
     reactions.register(app, deps)
     mentions.register(app, deps)
     actions.register(app, deps)
+    home.register(app, deps)
 
 
 def work_runners(deps: Deps, client: WebClient) -> dict[str, Runner]:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal_column,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -39,7 +40,14 @@ from sqlalchemy.orm import aliased
 
 from storage.base import Clock, Repository, retry_locked, translated, utcnow
 from storage.db import WRITE
-from storage.models import Brainstorm, ChannelGuidance, Item, ItemVector, Signal
+from storage.models import (
+    Brainstorm,
+    ChannelGuidance,
+    DigestSubscription,
+    Item,
+    ItemVector,
+    Signal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -661,6 +669,25 @@ class Store(Repository):
                        rejections=row.rejections, approvers=approvers[row.id])
             for row in rows
         ]
+
+    def channels_of(self, user: str, limit: int = 10) -> list[str]:
+        """The channels where `user` used idealoop (brainstormed, judged an item, set
+        guidance or a digest), the most recently used first: their App Home."""
+        used = union_all(
+            select(Brainstorm.channel.label("channel"), Brainstorm.created_at.label("at"))
+            .where(Brainstorm.requester == user),
+            select(Item.channel, Signal.added_at).join(Item, Item.id == Signal.item_id)
+            .where(Signal.user_id == user),
+            select(ChannelGuidance.channel, ChannelGuidance.set_at)
+            .where(ChannelGuidance.set_by == user),
+            select(DigestSubscription.channel, DigestSubscription.updated_at)
+            .where(DigestSubscription.created_by == user),
+        ).subquery()
+        latest = func.max(used.c.at)
+        query = (select(used.c.channel).group_by(used.c.channel)
+                 .order_by(latest.desc().nulls_last(), used.c.channel).limit(limit))
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
 
     def channel_stats(self, channel: str) -> ChannelStats:
         """How the channel's people judged what the AI posted there, per kind of item."""

@@ -23,6 +23,7 @@ EVENT_SCOPES = {
     "reaction_added": {"reactions:read"},
     "reaction_removed": {"reactions:read"},
     "app_mention": {"app_mentions:read"},
+    "app_home_opened": set(),
 }
 METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
@@ -34,6 +35,8 @@ METHOD_SCOPES = {
     "conversations_history": {"channels:history", "groups:history"},
     "users_info": {"users:read"},
     "reactions_add": {"reactions:write"},
+    "views_publish": set(),
+    "views_open": set(),
 }
 
 
@@ -57,6 +60,9 @@ class Recorder:
 
     def action(self, name: str) -> Any:
         return self._record(self.actions, name)
+
+    def view(self, name: str) -> Any:
+        return self._record(self.actions, name)  # modal submissions are interactivity too
 
     def middleware(self, fn: Any) -> Any:
         return fn
@@ -117,6 +123,12 @@ def test_request_urls_point_at_the_events_path() -> None:
     urls.append(data["settings"]["event_subscriptions"]["request_url"])
     urls.append(data["settings"]["interactivity"]["request_url"])
     assert all(url.endswith("/slack/events") for url in urls)
+
+
+def test_the_home_tab_is_on_exactly_when_a_home_is_published(tmp_path: Path) -> None:
+    published = "views_publish" in methods_called_by_handlers()
+    assert manifest()["features"]["app_home"]["home_tab_enabled"] is published
+    assert ("app_home_opened" in registered(tmp_path).events) is published
 
 
 def test_the_messages_tab_is_on_for_the_direct_messages_idealoop_sends() -> None:

@@ -18,6 +18,7 @@ EMOJI = {
 }
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
 _EMOJI = re.compile(r":([a-z0-9_+\-']+):")
@@ -60,8 +61,11 @@ def emoji(name: str) -> str:
 
 
 def mrkdwn(text: str, style: Style, user_name: Callable[[str], str]) -> str:
-    """Slack mrkdwn → terminal text: mentions as @name, links, emoji, *bold*, entities."""
+    """Slack mrkdwn → terminal text: mentions as @name and #name (`user_name` names both
+    kinds of id), links, emoji, *bold*, entities."""
     text = _USER.sub(lambda m: style.cyan("@" + user_name(m.group(1))), text)
+    text = _CHANNEL.sub(lambda m: style.cyan("#" + (m.group(2) or user_name(m.group(1)))),
+                        text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _BARE_LINK.sub(lambda m: m.group(1), text)
     text = _EMOJI.sub(lambda m: emoji(m.group(1)), text)

@@ -37,6 +37,7 @@ from bot.emulator.render import Style, message_lines, reactions_line
 from bot.emulator.slack_requests import (
     SlackSender,
     button_action,
+    home_opened_event,
     mention_event,
     reaction_event,
 )
@@ -62,6 +63,10 @@ Shell commands:
   channel <name>           switch channel (#name works too)
   as <name>                act as another person (alice, bob, carol, or a new name)
   top [day|week|all]       same as /brainstorm top
+  home                     open your Home tab: your channels, their acceptance, top
+                           ideas, digest and guidance
+  home digest|guide #name  its buttons: a modal to change that channel's digest or
+                           guidance; then `submit <text>` (or `cancel`)
   digest                   post this channel's digest of the last day now
   advance 1d|3h|30m        move the emulated clock forward; scheduled digests that come
                            due are posted (subscribe with /brainstorm digest daily)
@@ -134,6 +139,7 @@ class Shell:
         self.cursor = Cursor(channel="C0GENERAL", user="U0ALICE")
         self.numbers: dict[tuple[str, str], int] = {}
         self.messages: list[tuple[str, str]] = []  # index n-1 → (channel, ts)
+        self.modal: dict[str, Any] | None = None  # the modal open, if any
         self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self.state.add_listener(lambda kind, payload: self.events.put((kind, payload)))
 
@@ -202,6 +208,8 @@ class Shell:
             "export": self._export, "show": self._show,
             "digest": self._digest, "advance": lambda: self._advance(rest),
             "click": lambda: self._click(rest),
+            "home": lambda: self._home(rest), "submit": lambda: self._submit(rest),
+            "cancel": self._cancel,
         }.get(lowered)
         if handler is not None:
             handler()
@@ -262,10 +270,30 @@ class Shell:
             self._render_reactions(payload)
         elif kind == "ephemeral":
             self._render_ephemeral(payload.get("text") or "", payload.get("blocks"))
+        elif kind == "home_published" and payload.get("user") == self.cursor.user:
+            self._render_view("Home tab", payload["view"])
+        elif kind == "modal_opened":
+            self.modal = payload["view"]
+            self._render_view("modal", payload["view"])
+            self.note("Fill it in with `submit <text>`, or leave it with `cancel`.")
         elif kind == "response":
             body = payload.get("body") or {}
             if body.get("response_type") != "in_channel" and not body.get("replace_original"):
                 self._render_ephemeral(body.get("text") or "", body.get("blocks"))
+
+    def _render_view(self, where: str, view: dict[str, Any]) -> None:
+        title = (view.get("title") or {}).get("text")
+        self.say(self.style.bold(f"┌ {where}" + (f": {title}" if title else "")))
+        for line in message_lines(view, self.style, self._user_name):
+            self.say(f"│ {line}")
+        for block in view.get("blocks") or []:
+            if block.get("type") == "input":
+                label = (block.get("label") or {}).get("text", "")
+                hint = (block.get("hint") or {}).get("text", "")
+                initial = (block.get("element") or {}).get("initial_value") or ""
+                self.say(f"│ {label}: [{initial}]" + (self.style.dim(f" ({hint})") if hint
+                                                       else ""))
+        self.say(self.style.bold("└"))
 
     def _number(self, channel: str, ts: str) -> int:
         key = (channel, ts)
@@ -393,6 +421,45 @@ class Shell:
         if reply.status != 200:
             self.note(f"The app answered HTTP {reply.status} to your click.")
 
+    def _home(self, rest: str) -> None:
+        """`home`: open your Home tab; `home digest #general` / `home guide #general`:
+        click its button for that channel."""
+        what, _, channel_name = rest.strip().partition(" ")
+        if not what:
+            self._deliver(home_opened_event(self.cursor.user), "opening the Home tab")
+            return
+        label = {"digest": "Change digest", "guide": "Edit guidance"}.get(what.lower())
+        view = self.state.home_views.get(self.cursor.user)
+        name = channel_name.strip().lstrip("#") or self._channel_name(self.cursor.channel)
+        channel = next((cid for cid in self.state.channels
+                        if self._channel_name(cid) == name), None)
+        action = (home_button(view, label, channel)
+                  if label and view is not None and channel is not None else None)
+        if action is None or view is None:
+            self.note("Open your Home tab with `home`, then `home digest #channel` or "
+                      "`home guide #channel` for a channel it shows.")
+            return
+        reply = self.sender.home_click(action, user=self.cursor.user, view=view)
+        if reply.status != 200:
+            self.note(f"The app answered HTTP {reply.status} to your click.")
+
+    def _submit(self, rest: str) -> None:
+        if self.modal is None:
+            self.note("No modal is open. Open one from your Home tab: `home guide #general`.")
+            return
+        [field] = [block["block_id"] for block in self.modal.get("blocks") or []
+                   if block.get("type") == "input"][:1] or ["value"]
+        reply = self.sender.submit(self.modal, {field: rest.strip()}, user=self.cursor.user)
+        body = reply.json() if reply.body else {}
+        if isinstance(body, dict) and body.get("response_action") == "errors":
+            for message in (body.get("errors") or {}).values():
+                self.note(f"The modal says: {message}")
+            return
+        self.modal = None
+
+    def _cancel(self) -> None:
+        self.modal = None
+
     def _open(self, rest: str) -> None:
         try:
             number = int(rest.strip().strip("[]"))
@@ -502,6 +569,9 @@ class Shell:
     # -- names --------------------------------------------------------------------------
 
     def _user_name(self, user_id: str) -> str:
+        """A person's name, or a channel's for a channel id (mrkdwn's `<#C…>`)."""
+        if user_id in self.state.channels:
+            return self._channel_name(user_id)
         return self.state.users.get(user_id, user_id)
 
     def _channel_name(self, channel: str) -> str:
@@ -509,6 +579,17 @@ class Shell:
             return str(self.state.channel_info(channel).get("name", channel))
         except WorkspaceError:  # an unknown channel id is shown as itself
             return channel
+
+
+def home_button(view: dict[str, Any], label: str, channel: str) -> dict[str, Any] | None:
+    """The `actions[]` entry for the Home tab's button `label` of `channel`, as shown."""
+    for block in view.get("blocks") or []:
+        for element in block.get("elements") or []:
+            text = element.get("text")
+            text = text.get("text") if isinstance(text, dict) else text
+            if text == label and element.get("value") == channel:
+                return button_action(block, element)
+    return None
 
 
 BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)

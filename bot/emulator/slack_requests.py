@@ -77,6 +77,40 @@ def block_actions_body(action: dict[str, Any], *, user: str, channel: str,
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
+def home_click_body(action: dict[str, Any], *, user: str, view: dict[str, Any],
+                    trigger_id: str | None = None) -> bytes:
+    """A click on a button of the App Home tab (no channel, no message, no response URL)."""
+    payload = {
+        "type": "block_actions", "team": {"id": TEAM, "domain": "emulated"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": APP_ID, "token": "legacy-unused",
+        "container": {"type": "view", "view_id": view.get("id", "V0HOME")},
+        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+        "view": view, "actions": [action],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def view_submission_body(view: dict[str, Any], values: dict[str, str], *,
+                         user: str) -> bytes:
+    """A modal submitted with `values` (block id -> text typed into its input)."""
+    state = {block: {block: {"type": "plain_text_input", "value": value}}
+             for block, value in values.items()}
+    payload = {
+        "type": "view_submission", "team": {"id": TEAM, "domain": "emulated"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": APP_ID, "token": "legacy-unused",
+        "trigger_id": f"trig-{uuid.uuid4().hex}",
+        "view": {**view, "state": {"values": state}},
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def home_opened_event(user: str) -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+            "event_ts": f"{time.time():.6f}"}
+
+
 def button_action(block: dict[str, Any], element: dict[str, Any], value: str | None = None,
                   *, action_ts: str | None = None) -> dict[str, Any]:
     """The `actions[]` entry Slack sends for a click on `element` of `block`."""
@@ -138,6 +172,16 @@ class SlackSender:
         return self.signed(block_actions_body(action, user=user, channel=channel,
                                               message=message, response_url=response_url,
                                               trigger_id=trigger_id),
+                           "application/x-www-form-urlencoded")
+
+    def home_click(self, action: dict[str, Any], *, user: str, view: dict[str, Any],
+                   trigger_id: str | None = None) -> Reply:
+        return self.signed(home_click_body(action, user=user, view=view,
+                                           trigger_id=trigger_id),
+                           "application/x-www-form-urlencoded")
+
+    def submit(self, view: dict[str, Any], values: dict[str, str], *, user: str) -> Reply:
+        return self.signed(view_submission_body(view, values, user=user),
                            "application/x-www-form-urlencoded")
 
     def reaction(self, *, added: bool = True, user: str, emoji: str, channel: str, ts: str,

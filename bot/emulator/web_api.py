@@ -245,6 +245,8 @@ class SlackApiServer:
             "users.info": self._users_info,
             "reactions.add": self._reactions_add,
             "reactions.remove": self._reactions_remove,
+            "views.publish": self._views_publish,
+            "views.open": self._views_open,
         }
 
     # ------------------------------------------------------------- lifecycle
@@ -627,6 +629,35 @@ class SlackApiServer:
         channel = self._bot_message(params, "ts", "cant_delete_message")
         self.state.delete_message(channel, str(params["ts"]))
         return {"ok": True, "channel": channel, "ts": str(params["ts"])}
+
+    @staticmethod
+    def _view(params: dict[str, Any], kind: str) -> dict[str, Any]:
+        """The `view` param, checked as Slack checks it: its type, at most 100 blocks,
+        and a modal's title of at most 24 characters."""
+        view = params.get("view")
+        if not isinstance(view, dict) or view.get("type") != kind:
+            raise WorkspaceError("invalid_arguments", "view")
+        blocks = view.get("blocks")
+        if not isinstance(blocks, list) or len(blocks) > 100:
+            raise WorkspaceError("invalid_blocks", "view")
+        title = (view.get("title") or {}).get("text", "")
+        if kind == "modal" and not 0 < len(title) <= 24:
+            raise WorkspaceError("invalid_arguments", "view.title")
+        return view
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user_id") or "")
+        if user not in self.state.users:
+            raise WorkspaceError("user_not_found")
+        return {"ok": True, "view": self.state.publish_home(user, self._view(params, "home"))}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        trigger = str(params.get("trigger_id") or "")
+        if not trigger:
+            raise WorkspaceError("invalid_arguments", "trigger_id")
+        if "expired" in trigger:  # Slack's triggers last three seconds
+            raise WorkspaceError("expired_trigger_id")
+        return {"ok": True, "view": self.state.open_modal(trigger, self._view(params, "modal"))}
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):

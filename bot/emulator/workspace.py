@@ -75,6 +75,10 @@ class Workspace:
         self.ephemeral: list[dict[str, Any]] = []
         #: Posts to response URLs: ``{"url_id", "body"}``.
         self.responses: list[dict[str, Any]] = []
+        #: App Home views by user (``views.publish``), and modals opened (``views.open``)
+        #: by view id: ``{"id", "trigger_id", "view"}``.
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.modals: dict[str, dict[str, Any]] = {}
         # channel -> {ts -> message}; insertion order == ts order because ts only grows.
         self._messages: dict[str, dict[str, dict[str, Any]]] = {}
         # (channel, root_ts) -> reply ts list in order (root may not exist: Slack allows it).
@@ -429,6 +433,20 @@ class Workspace:
         return True
 
     # ------------------------------------------------- ephemeral / response urls
+
+    def publish_home(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            record = {**copy.deepcopy(view), "id": f"V{self.next_ts().replace('.', '')}"}
+            self.home_views[user] = record
+        self._emit("home_published", {"user": user, "view": copy.deepcopy(record)})
+        return record
+
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            record = {**copy.deepcopy(view), "id": f"V{self.next_ts().replace('.', '')}"}
+            self.modals[record["id"]] = {"trigger_id": trigger_id, "view": record}
+        self._emit("modal_opened", {"view": copy.deepcopy(record)})
+        return record
 
     def post_ephemeral(
         self,

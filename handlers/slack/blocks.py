@@ -14,10 +14,18 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     ContextActionsBlock,
+    DividerBlock,
     FeedbackButtonObject,
     FeedbackButtonsElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
 )
+from slack_sdk.models.views import View
 
+from bot.home import ChannelCard
 from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
 from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
 
@@ -317,3 +325,83 @@ def guidance_set(user: str, text: str) -> str:
 
 def guidance_cleared(user: str) -> str:
     return f":compass: <@{user}> cleared this channel's guidance for the AI."
+
+
+# -- App Home and its modals ----------------------------------------------------------------
+
+HOME_SCHEDULE_ACTION = "idealoop_home_schedule"  # value: the channel
+HOME_GUIDANCE_ACTION = "idealoop_home_guidance"  # value: the channel
+SCHEDULE_MODAL = "idealoop_schedule_modal"  # private_metadata: the channel
+GUIDANCE_MODAL = "idealoop_guidance_modal"
+SCHEDULE_INPUT, GUIDANCE_INPUT = "schedule", "guidance"  # block and action ids
+
+
+def home_view(cards: list[ChannelCard], *, offline: bool) -> dict[str, Any]:
+    """A person's App Home: a card per channel they use idealoop in."""
+    shown: Blocks = [HeaderBlock(text="idealoop").to_dict()]
+    if offline:
+        shown.append(_context(":warning: idealoop runs with the *offline generator* here: no "
+                              "LLM is configured, so ideas come from templates."))
+    if not cards:
+        shown.append(_section("You have not used idealoop in a channel yet. Run "
+                              "`/brainstorm <topic>` in one; your channels show up here."))
+    for card in cards:
+        rate = (f"{round(100 * card.acceptance)}% of decided ideas approved "
+                f"({card.approved} approved, {card.rejected} rejected, {card.judged} of "
+                f"{card.posted} judged)" if card.acceptance is not None
+                else f"no idea decided yet ({card.posted} posted)")
+        top = "\n".join(f"{n}. {neutralise(_clip(item.text, 150))} (score {item.score})"
+                        for n, item in enumerate(card.top, start=1)) or "none approved yet"
+        guidance = (f"> {neutralise(_clip(card.guidance.text, 300))}" if card.guidance
+                    else "none")
+        shown += [
+            DividerBlock().to_dict(),
+            _section(f"*<#{card.channel}>* — {rate}\n*Top ideas this week:*\n{top}"),
+            _section(f"*Digest:* {neutralise(card.digest)}\n*Guidance:* {guidance}"),
+            ActionsBlock(elements=[
+                ButtonElement(text="Change digest", action_id=HOME_SCHEDULE_ACTION,
+                              value=card.channel),
+                ButtonElement(text="Edit guidance", action_id=HOME_GUIDANCE_ACTION,
+                              value=card.channel),
+            ]).to_dict(),
+        ]
+    return View(type="home", blocks=shown[:100]).to_dict()
+
+
+def schedule_modal(channel: str, current: str) -> dict[str, Any]:
+    """Change a channel's digest from App Home: the words `/brainstorm digest` takes."""
+    return View(
+        type="modal", callback_id=SCHEDULE_MODAL, private_metadata=channel,
+        title="Digest schedule",
+        submit="Save", close="Cancel", blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"*<#{channel}>*: {neutralise(current)}")),
+            InputBlock(block_id=SCHEDULE_INPUT, label="New schedule",
+                       hint="daily or weekly, a time and a time zone, or off — as "
+                            "/brainstorm digest takes them",
+                       element=PlainTextInputElement(
+                           action_id=SCHEDULE_INPUT,
+                           placeholder="daily 09:30 Europe/Berlin")),
+        ]).to_dict()
+
+
+def guidance_modal(channel: str, current: Guidance | None) -> dict[str, Any]:
+    """Edit a channel's guidance from App Home; empty clears it."""
+    return View(
+        type="modal", callback_id=GUIDANCE_MODAL, private_metadata=channel,
+        title="Channel guidance",
+        submit="Save", close="Cancel", blocks=[
+            SectionBlock(text=MarkdownTextObject(
+                text=f"Standing instructions to the AI in *<#{channel}>*: audience, tone, "
+                     "constraints. Leave it empty to clear it. The channel is told who "
+                     "changed it.")),
+            InputBlock(block_id=GUIDANCE_INPUT, label="Guidance", optional=True,
+                       element=PlainTextInputElement(
+                           action_id=GUIDANCE_INPUT, multiline=True, max_length=600,
+                           initial_value=current.text if current else None)),
+        ]).to_dict()
+
+
+def home_unavailable(message: str) -> dict[str, Any]:
+    return View(type="home", blocks=[HeaderBlock(text="idealoop").to_dict(),
+                                     _section(f":warning: {message} Open this tab again in "
+                                              "a minute.")]).to_dict()

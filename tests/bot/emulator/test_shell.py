@@ -389,3 +389,19 @@ def test_buttons_can_be_clicked(shell: Shell, out: io.StringIO) -> None:
     assert "More like idea 3, asked by @alice" in step(shell, out, "click 4 more")
     assert "has no draft button" in step(shell, out, "click 1 draft")
     assert "Say which message and which button" in step(shell, out, "click 99 👍")
+
+
+def test_home_tab_and_its_modals(shell: Shell, out: io.StringIO) -> None:
+    step(shell, out, "/brainstorm shorter standups")
+    step(shell, out, "+1 2")
+    home = step(shell, out, "home")
+    assert "┌ Home tab" in home and "#general — 100% of decided ideas approved" in home
+    assert "[Change digest]  [Edit guidance]" in home
+    modal = step(shell, out, "home guide #general")
+    assert "┌ modal: Channel guidance" in modal and "submit <text>" in modal
+    assert "@alice set this channel's guidance" in step(shell, out, "submit Be brief.")
+    step(shell, out, "home digest #general")
+    assert "The modal says: I don't understand “hourly”" in step(shell, out, "submit hourly")
+    assert "changed this channel's digest" in step(shell, out, "submit weekly 10:00 UTC")
+    assert "No modal is open" in step(shell, out, "submit again")
+    assert "for a channel it shows" in step(shell, out, "home guide #elsewhere")

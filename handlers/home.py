@@ -1,0 +1,152 @@
+"""The App Home tab, and the modals its buttons open.
+
+`app_home_opened` publishes the person's home (`bot.home`) from the job pool, so the
+event is answered at once. "Change digest" and "Edit guidance" open modals (`views.open`
+must come within three seconds of the click, so it is called in the listener); their
+submissions change the channel exactly as `/brainstorm digest` and `/brainstorm guide`
+do, are announced in the channel naming who made the change, and refresh the home. A
+value that does not parse is shown under its field, and the modal stays open.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import command_parser
+from bot.deps import Deps
+from bot.digests import describe
+from bot.errors import BadInput, Busy, user_message
+from bot.guidance import clean_guidance
+from bot.home import home_cards, may_change
+from bot.slack_values import is_slack_id
+from handlers.slack import blocks
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from storage.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+NOT_YOURS = ("You can change channels you use idealoop in; run `/brainstorm` there "
+             "first.")
+
+
+def register(app: App, deps: Deps) -> None:
+    def opened(event: dict[str, Any], client: WebClient) -> None:
+        user = event.get("user")
+        if event.get("tab") == "home" and is_slack_id(user):
+            _soon(deps, publish, client, deps, str(user))
+
+    def open_schedule(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                      client: WebClient) -> None:
+        _open(ack, body, action, client, deps, lambda channel: blocks.schedule_modal(
+            channel, describe(deps.digests.digest_store.subscription(channel))))
+
+    def open_guidance(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                      client: WebClient) -> None:
+        _open(ack, body, action, client, deps, lambda channel: blocks.guidance_modal(
+            channel, deps.store.guidance(channel)))
+
+    def save_schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                      client: WebClient) -> None:
+        def change(channel: str, user: str, value: str) -> str:
+            try:
+                parsed = command_parser.parse_schedule(value, deps.settings.timezone)
+            except BadInput:
+                parsed = None
+            if parsed is None or (not parsed.off and parsed.period is None):
+                raise BadInput(f"I don't understand “{value[:40]}”: say daily or weekly, "
+                               "with a time and zone if you like (daily 09:30 UTC), or off.")
+            answer = deps.digests.change_schedule(channel, user, parsed)
+            return f"<@{user}> changed this channel's digest from their App Home. {answer}"
+
+        _save(ack, body, view, client, deps, blocks.SCHEDULE_INPUT, change)
+
+    def save_guidance(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                      client: WebClient) -> None:
+        def change(channel: str, user: str, value: str) -> str:
+            if not value.strip():
+                deps.store.clear_guidance(channel)
+                return blocks.guidance_cleared(user)
+            text = clean_guidance(value)
+            deps.store.set_guidance(channel, text, user)
+            return blocks.guidance_set(user, text)
+
+        _save(ack, body, view, client, deps, blocks.GUIDANCE_INPUT, change)
+
+    app.event("app_home_opened")(opened)
+    app.action(blocks.HOME_SCHEDULE_ACTION)(open_schedule)
+    app.action(blocks.HOME_GUIDANCE_ACTION)(open_guidance)
+    app.view(blocks.SCHEDULE_MODAL)(save_schedule)
+    app.view(blocks.GUIDANCE_MODAL)(save_guidance)
+
+
+def publish(client: WebClient, deps: Deps, user: str) -> None:
+    """Publish `user`'s home; a database that is away is said there, not hidden."""
+    try:
+        view = blocks.home_view(home_cards(deps.store, deps.digests, user),
+                                offline=deps.model.offline)
+    except DatabaseUnavailable as exc:
+        log.warning("home for %s: %s", user, exc)
+        view = blocks.home_unavailable(user_message(exc))
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SLACK_FAILURES as exc:
+        log.warning("could not publish a home: %s", failure_name(exc))
+
+
+def _open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+          deps: Deps, modal: Any) -> None:
+    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    channel, trigger = action.get("value"), body.get("trigger_id")
+    if not (is_slack_id(user) and is_slack_id(channel) and isinstance(trigger, str)):
+        raise BadInput("a home button without a usable user, channel or trigger")
+    ack()
+    try:
+        if not may_change(deps.store, str(user), str(channel)):
+            return
+        view = modal(str(channel))
+    except DatabaseUnavailable as exc:
+        log.warning("home button: %s", exc)
+        return
+    try:
+        client.views_open(trigger_id=trigger, view=view)
+    except SLACK_FAILURES as exc:
+        log.warning("could not open a modal: %s", failure_name(exc))
+
+
+def _save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+          deps: Deps, field: str, change: Any) -> None:
+    """Apply a modal's value; errors go under the field and keep the modal open."""
+    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    channel = view.get("private_metadata")
+    values = ((view.get("state") or {}).get("values") or {}).get(field) or {}
+    value = (values.get(field) or {}).get("value") or ""
+    if not (is_slack_id(user) and is_slack_id(channel) and isinstance(value, str)):
+        raise BadInput("a modal without a usable user, channel or value")
+    try:
+        if not may_change(deps.store, str(user), str(channel)):
+            raise BadInput(NOT_YOURS)
+        announcement = change(str(channel), str(user), value)
+    except (BadInput, DatabaseUnavailable) as exc:
+        ack(response_action="errors", errors={field: user_message(exc)[:150]})
+        return
+    ack()
+    _soon(deps, _announce_and_refresh, client, deps, str(channel), str(user), announcement)
+
+
+def _announce_and_refresh(client: WebClient, deps: Deps, channel: str, user: str,
+                          text: str) -> None:
+    try:
+        client.chat_postMessage(channel=channel, text=text)
+    except SLACK_FAILURES as exc:
+        log.warning("could not announce a change made from App Home: %s", failure_name(exc))
+    publish(client, deps, user)
+
+
+def _soon(deps: Deps, fn: Any, *args: Any) -> None:
+    try:
+        deps.jobs.submit(fn, *args)
+    except Busy:
+        fn(*args)
