@@ -20,6 +20,7 @@ BENCHMARKS = (
     ("same idea: rejection filter", "bench.similarity"),
     ("the learning loop", "bench.learning"),
     ("drafts and prompt budget", "bench.drafts"),
+    ("first idea on screen", "bench.first_idea"),
     ("memory", "bench.memory"),
     ("start-up", "bench.startup"),
     ("faults", "bench.faults"),

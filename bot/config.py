@@ -62,6 +62,17 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     return _number(env, name, default, low, high, float)
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true/false), got {raw!r}")
+
+
 def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
     raw = env.get(name, "").strip()
     if not raw:
@@ -106,6 +117,7 @@ class Settings:
     prompt_budget: int = 6000
     digest_grace_minutes: int = 720
     stream_interval: float = 1.0
+    stream_ideas: bool = True  # post each idea as the model finishes it
     work_lease: float = 30.0
 
     @classmethod
@@ -183,6 +195,7 @@ class Settings:
             digest_grace_minutes=_int(env, "IDEALOOP_DIGEST_GRACE_MINUTES", 720, 1, 10080),
             prompt_budget=_int(env, "IDEALOOP_PROMPT_BUDGET", 6000, 1000, 1_000_000),
             stream_interval=_float(env, "IDEALOOP_STREAM_INTERVAL", 1.0, 0.05, 30.0),
+            stream_ideas=_flag(env, "IDEALOOP_STREAM_IDEAS", True),
             work_lease=_float(env, "IDEALOOP_WORK_LEASE", 30.0, 1.0, 600.0),
         )
 

@@ -9,11 +9,12 @@ words too: `bot.rejections`) is filtered out whatever the model says.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
-from bot.llm.model import Embedder, IdeaRequest, TextModel
+from bot.llm.model import Embedder, Generation, IdeaRequest, IdeaStream, TextModel
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.rejections import RejectionFilter
 from storage.repository import (
@@ -73,16 +74,37 @@ class Brainstormer:
         self.rejections = RejectionFilter(store, embedder,
                                           threshold=settings.embedding_threshold)
 
+    def saved(self, channel: str, header_ts: str) -> Brainstormed | None:
+        """The brainstorm saved under this header (by this attempt or an earlier one)."""
+        saved = self.store.brainstorm_at(channel, header_ts)
+        return _brainstormed(saved) if saved is not None else None
+
     def run(self, *, channel: str, requester: str, topic: str, header_ts: str,
             seed: str | None = None) -> Brainstormed:
-        """The brainstorm under this header: the one an earlier attempt saved, if any;
-        else ask the model, drop rejected ideas, and save everything in one transaction.
+        """The whole brainstorm under this header, generated if it is not saved yet (for
+        callers that post nothing while it is written: the CLI, benchmarks)."""
+        saved = self.saved(channel, header_ts)
+        if saved is None:
+            for _ in self.generate(channel=channel, requester=requester, topic=topic,
+                                   header_ts=header_ts, seed=seed):
+                pass
+            saved = self.saved(channel, header_ts)
+        if saved is None:  # cannot happen: generate raised, or saved the first idea
+            raise LLMBadOutput("the brainstorm was not saved")
+        return saved
 
-        Raises LLMUnavailable / LLMBadOutput before anything is stored.
+    def generate(self, *, channel: str, requester: str, topic: str, header_ts: str,
+                 seed: str | None = None,
+                 before_save: Callable[[], None] = lambda: None) -> Iterator[Idea]:
+        """Ask the model, and save and yield each idea as soon as it is written and
+        passes the rejection filter: the first one creates the brainstorm, each later
+        one joins it. An idea the same as one the channel ever rejected is dropped.
+
+        Raises LLMUnavailable / LLMBadOutput, before any idea (nothing is stored) or
+        after some (those stay: they may be on screen already). Stops early when a rival
+        attempt saved a brainstorm under this header first. `before_save` runs before
+        each idea is saved (the runner confirms it still holds the work there).
         """
-        saved = self.store.brainstorm_at(channel, header_ts)
-        if saved is not None:
-            return _brainstormed(saved)
         approved, rejected = self.store.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
         proposed = self.store.proposed_on(channel, topic)
@@ -91,41 +113,55 @@ class Brainstormer:
                               proposed=[*proposed, seed] if seed else proposed,
                               passed_over=self.store.passed_over(channel), seed=seed,
                               guidance=guidance.text if guidance else None)
-        generation = self.model.ideas(request)
+        stream = (self.model.ideas_stream(request) if self.settings.stream_ideas
+                  else _whole(self.model.ideas(request)))
         # The prompt shows the model some rejected ideas; the filter holds every one.
-        filtered = self.rejections.apply(channel, topic, generation.ideas)
-        ideas = filtered.kept[:count]
-        if not ideas:
-            raise LLMBadOutput("every idea repeated a rejected one")
-        dropped = filtered.dropped
+        check = self.rejections.check(channel, topic)
+        note = " ".join(filter(None, [stream.note, OFFLINE_UNGUIDED if (
+            guidance and stream.offline) else None])) or None
+        inputs = {"approved": list(approved), "rejected": list(rejected),
+                  "proposed": len(request.proposed), "passed_over": len(request.passed_over),
+                  "offline": stream.offline, "matcher": check.matcher,
+                  **({"seed": seed} if seed else {}),
+                  **({"guidance": guidance.text} if guidance else {}),
+                  **({"note": note} if note else {})}
+        brainstorm_id: int | None = None
+        position = dropped = 0
+        for text in stream.ideas:
+            if position >= count:
+                continue  # read to the end: the token counts come last
+            kept, vector = check.keeps(text)
+            if not kept:
+                dropped += 1
+                continue
+            position += 1
+            before_save()
+            if brainstorm_id is None:
+                inputs["matcher"] = check.matcher
+                new = self.store.save_brainstorm(NewBrainstorm(
+                    channel=channel, requester=requester, topic=topic, model=stream.model,
+                    ideas=[text], header_ts=header_ts,
+                    steering=Steering(len(approved), len(rejected), 0,
+                                      guided=bool(guidance)),
+                    inputs=inputs))
+                if new is None:
+                    return  # a rival attempt saved this brainstorm first: it stands
+                brainstorm_id, item_id = new.id, new.item_ids[0]
+            else:
+                item_id = self.store.add_idea(brainstorm_id, text, position)
+            if vector is not None and check.vector_model:  # kept once, for their judging
+                self.store.save_vectors(check.vector_model, {item_id: vector})
+            yield Idea(position, item_id, text, None)
+        if brainstorm_id is None:
+            raise LLMBadOutput("every idea repeated a rejected one" if dropped
+                               else "no ideas")
         if dropped:
             log.info("dropped %d ideas close to rejected ones (by %s)", dropped,
-                     filtered.matcher)
-        note = " ".join(filter(None, [generation.note, OFFLINE_UNGUIDED if (
-            guidance and generation.offline) else None])) or None
-        new = self.store.save_brainstorm(
-            NewBrainstorm(
-                channel=channel, requester=requester, topic=topic, model=generation.model,
-                ideas=ideas, header_ts=header_ts, prompt_tokens=generation.prompt_tokens,
-                completion_tokens=generation.completion_tokens,
-                steering=Steering(len(approved), len(rejected), dropped, guided=bool(guidance)),
-                inputs={"approved": list(approved), "rejected": list(rejected),
-                        "proposed": len(request.proposed),
-                        "passed_over": len(request.passed_over),
-                        "offline": generation.offline, "matcher": filtered.matcher,
-                        **({"seed": seed} if seed else {}),
-                        **({"guidance": guidance.text} if guidance else {}),
-                        **({"note": note} if note else {})},
-            )
-        )
-        if new is not None and filtered.vector_model:  # kept once, for their judging
-            self.store.save_vectors(filtered.vector_model, {
-                item_id: filtered.vectors[text]
-                for item_id, text in zip(new.item_ids, ideas, strict=True)})
-        saved = self.store.brainstorm_at(channel, header_ts)  # ours, or a rival's first
-        if saved is None:  # cannot happen: it was saved in the statement above
-            raise LLMBadOutput("the brainstorm was not saved")
-        return _brainstormed(saved)
+                     check.matcher)
+        inputs["matcher"] = check.matcher  # words, if embeddings failed part-way
+        self.store.finish_brainstorm(brainstorm_id, prompt_tokens=stream.prompt_tokens,
+                                     completion_tokens=stream.completion_tokens,
+                                     dropped=dropped, inputs=inputs)
 
     def explain(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm here was given (`/brainstorm why`)."""
@@ -134,6 +170,13 @@ class Brainstormer:
     def mark_posted(self, item_id: int, ts: str) -> None:
         """Record the message that shows an idea, once it exists."""
         self.store.mark_posted(item_id, ts)
+
+
+def _whole(generation: Generation) -> IdeaStream:
+    """A complete answer, handed out idea by idea like a stream."""
+    return IdeaStream(iter(generation.ideas), generation.model, offline=generation.offline,
+                      note=generation.note, prompt_tokens=generation.prompt_tokens,
+                      completion_tokens=generation.completion_tokens)
 
 
 def _brainstormed(saved: StoredBrainstorm) -> Brainstormed:

@@ -4,21 +4,19 @@ A brainstorm's proposals are compared with every idea the channel rejected, howe
 (`Store.rejected_ideas`), and one that is the same idea is dropped whatever the model
 says. Where the LLM server offers embeddings (`IDEALOOP_EMBEDDING_MODEL`), ideas are
 compared by meaning (`bot.llm.meaning`): each item's vector is asked for once and kept
-(`item_vectors`), so a brainstorm only sends the server its new proposals and any
-rejected idea not embedded yet, in one request. Otherwise, or when that request fails,
-they are compared by their content words (`bot.llm.similarity`), and the brainstorm
-records which of the two judged it.
+(`item_vectors`), so a brainstorm sends the server any rejected idea not embedded yet
+(one request, when it starts) and each proposal as it arrives. Otherwise, or when
+those requests fail, they are compared by their content words (`bot.llm.similarity`),
+and the brainstorm records which of the two judged it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from bot.errors import LLMError
 from bot.llm.model import Embedder
-from bot.llm.similarity import normalise, without_rejected
+from bot.llm.similarity import SameIdeas, normalise
 from storage.repository import RejectedIdea, Store
 
 log = logging.getLogger(__name__)
@@ -26,19 +24,63 @@ BY_WORDS = "words"
 BY_MEANING = "meaning:"
 
 
-@dataclass(frozen=True)
-class Filtered:
-    """Proposals left once rejected ideas are out, and how they were told apart."""
+class RejectionCheck:
+    """The filter made ready for one brainstorm: the channel's rejections read (and, by
+    meaning, embedded) once; then each proposal is judged as it arrives."""
 
-    kept: list[str]
-    dropped: int
-    matcher: str  # BY_WORDS, or "meaning:<embeddings model>"
-    vectors: dict[str, bytes] = field(default_factory=dict)  # kept text -> its vector
+    matcher: str = BY_WORDS
+
+    def keeps(self, text: str) -> tuple[bool, bytes | None]:
+        """Whether `text` is kept, and its vector when compared by meaning."""
+        raise NotImplementedError
 
     @property
     def vector_model(self) -> str | None:
         """The embeddings model the vectors are of; None when compared by words."""
         return None if self.matcher == BY_WORDS else self.matcher.removeprefix(BY_MEANING)
+
+
+class _ByWords(RejectionCheck):
+    def __init__(self, rejected: list[RejectedIdea], topic: str) -> None:
+        self.held = SameIdeas((idea.text for idea in rejected), topic=topic)
+
+    def keeps(self, text: str) -> tuple[bool, bytes | None]:
+        return not self.held.matches(text), None
+
+
+class _ByMeaning(RejectionCheck):
+    def __init__(self, store: Store, embedder: Embedder, rejected: list[RejectedIdea],
+                 topic: str, threshold: float) -> None:
+        # numpy is imported only where an embeddings model is configured.
+        from bot.llm.meaning import SameMeaning, pack
+
+        self.embedder, self.pack = embedder, pack
+        self.matcher = BY_MEANING + embedder.model
+        kept = store.vectors(embedder.model, [idea.item_id for idea in rejected])
+        missing = [idea for idea in rejected if idea.item_id not in kept]
+        if missing:  # embedded once, then kept with them
+            fresh = {idea.item_id: pack(values) for idea, values in zip(
+                missing, embedder.embed([idea.text for idea in missing]), strict=True)}
+            store.save_vectors(embedder.model, fresh)
+            kept.update(fresh)
+        self.held = SameMeaning([kept[idea.item_id] for idea in rejected], threshold=threshold)
+        self.forms = {normalise(idea.text) for idea in rejected}
+        self.words = _ByWords(rejected, topic)
+
+    def keeps(self, text: str) -> tuple[bool, bytes | None]:
+        if self.matcher == BY_WORDS:  # embeddings failed earlier in this brainstorm
+            return self.words.keeps(text)
+        if normalise(text) in self.forms:
+            return False, None
+        try:
+            [values] = self.embedder.embed([text])
+            vector = self.pack(values)
+            return not self.held.matches(vector), vector
+        except (LLMError, ValueError) as exc:
+            log.warning("embeddings unavailable (%s); rejected ideas are recognised by "
+                        "their words for the rest of this brainstorm", exc)
+            self.matcher = BY_WORDS
+            return self.words.keeps(text)
 
 
 class RejectionFilter:
@@ -48,38 +90,13 @@ class RejectionFilter:
         self.embedder = embedder
         self.threshold = threshold
 
-    def apply(self, channel: str, topic: str, proposals: Sequence[str]) -> Filtered:
-        """The proposals that are not the same idea as one the channel rejected."""
+    def check(self, channel: str, topic: str) -> RejectionCheck:
+        """The filter for one brainstorm of `channel` on `topic`."""
         rejected = self.store.rejected_ideas(channel)
         if self.embedder is not None:
             try:
-                return self._by_meaning(self.embedder, rejected, proposals)
+                return _ByMeaning(self.store, self.embedder, rejected, topic, self.threshold)
             except (LLMError, ValueError) as exc:
                 log.warning("embeddings unavailable (%s); rejected ideas are recognised by "
                             "their words for this brainstorm", exc)
-        kept = without_rejected(proposals, [idea.text for idea in rejected], topic=topic)
-        return Filtered(kept, len(proposals) - len(kept), BY_WORDS)
-
-    def _by_meaning(self, embedder: Embedder, rejected: list[RejectedIdea],
-                    proposals: Sequence[str]) -> Filtered:
-        # numpy is imported only where an embeddings model is configured.
-        from bot.llm.meaning import SameMeaning, pack
-
-        kept_vectors = self.store.vectors(embedder.model, [idea.item_id for idea in rejected])
-        missing = [idea for idea in rejected if idea.item_id not in kept_vectors]
-        fresh = [pack(values) for values in
-                 embedder.embed([idea.text for idea in missing] + list(proposals))]
-        new_rejected = dict(zip((idea.item_id for idea in missing), fresh, strict=False))
-        if new_rejected:
-            self.store.save_vectors(embedder.model, new_rejected)
-        kept_vectors.update(new_rejected)
-        held = SameMeaning([kept_vectors[idea.item_id] for idea in rejected],
-                           threshold=self.threshold)
-        forms = {normalise(idea.text) for idea in rejected}
-        kept: list[str] = []
-        vectors: dict[str, bytes] = {}
-        for text, vector in zip(proposals, fresh[len(missing):], strict=True):
-            if normalise(text) not in forms and not held.matches(vector):
-                kept.append(text)
-                vectors[text] = vector
-        return Filtered(kept, len(proposals) - len(kept), BY_MEANING + embedder.model, vectors)
+        return _ByWords(rejected, topic)

@@ -162,37 +162,80 @@ class BrainstormRunner:
         self.chat = chat
 
     def run(self, item: WorkItem, last: bool) -> str | None:
-        """Post the header, generate, post each idea once, settle the header."""
+        """Post the header; generate, posting each idea as the model finishes it; post
+        any idea not in the thread yet (once); settle the header."""
         topic = str(item.request["topic"])
         header_ts = _started(self.chat, self.work, item, lambda: self.chat.find_header(item),
                              lambda: self.chat.post_header(item, topic), last=last)
         if header_ts is None:
             return NOT_STARTED
-        try:
-            seed = item.request.get("seed")
-            result = self.brainstormer.run(channel=item.channel, requester=item.user_id,
-                                           topic=topic, header_ts=header_ts,
-                                           seed=seed if isinstance(seed, str) else None)
-        except DatabaseUnavailable:
-            raise
-        except IdealoopError as exc:  # the LLM down, slow or unusable
-            log.warning("brainstorm failed: %s", exc)
-            note = exc.user_message
+        result = self.brainstormer.saved(item.channel, header_ts)
+        stopped: IdealoopError | None = None
+        error: ChatError | None = None
+        if result is None:  # not generated yet: generate, showing each idea at once
+            stopped, error = self._generate(item, header_ts, topic)
+            result = self.brainstormer.saved(item.channel, header_ts)
+        if result is None:  # the model failed before its first idea: nothing stored
+            assert stopped is not None
+            log.warning("brainstorm failed: %s", stopped)
+            note = stopped.user_message
             self.work.confirm(item)
             _shown(self.chat, item,
                    lambda: self.chat.show_failed(item, header_ts, topic, note))
             return note
-        posted, error = self._post_ideas(item, header_ts, result)
+        if error is None:
+            posted, error = self._post_ideas(item, header_ts, result)
+        else:
+            posted = sum(1 for idea in result.ideas if idea.ts)
         if error is not None and isinstance(error, ChatUnavailable) and not last:
             raise RetryLater(f"ideas not posted yet: {error}")
         self.work.confirm(item)
-        if error is None:
+        if error is None and stopped is None:
             _shown(self.chat, item, lambda: self.chat.show_done(item, header_ts, result))
             return None
-        note = (f"Only {posted} of {len(result.ideas)} ideas could be posted: "
-                f"{error.user_message}")
+        if error is not None:
+            note = (f"Only {posted} of {len(result.ideas)} ideas could be posted: "
+                    f"{error.user_message}")
+        else:
+            assert stopped is not None
+            note = (f"The AI stopped after {len(result.ideas)} "
+                    f"idea{'s' if len(result.ideas) != 1 else ''}: {stopped.user_message}")
         _shown(self.chat, item, lambda: self.chat.show_failed(item, header_ts, topic, note))
         return note
+
+    def _generate(self, item: WorkItem, header_ts: str,
+                  topic: str) -> tuple[IdealoopError | None, ChatError | None]:
+        """Generate the ideas, posting each as soon as it is saved. Slack away stops the
+        posting (the rest are still generated and saved, and posted in order later);
+        an idea Slack refuses is skipped. The model stopping is returned, not raised:
+        the ideas it did write stand."""
+        seed = item.request.get("seed")
+        shown: Brainstormed | None = None
+        error: ChatError | None = None
+        try:
+            for idea in self.brainstormer.generate(
+                    channel=item.channel, requester=item.user_id, topic=topic,
+                    header_ts=header_ts, seed=seed if isinstance(seed, str) else None,
+                    before_save=lambda: self.work.confirm(item)):
+                if isinstance(error, ChatUnavailable):
+                    continue
+                shown = shown or self.brainstormer.saved(item.channel, header_ts)
+                assert shown is not None
+                self.work.confirm(item)
+                try:
+                    ts = self.chat.post_idea(item, header_ts, idea, shown)
+                except ChatRefused as exc:
+                    error = exc
+                    continue
+                except ChatUnavailable as exc:
+                    error = exc
+                    continue
+                self.brainstormer.mark_posted(idea.item_id, ts)
+        except DatabaseUnavailable:
+            raise
+        except IdealoopError as exc:  # the LLM down, slow or unusable
+            return exc, error
+        return None, error
 
     def _post_ideas(self, item: WorkItem, header_ts: str,
                     result: Brainstormed) -> tuple[int, ChatError | None]:

@@ -284,6 +284,31 @@ class Store(Repository):
             _already_saved(exc, "uq_brainstorms_channel_header")
         return None
 
+    @retry_locked
+    def add_idea(self, brainstorm_id: int, text: str, position: int) -> int:
+        """One more idea of a brainstorm whose ideas arrive one by one (streamed)."""
+        with self._write() as conn:
+            head = conn.execute(select(Brainstorm.channel, Brainstorm.header_ts,
+                                       Brainstorm.model)
+                                .where(Brainstorm.id == brainstorm_id)).one()
+            return int(conn.execute(
+                insert(Item).values(
+                    brainstorm_id=brainstorm_id, kind="idea", text=text, channel=head.channel,
+                    ts=None, thread_ts=head.header_ts, position=position, model=head.model,
+                    created_at=self.clock(),
+                ).returning(Item.id)
+            ).scalar_one())
+
+    @retry_locked
+    def finish_brainstorm(self, brainstorm_id: int, *, prompt_tokens: int | None,
+                          completion_tokens: int | None, dropped: int,
+                          inputs: Mapping[str, Any]) -> None:
+        """What is only known once a streamed answer is complete."""
+        with self._write() as conn:
+            conn.execute(update(Brainstorm).where(Brainstorm.id == brainstorm_id).values(
+                prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                dropped_as_rejected=dropped, inputs=json.dumps(inputs, ensure_ascii=False)))
+
     def brainstorm_at(self, channel: str, header_ts: str) -> StoredBrainstorm | None:
         """The brainstorm saved under the header `header_ts`, with its ideas in order."""
         with self._read() as conn:

@@ -347,6 +347,9 @@ class FakeOpenAI:
         self._cond = threading.Condition(self._lock)
         self._script = _Script()
         self._requests: list[dict[str, Any]] = []
+        #: Each streamed answer's timing (``time.monotonic()``): when its first chunk was
+        #: written and when its last one was (None if it was cut off).
+        self.streams: list[dict[str, float | None]] = []
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -735,6 +738,9 @@ class FakeOpenAI:
         h.start_sse(headers)
         lines = [f"data: {json.dumps(e)}\n\n".encode() for e in events]
         lines.append(b"data: [DONE]\n\n")
+        timing = {"first_at": time.monotonic(), "last_at": None}
+        with self._lock:
+            self.streams.append(timing)
         for index, line in enumerate(lines):
             if break_after is not None and index >= break_after:
                 # Leave the chunked body unterminated: the client sees a truncated stream.
@@ -746,4 +752,5 @@ class FakeOpenAI:
                 h.close_connection = True
                 return
             h.write_chunk(line)
+        timing["last_at"] = time.monotonic()
         h.wfile.write(b"0\r\n\r\n")

@@ -11,7 +11,7 @@ import json
 import re
 
 from bot.errors import LLMBadOutput
-from bot.llm.similarity import dedupe
+from bot.llm.similarity import SameIdeas, dedupe, normalise
 
 MAX_IDEA_CHARS = 600
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)\]:]|[-*•·]|\(\d{1,2}\))\s+")
@@ -89,3 +89,77 @@ def clean_idea(raw: str) -> str:
 
 def _unbold(text: str) -> str:
     return text.replace("**", "").replace("__", "")
+
+
+class StreamedIdeas:
+    """Ideas taken from an answer while it streams, each as soon as it is whole.
+
+    A JSON answer gives an idea when its string closes; a numbered or bulleted list, when
+    its line ends. Plain lines without list markers are only known to be ideas once the
+    answer is complete, so they come at the end (`finish`), as `parse_ideas` reads them.
+    Repeats within the answer are dropped as they arrive.
+    """
+
+    def __init__(self, topic: str = "") -> None:
+        self.buffer = ""
+        self.taken = 0  # candidates looked at so far
+        self.given = 0  # ideas handed out
+        self.seen = SameIdeas(topic=topic)
+
+    def feed(self, piece: str) -> list[str]:
+        self.buffer += piece
+        return self._new(self._candidates(final=False))
+
+    def finish(self) -> list[str]:
+        """The ideas left once the answer is complete; LLMBadOutput if it held none."""
+        text = self.buffer.strip()
+        candidates = _from_json(text)
+        if candidates is None:
+            candidates = _from_lines(text)
+        ideas = self._new(candidates)
+        if not self.given:
+            raise LLMBadOutput(f"no ideas in LLM output: {text[:200]!r}")
+        return ideas
+
+    def _candidates(self, *, final: bool) -> list[str]:
+        text = self.buffer.lstrip()
+        if text.startswith(("{", "[", "```")):
+            return _json_strings(text)
+        lines = text.split("\n")
+        whole = lines if final else lines[:-1]
+        return [_unbold(line) for line in whole if _LIST_MARKER.match(_unbold(line))]
+
+    def _new(self, candidates: list[str]) -> list[str]:
+        fresh: list[str] = []
+        for raw in candidates[self.taken:]:
+            idea = clean_idea(raw)
+            if normalise(idea) and not self.seen.matches(idea):
+                self.seen.add(idea)
+                fresh.append(idea)
+        self.taken = max(self.taken, len(candidates))
+        self.given += len(fresh)
+        return fresh
+
+
+def _json_strings(text: str) -> list[str]:
+    """The complete string items of the first JSON list in `text` so far."""
+    start = text.find("[")
+    found: list[str] = []
+    if start < 0:
+        return found
+    position = start + 1
+    decoder = json.JSONDecoder()
+    while True:
+        rest = text[position:].lstrip(" \t\r\n,")
+        if not rest.startswith('"'):
+            return found  # the list ended, or holds objects: `finish` reads those
+        quote = len(text) - len(rest)
+        try:
+            value, end = decoder.raw_decode(text, quote)
+        except ValueError:
+            return found  # the string is not closed yet
+        after = text[end:].lstrip()
+        if after[:1] not in ("", ",", "]"):
+            return found
+        found.append(value)
+        position = end

@@ -57,6 +57,19 @@ class Generation:
     note: str | None = None  # something the person should know about these ideas
 
 
+@dataclass
+class IdeaStream:
+    """Ideas as the model completes them (`ideas` is consumed once); the token counts
+    are known once it is exhausted."""
+
+    ideas: Iterator[str]
+    model: str
+    offline: bool = False
+    note: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
 class TextModel(Protocol):
     """What idealoop needs from a model: ideas, and drafts streamed piece by piece."""
 
@@ -64,6 +77,11 @@ class TextModel(Protocol):
     offline: bool
 
     def ideas(self, request: IdeaRequest) -> Generation: ...
+
+    def ideas_stream(self, request: IdeaRequest) -> IdeaStream:
+        """The same ideas, each as soon as the model has written it. Iterating raises
+        LLMError, possibly after some ideas (the model stopped mid-way)."""
+        ...
 
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
         """Yield the draft's text in pieces as it is written. Raises LLMError, possibly

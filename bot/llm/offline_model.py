@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bot.llm.model import DraftRequest, Generation, IdeaRequest
+from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream
 from bot.llm.offline import review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
 from bot.llm.offline.kinds import looks_english
@@ -33,6 +33,11 @@ class OfflineModel:
             "The offline generator writes English and only quotes your topic; set up an LLM "
             "for ideas in your language.")
         return Generation(ideas=ideas, model=self.model, offline=True, note=note)
+
+    def ideas_stream(self, request: IdeaRequest) -> IdeaStream:
+        generation = self.ideas(request)
+        return IdeaStream(iter(generation.ideas), self.model, offline=True,
+                          note=generation.note)
 
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
         if request.mode == "feedback":

@@ -18,8 +18,8 @@ import openai
 
 from bot.config import Settings
 from bot.errors import LLMBadOutput, LLMUnavailable
-from bot.llm.idea_parsing import parse_ideas
-from bot.llm.model import DraftRequest, Generation, IdeaRequest
+from bot.llm.idea_parsing import StreamedIdeas, parse_ideas
+from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream
 from bot.llm.prompts import (
     IDEAS_SCHEMA,
     brainstorm_messages,
@@ -66,6 +66,53 @@ class OpenAIModel:
             completion_tokens=getattr(usage, "completion_tokens", None),
         )
 
+    def ideas_stream(self, request: IdeaRequest) -> IdeaStream:
+        """Ideas as the answer streams in (JSON schema first, plain text when refused)."""
+        messages = brainstorm_messages(
+            request.topic, request.count, request.approved, request.rejected,
+            proposed=request.proposed, seed=request.seed, guidance=request.guidance,
+        )
+        schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
+        usage = {"stream_options": {"include_usage": True}}
+        try:
+            chunks = self._complete(messages, response_format=schema, stream=True, **usage)
+        except openai.BadRequestError as exc:
+            log.info("LLM refused a JSON schema (%s); retrying as plain text", exc.status_code)
+            chunks = self._complete(messages, stream=True, **usage)
+        stream = IdeaStream(iter(()), self.model)
+        stream.ideas = self._streamed_ideas(chunks, request, stream)
+        return stream
+
+    def _streamed_ideas(self, chunks: Any, request: IdeaRequest,
+                        stream: IdeaStream) -> Iterator[str]:
+        parsed = StreamedIdeas(topic=request.topic)
+        for piece in self._pieces(chunks, stream, "these ideas"):
+            yield from parsed.feed(piece)
+        yield from parsed.finish()
+
+    def _pieces(self, chunks: Any, stream: IdeaStream | None, what: str) -> Iterator[str]:
+        """The text of a streamed answer, piece by piece (usage noted on `stream`)."""
+        try:
+            for chunk in chunks:
+                choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
+                usage = getattr(chunk, "usage", None)
+                if stream is not None and usage is not None:
+                    stream.prompt_tokens = getattr(usage, "prompt_tokens", None)
+                    stream.completion_tokens = getattr(usage, "completion_tokens", None)
+                if stream is not None and getattr(chunk, "model", None):
+                    stream.model = chunk.model
+                if choices and getattr(choices[0].delta, "content", None):
+                    yield choices[0].delta.content
+        except openai.APIError as exc:  # the SDK wraps read timeouts and dropped streams
+            log.warning("LLM stream broke off: %s", type(exc).__name__)
+            raise LLMUnavailable(
+                "LLM stream broke off",
+                user_message=f"The AI stopped before finishing {what}.",
+            ) from None
+        except ValueError:
+            log.warning("LLM stream sent something that is not JSON")
+            raise LLMBadOutput("unreadable stream") from None
+
     def draft_stream(self, request: DraftRequest) -> Iterator[str]:
         messages = (draft_messages(request.instruction, request.thread_text,
                                    previous=request.previous, ideas=request.ideas,
@@ -73,21 +120,7 @@ class OpenAIModel:
                     if request.mode == "draft" else
                     review_messages(request.mode, request.work, request.instruction,
                                     request.thread_text, guidance=request.guidance))
-        stream = self._complete(messages, stream=True)
-        try:
-            for chunk in stream:
-                choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
-                if choices and getattr(choices[0].delta, "content", None):
-                    yield choices[0].delta.content
-        except openai.APIError as exc:  # the SDK wraps read timeouts and dropped streams
-            log.warning("LLM stream broke off: %s", type(exc).__name__)
-            raise LLMUnavailable(
-                "LLM stream broke off",
-                user_message="The AI stopped before finishing this draft.",
-            ) from None
-        except ValueError:
-            log.warning("LLM stream sent something that is not JSON")
-            raise LLMBadOutput("unreadable stream") from None
+        yield from self._pieces(self._complete(messages, stream=True), None, "this draft")
 
     def _complete(self, messages: list[dict[str, str]], **extra: Any) -> Any:
         return _calling(

@@ -53,8 +53,8 @@ def test_a_rejected_idea_in_other_words_is_recognised_by_its_meaning(
     assert len(texts) == 1 and texts[0].startswith("1. Pair each newcomer")
     assert "1 proposal dropped as the same as a rejected idea" in json.dumps(
         header_message(app, header_ts)["blocks"], ensure_ascii=False)
-    # each text is embedded once: the rejected idea's vector was kept with it
-    assert embedded(llm) == [[FRIDAY, GUIDE], [SHOW_AND_TELL, BUDDY]]
+    # each text is embedded once, as it arrives: the rejected idea's vector was kept
+    assert embedded(llm) == [[FRIDAY], [GUIDE], [SHOW_AND_TELL], [BUDDY]]
     why = json.dumps(app.sender.command("why").json()["blocks"], ensure_ascii=False)
     assert "compared by meaning (embeddings model `fake-embed`)" in why
     stats = app.sender.command("stats").json()["text"]
@@ -97,4 +97,4 @@ def test_without_embeddings_the_words_decide_and_vectors_come_later(
     brainstorm(app, "onboarding, third")
     llm.reply(json.dumps({"ideas": [GUIDE]}))
     brainstorm(app, "onboarding, fourth")
-    assert embedded(llm)[-2:] == [[huddle, SHOW_AND_TELL, FRIDAY], [GUIDE]]
+    assert embedded(llm)[-4:] == [[huddle], [SHOW_AND_TELL], [FRIDAY], [GUIDE]]
