@@ -11,7 +11,7 @@ import pytest
 from bot.emulator.web_api import SlackApiServer
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
-from tests.e2e.test_brainstorm import CHANNEL, brainstorm, header_message, thread_replies
+from tests.e2e.test_brainstorm import brainstorm, header_message, thread_replies
 
 IDEAS = ["Walking standups", "Async updates in a thread", "Timebox to ten minutes",
          "Rotate the host weekly", "Skip standup on Fridays"]
