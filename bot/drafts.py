@@ -214,7 +214,7 @@ class Drafter:
         """Feedback on, or a polished version of, a person's text, with the rest of the
         thread as context."""
         if asked.inline:
-            work, reviewed, skip = asked.inline, "the text in your mention", None
+            work, reviewed, skip = asked.inline, "the text you gave", None
         else:
             message = text_to_review(thread, requester, mention_ts, bot_user)
             if message is None:

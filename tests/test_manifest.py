@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from slack_bolt import Assistant
 
 import handlers
 from bot.app import build_deps, close_deps
@@ -24,6 +25,11 @@ EVENT_SCOPES = {
     "reaction_removed": {"reactions:read"},
     "app_mention": {"app_mentions:read"},
     "app_home_opened": set(),
+    # Bolt's Assistant: its status, title and prompts (assistant.threads.*), and the
+    # pane's messages, which drafts read (conversations.replies in a DM).
+    "assistant_thread_started": {"assistant:write"},
+    "assistant_thread_context_changed": {"assistant:write"},
+    "message.im": {"im:history"},
 }
 METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
@@ -66,6 +72,12 @@ class Recorder:
 
     def middleware(self, fn: Any) -> Any:
         return fn
+
+    def use(self, middleware: Any) -> None:
+        """Bolt's `Assistant` middleware listens to these events."""
+        if isinstance(middleware, Assistant):
+            self.events |= {"assistant_thread_started", "assistant_thread_context_changed",
+                            "message.im"}
 
     def error(self, fn: Any) -> Any:
         return fn

@@ -36,6 +36,8 @@ from bot.deps import Deps
 from bot.emulator.render import Style, message_lines, reactions_line
 from bot.emulator.slack_requests import (
     SlackSender,
+    assistant_message_event,
+    assistant_thread_started_event,
     button_action,
     home_opened_event,
     mention_event,
@@ -63,6 +65,8 @@ Shell commands:
   channel <name>           switch channel (#name works too)
   as <name>                act as another person (alice, bob, carol, or a new name)
   top [day|week|all]       same as /brainstorm top
+  dm idealoop <text>       write to idealoop in the assistant pane: `brainstorm <topic>`,
+                           a draft, `feedback: <text>`, `polish: <text>`
   home                     open your Home tab: your channels, their acceptance, top
                            ideas, digest and guidance
   home digest|guide #name  its buttons: a modal to change that channel's digest or
@@ -140,6 +144,7 @@ class Shell:
         self.numbers: dict[tuple[str, str], int] = {}
         self.messages: list[tuple[str, str]] = []  # index n-1 → (channel, ts)
         self.modal: dict[str, Any] | None = None  # the modal open, if any
+        self.panes: dict[str, str] = {}  # user -> their assistant thread
         self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self.state.add_listener(lambda kind, payload: self.events.put((kind, payload)))
 
@@ -209,7 +214,7 @@ class Shell:
             "digest": self._digest, "advance": lambda: self._advance(rest),
             "click": lambda: self._click(rest),
             "home": lambda: self._home(rest), "submit": lambda: self._submit(rest),
-            "cancel": self._cancel,
+            "cancel": self._cancel, "dm": lambda: self._dm(rest),
         }.get(lowered)
         if handler is not None:
             handler()
@@ -276,6 +281,8 @@ class Shell:
             self.modal = payload["view"]
             self._render_view("modal", payload["view"])
             self.note("Fill it in with `submit <text>`, or leave it with `cancel`.")
+        elif kind == "assistant_changed":
+            self._render_pane(payload)
         elif kind == "response":
             body = payload.get("body") or {}
             if body.get("response_type") != "in_channel" and not body.get("replace_original"):
@@ -456,6 +463,40 @@ class Shell:
                 self.note(f"The modal says: {message}")
             return
         self.modal = None
+
+    def _dm(self, rest: str) -> None:
+        """`dm idealoop <text>`: write to idealoop in the assistant pane (opened on first
+        use, as Slack does when a person clicks the app's icon)."""
+        name, _, text = rest.strip().partition(" ")
+        if name.lower().lstrip("@") not in ("idealoop", "<@u0bot>") or not text.strip():
+            self.note("Write to the assistant pane with `dm idealoop <text>`, e.g. "
+                      "`dm idealoop brainstorm onboarding`.")
+            return
+        user = self.cursor.user
+        channel = self.state.ensure_channel(f"D0{user.removeprefix('U0')}",
+                                            name=f"dm-{self._user_name(user)}")
+        thread_ts = self.panes.get(user)
+        if thread_ts is None:
+            root = self.state.post_message(channel, "New chat with idealoop", as_bot=True)
+            thread_ts = self.panes[user] = str(root["ts"])
+            self._deliver(assistant_thread_started_event(
+                user=user, channel=channel, thread_ts=thread_ts,
+                context_channel=self.cursor.channel), "opening the assistant pane")
+            self.pump()
+        message = self.state.post_message(channel, text.strip(), user=user,
+                                          thread_ts=thread_ts)
+        self._deliver(assistant_message_event(user=user, text=message["text"],
+                                              channel=channel, ts=message["ts"],
+                                              thread_ts=thread_ts), "your message")
+
+    def _render_pane(self, payload: dict[str, Any]) -> None:
+        if payload.get("status"):
+            self.say(self.style.dim(f"    (pane) idealoop {payload['status']}"))
+        if payload.get("title"):
+            self.say(self.style.dim(f"    (pane) title: {payload['title']}"))
+        for prompt in payload.get("prompts") or []:
+            self.say(self.style.dim(f"    (pane) suggested: {prompt['title']} → "
+                                    f"“{prompt['message']}”"))
 
     def _cancel(self) -> None:
         self.modal = None

@@ -106,6 +106,23 @@ def view_submission_body(view: dict[str, Any], values: dict[str, str], *,
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
+def assistant_thread_started_event(*, user: str, channel: str, thread_ts: str,
+                                   context_channel: str = "C0GENERAL") -> dict[str, Any]:
+    """A person opened the assistant pane: Slack made the thread `thread_ts` for it."""
+    return {"type": "assistant_thread_started", "event_ts": f"{time.time():.6f}",
+            "assistant_thread": {"user_id": user, "channel_id": channel,
+                                 "thread_ts": thread_ts,
+                                 "context": {"channel_id": context_channel, "team_id": TEAM,
+                                             "enterprise_id": None}}}
+
+
+def assistant_message_event(*, user: str, text: str, channel: str, ts: str,
+                            thread_ts: str) -> dict[str, Any]:
+    """What a person wrote in the assistant pane's thread (a `message.im` event)."""
+    return {"type": "message", "channel_type": "im", "user": user, "text": text,
+            "channel": channel, "ts": ts, "thread_ts": thread_ts, "event_ts": ts}
+
+
 def home_opened_event(user: str) -> dict[str, Any]:
     return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
             "event_ts": f"{time.time():.6f}"}

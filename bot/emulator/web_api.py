@@ -246,6 +246,9 @@ class SlackApiServer:
             "reactions.add": self._reactions_add,
             "reactions.remove": self._reactions_remove,
             "views.publish": self._views_publish,
+            "assistant.threads.setStatus": self._assistant_status,
+            "assistant.threads.setTitle": self._assistant_title,
+            "assistant.threads.setSuggestedPrompts": self._assistant_prompts,
             "views.open": self._views_open,
         }
 
@@ -644,6 +647,36 @@ class SlackApiServer:
         if kind == "modal" and not 0 < len(title) <= 24:
             raise WorkspaceError("invalid_arguments", "view.title")
         return view
+
+    def _assistant_thread(self, params: dict[str, Any]) -> tuple[str, str]:
+        channel = str(params.get("channel_id") or "")
+        thread_ts = str(params.get("thread_ts") or "")
+        if not channel.startswith("D"):  # the assistant pane is a direct message
+            raise WorkspaceError("channel_not_found" if not channel else "invalid_channel")
+        return channel, thread_ts
+
+    def _assistant_status(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, thread_ts = self._assistant_thread(params)
+        self.state.set_assistant(channel, thread_ts, status=str(params.get("status") or ""))
+        return {"ok": True}
+
+    def _assistant_title(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, thread_ts = self._assistant_thread(params)
+        title = str(params.get("title") or "")
+        if not title:
+            raise WorkspaceError("invalid_arguments", "title")
+        self.state.set_assistant(channel, thread_ts, title=title)
+        return {"ok": True}
+
+    def _assistant_prompts(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, thread_ts = self._assistant_thread(params)
+        prompts = params.get("prompts")
+        if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4 or not all(
+                isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
+            raise WorkspaceError("invalid_arguments", "prompts")
+        self.state.set_assistant(channel, thread_ts, prompts=prompts,
+                                 prompts_title=params.get("title"))
+        return {"ok": True}
 
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user_id") or "")

@@ -78,6 +78,8 @@ class Workspace:
         #: App Home views by user (``views.publish``), and modals opened (``views.open``)
         #: by view id: ``{"id", "trigger_id", "view"}``.
         self.home_views: dict[str, dict[str, Any]] = {}
+        #: Assistant threads: (channel, thread_ts) -> {"status", "title", "prompts"}.
+        self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
         self.modals: dict[str, dict[str, Any]] = {}
         # channel -> {ts -> message}; insertion order == ts order because ts only grows.
         self._messages: dict[str, dict[str, dict[str, Any]]] = {}
@@ -433,6 +435,17 @@ class Workspace:
         return True
 
     # ------------------------------------------------- ephemeral / response urls
+
+    def set_assistant(self, channel: str, thread_ts: str, **changes: Any) -> None:
+        """`assistant.threads.*`: a thread's status, title or suggested prompts."""
+        with self.lock:
+            if (channel, thread_ts) not in self._replies and self.get_message(
+                    channel, thread_ts) is None:
+                raise WorkspaceError("invalid_thread_ts" if thread_ts else
+                                     "invalid_arguments")
+            self.assistant_threads.setdefault((channel, thread_ts), {}).update(changes)
+        self._emit("assistant_changed", {"channel": channel, "thread_ts": thread_ts,
+                                         **copy.deepcopy(changes)})
 
     def publish_home(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
         with self.lock:

@@ -69,7 +69,7 @@ def test_polish_edits_the_text_given_after_the_word_and_can_be_revised(
     assert f"<<<USER_TEXT\n{ALICE_DRAFT}\nUSER_TEXT>>>" in user_prompt(llm)
     assert "*What changed*" in user_prompt(llm)
     shown = json.dumps(final["blocks"], ensure_ascii=False)
-    assert ":sparkles: Polished · on the text in your mention" in shown
+    assert ":sparkles: Polished · on the text you gave" in shown
     assert kinds(app) == [("polish", 0)]
     llm.reply("We are moving the launch to next week.")
     mention(app, "more formal",

@@ -405,3 +405,11 @@ def test_home_tab_and_its_modals(shell: Shell, out: io.StringIO) -> None:
     assert "changed this channel's digest" in step(shell, out, "submit weekly 10:00 UTC")
     assert "No modal is open" in step(shell, out, "submit again")
     assert "for a channel it shows" in step(shell, out, "home guide #elsewhere")
+
+
+def test_the_assistant_pane(shell: Shell, out: io.StringIO) -> None:
+    first = step(shell, out, "dm idealoop brainstorm onboarding")
+    assert "(pane) suggested: Brainstorm on…" in first and "(pane) title: onboarding" in first
+    assert "in #dm-alice: 💡 Brainstorm: onboarding" in first
+    assert "Feedback ·" in step(shell, out, "dm idealoop feedback: We start soon, welcome")
+    assert "dm idealoop <text>" in step(shell, out, "dm bob hello")
