@@ -102,3 +102,73 @@ def test_an_unreachable_slack_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 4
     assert "cannot reach Slack" in result.stderr.splitlines()[-1]
     assert "Traceback" not in result.stderr
+
+
+def test_serve_takes_buttons_guidance_and_home(served: ServeProcess, slack: SlackApiServer,
+                                               llm: FakeOpenAI) -> None:
+    """Issue 13, through `idealoop serve` over HTTP: a click counts exactly as a reaction,
+    "Draft this" delivered twice answers once, guidance reaches the next prompt, and the
+    Home tab shows the channel's acceptance rate ("Draft this" counts as an approval)."""
+    from bot.emulator.shell import find_button
+    from bot.emulator.slack_requests import home_opened_event
+
+    sender = SlackSender(served.url, SECRET)
+    env, cwd = child_env(**served.env), served.cwd
+    assert sender.command("shorter standups").status == 200
+    header_ts = slack.wait_for("chat.update", timeout=15)[0].params["ts"]
+    ideas = slack.state.thread(CHANNEL, header_ts)[1:]
+
+    def click(message: dict, name: str, user: str) -> int:
+        action = find_button(message, name)
+        assert action is not None
+        return sender.click(action, user=user, channel=CHANNEL, message=message,
+                            response_url=slack.new_response_url(channel=CHANNEL,
+                                                                user=user)).status
+
+    assert click(ideas[0], "👍", "U0ALICE") == 200  # a click on the first idea
+    sender.reaction(user="U0ALICE", emoji="+1", channel=CHANNEL, ts=ideas[1]["ts"])
+    assert click(ideas[2], "👎", "U0BOB") == 200
+    sender.reaction(user="U0BOB", emoji="-1", channel=CHANNEL, ts=ideas[3]["ts"])
+
+    def exported() -> list[dict]:
+        result = idealoop("export", "--format", "jsonl", env=env, cwd=cwd)
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        tallies = [(r["approvals"], r["rejections"], r["score"]) for r in rows[:4]]
+        assert tallies == [(1, 0, 1), (1, 0, 1), (0, 1, -1), (0, 1, -1)], tallies
+        return rows
+
+    eventually(exported, timeout=10, interval=0.2)
+
+    llm.reply("*Plan*\n• Start on Monday")
+    assert click(ideas[4], "draft", "U0CAROL") == 200
+    assert click(ideas[4], "draft", "U0CAROL") == 200  # the same click, delivered again
+
+    def one_draft() -> None:
+        result = idealoop("export", "--format", "jsonl", env=env, cwd=cwd)
+        kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
+        assert kinds.count("draft") == 1, kinds
+
+    eventually(one_draft, timeout=15, interval=0.2)
+
+    assert sender.command("guide Our audience is new joiners.").json()[
+        "response_type"] == "in_channel"
+    llm.reply(json.dumps({"ideas": ["A buddy for the first week"]}))
+    assert sender.command("onboarding").status == 200
+
+    def guided() -> None:
+        prompt = llm.requests[-1]["body"]["messages"][-1]["content"]
+        assert "Our audience is new joiners." in prompt and "onboarding" in prompt
+
+    eventually(guided, timeout=15, interval=0.2)
+
+    assert sender.event(home_opened_event("U0BOB")).status == 200
+
+    def home() -> None:
+        view = slack.state.home_views.get("U0BOB")
+        assert view is not None
+        assert "60% of decided ideas approved (3 approved, 2 rejected" in json.dumps(
+            view["blocks"])
+
+    eventually(home, timeout=10, interval=0.2)
+    assert served.stop() == 0
+    assert "Traceback" not in served.log_text()
