@@ -105,7 +105,7 @@ def _send(sender: SlackSender, kind: str, request: dict[str, Any]) -> Sample:
 
 
 def _first_call_key(call: Call) -> str | None:
-    if call.method != "chat.postMessage":
+    if call.method not in ("chat.postMessage", "chat.startStream"):  # a draft may stream
         return None
     return str(call.params["thread_ts"]) if call.params.get("thread_ts") else header_topic(call)
 
@@ -228,7 +228,7 @@ def measure(quick: bool = QUICK) -> list[Row]:
                 + idle))
     sub, inproc = runs["subprocess", False], runs.get(("in-process", False))
     for kind, what in (("command", "request → header chat.postMessage"),
-                       ("mention", "request → placeholder chat.postMessage")):
+                       ("mention", "request → placeholder (chat.startStream)")):
         rows.append((f"bot overhead, {LABEL[kind]}: {what} (subprocess)",
                      f"{p50_p99(sub.overheads(kind))} under load; unloaded p50 "
                      f"{ms(pct(sub.overheads(kind, loaded=False), .5))}"

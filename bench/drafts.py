@@ -67,12 +67,16 @@ def time_to_text(runs: int) -> tuple[list[float], list[float]]:
                 sender.event(mention_event(user="U0ALICE", text=mention["text"], channel=CHANNEL,
                                            ts=mention["ts"], thread_ts=root["ts"]),
                              event_id=f"EvBENCH{run}")
-                posted = wait_call(slack, lambda c, ts=root["ts"]: c.method == "chat.postMessage"
-                                   and c.params.get("thread_ts") == ts, start=start)
+                # Slack's native stream (chat.startStream, then appendStream), or a posted
+                # placeholder filled by chat.update where streaming is refused.
+                posted = wait_call(slack, lambda c, ts=root["ts"]: c.method in (
+                    "chat.postMessage", "chat.startStream")
+                    and c.params.get("thread_ts") == ts, start=start)
                 placeholder.append(posted.at - started)
                 ts = (posted.response or {}).get("ts")
-                updated = wait_call(slack, lambda c, ts=ts: c.method == "chat.update"
-                                    and c.params.get("ts") == ts, start=start)
+                updated = wait_call(slack, lambda c, ts=ts: c.method in (
+                    "chat.update", "chat.appendStream")
+                    and c.params.get("ts") == ts, start=start)
                 first_text.append(updated.at - started)
                 if app.deps is not None:
                     app.deps.wait_quiet(timeout=30)

@@ -1,6 +1,15 @@
 """How a draft shows in Slack: a placeholder in the thread that fills in as the model
 writes, then settles into the draft (in several messages when it is long).
 
+Where Slack accepts it, the placeholder is a natively streamed message
+(`chat.startStream`), and the draft is appended to it as it is written
+(`chat.appendStream`); the run then ends the stream (`chat.stopStream`, naming the work in
+its metadata) and settles the message with `chat.update`, as everywhere. Where Slack
+refuses to stream (its answer to `chat.startStream` is an error, not an outage), that
+channel gets a posted placeholder filled by throttled `chat.update` instead, as it does
+on any later attempt of the same work (a streamed message carries no metadata until it
+ends, so a resumed attempt could not find it).
+
 The run itself (`bot.runs.DraftRunner`) decides what to do and when; this is its chat
 surface. The placeholder carries metadata naming its work, and each further part of a
 long draft names the draft and its number, so that an attempt resumed after a crash
@@ -19,7 +28,13 @@ from slack_sdk import WebClient
 from bot.drafts import asked_for
 from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
 from handlers.slack import blocks
-from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
+from handlers.slack.api_errors import (
+    SLACK_FAILURES,
+    chat_error,
+    error_code,
+    failure_name,
+    slack_call,
+)
 from handlers.slack.lookups import (
     WORK_EVENT,
     UserNames,
@@ -28,7 +43,7 @@ from handlers.slack.lookups import (
     work_metadata,
 )
 from handlers.slack.mrkdwn import split_for_slack
-from handlers.slack.streaming import StreamingMessage
+from handlers.slack.streaming import NativeStream, StreamingMessage
 from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
@@ -43,15 +58,63 @@ class SlackDraftChat:
         self.model_name = model_name
         self.offline = offline
         self.stream_interval = stream_interval
+        self.streams: dict[str, NativeStream] = {}  # placeholder ts -> its open stream
+        self.refused: set[str] = set()  # channels where Slack refused to stream
+        self._team: str | None = None
 
     def post_placeholder(self, work: WorkItem) -> str:
         mode = asked_for(str(work.request.get("text") or "")).mode
+        streamed = self._start_stream(work, mode)
+        if streamed is not None:
+            return streamed
         text, placeholder_blocks = blocks.drafting_placeholder(self.model_name, mode)
         with slack_call("post a draft placeholder"):
             posted = self.client.chat_postMessage(
                 channel=work.channel, thread_ts=work.thread_ts, text=text,
                 blocks=placeholder_blocks, metadata=work_metadata(work.id))
         return str(posted["ts"])
+
+    def _start_stream(self, work: WorkItem, mode: str) -> str | None:
+        """A natively streamed placeholder, or None where Slack will not stream (it
+        said so) or this is a later attempt (see the module docstring)."""
+        if work.attempts > 1 or work.channel in self.refused or not work.thread_ts:
+            return None
+        team = self._team_id()
+        if team is None:
+            return None
+        try:
+            started = self.client.chat_startStream(
+                channel=work.channel, thread_ts=str(work.thread_ts),
+                markdown_text=blocks.drafting_placeholder(self.model_name, mode)[0],
+                recipient_user_id=work.user_id, recipient_team_id=team)
+        except SLACK_FAILURES as exc:
+            code = error_code(exc)
+            if not code or code == "ratelimited":  # Slack away, or busy: try again later
+                log.warning("could not start streaming a draft: %s", failure_name(exc))
+                raise chat_error(exc) from exc
+            # Slack answered, and said no: this channel gets the placeholder instead.
+            log.info("Slack will not stream drafts in %s (%s); they fill in by chat.update",
+                     work.channel, code)
+            self.refused.add(work.channel)
+            return None
+        ts = str(started["ts"])
+        self.streams[ts] = NativeStream(self.client, work.channel, ts,
+                                        interval=self.stream_interval)
+        return ts
+
+    def _team_id(self) -> str | None:
+        if self._team is None:
+            try:
+                self._team = str(self.client.auth_test().get("team_id") or "") or None
+            except SLACK_FAILURES as exc:
+                log.info("could not learn the team id: %s", failure_name(exc))
+        return self._team
+
+    def _end_stream(self, work: WorkItem, ts: str) -> None:
+        """End the native stream of `ts`, if this process opened one; best effort."""
+        stream = self.streams.pop(ts, None)
+        if stream is not None:
+            stream.stop(metadata=work_metadata(work.id))
 
     def find_placeholder(self, work: WorkItem) -> str | None:
         with slack_call("look for a draft placeholder"):
@@ -65,6 +128,9 @@ class SlackDraftChat:
                                exclude=exclude)
 
     def progress(self, work: WorkItem, ts: str, label: str) -> Callable[[str], None]:
+        native = self.streams.get(ts)
+        if native is not None:
+            return native.show
         message = StreamingMessage(self.client, work.channel, ts,
                                    interval=self.stream_interval)
         render = partial(blocks.draft, model=self.model_name, offline=self.offline,
@@ -87,6 +153,7 @@ class SlackDraftChat:
                                 state="done", part=(number, len(parts)), label=label,
                                 sources=sources)
         if number == 1:
+            self._end_stream(work, ts)
             self._update(work, ts, rendered)
             return
         fallback, part_blocks = rendered
@@ -98,6 +165,7 @@ class SlackDraftChat:
                                                                 "part": number}})
 
     def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None:
+        self._end_stream(work, ts)
         self._update(work, ts, blocks.draft(text, self.model_name, offline=self.offline,
                                             state="failed", note=note))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.emulator.slack_requests import SlackSender, event_body, mention_event, reaction_event
-from bot.emulator.web_api import SlackApiServer
+from bot.emulator.web_api import Call, SlackApiServer
 from storage.db import make_engine
 from storage.repository import NewBrainstorm, Store
 from storage.work import WorkStore
@@ -275,7 +275,13 @@ def kill_mid_draft(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path) 
             user="U0ALICE", text=mention["text"], channel=CHANNEL, ts=mention["ts"],
             thread_ts=root["ts"]))
         assert reply.status == 200
-        placeholder = slack.wait_for("chat.postMessage", timeout=20)[0]
+        # a natively streamed placeholder, or a posted one where Slack refuses streaming
+        def first_placeholder() -> Call:
+            calls = slack.calls_to("chat.startStream") + slack.calls_to("chat.postMessage")
+            assert calls, "no placeholder yet"
+            return calls[0]
+
+        placeholder = eventually(first_placeholder, timeout=20, interval=0.05)
         llm.wait_for_requests(1, timeout=20)
         llm.delay(0)
         first.kill()

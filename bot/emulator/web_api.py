@@ -246,6 +246,9 @@ class SlackApiServer:
             "reactions.add": self._reactions_add,
             "reactions.remove": self._reactions_remove,
             "views.publish": self._views_publish,
+            "chat.startStream": self._chat_start_stream,
+            "chat.appendStream": self._chat_append_stream,
+            "chat.stopStream": self._chat_stop_stream,
             "assistant.threads.setStatus": self._assistant_status,
             "assistant.threads.setTitle": self._assistant_title,
             "assistant.threads.setSuggestedPrompts": self._assistant_prompts,
@@ -647,6 +650,36 @@ class SlackApiServer:
         if kind == "modal" and not 0 < len(title) <= 24:
             raise WorkspaceError("invalid_arguments", "view.title")
         return view
+
+    def _chat_start_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A message the bot writes as it goes: a reply, to a named person in a channel."""
+        channel, thread_ts = str(params.get("channel") or ""), params.get("thread_ts")
+        if not channel:
+            raise WorkspaceError("channel_not_found")
+        if self.state.streaming_refused:
+            raise WorkspaceError("feature_not_enabled")
+        if not thread_ts:
+            raise WorkspaceError("invalid_arguments", "thread_ts")
+        if not channel.startswith("D"):
+            for field in ("recipient_user_id", "recipient_team_id"):
+                if not params.get(field):
+                    raise WorkspaceError(f"missing_{field}")
+        posted = self.state.post_message(channel, str(params.get("markdown_text") or ""),
+                                         thread_ts=str(thread_ts), as_bot=True)
+        self.state.mark_streaming(channel, posted["ts"])
+        return {"ok": True, "channel": channel, "ts": posted["ts"]}
+
+    def _chat_append_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        self.state.stream(channel, ts, str(params.get("markdown_text") or ""))
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _chat_stop_stream(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        blocks = self._list_param(params, "blocks", "invalid_blocks")
+        message = self.state.stream(channel, ts, str(params.get("markdown_text") or ""),
+                                    stop=True, blocks=blocks, metadata=self._metadata(params))
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _assistant_thread(self, params: dict[str, Any]) -> tuple[str, str]:
         channel = str(params.get("channel_id") or "")

@@ -78,6 +78,8 @@ class Workspace:
         #: App Home views by user (``views.publish``), and modals opened (``views.open``)
         #: by view id: ``{"id", "trigger_id", "view"}``.
         self.home_views: dict[str, dict[str, Any]] = {}
+        #: Whether `chat.startStream` is refused, as in a workspace without AI streaming.
+        self.streaming_refused = False
         #: Assistant threads: (channel, thread_ts) -> {"status", "title", "prompts"}.
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
         self.modals: dict[str, dict[str, Any]] = {}
@@ -435,6 +437,30 @@ class Workspace:
         return True
 
     # ------------------------------------------------- ephemeral / response urls
+
+    def mark_streaming(self, channel: str, ts: str) -> None:
+        with self.lock:
+            self._find(channel, ts)["streaming"] = True
+
+    def stream(self, channel: str, ts: str, text: str, *, stop: bool = False,
+               blocks: list[dict[str, Any]] | None = None,
+               metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`chat.appendStream` / `chat.stopStream`: add text to a message being streamed;
+        on stop, blocks go under it and the stream ends."""
+        with self.lock:
+            msg = self._find(channel, ts)
+            if not msg.get("streaming"):
+                raise WorkspaceError("message_not_in_streaming_state")
+            msg["text"] = msg.get("text", "") + text
+            if stop:
+                msg.pop("streaming", None)
+                if blocks:
+                    msg["blocks"] = copy.deepcopy(blocks)
+                if metadata:
+                    msg["metadata"] = copy.deepcopy(metadata)
+            result = copy.deepcopy(msg)
+        self._emit("message_changed", {"channel": channel, "message": result})
+        return result
 
     def set_assistant(self, channel: str, thread_ts: str, **changes: Any) -> None:
         """`assistant.threads.*`: a thread's status, title or suggested prompts."""

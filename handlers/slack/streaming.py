@@ -1,4 +1,5 @@
-"""A Slack message that fills in while the LLM writes: throttled `chat.update`.
+"""A Slack message that fills in while the LLM writes: throttled `chat.update`, or
+Slack's native streaming (`NativeStream`) where Slack accepts it.
 
 `chat.update` is a Tier 3 method (about 50 calls a minute per workspace), so updates
 are spaced by `interval` seconds — except the first text, shown at once so the person
@@ -16,6 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.mrkdwn import neutralise
 
 log = logging.getLogger(__name__)
 Render = Callable[[str], tuple[str, list[dict[str, Any]]]]
@@ -51,3 +53,49 @@ class StreamingMessage:
         except SLACK_FAILURES as exc:  # the final update shows everything anyway
             log.info("chat.update of a streaming draft failed: %s", failure_name(exc))
             return False
+
+
+class NativeStream:
+    """A message Slack streams (`chat.startStream` made it): each new piece of the draft
+    is appended (`chat.appendStream`), at most every `interval` seconds, with what came
+    since; `stop` ends it. When Slack stops taking appends (the stream ended or expired),
+    the rest is shown by `chat.update` until the run settles the message."""
+
+    def __init__(self, client: WebClient, channel: str, ts: str, *, interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.channel = channel
+        self.ts = ts
+        self.interval = interval
+        self.clock = clock
+        self._sent = ""
+        self._last: float | None = None
+        self._fallback: StreamingMessage | None = None
+
+    def show(self, text: str) -> None:
+        """Append what `text` adds to what was sent; `text` grows as the draft does."""
+        if self._fallback is not None:
+            self._fallback.update(text, lambda body: (body, []))
+            return
+        now = self.clock()
+        if not text.startswith(self._sent) or text == self._sent:
+            return
+        if self._last is not None and now - self._last < self.interval:
+            return
+        self._last = now
+        added = text[len(self._sent):]
+        try:
+            self.client.chat_appendStream(channel=self.channel, ts=self.ts,
+                                          markdown_text=neutralise(added))
+            self._sent = text
+        except SLACK_FAILURES as exc:
+            log.info("appending to a streamed draft failed (%s); showing it by chat.update",
+                     failure_name(exc))
+            self._fallback = StreamingMessage(self.client, self.channel, self.ts,
+                                              interval=self.interval, clock=self.clock)
+
+    def stop(self, *, metadata: dict[str, Any]) -> None:
+        try:
+            self.client.chat_stopStream(channel=self.channel, ts=self.ts, metadata=metadata)
+        except SLACK_FAILURES as exc:  # chat.update settles the message either way
+            log.info("ending a streamed draft failed: %s", failure_name(exc))

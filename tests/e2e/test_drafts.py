@@ -19,6 +19,9 @@ BOT = "U0BOT"
 
 @pytest.fixture
 def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str):
+    # A workspace that refuses native streaming: these tests watch the placeholder that
+    # fills in by chat.update (test_draft_streaming.py covers Slack's native streaming).
+    slack.state.streaming_refused = True
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
                      IDEALOOP_STREAM_INTERVAL="0.05") as running:
         yield running
@@ -235,7 +238,8 @@ def test_two_processes_sharing_a_database_answer_once(slack: SlackApiServer, llm
         assert [r.status for r in replies] == [200, 200]
         first.deps.wait_quiet(timeout=20)
         second.deps.wait_quiet(timeout=20)
-        assert len(slack.calls_to("chat.postMessage")) == 1
+        placeholders = slack.calls_to("chat.postMessage") + slack.calls_to("chat.startStream")
+        assert len(placeholders) == 1
         assert len(llm.requests) == 1
 
 

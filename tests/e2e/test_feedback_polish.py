@@ -72,8 +72,8 @@ def test_polish_edits_the_text_given_after_the_word_and_can_be_revised(
     assert ":sparkles: Polished · on the text you gave" in shown
     assert kinds(app) == [("polish", 0)]
     llm.reply("We are moving the launch to next week.")
-    mention(app, "more formal",
-            thread_ts=app.slack.calls_to("chat.postMessage")[0].params["thread_ts"])
+    [polished] = list(app.store.export_rows())
+    mention(app, "more formal", thread_ts=polished["thread_ts"])
     settled_drafts(app, 2)
     assert ("Your previous draft. Revise it according to the instruction"
             in user_prompt(llm))
