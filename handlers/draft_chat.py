@@ -85,7 +85,7 @@ class SlackDraftChat:
         try:
             started = self.client.chat_startStream(
                 channel=work.channel, thread_ts=str(work.thread_ts),
-                markdown_text=blocks.drafting_placeholder(self.model_name, mode)[0],
+                markdown_text=blocks.stream_opening(mode),
                 recipient_user_id=work.user_id, recipient_team_id=team)
         except SLACK_FAILURES as exc:
             code = error_code(exc)

@@ -180,6 +180,11 @@ PLACEHOLDERS = {"draft": (":memo:", "Drafting…"),
                 "polish": (":sparkles:", "Polishing…")}
 
 
+def stream_opening(mode: str = "draft") -> str:
+    """The first words of a natively streamed draft; the settled draft replaces them."""
+    return f"_{PLACEHOLDERS.get(mode, PLACEHOLDERS['draft'])[1]}_\n\n"
+
+
 def drafting_placeholder(model: str, mode: str = "draft") -> tuple[str, Blocks]:
     emoji, doing = PLACEHOLDERS.get(mode, PLACEHOLDERS["draft"])
     text = f"{emoji} {doing} (`{neutralise(model)}`)"
