@@ -221,16 +221,10 @@ class BrainstormRunner:
                     continue
                 shown = shown or self.brainstormer.saved(item.channel, header_ts)
                 assert shown is not None
-                self.work.confirm(item)
                 try:
-                    ts = self.chat.post_idea(item, header_ts, idea, shown)
-                except ChatRefused as exc:
+                    self._post_one(item, header_ts, idea, shown)
+                except ChatError as exc:  # refused: skip it; away: stop posting
                     error = exc
-                    continue
-                except ChatUnavailable as exc:
-                    error = exc
-                    continue
-                self.brainstormer.mark_posted(idea.item_id, ts)
         except DatabaseUnavailable:
             raise
         except IdealoopError as exc:  # the LLM down, slow or unusable
@@ -255,17 +249,22 @@ class BrainstormRunner:
             unposted = [idea for idea in unposted if idea.item_id not in found]
         posted, error = len(result.ideas) - len(unposted), None
         for idea in unposted:
-            self.work.confirm(item)
             try:
-                ts = self.chat.post_idea(item, header_ts, idea, result)
+                self._post_one(item, header_ts, idea, result)
             except ChatRefused as exc:
                 error = exc
                 continue
             except ChatUnavailable as exc:
                 return posted, exc
-            self.brainstormer.mark_posted(idea.item_id, ts)
             posted += 1
         return posted, error
+
+    def _post_one(self, item: WorkItem, header_ts: str, idea: Idea,
+                  brainstorm: Brainstormed) -> None:
+        """Post one idea (the lease confirmed first) and record its message."""
+        self.work.confirm(item)
+        ts = self.chat.post_idea(item, header_ts, idea, brainstorm)
+        self.brainstormer.mark_posted(idea.item_id, ts)
 
     def settle(self, item: WorkItem, note: str) -> None:
         header_ts = item.placeholder_ts or self.chat.find_header(item)

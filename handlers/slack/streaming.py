@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 Render = Callable[[str], tuple[str, list[dict[str, Any]]]]
 
 
-class StreamingMessage:
+class _Throttled:
+    """A message shown as it grows, at most every `interval` seconds (the first time at
+    once)."""
+
     def __init__(self, client: WebClient, channel: str, ts: str, *, interval: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
@@ -32,16 +35,26 @@ class StreamingMessage:
         self.interval = interval
         self.clock = clock
         self._last: float | None = None
+
+    def _due(self) -> bool:
+        """True (and the time noted) when the throttle lets the next change through."""
+        now = self.clock()
+        if self._last is not None and now - self._last < self.interval:
+            return False
+        self._last = now
+        return True
+
+
+class StreamingMessage(_Throttled):
+    def __init__(self, client: WebClient, channel: str, ts: str, *, interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(client, channel, ts, interval=interval, clock=clock)
         self._shown = ""
 
     def update(self, text: str, render: Render) -> None:
         """Show `text` if the throttle allows; the first non-empty text is shown at once."""
-        now = self.clock()
-        if not text.strip() or text == self._shown:
+        if not text.strip() or text == self._shown or not self._due():
             return
-        if self._last is not None and now - self._last < self.interval:
-            return
-        self._last = now
         if self._send(render(text)):
             self._shown = text
 
@@ -55,7 +68,7 @@ class StreamingMessage:
             return False
 
 
-class NativeStream:
+class NativeStream(_Throttled):
     """A message Slack streams (`chat.startStream` made it): each new piece of the draft
     is appended (`chat.appendStream`), at most every `interval` seconds, with what came
     since; `stop` ends it. When Slack stops taking appends (the stream ended or expired),
@@ -63,13 +76,8 @@ class NativeStream:
 
     def __init__(self, client: WebClient, channel: str, ts: str, *, interval: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.client = client
-        self.channel = channel
-        self.ts = ts
-        self.interval = interval
-        self.clock = clock
+        super().__init__(client, channel, ts, interval=interval, clock=clock)
         self._sent = ""
-        self._last: float | None = None
         self._fallback: StreamingMessage | None = None
 
     def show(self, text: str) -> None:
@@ -77,12 +85,8 @@ class NativeStream:
         if self._fallback is not None:
             self._fallback.update(text, lambda body: (body, []))
             return
-        now = self.clock()
-        if not text.startswith(self._sent) or text == self._sent:
+        if not text.startswith(self._sent) or text == self._sent or not self._due():
             return
-        if self._last is not None and now - self._last < self.interval:
-            return
-        self._last = now
         added = text[len(self._sent):]
         try:
             self.client.chat_appendStream(channel=self.channel, ts=self.ts,
