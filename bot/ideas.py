@@ -48,6 +48,7 @@ class Brainstormed:
     ideas: list[Idea]
     steering: Steering
     note: str | None = None
+    complete: bool = True  # False when the model stopped before finishing its answer
 
 
 def clean_topic(raw: str, max_chars: int) -> str:
@@ -94,7 +95,7 @@ class Brainstormer:
         return saved
 
     def generate(self, *, channel: str, requester: str, topic: str, header_ts: str,
-                 seed: str | None = None,
+                 seed: str | None = None, thread_ts: str | None = None,
                  before_save: Callable[[], None] = lambda: None) -> Iterator[Idea]:
         """Ask the model, and save and yield each idea as soon as it is written and
         passes the rejection filter: the first one creates the brainstorm, each later
@@ -121,7 +122,7 @@ class Brainstormer:
             guidance and stream.offline) else None])) or None
         inputs = {"approved": list(approved), "rejected": list(rejected),
                   "proposed": len(request.proposed), "passed_over": len(request.passed_over),
-                  "offline": stream.offline, "matcher": check.matcher,
+                  "offline": stream.offline, "matcher": check.matcher, "streamed": True,
                   **({"seed": seed} if seed else {}),
                   **({"guidance": guidance.text} if guidance else {}),
                   **({"note": note} if note else {})}
@@ -140,7 +141,7 @@ class Brainstormer:
                 inputs["matcher"] = check.matcher
                 new = self.store.save_brainstorm(NewBrainstorm(
                     channel=channel, requester=requester, topic=topic, model=stream.model,
-                    ideas=[text], header_ts=header_ts,
+                    ideas=[text], header_ts=header_ts, thread_ts=thread_ts,
                     steering=Steering(len(approved), len(rejected), 0,
                                       guided=bool(guidance)),
                     inputs=inputs))
@@ -148,7 +149,7 @@ class Brainstormer:
                     return  # a rival attempt saved this brainstorm first: it stands
                 brainstorm_id, item_id = new.id, new.item_ids[0]
             else:
-                item_id = self.store.add_idea(brainstorm_id, text, position)
+                item_id = self.store.add_idea(brainstorm_id, text, position, thread_ts)
             if vector is not None and check.vector_model:  # kept once, for their judging
                 self.store.save_vectors(check.vector_model, {item_id: vector})
             yield Idea(position, item_id, text, None)
@@ -159,6 +160,7 @@ class Brainstormer:
             log.info("dropped %d ideas close to rejected ones (by %s)", dropped,
                      check.matcher)
         inputs["matcher"] = check.matcher  # words, if embeddings failed part-way
+        inputs["complete"] = True  # the model finished: a resumed attempt shows it done
         self.store.finish_brainstorm(brainstorm_id, prompt_tokens=stream.prompt_tokens,
                                      completion_tokens=stream.completion_tokens,
                                      dropped=dropped, inputs=inputs)
@@ -183,4 +185,4 @@ def _brainstormed(saved: StoredBrainstorm) -> Brainstormed:
     return Brainstormed(
         topic=saved.topic, model=saved.model, offline=saved.model == OFFLINE_MODEL,
         ideas=[Idea(idea.position, idea.item_id, idea.text, idea.ts) for idea in saved.ideas],
-        steering=saved.steering, note=saved.note)
+        steering=saved.steering, note=saved.note, complete=saved.complete)

@@ -70,6 +70,8 @@ class _ByMeaning(RejectionCheck):
     def keeps(self, text: str) -> tuple[bool, bytes | None]:
         if self.matcher == BY_WORDS:  # embeddings failed earlier in this brainstorm
             return self.words.keeps(text)
+        if not self.forms:  # nothing rejected here: no request (embedded if ever rejected)
+            return True, None
         if normalise(text) in self.forms:
             return False, None
         try:

@@ -190,16 +190,16 @@ class BrainstormRunner:
         if error is not None and isinstance(error, ChatUnavailable) and not last:
             raise RetryLater(f"ideas not posted yet: {error}")
         self.work.confirm(item)
-        if error is None and stopped is None:
+        if error is None and stopped is None and result.complete:
             _shown(self.chat, item, lambda: self.chat.show_done(item, header_ts, result))
             return None
         if error is not None:
             note = (f"Only {posted} of {len(result.ideas)} ideas could be posted: "
                     f"{error.user_message}")
-        else:
-            assert stopped is not None
+        else:  # the model stopped part-way, in this attempt or an earlier one
+            why = f": {stopped.user_message}" if stopped is not None else "."
             note = (f"The AI stopped after {len(result.ideas)} "
-                    f"idea{'s' if len(result.ideas) != 1 else ''}: {stopped.user_message}")
+                    f"idea{'s' if len(result.ideas) != 1 else ''}{why}")
         _shown(self.chat, item, lambda: self.chat.show_failed(item, header_ts, topic, note))
         return note
 
@@ -216,7 +216,7 @@ class BrainstormRunner:
             for idea in self.brainstormer.generate(
                     channel=item.channel, requester=item.user_id, topic=topic,
                     header_ts=header_ts, seed=seed if isinstance(seed, str) else None,
-                    before_save=lambda: self.work.confirm(item)):
+                    thread_ts=item.thread_ts, before_save=lambda: self.work.confirm(item)):
                 if isinstance(error, ChatUnavailable):
                     continue
                 shown = shown or self.brainstormer.saved(item.channel, header_ts)

@@ -98,10 +98,11 @@ def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
 
 # Buttons on an item's message, as signals: (stored name, polarity, whether a second
 # click takes it back, the buttons it turns off). 👍 and 👎 exclude each other; "Draft
-# this" and "More like this" are strong approvals that stay once given.
+# this" and "More like this" are strong approvals that stay once given, until the same
+# person clicks 👎 (a button judgement is one judgement per person).
 BUTTONS: dict[str, tuple[str, int, bool, tuple[str, ...]]] = {
     "up": ("button:up", APPROVE, True, ("button:down",)),
-    "down": ("button:down", REJECT, True, ("button:up",)),
+    "down": ("button:down", REJECT, True, ("button:up", "button:draft", "button:more")),
     "draft": ("button:draft", APPROVE, False, ()),
     "more": ("button:more", APPROVE, False, ()),
 }

@@ -123,7 +123,7 @@ def confirmation(value: str, on: bool, kind: str) -> str:
     else:
         said = f"👎 Counted: you reject this {thing}."
         if kind == "idea":
-            said += " idealoop will not propose it again in this channel."
+            said += " Ideas this channel rejects are not proposed here again."
     return said + f" Click {button} again to take it back."
 
 

@@ -48,6 +48,9 @@ from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
 REPLIES_PAGE = 200
+# Answers to chat.startStream that say Slack is busy or failing, not that it refuses.
+TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "request_timeout",
+             "service_unavailable"}
 DRAFT_PART_EVENT = "idealoop_draft_part"  # metadata of the second and later parts
 
 
@@ -89,7 +92,7 @@ class SlackDraftChat:
                 recipient_user_id=work.user_id, recipient_team_id=team)
         except SLACK_FAILURES as exc:
             code = error_code(exc)
-            if not code or code == "ratelimited":  # Slack away, or busy: try again later
+            if not code or code in TRANSIENT:  # Slack away, or busy: try again later
                 log.warning("could not start streaming a draft: %s", failure_name(exc))
                 raise chat_error(exc) from exc
             # Slack answered, and said no: this channel gets the placeholder instead.
@@ -98,8 +101,10 @@ class SlackDraftChat:
             self.refused.add(work.channel)
             return None
         ts = str(started["ts"])
-        self.streams[ts] = NativeStream(self.client, work.channel, ts,
-                                        interval=self.stream_interval)
+        self.streams[ts] = NativeStream(
+            self.client, work.channel, ts, interval=self.stream_interval,
+            render=partial(blocks.draft, model=self.model_name, offline=self.offline,
+                           state="writing", label=mode))
         return ts
 
     def _team_id(self) -> str | None:

@@ -98,6 +98,7 @@ class NewBrainstorm:
     completion_tokens: int | None = None
     steering: Steering = Steering()
     inputs: Mapping[str, Any] | None = None  # what the model was given, for `why`
+    thread_ts: str | None = None  # where its ideas go, when not under its own header
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class StoredBrainstorm:
     ideas: list[StoredIdea]
     steering: Steering
     note: str | None = None  # said in the header (e.g. the offline generator writes English)
+    complete: bool = True  # False while (or if) a streamed answer did not finish
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,8 @@ class Store(Repository):
                     conn.execute(
                         insert(Item).values(
                             brainstorm_id=brainstorm_id, kind="idea", text=text,
-                            channel=new.channel, ts=None, thread_ts=new.header_ts,
+                            channel=new.channel, ts=None,
+                            thread_ts=new.thread_ts or new.header_ts,
                             position=position, model=new.model, created_at=now,
                         ).returning(Item.id)
                     ).scalar_one()
@@ -285,8 +288,10 @@ class Store(Repository):
         return None
 
     @retry_locked
-    def add_idea(self, brainstorm_id: int, text: str, position: int) -> int:
-        """One more idea of a brainstorm whose ideas arrive one by one (streamed)."""
+    def add_idea(self, brainstorm_id: int, text: str, position: int,
+                 thread_ts: str | None = None) -> int:
+        """One more idea of a brainstorm whose ideas arrive one by one (streamed), in
+        `thread_ts` (default: under its header)."""
         with self._write() as conn:
             head = conn.execute(select(Brainstorm.channel, Brainstorm.header_ts,
                                        Brainstorm.model)
@@ -294,7 +299,8 @@ class Store(Repository):
             return int(conn.execute(
                 insert(Item).values(
                     brainstorm_id=brainstorm_id, kind="idea", text=text, channel=head.channel,
-                    ts=None, thread_ts=head.header_ts, position=position, model=head.model,
+                    ts=None, thread_ts=thread_ts or head.header_ts, position=position,
+                    model=head.model,
                     created_at=self.clock(),
                 ).returning(Item.id)
             ).scalar_one())
@@ -322,9 +328,12 @@ class Store(Repository):
             ideas = [StoredIdea(row.id, row.position, row.text, row.ts) for row in conn.execute(
                 select(Item.id, Item.position, Item.text, Item.ts)
                 .where(Item.brainstorm_id == head.id).order_by(Item.position))]
-        note = _inputs_of(head).get("note")
+        inputs = _inputs_of(head)
+        note = inputs.get("note")
         return StoredBrainstorm(head.id, head.topic, head.model, ideas, _steering(head),
-                                note if isinstance(note, str) else None)
+                                note if isinstance(note, str) else None,
+                                complete=not inputs.get("streamed") or bool(
+                                    inputs.get("complete")))
 
     def latest_brainstorm_by(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm in the channel was given, if any."""
@@ -413,13 +422,19 @@ class Store(Repository):
         return (StoredDraft(row.id, row.text, row.ts, row.instruction, row.parent_id,
                             row.sources, row.kind) if row else None)
 
-    def brainstorm_ideas(self, channel: str, header_ts: str) -> list[str] | None:
-        """The ideas of the brainstorm whose header is `header_ts`, in order; None if
-        that message is not a brainstorm header."""
+    def brainstorm_ideas(self, channel: str, thread_ts: str) -> list[str] | None:
+        """The ideas of the thread's brainstorm, in order: the one whose header is
+        `thread_ts`, else the latest one posted in that thread (a follow-up, or the
+        assistant pane's); None when the thread has none."""
         with self._read() as conn:
             brainstorm_id = conn.execute(
                 select(Brainstorm.id).where(Brainstorm.channel == channel,
-                                            Brainstorm.header_ts == header_ts)
+                                            Brainstorm.header_ts == thread_ts)
+            ).scalar() or conn.execute(
+                select(Item.brainstorm_id).where(
+                    Item.channel == channel, Item.thread_ts == thread_ts,
+                    Item.brainstorm_id.is_not(None))
+                .order_by(Item.brainstorm_id.desc()).limit(1)
             ).scalar()
             if brainstorm_id is None:
                 return None
@@ -709,7 +724,8 @@ class Store(Repository):
             .where(DigestSubscription.created_by == user),
         ).subquery()
         latest = func.max(used.c.at)
-        query = (select(used.c.channel).group_by(used.c.channel)
+        query = (select(used.c.channel).where(~used.c.channel.startswith("D"))  # not DMs
+                 .group_by(used.c.channel)
                  .order_by(latest.desc().nulls_last(), used.c.channel).limit(limit))
         with self._read() as conn:
             return list(conn.execute(query).scalars())

@@ -187,6 +187,7 @@ class _Script:
         self.break_after: int = 0
         self.break_times: int = 0
         self.vectors: dict[str, list[float]] = {}
+        self.reject_stream_options: bool = False
         self.embeddings_offered: bool = True
 
 
@@ -468,6 +469,12 @@ class FakeOpenAI:
             self._script.reject_response_format = enabled
         return self
 
+    def reject_stream_options(self, enabled: bool = True) -> Self:
+        """Answer 400 whenever ``stream_options`` is present, like some older servers."""
+        with self._lock:
+            self._script.reject_stream_options = enabled
+        return self
+
     def ignore_response_format(self, enabled: bool = True) -> Self:
         """Answer plain text even when a JSON schema was requested (Ollama/llama.cpp style)."""
         with self._lock:
@@ -599,6 +606,7 @@ class FakeOpenAI:
             script = self._script
             reply = script.reply
             reject = script.reject_response_format
+            reject_options = script.reject_stream_options
             ignore = script.ignore_response_format
             chunk_delay = script.chunk_delay
             stream = bool(body.get("stream"))
@@ -607,6 +615,10 @@ class FakeOpenAI:
                 script.break_times -= 1
                 break_after = script.break_after
 
+        if reject_options and "stream_options" in body:
+            h.send_json(400, _error_body(400, "Unrecognized request argument: stream_options"),
+                        extra_headers=headers)
+            return
         if reject and "response_format" in body:
             payload = {
                 "error": {

@@ -51,7 +51,7 @@ class OpenAIModel:
         )
         schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
         try:
-            response = self._complete(messages, response_format=schema)
+            response = self._complete(messages, response_format=schema, retryable=True)
         except openai.BadRequestError as exc:
             # Many local servers reject response_format outright; ask again without it.
             log.info("LLM refused a JSON schema (%s); retrying as plain text", exc.status_code)
@@ -74,11 +74,16 @@ class OpenAIModel:
         )
         schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
         usage = {"stream_options": {"include_usage": True}}
-        try:
-            chunks = self._complete(messages, response_format=schema, stream=True, **usage)
-        except openai.BadRequestError as exc:
-            log.info("LLM refused a JSON schema (%s); retrying as plain text", exc.status_code)
-            chunks = self._complete(messages, stream=True, **usage)
+        # Servers that refuse a schema, then ones that refuse stream_options as well.
+        asks: list[dict[str, Any]] = [{"response_format": schema, **usage}, usage, {}]
+        for n, extra in enumerate(asks):
+            try:
+                chunks = self._complete(messages, stream=True,
+                                        retryable=n < len(asks) - 1, **extra)
+                break
+            except openai.BadRequestError as exc:
+                log.info("LLM refused %s (%s); asking again without it",
+                         "a JSON schema" if n == 0 else "stream_options", exc.status_code)
         stream = IdeaStream(iter(()), self.model)
         stream.ideas = self._streamed_ideas(chunks, request, stream)
         return stream
@@ -122,13 +127,15 @@ class OpenAIModel:
                                     request.thread_text, guidance=request.guidance))
         yield from self._pieces(self._complete(messages, stream=True), None, "this draft")
 
-    def _complete(self, messages: list[dict[str, str]], **extra: Any) -> Any:
+    def _complete(self, messages: list[dict[str, str]], *, retryable: bool = False,
+                  **extra: Any) -> Any:
+        """One chat completion; `retryable`: a 400 is passed on as it is, for the caller
+        to ask again differently."""
         return _calling(
             lambda: self.client.chat.completions.create(
                 model=self.model, messages=cast("list[ChatCompletionMessageParam]", messages),
                 temperature=0.9, **extra),
-            self.model, setting="IDEALOOP_MODEL",
-            pass_bad_request="response_format" in extra)
+            self.model, setting="IDEALOOP_MODEL", pass_bad_request=retryable)
 
 
 def _calling(call: Callable[[], T], model: str, *, setting: str = "IDEALOOP_EMBEDDING_MODEL",

@@ -162,7 +162,7 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
         "done": f"{emoji} {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
                 + (f" · {neutralise(sources)}" if sources else "")
                 + f" · react :+1: / :-1: · {next_step}",
-        "failed": f":warning: {note}",
+        "failed": f":warning: {neutralise(note)}",
     }[state]
     label = ai_label(model, offline=offline)
     blocks: Blocks = [_section(body)] if body.strip() else []
@@ -171,7 +171,7 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
         blocks.append(_context(label))
     if state == "done" and part[0] == 1:  # the message that is the item
         blocks.append(feedback_buttons())
-    fallback_body = body if body.strip() else note
+    fallback_body = body if body.strip() else neutralise(note)
     return f"{fallback_body[:SECTION_LIMIT]}\n— AI-written by {neutralise(model)}", blocks
 
 

@@ -75,23 +75,26 @@ class NativeStream(_Throttled):
     the rest is shown by `chat.update` until the run settles the message."""
 
     def __init__(self, client: WebClient, channel: str, ts: str, *, interval: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 render: Render, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(client, channel, ts, interval=interval, clock=clock)
-        self._sent = ""
+        self.render = render  # how the fallback shows the draft (labelled, neutralised)
+        self._sent = ""  # the neutralised text appended so far
         self._fallback: StreamingMessage | None = None
 
     def show(self, text: str) -> None:
         """Append what `text` adds to what was sent; `text` grows as the draft does."""
         if self._fallback is not None:
-            self._fallback.update(text, lambda body: (body, []))
+            self._fallback.update(text, self.render)
             return
-        if not text.startswith(self._sent) or text == self._sent or not self._due():
+        # The whole text is neutralised, not each piece: a "@chan" + "nel" split across
+        # two pieces is still caught. Only what extends what was sent is appended.
+        safe = neutralise(text)
+        if not safe.startswith(self._sent) or safe == self._sent or not self._due():
             return
-        added = text[len(self._sent):]
         try:
             self.client.chat_appendStream(channel=self.channel, ts=self.ts,
-                                          markdown_text=neutralise(added))
-            self._sent = text
+                                          markdown_text=safe[len(self._sent):])
+            self._sent = safe
         except SLACK_FAILURES as exc:
             log.info("appending to a streamed draft failed (%s); showing it by chat.update",
                      failure_name(exc))

@@ -76,6 +76,12 @@ def test_the_pane_greets_with_prompts_and_brainstorms_in_its_thread(app: Running
     rows = {r["text"]: r for r in app.store.export_rows()}
     assert rows["Buddy for the first week"]["approvals"] == 1
     assert rows["Buddy for the first week"]["channel"] == DM
+    assert rows["Buddy for the first week"]["thread_ts"] == thread_ts
+    # numbers in the pane name the ideas of its brainstorm
+    llm.reply("A guide, in one page.")
+    write(app, thread_ts, "expand idea 2")
+    prompt = llm.requests[-1]["body"]["messages"][-1]["content"]
+    assert "<<<USER_TEXT\n2. A one-page guide\nUSER_TEXT>>>" in prompt
 
 
 def test_drafts_and_feedback_in_the_pane(app: RunningApp, llm: FakeOpenAI) -> None:

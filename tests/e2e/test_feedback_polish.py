@@ -86,7 +86,7 @@ def test_feedback_with_no_text_to_read_says_how_to_give_it(app: RunningApp,
     mention(app, "feedback")
     [final] = settled_drafts(app)
     assert "I found no text of yours to critique here" in final["text"]
-    assert "`@idealoop feedback: <your text>`" in final["text"]
+    assert "`@idealoop feedback: &lt;your text&gt;`" in final["text"]  # not a link
     assert list(app.store.export_rows()) == []
     assert not [r for r in llm.requests if r["path"] == "/v1/chat/completions"]
 

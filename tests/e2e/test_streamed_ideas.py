@@ -76,3 +76,26 @@ def test_streaming_can_be_turned_off(slack: SlackApiServer, llm: FakeOpenAI,
         llm.reply(json.dumps({"ideas": IDEAS}))
         brainstorm(app, "standups")
         assert "stream" not in llm.requests[-1]["body"] and len(idea_posts(app)) == 5
+
+
+def test_a_model_that_stopped_while_slack_was_away_is_still_said_to_have_stopped(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    llm.reply(json.dumps({"ideas": IDEAS})).break_stream_after(14)
+    app.slack.fail("chat.postMessage", status=503, after=1)  # the header, then Slack away
+    reply = app.sender.command("standups", response_url=app.slack.new_response_url())
+    assert reply.status == 200
+    header = app.slack.wait_for("chat.update", timeout=30)[-1]
+    app.settle(30)
+    written = [m["text"] for m in thread_replies(app, header.params["ts"])]
+    assert 1 <= len(written) < 5  # posted by the next attempt, in order
+    assert f"The AI stopped after {len(written)} idea" in json.dumps(
+        header_message(app, header.params["ts"])["blocks"])
+
+
+def test_a_server_that_refuses_stream_options_still_streams_ideas(app: RunningApp,
+                                                                  llm: FakeOpenAI) -> None:
+    llm.reply(json.dumps({"ideas": IDEAS})).reject_stream_options()
+    header_ts = brainstorm(app, "standups")
+    assert len(thread_replies(app, header_ts)) == 5
+    asked = [set(r["body"]) & {"response_format", "stream_options"} for r in llm.requests]
+    assert asked == [{"response_format", "stream_options"}, {"stream_options"}, set()]

@@ -273,6 +273,17 @@ def test_a_click_toggles_and_thumbs_exclude_each_other_and_redeliveries_change_n
     assert _tally(store) == (0, 1)
 
 
+def test_a_thumbs_down_click_takes_back_the_same_persons_button_approvals(
+        store: Store) -> None:
+    idea, *_ = _brainstorm(store)
+    store.click(ButtonClick(item_id=idea, user_id="U1", button="button:draft", polarity=1,
+                            event_us=10, at=AT, toggles=False))
+    store.click(ButtonClick(item_id=idea, user_id="U1", button="button:down", polarity=-1,
+                            event_us=11, at=AT,
+                            exclusive=("button:up", "button:draft", "button:more")))
+    assert _tally(store) == (0, 1)
+
+
 def test_a_person_who_reacts_and_clicks_counts_once(store: Store) -> None:
     idea, *_ = _brainstorm(store)
     _react(store, idea, "U1", "+1")

@@ -383,7 +383,7 @@ def test_buttons_can_be_clicked(shell: Shell, out: io.StringIO) -> None:
     assert "[🔍 Why these ideas?]" in shown
     assert "👍 Counted: you approve this idea" in step(shell, out, "click 2 👍")
     assert "Taken back" in step(shell, out, "click 2 up")
-    assert "idealoop will not propose it again" in step(shell, out, "click 3 -1")
+    assert "Ideas this channel rejects are not proposed" in step(shell, out, "click 3 -1")
     assert "This brainstorm: shorter standups" in step(shell, out, "click 1 why")
     assert "📝 Draft ·" in step(shell, out, "click 2 draft")
     assert "More like idea 3, asked by @alice" in step(shell, out, "click 4 more")
