@@ -41,6 +41,10 @@ METHOD_SCOPES = {
     "conversations_history": {"channels:history", "groups:history"},
     "users_info": {"users:read"},
     "reactions_add": {"reactions:write"},
+    "chat_startStream": {"chat:write"},
+    "chat_appendStream": {"chat:write"},
+    "chat_stopStream": {"chat:write"},
+    "auth_test": set(),
     "views_publish": set(),
     "views_open": set(),
 }
