@@ -88,7 +88,7 @@ class SlackDraftChat:
         try:
             started = self.client.chat_startStream(
                 channel=work.channel, thread_ts=str(work.thread_ts),
-                markdown_text=blocks.stream_opening(mode),
+                markdown_text=blocks.stream_opening(self.model_name, mode),
                 recipient_user_id=work.user_id, recipient_team_id=team)
         except SLACK_FAILURES as exc:
             code = error_code(exc)

@@ -180,9 +180,11 @@ PLACEHOLDERS = {"draft": (":memo:", "Drafting…"),
                 "polish": (":sparkles:", "Polishing…")}
 
 
-def stream_opening(mode: str = "draft") -> str:
-    """The first words of a natively streamed draft; the settled draft replaces them."""
-    return f"_{PLACEHOLDERS.get(mode, PLACEHOLDERS['draft'])[1]}_\n\n"
+def stream_opening(model: str, mode: str = "draft") -> str:
+    """The first words of a natively streamed draft (saying, like every AI-written
+    message, which model writes it); the settled draft replaces them."""
+    doing = PLACEHOLDERS.get(mode, PLACEHOLDERS["draft"])[1]
+    return f"_{doing} AI-written by {neutralise(model)}_\n\n"
 
 
 def drafting_placeholder(model: str, mode: str = "draft") -> tuple[str, Blocks]:

@@ -38,6 +38,7 @@ def test_a_draft_streams_natively_then_settles_like_any_draft(app: RunningApp,
     assert started.params["thread_ts"] == thread_ts
     assert started.params["recipient_user_id"] == "U0ALICE"
     assert started.params["recipient_team_id"] == "T0001"
+    assert "AI-written by fake-model" in started.params["markdown_text"]
     appended = "".join(c.params["markdown_text"] for c in
                        app.slack.calls_to("chat.appendStream"))
     assert appended.startswith("*Summary*") and "&lt;!channel&gt;" in appended
