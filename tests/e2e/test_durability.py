@@ -244,7 +244,10 @@ def test_a_header_posted_just_as_the_work_was_lost_is_taken_back(
         assert slow.sender.command("two headers?").status == 200
         eventually(lambda: _arrived(slack), timeout=5)  # the slow post is in flight
         assert slow.deps.work.let_go_all() == 1  # its lease, as if it had run out
-        assert other.deps.worker.sweep() == 1
+        # the other process takes it over: this sweep, or its own background one (a
+        # first sweep that starts late on a loaded machine can come first)
+        other.deps.worker.sweep()
+        assert slow.deps.work.owner not in other.deps.work.store.pending_owners()
         assert other.deps.wait_quiet(20) and slow.deps.wait_quiet(20)
         headers_left = [m for m in slack.state.history(CHANNEL) if "two headers?" in m["text"]]
         assert len(headers_left) == 1
