@@ -167,7 +167,15 @@ def shell(database_url: str | None, fresh: bool) -> None:
         run(session, sys.stdin, interactive=interactive)
 
 
-@main.command()
+def _environment_help() -> str:
+    from bot.config import ENVIRONMENT
+
+    width = max(len(name) for name, _ in ENVIRONMENT)
+    lines = "\n".join(f"  {name:<{width}}  {meaning}" for name, meaning in ENVIRONMENT)
+    return f"\b\nEnvironment (a .env file in this folder is read too):\n{lines}"
+
+
+@main.command(epilog=_environment_help())
 @_friendly
 def serve() -> None:
     """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
@@ -181,6 +189,11 @@ def serve() -> None:
     app = create_app(settings, deps=deps)
     scheduler = start_scheduler(digest_poster(deps, app.client).post_due,
                                 deps.work.store.prune)
+    if deps.model.offline:
+        log.warning("idealoop is serving Slack with the OFFLINE GENERATOR: no LLM is "
+                    "configured (set OPENAI_API_KEY or OPENAI_BASE_URL, and IDEALOOP_MODEL). "
+                    "Ideas and drafts come from templates; every AI label and the Home tab "
+                    "say so.")
     try:
         if settings.slack_app_token:
             log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)

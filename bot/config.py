@@ -28,6 +28,36 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
+# Every variable `Settings.from_env` reads, as `idealoop serve --help` lists them
+# (tests/bot/test_cli.py checks this list against the reads below).
+ENVIRONMENT: tuple[tuple[str, str], ...] = (
+    ("SLACK_BOT_TOKEN", "bot token (xoxb-…); required"),
+    ("SLACK_SIGNING_SECRET", "verifies Slack's HTTP requests; required in HTTP mode"),
+    ("SLACK_APP_TOKEN", "app-level token (xapp-…): Socket Mode instead of HTTP"),
+    ("SLACK_API_URL", "Slack Web API base URL (default https://slack.com/api/)"),
+    ("OPENAI_API_KEY", "key for the LLM server"),
+    ("OPENAI_BASE_URL", "any OpenAI-compatible server (OPENAI_API_BASE works too)"),
+    ("OPENAI_API_BASE", "the same as OPENAI_BASE_URL"),
+    ("IDEALOOP_MODEL", "model name (default gpt-4o-mini)"),
+    ("IDEALOOP_LLM", "auto | openai | offline (default auto)"),
+    ("IDEALOOP_EMBEDDING_MODEL", "embeddings model: rejected ideas recognised by meaning"),
+    ("IDEALOOP_EMBEDDING_THRESHOLD", "cosine of the same idea (default 0.85)"),
+    ("DATABASE_URL", "SQLAlchemy URL (default sqlite:///idealoop.db)"),
+    ("IDEALOOP_TIMEZONE", "default time zone of digests (default UTC)"),
+    ("PORT", "HTTP port (default 3000)"),
+    ("IDEALOOP_APPROVE_EMOJI", "emoji that approve, comma-separated"),
+    ("IDEALOOP_REJECT_EMOJI", "emoji that reject, comma-separated"),
+    ("IDEALOOP_IDEAS", "ideas per brainstorm, 1-10 (default 5)"),
+    ("IDEALOOP_TOPIC_MAX_CHARS", "longest topic (default 300)"),
+    ("IDEALOOP_LLM_TIMEOUT", "seconds per LLM request (default 60)"),
+    ("IDEALOOP_LLM_RETRIES", "retries of an LLM request (default 2)"),
+    ("IDEALOOP_PROMPT_BUDGET", "draft prompt tokens (default 6000)"),
+    ("IDEALOOP_STREAM_INTERVAL", "seconds between draft updates (default 1.0)"),
+    ("IDEALOOP_STREAM_IDEAS", "post each idea as it is written, 1 or 0 (default 1)"),
+    ("IDEALOOP_DIGEST_GRACE_MINUTES", "a missed digest is posted this late (default 720)"),
+    ("IDEALOOP_WORKERS", "brainstorms and drafts at once (default 32)"),
+    ("IDEALOOP_WORK_LEASE", "seconds a process holds work unrenewed (default 30)"),
+)
 
 
 def _emoji_set(raw: str | None, default: tuple[str, ...], name: str) -> frozenset[str]:

@@ -61,3 +61,19 @@ def test_an_unusable_sqlite_path_is_one_clear_line(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "DATABASE_URL names a folder that cannot be created" in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_serve_help_lists_every_variable_settings_read() -> None:
+    import re
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    source = (Path(__file__).resolve().parents[2] / "bot" / "config.py").read_text()
+    read = set(re.findall(r'env(?:\.get\(|, )"([A-Z_]+)"', source))
+    assert len(read) >= 25
+    shown = CliRunner().invoke(main, ["serve", "--help"]).output
+    missing = {name for name in read if f"  {name} " not in shown}
+    assert not missing, f"add {missing} to bot.config.ENVIRONMENT"

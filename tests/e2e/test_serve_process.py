@@ -172,3 +172,16 @@ def test_serve_takes_buttons_guidance_and_home(served: ServeProcess, slack: Slac
     eventually(home, timeout=10, interval=0.2)
     assert served.stop() == 0
     assert "Traceback" not in served.log_text()
+
+
+def test_serve_with_no_llm_says_so_loudly_at_start(slack: SlackApiServer,
+                                                   tmp_path: Path) -> None:
+    env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url,
+               DATABASE_URL=f"sqlite:///{tmp_path}/offline.db")
+    with ServeProcess(env, cwd=tmp_path) as process:
+        def warned() -> None:
+            assert "serving Slack with the OFFLINE GENERATOR" in process.log_text()
+
+        eventually(warned, timeout=10, interval=0.1)
+        assert "no LLM is configured" in process.log_text()
+        assert process.stop() == 0
