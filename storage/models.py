@@ -36,6 +36,7 @@ class Brainstorm(Base):
     __tablename__ = "brainstorms"
     __table_args__ = (
         UniqueConstraint("channel", "header_ts", name="uq_brainstorms_channel_header"),
+        Index("ix_brainstorms_requester", "requester"),  # a person's channels (App Home)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,6 +107,7 @@ class Signal(Base):
         UniqueConstraint("item_id", "user_id", "emoji", name="uq_signals_item_user_emoji"),
         Index("ix_signals_item_active", "item_id", "active"),
         Index("ix_signals_added_at", "added_at"),  # a period's approvals, for its digest
+        Index("ix_signals_user", "user_id"),  # a person's channels (App Home)
         # Standing rejections, for the filter that keeps rejected ideas out for good.
         Index("ix_signals_rejections", "item_id",
               postgresql_where=text("active AND polarity = -1"),
