@@ -644,7 +644,8 @@ BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)
 
 def find_button(message: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The `actions[]` entry for clicking the button `name` on `message`, if it has one."""
-    wanted = BUTTONS_BY_WORD.get(name.split()[0] if name else "", BUTTON_NAMES.get(name))
+    # "draft this" and "more like this" are named by their first word
+    wanted = BUTTON_NAMES.get(name) or BUTTON_NAMES.get(name.split()[0] if name else "")
     if wanted is None:
         return None
     key, value = wanted
@@ -653,10 +654,6 @@ def find_button(message: dict[str, Any], name: str) -> dict[str, Any] | None:
             if key in (element.get("type"), element.get("action_id")):
                 return button_action(block, element, value)
     return None
-
-
-BUTTONS_BY_WORD = {"draft": BUTTON_NAMES["draft"], "more": BUTTON_NAMES["more"],
-                   "why": BUTTON_NAMES["why"]}
 
 
 def run(shell: Shell, source: TextIO, *, interactive: bool) -> None:

@@ -108,7 +108,7 @@ class StreamedIdeas:
 
     def feed(self, piece: str) -> list[str]:
         self.buffer += piece
-        return self._new(self._candidates(final=False))
+        return self._new(self._candidates())
 
     def finish(self) -> list[str]:
         """The ideas left once the answer is complete; LLMBadOutput if it held none."""
@@ -121,13 +121,13 @@ class StreamedIdeas:
             raise LLMBadOutput(f"no ideas in LLM output: {text[:200]!r}")
         return ideas
 
-    def _candidates(self, *, final: bool) -> list[str]:
+    def _candidates(self) -> list[str]:
+        """The ideas whole so far: closed JSON strings, or finished list lines."""
         text = self.buffer.lstrip()
         if text.startswith(("{", "[", "```")):
             return _json_strings(text)
         lines = text.split("\n")
-        whole = lines if final else lines[:-1]
-        return [_unbold(line) for line in whole if _LIST_MARKER.match(_unbold(line))]
+        return [_unbold(line) for line in lines[:-1] if _LIST_MARKER.match(_unbold(line))]
 
     def _new(self, candidates: list[str]) -> list[str]:
         fresh: list[str] = []

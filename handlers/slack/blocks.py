@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.home import ChannelCard
+from bot.rejections import BY_MEANING
 from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
 from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
 
@@ -175,9 +176,9 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     return f"{fallback_body[:SECTION_LIMIT]}\n— AI-written by {neutralise(model)}", blocks
 
 
-PLACEHOLDERS = {"draft": (":memo:", "Drafting…"),
-                "feedback": (":mag:", "Reading your text…"),
-                "polish": (":sparkles:", "Polishing…")}
+DOING = {"draft": "Drafting…", "feedback": "Reading your text…", "polish": "Polishing…"}
+# mode -> (emoji, what the placeholder says): the emoji is the answer's own
+PLACEHOLDERS = {mode: (WRITTEN_LABELS[mode][0], doing) for mode, doing in DOING.items()}
 
 
 def stream_opening(model: str, mode: str = "draft") -> str:
@@ -261,8 +262,8 @@ def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str
         notes.append(f"{_count(int(inputs['passed_over']), 'recent idea')} nobody reacted to "
                      "weighed a little against their kind (offline generator).")
     matcher = str(inputs.get("matcher") or "words")
-    how = (f"by meaning (embeddings model `{neutralise(matcher.removeprefix('meaning:'))}`)"
-           if matcher.startswith("meaning:") else "by their content words")
+    how = (f"by meaning (embeddings model `{neutralise(matcher.removeprefix(BY_MEANING))}`)"
+           if matcher.startswith(BY_MEANING) else "by their content words")
     notes.append("Every idea the same as one this channel ever rejected is dropped after "
                  f"the model answers; for this brainstorm they were compared {how}.")
     out.append(_context(" ".join(notes)))
