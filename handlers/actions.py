@@ -27,6 +27,7 @@ from bot.signals import button_click
 from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.payloads import dig, obj
 from storage.errors import DatabaseUnavailable
 from storage.repository import ItemRef
 
@@ -50,9 +51,9 @@ class Click:
 def click_of(body: dict[str, Any], action: dict[str, Any]) -> Click:
     """The click in a `block_actions` payload; BadInput when its ids are not Slack's (or
     it has no response URL, which every click on a message carries)."""
-    container, message = _object(body.get("container")), _object(body.get("message"))
-    user = _object(body.get("user")).get("id")
-    channel = _object(body.get("channel")).get("id") or container.get("channel_id")
+    container, message = obj(body.get("container")), obj(body.get("message"))
+    user = dig(body, "user", "id")
+    channel = dig(body, "channel", "id") or container.get("channel_id")
     message_ts = container.get("message_ts") or message.get("ts")
     thread_ts = message.get("thread_ts") or container.get("thread_ts")
     action_ts = action.get("action_ts")
@@ -63,10 +64,6 @@ def click_of(body: dict[str, Any], action: dict[str, Any]) -> Click:
         raise BadInput("a click without a usable user, channel, message or response URL")
     return Click(str(user), str(channel), str(message_ts), thread_ts,
                  str(action.get("value") or ""), str(action_ts))
-
-
-def _object(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def register(app: App, deps: Deps) -> None:

@@ -31,8 +31,8 @@ from handlers.slack import blocks
 from handlers.slack.api_errors import (
     SLACK_FAILURES,
     chat_error,
-    error_code,
     failure_name,
+    is_refusal,
     slack_call,
 )
 from handlers.slack.lookups import (
@@ -48,9 +48,6 @@ from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
 REPLIES_PAGE = 200
-# Answers to chat.startStream that say Slack is busy or failing, not that it refuses.
-TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "request_timeout",
-             "service_unavailable"}
 DRAFT_PART_EVENT = "idealoop_draft_part"  # metadata of the second and later parts
 
 
@@ -91,13 +88,12 @@ class SlackDraftChat:
                 markdown_text=blocks.stream_opening(self.model_name, mode),
                 recipient_user_id=work.user_id, recipient_team_id=team)
         except SLACK_FAILURES as exc:
-            code = error_code(exc)
-            if not code or code in TRANSIENT:  # Slack away, or busy: try again later
+            if not is_refusal(exc):  # Slack away, or busy: try again later
                 log.warning("could not start streaming a draft: %s", failure_name(exc))
                 raise chat_error(exc) from exc
             # Slack answered, and said no: this channel gets the placeholder instead.
             log.info("Slack will not stream drafts in %s (%s); they fill in by chat.update",
-                     work.channel, code)
+                     work.channel, failure_name(exc))
             self.refused.add(work.channel)
             return None
         ts = str(started["ts"])

@@ -25,6 +25,7 @@ from bot.home import home_cards, may_change
 from bot.slack_values import is_slack_id
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.payloads import dig
 from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def publish(client: WebClient, deps: Deps, user: str) -> None:
 
 def _open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
           deps: Deps, modal: Any) -> None:
-    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    user = dig(body, "user", "id")
     channel, trigger = action.get("value"), body.get("trigger_id")
     if not (is_slack_id(user) and is_slack_id(channel) and isinstance(trigger, str)):
         raise BadInput("a home button without a usable user, channel or trigger")
@@ -119,10 +120,9 @@ def _open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
 def _save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
           deps: Deps, field: str, change: Any) -> None:
     """Apply a modal's value; errors go under the field and keep the modal open."""
-    user = (body.get("user") or {}).get("id") if isinstance(body.get("user"), dict) else None
+    user = dig(body, "user", "id")
     channel = view.get("private_metadata")
-    values = ((view.get("state") or {}).get("values") or {}).get(field) or {}
-    value = (values.get(field) or {}).get("value") or ""
+    value = dig(view, "state", "values", field, field, "value") or ""
     if not (is_slack_id(user) and is_slack_id(channel) and isinstance(value, str)):
         raise BadInput("a modal without a usable user, channel or value")
     try:

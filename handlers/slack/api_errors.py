@@ -55,6 +55,18 @@ def failure_name(exc: BaseException) -> str:
     return error_code(exc) or type(exc).__name__
 
 
+# Answers that say Slack is busy or failing for a moment, not that it refuses.
+BUSY = {"ratelimited", "internal_error", "fatal_error", "request_timeout",
+        "service_unavailable"}
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """True when Slack answered and said no (any code but a busy one): for calls that
+    may be unsupported where they are made, such as `chat.startStream`."""
+    code = error_code(exc)
+    return bool(code) and code not in BUSY
+
+
 def is_permanent(exc: BaseException) -> bool:
     """True when trying the same call again cannot succeed."""
     return error_code(exc) in _PERMANENT
