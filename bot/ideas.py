@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.errors import BadInput, LLMBadOutput
+from bot.errors import BadInput, LLMBadOutput, LLMError
 from bot.llm.model import Embedder, Generation, IdeaRequest, IdeaStream, TextModel
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.rejections import RejectionFilter
@@ -48,7 +48,8 @@ class Brainstormed:
     ideas: list[Idea]
     steering: Steering
     note: str | None = None
-    complete: bool = True  # False when the model stopped before finishing its answer
+    complete: bool = True  # False when the answer did not finish (see `stopped`)
+    stopped: str | None = None  # why the model stopped part-way, when it said
 
 
 def clean_topic(raw: str, max_chars: int) -> str:
@@ -128,31 +129,39 @@ class Brainstormer:
                   **({"note": note} if note else {})}
         brainstorm_id: int | None = None
         position = dropped = 0
-        for text in stream.ideas:
-            if position >= count:
-                continue  # read to the end: the token counts come last
-            kept, vector = check.keeps(text)
-            if not kept:
-                dropped += 1
-                continue
-            position += 1
-            before_save()
-            if brainstorm_id is None:
-                inputs["matcher"] = check.matcher
-                new = self.store.save_brainstorm(NewBrainstorm(
-                    channel=channel, requester=requester, topic=topic, model=stream.model,
-                    ideas=[text], header_ts=header_ts, thread_ts=thread_ts,
-                    steering=Steering(len(approved), len(rejected), 0,
-                                      guided=bool(guidance)),
-                    inputs=inputs))
-                if new is None:
-                    return  # a rival attempt saved this brainstorm first: it stands
-                brainstorm_id, item_id = new.id, new.item_ids[0]
-            else:
-                item_id = self.store.add_idea(brainstorm_id, text, position, thread_ts)
-            if vector is not None and check.vector_model:  # kept once, for their judging
-                self.store.save_vectors(check.vector_model, {item_id: vector})
-            yield Idea(position, item_id, text, None)
+        try:
+            for text in stream.ideas:
+                if position >= count:
+                    continue  # read to the end: the token counts come last
+                kept, vector = check.keeps(text)
+                if not kept:
+                    dropped += 1
+                    continue
+                position += 1
+                before_save()
+                if brainstorm_id is None:
+                    inputs["matcher"] = check.matcher
+                    new = self.store.save_brainstorm(NewBrainstorm(
+                        channel=channel, requester=requester, topic=topic, model=stream.model,
+                        ideas=[text], header_ts=header_ts, thread_ts=thread_ts,
+                        steering=Steering(len(approved), len(rejected), 0,
+                                          guided=bool(guidance)),
+                        inputs=inputs))
+                    if new is None:
+                        return  # a rival attempt saved this brainstorm first: it stands
+                    brainstorm_id, item_id = new.id, new.item_ids[0]
+                else:
+                    item_id = self.store.add_idea(brainstorm_id, text, position, thread_ts)
+                if vector is not None and check.vector_model:  # kept once, for their judging
+                    self.store.save_vectors(check.vector_model, {item_id: vector})
+                yield Idea(position, item_id, text, None)
+        except LLMError as exc:  # the model stopped: the ideas it wrote stand, and why
+            if brainstorm_id is not None:
+                inputs["stopped"] = exc.user_message
+                self.store.finish_brainstorm(brainstorm_id, prompt_tokens=None,
+                                             completion_tokens=None, dropped=dropped,
+                                             inputs=inputs)
+            raise
         if brainstorm_id is None:
             raise LLMBadOutput("every idea repeated a rejected one" if dropped
                                else "no ideas")
@@ -185,4 +194,5 @@ def _brainstormed(saved: StoredBrainstorm) -> Brainstormed:
     return Brainstormed(
         topic=saved.topic, model=saved.model, offline=saved.model == OFFLINE_MODEL,
         ideas=[Idea(idea.position, idea.item_id, idea.text, idea.ts) for idea in saved.ideas],
-        steering=saved.steering, note=saved.note, complete=saved.complete)
+        steering=saved.steering, note=saved.note, complete=saved.complete,
+        stopped=saved.stopped)

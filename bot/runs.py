@@ -196,10 +196,11 @@ class BrainstormRunner:
         if error is not None:
             note = (f"Only {posted} of {len(result.ideas)} ideas could be posted: "
                     f"{error.user_message}")
-        else:  # the model stopped part-way, in this attempt or an earlier one
-            why = f": {stopped.user_message}" if stopped is not None else "."
-            note = (f"The AI stopped after {len(result.ideas)} "
-                    f"idea{'s' if len(result.ideas) != 1 else ''}{why}")
+        else:  # the answer did not finish, in this attempt or an earlier one
+            count = f"{len(result.ideas)} idea{'s' if len(result.ideas) != 1 else ''}"
+            why = stopped.user_message if stopped is not None else result.stopped
+            note = (f"The AI stopped after {count}: {why}" if why else
+                    f"This brainstorm was interrupted after {count}.")
         _shown(self.chat, item, lambda: self.chat.show_failed(item, header_ts, topic, note))
         return note
 

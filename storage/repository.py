@@ -126,6 +126,7 @@ class StoredBrainstorm:
     steering: Steering
     note: str | None = None  # said in the header (e.g. the offline generator writes English)
     complete: bool = True  # False while (or if) a streamed answer did not finish
+    stopped: str | None = None  # why the model stopped part-way, when it did
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,9 @@ class Store(Repository):
         return StoredBrainstorm(head.id, head.topic, head.model, ideas, _steering(head),
                                 note if isinstance(note, str) else None,
                                 complete=not inputs.get("streamed") or bool(
-                                    inputs.get("complete")))
+                                    inputs.get("complete")),
+                                stopped=str(inputs["stopped"]) if inputs.get("stopped")
+                                else None)
 
     def latest_brainstorm_by(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm in the channel was given, if any."""
