@@ -19,6 +19,7 @@ from bot.digests import Digests
 from bot.drafts import Drafter
 from bot.errors import ConfigError
 from bot.ideas import Brainstormer
+from bot.limits import Limits
 from bot.llm.model import Embedder, TextModel, make_embedder, make_model
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
@@ -78,7 +79,8 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
     store = store or open_store(settings, clock=clock)
     model = model or make_model(settings)
     jobs = jobs or Jobs(settings.workers)
-    work = Work(WorkStore(store.engine, clock=clock), lease=settings.work_lease)
+    work = Work(WorkStore(store.engine, clock=clock), lease=settings.work_lease,
+                limits=Limits(settings, clock=clock))
     return Deps(
         settings=settings,
         store=store,

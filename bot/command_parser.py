@@ -3,7 +3,7 @@
 Handling happens in `handlers/commands.py`; this module only reads the words.
 
 A line whose first word is a sub-command (`help`, `top`, `stats`, `digest`, `why`,
-`guide`) is that
+`guide`, `usage`) is that
 sub-command, and its arguments must parse: `top month` or `digest dailly` is answered,
 only to the person who typed it, with the closest form that works — never turned into a
 brainstorm the whole channel sees. Anything else is a topic. A topic that starts with a
@@ -24,10 +24,10 @@ from rapidfuzz import fuzz, process
 from bot.digests import DEFAULT_TIME, PERIOD_WORDS, ScheduleChange
 from bot.errors import BadInput
 
-SUBCOMMANDS = ("help", "top", "stats", "digest", "why", "guide")
+SUBCOMMANDS = ("help", "top", "stats", "digest", "why", "guide", "usage")
 TOP_PERIODS = ("day", "week", "all")
 # The forms a mistyped sub-command is matched against, to name the closest that works.
-VALID_FORMS = ("help", "stats", "why", "guide", "guide off", "top", "top day", "top week",
+VALID_FORMS = ("help", "stats", "why", "usage", "guide", "guide off", "top", "top day", "top week",
                "top all", "digest",
                "digest daily", "digest weekly", "digest off", "digest daily 09:00",
                "digest weekly 09:00")
@@ -37,7 +37,8 @@ _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 
 @dataclass(frozen=True)
 class BrainstormCommand:
-    # "help" | "brainstorm" | "top" | "digest" | "stats" | "why" | "guide" | "unclear"
+    # "help" | "brainstorm" | "top" | "digest" | "stats" | "why" | "guide" | "usage" |
+    # "unclear"
     # (`text` says why)
     action: str
     text: str  # the topic for "brainstorm", the arguments otherwise
@@ -55,7 +56,7 @@ def parse(text: str | None) -> BrainstormCommand:
     word = first.lower()
     if word not in SUBCOMMANDS or (word == "why" and rest):  # "why do builds fail": a topic
         return BrainstormCommand("brainstorm", stripped)
-    if word in ("help", "stats", "why") and not rest:
+    if word in ("help", "stats", "why", "usage") and not rest:
         return BrainstormCommand(word, "")
     if word == "guide":  # alone: show it; "off": clear it; anything else: the guidance
         return BrainstormCommand("guide", rest)

@@ -9,6 +9,7 @@ which the CLI prints instead of a traceback.
 from __future__ import annotations
 
 import os
+import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 # Every variable `Settings.from_env` reads, as `idealoop serve --help` lists them
 # (tests/bot/test_cli.py checks this list against the reads below).
 ENVIRONMENT: tuple[tuple[str, str], ...] = (
@@ -57,6 +59,10 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("IDEALOOP_DIGEST_GRACE_MINUTES", "a missed digest is posted this late (default 720)"),
     ("IDEALOOP_WORKERS", "brainstorms and drafts at once (default 32)"),
     ("IDEALOOP_WORK_LEASE", "seconds a process holds work unrenewed (default 30)"),
+    ("IDEALOOP_CHANNELS", "channel ids idealoop works in, comma-separated (default all)"),
+    ("IDEALOOP_DAILY_LIMIT_PERSON", "brainstorms and drafts per person a day (0: none)"),
+    ("IDEALOOP_DAILY_LIMIT_CHANNEL", "brainstorms and drafts per channel a day (0: none)"),
+    ("IDEALOOP_DAILY_TOKENS", "LLM tokens per workspace a day (0: no budget)"),
 )
 
 
@@ -101,6 +107,15 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be 1 or 0 (true/false), got {raw!r}")
+
+
+def _channel_ids(raw: str | None) -> frozenset[str]:
+    ids = [part.strip() for part in (raw or "").split(",") if part.strip()]
+    wrong = [part for part in ids if not _CHANNEL_ID.match(part)]
+    if wrong:
+        raise ConfigError("IDEALOOP_CHANNELS must list channel ids such as C0123ABCD, "
+                          f"comma-separated; {wrong[0]!r} is not one")
+    return frozenset(ids)
 
 
 def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
@@ -149,6 +164,11 @@ class Settings:
     stream_interval: float = 1.0
     stream_ideas: bool = True  # post each idea as the model finishes it
     work_lease: float = 30.0
+    # Governance (`bot.limits`): empty / 0 means no limit.
+    channels: frozenset[str] = frozenset()  # the channels idealoop works in
+    daily_limit_person: int = 0  # brainstorms and drafts one person may start a day
+    daily_limit_channel: int = 0  # … in one channel
+    daily_tokens: int = 0  # LLM tokens a workspace may use a day
 
     @classmethod
     def from_env(
@@ -227,6 +247,10 @@ class Settings:
             stream_interval=_float(env, "IDEALOOP_STREAM_INTERVAL", 1.0, 0.05, 30.0),
             stream_ideas=_flag(env, "IDEALOOP_STREAM_IDEAS", True),
             work_lease=_float(env, "IDEALOOP_WORK_LEASE", 30.0, 1.0, 600.0),
+            channels=_channel_ids(env.get("IDEALOOP_CHANNELS")),
+            daily_limit_person=_int(env, "IDEALOOP_DAILY_LIMIT_PERSON", 0, 0, 100_000),
+            daily_limit_channel=_int(env, "IDEALOOP_DAILY_LIMIT_CHANNEL", 0, 0, 1_000_000),
+            daily_tokens=_int(env, "IDEALOOP_DAILY_TOKENS", 0, 0, 10**12),
         )
 
     @property

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
-from bot.llm.model import DraftRequest, TextModel
+from bot.llm.model import DraftRequest, TextModel, TokenUsage
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
 from storage.repository import NewDraft, Store, StoredDraft
 
@@ -141,6 +141,7 @@ class DraftPlan:
     fitted: FittedThread
     mode: str = DRAFT
     reviewed: str | None = None  # feedback, polish: whose text, said under the answer
+    usage: TokenUsage = field(default_factory=TokenUsage)  # filled in as the model writes
 
     @property
     def is_revision(self) -> bool:
@@ -242,7 +243,7 @@ class Drafter:
         return guidance.text if guidance else None
 
     def stream(self, plan: DraftPlan) -> Iterator[str]:
-        return self.model.draft_stream(plan.request)
+        return self.model.draft_stream(plan.request, plan.usage)
 
     def save(self, plan: DraftPlan, *, ts: str, text: str) -> StoredDraft:
         """Keep the written draft under its message `ts`; the draft kept there. When an
@@ -252,7 +253,8 @@ class Drafter:
             channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
             instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
-            sources=plan.sources, kind=plan.mode,
+            sources=plan.sources, kind=plan.mode, prompt_tokens=plan.usage.prompt_tokens,
+            completion_tokens=plan.usage.completion_tokens,
         ))
         kept = self.store.draft_at(plan.channel, ts)
         if kept is None:  # cannot happen: it was saved in the statement above

@@ -158,9 +158,9 @@ class Brainstormer:
         except LLMError as exc:  # the model stopped: the ideas it wrote stand, and why
             if brainstorm_id is not None:
                 inputs["stopped"] = exc.user_message
-                self.store.finish_brainstorm(brainstorm_id, prompt_tokens=None,
-                                             completion_tokens=None, dropped=dropped,
-                                             inputs=inputs)
+                self.store.finish_brainstorm(brainstorm_id, prompt_tokens=stream.prompt_tokens,
+                                             completion_tokens=stream.completion_tokens,
+                                             dropped=dropped, inputs=inputs)
             raise
         if brainstorm_id is None:
             raise LLMBadOutput("every idea repeated a rejected one" if dropped

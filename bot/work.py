@@ -26,6 +26,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.limits import Limits
+from storage.errors import QuotaReached
 from storage.work import NewWork, WorkItem, WorkStore
 
 # From the fifth attempt on, a run settles whatever is unfinished with a clear note instead
@@ -102,19 +104,32 @@ def _started(pid: int) -> str:
 class Work:
     """Accepting, holding and ending work, as this process (`owner`)."""
 
-    def __init__(self, store: WorkStore, *, lease: float, owner: str | None = None) -> None:
+    def __init__(self, store: WorkStore, *, lease: float, limits: Limits,
+                 owner: str | None = None) -> None:
         self.store = store
         self.lease = lease
         self.owner = owner or process_name()
+        self.limits = limits
 
     def accept(self, kind: str, *, delivery_key: str, channel: str, user: str,
                request: dict[str, Any], thread_ts: str | None = None) -> WorkItem | None:
         """Store the work before Slack is answered; None for a repeated delivery.
-        Raises `storage.errors.DatabaseUnavailable` when it cannot be stored."""
-        return self.store.accept(
-            NewWork(kind=kind, delivery_key=delivery_key, channel=channel, user_id=user,
-                    request=request, thread_ts=thread_ts),
-            owner=self.owner, lease=self.lease)
+        Raises `storage.errors.DatabaseUnavailable` when it cannot be stored, and
+        `bot.limits.NotHere` or `LimitReached` (both BadInput) when the operator's limits
+        refuse it: then nothing is stored."""
+        self.limits.check_channel(channel)
+        try:
+            return self.store.accept(
+                NewWork(kind=kind, delivery_key=delivery_key, channel=channel, user_id=user,
+                        request=request, thread_ts=thread_ts),
+                owner=self.owner, lease=self.lease, quota=self.limits.quota())
+        except QuotaReached as exc:
+            raise self.limits.reached(exc) from None
+
+    def usage(self, user: str, channel: str) -> str:
+        """`/brainstorm usage`: today's use against the limits, to show the person."""
+        since = self.limits.today().start
+        return self.limits.report(self.store.usage(user, channel, since), channel)
 
     def claim_next(self) -> WorkItem | None:
         return self.store.claim_next(owner=self.owner, lease=self.lease)

@@ -154,7 +154,12 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
                                 channel=click.channel, user=click.user,
                                 thread_ts=thread_ts, request=request)
 
-    work = _stored(accept, respond)
+    try:
+        work = _stored(accept, respond)
+    except BadInput as exc:  # a daily limit, or a channel idealoop does not work in: the
+        ack()                # click still counts as the person's approval of the idea
+        _tell(respond, exc.user_message)
+        return
     ack()
     if work is None:
         done = "a draft of" if step == "draft" else "more ideas like"

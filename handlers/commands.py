@@ -21,6 +21,7 @@ from bot.deps import Deps
 from bot.errors import BadInput, Busy, user_message
 from bot.guidance import clean_guidance
 from bot.ideas import clean_topic
+from bot.limits import NOT_HERE
 from bot.ranking import DEFAULT_PERIOD
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES
@@ -41,6 +42,7 @@ USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
   ideas that steered it, and the model (only you see it)
 • `/brainstorm guide <text>` — standing guidance to the AI in this channel (audience, tone,
   constraints); `guide` alone shows it, `guide off` clears it; a change is announced here
+• `/brainstorm usage` — today's use against this workspace's daily limits (only you see it)
 • `/brainstorm help` — this message
 A topic that starts with one of these words is brainstormed when quoted:
 `/brainstorm "top ideas for onboarding"` (a question like `why do builds fail` needs no
@@ -60,7 +62,11 @@ def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, resp
                       deps: Deps) -> None:
     """Route `/brainstorm …` to its sub-command; each acks as its first Slack step."""
     parsed = command_parser.parse(command.get("text"))
-    ACTIONS[parsed.action](Invocation(ack, command, client, respond, deps, parsed.text))
+    call = Invocation(ack, command, client, respond, deps, parsed.text)
+    if parsed.action not in ANYWHERE and not deps.work.limits.allows(call.channel):
+        call.tell(NOT_HERE)
+        return
+    ACTIONS[parsed.action](call)
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,14 @@ def _guide(call: Invocation) -> None:
     call.ack(text=blocks.guidance_set(call.user, text), response_type="in_channel")
 
 
+def _usage(call: Invocation) -> None:
+    """`/brainstorm usage`: today's use against the daily limits, only to the person."""
+    try:
+        call.tell(call.deps.work.usage(call.user, call.channel))
+    except DatabaseUnavailable as exc:
+        call.tell(user_message(exc))
+
+
 def _unclear(call: Invocation) -> None:
     """A sub-command that did not parse: the closest form, only to the person who typed it."""
     call.tell(call.args)
@@ -201,5 +215,6 @@ def _unclear(call: Invocation) -> None:
 
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
-    "why": _why, "guide": _guide, "unclear": _unclear,
+    "why": _why, "guide": _guide, "usage": _usage, "unclear": _unclear,
 }
+ANYWHERE = ("help", "usage", "unclear")  # answered in channels idealoop does not work in

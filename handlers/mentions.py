@@ -51,6 +51,9 @@ def accept_mention(event: dict[str, Any], body: dict[str, Any], client: WebClien
             channel=channel, user=user, thread_ts=thread_ts,
             request={"text": str(event.get("text") or ""), "ts": ts,
                      "bot": bot_user_id if is_slack_id(bot_user_id) else None})
+    except BadInput as exc:  # a daily limit, or a channel idealoop does not work in
+        tell_privately(client, channel, user, thread_ts, exc.user_message)
+        return
     except DatabaseUnavailable as exc:
         # Slack delivers it again up to three times: the person hears of the first failure
         # and of the last, not of each.

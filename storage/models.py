@@ -37,6 +37,7 @@ class Brainstorm(Base):
     __table_args__ = (
         UniqueConstraint("channel", "header_ts", name="uq_brainstorms_channel_header"),
         Index("ix_brainstorms_requester", "requester"),  # a person's channels (App Home)
+        Index("ix_brainstorms_created", "created_at"),  # the day's tokens (`bot.limits`)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -64,6 +65,7 @@ class Item(Base):
         Index("ix_items_channel_created", "channel", "created_at"),
         Index("ix_items_brainstorm", "brainstorm_id"),
         Index("ix_items_channel_thread", "channel", "thread_ts"),
+        Index("ix_items_created", "created_at"),  # the day's tokens (`bot.limits`)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -80,6 +82,9 @@ class Item(Base):
     instruction: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", name="fk_items_parent"))
     sources: Mapped[str | None] = mapped_column(Text)  # drafts: the messages drawn on
+    # Drafts: the tokens the model used (ideas count theirs on the brainstorm).
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
 
 
 class ItemVector(Base):

@@ -158,6 +158,8 @@ class NewDraft:
     parent_id: int | None = None
     sources: str | None = None  # which thread messages it drew on, said under it
     kind: str = "draft"  # or "feedback" (a critique), "polish" (an edited version)
+    prompt_tokens: int | None = None  # None: the offline generator, which uses none
+    completion_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -460,6 +462,8 @@ class Store(Repository):
                         ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
                         created_at=self.clock(), instruction=draft.instruction,
                         parent_id=draft.parent_id, sources=draft.sources,
+                        prompt_tokens=draft.prompt_tokens,
+                        completion_tokens=draft.completion_tokens,
                     ).returning(Item.id)
                 ).scalar_one()
         except IntegrityError as exc:

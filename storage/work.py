@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Float, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.engine import Connection
 
 from storage.base import Repository, db_now, retry_locked
-from storage.models import Work
+from storage.errors import QuotaReached
+from storage.models import Brainstorm, Item, Work
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -30,6 +32,27 @@ class NewWork:
     user_id: str
     request: dict[str, Any]
     thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Daily limits, checked in the transaction that accepts work, so that two requests
+    at the same moment cannot both take the last place. 0 means no limit. `since` is
+    when the day began."""
+
+    since: datetime
+    person: int = 0  # brainstorms and drafts one person may start
+    channel: int = 0  # … in one channel
+    tokens: int = 0  # LLM tokens, counted on what was written since
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What counts against the daily limits since the day began."""
+
+    person: int  # the brainstorms and drafts this person started (not those that failed)
+    channel: int  # … in this channel
+    tokens: int  # LLM tokens used by every brainstorm and draft
 
 
 @dataclass(frozen=True)
@@ -60,9 +83,11 @@ def _item(row: Any) -> WorkItem:
 
 class WorkStore(Repository):
     @retry_locked
-    def accept(self, new: NewWork, *, owner: str, lease: float) -> WorkItem | None:
+    def accept(self, new: NewWork, *, owner: str, lease: float,
+               quota: Quota | None = None) -> WorkItem | None:
         """Store newly accepted work, held by `owner`; None when its delivery was already
-        accepted (a retry or a duplicate from Slack)."""
+        accepted (a retry or a duplicate from Slack). With a `quota`, QuotaReached when
+        the work would go past one of its limits (and nothing is stored)."""
         values = {
             "kind": new.kind, "delivery_key": new.delivery_key[:200], "channel": new.channel,
             "user_id": new.user_id, "thread_ts": new.thread_ts,
@@ -70,8 +95,33 @@ class WorkStore(Repository):
             "created_at": self.clock(),
         }
         with self._write() as conn:
+            if quota is not None and self._over_quota(conn, new, quota):
+                return None  # a repeated delivery of work accepted earlier
             row = conn.execute(self._accept, values).first()
         return _item(row) if row is not None else None
+
+    def _over_quota(self, conn: Connection, new: NewWork, quota: Quota) -> bool:
+        """Raise QuotaReached if `new` would go past `quota`; True when its delivery was
+        already accepted (it is no new work, and is not counted twice)."""
+        if self.engine.dialect.name == "postgresql":
+            # Accepts under a quota queue here, one at a time, until their transactions
+            # end; SQLite writers already take turns.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('idealoop:quota'))"))
+        if conn.execute(select(Work.id).where(
+                Work.delivery_key == new.delivery_key[:200])).first() is not None:
+            return True
+        used = _usage(conn, new.user_id, new.channel, quota.since)
+        for which, count, limit in (("person", used.person, quota.person),
+                                    ("channel", used.channel, quota.channel),
+                                    ("tokens", used.tokens, quota.tokens)):
+            if limit and count >= limit:
+                raise QuotaReached(which, count, limit)
+        return False
+
+    def usage(self, user_id: str, channel: str, since: datetime) -> Usage:
+        """What counts against the daily limits since `since` (`/brainstorm usage`)."""
+        with self._read() as conn:
+            return _usage(conn, user_id, channel, since)
 
     @cached_property
     def _accept(self) -> Any:
@@ -199,6 +249,18 @@ class WorkStore(Repository):
                 delete(Work).where(Work.state != PENDING,
                                    Work.finished_at < self.clock() - older_than)
             ).rowcount
+
+
+def _usage(conn: Connection, user_id: str, channel: str, since: datetime) -> Usage:
+    started = (select(func.count()).select_from(Work)
+               .where(Work.created_at >= since, Work.state != FAILED))
+    tokens = [select(func.coalesce(func.sum(
+        func.coalesce(table.prompt_tokens, 0) + func.coalesce(table.completion_tokens, 0)), 0))
+        .where(table.created_at >= since) for table in (Brainstorm, Item)]
+    return Usage(
+        person=int(conn.execute(started.where(Work.user_id == user_id)).scalar_one()),
+        channel=int(conn.execute(started.where(Work.channel == channel)).scalar_one()),
+        tokens=sum(int(conn.execute(query).scalar_one()) for query in tokens))
 
 
 def _held(item: WorkItem) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from storage.models import DigestRun, Item, Signal
 from storage.repository import Store, top_items_query
@@ -69,3 +69,9 @@ def top_items_plan(engine: Engine, channel: str, **window: Any) -> list[str]:
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(prefix + str(compiled)).all()
     return [str(row[-1]) for row in rows]
+
+
+def count_rows(engine: Engine, table: str) -> int:
+    """How many rows `table` holds (a table name from the models, never user input)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())

@@ -58,6 +58,17 @@ class Generation:
 
 
 @dataclass
+class TokenUsage:
+    """The tokens one request to the model used, for the daily budget
+    (`IDEALOOP_DAILY_TOKENS`): as the server reported them, or estimated from the text
+    when it reported none (`estimated`). The offline generator uses none."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    estimated: bool = False
+
+
+@dataclass
 class IdeaStream:
     """Ideas as the model completes them (`ideas` is consumed once); the token counts
     are known once it is exhausted."""
@@ -68,6 +79,7 @@ class IdeaStream:
     note: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    estimated: bool = False  # the server reported no usage: counted from the text
 
 
 class TextModel(Protocol):
@@ -83,9 +95,11 @@ class TextModel(Protocol):
         LLMError, possibly after some ideas (the model stopped mid-way)."""
         ...
 
-    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
-        """Yield the draft's text in pieces as it is written. Raises LLMError, possibly
-        after some pieces were yielded (the model stopped mid-way)."""
+    def draft_stream(self, request: DraftRequest,
+                     usage: TokenUsage | None = None) -> Iterator[str]:
+        """Yield the draft's text in pieces as it is written, noting the tokens used on
+        `usage` once known. Raises LLMError, possibly after some pieces were yielded (the
+        model stopped mid-way)."""
         ...
 
 

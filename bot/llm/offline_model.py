@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream
+from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream, TokenUsage
 from bot.llm.offline import review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
 from bot.llm.offline.kinds import looks_english
@@ -39,7 +39,9 @@ class OfflineModel:
         return IdeaStream(iter(generation.ideas), self.model, offline=True,
                           note=generation.note)
 
-    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+    def draft_stream(self, request: DraftRequest,
+                     usage: TokenUsage | None = None) -> Iterator[str]:
+        """The offline generator's draft; it uses no tokens, so `usage` stays empty."""
         if request.mode == "feedback":
             yield from review.feedback(request.work, request.instruction).splitlines(
                 keepends=True)

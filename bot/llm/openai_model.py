@@ -19,13 +19,14 @@ import openai
 from bot.config import Settings
 from bot.errors import LLMBadOutput, LLMUnavailable
 from bot.llm.idea_parsing import StreamedIdeas, parse_ideas
-from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream
+from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream, TokenUsage
 from bot.llm.prompts import (
     IDEAS_SCHEMA,
     brainstorm_messages,
     draft_messages,
     review_messages,
 )
+from bot.llm.thread_fitting import estimate_tokens
 
 if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
     from openai.types.chat import ChatCompletionMessageParam
@@ -59,11 +60,14 @@ class OpenAIModel:
         content = _content(response)
         ideas = parse_ideas(content, topic=request.topic)[: request.count]
         usage = getattr(response, "usage", None)
+        counted = TokenUsage(getattr(usage, "prompt_tokens", None),
+                             getattr(usage, "completion_tokens", None))
+        _estimate_unreported(counted, messages, content)
         return Generation(
             ideas=ideas,
             model=getattr(response, "model", None) or self.model,
-            prompt_tokens=getattr(usage, "prompt_tokens", None),
-            completion_tokens=getattr(usage, "completion_tokens", None),
+            prompt_tokens=counted.prompt_tokens,
+            completion_tokens=counted.completion_tokens,
         )
 
     def ideas_stream(self, request: IdeaRequest) -> IdeaStream:
@@ -85,28 +89,33 @@ class OpenAIModel:
                 log.info("LLM refused %s (%s); asking again without it",
                          "a JSON schema" if n == 0 else "stream_options", exc.status_code)
         stream = IdeaStream(iter(()), self.model)
-        stream.ideas = self._streamed_ideas(chunks, request, stream)
+        stream.ideas = self._streamed_ideas(chunks, request, stream, messages)
         return stream
 
-    def _streamed_ideas(self, chunks: Any, request: IdeaRequest,
-                        stream: IdeaStream) -> Iterator[str]:
+    def _streamed_ideas(self, chunks: Any, request: IdeaRequest, stream: IdeaStream,
+                        messages: list[dict[str, str]]) -> Iterator[str]:
         parsed = StreamedIdeas(topic=request.topic)
-        for piece in self._pieces(chunks, stream, "these ideas"):
+        for piece in self._pieces(chunks, stream, "these ideas", messages):
             yield from parsed.feed(piece)
         yield from parsed.finish()
 
-    def _pieces(self, chunks: Any, stream: IdeaStream | None, what: str) -> Iterator[str]:
-        """The text of a streamed answer, piece by piece (usage noted on `stream`)."""
+    def _pieces(self, chunks: Any, usage: IdeaStream | TokenUsage, what: str,
+                messages: list[dict[str, str]]) -> Iterator[str]:
+        """The text of a streamed answer, piece by piece. The tokens it used are noted on
+        `usage`: as the server reports them, or, when it reports none or the stream
+        breaks off, estimated from the prompt and the text received."""
+        received: list[str] = []
         try:
             for chunk in chunks:
                 choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
-                usage = getattr(chunk, "usage", None)
-                if stream is not None and usage is not None:
-                    stream.prompt_tokens = getattr(usage, "prompt_tokens", None)
-                    stream.completion_tokens = getattr(usage, "completion_tokens", None)
-                if stream is not None and getattr(chunk, "model", None):
-                    stream.model = chunk.model
+                counted = getattr(chunk, "usage", None)
+                if counted is not None:
+                    usage.prompt_tokens = getattr(counted, "prompt_tokens", None)
+                    usage.completion_tokens = getattr(counted, "completion_tokens", None)
+                if isinstance(usage, IdeaStream) and getattr(chunk, "model", None):
+                    usage.model = chunk.model
                 if choices and getattr(choices[0].delta, "content", None):
+                    received.append(choices[0].delta.content)
                     yield choices[0].delta.content
         except openai.APIError as exc:  # the SDK wraps read timeouts and dropped streams
             log.warning("LLM stream broke off: %s", type(exc).__name__)
@@ -117,15 +126,25 @@ class OpenAIModel:
         except ValueError:
             log.warning("LLM stream sent something that is not JSON")
             raise LLMBadOutput("unreadable stream") from None
+        finally:
+            _estimate_unreported(usage, messages, "".join(received))
 
-    def draft_stream(self, request: DraftRequest) -> Iterator[str]:
+    def draft_stream(self, request: DraftRequest,
+                     usage: TokenUsage | None = None) -> Iterator[str]:
         messages = (draft_messages(request.instruction, request.thread_text,
                                    previous=request.previous, ideas=request.ideas,
                                    guidance=request.guidance)
                     if request.mode == "draft" else
                     review_messages(request.mode, request.work, request.instruction,
                                     request.thread_text, guidance=request.guidance))
-        yield from self._pieces(self._complete(messages, stream=True), None, "this draft")
+        try:
+            chunks = self._complete(messages, stream=True, retryable=True,
+                                    stream_options={"include_usage": True})
+        except openai.BadRequestError as exc:
+            log.info("LLM refused stream_options (%s); asking again without it",
+                     exc.status_code)
+            chunks = self._complete(messages, stream=True)
+        yield from self._pieces(chunks, usage or TokenUsage(), "this draft", messages)
 
     def _complete(self, messages: list[dict[str, str]], *, retryable: bool = False,
                   **extra: Any) -> Any:
@@ -136,6 +155,17 @@ class OpenAIModel:
                 model=self.model, messages=cast("list[ChatCompletionMessageParam]", messages),
                 temperature=0.9, **extra),
             self.model, setting="IDEALOOP_MODEL", pass_bad_request=retryable)
+
+
+def _estimate_unreported(usage: IdeaStream | TokenUsage, messages: list[dict[str, str]],
+                         answer: str) -> None:
+    """Fill in the tokens a server did not report (many local servers report none), so
+    that the daily budget counts every request: a generous estimate from the text."""
+    if usage.prompt_tokens is not None and usage.completion_tokens is not None:
+        return
+    usage.prompt_tokens = sum(estimate_tokens(message["content"]) + 4 for message in messages)
+    usage.completion_tokens = estimate_tokens(answer)
+    usage.estimated = True
 
 
 def _calling(call: Callable[[], T], model: str, *, setting: str = "IDEALOOP_EMBEDDING_MODEL",

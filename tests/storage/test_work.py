@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from storage.db import make_engine
-from storage.work import NewWork, WorkItem, WorkStore
+from storage.errors import QuotaReached
+from storage.work import NewWork, Quota, WorkItem, WorkStore
 from testkit.waiting import eventually
 
 
@@ -117,3 +118,26 @@ def test_a_channel_has_pending_work_until_it_is_finished(work: WorkStore) -> Non
     assert not work.has_pending("C1", besides="1.000001")  # its own header
     assert work.has_pending("C1", besides="1.000002")
     assert work.finish(item) and not work.has_pending("C1")
+
+
+def test_a_quota_lets_exactly_its_limit_through_when_requests_race(work: WorkStore) -> None:
+    quota = Quota(since=work.clock() - timedelta(hours=1), person=3)
+
+    def accept(n: int) -> str:
+        try:
+            accepted = work.accept(new(f"command:R{n}"), owner=f"p{n}", lease=30, quota=quota)
+        except QuotaReached as exc:
+            assert (exc.which, exc.used, exc.limit) == ("person", 3, 3)
+            return "refused"
+        return "accepted" if accepted is not None else "repeated"
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(accept, range(24)))
+    assert results.count("accepted") == 3 and results.count("refused") == 21
+    # A re-delivery of accepted work is a repeat, not a refusal, even at the limit.
+    assert work.accept(new("command:R0" if results[0] == "accepted" else
+                           f"command:R{results.index('accepted')}"),
+                       owner="p", lease=30, quota=quota) is None
+    assert work.usage("U1", "C1", quota.since).person == 3
+    # Work from before the day began does not count.
+    assert work.usage("U1", "C1", work.clock() + timedelta(minutes=1)).person == 0
