@@ -21,6 +21,7 @@ from bot.errors import ConfigError
 from bot.ideas import Brainstormer
 from bot.limits import Limits
 from bot.llm.model import Embedder, TextModel, make_embedder, make_model
+from bot.privacy import Privacy
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
@@ -30,6 +31,7 @@ from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, is_current, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
+from storage.privacy import PrivacyStore
 from storage.repository import Store
 from storage.work import WorkStore
 
@@ -96,6 +98,8 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
         ),
+        privacy=Privacy(settings, PrivacyStore(store.engine, clock=clock), owner=work.owner,
+                        clock=clock),
     )
 
 

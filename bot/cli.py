@@ -188,7 +188,7 @@ def serve() -> None:
     deps = build_deps(settings, store=_store(settings, migrate=True))
     app = create_app(settings, deps=deps)
     scheduler = start_scheduler(digest_poster(deps, app.client).post_due,
-                                deps.work.store.prune)
+                                deps.work.store.prune, deps.privacy.purge_if_due)
     if deps.model.offline:
         log.warning("idealoop is serving Slack with the OFFLINE GENERATOR: no LLM is "
                     "configured (set OPENAI_API_KEY or OPENAI_BASE_URL, and IDEALOOP_MODEL). "
@@ -271,6 +271,28 @@ def digest(channel: str | None, period: str | None, force: bool) -> None:
                    f"{outcome.describe()}")
     if any(outcome.status in FAILED for outcome in outcomes):
         sys.exit(1)
+
+
+@main.command()
+@click.option("--user", required=True, help="The person's Slack user id, e.g. U0123ABCD.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_friendly
+def forget(user: str, yes: bool) -> None:
+    """Forget one person: their signals, and the texts they wrote or asked for."""
+    from bot.privacy import Privacy, forgotten_summary
+    from bot.slack_values import is_slack_id
+    from storage.privacy import PrivacyStore
+
+    if not is_slack_id(user) or not user.startswith(("U", "W")):
+        raise ConfigError(f"--user takes a Slack user id such as U0123ABCD, not {user!r}")
+    settings = _settings()
+    store = _store(settings)
+    if not yes:
+        click.confirm(f"Remove {user}'s reactions and clicks, the topics of the brainstorms "
+                      "and the texts of the drafts they asked for, and the channel guidance "
+                      "they wrote? This cannot be undone", abort=True)
+    privacy = Privacy(settings, PrivacyStore(store.engine), owner="idealoop forget")
+    click.echo("idealoop: " + forgotten_summary(privacy.forget(user), who=user))
 
 
 @main.group()

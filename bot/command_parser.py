@@ -3,7 +3,7 @@
 Handling happens in `handlers/commands.py`; this module only reads the words.
 
 A line whose first word is a sub-command (`help`, `top`, `stats`, `digest`, `why`,
-`guide`, `usage`) is that
+`guide`, `usage`, `forget`) is that
 sub-command, and its arguments must parse: `top month` or `digest dailly` is answered,
 only to the person who typed it, with the closest form that works — never turned into a
 brainstorm the whole channel sees. Anything else is a topic. A topic that starts with a
@@ -24,13 +24,12 @@ from rapidfuzz import fuzz, process
 from bot.digests import DEFAULT_TIME, PERIOD_WORDS, ScheduleChange
 from bot.errors import BadInput
 
-SUBCOMMANDS = ("help", "top", "stats", "digest", "why", "guide", "usage")
+SUBCOMMANDS = ("help", "top", "stats", "digest", "why", "guide", "usage", "forget")
 TOP_PERIODS = ("day", "week", "all")
 # The forms a mistyped sub-command is matched against, to name the closest that works.
-VALID_FORMS = ("help", "stats", "why", "usage", "guide", "guide off", "top", "top day", "top week",
-               "top all", "digest",
-               "digest daily", "digest weekly", "digest off", "digest daily 09:00",
-               "digest weekly 09:00")
+VALID_FORMS = ("help", "stats", "why", "usage", "forget me", "guide", "guide off",
+               "top", "top day", "top week", "top all", "digest", "digest daily",
+               "digest weekly", "digest off", "digest daily 09:00", "digest weekly 09:00")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 
@@ -38,7 +37,7 @@ _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 @dataclass(frozen=True)
 class BrainstormCommand:
     # "help" | "brainstorm" | "top" | "digest" | "stats" | "why" | "guide" | "usage" |
-    # "unclear"
+    # "forget" | "unclear"
     # (`text` says why)
     action: str
     text: str  # the topic for "brainstorm", the arguments otherwise
@@ -60,6 +59,8 @@ def parse(text: str | None) -> BrainstormCommand:
         return BrainstormCommand(word, "")
     if word == "guide":  # alone: show it; "off": clear it; anything else: the guidance
         return BrainstormCommand("guide", rest)
+    if word == "forget" and rest.lower() == "me":
+        return BrainstormCommand("forget", "me")
     if word == "top" and rest.lower() in ("", *TOP_PERIODS):
         return BrainstormCommand("top", rest)
     if word == "digest":

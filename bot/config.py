@@ -63,6 +63,8 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("IDEALOOP_DAILY_LIMIT_PERSON", "brainstorms and drafts per person a day (0: none)"),
     ("IDEALOOP_DAILY_LIMIT_CHANNEL", "brainstorms and drafts per channel a day (0: none)"),
     ("IDEALOOP_DAILY_TOKENS", "LLM tokens per workspace a day (0: no budget)"),
+    ("IDEALOOP_RETENTION_DAYS", "texts older than this many days are purged (0: kept)"),
+    ("IDEALOOP_REDACT", "1: e-mail, phone and card numbers hidden from the LLM"),
 )
 
 
@@ -169,6 +171,9 @@ class Settings:
     daily_limit_person: int = 0  # brainstorms and drafts one person may start a day
     daily_limit_channel: int = 0  # … in one channel
     daily_tokens: int = 0  # LLM tokens a workspace may use a day
+    # Privacy (`bot.privacy`, `bot.redaction`).
+    retention_days: int = 0  # texts older than this are purged daily; 0: kept
+    redact: bool = False  # hide e-mail addresses, phone and card numbers from the LLM
 
     @classmethod
     def from_env(
@@ -251,6 +256,8 @@ class Settings:
             daily_limit_person=_int(env, "IDEALOOP_DAILY_LIMIT_PERSON", 0, 0, 100_000),
             daily_limit_channel=_int(env, "IDEALOOP_DAILY_LIMIT_CHANNEL", 0, 0, 1_000_000),
             daily_tokens=_int(env, "IDEALOOP_DAILY_TOKENS", 0, 0, 10**12),
+            retention_days=_int(env, "IDEALOOP_RETENTION_DAYS", 0, 0, 36500),
+            redact=_flag(env, "IDEALOOP_REDACT", False),
         )
 
     @property

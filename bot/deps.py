@@ -12,6 +12,7 @@ from bot.digests import Digests
 from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.llm.model import TextModel
+from bot.privacy import Privacy
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.worker import Worker
@@ -34,6 +35,7 @@ class Deps:
     work: Work  # accepted brainstorms and drafts, durable, with leases
     worker: Worker  # runs accepted work and takes over the work of dead processes
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
+    privacy: Privacy  # retention and "forget me"
 
     @property
     def busy(self) -> bool:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import DraftRequest, TextModel, TokenUsage
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
+from bot.redaction import redact
 from storage.repository import NewDraft, Store, StoredDraft
 
 DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
@@ -142,6 +143,7 @@ class DraftPlan:
     mode: str = DRAFT
     reviewed: str | None = None  # feedback, polish: whose text, said under the answer
     usage: TokenUsage = field(default_factory=TokenUsage)  # filled in as the model writes
+    requester: str | None = None  # who asked: "forget me" finds their drafts by it
 
     @property
     def is_revision(self) -> bool:
@@ -180,7 +182,12 @@ class Drafter:
         """Decide the prompt: instruction, previous draft, referenced ideas, fitted thread.
 
         The mention itself is left out of the thread material: it is the instruction.
+        With `IDEALOOP_REDACT`, every message's text (the mention's too) is redacted
+        first: the model never sees the e-mail addresses, phone or card numbers in it.
         """
+        if self.settings.redact:
+            mention_text = redact(mention_text)
+            thread = [replace(message, text=redact(message.text)) for message in thread]
         asked = asked_for(mention_text)
         if asked.mode != DRAFT:
             return self._review_plan(channel, thread_ts, asked, thread, mention_ts, requester,
@@ -207,7 +214,8 @@ class Drafter:
                                previous=previous.text if previous else None, ideas=ideas,
                                about_idea=brainstorm is None,
                                guidance=self._guidance(channel))
-        return DraftPlan(channel, thread_ts, instruction, request, previous, ideas, fitted)
+        return DraftPlan(channel, thread_ts, instruction, request, previous, ideas, fitted,
+                         requester=requester or None)
 
     def _review_plan(self, channel: str, thread_ts: str, asked: Asked,
                      thread: Sequence[ThreadMessage], mention_ts: str | None,
@@ -236,7 +244,8 @@ class Drafter:
         request = DraftRequest(instruction=instruction, thread_text=fitted.text,
                                mode=asked.mode, work=work, guidance=self._guidance(channel))
         return DraftPlan(channel, thread_ts, f"{asked.mode}: {instruction}", request, None,
-                         [], fitted, mode=asked.mode, reviewed=reviewed)
+                         [], fitted, mode=asked.mode, reviewed=reviewed,
+                         requester=requester or None)
 
     def _guidance(self, channel: str) -> str | None:
         guidance = self.store.guidance(channel)
@@ -254,7 +263,7 @@ class Drafter:
             instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
             sources=plan.sources, kind=plan.mode, prompt_tokens=plan.usage.prompt_tokens,
-            completion_tokens=plan.usage.completion_tokens,
+            completion_tokens=plan.usage.completion_tokens, requester=plan.requester,
         ))
         kept = self.store.draft_at(plan.channel, ts)
         if kept is None:  # cannot happen: it was saved in the statement above

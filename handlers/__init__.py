@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.runs import BrainstormRunner, DraftRunner
 from bot.work import Runner
-from handlers import actions, assistant, commands, errors, home, mentions, reactions
+from handlers import actions, assistant, commands, errors, forget, home, mentions, reactions
 from handlers.brainstorm_chat import SlackBrainstormChat
 from handlers.draft_chat import SlackDraftChat
 
@@ -23,6 +23,7 @@ def register_all(app: App, deps: Deps) -> None:
     actions.register(app, deps)
     home.register(app, deps)
     assistant.register(app, deps)
+    forget.register(app, deps)
 
 
 def work_runners(deps: Deps, client: WebClient) -> dict[str, Runner]:

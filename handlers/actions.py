@@ -33,6 +33,8 @@ from storage.repository import ItemRef
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+PURGED_IDEA = ("This idea's words are no longer kept (idealoop's retention policy), so I "
+               "cannot build on it.")
 NOT_AN_ITEM = "That message is not one of idealoop's ideas or drafts, so the click was not kept."
 
 
@@ -135,6 +137,10 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
             _later(deps, respond, lambda: ("Those buttons work on ideas only.", []))
         return
     idea = _stored(lambda: deps.store.idea_at(item.id), respond)
+    if not idea.text:  # its words were removed (retention, or the person who asked left)
+        ack()
+        _later(deps, respond, lambda: (PURGED_IDEA, []))
+        return
     thread_ts = click.thread_ts or click.message_ts
     request: dict[str, Any]
     if step == "draft":

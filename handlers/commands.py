@@ -22,6 +22,7 @@ from bot.errors import BadInput, Busy, user_message
 from bot.guidance import clean_guidance
 from bot.ideas import clean_topic
 from bot.limits import NOT_HERE
+from bot.privacy import FORGET_ASK
 from bot.ranking import DEFAULT_PERIOD
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES
@@ -43,6 +44,8 @@ USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
 • `/brainstorm guide <text>` — standing guidance to the AI in this channel (audience, tone,
   constraints); `guide` alone shows it, `guide off` clears it; a change is announced here
 • `/brainstorm usage` — today's use against this workspace's daily limits (only you see it)
+• `/brainstorm forget me` — remove your reactions and the texts you asked for from
+  idealoop (it asks first)
 • `/brainstorm help` — this message
 A topic that starts with one of these words is brainstormed when quoted:
 `/brainstorm "top ideas for onboarding"` (a question like `why do builds fail` needs no
@@ -208,6 +211,12 @@ def _usage(call: Invocation) -> None:
         call.tell(user_message(exc))
 
 
+def _forget(call: Invocation) -> None:
+    """`/brainstorm forget me`: what would be removed, and buttons to decide
+    (`handlers.forget` does it)."""
+    call.tell(FORGET_ASK, blocks=blocks.forget_ask(FORGET_ASK))
+
+
 def _unclear(call: Invocation) -> None:
     """A sub-command that did not parse: the closest form, only to the person who typed it."""
     call.tell(call.args)
@@ -215,6 +224,6 @@ def _unclear(call: Invocation) -> None:
 
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
-    "why": _why, "guide": _guide, "usage": _usage, "unclear": _unclear,
+    "why": _why, "guide": _guide, "usage": _usage, "forget": _forget, "unclear": _unclear,
 }
-ANYWHERE = ("help", "usage", "unclear")  # answered in channels idealoop does not work in
+ANYWHERE = ("help", "usage", "forget", "unclear")  # answered in channels idealoop does not work in

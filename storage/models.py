@@ -54,6 +54,8 @@ class Brainstorm(Base):
     steered_rejected: Mapped[int | None] = mapped_column(Integer)
     dropped_as_rejected: Mapped[int | None] = mapped_column(Integer)
     inputs: Mapped[str | None] = mapped_column(Text)  # JSON: what the model was given
+    # Set when retention or "forget me" removed its topic and inputs (`storage.privacy`).
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Item(Base):
@@ -66,6 +68,7 @@ class Item(Base):
         Index("ix_items_brainstorm", "brainstorm_id"),
         Index("ix_items_channel_thread", "channel", "thread_ts"),
         Index("ix_items_created", "created_at"),  # the day's tokens (`bot.limits`)
+        Index("ix_items_requester", "requester"),  # "forget me"
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -85,6 +88,9 @@ class Item(Base):
     # Drafts: the tokens the model used (ideas count theirs on the brainstorm).
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    requester: Mapped[str | None] = mapped_column(String(32))  # drafts: who asked (0014 on)
+    # Set when retention or "forget me" removed its texts; the row and its signals stay.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ItemVector(Base):
@@ -226,3 +232,17 @@ class ChannelGuidance(Base):
     text: Mapped[str] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(String(32))
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MaintenanceRun(Base):
+    """The claim that runs a daily job (retention) once a day across every replica: the
+    first process to insert the row for (`job`, `day`) runs it."""
+
+    __tablename__ = "maintenance_runs"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
+    owner: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    affected: Mapped[int | None] = mapped_column(Integer)  # rows changed

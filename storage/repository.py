@@ -160,6 +160,7 @@ class NewDraft:
     kind: str = "draft"  # or "feedback" (a critique), "polish" (an edited version)
     prompt_tokens: int | None = None  # None: the offline generator, which uses none
     completion_tokens: int | None = None
+    requester: str | None = None  # who asked for it
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ VECTOR_BATCH = 500  # item ids per IN (…) when reading embeddings
 FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
 EXPORT_FIELDS = (
     "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
-    "model", "approvals", "rejections", "neutral", "score", "created_at",
+    "model", "approvals", "rejections", "neutral", "score", "created_at", "purged",
 )
 
 
@@ -408,7 +409,7 @@ class Store(Repository):
         """The newest posted draft or polished version in a thread: what a further
         mention revises (a critique is not revised: it is answered)."""
         return self._draft(Item.channel == channel, Item.thread_ts == thread_ts,
-                           kinds=REVISABLE)
+                           Item.purged_at.is_(None), kinds=REVISABLE)
 
     def draft_at(self, channel: str, ts: str) -> StoredDraft | None:
         """The draft, critique or polished version saved as message `ts` (a resumed
@@ -464,6 +465,7 @@ class Store(Repository):
                         parent_id=draft.parent_id, sources=draft.sources,
                         prompt_tokens=draft.prompt_tokens,
                         completion_tokens=draft.completion_tokens,
+                        requester=draft.requester,
                     ).returning(Item.id)
                 ).scalar_one()
         except IntegrityError as exc:
@@ -587,7 +589,8 @@ class Store(Repository):
         brainstorm stays flat as history grows (it grew linearly: 1 s at 1M signals).
         """
         recent = (
-            select(Item.id).where(Item.channel == channel, Item.ts.is_not(None))
+            select(Item.id).where(Item.channel == channel, Item.ts.is_not(None),
+                                  Item.purged_at.is_(None))
             .order_by(Item.created_at.desc()).limit(window).subquery()
         )
         score = _score_expr()
@@ -620,7 +623,7 @@ class Store(Repository):
             if not same:
                 return []
             return list(conn.execute(
-                select(Item.text).where(Item.brainstorm_id.in_(same))
+                select(Item.text).where(Item.brainstorm_id.in_(same), Item.purged_at.is_(None))
                 .order_by(Item.id.desc()).limit(limit)).scalars())
 
     def passed_over(self, channel: str, limit: int = 50) -> list[str]:
@@ -629,7 +632,7 @@ class Store(Repository):
         query = (
             select(Item.text)
             .where(Item.channel == channel, Item.kind == "idea", Item.ts.is_not(None),
-                   ~judged.exists())
+                   Item.purged_at.is_(None), ~judged.exists())
             .order_by(Item.created_at.desc(), Item.id.desc())
             .limit(limit)
         )
@@ -648,7 +651,8 @@ class Store(Repository):
         query = (
             select(Item.id, Item.text)
             .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
-            .where(Item.channel == channel, Item.kind == "idea", Item.id.in_(rejected_items))
+            .where(Item.channel == channel, Item.kind == "idea", Item.id.in_(rejected_items),
+                   Item.purged_at.is_(None))
             .group_by(Item.id, Item.text)
             .having(score < 0)
             .order_by(Item.id)
@@ -779,6 +783,7 @@ class Store(Repository):
             select(
                 Item.id, Item.kind, Item.channel, Item.ts, Item.thread_ts, Item.position,
                 Item.text, Brainstorm.topic, Item.brainstorm_id, Item.model, Item.created_at,
+                Item.purged_at.is_not(None).label("purged"),
                 func.coalesce(tallies.c.approvals, 0).label("approvals"),
                 func.coalesce(tallies.c.rejections, 0).label("rejections"),
                 func.coalesce(tallies.c.neutral, 0).label("neutral"),
@@ -802,6 +807,7 @@ class Store(Repository):
                 if created.tzinfo is None:  # SQLite hands back naive UTC
                     created = created.replace(tzinfo=UTC)
                 out["created_at"] = created.isoformat()
+                out["purged"] = bool(out["purged"])
                 yield {name: out[name] for name in EXPORT_FIELDS}
 
 
@@ -904,7 +910,7 @@ def top_items_query(channel: str, since: datetime | None, until: datetime | None
                _distinct_users(-1).label("rejections"))
         .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
         .outerjoin(Brainstorm, Brainstorm.id == Item.brainstorm_id)
-        .where(Item.channel == channel, Item.ts.is_not(None))
+        .where(Item.channel == channel, Item.ts.is_not(None), Item.purged_at.is_(None))
         .group_by(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
                   Brainstorm.topic)
         .having(score > 0)

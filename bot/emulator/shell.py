@@ -638,7 +638,8 @@ BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)
     "up": ("feedback_buttons", "up"), "👎": ("feedback_buttons", "down"),
     "-1": ("feedback_buttons", "down"), "down": ("feedback_buttons", "down"),
     "draft": ("idealoop_draft_this", None), "more": ("idealoop_more_like_this", None),
-    "why": ("idealoop_why", None),
+    "why": ("idealoop_why", None), "forget": ("idealoop_forget_me", None),
+    "cancel": ("idealoop_forget_me_cancel", None),
 }
 
 

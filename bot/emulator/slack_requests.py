@@ -59,21 +59,24 @@ def event_body(event: dict[str, Any], *, event_id: str | None = None) -> bytes:
 
 def block_actions_body(action: dict[str, Any], *, user: str, channel: str,
                        message: dict[str, Any], response_url: str,
-                       trigger_id: str | None = None) -> bytes:
+                       trigger_id: str | None = None, ephemeral: bool = False) -> bytes:
     """A click on a message's button, form-encoded as Slack sends interactivity
-    (`payload=<json>`)."""
+    (`payload=<json>`). A click on an ephemeral message (only its reader saw it) carries
+    no `message`, as Slack keeps none."""
     payload = {
         "type": "block_actions", "team": {"id": TEAM, "domain": "emulated"},
         "user": {"id": user, "username": user.lower(), "team_id": TEAM},
         "api_app_id": APP_ID, "token": "legacy-unused",
         "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel,
-                      "is_ephemeral": False,
+                      "is_ephemeral": ephemeral,
                       **({"thread_ts": message["thread_ts"]} if message.get("thread_ts")
                          else {})},
         "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
         "channel": {"id": channel, "name": "emulated"},
         "message": message, "response_url": response_url, "actions": [action],
     }
+    if ephemeral:
+        del payload["message"]
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
@@ -184,11 +187,11 @@ class SlackSender:
 
     def click(self, action: dict[str, Any], *, user: str, channel: str,
               message: dict[str, Any], response_url: str,
-              trigger_id: str | None = None) -> Reply:
+              trigger_id: str | None = None, ephemeral: bool = False) -> Reply:
         """A signed `block_actions` request: `user` clicked `action` on `message`."""
         return self.signed(block_actions_body(action, user=user, channel=channel,
                                               message=message, response_url=response_url,
-                                              trigger_id=trigger_id),
+                                              trigger_id=trigger_id, ephemeral=ephemeral),
                            "application/x-www-form-urlencoded")
 
     def home_click(self, action: dict[str, Any], *, user: str, view: dict[str, Any],

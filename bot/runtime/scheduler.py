@@ -1,5 +1,6 @@
-"""The clock of `idealoop serve`: an APScheduler tick that posts due digests every minute
-and forgets finished work every hour.
+"""The clock of `idealoop serve`: an APScheduler tick that posts due digests every minute,
+forgets finished work every hour, and every hour offers to run the day's retention purge
+(which runs once a day across replicas: `bot.privacy`).
 
 APScheduler only wakes the process up (in memory, one job store per process, as its FAQ
 asks); what makes a digest happen exactly once is the claim in the database
@@ -28,10 +29,11 @@ WORK_MEMORY = timedelta(days=1)
 
 def start_scheduler(post_due_digests: Callable[[datetime], object],
                     prune_finished_work: Callable[[timedelta], int],
+                    purge_old_texts: Callable[[], object] = lambda: None,
                     clock: Clock = utcnow) \
         -> BackgroundScheduler:
     """A background scheduler that checks for due digests every minute, and once an hour
-    forgets finished work older than a day."""
+    forgets finished work older than a day and offers to run the retention purge."""
 
     def tick() -> None:
         try:
@@ -45,6 +47,10 @@ def start_scheduler(post_due_digests: Callable[[datetime], object],
             log.debug("forgot %d pieces of finished work", removed)
         except Exception as exc:
             log.warning("forgetting finished work failed: %s", type(exc).__name__)
+        try:
+            purge_old_texts()
+        except Exception as exc:  # the claim was given back: tried again within the hour
+            log.warning("the retention purge failed: %s", type(exc).__name__)
 
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(tick, IntervalTrigger(seconds=TICK_SECONDS), id="digests",

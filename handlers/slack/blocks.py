@@ -39,6 +39,8 @@ FEEDBACK_ACTION = "idealoop_feedback"  # 👍 / 👎 on every idea and draft: va
 DRAFT_THIS_ACTION = "idealoop_draft_this"  # on an idea: value is its position
 MORE_LIKE_THIS_ACTION = "idealoop_more_like_this"  # on an idea: value is its position
 WHY_ACTION = "idealoop_why"  # on a settled brainstorm header
+FORGET_ACTION = "idealoop_forget_me"  # `/brainstorm forget me`: values below
+FORGET, KEEP = "forget", "keep"
 UP, DOWN = "up", "down"
 
 
@@ -61,6 +63,14 @@ def next_steps(position: int) -> dict[str, Any]:
         ButtonElement(text=":sparkles: More like this", action_id=MORE_LIKE_THIS_ACTION,
                       value=str(position)),
     ]).to_dict()
+
+
+def forget_ask(ask: str) -> Blocks:
+    """`/brainstorm forget me`: what will go, and the two buttons that decide."""
+    return [_section(ask), ActionsBlock(elements=[
+        ButtonElement(text="Forget me", action_id=FORGET_ACTION, value=FORGET, style="danger"),
+        ButtonElement(text="Cancel", action_id=f"{FORGET_ACTION}_cancel", value=KEEP),
+    ]).to_dict()]
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -237,12 +247,14 @@ def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str
                 if latest else "That brainstorm's inputs are no longer kept.")
         return text, [_section(text)]
     which = "Your latest brainstorm here" if latest else "This brainstorm"
-    title = f":mag: *Why these ideas?* {which}: _{neutralise(explained.topic)}_"
+    topic = neutralise(explained.topic) or "(its words are no longer kept)"
+    title = f":mag: *Why these ideas?* {which}: _{topic}_"
     lines = [f"Written by `{neutralise(explained.model)}`.", steered_by(explained.steering)]
     inputs = explained.inputs
     if inputs is None:
-        lines.append("It was made before idealoop kept each brainstorm's inputs, so only the "
-                     "counts above are known.")
+        lines.append("Its inputs are no longer kept, so only the counts above are known."
+                     if not explained.topic else "It was made before idealoop kept each "
+                     "brainstorm's inputs, so only the counts above are known.")
         return " ".join([title, *lines]), [_section("\n".join([title, *lines]))]
     out = [_section("\n".join([title, *lines]))]
     if inputs.get("guidance"):

@@ -1,0 +1,87 @@
+"""Retention and "forget me": how long people's words are kept, and removing one person.
+
+- `IDEALOOP_RETENTION_DAYS` (0: kept for good) purges the texts of everything older than
+  that many days — ideas, drafts, topics, instructions, the prompts' inputs — once a day
+  across every replica, keeping the rows and their signals so counts stay true
+  (`storage.privacy`).
+- "Forget me" (`/brainstorm forget me` after a confirmation, or `idealoop forget --user`)
+  removes one person's signals and the texts they wrote or asked for, at once.
+
+What neither can reach is said wherever it is offered: the messages in Slack itself
+(idealoop's posts, and people's own) stay in Slack, under Slack's retention.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.config import Settings
+from storage.base import Clock, utcnow
+from storage.privacy import Forgotten, PrivacyStore, Purged
+
+log = logging.getLogger(__name__)
+RETENTION_JOB = "retention"
+
+FORGET_ASK = (
+    "*Forget me?* idealoop will remove, for good and at once:\n"
+    "• every reaction and button click of yours it counted (the ideas stay, without your "
+    "votes);\n"
+    "• the topics of the brainstorms you asked for, and the texts of the drafts, critiques "
+    "and polished versions you asked for;\n"
+    "• the standing guidance you wrote for any channel (that channel's AI loses it).\n"
+    "The messages themselves stay in Slack: delete your own there if you wish.")
+FORGET_CANCELLED = "Nothing was removed."
+
+
+def forgotten_summary(forgotten: Forgotten, who: str = "you") -> str:
+    """What the person (`who` is "you") or the operator is told once it is done."""
+    parts = [_count(forgotten.signals, "reaction or click", "reactions and clicks"),
+             _count(forgotten.brainstorms, "brainstorm topic", "brainstorm topics"),
+             _count(forgotten.drafts, "draft text", "draft texts"),
+             _count(forgotten.guidance, "channel guidance", "channel guidances")]
+    said = f"Done: idealoop has forgotten {who}. Removed " + ", ".join(parts) + "."
+    return said + (" Anything you do from now on is counted again." if who == "you" else "")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+class Privacy:
+    """The retention policy and forgetting, over `storage.privacy`."""
+
+    def __init__(self, settings: Settings, store: PrivacyStore, *, owner: str,
+                 clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.store = store
+        self.owner = owner
+        self.clock = clock
+
+    def purge_if_due(self) -> Purged | None:
+        """Run today's retention purge if retention is on and no process ran it yet
+        today (UTC); None when there was nothing for this process to do."""
+        days = self.settings.retention_days
+        if not days:
+            return None
+        now = self.clock()
+        day = now.date().isoformat()
+        if not self.store.claim_daily(RETENTION_JOB, day, self.owner):
+            return None
+        try:
+            purged = self.store.purge_before(now - timedelta(days=days))
+        except Exception:
+            self.store.release_daily(RETENTION_JOB, day)  # the next hourly offer runs it
+            raise
+        self.store.finish_daily(RETENTION_JOB, day, purged.total)
+        log.info("retention (%d days): purged the texts of %d items and %d brainstorms, "
+                 "forgot %d finished requests", days, purged.items, purged.brainstorms,
+                 purged.work)
+        return purged
+
+    def forget(self, user: str) -> Forgotten:
+        forgotten = self.store.forget(user)
+        log.info("forgot a person: %d signals, %d brainstorms, %d drafts, %d guidance",
+                 forgotten.signals, forgotten.brainstorms, forgotten.drafts,
+                 forgotten.guidance)
+        return forgotten

@@ -1,0 +1,143 @@
+"""Retention and forgetting on SQLite and PostgreSQL: words go, rows and counts stay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.db import make_engine
+from storage.privacy import PrivacyStore
+from storage.repository import NewBrainstorm, NewDraft, ReactionChange, Store
+from storage.work import NewWork, WorkStore
+from testkit.queries import count_rows
+
+OLD = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+NEW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(OLD)
+
+
+@pytest.fixture
+def stores(db_url: str, clock: Clock) -> Iterator[tuple[Store, PrivacyStore, WorkStore]]:
+    engine = make_engine(db_url)
+    yield (Store(engine, clock=clock), PrivacyStore(engine, clock=clock),
+           WorkStore(engine, clock=clock))
+    engine.dispose()
+
+
+def brainstorm(store: Store, requester: str, ts: int, topic: str = "standups") -> list[int]:
+    saved = store.save_brainstorm(NewBrainstorm(
+        channel="C1", requester=requester, topic=topic, model="m", ideas=("a idea", "b idea"),
+        header_ts=f"{ts}.000001", inputs={"approved": ["secret approved idea"]}))
+    assert saved is not None
+    for n, item_id in enumerate(saved.item_ids, start=2):
+        store.mark_posted(item_id, f"{ts}.00000{n}")
+    return saved.item_ids
+
+
+def react(store: Store, item_id: int, user: str, polarity: int = 1) -> None:
+    store.apply_reactions([ReactionChange(item_id=item_id, user_id=user,
+                                          emoji="+1" if polarity > 0 else "-1",
+                                          polarity=polarity, active=True, event_us=1,
+                                          at=store.clock())])
+
+
+def draft(store: Store, requester: str, ts: int) -> int:
+    item_id = store.save_draft(NewDraft(channel="C1", thread_ts=f"{ts}.000001",
+                                        ts=f"{ts}.000009", text="my words, polished",
+                                        instruction="polish: my words", model="m",
+                                        kind="polish", requester=requester))
+    assert item_id is not None
+    return item_id
+
+
+def test_retention_removes_old_words_and_keeps_rows_and_counts(
+        stores: tuple[Store, PrivacyStore, WorkStore], clock: Clock) -> None:
+    store, privacy, work = stores
+    old_ideas = brainstorm(store, "U1", 100)
+    react(store, old_ideas[0], "U2")
+    react(store, old_ideas[1], "U3", -1)
+    old_draft = draft(store, "U1", 100)
+    store.save_vectors("emb", {old_ideas[1]: b"\0" * 8})
+    accepted = work.accept(NewWork(kind="brainstorm", delivery_key="k1", channel="C1",
+                                   user_id="U1", request={"topic": "standups"}),
+                           owner="me", lease=30)
+    assert accepted is not None and work.finish(accepted)
+    clock.at = NEW
+    new_ideas = brainstorm(store, "U1", 200, topic="reviews")
+    react(store, new_ideas[0], "U2")
+    stats_before = store.channel_stats("C1")
+
+    purged = privacy.purge_before(NEW - timedelta(days=30))
+    assert (purged.items, purged.brainstorms, purged.work) == (3, 1, 1)
+    rows = {row["id"]: row for row in store.export_rows()}
+    assert [rows[i]["text"] for i in (*old_ideas, old_draft)] == ["", "", ""]
+    assert all(rows[i]["purged"] for i in (*old_ideas, old_draft))
+    assert rows[old_ideas[0]]["topic"] == "" and rows[old_ideas[0]]["approvals"] == 1
+    assert rows[new_ideas[0]]["text"] == "a idea" and not rows[new_ideas[0]]["purged"]
+    assert store.channel_stats("C1") == stats_before  # counts stay true
+    # Purged words are nowhere the AI or people read them.
+    assert [item.text for item in store.top_items("C1")] == ["a idea"]
+    assert store.rejected_ideas("C1") == []
+    assert store.channel_feedback("C1") == (["a idea"], [])
+    assert store.vectors("emb", [old_ideas[1]]) == {}
+    assert store.latest_draft("C1", "100.000001") is None
+    assert store.brainstorm_inputs_at("C1", "100.000001").inputs is None  # type: ignore[union-attr]
+    assert privacy.purge_before(NEW - timedelta(days=30)).items == 0  # nothing left to do
+
+
+def test_forgetting_a_person_removes_their_signals_and_words_only(
+        stores: tuple[Store, PrivacyStore, WorkStore]) -> None:
+    store, privacy, _ = stores
+    alices = brainstorm(store, "U0ALICE", 100)
+    bobs = brainstorm(store, "U0BOB", 200, topic="reviews")
+    react(store, alices[0], "U0ALICE")
+    react(store, alices[0], "U0BOB")
+    react(store, bobs[0], "U0ALICE", -1)
+    mine, theirs = draft(store, "U0ALICE", 300), draft(store, "U0BOB", 400)
+    store.set_guidance("C1", "Alice's words for the AI", "U0ALICE")
+    store.set_guidance("C2", "Bob's words for the AI", "U0BOB")
+
+    forgotten = privacy.forget("U0ALICE")
+    assert (forgotten.signals, forgotten.brainstorms, forgotten.drafts,
+            forgotten.guidance) == (2, 1, 1, 1)
+    rows = {row["id"]: row for row in store.export_rows()}
+    assert rows[alices[0]]["approvals"] == 1  # Bob's approval stays
+    assert rows[alices[0]]["topic"] == "" and rows[alices[0]]["text"] == "a idea"
+    assert rows[bobs[0]]["rejections"] == 0 and rows[bobs[0]]["topic"] == "reviews"
+    assert rows[mine]["text"] == "" and rows[theirs]["text"] == "my words, polished"
+    assert store.guidance("C1") is None and store.guidance("C2") is not None
+    assert store.channels_of("U0ALICE") == []
+    assert store.latest_brainstorm_by("C1", "U0ALICE") is None
+    assert privacy.forget("U0ALICE").signals == 0
+
+
+def test_a_daily_job_is_claimed_by_exactly_one_process(
+        stores: tuple[Store, PrivacyStore, WorkStore]) -> None:
+    _, privacy, _ = stores
+    with ThreadPoolExecutor(8) as pool:
+        won = list(pool.map(lambda n: privacy.claim_daily("retention", "2026-11-30", f"p{n}"),
+                            range(16)))
+    assert won.count(True) == 1
+    winner = f"p{won.index(True)}"
+    privacy.release_daily("retention", "2026-11-30")  # its purge failed: given back
+    assert privacy.claim_daily("retention", "2026-11-30", "p99")
+    privacy.finish_daily("retention", "2026-11-30", 7)
+    privacy.release_daily("retention", "2026-11-30")  # a finished run is not given back
+    assert not privacy.claim_daily("retention", "2026-11-30", winner)
+    assert privacy.daily_runs("retention") == [("2026-11-30", "p99", 7)]
+    assert count_rows(privacy.engine, "maintenance_runs") == 1
