@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy import Engine
 
 import handlers
-from bot.config import Settings
+from bot.config import BOT_SCOPES, Settings
 from bot.deps import Deps
 from bot.digests import Digests
 from bot.drafts import Drafter
@@ -26,6 +33,12 @@ from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
 from bot.runtime.worker import Worker
+from bot.runtime.workspaces import (
+    ROTATE_BEFORE_MINUTES,
+    InstalledWorkspaces,
+    OneWorkspace,
+    Workspaces,
+)
 from bot.work import Work
 from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
@@ -36,6 +49,7 @@ from storage.repository import Store
 from storage.work import WorkStore
 
 log = logging.getLogger(__name__)
+OAUTH_STATE_SECONDS = 600  # an install started must finish within ten minutes
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -100,6 +114,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         ),
         privacy=Privacy(settings, PrivacyStore(store.engine, clock=clock), owner=work.owner,
                         clock=clock),
+        workspaces=make_workspaces(settings, store.engine),
     )
 
 
@@ -113,13 +128,59 @@ def close_deps(deps: Deps, *, deadline: float = 10.0) -> None:
     deps.store.engine.dispose()
 
 
-def create_app(settings: Settings, *, deps: Deps | None = None,
-               client: WebClient | None = None) -> App:
+def make_workspaces(settings: Settings, engine: Engine) -> Workspaces:
+    """The Web API client of each workspace: the bot token's one, or those installed by
+    OAuth (their tokens in slack_sdk's installation store, in idealoop's database)."""
+    if not settings.oauth:
+        return OneWorkspace(make_client(settings))
+    return InstalledWorkspaces(
+        SQLAlchemyInstallationStore(client_id=str(settings.slack_client_id), engine=engine),
+        make_client=lambda token: make_client(settings, token),
+        rotator=TokenRotator(client_id=str(settings.slack_client_id),
+                             client_secret=str(settings.slack_client_secret),
+                             client=make_client(settings)))
+
+
+def oauth_settings(settings: Settings, deps: Deps) -> OAuthSettings:
+    """Bolt's OAuth flow: `/slack/install`, `/slack/oauth_redirect`, the bot scopes of
+    the manifest, and the installation and state stores in idealoop's database."""
+    workspaces = deps.workspaces
+    assert isinstance(workspaces, InstalledWorkspaces)
+    client_id, secret = str(settings.slack_client_id), str(settings.slack_client_secret)
+    oauth = OAuthSettings(
+        client_id=client_id, client_secret=secret, scopes=list(BOT_SCOPES),
+        redirect_uri=settings.slack_redirect_uri,
+        installation_store=workspaces.installation_store, installation_store_bot_only=True,
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS,
+                                              engine=deps.store.engine),
+        state_expiration_seconds=OAUTH_STATE_SECONDS,
+        token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
+        callback_options=handlers.installs.callbacks(deps),
+        logger=logging.getLogger("slack_bolt.oauth"),
+    )
+    # Bolt's default authorizer rotates tokens through slack.com; this one goes through
+    # SLACK_API_URL like every other call (a proxy, the emulator).
+    oauth.authorize = InstallationStoreAuthorize(
+        logger=logging.getLogger("slack_bolt.authorize"),
+        installation_store=workspaces.installation_store, client_id=client_id,
+        client_secret=secret, token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
+        bot_only=True, client=make_client(settings))
+    return oauth
+
+
+def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     """A ready Bolt app with every listener registered. No network until it is used,
-    except Bolt's own `auth.test` check of the token."""
+    except Bolt's own `auth.test` check of a bot token."""
     deps = deps or build_deps(settings)
+    if settings.oauth:  # the client has no token: Bolt authorizes each request's workspace
+        credentials: dict[str, Any] = {"oauth_settings": oauth_settings(settings, deps),
+                                       "installation_store_bot_only": True,
+                                       "client": make_client(settings)}
+    else:
+        assert isinstance(deps.workspaces, OneWorkspace)
+        credentials = {"client": deps.workspaces.client}
     app = App(
-        client=client or make_client(settings),
+        **credentials,
         # HTTP requests are verified before Bolt sees them (`bot.runtime.slack_http`, which
         # also says why); Socket Mode has no signatures to check.
         request_verification_enabled=False,
@@ -130,10 +191,32 @@ def create_app(settings: Settings, *, deps: Deps | None = None,
         logger=logging.getLogger("slack_bolt"),
     )
     handlers.register_all(app, deps)
-    deps.worker.start(handlers.work_runners(deps, app.client))
+    deps.worker.start(handlers.work_runners(deps, deps.workspaces))
     return app
 
 
-def digest_poster(deps: Deps, client: WebClient | None = None) -> DigestPoster:
+def the_one_team(deps: Deps) -> str:
+    """The workspace of `SLACK_BOT_TOKEN` (Slack's `auth.test` says which)."""
+    assert isinstance(deps.workspaces, OneWorkspace)
+    return str(deps.workspaces.client.auth_test()["team_id"])
+
+
+def adopt_unowned_rows(deps: Deps) -> None:
+    """With one workspace (a bot token), rows stored before workspaces were recorded
+    become that workspace's (`Store.adopt_unowned`); best effort, said in the log."""
+    if deps.settings.oauth:
+        return
+    try:
+        team = the_one_team(deps)
+        adopted = deps.store.adopt_unowned(team)
+    except Exception as exc:  # Slack or the database away: tried again at the next start
+        log.warning("could not give older rows to this workspace: %s", type(exc).__name__)
+        return
+    if adopted:
+        log.info("%d rows stored before workspaces were recorded now belong to %s",
+                 adopted, team)
+
+
+def digest_poster(deps: Deps) -> DigestPoster:
     """What posts digests: `serve`'s scheduler tick, `idealoop digest`, the emulator."""
-    return DigestPoster(deps.digests, client or make_client(deps.settings))
+    return DigestPoster(deps.digests, deps.workspaces)

@@ -179,7 +179,7 @@ def _environment_help() -> str:
 @_friendly
 def serve() -> None:
     """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
-    from bot.app import build_deps, close_deps, create_app, digest_poster
+    from bot.app import adopt_unowned_rows, build_deps, close_deps, create_app, digest_poster
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.server import HttpServer, serve_socket_mode
 
@@ -187,7 +187,8 @@ def serve() -> None:
     settings.require_serve()
     deps = build_deps(settings, store=_store(settings, migrate=True))
     app = create_app(settings, deps=deps)
-    scheduler = start_scheduler(digest_poster(deps, app.client).post_due,
+    adopt_unowned_rows(deps)
+    scheduler = start_scheduler(digest_poster(deps).post_due,
                                 deps.work.store.prune, deps.privacy.purge_if_due)
     if deps.model.offline:
         log.warning("idealoop is serving Slack with the OFFLINE GENERATOR: no LLM is "
@@ -214,16 +215,17 @@ def serve() -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True)
 @click.option("--channel", default=None, help="Only this channel's items (ID, e.g. C0123).")
+@click.option("--team", default=None, help="Only this workspace's items (team id, e.g. T0123).")
 @click.option("--pairs", is_flag=True,
               help="Preference pairs (approved vs rejected idea on the same topic) as JSONL.")
 @_friendly
-def export(fmt: str, channel: str | None, pairs: bool) -> None:
+def export(fmt: str, channel: str | None, team: str | None, pairs: bool) -> None:
     """Write ideas and drafts with their signals to stdout."""
     from bot.insights import preference_pairs
     from storage.repository import EXPORT_FIELDS
 
     store = _store(_settings())
-    rows: Iterable[dict[str, Any]] = store.export_rows(channel=channel)
+    rows: Iterable[dict[str, Any]] = store.export_rows(channel=channel, team=team)
     out = sys.stdout
     if pairs:
         if fmt == "csv":
@@ -243,22 +245,28 @@ def export(fmt: str, channel: str | None, pairs: bool) -> None:
 @click.option("--period", type=click.Choice(["day", "week"]), default=None,
               help="With --channel: which period (default: the channel's schedule, or day).")
 @click.option("--force", is_flag=True, help="Post even if this period's digest was posted.")
+@click.option("--team", default=None,
+              help="With --channel: its workspace (team id); needed when installed by OAuth.")
 @_friendly
-def digest(channel: str | None, period: str | None, force: bool) -> None:
+def digest(channel: str | None, period: str | None, force: bool, team: str | None) -> None:
     """Post the digests that are due now (or the one asked for), once. Cron-friendly."""
-    from bot.app import build_deps, close_deps, digest_poster
+    from bot.app import build_deps, close_deps, digest_poster, the_one_team
     from bot.digests import FAILED
 
     settings = _settings()
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token and not settings.oauth:
         raise ConfigError("SLACK_BOT_TOKEN is not set (needed to post digests)")
     if force and not channel:
         raise ConfigError("--force needs --channel: say which digest to post again")
+    if channel and settings.oauth and not team:
+        raise ConfigError("--channel needs --team when idealoop is installed by OAuth: "
+                          "say which workspace the channel is in")
     deps = build_deps(settings, store=_store(settings))
     try:
         poster = digest_poster(deps)
         if channel:
-            slot = deps.digests.slot_for(channel, period, settings.timezone)
+            digests = deps.for_team(team or the_one_team(deps)).digests
+            slot = digests.slot_for(channel, period, settings.timezone)
             outcomes = [poster.post(slot.forced(deps.digests.clock()) if force else slot)]
         else:
             outcomes = poster.post_due()
@@ -275,9 +283,11 @@ def digest(channel: str | None, period: str | None, force: bool) -> None:
 
 @main.command()
 @click.option("--user", required=True, help="The person's Slack user id, e.g. U0123ABCD.")
+@click.option("--team", default=None,
+              help="Only in this workspace (team id, e.g. T0123); default: every workspace.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @_friendly
-def forget(user: str, yes: bool) -> None:
+def forget(user: str, team: str | None, yes: bool) -> None:
     """Forget one person: their signals, and the texts they wrote or asked for."""
     from bot.privacy import Privacy, forgotten_summary
     from bot.slack_values import is_slack_id
@@ -291,8 +301,10 @@ def forget(user: str, yes: bool) -> None:
         click.confirm(f"Remove {user}'s reactions and clicks, the topics of the brainstorms "
                       "and the texts of the drafts they asked for, and the channel guidance "
                       "they wrote? This cannot be undone", abort=True)
-    privacy = Privacy(settings, PrivacyStore(store.engine), owner="idealoop forget")
-    click.echo("idealoop: " + forgotten_summary(privacy.forget(user), who=user))
+    privacy = Privacy(settings, PrivacyStore(store.engine, team=team or ""),
+                      owner="idealoop forget")
+    click.echo("idealoop: " + forgotten_summary(privacy.forget(user, everywhere=team is None),
+                                                who=user))
 
 
 @main.group()

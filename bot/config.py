@@ -29,11 +29,18 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
+# The bot scopes an OAuth install asks for: manifest.yml's (tests/test_manifest.py keeps
+# the two the same).
+BOT_SCOPES = ("app_mentions:read", "assistant:write", "channels:history", "chat:write",
+              "commands", "groups:history", "im:history", "reactions:read", "users:read")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 # Every variable `Settings.from_env` reads, as `idealoop serve --help` lists them
 # (tests/bot/test_cli.py checks this list against the reads below).
 ENVIRONMENT: tuple[tuple[str, str], ...] = (
-    ("SLACK_BOT_TOKEN", "bot token (xoxb-…); required"),
+    ("SLACK_BOT_TOKEN", "bot token (xoxb-…): one workspace"),
+    ("SLACK_CLIENT_ID", "OAuth client id: installs in many workspaces (not with a bot token)"),
+    ("SLACK_CLIENT_SECRET", "OAuth client secret, with SLACK_CLIENT_ID"),
+    ("SLACK_REDIRECT_URI", "OAuth redirect URL, if the app lists several"),
     ("SLACK_SIGNING_SECRET", "verifies Slack's HTTP requests; required in HTTP mode"),
     ("SLACK_APP_TOKEN", "app-level token (xapp-…): Socket Mode instead of HTTP"),
     ("SLACK_API_URL", "Slack Web API base URL (default https://slack.com/api/)"),
@@ -142,6 +149,9 @@ class Settings:
     """Typed, immutable configuration. Build with `from_env`; tests may build directly."""
 
     slack_bot_token: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None  # with the secret: installed by OAuth, many workspaces
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
@@ -228,6 +238,9 @@ class Settings:
 
         return cls(
             slack_bot_token=_prefixed(env, "SLACK_BOT_TOKEN", "xoxb-"),
+            slack_client_id=env.get("SLACK_CLIENT_ID", "").strip() or None,
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip() or None,
+            slack_redirect_uri=_url(env, "SLACK_REDIRECT_URI", None),
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip() or None,
             slack_app_token=_prefixed(env, "SLACK_APP_TOKEN", "xapp-"),
             slack_api_url=_url(env, "SLACK_API_URL", "https://slack.com/api/") or "",
@@ -272,10 +285,24 @@ class Settings:
         netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
         return urlunsplit(parts._replace(netloc=netloc))
 
+    @property
+    def oauth(self) -> bool:
+        """Installed by OAuth in any number of workspaces (else one, by its bot token)."""
+        return bool(self.slack_client_id)
+
     def require_serve(self) -> None:
         """Check what `idealoop serve` needs beyond the defaults, naming what is missing."""
-        if not self.slack_bot_token:
-            raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+        if self.slack_client_id and self.slack_bot_token:
+            raise ConfigError("set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
+                              "SLACK_CLIENT_SECRET to install in many; not both")
+        if self.slack_client_id and not self.slack_client_secret:
+            raise ConfigError("SLACK_CLIENT_SECRET is not set (needed with SLACK_CLIENT_ID)")
+        if self.oauth and self.slack_app_token:
+            raise ConfigError("installing by OAuth (SLACK_CLIENT_ID) needs HTTP mode for its "
+                              "install pages: unset SLACK_APP_TOKEN")
+        if not self.slack_bot_token and not self.oauth:
+            raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…; or set "
+                              "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install by OAuth)")
         if not self.slack_app_token and not self.slack_signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is not set (needed in HTTP mode; "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.config import Settings
@@ -16,6 +17,7 @@ from bot.privacy import Privacy
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.worker import Worker
+from bot.runtime.workspaces import Workspaces
 from bot.work import Work
 from storage.repository import Store
 
@@ -36,6 +38,30 @@ class Deps:
     worker: Worker  # runs accepted work and takes over the work of dead processes
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
     privacy: Privacy  # retention and "forget me"
+    workspaces: Workspaces  # the Slack client of each workspace, for work done later
+    team: str = ""  # the workspace the store, brainstormer, drafter and digests serve
+    _teams: dict[str, Deps] = field(default_factory=dict, repr=False, compare=False)
+    _teams_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                        compare=False)
+
+    def for_team(self, team: str | None) -> Deps:
+        """These parts for workspace `team` (Slack's team id): everything that reads or
+        writes a workspace's rows is scoped to it; the pools, the work queue and the
+        signal writer are shared. Built once per workspace."""
+        team = team or ""
+        if team == self.team:
+            return self
+        with self._teams_lock:
+            scoped = self._teams.get(team)
+            if scoped is None:
+                scoped = replace(self, team=team, store=self.store.for_team(team),
+                                 brainstormer=self.brainstormer.for_team(team),
+                                 drafter=self.drafter.for_team(team),
+                                 digests=self.digests.for_team(team),
+                                 privacy=self.privacy.for_team(team),
+                                 _teams=self._teams, _teams_lock=self._teams_lock)
+                self._teams[team] = scoped
+        return scoped
 
     @property
     def busy(self) -> bool:

@@ -59,6 +59,7 @@ class Slot:
     due: datetime  # UTC; also the end of the window
     start: datetime  # UTC
     timezone: str = "UTC"  # the subscription's: how the window is named
+    team: str = ""  # the workspace of the channel
 
     def forced(self, now: datetime) -> Slot:
         """The same period under a key of its own: `--force` posts again on purpose."""
@@ -156,7 +157,7 @@ def latest_slot(sub: Subscription, now: datetime) -> Slot:
         due = _local_due(day, sub.at_time, tz)
     start = _local_due(day - step, sub.at_time, tz)
     return Slot(sub.channel, sub.period, period_key(sub.period, day), due, start,
-                sub.timezone)
+                sub.timezone, sub.team)
 
 
 def period_key(period: str, day: date) -> str:
@@ -167,11 +168,13 @@ def period_key(period: str, day: date) -> str:
     return f"day:{day.isoformat()}"
 
 
-def adhoc_slot(channel: str, period: str, now: datetime, timezone: str) -> Slot:
+def adhoc_slot(channel: str, period: str, now: datetime, timezone: str,
+               team: str = "") -> Slot:
     """A digest asked for by hand in a channel without a schedule: the period up to now."""
     today = now.astimezone(zoneinfo.ZoneInfo(timezone)).date()
     length = timedelta(days=7 if period == "week" else 1)
-    return Slot(channel, period, period_key(period, today), now, now - length, timezone)
+    return Slot(channel, period, period_key(period, today), now, now - length, timezone,
+                team)
 
 
 def describe(sub: Subscription | None) -> str:
@@ -206,9 +209,21 @@ class Digests:
         self.claim_lease = claim_lease
         self.first_retry = first_retry
 
+    @property
+    def team(self) -> str:
+        return self.digest_store.team
+
+    def for_team(self, team: str) -> Digests:
+        """These digests, on the rows of workspace `team`."""
+        if team == self.team:
+            return self
+        return Digests(self.store.for_team(team), self.digest_store.for_team(team),
+                       grace=self.grace, clock=self.clock, claim_lease=self.claim_lease,
+                       first_retry=self.first_retry)
+
     def due_slots(self, now: datetime | None = None) -> list[Slot]:
-        """The latest slot of each running subscription, when it is due, within the
-        grace, and not before the subscription began."""
+        """The latest slot of each running subscription of every workspace, when it is
+        due, within the grace, and not before the subscription began."""
         now = now or self.clock()
         slots = []
         for sub in self.digest_store.subscriptions():
@@ -227,13 +242,16 @@ class Digests:
         sub = self.digest_store.subscription(channel)
         if sub is not None and period in (None, sub.period):
             return latest_slot(sub, now)
-        return adhoc_slot(channel, period or "day", now, sub.timezone if sub else timezone)
+        return adhoc_slot(channel, period or "day", now, sub.timezone if sub else timezone,
+                          self.team)
 
     def run(self, slot: Slot, chat: DigestChat) -> DigestOutcome:
         """Claim the slot, then post its digest once: a slot someone else holds, or that
         already ended, is left alone; a digest an earlier try posted is found, not posted
         again; an empty period is recorded without a post; Slack away gives the claim
         back for a later tick; Slack refusing the channel for good pauses the schedule."""
+        if slot.team != self.team:
+            return self.for_team(slot.team).run(slot, chat)
         claim = self.digest_store.claim(slot.channel, slot.key,
                                         lease=self.claim_lease.total_seconds())
         if claim is None:

@@ -175,6 +175,10 @@ class Drafter:
         self.model = model
         self.store = store
 
+    def for_team(self, team: str) -> Drafter:
+        """This drafter, on the rows of workspace `team`."""
+        return Drafter(self.settings, self.model, self.store.for_team(team))
+
     def plan(self, *, channel: str, thread_ts: str, mention_text: str,
              thread: Sequence[ThreadMessage], mention_ts: str | None = None,
              requester: str = "", bot_user: Any = None,

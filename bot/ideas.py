@@ -76,6 +76,11 @@ class Brainstormer:
         self.rejections = RejectionFilter(store, embedder,
                                           threshold=settings.embedding_threshold)
 
+    def for_team(self, team: str) -> Brainstormer:
+        """This brainstormer, on the rows of workspace `team`."""
+        return Brainstormer(self.settings, self.model, self.store.for_team(team),
+                            self.rejections.embedder)
+
     def saved(self, channel: str, header_ts: str) -> Brainstormed | None:
         """The brainstorm saved under this header (by this attempt or an earlier one)."""
         saved = self.store.brainstorm_at(channel, header_ts)

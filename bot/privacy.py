@@ -58,6 +58,11 @@ class Privacy:
         self.owner = owner
         self.clock = clock
 
+    def for_team(self, team: str) -> Privacy:
+        """Forgetting people of workspace `team` (retention covers every workspace)."""
+        return Privacy(self.settings, self.store.for_team(team), owner=self.owner,
+                       clock=self.clock)
+
     def purge_if_due(self) -> Purged | None:
         """Run today's retention purge if retention is on and no process ran it yet
         today (UTC); None when there was nothing for this process to do."""
@@ -79,8 +84,9 @@ class Privacy:
                  purged.work)
         return purged
 
-    def forget(self, user: str) -> Forgotten:
-        forgotten = self.store.forget(user)
+    def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
+        """Forget `user` in this workspace (`everywhere`: in every workspace)."""
+        forgotten = self.store.forget(user, everywhere=everywhere)
         log.info("forgot a person: %d signals, %d brainstorms, %d drafts, %d guidance",
                  forgotten.signals, forgotten.brainstorms, forgotten.drafts,
                  forgotten.guidance)

@@ -64,7 +64,7 @@ def check_reaction(event: ReactionEvent) -> None:
 
 def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
                     bot_user_id: str | None,
-                    work_pending: Callable[[str, str], bool]) -> ReactionChange | None:
+                    work_pending: Callable[[str, str, str], bool]) -> ReactionChange | None:
     """The signal a reaction event stands for, or None when it is not one: a reaction by
     the bot itself, or on a message that is not an item (someone else's message, a
     brainstorm header). BadInput for an event Slack would never send.
@@ -81,7 +81,7 @@ def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
     item = store.item_at(event.channel, event.message_ts)
     if item is None:
         by_bot = event.author is None or event.author == bot_user_id
-        if by_bot and work_pending(event.channel, event.message_ts):
+        if by_bot and work_pending(store.team, event.channel, event.message_ts):
             raise NotYet(f"a reaction on {event.message_ts}, not recorded yet")
         return None
     event_us = ts_to_us(event.event_ts)

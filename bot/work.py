@@ -111,7 +111,7 @@ class Work:
         self.owner = owner or process_name()
         self.limits = limits
 
-    def accept(self, kind: str, *, delivery_key: str, channel: str, user: str,
+    def accept(self, kind: str, *, team: str, delivery_key: str, channel: str, user: str,
                request: dict[str, Any], thread_ts: str | None = None) -> WorkItem | None:
         """Store the work before Slack is answered; None for a repeated delivery.
         Raises `storage.errors.DatabaseUnavailable` when it cannot be stored, and
@@ -121,15 +121,15 @@ class Work:
         try:
             return self.store.accept(
                 NewWork(kind=kind, delivery_key=delivery_key, channel=channel, user_id=user,
-                        request=request, thread_ts=thread_ts),
+                        request=request, thread_ts=thread_ts, team=team),
                 owner=self.owner, lease=self.lease, quota=self.limits.quota())
         except QuotaReached as exc:
             raise self.limits.reached(exc) from None
 
-    def usage(self, user: str, channel: str) -> str:
+    def usage(self, team: str, user: str, channel: str) -> str:
         """`/brainstorm usage`: today's use against the limits, to show the person."""
         since = self.limits.today().start
-        return self.limits.report(self.store.usage(user, channel, since), channel)
+        return self.limits.report(self.store.usage(team, user, channel, since), channel)
 
     def claim_next(self) -> WorkItem | None:
         return self.store.claim_next(owner=self.owner, lease=self.lease)
@@ -143,10 +143,11 @@ class Work:
         if not self.store.hold(item, lease=self.lease):
             raise LeaseLost(f"{item.kind} {item.id} is held by another process now")
 
-    def pending_in(self, channel: str, message_ts: str) -> bool:
-        """True while work in `channel` runs that may still record message `message_ts`
-        as one of its items (its own header or placeholder never is one)."""
-        return self.store.has_pending(channel, besides=message_ts)
+    def pending_in(self, team: str, channel: str, message_ts: str) -> bool:
+        """True while work in `channel` of workspace `team` runs that may still record
+        message `message_ts` as one of its items (its own header or placeholder never is
+        one)."""
+        return self.store.has_pending(team, channel, besides=message_ts)
 
     def set_placeholder(self, item: WorkItem, ts: str) -> None:
         """Record the message the person sees while the work runs (LeaseLost if lost)."""

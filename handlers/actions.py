@@ -70,24 +70,27 @@ def click_of(body: dict[str, Any], action: dict[str, Any]) -> Click:
 
 def register(app: App, deps: Deps) -> None:
     def feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                 respond: Respond) -> None:
-        on_feedback(ack, click_of(body, action), respond, deps)
+                 respond: Respond, context: BoltContext) -> None:
+        on_feedback(ack, click_of(body, action), respond, deps.for_team(context.team_id))
 
     def draft_this(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
                    context: BoltContext) -> None:
-        on_next_step(ack, click_of(body, action), respond, deps, "draft",
-                     bot_user=context.bot_user_id, response_url=body.get("response_url"))
-
-    def more_like_this(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                       respond: Respond) -> None:
-        on_next_step(ack, click_of(body, action), respond, deps, "more",
+        on_next_step(ack, click_of(body, action), respond, deps.for_team(context.team_id),
+                     "draft", bot_user=context.bot_user_id,
                      response_url=body.get("response_url"))
 
-    def why(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def more_like_this(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                       respond: Respond, context: BoltContext) -> None:
+        on_next_step(ack, click_of(body, action), respond, deps.for_team(context.team_id),
+                     "more", response_url=body.get("response_url"))
+
+    def why(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+            context: BoltContext) -> None:
         click = click_of(body, action)
+        scoped = deps.for_team(context.team_id)
         ack()
-        _later(deps, respond, lambda: blocks.why(
-            deps.store.brainstorm_inputs_at(click.channel, click.message_ts),
+        _later(scoped, respond, lambda: blocks.why(
+            scoped.store.brainstorm_inputs_at(click.channel, click.message_ts),
             latest=False))
 
     app.action(blocks.FEEDBACK_ACTION)(feedback)
@@ -156,7 +159,8 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
     def accept() -> Any:
         deps.store.click(button_click(step, user=click.user, item=item,
                                       action_ts=click.action_ts))
-        return deps.work.accept(kind, delivery_key=f"button:{step}:{item.id}:{click.user}",
+        return deps.work.accept(kind, team=deps.team,
+                                delivery_key=f"button:{step}:{item.id}:{click.user}",
                                 channel=click.channel, user=click.user,
                                 thread_ts=thread_ts, request=request)
 

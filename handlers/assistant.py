@@ -59,7 +59,8 @@ def register(app: App, deps: Deps) -> None:
     @assistant.user_message
     def message(payload: dict[str, Any], body: dict[str, Any], context: BoltContext,
                 set_status: SetStatus, set_title: SetTitle, say: Say) -> None:
-        accept_message(payload, body, context, deps, set_status=set_status,
+        accept_message(payload, body, context, deps.for_team(context.team_id),
+                       set_status=set_status,
                        set_title=set_title, say=say)
 
     app.use(assistant)
@@ -82,12 +83,14 @@ def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltCon
     try:
         if wanted:
             topic = clean_topic(wanted.group(1), deps.settings.topic_max_chars)
-            work = deps.work.accept("brainstorm", delivery_key=key, channel=channel,
+            work = deps.work.accept("brainstorm", team=deps.team, delivery_key=key,
+                                    channel=channel,
                                     user=user, thread_ts=thread_ts,
                                     request={"topic": topic, "in_assistant": True})
         else:
             topic = None
-            work = deps.work.accept("draft", delivery_key=key, channel=channel, user=user,
+            work = deps.work.accept("draft", team=deps.team, delivery_key=key, channel=channel,
+                                    user=user,
                                     thread_ts=thread_ts,
                                     request={"text": text, "ts": ts,
                                              "bot": context.bot_user_id})

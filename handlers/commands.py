@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import command_parser, insights, ranking
@@ -55,8 +55,8 @@ Your reactions are stored as signals and steer what the AI proposes next in this
 
 def register(app: App, deps: Deps) -> None:
     def brainstorm(ack: Ack, command: dict[str, Any], client: WebClient,
-                   respond: Respond) -> None:
-        handle_brainstorm(ack, command, client, respond, deps)
+                   respond: Respond, context: BoltContext) -> None:
+        handle_brainstorm(ack, command, client, respond, deps.for_team(context.team_id))
 
     app.command("/brainstorm")(brainstorm)
 
@@ -169,9 +169,10 @@ def _brainstorm(call: Invocation) -> None:
         topic = clean_topic(call.args, deps.settings.topic_max_chars)
         if not deps.jobs.has_room:
             raise Busy(f"{deps.jobs.pending} jobs pending")
+        key = f"command:{call.command.get('trigger_id') or uuid.uuid4()}"
         item = deps.work.accept(
-            "brainstorm", delivery_key=f"command:{call.command.get('trigger_id') or uuid.uuid4()}",
-            channel=call.channel, user=call.user,
+            "brainstorm", team=deps.team, delivery_key=key, channel=call.channel,
+            user=call.user,
             request={"topic": topic, "response_url": call.command.get("response_url")})
     except (BadInput, Busy, DatabaseUnavailable) as exc:
         call.tell(user_message(exc))
@@ -206,7 +207,7 @@ def _guide(call: Invocation) -> None:
 def _usage(call: Invocation) -> None:
     """`/brainstorm usage`: today's use against the daily limits, only to the person."""
     try:
-        call.tell(call.deps.work.usage(call.user, call.channel))
+        call.tell(call.deps.work.usage(call.deps.team, call.user, call.channel))
     except DatabaseUnavailable as exc:
         call.tell(user_message(exc))
 

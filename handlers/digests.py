@@ -17,6 +17,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.digests import DigestMessage, DigestOutcome, Digests, Slot
+from bot.runtime.workspaces import NotInstalled, Workspaces
 from bot.slack_values import us_to_ts
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
@@ -62,9 +63,11 @@ class SlackDigestChat:
 
 
 class DigestPoster:
-    def __init__(self, digests: Digests, client: WebClient) -> None:
+    """Posts digests of every workspace, each with its own workspace's client."""
+
+    def __init__(self, digests: Digests, workspaces: Workspaces) -> None:
         self.digests = digests
-        self.chat = SlackDigestChat(client)
+        self.workspaces = workspaces
 
     def post_due(self, now: datetime | None = None) -> list[DigestOutcome]:
         """Post every digest that is due now and not yet taken by anyone. One channel's
@@ -81,7 +84,13 @@ class DigestPoster:
 
     def post(self, slot: Slot) -> DigestOutcome:
         """Post the slot's digest once (`Digests.run` decides whether and records it)."""
-        return self.digests.run(slot, self.chat)
+        try:
+            chat = SlackDigestChat(self.workspaces.client_for(slot.team))
+        except NotInstalled:  # uninstalled: its schedules are paused, this one waits
+            log.warning("digest %s for %s: idealoop is not installed in %s", slot.key,
+                        slot.channel, slot.team)
+            return DigestOutcome(slot.channel, slot.key, "failed")
+        return self.digests.run(slot, chat)
 
 
 def _label(slot: Slot) -> str:

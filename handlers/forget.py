@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.deps import Deps
 from bot.errors import BadInput, NotSaved, user_message
@@ -26,12 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
-    def forget(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def forget(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         user = dig(body, "user", "id")
         if not is_slack_id(user):
             raise BadInput("a forget click without a usable user")
         try:
-            forgotten = deps.privacy.forget(str(user))
+            forgotten = deps.for_team(context.team_id).privacy.forget(str(user))
         except DatabaseUnavailable as exc:
             _answer(respond, user_message(exc) + " Click again in a minute.")
             raise NotSaved(str(exc)) from exc

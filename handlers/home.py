@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import command_parser
@@ -34,47 +34,54 @@ NOT_YOURS = ("You can change channels you use idealoop in; run `/brainstorm` the
 
 
 def register(app: App, deps: Deps) -> None:
-    def opened(event: dict[str, Any], client: WebClient) -> None:
+    def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user = event.get("user")
         if event.get("tab") == "home" and is_slack_id(user):
-            _soon(deps, publish, client, deps, str(user))
+            scoped = deps.for_team(context.team_id)
+            _soon(scoped, publish, client, scoped, str(user))
 
     def open_schedule(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                      client: WebClient) -> None:
-        _open(ack, body, action, client, deps, lambda channel: blocks.schedule_modal(
-            channel, describe(deps.digests.digest_store.subscription(channel))))
+                      client: WebClient, context: BoltContext) -> None:
+        scoped = deps.for_team(context.team_id)
+        _open(ack, body, action, client, scoped, lambda channel: blocks.schedule_modal(
+            channel, describe(scoped.digests.digest_store.subscription(channel))))
 
     def open_guidance(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                      client: WebClient) -> None:
-        _open(ack, body, action, client, deps, lambda channel: blocks.guidance_modal(
-            channel, deps.store.guidance(channel)))
+                      client: WebClient, context: BoltContext) -> None:
+        scoped = deps.for_team(context.team_id)
+        _open(ack, body, action, client, scoped, lambda channel: blocks.guidance_modal(
+            channel, scoped.store.guidance(channel)))
 
     def save_schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                      client: WebClient) -> None:
+                      client: WebClient, context: BoltContext) -> None:
+        scoped = deps.for_team(context.team_id)
+
         def change(channel: str, user: str, value: str) -> str:
             try:
-                parsed = command_parser.parse_schedule(value, deps.settings.timezone)
+                parsed = command_parser.parse_schedule(value, scoped.settings.timezone)
             except BadInput:
                 parsed = None
             if parsed is None or (not parsed.off and parsed.period is None):
                 raise BadInput(f"I don't understand “{value[:40]}”: say daily or weekly, "
                                "with a time and zone if you like (daily 09:30 UTC), or off.")
-            answer = deps.digests.change_schedule(channel, user, parsed)
+            answer = scoped.digests.change_schedule(channel, user, parsed)
             return f"<@{user}> changed this channel's digest from their App Home. {answer}"
 
-        _save(ack, body, view, client, deps, blocks.SCHEDULE_INPUT, change)
+        _save(ack, body, view, client, scoped, blocks.SCHEDULE_INPUT, change)
 
     def save_guidance(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                      client: WebClient) -> None:
+                      client: WebClient, context: BoltContext) -> None:
+        scoped = deps.for_team(context.team_id)
+
         def change(channel: str, user: str, value: str) -> str:
             if not value.strip():
-                deps.store.clear_guidance(channel)
+                scoped.store.clear_guidance(channel)
                 return blocks.guidance_cleared(user)
             text = clean_guidance(value)
-            deps.store.set_guidance(channel, text, user)
+            scoped.store.set_guidance(channel, text, user)
             return blocks.guidance_set(user, text)
 
-        _save(ack, body, view, client, deps, blocks.GUIDANCE_INPUT, change)
+        _save(ack, body, view, client, scoped, blocks.GUIDANCE_INPUT, change)
 
     app.event("app_home_opened")(opened)
     app.action(blocks.HOME_SCHEDULE_ACTION)(open_schedule)

@@ -29,7 +29,8 @@ LAST_SLACK_RETRY = 3  # Slack re-delivers an event three times, over about five 
 def register(app: App, deps: Deps) -> None:
     def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient,
                     request: BoltRequest, context: BoltContext) -> None:
-        accept_mention(event, body, client, deps, retry_num=_retry_num(request),
+        accept_mention(event, body, client, deps.for_team(context.team_id),
+                       retry_num=_retry_num(request),
                        bot_user_id=context.bot_user_id)
 
     app.event("app_mention")(app_mention)
@@ -47,7 +48,7 @@ def accept_mention(event: dict[str, Any], body: dict[str, Any], client: WebClien
     assert isinstance(channel, str) and isinstance(user, str) and isinstance(thread_ts, str)
     try:
         item = deps.work.accept(
-            "draft", delivery_key=f"event:{body.get('event_id') or ts}",
+            "draft", team=deps.team, delivery_key=f"event:{body.get('event_id') or ts}",
             channel=channel, user=user, thread_ts=thread_ts,
             request={"text": str(event.get("text") or ""), "ts": ts,
                      "bot": bot_user_id if is_slack_id(bot_user_id) else None})

@@ -20,10 +20,10 @@ from bot.signals import ReactionEvent, reaction_change
 
 def register(app: App, deps: Deps) -> None:
     def reaction_added(event: dict[str, Any], context: BoltContext) -> None:
-        _record(event, context, deps, added=True)
+        _record(event, context, deps.for_team(context.team_id), added=True)
 
     def reaction_removed(event: dict[str, Any], context: BoltContext) -> None:
-        _record(event, context, deps, added=False)
+        _record(event, context, deps.for_team(context.team_id), added=False)
 
     app.event("reaction_added")(reaction_added)
     app.event("reaction_removed")(reaction_removed)

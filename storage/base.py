@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, func
+from sqlalchemy import Connection, Engine, and_, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DBAPIError,
@@ -94,12 +95,25 @@ def db_now(dialect: str) -> Any:
 
 
 class Repository:
-    """Base of the repositories: one engine, one clock, short transactions."""
+    """Base of the repositories: one engine, one clock, short transactions, and the
+    workspace (`team`, Slack's team id) whose rows it reads and writes. "" is the team of
+    rows from before workspaces were recorded (`Store.adopt_unowned`)."""
 
-    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow, team: str = "") -> None:
         self.engine = engine
         self.clock = clock
+        self.team = team
         self._write_lock = _write_lock(engine)
+
+    def for_team(self, team: str) -> Self:
+        """This repository, for the rows of workspace `team` (engine and caches shared)."""
+        scoped = copy.copy(self)
+        scoped.team = team
+        return scoped
+
+    def _in(self, table: Any, channel: str) -> Any:
+        """The condition for a row of `channel` in this repository's workspace."""
+        return and_(table.team == self.team, table.channel == channel)
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

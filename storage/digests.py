@@ -29,6 +29,7 @@ class Subscription:
     created_by: str
     since: datetime | None = None  # UTC; slots due before it are not this schedule's
     paused: str | None = None  # why Slack refused its digests for good, until resubscribed
+    team: str = ""  # the workspace (set by the store)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class Claim:
 
 
 _SUBSCRIPTION_COLUMNS = (
-    DigestSubscription.channel, DigestSubscription.period, DigestSubscription.at_time,
+    DigestSubscription.team, DigestSubscription.channel, DigestSubscription.period,
+    DigestSubscription.at_time,
     DigestSubscription.timezone, DigestSubscription.weekday, DigestSubscription.created_by,
     DigestSubscription.updated_at.label("since"),
     DigestSubscription.paused_reason.label("paused"),
@@ -63,7 +65,7 @@ class DigestStore(Repository):
         Subscribing again to the running schedule changes nothing: it keeps its start, so
         a slot due a moment ago is still posted."""
         values = {
-            "channel": sub.channel, "period": sub.period, "at_time": sub.at_time,
+            "team": self.team, "channel": sub.channel, "period": sub.period, "at_time": sub.at_time,
             "timezone": sub.timezone, "weekday": sub.weekday, "created_by": sub.created_by,
             "updated_at": sub.since or self.clock(), "paused_reason": None, "paused_at": None,
         }
@@ -74,8 +76,8 @@ class DigestStore(Repository):
                 DigestSubscription.paused_reason.is_(None))
         stmt = self._insert(DigestSubscription).values(**values)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["channel"],
-            set_={key: stmt.excluded[key] for key in values if key != "channel"},
+            index_elements=["team", "channel"],
+            set_={key: stmt.excluded[key] for key in values if key not in ("team", "channel")},
             where=~and_(*same),
         )
         with self._write() as conn:
@@ -85,7 +87,7 @@ class DigestStore(Repository):
     def unsubscribe(self, channel: str) -> bool:
         with self._write() as conn:
             result = conn.execute(
-                delete(DigestSubscription).where(DigestSubscription.channel == channel)
+                delete(DigestSubscription).where(self._in(DigestSubscription, channel))
                 .returning(DigestSubscription.channel)
             )
             return result.first() is not None
@@ -97,22 +99,46 @@ class DigestStore(Repository):
         with self._write() as conn:
             return conn.execute(
                 update(DigestSubscription)
-                .where(DigestSubscription.channel == channel,
+                .where(self._in(DigestSubscription, channel),
                        DigestSubscription.paused_reason.is_(None))
                 .values(paused_reason=reason, paused_at=self.clock())
             ).rowcount == 1
 
+    @retry_locked
+    def pause_all(self, reason: str) -> int:
+        """Stop every digest of this workspace (idealoop was uninstalled from it); how many
+        schedules were running."""
+        with self._write() as conn:
+            return conn.execute(
+                update(DigestSubscription)
+                .where(DigestSubscription.team == self.team,
+                       DigestSubscription.paused_reason.is_(None))
+                .values(paused_reason=reason, paused_at=self.clock())).rowcount
+
+    @retry_locked
+    def resume_all(self, reason: str) -> int:
+        """Start again the schedules `pause_all` stopped for `reason` (reinstalled), from
+        now on: what fell due while paused is not posted."""
+        with self._write() as conn:
+            return conn.execute(
+                update(DigestSubscription)
+                .where(DigestSubscription.team == self.team,
+                       DigestSubscription.paused_reason == reason)
+                .values(paused_reason=None, paused_at=None, updated_at=self.clock())).rowcount
+
     def subscription(self, channel: str) -> Subscription | None:
         with self._read() as conn:
             row = conn.execute(
-                select(*_SUBSCRIPTION_COLUMNS).where(DigestSubscription.channel == channel)
+                select(*_SUBSCRIPTION_COLUMNS).where(self._in(DigestSubscription, channel))
             ).mappings().first()
             return _subscription(dict(row)) if row else None
 
     def subscriptions(self) -> list[Subscription]:
+        """Every workspace's schedules (the tick posts them all)."""
         with self._read() as conn:
             rows = conn.execute(
-                select(*_SUBSCRIPTION_COLUMNS).order_by(DigestSubscription.channel)
+                select(*_SUBSCRIPTION_COLUMNS).order_by(DigestSubscription.team,
+                                                        DigestSubscription.channel)
             ).mappings()
             return [_subscription(dict(row)) for row in rows]
 
@@ -129,16 +155,17 @@ class DigestStore(Repository):
         token = secrets.token_hex(8)
         until = now + bindparam("lease", lease, type_=Float)
         insert = self._insert(DigestRun).values(
-            channel=channel, period_key=period_key, status=CLAIMED, claimed_at=self.clock(),
+            team=self.team, channel=channel, period_key=period_key, status=CLAIMED,
+            claimed_at=self.clock(),
             token=token, lease_until=until, attempts=1,
-        ).on_conflict_do_nothing(index_elements=["channel", "period_key"])
+        ).on_conflict_do_nothing(index_elements=["team", "channel", "period_key"])
         with self._write() as conn:
             run_id: int | None = conn.execute(insert.returning(DigestRun.id)).scalar()
             if run_id is not None:
                 return Claim(run_id, token, 1)
             row = conn.execute(
                 update(DigestRun)
-                .where(DigestRun.channel == channel, DigestRun.period_key == period_key,
+                .where(self._in(DigestRun, channel), DigestRun.period_key == period_key,
                        DigestRun.status.in_((CLAIMED, RETRY)),
                        DigestRun.lease_until < now)
                 .values(token=token, status=CLAIMED, lease_until=until,
@@ -193,6 +220,6 @@ class DigestStore(Repository):
         """How the channel's run for `period_key` stands, if there is one."""
         with self._read() as conn:
             return conn.execute(
-                select(DigestRun.status).where(DigestRun.channel == channel,
+                select(DigestRun.status).where(self._in(DigestRun, channel),
                                                DigestRun.period_key == period_key)
             ).scalar()

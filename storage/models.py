@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
@@ -30,17 +31,24 @@ class Base(DeclarativeBase):
     pass
 
 
+def _team() -> Mapped[str]:
+    """The workspace a row belongs to (Slack's team id); "" for rows from before 0015 not
+    yet adopted by a workspace. Every query of a workspace's data filters on it."""
+    return mapped_column(String(32), default="", server_default="")
+
+
 class Brainstorm(Base):
     """One `/brainstorm <topic>` run: the header message and what generated it."""
 
     __tablename__ = "brainstorms"
     __table_args__ = (
-        UniqueConstraint("channel", "header_ts", name="uq_brainstorms_channel_header"),
+        UniqueConstraint("team", "channel", "header_ts", name="uq_brainstorms_channel_header"),
         Index("ix_brainstorms_requester", "requester"),  # a person's channels (App Home)
         Index("ix_brainstorms_created", "created_at"),  # the day's tokens (`bot.limits`)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = _team()
     channel: Mapped[str] = mapped_column(String(32))
     requester: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str] = mapped_column(Text)
@@ -63,7 +71,7 @@ class Item(Base):
 
     __tablename__ = "items"
     __table_args__ = (
-        UniqueConstraint("channel", "ts", name="uq_items_channel_ts"),
+        UniqueConstraint("team", "channel", "ts", name="uq_items_channel_ts"),
         Index("ix_items_channel_created", "channel", "created_at"),
         Index("ix_items_brainstorm", "brainstorm_id"),
         Index("ix_items_channel_thread", "channel", "thread_ts"),
@@ -75,6 +83,7 @@ class Item(Base):
     brainstorm_id: Mapped[int | None] = mapped_column(ForeignKey("brainstorms.id"))
     kind: Mapped[str] = mapped_column(String(16))  # "idea" | "draft"
     text: Mapped[str] = mapped_column(Text)
+    team: Mapped[str] = _team()
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))  # None until posted
     thread_ts: Mapped[str | None] = mapped_column(String(32))
@@ -160,6 +169,7 @@ class Work(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "brainstorm" | "draft"
     delivery_key: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str] = _team()
     channel: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
@@ -179,8 +189,10 @@ class DigestSubscription(Base):
     `timezone`, on `weekday` (0 = Monday) for weekly digests."""
 
     __tablename__ = "digest_subscriptions"
+    __table_args__ = (PrimaryKeyConstraint("team", "channel", name="pk_digest_subscriptions"),)
 
-    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team: Mapped[str] = _team()
+    channel: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(8))
     at_time: Mapped[str] = mapped_column(String(5))
     timezone: Mapped[str] = mapped_column(String(64))
@@ -205,10 +217,11 @@ class DigestRun(Base):
 
     __tablename__ = "digest_runs"
     __table_args__ = (
-        UniqueConstraint("channel", "period_key", name="uq_digest_runs_channel_period"),
+        UniqueConstraint("team", "channel", "period_key", name="uq_digest_runs_channel_period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = _team()
     channel: Mapped[str] = mapped_column(String(32))
     period_key: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(16))
@@ -227,8 +240,10 @@ class ChannelGuidance(Base):
     constraints. Every prompt of the channel carries them, fenced."""
 
     __tablename__ = "channel_guidance"
+    __table_args__ = (PrimaryKeyConstraint("team", "channel", name="pk_channel_guidance"),)
 
-    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team: Mapped[str] = _team()
+    channel: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(String(32))
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import and_, delete, select, true, update
 
 from storage.base import Repository, retry_locked
 from storage.models import (
@@ -113,32 +112,38 @@ class PrivacyStore(Repository):
         return Purged(purged_items, purged_brainstorms, work)
 
     @retry_locked
-    def forget(self, user: str) -> Forgotten:
-        """Remove one person's signals and the words they wrote or asked for, in one
-        transaction. The AI's ideas in brainstorms they asked for stay (the channel
-        judged them), without the topic and without their name."""
+    def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
+        """Remove one person's signals and the words they wrote or asked for in this
+        workspace (or, `everywhere`, in every workspace: an operator who names only the
+        person), in one transaction. The AI's ideas in brainstorms they asked for stay
+        (the channel judged them), without the topic and without their name."""
         now = self.clock()
+
+        def here(table: Any) -> Any:
+            return true() if everywhere else table.team == self.team
+
         with self._write() as conn:
-            signals = conn.execute(delete(Signal).where(Signal.user_id == user)).rowcount
-            drafts = _forget_drafts(conn, user, now)
+            signals = conn.execute(delete(Signal).where(
+                Signal.user_id == user,
+                Signal.item_id.in_(select(Item.id).where(here(Item))))).rowcount
+            theirs = and_(here(Item), Item.requester == user)
+            conn.execute(delete(ItemVector).where(
+                ItemVector.item_id.in_(select(Item.id).where(theirs))))
+            drafts = conn.execute(_purge_items(theirs, now=now, any_state=True)
+                                  .values(requester=None)).rowcount
             brainstorms = conn.execute(
-                _purge_brainstorms(Brainstorm.requester == user, now=now, any_state=True)
+                _purge_brainstorms(and_(here(Brainstorm), Brainstorm.requester == user),
+                                   now=now, any_state=True)
                 .values(requester=PURGED)).rowcount
-            guidance = conn.execute(delete(ChannelGuidance)
-                                    .where(ChannelGuidance.set_by == user)).rowcount
+            guidance = conn.execute(delete(ChannelGuidance).where(
+                here(ChannelGuidance), ChannelGuidance.set_by == user)).rowcount
             conn.execute(update(DigestSubscription)
-                         .where(DigestSubscription.created_by == user)
+                         .where(here(DigestSubscription),
+                                DigestSubscription.created_by == user)
                          .values(created_by=PURGED))
-            work = conn.execute(delete(Work).where(Work.user_id == user,
+            work = conn.execute(delete(Work).where(here(Work), Work.user_id == user,
                                                    Work.state != "pending")).rowcount
         return Forgotten(signals, brainstorms, drafts, guidance, work)
-
-
-def _forget_drafts(conn: Connection, user: str, now: datetime) -> int:
-    mine = select(Item.id).where(Item.requester == user)
-    conn.execute(delete(ItemVector).where(ItemVector.item_id.in_(mine)))
-    return int(conn.execute(_purge_items(Item.requester == user, now=now, any_state=True)
-                            .values(requester=None)).rowcount)
 
 
 def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:

@@ -43,10 +43,12 @@ from storage.db import WRITE
 from storage.models import (
     Brainstorm,
     ChannelGuidance,
+    DigestRun,
     DigestSubscription,
     Item,
     ItemVector,
     Signal,
+    Work,
 )
 
 log = logging.getLogger(__name__)
@@ -238,17 +240,40 @@ VECTOR_BATCH = 500  # item ids per IN (…) when reading embeddings
 FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
 EXPORT_FIELDS = (
     "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
-    "model", "approvals", "rejections", "neutral", "score", "created_at", "purged",
+    "model", "approvals", "rejections", "neutral", "score", "created_at", "purged", "team",
 )
 
 
 class Store(Repository):
     """The core repository: brainstorms, items, drafts, signals, deliveries, rankings."""
 
-    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
-        super().__init__(engine, clock=clock)
-        self._items: OrderedDict[tuple[str, str], ItemRef] = OrderedDict()
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow, team: str = "") -> None:
+        super().__init__(engine, clock=clock, team=team)
+        self._items: OrderedDict[tuple[str, str, str], ItemRef] = OrderedDict()
         self._items_lock = threading.Lock()
+
+    @retry_locked
+    def adopt_unowned(self, team: str) -> int:
+        """Give rows from before workspaces were recorded (team "") to workspace `team`:
+        the one workspace of a bot token. A row whose key the workspace already has is
+        left as it was. How many rows changed."""
+        changed = 0
+        with self._write() as conn:
+            rows: tuple[Any, ...] = (Brainstorm, Item, Work)
+            for table in rows:
+                changed += conn.execute(update(table).where(table.team == "")
+                                        .values(team=team)).rowcount
+            keyed_rows: tuple[tuple[Any, tuple[str, ...]], ...] = (
+                (ChannelGuidance, ("channel",)), (DigestSubscription, ("channel",)),
+                (DigestRun, ("channel", "period_key")))
+            for keyed, key in keyed_rows:
+                taken = aliased(keyed)
+                clash = select(taken.team).where(
+                    taken.team == team,
+                    *(getattr(taken, column) == getattr(keyed, column) for column in key))
+                changed += conn.execute(update(keyed).where(keyed.team == "", ~clash.exists())
+                                        .values(team=team)).rowcount
+        return changed
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query (health checks)."""
@@ -265,7 +290,8 @@ class Store(Repository):
             with self._write() as conn:
                 brainstorm_id = conn.execute(
                     insert(Brainstorm).values(
-                        channel=new.channel, requester=new.requester, topic=new.topic,
+                        team=self.team, channel=new.channel, requester=new.requester,
+                        topic=new.topic,
                         header_ts=new.header_ts, model=new.model, prompt_tokens=new.prompt_tokens,
                         completion_tokens=new.completion_tokens, created_at=now,
                         steered_approved=new.steering.approved,
@@ -279,7 +305,7 @@ class Store(Repository):
                     conn.execute(
                         insert(Item).values(
                             brainstorm_id=brainstorm_id, kind="idea", text=text,
-                            channel=new.channel, ts=None,
+                            team=self.team, channel=new.channel, ts=None,
                             thread_ts=new.thread_ts or new.header_ts,
                             position=position, model=new.model, created_at=now,
                         ).returning(Item.id)
@@ -297,12 +323,13 @@ class Store(Repository):
         """One more idea of a brainstorm whose ideas arrive one by one (streamed), in
         `thread_ts` (default: under its header)."""
         with self._write() as conn:
-            head = conn.execute(select(Brainstorm.channel, Brainstorm.header_ts,
-                                       Brainstorm.model)
+            head = conn.execute(select(Brainstorm.team, Brainstorm.channel,
+                                       Brainstorm.header_ts, Brainstorm.model)
                                 .where(Brainstorm.id == brainstorm_id)).one()
             return int(conn.execute(
                 insert(Item).values(
-                    brainstorm_id=brainstorm_id, kind="idea", text=text, channel=head.channel,
+                    brainstorm_id=brainstorm_id, kind="idea", text=text, team=head.team,
+                    channel=head.channel,
                     ts=None, thread_ts=thread_ts or head.header_ts, position=position,
                     model=head.model,
                     created_at=self.clock(),
@@ -325,7 +352,7 @@ class Store(Repository):
             head = conn.execute(
                 select(Brainstorm.id, Brainstorm.topic, Brainstorm.model, Brainstorm.inputs,
                        *_STEERING)
-                .where(Brainstorm.channel == channel, Brainstorm.header_ts == header_ts)
+                .where(self._in(Brainstorm, channel), Brainstorm.header_ts == header_ts)
             ).first()
             if head is None:
                 return None
@@ -343,7 +370,7 @@ class Store(Repository):
 
     def latest_brainstorm_by(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm in the channel was given, if any."""
-        return self._inputs(Brainstorm.channel == channel, Brainstorm.requester == requester)
+        return self._inputs(self._in(Brainstorm, channel), Brainstorm.requester == requester)
 
     def idea_at(self, item_id: int) -> IdeaInContext:
         """An idea with its position and its brainstorm's topic ("Draft this", "More like
@@ -357,7 +384,7 @@ class Store(Repository):
 
     def brainstorm_inputs_at(self, channel: str, header_ts: str) -> BrainstormInputs | None:
         """What the brainstorm under the header `header_ts` was given, if it is one."""
-        return self._inputs(Brainstorm.channel == channel, Brainstorm.header_ts == header_ts)
+        return self._inputs(self._in(Brainstorm, channel), Brainstorm.header_ts == header_ts)
 
     def _inputs(self, *where: Any) -> BrainstormInputs | None:
         with self._read() as conn:
@@ -383,7 +410,7 @@ class Store(Repository):
         Found items are remembered (a bounded LRU): an item's message never changes, and
         every reaction asks. Misses are not remembered, as the item may be posted next.
         """
-        key = (channel, ts)
+        key = (self.team, channel, ts)
         with self._items_lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -391,7 +418,7 @@ class Store(Repository):
         with self._read() as conn:
             row = conn.execute(
                 select(Item.id, Item.kind, Item.channel, Item.ts).where(
-                    Item.channel == channel, Item.ts == ts
+                    self._in(Item, channel), Item.ts == ts
                 )
             ).first()
         if row is None:
@@ -408,13 +435,13 @@ class Store(Repository):
     def latest_draft(self, channel: str, thread_ts: str) -> StoredDraft | None:
         """The newest posted draft or polished version in a thread: what a further
         mention revises (a critique is not revised: it is answered)."""
-        return self._draft(Item.channel == channel, Item.thread_ts == thread_ts,
+        return self._draft(self._in(Item, channel), Item.thread_ts == thread_ts,
                            Item.purged_at.is_(None), kinds=REVISABLE)
 
     def draft_at(self, channel: str, ts: str) -> StoredDraft | None:
         """The draft, critique or polished version saved as message `ts` (a resumed
         attempt finds it done)."""
-        return self._draft(Item.channel == channel, Item.ts == ts, kinds=WRITTEN)
+        return self._draft(self._in(Item, channel), Item.ts == ts, kinds=WRITTEN)
 
     def _draft(self, *where: Any, kinds: tuple[str, ...]) -> StoredDraft | None:
         with self._read() as conn:
@@ -434,11 +461,11 @@ class Store(Repository):
         assistant pane's); None when the thread has none."""
         with self._read() as conn:
             brainstorm_id = conn.execute(
-                select(Brainstorm.id).where(Brainstorm.channel == channel,
+                select(Brainstorm.id).where(self._in(Brainstorm, channel),
                                             Brainstorm.header_ts == thread_ts)
             ).scalar() or conn.execute(
                 select(Item.brainstorm_id).where(
-                    Item.channel == channel, Item.thread_ts == thread_ts,
+                    self._in(Item, channel), Item.thread_ts == thread_ts,
                     Item.brainstorm_id.is_not(None))
                 .order_by(Item.brainstorm_id.desc()).limit(1)
             ).scalar()
@@ -459,7 +486,7 @@ class Store(Repository):
                 return conn.execute(
                     insert(Item).values(
                         brainstorm_id=None, kind=draft.kind, text=draft.text,
-                        channel=draft.channel,
+                        team=self.team, channel=draft.channel,
                         ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
                         created_at=self.clock(), instruction=draft.instruction,
                         parent_id=draft.parent_id, sources=draft.sources,
@@ -559,16 +586,16 @@ class Store(Repository):
         with self._read() as conn:
             row = conn.execute(select(ChannelGuidance.text, ChannelGuidance.set_by,
                                       ChannelGuidance.set_at)
-                               .where(ChannelGuidance.channel == channel)).first()
+                               .where(self._in(ChannelGuidance, channel))).first()
         return Guidance(row.text, row.set_by, row.set_at) if row else None
 
     @retry_locked
     def set_guidance(self, channel: str, text: str, user: str) -> None:
-        stmt = self._insert(ChannelGuidance).values(channel=channel, text=text, set_by=user,
-                                                    set_at=self.clock())
+        stmt = self._insert(ChannelGuidance).values(team=self.team, channel=channel, text=text,
+                                                    set_by=user, set_at=self.clock())
         with self._write() as conn:
             conn.execute(stmt.on_conflict_do_update(
-                index_elements=["channel"],
+                index_elements=["team", "channel"],
                 set_={"text": stmt.excluded.text, "set_by": stmt.excluded.set_by,
                       "set_at": stmt.excluded.set_at}))
 
@@ -577,7 +604,7 @@ class Store(Repository):
         """Remove the channel's guidance; False when it had none."""
         with self._write() as conn:
             return bool(conn.execute(delete(ChannelGuidance)
-                                     .where(ChannelGuidance.channel == channel)).rowcount)
+                                     .where(self._in(ChannelGuidance, channel))).rowcount)
 
     def channel_feedback(self, channel: str, limit: int = 8, *,
                          window: int = FEEDBACK_WINDOW) -> tuple[list[str], list[str]]:
@@ -589,7 +616,7 @@ class Store(Repository):
         brainstorm stays flat as history grows (it grew linearly: 1 s at 1M signals).
         """
         recent = (
-            select(Item.id).where(Item.channel == channel, Item.ts.is_not(None),
+            select(Item.id).where(self._in(Item, channel), Item.ts.is_not(None),
                                   Item.purged_at.is_(None))
             .order_by(Item.created_at.desc()).limit(window).subquery()
         )
@@ -617,7 +644,7 @@ class Store(Repository):
         key = topic.strip().casefold()
         with self._read() as conn:
             same = [row.id for row in conn.execute(
-                select(Brainstorm.id, Brainstorm.topic).where(Brainstorm.channel == channel)
+                select(Brainstorm.id, Brainstorm.topic).where(self._in(Brainstorm, channel))
                 .order_by(Brainstorm.id.desc()).limit(recent))
                 if row.topic.strip().casefold() == key]
             if not same:
@@ -631,7 +658,7 @@ class Store(Repository):
         judged = select(Signal.item_id).where(Signal.item_id == Item.id)
         query = (
             select(Item.text)
-            .where(Item.channel == channel, Item.kind == "idea", Item.ts.is_not(None),
+            .where(self._in(Item, channel), Item.kind == "idea", Item.ts.is_not(None),
                    Item.purged_at.is_(None), ~judged.exists())
             .order_by(Item.created_at.desc(), Item.id.desc())
             .limit(limit)
@@ -651,7 +678,7 @@ class Store(Repository):
         query = (
             select(Item.id, Item.text)
             .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
-            .where(Item.channel == channel, Item.kind == "idea", Item.id.in_(rejected_items),
+            .where(self._in(Item, channel), Item.kind == "idea", Item.id.in_(rejected_items),
                    Item.purged_at.is_(None))
             .group_by(Item.id, Item.text)
             .having(score < 0)
@@ -691,14 +718,14 @@ class Store(Repository):
         Ranked by score (distinct approvers − distinct rejecters), then approvals, then
         recency; only items with a positive score. Approvers come back as user ids.
         """
-        return self._ranked(top_items_query(channel, since, until, limit))
+        return self._ranked(top_items_query(self.team, channel, since, until, limit))
 
     def approved_between(self, channel: str, *, since: datetime, until: datetime,
                          limit: int = 10) -> list[RankedItem]:
         """The channel's items approved in [since, until) — an approval given then and
         still standing — ranked as `top_items` ranks them (digests: an idea approved
         long after it was proposed is in the digest of the period it was approved in)."""
-        return self._ranked(top_items_query(channel, None, None, limit,
+        return self._ranked(top_items_query(self.team, channel, None, None, limit,
                                             approved_in=(since, until)))
 
     def _ranked(self, query: Any) -> list[RankedItem]:
@@ -726,13 +753,13 @@ class Store(Repository):
         guidance or a digest), the most recently used first: their App Home."""
         used = union_all(
             select(Brainstorm.channel.label("channel"), Brainstorm.created_at.label("at"))
-            .where(Brainstorm.requester == user),
+            .where(Brainstorm.team == self.team, Brainstorm.requester == user),
             select(Item.channel, Signal.added_at).join(Item, Item.id == Signal.item_id)
-            .where(Signal.user_id == user),
+            .where(Item.team == self.team, Signal.user_id == user),
             select(ChannelGuidance.channel, ChannelGuidance.set_at)
-            .where(ChannelGuidance.set_by == user),
+            .where(ChannelGuidance.team == self.team, ChannelGuidance.set_by == user),
             select(DigestSubscription.channel, DigestSubscription.updated_at)
-            .where(DigestSubscription.created_by == user),
+            .where(DigestSubscription.team == self.team, DigestSubscription.created_by == user),
         ).subquery()
         latest = func.max(used.c.at)
         query = (select(used.c.channel).where(~used.c.channel.startswith("D"))  # not DMs
@@ -756,13 +783,13 @@ class Store(Repository):
                    func.coalesce(func.sum(case((net > 0, 1), else_=0)), 0).label("approved"),
                    func.coalesce(func.sum(case((net < 0, 1), else_=0)), 0).label("rejected"))
             .outerjoin(tallies, tallies.c.item_id == Item.id)
-            .where(Item.channel == channel, Item.ts.is_not(None))
+            .where(self._in(Item, channel), Item.ts.is_not(None))
             .group_by(Item.kind)
         )
         people = (
             select(func.count(func.distinct(Signal.user_id)))
             .join(Item, Item.id == Signal.item_id)
-            .where(Item.channel == channel, Signal.active)
+            .where(self._in(Item, channel), Signal.active)
         )
         with self._read() as conn:
             kinds = {row.kind: KindStats(row.items, row.judged, row.approved, row.rejected)
@@ -771,8 +798,10 @@ class Store(Repository):
 
     # -- export ---------------------------------------------------------------------
 
-    def export_rows(self, channel: str | None = None) -> Generator[dict[str, Any]]:
-        """One row per posted item with its tallies, oldest first, streamed."""
+    def export_rows(self, channel: str | None = None,
+                    team: str | None = None) -> Generator[dict[str, Any]]:
+        """One row per posted item with its tallies, oldest first, streamed: of every
+        workspace, or of `team` (an operator's export, whatever this store's team)."""
         tallies = (
             select(Signal.item_id, *_tally_columns())
             .where(Signal.active)
@@ -781,7 +810,8 @@ class Store(Repository):
         )
         query = (
             select(
-                Item.id, Item.kind, Item.channel, Item.ts, Item.thread_ts, Item.position,
+                Item.id, Item.kind, Item.team, Item.channel, Item.ts, Item.thread_ts,
+                Item.position,
                 Item.text, Brainstorm.topic, Item.brainstorm_id, Item.model, Item.created_at,
                 Item.purged_at.is_not(None).label("purged"),
                 func.coalesce(tallies.c.approvals, 0).label("approvals"),
@@ -793,6 +823,8 @@ class Store(Repository):
             .where(Item.ts.is_not(None))
             .order_by(Item.created_at, Item.id)
         )
+        if team is not None:
+            query = query.where(Item.team == team)
         if channel:
             query = query.where(Item.channel == channel)
         # The result is closed with the connection even when a caller stops early
@@ -823,9 +855,9 @@ def _already_saved(exc: IntegrityError, constraint: str) -> None:
 
 # PostgreSQL names the constraint; SQLite names the columns.
 _UNIQUE_KEYS = {
-    "uq_brainstorms_channel_header": ("brainstorms",
-                                      "brainstorms.channel, brainstorms.header_ts"),
-    "uq_items_channel_ts": ("items", "items.channel, items.ts"),
+    "uq_brainstorms_channel_header": (
+        "brainstorms", "brainstorms.team, brainstorms.channel, brainstorms.header_ts"),
+    "uq_items_channel_ts": ("items", "items.team, items.channel, items.ts"),
 }
 
 
@@ -897,7 +929,7 @@ def _inputs_of(row: Any) -> dict[str, Any]:
     return inputs if isinstance(inputs, dict) else {}
 
 
-def top_items_query(channel: str, since: datetime | None, until: datetime | None,
+def top_items_query(team: str, channel: str, since: datetime | None, until: datetime | None,
                     limit: int, *,
                     approved_in: tuple[datetime, datetime] | None = None) -> Any:
     """The best-approved items of a channel: created in [since, until) (`/brainstorm
@@ -910,7 +942,8 @@ def top_items_query(channel: str, since: datetime | None, until: datetime | None
                _distinct_users(-1).label("rejections"))
         .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
         .outerjoin(Brainstorm, Brainstorm.id == Item.brainstorm_id)
-        .where(Item.channel == channel, Item.ts.is_not(None), Item.purged_at.is_(None))
+        .where(Item.team == team, Item.channel == channel, Item.ts.is_not(None),
+               Item.purged_at.is_(None))
         .group_by(Item.id, Item.kind, Item.text, Item.channel, Item.ts, Item.created_at,
                   Brainstorm.topic)
         .having(score > 0)

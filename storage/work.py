@@ -32,6 +32,7 @@ class NewWork:
     user_id: str
     request: dict[str, Any]
     thread_ts: str | None = None
+    team: str = ""  # the workspace it was asked in
 
 
 @dataclass(frozen=True)
@@ -68,17 +69,18 @@ class WorkItem:
     placeholder_ts: str | None
     attempts: int
     owner: str
+    team: str = ""  # the workspace it was asked in: its runner posts there
 
 
-_COLUMNS = (Work.id, Work.kind, Work.channel, Work.user_id, Work.thread_ts, Work.request,
-            Work.placeholder_ts, Work.attempts, Work.owner)
+_COLUMNS = (Work.id, Work.kind, Work.team, Work.channel, Work.user_id, Work.thread_ts,
+            Work.request, Work.placeholder_ts, Work.attempts, Work.owner)
 
 
 def _item(row: Any) -> WorkItem:
     return WorkItem(id=row.id, kind=row.kind, channel=row.channel, user_id=row.user_id,
                     thread_ts=row.thread_ts, request=json.loads(row.request),
                     placeholder_ts=row.placeholder_ts, attempts=row.attempts,
-                    owner=row.owner)
+                    owner=row.owner, team=row.team)
 
 
 class WorkStore(Repository):
@@ -89,7 +91,8 @@ class WorkStore(Repository):
         accepted (a retry or a duplicate from Slack). With a `quota`, QuotaReached when
         the work would go past one of its limits (and nothing is stored)."""
         values = {
-            "kind": new.kind, "delivery_key": new.delivery_key[:200], "channel": new.channel,
+            "kind": new.kind, "delivery_key": new.delivery_key[:200], "team": new.team,
+            "channel": new.channel,
             "user_id": new.user_id, "thread_ts": new.thread_ts,
             "request": json.dumps(new.request), "owner": owner, "lease": lease,
             "created_at": self.clock(),
@@ -104,13 +107,14 @@ class WorkStore(Repository):
         """Raise QuotaReached if `new` would go past `quota`; True when its delivery was
         already accepted (it is no new work, and is not counted twice)."""
         if self.engine.dialect.name == "postgresql":
-            # Accepts under a quota queue here, one at a time, until their transactions
-            # end; SQLite writers already take turns.
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('idealoop:quota'))"))
+            # A workspace's accepts under a quota queue here, one at a time, until their
+            # transactions end; SQLite writers already take turns.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                         {"key": f"idealoop:quota:{new.team}"})
         if conn.execute(select(Work.id).where(
                 Work.delivery_key == new.delivery_key[:200])).first() is not None:
             return True
-        used = _usage(conn, new.user_id, new.channel, quota.since)
+        used = _usage(conn, new.team, new.user_id, new.channel, quota.since)
         for which, count, limit in (("person", used.person, quota.person),
                                     ("channel", used.channel, quota.channel),
                                     ("tokens", used.tokens, quota.tokens)):
@@ -118,16 +122,17 @@ class WorkStore(Repository):
                 raise QuotaReached(which, count, limit)
         return False
 
-    def usage(self, user_id: str, channel: str, since: datetime) -> Usage:
-        """What counts against the daily limits since `since` (`/brainstorm usage`)."""
+    def usage(self, team: str, user_id: str, channel: str, since: datetime) -> Usage:
+        """What counts against the daily limits of workspace `team` since `since`
+        (`/brainstorm usage`)."""
         with self._read() as conn:
-            return _usage(conn, user_id, channel, since)
+            return _usage(conn, team, user_id, channel, since)
 
     @cached_property
     def _accept(self) -> Any:
         """The statement behind `accept`, built once: it runs before every acknowledgement
         of a command or mention, and building it each time was most of its cost."""
-        names = ("kind", "delivery_key", "channel", "user_id", "thread_ts", "request",
+        names = ("kind", "delivery_key", "team", "channel", "user_id", "thread_ts", "request",
                  "owner", "created_at")
         return self._insert(Work).values({
             **{name: bindparam(name) for name in names}, "state": PENDING, "attempts": 1,
@@ -177,10 +182,11 @@ class WorkStore(Repository):
                 update(Work).where(*_held(item)).values(lease_until=now + lease)
             ).rowcount == 1
 
-    def has_pending(self, channel: str, *, besides: str | None = None) -> bool:
-        """True while a brainstorm or draft in `channel` is not finished (not counting the
-        one whose header or placeholder is message `besides`)."""
-        query = select(Work.id).where(Work.channel == channel, Work.state == PENDING)
+    def has_pending(self, team: str, channel: str, *, besides: str | None = None) -> bool:
+        """True while a brainstorm or draft in `channel` of workspace `team` is not
+        finished (not counting the one whose header or placeholder is message `besides`)."""
+        query = select(Work.id).where(Work.team == team, Work.channel == channel,
+                                      Work.state == PENDING)
         if besides is not None:
             query = query.where(or_(Work.placeholder_ts.is_(None),
                                     Work.placeholder_ts != besides))
@@ -251,12 +257,12 @@ class WorkStore(Repository):
             ).rowcount
 
 
-def _usage(conn: Connection, user_id: str, channel: str, since: datetime) -> Usage:
+def _usage(conn: Connection, team: str, user_id: str, channel: str, since: datetime) -> Usage:
     started = (select(func.count()).select_from(Work)
-               .where(Work.created_at >= since, Work.state != FAILED))
+               .where(Work.team == team, Work.created_at >= since, Work.state != FAILED))
     tokens = [select(func.coalesce(func.sum(
         func.coalesce(table.prompt_tokens, 0) + func.coalesce(table.completion_tokens, 0)), 0))
-        .where(table.created_at >= since) for table in (Brainstorm, Item)]
+        .where(table.team == team, table.created_at >= since) for table in (Brainstorm, Item)]
     return Usage(
         person=int(conn.execute(started.where(Work.user_id == user_id)).scalar_one()),
         channel=int(conn.execute(started.where(Work.channel == channel)).scalar_one()),

@@ -35,7 +35,8 @@ class RunningApp:
 
     @property
     def store(self) -> Store:
-        return self.deps.store
+        """The store of the emulated workspace (the one every signed request comes from)."""
+        return self.deps.for_team(self.slack.state.team_id).store
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every background job (brainstorms) has finished."""

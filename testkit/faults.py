@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.emulator.slack_requests import SlackSender, event_body, mention_event, reaction_event
+from bot.emulator.slack_requests import TEAM, SlackSender, event_body, mention_event, reaction_event
 from bot.emulator.web_api import Call, SlackApiServer
 from storage.db import make_engine
 from storage.repository import NewBrainstorm, Store
@@ -38,8 +38,9 @@ def serve_env(slack: SlackApiServer, url: str, **extra: str) -> dict[str, str]:
 
 
 def seed_ideas(url: str) -> list[int]:
-    """Ten posted ideas to react to, saved directly (no LLM needed)."""
-    store = Store(make_engine(url))
+    """Ten posted ideas to react to, saved directly (no LLM needed), in the emulated
+    workspace."""
+    store = Store(make_engine(url), team=TEAM)
     try:
         saved = store.save_brainstorm(NewBrainstorm(
             channel=CHANNEL, requester="U0ALICE", topic="faults", model="m",

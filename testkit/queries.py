@@ -61,7 +61,7 @@ def digest_runs(engine: Engine, channel: str) -> list[tuple[str, str, Any]]:
 def top_items_plan(engine: Engine, channel: str, **window: Any) -> list[str]:
     """The database's plan for the query behind `/brainstorm top` and digests, so the
     benchmarks can show which indexes it uses."""
-    query = top_items_query(channel, window.get("since"), window.get("until"),
+    query = top_items_query("", channel, window.get("since"), window.get("until"),
                             window.get("limit", 10), approved_in=window.get("approved_in"))
     compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
     prefix = ("EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite"

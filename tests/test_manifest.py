@@ -17,7 +17,7 @@ from slack_bolt import Assistant
 
 import handlers
 from bot.app import build_deps, close_deps
-from bot.config import Settings
+from bot.config import BOT_SCOPES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENT_SCOPES = {
@@ -25,6 +25,8 @@ EVENT_SCOPES = {
     "reaction_removed": {"reactions:read"},
     "app_mention": {"app_mentions:read"},
     "app_home_opened": set(),
+    "app_uninstalled": set(),  # sent to every app, whatever its scopes
+    "tokens_revoked": set(),
     # Bolt's Assistant: its status, title and prompts (assistant.threads.*), and the
     # pane's messages, which drafts read (conversations.replies in a DM).
     "assistant_thread_started": {"assistant:write"},
@@ -52,6 +54,8 @@ METHOD_SCOPES = {
 
 class Recorder:
     """Records what `register_all` subscribes to."""
+
+    installation_store = None  # as Bolt's App with a bot token
 
     def __init__(self) -> None:
         self.commands: set[str] = set()
@@ -131,6 +135,7 @@ def test_scopes_are_exactly_what_the_listeners_need(tmp_path: Path) -> None:
     for method in methods:
         needed |= METHOD_SCOPES[method]
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+    assert set(BOT_SCOPES) == needed  # what an OAuth install asks for
 
 
 def test_request_urls_point_at_the_events_path() -> None:

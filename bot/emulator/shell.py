@@ -556,7 +556,7 @@ class Shell:
 
     def _digest(self) -> None:
         assert self.deps is not None
-        digests = self.deps.digests
+        digests = self.deps.for_team(self.state.team_id).digests
         slot = digests.slot_for(self.cursor.channel, "day", self.settings.timezone)
         outcome = self.poster.post(slot.forced(self.clock()))
         if outcome.status == "empty":
@@ -589,7 +589,8 @@ class Shell:
 
     def _export(self) -> None:
         assert self.deps is not None
-        rows = list(self.deps.store.export_rows(channel=self.cursor.channel))
+        rows = list(self.deps.store.export_rows(channel=self.cursor.channel,
+                                                team=self.state.team_id))
         if not rows:
             self.note("Nothing to export in this channel yet.")
         for row in rows:

@@ -38,9 +38,10 @@ def signature_headers(body: bytes, secret: str, timestamp: int | None = None) ->
 
 def command_body(text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL",
                  channel_name: str = "general", response_url: str = "http://127.0.0.1:9/unused",
-                 trigger_id: str | None = None, command: str = "/brainstorm") -> bytes:
+                 trigger_id: str | None = None, command: str = "/brainstorm",
+                 team: str = TEAM) -> bytes:
     return urlencode({
-        "token": "legacy-unused", "team_id": TEAM, "team_domain": "emulated",
+        "token": "legacy-unused", "team_id": team, "team_domain": "emulated",
         "channel_id": channel, "channel_name": channel_name, "user_id": user,
         "user_name": user.lower(), "command": command, "text": text, "api_app_id": APP_ID,
         "is_enterprise_install": "false", "response_url": response_url,
@@ -48,24 +49,26 @@ def command_body(text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL"
     }).encode()
 
 
-def event_body(event: dict[str, Any], *, event_id: str | None = None) -> bytes:
+def event_body(event: dict[str, Any], *, event_id: str | None = None,
+               team: str = TEAM) -> bytes:
     return json.dumps({
-        "token": "legacy-unused", "team_id": TEAM, "api_app_id": APP_ID, "event": event,
+        "token": "legacy-unused", "team_id": team, "api_app_id": APP_ID, "event": event,
         "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
         "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM, "user_id": "U0BOT", "is_bot": True}],
+        "authorizations": [{"team_id": team, "user_id": "U0BOT", "is_bot": True}],
     }).encode()
 
 
 def block_actions_body(action: dict[str, Any], *, user: str, channel: str,
                        message: dict[str, Any], response_url: str,
-                       trigger_id: str | None = None, ephemeral: bool = False) -> bytes:
+                       trigger_id: str | None = None, ephemeral: bool = False,
+                       team: str = TEAM) -> bytes:
     """A click on a message's button, form-encoded as Slack sends interactivity
     (`payload=<json>`). A click on an ephemeral message (only its reader saw it) carries
     no `message`, as Slack keeps none."""
     payload = {
-        "type": "block_actions", "team": {"id": TEAM, "domain": "emulated"},
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "type": "block_actions", "team": {"id": team, "domain": "emulated"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": APP_ID, "token": "legacy-unused",
         "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel,
                       "is_ephemeral": ephemeral,
@@ -181,17 +184,19 @@ class SlackSender:
         return self.signed(command_body(text, **kwargs), "application/x-www-form-urlencoded")
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None,
-              retry_num: int | None = None) -> Reply:
-        return self.signed(event_body(event, event_id=event_id), "application/json",
-                           retry_num=retry_num)
+              retry_num: int | None = None, team: str = TEAM) -> Reply:
+        return self.signed(event_body(event, event_id=event_id, team=team),
+                           "application/json", retry_num=retry_num)
 
     def click(self, action: dict[str, Any], *, user: str, channel: str,
               message: dict[str, Any], response_url: str,
-              trigger_id: str | None = None, ephemeral: bool = False) -> Reply:
+              trigger_id: str | None = None, ephemeral: bool = False,
+              team: str = TEAM) -> Reply:
         """A signed `block_actions` request: `user` clicked `action` on `message`."""
         return self.signed(block_actions_body(action, user=user, channel=channel,
                                               message=message, response_url=response_url,
-                                              trigger_id=trigger_id, ephemeral=ephemeral),
+                                              trigger_id=trigger_id, ephemeral=ephemeral,
+                                              team=team),
                            "application/x-www-form-urlencoded")
 
     def home_click(self, action: dict[str, Any], *, user: str, view: dict[str, Any],
@@ -206,11 +211,12 @@ class SlackSender:
 
     def reaction(self, *, added: bool = True, user: str, emoji: str, channel: str, ts: str,
                  event_ts: str | None = None, event_id: str | None = None,
-                 retry_num: int | None = None, item_user: str = "U0BOT") -> Reply:
+                 retry_num: int | None = None, item_user: str = "U0BOT",
+                 team: str = TEAM) -> Reply:
         return self.event(
             reaction_event(added=added, user=user, emoji=emoji, channel=channel, ts=ts,
                            event_ts=event_ts, item_user=item_user),
-            event_id=event_id, retry_num=retry_num,
+            event_id=event_id, retry_num=retry_num, team=team,
         )
 
 

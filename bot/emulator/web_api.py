@@ -89,6 +89,114 @@ _JSON_FIELDS = ("blocks", "attachments", "metadata")
 RESPONSE_URL_METHOD = "response_url"
 
 
+def _token_of(headers: dict[str, str], params: dict[str, Any]) -> str | None:
+    """The token a call carries: the Bearer header, else the ``token`` param."""
+    for key, value in headers.items():
+        if key.lower() == "authorization" and value.lower().startswith("bearer "):
+            return value[7:].strip()
+    token = params.get("token")
+    return str(token) if token else None
+
+
+class _OAuthApps:
+    """Installs by OAuth: codes, issued tokens (by workspace), refresh tokens, revocation.
+    Thread-safe; tokens are opaque strings shaped like Slack's."""
+
+    def __init__(self) -> None:
+        self.client: tuple[str, str] | None = None
+        self.rotation = False
+        self.lifetime = 12 * 3600.0  # seconds a rotating token lives
+        self._lock = threading.Lock()
+        self._codes: dict[str, tuple[str, str]] = {}  # code -> (team, installer)
+        self._tokens: dict[str, tuple[str, float | None]] = {}  # token -> (team, expires)
+        self._refresh: dict[str, str] = {}  # refresh token -> team
+        self._revoked: set[str] = set()
+        self._count = 0
+
+    def new_code(self, team: str, user: str) -> str:
+        with self._lock:
+            self._count += 1
+            code = f"code-{team}-{self._count}"
+            self._codes[code] = (team, user)
+            return code
+
+    def team_of(self, token: str | None) -> str | None:
+        with self._lock:
+            issued = self._tokens.get(token or "")
+            return issued[0] if issued else None
+
+    def why_invalid(self, token: str | None) -> str | None:
+        """Why a token issued here no longer works; None while it does (and for tokens
+        not issued here)."""
+        with self._lock:
+            if token in self._revoked:
+                return "token_revoked"
+            issued = self._tokens.get(token or "")
+            if issued is not None and issued[1] is not None and issued[1] <= time.time():
+                return "token_expired"
+            return None
+
+    def revoke(self, team: str) -> None:
+        with self._lock:
+            self._revoked.update(token for token, (owner, _) in self._tokens.items()
+                                 if owner == team)
+            for refresh, owner in list(self._refresh.items()):
+                if owner == team:
+                    del self._refresh[refresh]
+
+    def expire(self, team: str) -> None:
+        with self._lock:
+            for token, (owner, expires) in list(self._tokens.items()):
+                if owner == team and expires is not None:
+                    self._tokens[token] = (owner, time.time() - 1)
+
+    def access(self, params: dict[str, Any], headers: dict[str, str],
+               workspaces: dict[str, Workspace]) -> dict[str, Any]:
+        """`oauth.v2.access`: the app's credentials as HTTP Basic auth (slack_sdk's way)
+        or as form fields."""
+        client_id, secret = params.get("client_id"), params.get("client_secret")
+        basic = next((value[6:] for key, value in headers.items()
+                      if key.lower() == "authorization" and value.lower().startswith("basic ")),
+                     None)
+        if basic is not None:
+            client_id, _, secret = base64.b64decode(basic).decode().partition(":")
+        if self.client is None or client_id != self.client[0]:
+            raise WorkspaceError("invalid_client_id")
+        if secret != self.client[1]:
+            raise WorkspaceError("bad_client_secret")
+        with self._lock:
+            installer: str | None = None
+            if params.get("grant_type") == "refresh_token":
+                found_team = self._refresh.pop(str(params.get("refresh_token") or ""), None)
+                if found_team is None:
+                    raise WorkspaceError("invalid_refresh_token")
+                team = found_team
+            else:
+                found = self._codes.pop(str(params.get("code") or ""), None)
+                if found is None:
+                    raise WorkspaceError("invalid_code")
+                team, installer = found
+            self._count += 1
+            token = f"{'xoxe.xoxb-' if self.rotation else 'xoxb-'}{team}-{self._count}"
+            self._tokens[token] = (team, time.time() + self.lifetime if self.rotation
+                                   else None)
+            workspace = workspaces[team]
+            answer: dict[str, Any] = {
+                "ok": True, "access_token": token, "token_type": "bot",
+                "scope": "app_mentions:read,chat:write,commands,reactions:read",
+                "bot_user_id": workspace.bot_user_id, "app_id": "A0IDEALOOP",
+                "team": {"id": team, "name": workspace.team_name},
+                "enterprise": None, "is_enterprise_install": False,
+            }
+            if installer is not None:
+                answer["authed_user"] = {"id": installer}
+            if self.rotation:
+                refresh = f"xoxe-1-{team}-{self._count}"
+                self._refresh[refresh] = team
+                answer.update(refresh_token=refresh, expires_in=int(self.lifetime))
+            return answer
+
+
 def _truthy(value: Any) -> bool:
     """Interpret Slack-style booleans: JSON true, form ``"1"``/``"true"``."""
     if isinstance(value, str):
@@ -224,6 +332,11 @@ class SlackApiServer:
         self, state: Workspace | None = None, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.state = state if state is not None else Workspace()
+        #: Every workspace served, by team id; `state` is the one tokens not issued here
+        #: (``xoxb-test-token``, the shell's) speak for.
+        self.workspaces: dict[str, Workspace] = {self.state.team_id: self.state}
+        self._local = threading.local()  # the workspace of the call being handled
+        self.oauth = _OAuthApps()
         self.host = host
         self.port = port
         self._calls: list[Call] = []
@@ -253,6 +366,7 @@ class SlackApiServer:
             "assistant.threads.setTitle": self._assistant_title,
             "assistant.threads.setSuggestedPrompts": self._assistant_prompts,
             "views.open": self._views_open,
+            "oauth.v2.access": self._oauth_v2_access,
         }
 
     # ------------------------------------------------------------- lifecycle
@@ -310,6 +424,48 @@ class SlackApiServer:
     def new_response_url(self, **context: Any) -> str:
         """Shortcut for ``state.new_response_url(self.base, **context)``."""
         return self.state.new_response_url(self.base, **context)
+
+    # ------------------------------------------------------------- workspaces, OAuth
+
+    @property
+    def ws(self) -> Workspace:
+        """The workspace the call being handled speaks for (by its token)."""
+        return getattr(self._local, "ws", None) or self.state
+
+    def add_workspace(self, team_id: str, name: str | None = None) -> Workspace:
+        """Another workspace on the same server: its own channels, messages and users
+        (the same ids as the first one's, on purpose: channel ids may repeat across
+        workspaces as far as idealoop is concerned)."""
+        with self._cond:
+            if team_id not in self.workspaces:
+                self.workspaces[team_id] = Workspace(team_id=team_id,
+                                                     team_name=name or team_id)
+            return self.workspaces[team_id]
+
+    def enable_oauth(self, client_id: str, client_secret: str, *,
+                     rotation: bool = False, lifetime: float = 12 * 3600) -> None:
+        """Accept installs by OAuth for the app with these credentials; with
+        ``rotation``, tokens expire after `lifetime` seconds (12 hours, as Slack's do)
+        and come with refresh tokens."""
+        self.oauth.client = (client_id, client_secret)
+        self.oauth.rotation = rotation
+        self.oauth.lifetime = lifetime
+
+    def authorize(self, team_id: str, *, user: str = "U0ALICE") -> str:
+        """What Slack does when `user` clicks "Allow" on the install page for workspace
+        `team_id`: a one-time code for ``oauth.v2.access`` (sent to the app's redirect
+        URL with the state it gave)."""
+        self.add_workspace(team_id)
+        return self.oauth.new_code(team_id, user)
+
+    def uninstall(self, team_id: str) -> None:
+        """The app is removed from `team_id`: every token issued there stops working
+        (`token_revoked`). The test then delivers `app_uninstalled`, as Slack does."""
+        self.oauth.revoke(team_id)
+
+    def expire_tokens(self, team_id: str) -> None:
+        """Make the tokens of `team_id` expire now (rotation on): only a refresh helps."""
+        self.oauth.expire(team_id)
 
     # ------------------------------------------------------------- recording
 
@@ -491,7 +647,9 @@ class SlackApiServer:
         if decode_error:
             return _json_response(400, {"ok": False, "error": decode_error})
         try:
-            self.state.handle_response(url_id, params)
+            owner = next((ws for ws in self.workspaces.values() if ws.has_response_url(url_id)),
+                         self.state)
+            owner.handle_response(url_id, params)
         except WorkspaceError as exc:
             status = 404 if exc.error == "invalid_response_url" else 400
             return _json_response(status, {"ok": False, "error": exc.error})
@@ -509,10 +667,17 @@ class SlackApiServer:
             return _json_response(200, {"ok": False, "error": "unknown_method"})
         if decode_error:
             return _json_response(200, {"ok": False, "error": decode_error})
-        if method != "api.test":
+        self._local.headers = headers
+        if method not in ("api.test", "oauth.v2.access"):
             auth_error = self._check_token(headers, params)
             if auth_error:
                 return _json_response(200, {"ok": False, "error": auth_error})
+            token = _token_of(headers, params)
+            invalid = self.oauth.why_invalid(token)
+            if invalid is not None:
+                return _json_response(200, {"ok": False, "error": invalid})
+            team = self.oauth.team_of(token)
+            self._local.ws = self.workspaces.get(team or "") or self.state
         try:
             result = handler(params)
         except WorkspaceError as exc:
@@ -525,11 +690,7 @@ class SlackApiServer:
     @staticmethod
     def _check_token(headers: dict[str, str], params: dict[str, Any]) -> str | None:
         """Bearer header or ``token`` param; absent -> not_authed, non-``xox`` -> invalid_auth."""
-        token = None
-        for key, value in headers.items():
-            if key.lower() == "authorization" and value.lower().startswith("bearer "):
-                token = value[7:].strip()
-        token = token or params.get("token")
+        token = _token_of(headers, params)
         if not token:
             return "not_authed"
         if not str(token).startswith("xox"):
@@ -541,8 +702,12 @@ class SlackApiServer:
     def _api_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "args": {k: v for k, v in params.items() if k != "token"}}
 
+    def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The token exchange: a code from `authorize`, or (rotation) a refresh token."""
+        return self.oauth.access(params, self._local.headers, self.workspaces)
+
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
-        st = self.state
+        st = self.ws
         return {
             "ok": True,
             "url": f"{PERMALINK_HOST}/",
@@ -595,8 +760,8 @@ class SlackApiServer:
         text, blocks, attachments = self._content(params)
         if not text and not blocks and not attachments:
             raise WorkspaceError("no_text")
-        channel = self.state.ensure_channel(str(params["channel"]))
-        msg = self.state.post_message(
+        channel = self.ws.ensure_channel(str(params["channel"]))
+        msg = self.ws.post_message(
             channel,
             text or "",
             thread_ts=str(params["thread_ts"]) if params.get("thread_ts") else None,
@@ -611,11 +776,11 @@ class SlackApiServer:
     def _bot_message(self, params: dict[str, Any], ts_param: str, error: str) -> str:
         """Validate channel+ts name a bot message; returns channel id."""
         self._require(params, "channel", ts_param)
-        channel = self.state.ensure_channel(str(params["channel"]))
-        msg = self.state.get_message(channel, str(params[ts_param]))
+        channel = self.ws.ensure_channel(str(params["channel"]))
+        msg = self.ws.get_message(channel, str(params[ts_param]))
         if msg is None:
             raise WorkspaceError("message_not_found")
-        if msg.get("bot_id") != self.state.bot_id:
+        if msg.get("bot_id") != self.ws.bot_id:
             raise WorkspaceError(error)
         return channel
 
@@ -624,7 +789,7 @@ class SlackApiServer:
         text, blocks, attachments = self._content(params)
         if text is None and blocks is None and attachments is None:
             raise WorkspaceError("no_text")
-        msg = self.state.update_message(
+        msg = self.ws.update_message(
             channel, str(params["ts"]), text, blocks,
             metadata=self._metadata(params), attachments=attachments,
         )
@@ -633,7 +798,7 @@ class SlackApiServer:
 
     def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._bot_message(params, "ts", "cant_delete_message")
-        self.state.delete_message(channel, str(params["ts"]))
+        self.ws.delete_message(channel, str(params["ts"]))
         return {"ok": True, "channel": channel, "ts": str(params["ts"])}
 
     @staticmethod
@@ -656,7 +821,7 @@ class SlackApiServer:
         channel, thread_ts = str(params.get("channel") or ""), params.get("thread_ts")
         if not channel:
             raise WorkspaceError("channel_not_found")
-        if self.state.streaming_refused:
+        if self.ws.streaming_refused:
             raise WorkspaceError("feature_not_enabled")
         if not thread_ts:
             raise WorkspaceError("invalid_arguments", "thread_ts")
@@ -664,20 +829,20 @@ class SlackApiServer:
             for field in ("recipient_user_id", "recipient_team_id"):
                 if not params.get(field):
                     raise WorkspaceError(f"missing_{field}")
-        posted = self.state.post_message(channel, str(params.get("markdown_text") or ""),
+        posted = self.ws.post_message(channel, str(params.get("markdown_text") or ""),
                                          thread_ts=str(thread_ts), as_bot=True)
-        self.state.mark_streaming(channel, posted["ts"])
+        self.ws.mark_streaming(channel, posted["ts"])
         return {"ok": True, "channel": channel, "ts": posted["ts"]}
 
     def _chat_append_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
-        self.state.stream(channel, ts, str(params.get("markdown_text") or ""))
+        self.ws.stream(channel, ts, str(params.get("markdown_text") or ""))
         return {"ok": True, "channel": channel, "ts": ts}
 
     def _chat_stop_stream(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
         blocks = self._list_param(params, "blocks", "invalid_blocks")
-        message = self.state.stream(channel, ts, str(params.get("markdown_text") or ""),
+        message = self.ws.stream(channel, ts, str(params.get("markdown_text") or ""),
                                     stop=True, blocks=blocks, metadata=self._metadata(params))
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -690,7 +855,7 @@ class SlackApiServer:
 
     def _assistant_status(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, thread_ts = self._assistant_thread(params)
-        self.state.set_assistant(channel, thread_ts, status=str(params.get("status") or ""))
+        self.ws.set_assistant(channel, thread_ts, status=str(params.get("status") or ""))
         return {"ok": True}
 
     def _assistant_title(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -698,7 +863,7 @@ class SlackApiServer:
         title = str(params.get("title") or "")
         if not title:
             raise WorkspaceError("invalid_arguments", "title")
-        self.state.set_assistant(channel, thread_ts, title=title)
+        self.ws.set_assistant(channel, thread_ts, title=title)
         return {"ok": True}
 
     def _assistant_prompts(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -707,15 +872,15 @@ class SlackApiServer:
         if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4 or not all(
                 isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
             raise WorkspaceError("invalid_arguments", "prompts")
-        self.state.set_assistant(channel, thread_ts, prompts=prompts,
+        self.ws.set_assistant(channel, thread_ts, prompts=prompts,
                                  prompts_title=params.get("title"))
         return {"ok": True}
 
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user_id") or "")
-        if user not in self.state.users:
+        if user not in self.ws.users:
             raise WorkspaceError("user_not_found")
-        return {"ok": True, "view": self.state.publish_home(user, self._view(params, "home"))}
+        return {"ok": True, "view": self.ws.publish_home(user, self._view(params, "home"))}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         trigger = str(params.get("trigger_id") or "")
@@ -723,7 +888,7 @@ class SlackApiServer:
             raise WorkspaceError("invalid_arguments", "trigger_id")
         if "expired" in trigger:  # Slack's triggers last three seconds
             raise WorkspaceError("expired_trigger_id")
-        return {"ok": True, "view": self.state.open_modal(trigger, self._view(params, "modal"))}
+        return {"ok": True, "view": self.ws.open_modal(trigger, self._view(params, "modal"))}
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
@@ -734,9 +899,9 @@ class SlackApiServer:
         if not text and not blocks and not attachments:
             raise WorkspaceError("no_text")
         user = str(params["user"])
-        if user not in self.state.users:
+        if user not in self.ws.users:
             raise WorkspaceError("user_not_found")
-        ts = self.state.post_ephemeral(
+        ts = self.ws.post_ephemeral(
             str(params["channel"]), user, text or "", blocks,
             str(params["thread_ts"]) if params.get("thread_ts") else None,
         )
@@ -744,19 +909,19 @@ class SlackApiServer:
 
     def _chat_get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel", "message_ts")
-        channel = self.state.ensure_channel(str(params["channel"]))
-        link = self.state.permalink(channel, str(params["message_ts"]))
+        channel = self.ws.ensure_channel(str(params["channel"]))
+        link = self.ws.permalink(channel, str(params["message_ts"]))
         return {"ok": True, "channel": channel, "permalink": link}
 
     def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel", "ts")
-        channel = self.state.ensure_channel(str(params["channel"]))
+        channel = self.ws.ensure_channel(str(params["channel"]))
         ts = str(params["ts"])
-        root_ts = self.state.thread_root_ts(channel, ts)
-        if root_ts is None or self.state.get_message(channel, root_ts) is None:
+        root_ts = self.ws.thread_root_ts(channel, ts)
+        if root_ts is None or self.ws.get_message(channel, root_ts) is None:
             raise WorkspaceError("thread_not_found")
         keep = _time_window(params)
-        thread = self.state.thread(channel, root_ts)
+        thread = self.ws.thread(channel, root_ts)
         # Slack always leads with the parent; the window only filters replies.
         messages = _with_metadata(thread[:1] + [m for m in thread[1:] if keep(m["ts"])],
                                   params)
@@ -764,37 +929,37 @@ class SlackApiServer:
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel")
-        channel = self.state.ensure_channel(str(params["channel"]))
+        channel = self.ws.ensure_channel(str(params["channel"]))
         keep = _time_window(params)
         messages = _with_metadata(
-            [m for m in reversed(self.state.history(channel)) if keep(m["ts"])], params)
+            [m for m in reversed(self.ws.history(channel)) if keep(m["ts"])], params)
         return {"ok": True, **_paginate(messages, params, newest_first=True)}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         self._require(params, "channel")
-        return {"ok": True, "channel": self.state.channel_info(str(params["channel"]))}
+        return {"ok": True, "channel": self.ws.channel_info(str(params["channel"]))}
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("user"):
             raise WorkspaceError("user_not_found")
-        return {"ok": True, "user": self.state.user_info(str(params["user"]))}
+        return {"ok": True, "user": self.ws.user_info(str(params["user"]))}
 
     def _reaction_args(self, params: dict[str, Any]) -> tuple[str, str, str]:
         self._require(params, "channel", "timestamp")
         name = strip_colons(str(params.get("name") or ""))
         if not name:
             raise WorkspaceError("invalid_name")
-        return self.state.ensure_channel(str(params["channel"])), str(params["timestamp"]), name
+        return self.ws.ensure_channel(str(params["channel"])), str(params["timestamp"]), name
 
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts, name = self._reaction_args(params)
-        if not self.state.add_reaction(channel, ts, self.state.bot_user_id, name):
+        if not self.ws.add_reaction(channel, ts, self.ws.bot_user_id, name):
             raise WorkspaceError("already_reacted")
         return {"ok": True}
 
     def _reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts, name = self._reaction_args(params)
-        if not self.state.remove_reaction(channel, ts, self.state.bot_user_id, name):
+        if not self.ws.remove_reaction(channel, ts, self.ws.bot_user_id, name):
             raise WorkspaceError("no_reaction")
         return {"ok": True}
 

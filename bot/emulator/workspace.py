@@ -56,10 +56,10 @@ class Workspace:
     never mutate the workspace behind the lock's back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, team_id: str = "T0001", team_name: str = "Emulated") -> None:
         self.lock = threading.RLock()
-        self.team_id = "T0001"
-        self.team_name = "Emulated"
+        self.team_id = team_id
+        self.team_name = team_name
         self.team_domain = "emulated"
         self.bot_user_id = "U0BOT"
         self.bot_id = "B0BOT"
@@ -525,6 +525,10 @@ class Workspace:
             self._response_urls[url_id] = {"channel": channel, "user": user,
                                            "thread_ts": thread_ts, "message_ts": message_ts}
         return f"{base.rstrip('/')}/response/{url_id}"
+
+    def has_response_url(self, url_id: str) -> bool:
+        with self.lock:
+            return url_id in self._response_urls
 
     def handle_response(self, url_id: str, body: dict[str, Any]) -> None:
         """Apply a post to a response URL; raises ``invalid_response_url`` for unknown ids.

@@ -1,7 +1,9 @@
 """`idealoop serve`: the app over HTTP (cheroot) or Socket Mode.
 
 HTTP mode is a small WSGI application: `POST /slack/events` for everything Slack
-sends (events, slash commands, interactivity), `GET /healthz` for load balancers.
+sends (events, slash commands, interactivity), `GET /healthz` for load balancers, and,
+when idealoop is installed by OAuth, Bolt's `GET /slack/install` (the "Add to Slack"
+page) and `GET /slack/oauth_redirect` (where Slack sends the installer back).
 Cheroot (CherryPy's production WSGI server, pure Python) serves it from a fixed pool of
 request threads; each request only waits for the ack (listeners hand slow work to
 `Jobs`), so a handful of threads keeps up with bursts while brainstorms wait on the LLM.
@@ -16,7 +18,7 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -52,6 +54,11 @@ def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate) \
             healthy, report = health()
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, report)
+        flow = app.oauth_flow
+        if flow is not None and path in (flow.install_path, flow.redirect_uri_path):
+            if method != "GET":
+                return _json(start_response, "405 Method Not Allowed", {"error": "use GET"})
+            return _oauth(app, path, environ, start_response)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return route
@@ -77,6 +84,27 @@ def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
             return _bolt(start_response, app.dispatch(request))
         refused = checked
     return _json(start_response, refused.status, {"error": refused.error})
+
+
+def _oauth(app: App, path: str, environ: dict[str, Any],
+           start_response: StartResponse) -> Iterable[bytes]:
+    """The install page and the redirect back from Slack: Bolt's OAuth flow (its state
+    cookie and its state store, in idealoop's database, guard against forged
+    redirects). A database that is away is a 503 page, not a traceback."""
+    flow = app.oauth_flow
+    assert flow is not None
+    headers: dict[str, str | Sequence[str]] = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items() if key.startswith("HTTP_")}
+    request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=headers)
+    try:
+        response = (flow.handle_installation(request) if path == flow.install_path
+                    else flow.handle_callback(request))
+    except Exception as exc:  # the database behind the state and installation stores
+        log.warning("the OAuth flow failed at %s: %s", path, type(exc).__name__)
+        return _json(start_response, "503 Service Unavailable",
+                     {"error": "installation is unavailable; try again in a minute"})
+    return _bolt(start_response, response)
 
 
 def _bolt(start_response: StartResponse, response: BoltResponse) -> list[bytes]:

@@ -16,6 +16,7 @@ from bot.app import build_deps, close_deps, make_client
 from bot.config import Settings
 from bot.deps import Deps
 from bot.digests import DigestOutcome, Digests, ScheduleChange
+from bot.emulator.slack_requests import TEAM
 from bot.emulator.web_api import SlackApiServer
 from handlers.digests import DigestPoster, SlackDigestChat
 from storage.digests import Subscription
@@ -42,12 +43,13 @@ class Clock:
 
 
 def deps_for(slack: SlackApiServer, db_url: str, clock: Clock) -> Deps:
+    """The app's parts, for the emulated workspace (where `idealoop digest` posts)."""
     return build_deps(Settings.from_env(app_env(slack, db_url, IDEALOOP_LLM="offline")),
-                      clock=clock)
+                      clock=clock).for_team(TEAM)
 
 
 def poster(deps: Deps) -> DigestPoster:
-    return DigestPoster(deps.digests, make_client(deps.settings))
+    return DigestPoster(deps.digests, deps.workspaces)
 
 
 def quick_retries(deps: Deps, *, lease: timedelta = timedelta(minutes=10),
@@ -55,7 +57,7 @@ def quick_retries(deps: Deps, *, lease: timedelta = timedelta(minutes=10),
     """A poster whose claims and pauses after Slack failed are as short as a test needs."""
     digests = Digests(deps.store, deps.digests.digest_store, grace=deps.digests.grace,
                       clock=deps.digests.clock, claim_lease=lease, first_retry=first_retry)
-    return DigestPoster(digests, make_client(deps.settings))
+    return DigestPoster(digests, deps.workspaces)
 
 
 def _finished(outcomes: list[DigestOutcome]) -> list[DigestOutcome]:
@@ -401,13 +403,14 @@ def test_the_slash_command_manages_the_schedule(slack: SlackApiServer, sqlite_ur
         reply = app.sender.command("digest daily 09:30 Europe/Berlin").json()
         assert reply["response_type"] == "in_channel"
         assert "every day at 09:30 (Europe/Berlin)" in reply["text"]
-        assert app.deps.digests.digest_store.subscription(CHANNEL).timezone == "Europe/Berlin"
+        subscribed = app.deps.for_team(TEAM).digests.digest_store.subscription(CHANNEL)
+        assert subscribed is not None and subscribed.timezone == "Europe/Berlin"
         reply = app.sender.command("digest weekly").json()
         assert "every Monday at 09:00 (Europe/Paris)" in reply["text"]
         assert "not a time zone" in app.sender.command("digest daily 9:00 Nowhere/Land").json()[
             "text"]
         assert "off" in app.sender.command("digest off").json()["text"]
-        assert app.deps.digests.digest_store.subscription(CHANNEL) is None
+        assert app.deps.for_team(TEAM).digests.digest_store.subscription(CHANNEL) is None
 
 
 def test_cli_digest_twice_at_once_posts_one(slack: SlackApiServer, db_url: str,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator.slack_requests import mention_event
+from bot.emulator.slack_requests import TEAM, mention_event
 from bot.emulator.web_api import SlackApiServer
 from storage.db import make_engine
 from storage.repository import NewBrainstorm, Store
@@ -184,7 +184,8 @@ def test_a_reaction_before_its_idea_is_recorded_is_delivered_again(app: RunningA
     while work in the channel runs, Slack is asked to deliver it again."""
     store = app.deps.work.store
     running = store.accept(NewWork(kind="brainstorm", delivery_key="command:elsewhere",
-                                   channel=CHANNEL, user_id="U0ALICE", request={"topic": "t"}),
+                                   channel=CHANNEL, user_id="U0ALICE", request={"topic": "t"},
+                                   team=app.slack.state.team_id),
                            owner="another process", lease=300)
     assert running is not None
     idea = app.slack.state.post_message(CHANNEL, "1. an idea being recorded")
@@ -306,7 +307,7 @@ def read_only(slack: SlackApiServer, tmp_path: Path) -> Iterator[RunningApp]:
     """A database with a posted brainstorm in it, opened read-only."""
     path = tmp_path / "ro.db"
     url = migrate(f"sqlite:///{path}")
-    store = Store(make_engine(url))
+    store = Store(make_engine(url), team=TEAM)  # the emulated workspace's
     saved = store.save_brainstorm(NewBrainstorm(channel=CHANNEL, requester="U0ALICE",
                                                 topic="kept", model="m", ideas=["an idea"],
                                                 header_ts="1700000000.000001"))

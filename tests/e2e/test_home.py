@@ -96,7 +96,9 @@ def test_guidance_and_digest_change_from_home_like_the_commands(app: RunningApp,
     good = app.sender.submit(modal, {"schedule": "daily 09:30 UTC"}, user="U0ALICE")
     assert good.status == 200 and good.body == ""
     app.deps.wait_quiet()
-    assert app.deps.digests.digest_store.subscription(CHANNEL).at_time == "09:30"
+    subscribed = app.deps.for_team(app.slack.state.team_id).digests.digest_store.subscription(
+        CHANNEL)
+    assert subscribed is not None and subscribed.at_time == "09:30"
     assert "changed this channel's digest from their App Home" in app.slack.calls_to(
         "chat.postMessage")[-1].params["text"]
     # an empty guidance clears it

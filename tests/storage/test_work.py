@@ -111,13 +111,14 @@ def test_an_earlier_attempt_is_fenced_off_even_in_the_same_process(work: WorkSto
 
 
 def test_a_channel_has_pending_work_until_it_is_finished(work: WorkStore) -> None:
-    assert not work.has_pending("C1")
+    assert not work.has_pending("", "C1")
     item = work.accept(new(), owner="me", lease=30)
-    assert item is not None and work.has_pending("C1") and not work.has_pending("C2")
+    assert item is not None and work.has_pending("", "C1") and not work.has_pending("", "C2")
+    assert not work.has_pending("T2", "C1")  # the same channel id in another workspace
     assert work.set_placeholder(item, "1.000001")
-    assert not work.has_pending("C1", besides="1.000001")  # its own header
-    assert work.has_pending("C1", besides="1.000002")
-    assert work.finish(item) and not work.has_pending("C1")
+    assert not work.has_pending("", "C1", besides="1.000001")  # its own header
+    assert work.has_pending("", "C1", besides="1.000002")
+    assert work.finish(item) and not work.has_pending("", "C1")
 
 
 def test_a_quota_lets_exactly_its_limit_through_when_requests_race(work: WorkStore) -> None:
@@ -138,6 +139,7 @@ def test_a_quota_lets_exactly_its_limit_through_when_requests_race(work: WorkSto
     assert work.accept(new("command:R0" if results[0] == "accepted" else
                            f"command:R{results.index('accepted')}"),
                        owner="p", lease=30, quota=quota) is None
-    assert work.usage("U1", "C1", quota.since).person == 3
+    assert work.usage("", "U1", "C1", quota.since).person == 3
+    assert work.usage("T2", "U1", "C1", quota.since).person == 0  # another workspace
     # Work from before the day began does not count.
-    assert work.usage("U1", "C1", work.clock() + timedelta(minutes=1)).person == 0
+    assert work.usage("", "U1", "C1", work.clock() + timedelta(minutes=1)).person == 0

@@ -369,7 +369,8 @@ def test_an_event_the_app_does_not_take_is_delivered_again_then_given_up(
     assert shell.deps is not None
     running = shell.deps.work.store.accept(NewWork(
         kind="brainstorm", delivery_key="command:elsewhere", channel=shell.cursor.channel,
-        user_id="U0ALICE", request={"topic": "t"}), owner="another process", lease=300)
+        user_id="U0ALICE", request={"topic": "t"}, team=shell.state.team_id),
+        owner="another process", lease=300)
     assert running is not None
     said = step(shell, out, "+1 1")
     assert "HTTP 503 to your reaction and to each of Slack's 3 re-deliveries" in said
