@@ -17,6 +17,7 @@ from sqlalchemy import Engine, MetaData, text
 from storage.db import alembic_config, make_engine
 from storage.digests import DigestStore
 from storage.models import Base
+from storage.repository import Store
 from testkit.databases import scratch_database, sqlite_database
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -69,3 +70,38 @@ def test_a_downgrade_gives_back_claims_waiting_to_retry(fresh_engine: Engine) ->
     with fresh_engine.connect() as conn:  # the older code can claim the period again
         assert conn.execute(text("SELECT count(*) FROM digest_runs")).scalar() == 0
     command.upgrade(alembic_config(fresh_engine), "head")
+
+
+def test_rows_from_before_workspaces_are_kept_and_adopted_by_the_one_workspace(
+        fresh_engine: Engine) -> None:
+    config = alembic_config(fresh_engine)
+    command.downgrade(config, "0014")
+    with fresh_engine.begin() as conn:  # a single-workspace install, before 0015
+        conn.execute(text(
+            "INSERT INTO brainstorms (id, channel, requester, topic, header_ts, model, "
+            "created_at) VALUES (1, 'C1', 'U1', 'standups', '1.000001', 'm', "
+            "CURRENT_TIMESTAMP)"))
+        conn.execute(text(
+            "INSERT INTO items (id, brainstorm_id, kind, text, channel, ts, position, model, "
+            "created_at) VALUES (1, 1, 'idea', 'walking standups', 'C1', '1.000002', 1, 'm', "
+            "CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO signals (item_id, user_id, emoji, polarity, active, "
+                          "event_us, source) VALUES (1, 'U2', '+1', 1, true, 1, 'reaction')"))
+        conn.execute(text("INSERT INTO channel_guidance (channel, text, set_by, set_at) "
+                          "VALUES ('C1', 'be brief', 'U1', CURRENT_TIMESTAMP)"))
+        conn.execute(text(
+            "INSERT INTO digest_subscriptions (channel, period, at_time, timezone, weekday, "
+            "created_by, updated_at) VALUES ('C1', 'day', '09:00', 'UTC', 0, 'U1', "
+            "CURRENT_TIMESTAMP)"))
+    command.upgrade(config, "head")
+    store = Store(fresh_engine)
+    assert store.guidance("C1") is not None  # kept, with no workspace yet
+    workspace = store.for_team("T1")
+    assert workspace.guidance("C1") is None and workspace.item_at("C1", "1.000002") is None
+    workspace.set_guidance("C1", "newer words", "U2")  # set since: it wins the clash
+    assert store.adopt_unowned("T1") == 3  # brainstorm, item, subscription; not guidance
+    assert workspace.item_at("C1", "1.000002") is not None
+    assert workspace.channel_stats("C1").people == 1  # the signal survived the rebuilds
+    assert workspace.guidance("C1").text == "newer words"  # type: ignore[union-attr]
+    assert DigestStore(fresh_engine, team="T1").subscription("C1") is not None
+    assert store.adopt_unowned("T1") == 0
