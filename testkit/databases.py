@@ -38,17 +38,20 @@ def sqlite_database(prefix: str = "idealoop-scratch-") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def scratch_database(admin_url: str, prefix: str = "idealoop_scratch") -> Iterator[str]:
-    """Create a PostgreSQL database next to `admin_url`'s, migrate it, yield its URL, drop
-    it after (even while connections are still open). Connection errors surface on entry."""
+def scratch_database(admin_url: str, prefix: str = "idealoop_scratch", *,
+                     migrated: bool = True) -> Iterator[str]:
+    """Create a PostgreSQL database next to `admin_url`'s, migrate it (unless not
+    `migrated`: left empty), yield its URL, drop it after (even while connections are
+    still open). Connection errors surface on entry."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            yield migrate(make_url(admin_url).set(database=name)
-                          .render_as_string(hide_password=False))
+            url = make_url(admin_url).set(database=name).render_as_string(
+                hide_password=False)
+            yield migrate(url) if migrated else url
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
