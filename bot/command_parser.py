@@ -95,6 +95,8 @@ def suggest(text: str) -> str:
     forms = [form.partition(" ")[2] for form in VALID_FORMS if form.split()[0] == command]
     match = process.extractOne(args, [form for form in forms if form],
                                scorer=fuzz.token_set_ratio, score_cutoff=60)
+    if match is None and "" not in forms:  # the command never stands alone: its one form
+        return f"{command} {forms[0]}"
     return f"{command} {match[0]}" if match else command
 
 

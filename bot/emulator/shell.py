@@ -59,6 +59,8 @@ Type what you would type in Slack:
   click 3 👍|👎|draft|more|why
                            click a button on message [3]: feedback (again to take it
                            back), "Draft this", "More like this", "Why these ideas?"
+  click forget|cancel      click a button on the last message only you saw
+                           (`/brainstorm forget me` asks first)
   any other text           posts a message as the current user
 Shell commands:
   open 3 / back            enter the thread of message [3] / return to the channel
@@ -143,6 +145,7 @@ class Shell:
         self.cursor = Cursor(channel="C0GENERAL", user="U0ALICE")
         self.numbers: dict[tuple[str, str], int] = {}
         self.messages: list[tuple[str, str]] = []  # index n-1 → (channel, ts)
+        self.private: dict[str, Any] | None = None  # the last message only you were shown
         self.modal: dict[str, Any] | None = None  # the modal open, if any
         self.panes: dict[str, str] = {}  # user -> their assistant thread
         self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
@@ -285,7 +288,10 @@ class Shell:
             self._render_pane(payload)
         elif kind == "response":
             body = payload.get("body") or {}
-            if body.get("response_type") != "in_channel" and not body.get("replace_original"):
+            # A replacement of a message everyone sees shows as that message changing; of
+            # one only you saw (ephemeral), as a new private message.
+            replaces = body.get("replace_original") and payload.get("replaces")
+            if body.get("response_type") != "in_channel" and not replaces:
                 self._render_ephemeral(body.get("text") or "", body.get("blocks"))
 
     def _render_view(self, where: str, view: dict[str, Any]) -> None:
@@ -336,6 +342,8 @@ class Shell:
         self.say(self.style.dim(f"    [{number}] reactions: {reactions_line(message) or 'none'}"))
 
     def _render_ephemeral(self, text: str, blocks: list[dict[str, Any]] | None) -> None:
+        self.private = {"text": text, "blocks": blocks or [], "ts": self.state.next_ts(),
+                        "channel": self.cursor.channel}  # `click forget` clicks on it
         lines = message_lines({"text": text, "blocks": blocks}, self.style, self._user_name)
         self.say(self.style.dim("(only visible to you) ") + lines[0])
         for line in lines[1:]:
@@ -412,6 +420,9 @@ class Shell:
             number = int(number_text.strip("[]"))
         except ValueError:
             number = 0
+        if number == 0 and self.private and number_text:  # a button only you were shown
+            self._click_private(number_text.lower())
+            return
         if not 1 <= number <= len(self.messages):
             self.note("Say which message and which button: `click 3 👍` (or 👎, draft, more, "
                       "why).")
@@ -425,6 +436,21 @@ class Shell:
         response_url = self.slack.new_response_url(channel=channel, user=self.cursor.user)
         reply = self.sender.click(found, user=self.cursor.user, channel=channel,
                                   message=message, response_url=response_url)
+        if reply.status != 200:
+            self.note(f"The app answered HTTP {reply.status} to your click.")
+
+    def _click_private(self, name: str) -> None:
+        """`click forget`: a button on the latest message only you were shown."""
+        assert self.private is not None
+        found = find_button(self.private, name)
+        if found is None:
+            self.note(f"The last message only you saw has no {name} button.")
+            return
+        channel = str(self.private["channel"])
+        response_url = self.slack.new_response_url(channel=channel, user=self.cursor.user)
+        reply = self.sender.click(found, user=self.cursor.user, channel=channel,
+                                  message=self.private, response_url=response_url,
+                                  ephemeral=True)
         if reply.status != 200:
             self.note(f"The app answered HTTP {reply.status} to your click.")
 

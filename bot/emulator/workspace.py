@@ -545,7 +545,7 @@ class Workspace:
             channel, message_ts = ctx["channel"], ctx["message_ts"]
             exists = bool(channel and message_ts and self.get_message(channel, message_ts))
         # Follow-up changes run outside the lock so their listeners never fire while held.
-        self._emit("response", {"url_id": url_id, "body": body})
+        self._emit("response", {"url_id": url_id, "body": body, "replaces": exists})
         if body.get("delete_original") and exists:
             self.delete_message(channel, message_ts)
         elif body.get("replace_original") and exists:

@@ -414,3 +414,17 @@ def test_the_assistant_pane(shell: Shell, out: io.StringIO) -> None:
     assert "in #dm-alice: 💡 Brainstorm: onboarding" in first
     assert "Feedback ·" in step(shell, out, "dm idealoop feedback: We start soon, welcome")
     assert "dm idealoop <text>" in step(shell, out, "dm bob hello")
+
+
+def test_forget_me_asks_first_and_its_buttons_can_be_clicked(
+        shell: Shell, out: io.StringIO) -> None:
+    step(shell, out, f"/brainstorm {TOPIC}")
+    step(shell, out, "+1 2")
+    assert "Did you mean /brainstorm forget me?" in step(shell, out, "/brainstorm forget")
+    asked = step(shell, out, "/brainstorm forget me")
+    assert asked.startswith("(only visible to you) Forget me?") and "[Forget me]" in asked
+    assert "Nothing was removed." in step(shell, out, "click cancel")
+    step(shell, out, "/brainstorm forget me")
+    done = step(shell, out, "click forget")
+    assert "Done: idealoop has forgotten you. Removed 1 reaction or click" in done
+    assert "has no draft button" in step(shell, out, "click draft")
