@@ -21,6 +21,7 @@ BENCHMARKS = (
     ("the learning loop", "bench.learning"),
     ("drafts and prompt budget", "bench.drafts"),
     ("first idea on screen", "bench.first_idea"),
+    ("daily limits at accept", "bench.limits"),
     ("memory", "bench.memory"),
     ("start-up", "bench.startup"),
     ("faults", "bench.faults"),

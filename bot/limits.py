@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot.config import Settings
 from bot.errors import BadInput
@@ -44,7 +44,9 @@ NOT_HERE = ("idealoop is not enabled in this channel. Ask whoever runs idealoop 
 
 @dataclass(frozen=True)
 class Day:
-    """The day the limits count: when it began, and when the counts start again."""
+    """The day the limits count: when it began, and when the counts start again (both in
+    UTC, as times are stored: SQLite compares them as text, so a local time would be
+    compared with UTC ones and count the wrong hours)."""
 
     start: datetime
     reset: datetime
@@ -86,7 +88,7 @@ class Limits:
         local = self.clock().astimezone(zone)
         start = datetime.combine(local.date(), time(0), tzinfo=zone)
         reset = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
-        return Day(start, reset, self.settings.timezone)
+        return Day(start.astimezone(UTC), reset.astimezone(UTC), self.settings.timezone)
 
     def quota(self) -> Quota | None:
         """Today's limits, for the transaction that accepts work; None when unlimited."""

@@ -44,7 +44,8 @@ class Brainstorm(Base):
     __table_args__ = (
         UniqueConstraint("team", "channel", "header_ts", name="uq_brainstorms_channel_header"),
         Index("ix_brainstorms_requester", "requester"),  # a person's channels (App Home)
-        Index("ix_brainstorms_created", "created_at"),  # the day's tokens (`bot.limits`)
+        Index("ix_brainstorms_created", "created_at"),  # retention
+        Index("ix_brainstorms_team_day", "team", "created_at"),  # the day's tokens
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,7 +76,8 @@ class Item(Base):
         Index("ix_items_channel_created", "channel", "created_at"),
         Index("ix_items_brainstorm", "brainstorm_id"),
         Index("ix_items_channel_thread", "channel", "thread_ts"),
-        Index("ix_items_created", "created_at"),  # the day's tokens (`bot.limits`)
+        Index("ix_items_created", "created_at"),  # retention
+        Index("ix_items_team_day", "team", "created_at"),  # the day's tokens (`bot.limits`)
         Index("ix_items_requester", "requester"),  # "forget me"
     )
 
@@ -164,6 +166,9 @@ class Work(Base):
     __table_args__ = (
         UniqueConstraint("delivery_key", name="uq_work_delivery_key"),
         Index("ix_work_state_lease", "state", "lease_until"),
+        # The daily limits (`bot.limits`): a person's and a channel's work of the day.
+        Index("ix_work_person_day", "team", "user_id", "created_at"),
+        Index("ix_work_channel_day", "team", "channel", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

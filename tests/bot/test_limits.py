@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,6 +24,7 @@ def test_the_day_is_the_operators_local_day() -> None:
     assert day.resets(late.clock()) == "at 00:00 Europe/Berlin, in 30 min"
     after_midnight = limits(datetime(2026, 11, 30, 23, 5, tzinfo=UTC), timezone="Europe/Berlin")
     assert after_midnight.today().start == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert after_midnight.today().start.utcoffset() == timedelta(0)  # stored times are UTC
     assert after_midnight.today().resets(after_midnight.clock()) == \
         "at 00:00 Europe/Berlin, in 23 h 55 min"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -143,3 +144,13 @@ def test_a_quota_lets_exactly_its_limit_through_when_requests_race(work: WorkSto
     assert work.usage("T2", "U1", "C1", quota.since).person == 0  # another workspace
     # Work from before the day began does not count.
     assert work.usage("", "U1", "C1", work.clock() + timedelta(minutes=1)).person == 0
+
+
+def test_the_day_of_a_quota_is_compared_as_stored(work: WorkStore) -> None:
+    """Limits count from local midnight, handed over in UTC (`bot.limits.Day`): a row
+    stored at 23:30 UTC is after 00:00 in Berlin (23:00 UTC), on SQLite as on PostgreSQL."""
+    late = WorkStore(work.engine, clock=lambda: datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    assert late.accept(new("command:L1"), owner="me", lease=30) is not None
+    berlin_midnight = datetime(2026, 12, 1, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert late.usage("", "U1", "C1", berlin_midnight.astimezone(UTC)).person == 1
+    assert late.usage("", "U1", "C1", datetime(2026, 12, 1, tzinfo=UTC)).person == 0
