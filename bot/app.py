@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -22,7 +21,7 @@ from sqlalchemy import Engine
 import handlers
 from bot.config import BOT_SCOPES, Settings
 from bot.deps import Deps
-from bot.digests import Digests
+from bot.digests import UNINSTALLED, Digests
 from bot.drafts import Drafter
 from bot.errors import ConfigError
 from bot.ideas import Brainstormer
@@ -37,6 +36,7 @@ from bot.runtime.workspaces import (
     ROTATE_BEFORE_MINUTES,
     InstalledWorkspaces,
     OneWorkspace,
+    WorkspaceAuthorize,
     Workspaces,
 )
 from bot.work import Work
@@ -44,6 +44,7 @@ from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, is_current, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
+from storage.installations import Installations
 from storage.privacy import PrivacyStore
 from storage.repository import Store
 from storage.work import WorkStore
@@ -135,6 +136,7 @@ def make_workspaces(settings: Settings, engine: Engine) -> Workspaces:
         return OneWorkspace(make_client(settings))
     return InstalledWorkspaces(
         SQLAlchemyInstallationStore(client_id=str(settings.slack_client_id), engine=engine),
+        Installations(engine), client_id=str(settings.slack_client_id),
         make_client=lambda token: make_client(settings, token),
         rotator=TokenRotator(client_id=str(settings.slack_client_id),
                              client_secret=str(settings.slack_client_secret),
@@ -158,13 +160,9 @@ def oauth_settings(settings: Settings, deps: Deps) -> OAuthSettings:
         callback_options=handlers.installs.callbacks(deps),
         logger=logging.getLogger("slack_bolt.oauth"),
     )
-    # Bolt's default authorizer rotates tokens through slack.com; this one goes through
-    # SLACK_API_URL like every other call (a proxy, the emulator).
-    oauth.authorize = InstallationStoreAuthorize(
-        logger=logging.getLogger("slack_bolt.authorize"),
-        installation_store=workspaces.installation_store, client_id=client_id,
-        client_secret=secret, token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
-        bot_only=True, client=make_client(settings))
+    # Requests get their token where later work does: one token exchange at a time, and
+    # through SLACK_API_URL like every other call (Bolt's own goes to slack.com).
+    oauth.authorize = WorkspaceAuthorize(workspaces)
     return oauth
 
 
@@ -209,12 +207,17 @@ def adopt_unowned_rows(deps: Deps) -> None:
     try:
         team = the_one_team(deps)
         adopted = deps.store.adopt_unowned(team)
+        # A token that works again (a reinstall) resumes the digests its uninstall paused.
+        resumed = deps.for_team(team).digests.digest_store.resume_all(UNINSTALLED)
     except Exception as exc:  # Slack or the database away: tried again at the next start
         log.warning("could not give older rows to this workspace: %s", type(exc).__name__)
         return
     if adopted:
         log.info("%d rows stored before workspaces were recorded now belong to %s",
                  adopted, team)
+    if resumed:
+        log.info("idealoop works in %s again: %d paused digest schedules resumed", team,
+                 resumed)
 
 
 def digest_poster(deps: Deps) -> DigestPoster:

@@ -177,6 +177,9 @@ def adhoc_slot(channel: str, period: str, now: datetime, timezone: str,
                 team)
 
 
+UNINSTALLED = "idealoop was uninstalled from this workspace."  # why its digests paused
+
+
 def describe(sub: Subscription | None) -> str:
     if sub is None:
         return ("This channel gets no digest. Try `/brainstorm digest daily` "

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 
 from slack_sdk import WebClient
 
 from bot.digests import DigestMessage, DigestOutcome, Digests, Slot
-from bot.runtime.workspaces import NotInstalled, Workspaces
+from bot.runtime.workspaces import Workspaces
 from bot.slack_values import us_to_ts
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
@@ -30,8 +32,15 @@ SEARCH_PAGES = 5  # a digest is looked for among its period's messages, the late
 
 
 class SlackDigestChat:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+    """Slack as digests see it. The client may be given as a function, asked only once
+    the digest is claimed: a digest someone else posts costs no token look-up here."""
+
+    def __init__(self, client: WebClient | Callable[[], WebClient]) -> None:
+        self._client = client
+
+    @cached_property
+    def client(self) -> WebClient:
+        return self._client if isinstance(self._client, WebClient) else self._client()
 
     def find(self, slot: Slot) -> str | None:
         with slack_call("look for a posted digest"):
@@ -84,13 +93,8 @@ class DigestPoster:
 
     def post(self, slot: Slot) -> DigestOutcome:
         """Post the slot's digest once (`Digests.run` decides whether and records it)."""
-        try:
-            chat = SlackDigestChat(self.workspaces.client_for(slot.team))
-        except NotInstalled:  # uninstalled: its schedules are paused, this one waits
-            log.warning("digest %s for %s: idealoop is not installed in %s", slot.key,
-                        slot.channel, slot.team)
-            return DigestOutcome(slot.channel, slot.key, "failed")
-        return self.digests.run(slot, chat)
+        chat = SlackDigestChat(lambda: self.workspaces.client_for(slot.team))
+        return self.digests.run(slot, chat)  # NotInstalled: refused for the app, retried
 
 
 def _label(slot: Slot) -> str:

@@ -20,9 +20,9 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.response import BoltResponse
 
 from bot.deps import Deps
+from bot.digests import UNINSTALLED
 
 log = logging.getLogger(__name__)
-UNINSTALLED = "idealoop was uninstalled from this workspace."
 
 
 def register(app: App, deps: Deps) -> None:

@@ -62,7 +62,7 @@ class Forgotten:
     brainstorms: int  # brainstorms they asked for: topic and inputs removed
     drafts: int  # drafts, critiques and polished versions they asked for: texts removed
     guidance: int  # channels whose standing guidance they wrote: removed
-    work: int  # their finished requests
+    work: int  # their finished requests (their words removed)
 
 
 class PrivacyStore(Repository):
@@ -141,8 +141,11 @@ class PrivacyStore(Repository):
                          .where(here(DigestSubscription),
                                 DigestSubscription.created_by == user)
                          .values(created_by=PURGED))
-            work = conn.execute(delete(Work).where(here(Work), Work.user_id == user,
-                                                   Work.state != "pending")).rowcount
+            # Finished requests lose their words; the rows stay until they are pruned (a
+            # day), since the daily limits count them.
+            work = conn.execute(update(Work).where(here(Work), Work.user_id == user,
+                                                   Work.state != "pending")
+                                .values(request="{}")).rowcount
         return Forgotten(signals, brainstorms, drafts, guidance, work)
 
 

@@ -255,8 +255,9 @@ class Store(Repository):
     @retry_locked
     def adopt_unowned(self, team: str) -> int:
         """Give rows from before workspaces were recorded (team "") to workspace `team`:
-        the one workspace of a bot token. A row whose key the workspace already has is
-        left as it was. How many rows changed."""
+        the one workspace of a bot token. Where the workspace already has a row with the
+        same key (a schedule or guidance set since), the old one is dropped: two
+        schedules for one channel would post its digest twice. How many rows changed."""
         changed = 0
         with self._write() as conn:
             rows: tuple[Any, ...] = (Brainstorm, Item, Work)
@@ -273,6 +274,7 @@ class Store(Repository):
                     *(getattr(taken, column) == getattr(keyed, column) for column in key))
                 changed += conn.execute(update(keyed).where(keyed.team == "", ~clash.exists())
                                         .values(team=team)).rowcount
+                conn.execute(delete(keyed).where(keyed.team == ""))  # the clashing ones
         return changed
 
     def ping(self) -> None:

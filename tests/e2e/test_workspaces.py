@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.app import digest_poster
+from bot.app import adopt_unowned_rows, digest_poster
 from bot.config import BOT_SCOPES
+from bot.digests import UNINSTALLED
 from bot.emulator.web_api import SlackApiServer
-from handlers.installs import UNINSTALLED
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
 from testkit.waiting import eventually
@@ -241,3 +241,16 @@ def _posts_with_fresh_token(app: RunningApp, llm: FakeOpenAI, idea: dict[str, An
     ideas = brainstorm(app, llm, BLUE, "reviews", ["Pair reviews"])
     assert re.match(r"1\. Pair reviews", ideas[1]["text"])
     del idea
+
+
+def test_with_a_bot_token_a_restart_after_reinstalling_resumes_the_digests(
+        slack: SlackApiServer, db_url: str) -> None:
+    with running_app(slack, db_url) as app:  # one workspace, by its bot token
+        team = app.slack.state.team_id
+        assert app.sender.command("digest daily 09:00 UTC").status == 200
+        assert app.sender.event({"type": "app_uninstalled",
+                                 "event_ts": "1800000000.000003"}).status == 200
+        digests = app.deps.for_team(team).digests.digest_store
+        assert digests.subscription(CHANNEL).paused == UNINSTALLED  # type: ignore[union-attr]
+        adopt_unowned_rows(app.deps)  # what `serve` does at start, with the new token
+        assert digests.subscription(CHANNEL).paused is None  # type: ignore[union-attr]

@@ -103,5 +103,6 @@ def test_rows_from_before_workspaces_are_kept_and_adopted_by_the_one_workspace(
     assert workspace.item_at("C1", "1.000002") is not None
     assert workspace.channel_stats("C1").people == 1  # the signal survived the rebuilds
     assert workspace.guidance("C1").text == "newer words"  # type: ignore[union-attr]
+    assert store.guidance("C1") is None  # the older one is gone, not left to clash
     assert DigestStore(fresh_engine, team="T1").subscription("C1") is not None
     assert store.adopt_unowned("T1") == 0

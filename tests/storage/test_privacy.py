@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from storage.db import make_engine
 from storage.privacy import PrivacyStore
@@ -102,7 +103,7 @@ def test_retention_removes_old_words_and_keeps_rows_and_counts(
 
 def test_forgetting_a_person_removes_their_signals_and_words_only(
         stores: tuple[Store, PrivacyStore, WorkStore]) -> None:
-    store, privacy, _ = stores
+    store, privacy, work = stores
     alices = brainstorm(store, "U0ALICE", 100)
     bobs = brainstorm(store, "U0BOB", 200, topic="reviews")
     react(store, alices[0], "U0ALICE")
@@ -111,6 +112,10 @@ def test_forgetting_a_person_removes_their_signals_and_words_only(
     mine, theirs = draft(store, "U0ALICE", 300), draft(store, "U0BOB", 400)
     store.set_guidance("C1", "Alice's words for the AI", "U0ALICE")
     store.set_guidance("C2", "Bob's words for the AI", "U0BOB")
+    asked = work.accept(NewWork(kind="brainstorm", delivery_key="k1", channel="C1",
+                                user_id="U0ALICE", request={"topic": "her words"}),
+                        owner="me", lease=30)
+    assert asked is not None and work.finish(asked)
 
     forgotten = privacy.forget("U0ALICE")
     assert (forgotten.signals, forgotten.brainstorms, forgotten.drafts,
@@ -124,6 +129,10 @@ def test_forgetting_a_person_removes_their_signals_and_words_only(
     assert store.channels_of("U0ALICE") == []
     assert store.latest_brainstorm_by("C1", "U0ALICE") is None
     assert privacy.forget("U0ALICE").signals == 0
+    # Her request of the day keeps counting against her daily limit, without its words.
+    assert work.usage("", "U0ALICE", "C1", OLD - timedelta(hours=1)).person == 1
+    with work.engine.connect() as conn:
+        assert conn.execute(text("SELECT request FROM work")).scalar_one() == "{}"
 
 
 def test_a_daily_job_is_claimed_by_exactly_one_process(
