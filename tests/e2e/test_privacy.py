@@ -15,6 +15,7 @@ import pytest
 
 from bot.config import Settings
 from bot.emulator.shell import find_button
+from bot.emulator.slack_requests import mention_event
 from bot.emulator.web_api import SlackApiServer
 from bot.privacy import Privacy
 from storage.base import utcnow
@@ -48,6 +49,15 @@ def react(app: RunningApp, message: dict[str, Any], user: str, emoji: str = "+1"
     assert app.sender.reaction(user=user, emoji=emoji, channel=CHANNEL,
                                ts=message["ts"]).status == 200
     assert app.deps.wait_quiet()
+
+
+def mention(app: RunningApp, text: str, thread_ts: str, user: str = "U0ALICE") -> None:
+    """`@idealoop <text>` in a thread, delivered as Slack does; waits for the answer."""
+    message = app.slack.state.post_message(CHANNEL, f"<@{BOT}> {text}", user=user,
+                                           thread_ts=thread_ts)
+    assert app.sender.event(mention_event(user=user, text=message["text"], channel=CHANNEL,
+                                          ts=message["ts"], thread_ts=thread_ts)).status == 200
+    assert app.deps.wait_quiet(timeout=20)
 
 
 def tallies(app: RunningApp) -> dict[str, tuple[int, int, str]]:
@@ -109,13 +119,7 @@ def test_a_draft_asked_for_is_forgotten_with_the_person_who_asked(
     root = app.slack.state.post_message(CHANNEL, "Standups move to 10:15 from Monday",
                                         user="U0ALICE")
     llm.reply("Polished: standups move to 10:15 from Monday.")
-    message = app.slack.state.post_message(CHANNEL, f"<@{BOT}> polish", user="U0ALICE",
-                                           thread_ts=root["ts"])
-    assert app.sender.event({"type": "app_mention", "user": "U0ALICE",
-                             "text": message["text"], "ts": message["ts"],
-                             "thread_ts": root["ts"], "channel": CHANNEL,
-                             "event_ts": message["ts"]}).status == 200
-    assert app.deps.wait_quiet(timeout=20)
+    mention(app, "polish", root["ts"])
     assert "Polished: standups" in json.dumps([row["text"] for row in
                                                app.store.export_rows()])
     assert press(app, ask_to_forget(app, "U0ALICE"), "forget", "U0ALICE") == 200
@@ -183,14 +187,7 @@ def test_redaction_hides_contact_and_card_details_from_the_llm(
         app.slack.state.post_message(CHANNEL, "Their address is jane.doe@example.com",
                                      user="U0CAROL", thread_ts=root["ts"])
         llm.reply("Summary: refund agreed.")
-        message = app.slack.state.post_message(
-            CHANNEL, f"<@{BOT}> summarise for ops@example.org", user="U0ALICE",
-            thread_ts=root["ts"])
-        assert app.sender.event({"type": "app_mention", "user": "U0ALICE",
-                                 "text": message["text"], "ts": message["ts"],
-                                 "thread_ts": root["ts"], "channel": CHANNEL,
-                                 "event_ts": message["ts"]}).status == 200
-        assert app.deps.wait_quiet(timeout=20)
+        mention(app, "summarise for ops@example.org", root["ts"])
         sent = json.dumps(llm.requests[-1]["body"]["messages"])
         for secret in ("4111", "7946", "jane.doe", "ops@example.org"):
             assert secret not in sent
