@@ -42,7 +42,7 @@ from bot.runtime.workspaces import (
 from bot.work import Work
 from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
-from storage.db import DatabaseUrlError, is_current, make_engine, redact_url, upgrade
+from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
 from storage.installations import Installations
 from storage.privacy import PrivacyStore
@@ -135,7 +135,8 @@ def make_workspaces(settings: Settings, engine: Engine) -> Workspaces:
     if not settings.oauth:
         return OneWorkspace(make_client(settings))
     return InstalledWorkspaces(
-        SQLAlchemyInstallationStore(client_id=str(settings.slack_client_id), engine=engine),
+        SQLAlchemyInstallationStore(client_id=str(settings.slack_client_id),
+                                    engine=for_writers(engine)),
         Installations(engine), client_id=str(settings.slack_client_id),
         make_client=lambda token: make_client(settings, token),
         rotator=TokenRotator(client_id=str(settings.slack_client_id),
@@ -154,7 +155,7 @@ def oauth_settings(settings: Settings, deps: Deps) -> OAuthSettings:
         redirect_uri=settings.slack_redirect_uri,
         installation_store=workspaces.installation_store, installation_store_bot_only=True,
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS,
-                                              engine=deps.store.engine),
+                                              engine=for_writers(deps.store.engine)),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
         token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
         callback_options=handlers.installs.callbacks(deps),

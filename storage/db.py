@@ -24,6 +24,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE = {"idealoop_write": True}
 
 
+def for_writers(engine: Engine) -> Engine:
+    """`engine` for code whose every transaction may write (slack_sdk's OAuth stores):
+    on SQLite each one begins IMMEDIATE, waiting its turn, instead of failing with
+    "database is locked" when a read turns into a write while another process writes."""
+    return engine.execution_options(**WRITE)
+
+
 class DatabaseUrlError(ValueError):
     """The database URL cannot be used: malformed, or its driver is not installed.
 
