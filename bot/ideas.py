@@ -9,16 +9,24 @@ words too: `bot.rejections`) is filtered out whatever the model says.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput, LLMError
-from bot.llm.model import Embedder, Generation, IdeaRequest, IdeaStream, TextModel
+from bot.llm.model import (
+    Embedder,
+    Generation,
+    IdeaRequest,
+    IdeaStream,
+    TextModel,
+    TokenUsage,
+)
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.rejections import RejectionFilter
 from storage.repository import (
     BrainstormInputs,
+    Guidance,
     NewBrainstorm,
     Steering,
     Store,
@@ -102,7 +110,8 @@ class Brainstormer:
 
     def generate(self, *, channel: str, requester: str, topic: str, header_ts: str,
                  seed: str | None = None, thread_ts: str | None = None,
-                 before_save: Callable[[], None] = lambda: None) -> Iterator[Idea]:
+                 before_save: Callable[[], None] = lambda: None,
+                 usage: TokenUsage | None = None) -> Generator[Idea, None, None]:
         """Ask the model, and save and yield each idea as soon as it is written and
         passes the rejection filter: the first one creates the brainstorm, each later
         one joins it. An idea the same as one the channel ever rejected is dropped.
@@ -122,6 +131,22 @@ class Brainstormer:
                               guidance=guidance.text if guidance else None)
         stream = (self.model.ideas_stream(request) if self.settings.stream_ideas
                   else _whole(self.model.ideas(request)))
+        try:
+            yield from self._generated(stream, request, channel=channel, requester=requester,
+                                       topic=topic, header_ts=header_ts, seed=seed,
+                                       thread_ts=thread_ts, before_save=before_save,
+                                       guidance=guidance)
+        finally:  # whatever came of it, the tokens it spent are told
+            if usage is not None:
+                usage.prompt_tokens = stream.prompt_tokens
+                usage.completion_tokens = stream.completion_tokens
+                usage.estimated = stream.estimated
+
+    def _generated(self, stream: IdeaStream, request: IdeaRequest, *, channel: str,
+                   requester: str, topic: str, header_ts: str, seed: str | None,
+                   thread_ts: str | None, before_save: Callable[[], None],
+                   guidance: Guidance | None) -> Iterator[Idea]:
+        approved, rejected, count = request.approved, request.rejected, request.count
         # The prompt shows the model some rejected ideas; the filter holds every one.
         check = self.rejections.check(channel, topic)
         note = " ".join(filter(None, [stream.note, OFFLINE_UNGUIDED if (

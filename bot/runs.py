@@ -35,6 +35,7 @@ from bot.errors import (
     user_message,
 )
 from bot.ideas import Brainstormed, Brainstormer, Idea
+from bot.llm.model import TokenUsage
 from bot.llm.thread_fitting import ThreadMessage
 from bot.work import LeaseLost, RetryLater, Work
 from storage.errors import DatabaseUnavailable
@@ -213,11 +214,13 @@ class BrainstormRunner:
         seed = item.request.get("seed")
         shown: Brainstormed | None = None
         error: ChatError | None = None
+        usage = TokenUsage()
+        ideas = self.brainstormer.generate(
+            channel=item.channel, requester=item.user_id, topic=topic, header_ts=header_ts,
+            seed=seed if isinstance(seed, str) else None, thread_ts=item.thread_ts,
+            before_save=lambda: self.work.confirm(item), usage=usage)
         try:
-            for idea in self.brainstormer.generate(
-                    channel=item.channel, requester=item.user_id, topic=topic,
-                    header_ts=header_ts, seed=seed if isinstance(seed, str) else None,
-                    thread_ts=item.thread_ts, before_save=lambda: self.work.confirm(item)):
+            for idea in ideas:
                 if isinstance(error, ChatUnavailable):
                     continue
                 shown = shown or self.brainstormer.saved(item.channel, header_ts)
@@ -230,6 +233,9 @@ class BrainstormRunner:
             raise
         except IdealoopError as exc:  # the LLM down, slow or unusable
             return exc, error
+        finally:
+            ideas.close()  # the model's answer ends here: what it spent is known
+            self.work.spent(item, usage.total)  # for the daily budget, whatever came of it
         return None, error
 
     def _post_ideas(self, item: WorkItem, header_ts: str,
@@ -335,12 +341,19 @@ class DraftRunner:
         as it goes."""
         show = self.chat.progress(item, ts, plan.shown_as)
         confirmed = time.monotonic()
-        for piece in self.drafter.stream(plan):
-            pieces.append(piece)
-            if time.monotonic() - confirmed >= self.confirm_every:
-                self.work.confirm(item)
-                confirmed = time.monotonic()
-            show("".join(pieces))
+        written = self.drafter.stream(plan)
+        try:
+            for piece in written:
+                pieces.append(piece)
+                if time.monotonic() - confirmed >= self.confirm_every:
+                    self.work.confirm(item)
+                    confirmed = time.monotonic()
+                show("".join(pieces))
+        finally:
+            close = getattr(written, "close", None)
+            if close is not None:
+                close()  # the model's answer ends here: what it spent is known
+            self.work.spent(item, plan.usage.total)  # the daily budget counts it, come what may
         if not "".join(pieces).strip():
             raise LLMBadOutput("empty draft")
 

@@ -19,6 +19,7 @@ doubt, the lease decides.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.limits import Limits
-from storage.errors import QuotaReached
+from storage.errors import DatabaseUnavailable, QuotaReached
 from storage.work import NewWork, WorkItem, WorkStore
+
+log = logging.getLogger(__name__)
 
 # From the fifth attempt on, a run settles whatever is unfinished with a clear note instead
 # of trying it again; only showing that final state, while Slack cannot be reached, goes
@@ -125,6 +128,18 @@ class Work:
                 owner=self.owner, lease=self.lease, quota=self.limits.quota())
         except QuotaReached as exc:
             raise self.limits.reached(exc) from None
+
+    def spent(self, item: WorkItem, tokens: int) -> None:
+        """Count the LLM tokens an attempt spent against the day's budget, whatever came
+        of it; best effort (a database that is away loses this attempt's count, said in
+        the log)."""
+        if not tokens:
+            return
+        try:
+            self.store.spent(item.id, tokens)
+        except DatabaseUnavailable:
+            log.warning("could not count the %d tokens %s %d spent", tokens, item.kind,
+                        item.id)
 
     def usage(self, team: str, user: str, channel: str) -> str:
         """`/brainstorm usage`: today's use against the limits, to show the person."""

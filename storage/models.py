@@ -45,7 +45,6 @@ class Brainstorm(Base):
         UniqueConstraint("team", "channel", "header_ts", name="uq_brainstorms_channel_header"),
         Index("ix_brainstorms_requester", "requester"),  # a person's channels (App Home)
         Index("ix_brainstorms_created", "created_at"),  # retention
-        Index("ix_brainstorms_team_day", "team", "created_at"),  # the day's tokens
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -77,7 +76,6 @@ class Item(Base):
         Index("ix_items_brainstorm", "brainstorm_id"),
         Index("ix_items_channel_thread", "channel", "thread_ts"),
         Index("ix_items_created", "created_at"),  # retention
-        Index("ix_items_team_day", "team", "created_at"),  # the day's tokens (`bot.limits`)
         Index("ix_items_requester", "requester"),  # "forget me"
     )
 
@@ -187,6 +185,7 @@ class Work(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tokens: Mapped[int | None] = mapped_column(Integer)  # LLM tokens its attempts spent
 
 
 class DigestSubscription(Base):

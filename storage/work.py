@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from storage.base import Repository, db_now, retry_locked
 from storage.errors import QuotaReached
-from storage.models import Brainstorm, Item, Work
+from storage.models import Work
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -53,7 +53,7 @@ class Usage:
 
     person: int  # the brainstorms and drafts this person started (not those that failed)
     channel: int  # … in this channel
-    tokens: int  # LLM tokens used by every brainstorm and draft
+    tokens: int  # LLM tokens spent by every brainstorm and draft, saved or not
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,14 @@ class WorkStore(Repository):
             if limit and count >= limit:
                 raise QuotaReached(which, count, limit)
         return False
+
+    @retry_locked
+    def spent(self, work_id: int, tokens: int) -> None:
+        """Add the LLM tokens an attempt at this work spent (counted by the daily budget
+        whatever came of the attempt)."""
+        with self._write() as conn:
+            conn.execute(update(Work).where(Work.id == work_id)
+                         .values(tokens=func.coalesce(Work.tokens, 0) + tokens))
 
     def usage(self, team: str, user_id: str, channel: str, since: datetime) -> Usage:
         """What counts against the daily limits of workspace `team` since `since`
@@ -260,13 +268,12 @@ class WorkStore(Repository):
 def _usage(conn: Connection, team: str, user_id: str, channel: str, since: datetime) -> Usage:
     started = (select(func.count()).select_from(Work)
                .where(Work.team == team, Work.created_at >= since, Work.state != FAILED))
-    tokens = [select(func.coalesce(func.sum(
-        func.coalesce(table.prompt_tokens, 0) + func.coalesce(table.completion_tokens, 0)), 0))
-        .where(table.team == team, table.created_at >= since) for table in (Brainstorm, Item)]
+    tokens = (select(func.coalesce(func.sum(Work.tokens), 0))
+              .where(Work.team == team, Work.created_at >= since))
     return Usage(
         person=int(conn.execute(started.where(Work.user_id == user_id)).scalar_one()),
         channel=int(conn.execute(started.where(Work.channel == channel)).scalar_one()),
-        tokens=sum(int(conn.execute(query).scalar_one()) for query in tokens))
+        tokens=int(conn.execute(tokens).scalar() or 0))
 
 
 def _held(item: WorkItem) -> tuple[Any, ...]:

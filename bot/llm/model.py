@@ -67,6 +67,10 @@ class TokenUsage:
     completion_tokens: int | None = None
     estimated: bool = False
 
+    @property
+    def total(self) -> int:
+        return (self.prompt_tokens or 0) + (self.completion_tokens or 0)
+
 
 @dataclass
 class IdeaStream:

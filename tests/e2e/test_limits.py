@@ -143,3 +143,12 @@ def test_the_allow_list_keeps_idealoop_to_its_channels(
 def _tokens(usage: str) -> int:
     line = next(line for line in usage.splitlines() if line.startswith("• This workspace"))
     return int(line.split(": ")[1].split(" ")[0].replace(",", ""))
+
+
+def test_tokens_spent_on_an_attempt_that_saved_nothing_still_count(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    with limited(slack, llm, db_url, IDEALOOP_DAILY_TOKENS="100000") as app:
+        llm.reply(json.dumps({"ideas": []}))  # the model answers, with nothing usable
+        assert brainstorm(app, "shorter standups") == ""
+        assert count_rows(app.store.engine, "brainstorms") == 0  # nothing was saved
+        assert _tokens(app.sender.command("usage").json()["text"]) > 0
