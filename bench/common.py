@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.emulator.slack_requests import SlackSender
+from bot.emulator.slack_requests import TEAM, SlackSender
 from bot.emulator.web_api import Call, SlackApiServer
 from storage.db import make_engine
 from storage.repository import Store
@@ -224,7 +224,7 @@ def item_ids(database_url: str, message_ts: list[str]) -> list[int]:
     """The stored item behind each posted message, read from the benchmark's side."""
     engine = make_engine(database_url)
     try:
-        store = Store(engine)
+        store = Store(engine, team=TEAM)  # the emulated workspace's
         refs = [store.item_at(CHANNEL, ts) for ts in message_ts]
     finally:
         engine.dispose()
