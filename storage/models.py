@@ -167,6 +167,7 @@ class Work(Base):
         # The daily limits (`bot.limits`): a person's and a channel's work of the day.
         Index("ix_work_person_day", "team", "user_id", "created_at"),
         Index("ix_work_channel_day", "team", "channel", "created_at"),
+        Index("ix_work_team_day", "team", "created_at"),  # and the day's tokens
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
