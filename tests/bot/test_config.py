@@ -8,6 +8,7 @@ the real environment, and secrets must not leak through `repr`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,23 @@ def test_credentials_in_the_llm_url_are_never_shown() -> None:
     assert settings.openai_base_url_shown == "https://***@llm.example.com:8443/v1"
     plain = Settings.from_env({"OPENAI_BASE_URL": "http://localhost:11434/v1"})
     assert plain.openai_base_url_shown == "http://localhost:11434/v1"
+
+
+@pytest.mark.parametrize(("env", "said"), [
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"},
+     "set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+    ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET is not set"),
+    ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_APP_TOKEN": "xapp-1"},
+     "installing by OAuth (SLACK_CLIENT_ID) needs HTTP mode"),
+])
+def test_one_workspace_or_many_is_an_unambiguous_choice(env: dict[str, str], said: str) -> None:
+    settings = Settings.from_env({"SLACK_SIGNING_SECRET": "secret", **env})
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        settings.require_serve()
+
+
+def test_oauth_needs_no_bot_token() -> None:
+    settings = Settings.from_env({"SLACK_SIGNING_SECRET": "secret", "SLACK_CLIENT_ID": "1.2",
+                                  "SLACK_CLIENT_SECRET": "oauth-secret-value"})
+    settings.require_serve()
+    assert settings.oauth and "oauth-secret-value" not in repr(settings)
