@@ -9,7 +9,6 @@ which the CLI prints instead of a traceback.
 from __future__ import annotations
 
 import os
-import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from dotenv import dotenv_values
 
 from bot.errors import ConfigError
+from bot.slack_values import is_slack_id
 
 T = TypeVar("T", int, float)
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -33,7 +33,6 @@ LLM_MODES = ("auto", "openai", "offline")
 # the two the same).
 BOT_SCOPES = ("app_mentions:read", "assistant:write", "channels:history", "chat:write",
               "commands", "groups:history", "im:history", "reactions:read", "users:read")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 # Every variable `Settings.from_env` reads, as `idealoop serve --help` lists them
 # (tests/bot/test_cli.py checks this list against the reads below).
 ENVIRONMENT: tuple[tuple[str, str], ...] = (
@@ -120,7 +119,7 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _channel_ids(raw: str | None) -> frozenset[str]:
     ids = [part.strip() for part in (raw or "").split(",") if part.strip()]
-    wrong = [part for part in ids if not _CHANNEL_ID.match(part)]
+    wrong = [part for part in ids if not (is_slack_id(part) and part.startswith(("C", "G")))]
     if wrong:
         raise ConfigError("IDEALOOP_CHANNELS must list channel ids such as C0123ABCD, "
                           f"comma-separated; {wrong[0]!r} is not one")

@@ -140,7 +140,6 @@ class Brainstormer:
             if usage is not None:
                 usage.prompt_tokens = stream.prompt_tokens
                 usage.completion_tokens = stream.completion_tokens
-                usage.estimated = stream.estimated
 
     def _generated(self, stream: IdeaStream, request: IdeaRequest, *, channel: str,
                    requester: str, topic: str, header_ts: str, seed: str | None,

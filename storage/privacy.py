@@ -90,13 +90,6 @@ class PrivacyStore(Repository):
                          .where(MaintenanceRun.job == job, MaintenanceRun.day == day)
                          .values(finished_at=self.clock(), affected=affected))
 
-    def daily_runs(self, job: str) -> list[tuple[str, str, int | None]]:
-        """(day, owner, affected) of every run of `job`, oldest first."""
-        with self._read() as conn:
-            return [(row.day, row.owner, row.affected) for row in conn.execute(
-                select(MaintenanceRun.day, MaintenanceRun.owner, MaintenanceRun.affected)
-                .where(MaintenanceRun.job == job).order_by(MaintenanceRun.day))]
-
     @retry_locked
     def purge_before(self, cutoff: datetime) -> Purged:
         """Remove the words of everything created before `cutoff`; keep the rows."""

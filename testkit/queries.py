@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, text
 
-from storage.models import DigestRun, Item, Signal
+from storage.models import DigestRun, Item, MaintenanceRun, Signal
 from storage.repository import Store, top_items_query
 
 
@@ -75,3 +75,11 @@ def count_rows(engine: Engine, table: str) -> int:
     """How many rows `table` holds (a table name from the models, never user input)."""
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def daily_runs(engine: Engine, job: str) -> list[tuple[str, str, int | None]]:
+    """(day, owner, rows affected) of every run of a daily job, oldest first."""
+    with engine.connect() as conn:
+        return [(row.day, row.owner, row.affected) for row in conn.execute(
+            select(MaintenanceRun.day, MaintenanceRun.owner, MaintenanceRun.affected)
+            .where(MaintenanceRun.job == job).order_by(MaintenanceRun.day))]

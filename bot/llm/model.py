@@ -61,11 +61,10 @@ class Generation:
 class TokenUsage:
     """The tokens one request to the model used, for the daily budget
     (`IDEALOOP_DAILY_TOKENS`): as the server reported them, or estimated from the text
-    when it reported none (`estimated`). The offline generator uses none."""
+    when it reported none. The offline generator uses none."""
 
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    estimated: bool = False
 
     @property
     def total(self) -> int:
@@ -83,7 +82,6 @@ class IdeaStream:
     note: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    estimated: bool = False  # the server reported no usage: counted from the text
 
 
 class TextModel(Protocol):

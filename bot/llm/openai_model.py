@@ -165,7 +165,6 @@ def _estimate_unreported(usage: IdeaStream | TokenUsage, messages: list[dict[str
         return
     usage.prompt_tokens = sum(estimate_tokens(message["content"]) + 4 for message in messages)
     usage.completion_tokens = estimate_tokens(answer)
-    usage.estimated = True
 
 
 def _calling(call: Callable[[], T], model: str, *, setting: str = "IDEALOOP_EMBEDDING_MODEL",
