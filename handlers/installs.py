@@ -21,6 +21,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.deps import Deps
 from bot.digests import UNINSTALLED
+from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,12 @@ def callbacks(deps: Deps) -> CallbackOptions:
 
     def success(args: SuccessArgs) -> BoltResponse:
         team = args.installation.team_id
-        resumed = deps.for_team(team).digests.digest_store.resume_all(UNINSTALLED)
+        try:
+            resumed = deps.for_team(team).digests.digest_store.resume_all(UNINSTALLED)
+        except DatabaseUnavailable as exc:  # installed all the same; schedules stay paused
+            log.warning("installed in workspace %s, but its paused digests could not be "
+                        "resumed: %s", team, exc)
+            resumed = 0
         log.info("idealoop was installed in workspace %s (%s); %d paused digest schedules "
                  "resumed", team, args.installation.team_name, resumed)
         return args.default.success(args)
