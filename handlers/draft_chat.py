@@ -79,7 +79,7 @@ class SlackDraftChat:
         said so) or this is a later attempt (see the module docstring)."""
         if work.attempts > 1 or work.channel in self.refused or not work.thread_ts:
             return None
-        team = self._team_id()
+        team = work.team or self._team_id()  # work from before 0015 has no team of its own
         if team is None:
             return None
         try:
