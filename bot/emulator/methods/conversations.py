@@ -1,0 +1,125 @@
+"""Reading channels, threads and people: `conversations.replies`, `.history`, `.info`,
+`users.info`, with Slack's cursors, limits and time windows."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from bot.emulator.methods.context import CallContext, Method
+from bot.emulator.methods.params import require, truthy, with_metadata
+from bot.emulator.workspace import MAX_PAGE_LIMIT, WorkspaceError
+from bot.slack_values import ts_to_us
+
+
+def _encode_cursor(ts: str) -> str:
+    """Opaque cursor like Slack's (base64 of ``next_ts:<ts>``); ts-based so it survives edits."""
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    """Return the microsecond position a cursor points at; raises ``invalid_cursor``."""
+    try:
+        raw = base64.b64decode(cursor.encode(), validate=True).decode()
+        prefix, _, ts = raw.partition(":")
+        if prefix != "next_ts":
+            raise ValueError(raw)
+        return ts_to_us(ts)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WorkspaceError("invalid_cursor", cursor) from exc
+
+
+def _limit(params: dict[str, Any]) -> int:
+    """Slack's ``limit``: default and maximum 1000; junk or non-positive means default."""
+    try:
+        value = int(params.get("limit") or MAX_PAGE_LIMIT)
+    except (TypeError, ValueError):
+        value = MAX_PAGE_LIMIT
+    return MAX_PAGE_LIMIT if value <= 0 else min(value, MAX_PAGE_LIMIT)
+
+
+def time_window(params: dict[str, Any]) -> Callable[[str], bool]:
+    """Build the ``oldest``/``latest``/``inclusive`` filter shared by history and replies."""
+    inclusive = truthy(params.get("inclusive", False))
+    try:
+        oldest = ts_to_us(params["oldest"]) if params.get("oldest") else None
+        latest = ts_to_us(params["latest"]) if params.get("latest") else None
+    except ValueError as exc:
+        raise WorkspaceError("invalid_ts_oldest", str(exc)) from exc
+
+    def keep(ts: str) -> bool:
+        us = ts_to_us(ts)
+        if oldest is not None and (us < oldest or (us == oldest and not inclusive)):
+            return False
+        return latest is None or us < latest or (us == latest and inclusive)
+
+    return keep
+
+
+def paginate(
+    messages: list[dict[str, Any]], params: dict[str, Any], *, newest_first: bool
+) -> dict[str, Any]:
+    """Cut one page out of ``messages`` (already ordered) using Slack's cursor contract."""
+    limit = _limit(params)
+    cursor = params.get("cursor")
+    start = 0
+    if cursor:
+        pos = _decode_cursor(str(cursor))
+        start = len(messages)
+        for i, msg in enumerate(messages):
+            us = ts_to_us(msg["ts"])
+            if (us <= pos) if newest_first else (us >= pos):
+                start = i
+                break
+    page = messages[start:start + limit]
+    rest = messages[start + limit:]
+    next_cursor = _encode_cursor(rest[0]["ts"]) if rest else ""
+    return {
+        "messages": page,
+        "has_more": bool(rest),
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+def replies(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    require(params, "channel", "ts")
+    channel = ctx.ws.ensure_channel(str(params["channel"]))
+    ts = str(params["ts"])
+    root_ts = ctx.ws.thread_root_ts(channel, ts)
+    if root_ts is None or ctx.ws.get_message(channel, root_ts) is None:
+        raise WorkspaceError("thread_not_found")
+    keep = time_window(params)
+    thread = ctx.ws.thread(channel, root_ts)
+    # Slack always leads with the parent; the window only filters replies.
+    messages = with_metadata(thread[:1] + [m for m in thread[1:] if keep(m["ts"])],
+                              params)
+    return {"ok": True, **paginate(messages, params, newest_first=False)}
+
+
+def history(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    require(params, "channel")
+    channel = ctx.ws.ensure_channel(str(params["channel"]))
+    keep = time_window(params)
+    messages = with_metadata(
+        [m for m in reversed(ctx.ws.history(channel)) if keep(m["ts"])], params)
+    return {"ok": True, **paginate(messages, params, newest_first=True)}
+
+
+def info(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    require(params, "channel")
+    return {"ok": True, "channel": ctx.ws.channel_info(str(params["channel"]))}
+
+
+def users_info(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    if not params.get("user"):
+        raise WorkspaceError("user_not_found")
+    return {"ok": True, "user": ctx.ws.user_info(str(params["user"]))}
+
+
+METHODS: dict[str, Method] = {
+    "conversations.replies": replies,
+    "conversations.history": history,
+    "conversations.info": info,
+    "users.info": users_info,
+}
