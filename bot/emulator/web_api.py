@@ -23,12 +23,14 @@ import logging
 import math
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.config import BOT_SCOPES
 from bot.emulator.workspace import (
     MAX_PAGE_LIMIT,
     PERMALINK_HOST,
@@ -337,6 +339,10 @@ class SlackApiServer:
         self.workspaces: dict[str, Workspace] = {self.state.team_id: self.state}
         self._local = threading.local()  # the workspace of the call being handled
         self.oauth = _OAuthApps()
+        #: The scopes a bot token has, sent back in ``X-OAuth-Scopes`` as Slack does on
+        #: every Web API answer; `grant_scopes` gives fewer (an app installed before the
+        #: manifest asked for more).
+        self.granted_scopes: tuple[str, ...] = BOT_SCOPES
         self.host = host
         self.port = port
         self._calls: list[Call] = []
@@ -367,6 +373,7 @@ class SlackApiServer:
             "assistant.threads.setSuggestedPrompts": self._assistant_prompts,
             "views.open": self._views_open,
             "oauth.v2.access": self._oauth_v2_access,
+            "apps.connections.open": self._apps_connections_open,
         }
 
     # ------------------------------------------------------------- lifecycle
@@ -450,6 +457,10 @@ class SlackApiServer:
         self.oauth.client = (client_id, client_secret)
         self.oauth.rotation = rotation
         self.oauth.lifetime = lifetime
+
+    def grant_scopes(self, *scopes: str) -> None:
+        """Bot tokens have exactly these scopes from now on (`X-OAuth-Scopes`)."""
+        self.granted_scopes = tuple(scopes)
 
     def authorize(self, team_id: str, *, user: str = "U0ALICE") -> str:
         """What Slack does when `user` clicks "Allow" on the install page for workspace
@@ -668,7 +679,7 @@ class SlackApiServer:
         if decode_error:
             return _json_response(200, {"ok": False, "error": decode_error})
         self._local.headers = headers
-        if method not in ("api.test", "oauth.v2.access"):
+        if method not in ("api.test", "oauth.v2.access", "apps.connections.open"):
             auth_error = self._check_token(headers, params)
             if auth_error:
                 return _json_response(200, {"ok": False, "error": auth_error})
@@ -685,7 +696,18 @@ class SlackApiServer:
         except Exception:
             logger.exception("emulated Slack method %s crashed", method)
             return _json_response(500, {"ok": False, "error": "internal_error"})
-        return _json_response(200, result)
+        status, answer_headers, answer = _json_response(200, result)
+        return status, {**answer_headers, **self._scopes_header(headers, params)}, answer
+
+    def _scopes_header(self, headers: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
+        """``X-OAuth-Scopes``: the scopes of the token the call carried, on every answer
+        to a call with a token (Slack's way of saying what a token may do)."""
+        token = _token_of(headers, params) or ""
+        if token.startswith("xapp-"):
+            return {"X-OAuth-Scopes": "connections:write"}
+        if token.startswith(("xoxb-", "xoxe.xoxb-")):
+            return {"X-OAuth-Scopes": ",".join(self.granted_scopes)}
+        return {}
 
     @staticmethod
     def _check_token(headers: dict[str, str], params: dict[str, Any]) -> str | None:
@@ -705,6 +727,19 @@ class SlackApiServer:
     def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
         """The token exchange: a code from `authorize`, or (rotation) a refresh token."""
         return self.oauth.access(params, self._local.headers, self.workspaces)
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A Socket Mode WebSocket URL, for an app-level token (``xapp-``) only: Slack
+        answers a bot or user token with ``not_allowed_token_type``."""
+        token = _token_of(self._local.headers, params)
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token.startswith("xox"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True,
+                "url": f"ws://{self.host}:{self.port}/link/?ticket={uuid.uuid4().hex}"}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         st = self.ws
