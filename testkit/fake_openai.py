@@ -610,10 +610,10 @@ class FakeOpenAI:
             self._chat(h, body, request_id, headers)
         elif method == "POST" and path == "/v1/embeddings":
             self._embeddings(h, body, headers)
-        else:
-            h.send_json(
-                404, _error_body(404, f"Unknown route {method} {path}"), extra_headers=headers
-            )
+        else:  # as OpenAI words it: not a missing model (no `model_not_found` code)
+            payload = {"error": {"message": f"Invalid URL ({method} {path})",
+                                 "type": "invalid_request_error", "param": None, "code": None}}
+            h.send_json(404, payload, extra_headers=headers)
 
     def _chat(self, h: _Handler, body: Any, request_id: str, headers: dict[str, str]) -> None:
         if not isinstance(body, dict) or not _messages(body):

@@ -154,9 +154,14 @@ class OpenAIModel:
         with the server's own words) or LLMBadOutput."""
 
         def ask() -> Any:
-            return self.client.chat.completions.create(
-                model=self.model, messages=[{"role": "user", "content": "Answer: OK"}],
-                max_completion_tokens=PING_TOKENS)
+            try:
+                return self.client.chat.completions.create(
+                    model=self.model, messages=[{"role": "user", "content": "Answer: OK"}],
+                    max_completion_tokens=PING_TOKENS)
+            except openai.NotFoundError as exc:  # no such model, or no such API here
+                if exc.code == "model_not_found" or self.model in str(exc.message):
+                    raise
+                raise LLMUnavailable("LLM endpoint not found") from None
 
         try:
             response = _calling(ask, self.model, setting="IDEALOOP_MODEL",

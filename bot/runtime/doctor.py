@@ -106,10 +106,10 @@ def diagnose(env: Mapping[str, str]) -> Iterator[Check]:
 
 
 def _not_checked(what: str, name: str) -> Check:
+    """An item that depends on a malformed setting (its own ✗ says what to fix)."""
     if name == "*":
-        return failed(f"{what}: not checked (the configuration cannot be read)",
-                      "correct the configuration first")
-    return failed(f"{what}: not checked ({name} is malformed)", f"correct {name} first")
+        return unused(f"{what}: not checked (the configuration cannot be read)")
+    return unused(f"{what}: not checked ({name} is malformed)")
 
 
 # ---------------------------------------------------------------- database
@@ -249,6 +249,7 @@ _LLM_REASONS = {
     "LLM auth failed": "the server refused the API key",
     "LLM timeout": "no answer in time",
     "APIConnectionError": "cannot reach the server",
+    "LLM endpoint not found": "no chat completions API at this URL",
 }
 
 
@@ -269,7 +270,7 @@ def _llm_fix(exc: LLMError, setting: str) -> str:
         return "check OPENAI_API_KEY"
     if detail.startswith("LLM answered 400"):
         return f"check {setting}: the server refused even a minimal request for it"
-    if isinstance(exc, LLMBadOutput):
+    if isinstance(exc, LLMBadOutput) or detail == "LLM endpoint not found":
         return "check OPENAI_BASE_URL: it is the server's API root, usually ending in /v1"
     return "check OPENAI_BASE_URL, and that the LLM server runs and is reachable from here"
 
@@ -278,7 +279,9 @@ def _llm_fix(exc: LLMError, setting: str) -> str:
 
 
 def _client(settings: Settings, token: str | None = None) -> WebClient:
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT)
+    """A client that reports what happens now: no retries."""
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT,
+                     retry_handlers=[])
 
 
 def _slack_call(settings: Settings, what: str,
@@ -350,7 +353,9 @@ def _socket_mode(setup: Setup) -> bool:
 
 def check_signing_secret(setup: Setup) -> Iterator[Check]:
     """HTTP mode verifies every request with the signing secret."""
-    if _socket_mode(setup):
+    if setup.unusable("*"):
+        yield _not_checked("signing secret", "*")
+    elif _socket_mode(setup):
         yield unused("signing secret: not needed (Socket Mode)")
     elif setup.settings.slack_signing_secret:
         yield passed("signing secret: set")
