@@ -106,6 +106,7 @@ class _OAuthApps:
 
     def __init__(self) -> None:
         self.client: tuple[str, str] | None = None
+        self.scopes: tuple[str, ...] = BOT_SCOPES  # what an install grants
         self.rotation = False
         self.lifetime = 12 * 3600.0  # seconds a rotating token lives
         self._lock = threading.Lock()
@@ -185,7 +186,7 @@ class _OAuthApps:
             workspace = workspaces[team]
             answer: dict[str, Any] = {
                 "ok": True, "access_token": token, "token_type": "bot",
-                "scope": "app_mentions:read,chat:write,commands,reactions:read",
+                "scope": ",".join(self.scopes),
                 "bot_user_id": workspace.bot_user_id, "app_id": "A0IDEALOOP",
                 "team": {"id": team, "name": workspace.team_name},
                 "enterprise": None, "is_enterprise_install": False,
@@ -459,8 +460,9 @@ class SlackApiServer:
         self.oauth.lifetime = lifetime
 
     def grant_scopes(self, *scopes: str) -> None:
-        """Bot tokens have exactly these scopes from now on (`X-OAuth-Scopes`)."""
-        self.granted_scopes = tuple(scopes)
+        """Bot tokens have exactly these scopes from now on (`X-OAuth-Scopes`, and the
+        `scope` of an OAuth install)."""
+        self.granted_scopes = self.oauth.scopes = tuple(scopes)
 
     def authorize(self, team_id: str, *, user: str = "U0ALICE") -> str:
         """What Slack does when `user` clicks "Allow" on the install page for workspace
