@@ -31,6 +31,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from bot.config import BOT_SCOPES, Settings
 from bot.errors import ConfigError, LLMBadOutput, LLMError
 from storage.db import DatabaseUrlError, make_engine, redact_url, revisions
+from storage.errors import DatabaseUnavailable
+from storage.installations import Installations
 
 REDIRECT_PATH = "/slack/oauth_redirect"  # Bolt's OAuth flow serves the redirect here
 CLIENT_ID = re.compile(r"\d+\.\d+")  # Slack's client ids: 1234567890.1234567890123
@@ -307,8 +309,8 @@ def check_bot_token(setup: Setup) -> Iterator[Check]:
         return
     settings = setup.settings
     if settings.oauth and not settings.slack_bot_token:
-        yield unused("bot token: installed by OAuth, each workspace's token is in the "
-                     "database (see the OAuth checks)")
+        yield unused("bot token: installed by OAuth, a token per workspace")
+        yield _installed_scopes(setup)
         return
     if not settings.slack_bot_token:
         yield failed("bot token: SLACK_BOT_TOKEN is not set",
@@ -345,6 +347,36 @@ def _scopes(headers: Mapping[str, object]) -> Check:
     extra = sorted(granted - set(BOT_SCOPES))
     notes = (f"also granted, not in manifest.yml: {', '.join(extra)}",) if extra else ()
     return passed("scopes: every bot scope manifest.yml asks for is granted", *notes)
+
+
+def _installed_scopes(setup: Setup) -> Check:
+    """In OAuth mode: the scopes each installed workspace granted (recorded at install)
+    against the manifest's."""
+    url = setup.settings.database_url
+    if setup.unusable("DATABASE_URL") or _missing_sqlite_file(url) is not None:
+        return unused("scopes: not checked (no database to read the installs from)")
+    try:
+        engine = make_engine(url, **_connect_timeout(url))
+    except DatabaseUrlError:
+        return unused("scopes: not checked (no database to read the installs from)")
+    try:
+        installs = Installations(engine).granted_scopes(str(setup.settings.slack_client_id))
+    except (SQLAlchemyError, DatabaseUnavailable):
+        return unused("scopes: not checked (the installs cannot be read from the database)")
+    finally:
+        engine.dispose()
+    if not installs:
+        return unused("scopes: no workspace has installed the app yet (/slack/install)")
+    lacking = {team: [scope for scope in BOT_SCOPES if scope not in granted]
+               for team, granted in sorted(installs.items())}
+    lacking = {team: missing for team, missing in lacking.items() if missing}
+    if lacking:
+        teams = "; ".join(f"{team} lacks {', '.join(missing)}"
+                          for team, missing in lacking.items())
+        return failed(f"scopes: {len(lacking)} of {len(installs)} installed workspaces: "
+                      f"{teams}", "add them in the app config and reinstall")
+    return passed(f"scopes: all {len(installs)} installed workspaces granted every bot "
+                  "scope manifest.yml asks for")
 
 
 def _socket_mode(setup: Setup) -> bool:

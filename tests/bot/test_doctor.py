@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.cli import main
 from bot.config import BOT_SCOPES
@@ -242,6 +244,37 @@ def test_oauth_all_green(env: dict[str, str], slack: SlackApiServer) -> None:
                          SLACK_REDIRECT_URI="https://idealoop.example.com/slack/oauth_redirect")
     assert code == 0, "\n".join(lines)
     assert sum(line.startswith("✓ OAuth") for line in lines) == 3
+    assert "– scopes: no workspace has installed the app yet (/slack/install)" in lines
+
+
+def install(url: str, team: str, scopes: tuple[str, ...]) -> None:
+    """What an OAuth install leaves in the database (slack_sdk's store, as the app's)."""
+    engine = make_engine(url)
+    try:
+        SQLAlchemyInstallationStore(client_id="1234.5678", engine=engine).save(Installation(
+            app_id="A0IDEALOOP", team_id=team, user_id="U0ALICE", bot_user_id="U0BOT",
+            bot_token=f"xoxb-{team}-1", bot_scopes=",".join(scopes)))
+    finally:
+        engine.dispose()
+
+
+def test_oauth_workspaces_installed_with_fewer_scopes_are_named(
+        env: dict[str, str], slack: SlackApiServer) -> None:
+    slack.enable_oauth("1234.5678", "client-secret")
+    install(env["DATABASE_URL"], "T0BLUE", BOT_SCOPES)
+    install(env["DATABASE_URL"], "T0RED", BOT_SCOPES[:-1])
+    code, lines = doctor(env, SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID="1234.5678",
+                         SLACK_CLIENT_SECRET="client-secret")
+    assert code == 1
+    line, fix = failure(lines, "scopes")
+    assert line == f"✗ scopes: 1 of 2 installed workspaces: T0RED lacks {BOT_SCOPES[-1]}"
+    assert fix == "add them in the app config and reinstall"
+    install(env["DATABASE_URL"], "T0RED", BOT_SCOPES)  # reinstalled
+    code, lines = doctor(env, SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID="1234.5678",
+                         SLACK_CLIENT_SECRET="client-secret")
+    assert code == 0, "\n".join(lines)
+    assert ("✓ scopes: all 2 installed workspaces granted every bot scope manifest.yml "
+            "asks for") in lines
 
 
 def test_a_malformed_setting_is_serves_line_and_the_rest_is_checked(
