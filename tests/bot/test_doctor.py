@@ -29,6 +29,11 @@ def env(slack: SlackApiServer, llm: FakeOpenAI, sqlite_url: str) -> dict[str, st
             "IDEALOOP_MODEL": "gpt-4o-mini"}
 
 
+def serve_only(llm: FakeOpenAI, *models: str) -> None:
+    """The fake LLM server offers these models only; others are 404 model_not_found."""
+    llm.only_models(*models)
+
+
 def doctor(env: dict[str, str], **changes: str | None) -> tuple[int, list[str]]:
     """`idealoop doctor` with `env` changed (None unsets): its exit code and lines."""
     settings = {**env, **changes}
@@ -60,7 +65,7 @@ def marks(lines: list[str]) -> dict[str, str]:
 
 def test_all_green_over_http_runs_as_an_operator_runs_it(
         env: dict[str, str], llm: FakeOpenAI, tmp_path: Path) -> None:
-    llm.only_models("gpt-4o-mini", "nomic-embed-text")
+    serve_only(llm, "gpt-4o-mini", "nomic-embed-text")
     done = subprocess.run([sys.executable, "-m", "bot.cli", "doctor"], cwd=tmp_path,
                           env=child_env(**env, IDEALOOP_EMBEDDING_MODEL="nomic-embed-text"),
                           capture_output=True, text=True, timeout=60)
@@ -135,7 +140,7 @@ def test_a_base_url_without_the_api_root(env: dict[str, str], llm: FakeOpenAI) -
 
 
 def test_a_model_the_server_does_not_offer(env: dict[str, str], llm: FakeOpenAI) -> None:
-    llm.only_models("gpt-4o", "gpt-4o-mini")
+    serve_only(llm, "gpt-4o", "gpt-4o-mini")
     code, lines = doctor(env, IDEALOOP_MODEL="gpt-5-mini")
     assert code == 1
     line, fix = failure(lines, "LLM")
@@ -143,9 +148,9 @@ def test_a_model_the_server_does_not_offer(env: dict[str, str], llm: FakeOpenAI)
     assert fix.startswith("set IDEALOOP_MODEL to a model the server offers")
 
 
-def test_an_embeddings_model_the_server_does_not_offer(env: dict[str, str],
+def test_an_embeddings_model_the_server_does_not_have(env: dict[str, str],
                                                        llm: FakeOpenAI) -> None:
-    llm.only_models("gpt-4o-mini")
+    llm.embeddings(offered=False)
     code, lines = doctor(env, IDEALOOP_EMBEDDING_MODEL="nomic-embed-text")
     assert code == 1
     assert marks(lines)["LLM"] == "✓"
