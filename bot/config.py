@@ -143,6 +143,20 @@ def _prefixed(env: Mapping[str, str], name: str, prefix: str) -> str | None:
     return raw
 
 
+def read_environ(environ: Mapping[str, str] | None = None, *,
+                 dotenv_path: str | Path | None = None) -> dict[str, str]:
+    """What `Settings.from_env` reads: `environ` over the `.env` file at `dotenv_path`;
+    with no `environ`, the process environment over `./.env` (real variables win)."""
+    if environ is None:
+        environ = os.environ
+        dotenv_path = dotenv_path or Path.cwd() / ".env"
+    env: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    env.update(environ)
+    return env
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed, immutable configuration. Build with `from_env`; tests may build directly."""
@@ -193,13 +207,7 @@ class Settings:
         Real environment variables win over `.env`, as operators expect. Pass
         `dotenv_path=None` with an explicit `environ` to skip `.env` entirely.
         """
-        if environ is None:
-            environ = os.environ
-            dotenv_path = dotenv_path or Path.cwd() / ".env"
-        env: dict[str, str] = {}
-        if dotenv_path is not None and Path(dotenv_path).is_file():
-            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
-        env.update(environ)
+        env = read_environ(environ, dotenv_path=dotenv_path)
 
         key = env.get("OPENAI_API_KEY", "").strip() or None
         base_url = _url(env, "OPENAI_BASE_URL", None) or _url(env, "OPENAI_API_BASE", None)

@@ -189,6 +189,7 @@ class _Script:
         self.vectors: dict[str, list[float]] = {}
         self.reject_stream_options: bool = False
         self.embeddings_offered: bool = True
+        self.only_models: frozenset[str] | None = None  # None: any model name is served
 
 
 class _Server(ThreadingHTTPServer):
@@ -497,6 +498,24 @@ class FakeOpenAI:
             self._script.embeddings_offered = offered
         return self
 
+    def only_models(self, *names: str) -> Self:
+        """Serve only these models (chat and embeddings); any other gets OpenAI's 404
+        ``model_not_found``. By default every model name is served."""
+        with self._lock:
+            self._script.only_models = frozenset(names)
+        return self
+
+    def _unknown_model(self, h: _Handler, body: Any, headers: dict[str, str]) -> bool:
+        """Answer 404 ``model_not_found`` (OpenAI's words) for a model not served."""
+        with self._lock:
+            served = self._script.only_models
+        model = body.get("model") if isinstance(body, dict) else None
+        if served is None or model in served:
+            return False
+        h.send_json(404, _error_body(404, f"The model `{model}` does not exist or you do "
+                                          "not have access to it."), extra_headers=headers)
+        return True
+
     def reset(self) -> Self:
         """Forget all scripting and recorded requests."""
         with self._lock:
@@ -591,16 +610,18 @@ class FakeOpenAI:
             self._chat(h, body, request_id, headers)
         elif method == "POST" and path == "/v1/embeddings":
             self._embeddings(h, body, headers)
-        else:
-            h.send_json(
-                404, _error_body(404, f"Unknown route {method} {path}"), extra_headers=headers
-            )
+        else:  # as OpenAI words it: not a missing model (no `model_not_found` code)
+            payload = {"error": {"message": f"Invalid URL ({method} {path})",
+                                 "type": "invalid_request_error", "param": None, "code": None}}
+            h.send_json(404, payload, extra_headers=headers)
 
     def _chat(self, h: _Handler, body: Any, request_id: str, headers: dict[str, str]) -> None:
         if not isinstance(body, dict) or not _messages(body):
             h.send_json(
                 400, _error_body(400, "'messages' is a required property"), extra_headers=headers
             )
+            return
+        if self._unknown_model(h, body, headers):
             return
         with self._lock:
             script = self._script
@@ -672,6 +693,8 @@ class FakeOpenAI:
         if not offered:
             h.send_json(404, _error_body(404, "This server does not offer embeddings"),
                         extra_headers=headers)
+            return
+        if self._unknown_model(h, body, headers):
             return
         inputs = body.get("input") if isinstance(body, dict) else None
         if isinstance(inputs, str):

@@ -24,6 +24,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.config import BOT_SCOPES
 from bot.emulator.call_log import Call, CallLog
 from bot.emulator.methods import METHODS, UNAUTHENTICATED, CallContext
 from bot.emulator.oauth_apps import OAuthApps
@@ -63,6 +64,10 @@ class SlackApiServer(CallLog):
         #: (``xoxb-test-token``, the shell's) speak for.
         self.workspaces: dict[str, Workspace] = {self.state.team_id: self.state}
         self.oauth = OAuthApps()
+        #: The scopes a bot token has, sent back in ``X-OAuth-Scopes`` as Slack does on
+        #: every Web API answer; `grant_scopes` gives fewer (an app installed before the
+        #: manifest asked for more).
+        self.granted_scopes: tuple[str, ...] = BOT_SCOPES
         self.host = host
         self.port = port
         self._httpd: HttpServer | None = None
@@ -143,6 +148,11 @@ class SlackApiServer(CallLog):
         self.oauth.client = (client_id, client_secret)
         self.oauth.rotation = rotation
         self.oauth.lifetime = lifetime
+
+    def grant_scopes(self, *scopes: str) -> None:
+        """Bot tokens have exactly these scopes from now on (`X-OAuth-Scopes`, and the
+        `scope` of an OAuth install)."""
+        self.granted_scopes = self.oauth.scopes = tuple(scopes)
 
     def authorize(self, team_id: str, *, user: str = "U0ALICE") -> str:
         """What Slack does when `user` clicks "Allow" on the install page for workspace
@@ -233,13 +243,25 @@ class SlackApiServer(CallLog):
             team = self.oauth.team_of(token)
             ws = self.workspaces.get(team or "") or self.state
         try:
-            result = handler(CallContext(ws, headers, self.oauth, self.workspaces), params)
+            result = handler(CallContext(ws, headers, self.oauth, self.workspaces,
+                                         f"{self.host}:{self.port}"), params)
         except WorkspaceError as exc:
             result = {"ok": False, "error": exc.error}
         except Exception:
             logger.exception("emulated Slack method %s crashed", method)
             return json_response(500, {"ok": False, "error": "internal_error"})
-        return json_response(200, result)
+        status, answer_headers, answer = json_response(200, result)
+        return status, {**answer_headers, **self._scopes_header(headers, params)}, answer
+
+    def _scopes_header(self, headers: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
+        """``X-OAuth-Scopes``: the scopes of the token the call carried, on every answer
+        to a call with a token (Slack's way of saying what a token may do)."""
+        token = token_of(headers, params) or ""
+        if token.startswith("xapp-"):
+            return {"X-OAuth-Scopes": "connections:write"}
+        if token.startswith(("xoxb-", "xoxe.xoxb-")):
+            return {"X-OAuth-Scopes": ",".join(self.granted_scopes)}
+        return {}
 
     @staticmethod
     def _check_token(headers: dict[str, str], params: dict[str, Any]) -> str | None:

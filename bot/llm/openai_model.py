@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 EMBED_BATCH = 256  # texts per embeddings request (servers cap the inputs of one)
+PING_TOKENS = 16  # enough for any model to start an answer; reasoning ones may use it all
 
 
 class OpenAIModel:
@@ -145,6 +146,32 @@ class OpenAIModel:
                      exc.status_code)
             chunks = self._complete(messages, stream=True)
         yield from self._pieces(chunks, usage or TokenUsage(), "this draft", messages)
+
+    def ping(self) -> str:
+        """One tiny chat completion, for `idealoop doctor`: the model's name as the server
+        gives it. No sampling parameter, and `max_completion_tokens` (every model family
+        takes it; reasoning models refuse `max_tokens`). Raises LLMUnavailable (a 400
+        with the server's own words) or LLMBadOutput."""
+
+        def ask() -> Any:
+            try:
+                return self.client.chat.completions.create(
+                    model=self.model, messages=[{"role": "user", "content": "Answer: OK"}],
+                    max_completion_tokens=PING_TOKENS)
+            except openai.NotFoundError as exc:  # no such model, or no such API here
+                if exc.code == "model_not_found" or self.model in str(exc.message):
+                    raise
+                raise LLMUnavailable("LLM endpoint not found") from None
+
+        try:
+            response = _calling(ask, self.model, setting="IDEALOOP_MODEL",
+                                pass_bad_request=True)
+        except openai.BadRequestError as exc:
+            reason = str(getattr(exc, "message", "") or "").splitlines()[:1]
+            raise LLMUnavailable(f"LLM answered 400: {''.join(reason)}".rstrip(": ")) \
+                from None
+        _content(response)  # an answer with choices, even if cut short by the limit
+        return str(getattr(response, "model", None) or self.model)
 
     def _complete(self, messages: list[dict[str, str]], *, retryable: bool = False,
                   **extra: Any) -> Any:

@@ -289,6 +289,20 @@ def test_models_list(fake: FakeOpenAI, client: openai.OpenAI) -> None:
     assert fake.requests[-1]["body"] is None
 
 
+def test_only_the_models_served_answer(fake: FakeOpenAI, client: openai.OpenAI) -> None:
+    fake.only_models("gpt-4o-mini", "e")
+    assert client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]).choices
+    assert client.embeddings.create(model="e", input="a cat").data
+    with pytest.raises(openai.NotFoundError) as exc:
+        client.chat.completions.create(model="gpt-5-mini",
+                                       messages=[{"role": "user", "content": "hi"}])
+    assert exc.value.code == "model_not_found" and "gpt-5-mini" in exc.value.message
+    with pytest.raises(openai.NotFoundError) as exc:
+        client.embeddings.create(model="nomic-embed-text", input="a cat")
+    assert exc.value.code == "model_not_found"
+
+
 def test_unknown_route_is_404(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError):
         client.completions.create(model="x", prompt="hello")
