@@ -372,3 +372,145 @@ def test_stop_is_quick_even_with_pending_delay() -> None:
     server.stop()
     server.stop()  # idempotent
     assert time.monotonic() - start < 2
+
+
+# ------------------------------------------------ what the real API refuses, family by family
+
+
+def _refused(call: Any, status: int = 400) -> dict[str, Any]:
+    """The error body of a call the fake must refuse with `status`."""
+    with pytest.raises(openai.APIStatusError) as excinfo:
+        call()
+    assert excinfo.value.status_code == status
+    assert isinstance(excinfo.value.body, dict)
+    return excinfo.value.body
+
+
+def test_an_unknown_model_is_404_model_not_found(client: openai.OpenAI) -> None:
+    body = _refused(lambda: client.chat.completions.create(model="gpt-9-imaginary",
+                                                           messages=MESSAGES), 404)
+    assert body == {"message": "The model `gpt-9-imaginary` does not exist or you do not "
+                               "have access to it.",
+                    "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+
+
+@pytest.mark.parametrize("model", ["gpt-5", "gpt-5-mini", "gpt-5-nano", "o1", "o3", "o4-mini"])
+def test_a_reasoning_model_refuses_a_temperature_other_than_its_default(
+        client: openai.OpenAI, model: str) -> None:
+    body = _refused(lambda: client.chat.completions.create(model=model, messages=MESSAGES,
+                                                           temperature=0.9))
+    assert body == {"message": "Unsupported value: 'temperature' does not support 0.9 with "
+                               "this model. Only the default (1) value is supported.",
+                    "type": "invalid_request_error", "param": "temperature",
+                    "code": "unsupported_value"}
+    # its default passes, and so does no temperature at all
+    assert client.chat.completions.create(model=model, messages=MESSAGES, temperature=1)
+    assert client.chat.completions.create(model=model, messages=MESSAGES)
+
+
+@pytest.mark.parametrize(("param", "value"), [("top_p", 0.5), ("presence_penalty", 0.3),
+                                              ("frequency_penalty", -0.2)])
+def test_a_reasoning_model_refuses_other_sampling_parameters(
+        client: openai.OpenAI, param: str, value: float) -> None:
+    body = _refused(lambda: client.chat.completions.create(
+        model="gpt-5-mini", messages=MESSAGES, **{param: value}))
+    assert body == {"message": f"Unsupported parameter: '{param}' is not supported with this "
+                               "model.",
+                    "type": "invalid_request_error", "param": param,
+                    "code": "unsupported_parameter"}
+
+
+def test_a_reasoning_model_refuses_max_tokens_and_takes_max_completion_tokens(
+        client: openai.OpenAI) -> None:
+    body = _refused(lambda: client.chat.completions.create(model="o4-mini", messages=MESSAGES,
+                                                           max_tokens=500))
+    assert body == {"message": "Unsupported parameter: 'max_tokens' is not supported with "
+                               "this model. Use 'max_completion_tokens' instead.",
+                    "type": "invalid_request_error", "param": "max_tokens",
+                    "code": "unsupported_parameter"}
+    assert client.chat.completions.create(model="o4-mini", messages=MESSAGES,
+                                          max_completion_tokens=500)
+
+
+def test_a_chat_model_takes_sampling_parameters_and_either_limit(client: openai.OpenAI) -> None:
+    for model in ("gpt-4o-mini", "gpt-5-chat-latest"):
+        assert client.chat.completions.create(
+            model=model, messages=MESSAGES, temperature=0.9, top_p=0.5, presence_penalty=0.3,
+            frequency_penalty=0.1, max_tokens=100)
+        assert client.chat.completions.create(model=model, messages=MESSAGES,
+                                              max_completion_tokens=100)
+
+
+def _strict(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "ideas", "strict": True,
+                                                   "schema": schema}}
+
+
+def test_a_strict_schema_needs_additional_properties_false_on_every_object(
+        client: openai.OpenAI) -> None:
+    loose = {"type": "object", "properties": {"ideas": {"type": "array",
+                                                         "items": {"type": "string"}}},
+             "required": ["ideas"]}
+    body = _refused(lambda: _chat(client, response_format=_strict(loose)))
+    assert body == {"message": "Invalid schema for response_format 'ideas': In context=(), "
+                               "'additionalProperties' is required to be supplied and to be "
+                               "false.",
+                    "type": "invalid_request_error", "param": "response_format",
+                    "code": "invalid_json_schema"}
+    nested = {"type": "object", "additionalProperties": False, "required": ["idea"],
+              "properties": {"idea": {"type": "object", "properties": {}}}}
+    body = _refused(lambda: _chat(client, response_format=_strict(nested)))
+    assert "In context=('properties', 'idea'), 'additionalProperties'" in body["message"]
+    # the same schema without strict is taken as it is
+    relaxed = {"type": "json_schema", "json_schema": {"name": "ideas", "schema": loose}}
+    assert _chat(client, response_format=relaxed)
+
+
+def test_a_strict_schema_needs_every_property_required(client: openai.OpenAI) -> None:
+    schema = {"type": "object", "additionalProperties": False, "required": ["ideas"],
+              "properties": {"ideas": {"type": "array", "items": {
+                  "type": "object", "additionalProperties": False, "required": ["text"],
+                  "properties": {"text": {"type": "string"}, "why": {"type": "string"}}}}}}
+    body = _refused(lambda: _chat(client, response_format=_strict(schema)))
+    assert body == {"message": "Invalid schema for response_format 'ideas': In context="
+                               "('properties', 'ideas', 'items'), 'required' is required to "
+                               "be supplied and to be an array including every key in "
+                               "properties. Missing 'why'.",
+                    "type": "invalid_request_error", "param": "response_format",
+                    "code": "invalid_json_schema"}
+    assert _chat(client, response_format=IDEAS_SCHEMA)  # idealoop's own is strict enough
+
+
+def test_stream_options_without_stream_is_refused(client: openai.OpenAI) -> None:
+    body = _refused(lambda: _chat(client, stream_options={"include_usage": True}))
+    assert body == {"message": "The 'stream_options' parameter is only allowed when 'stream' "
+                               "is enabled.",
+                    "type": "invalid_request_error", "param": "stream_options", "code": None}
+
+
+@pytest.fixture
+def local() -> Iterator[openai.OpenAI]:
+    with (FakeOpenAI(local=True) as server,
+          openai.OpenAI(api_key="test", base_url=server.base_url, max_retries=0) as c):
+        yield c
+
+
+def test_a_local_server_ignores_a_json_schema(local: openai.OpenAI) -> None:
+    content = local.chat.completions.create(model="llama3.2", messages=MESSAGES,
+                                            response_format=IDEAS_SCHEMA,
+                                            temperature=0.9).choices[0].message.content
+    assert content.startswith("1. ")  # free text, not the JSON the schema asked for
+
+
+def test_a_local_server_reports_no_usage(local: openai.OpenAI) -> None:
+    assert local.chat.completions.create(model="llama3.2", messages=MESSAGES).usage is None
+    with local.chat.completions.create(model="llama3.2", messages=MESSAGES, stream=True,
+                                       stream_options={"include_usage": True}) as stream:
+        chunks = list(stream)
+    assert chunks and all(chunk.usage is None for chunk in chunks)
+
+
+def test_a_local_server_answers_an_unknown_model_as_ollama_does(local: openai.OpenAI) -> None:
+    body = _refused(lambda: local.chat.completions.create(model="gpt-5-mini",
+                                                          messages=MESSAGES), 404)
+    assert body["message"] == 'model "gpt-5-mini" not found, try pulling it first'
