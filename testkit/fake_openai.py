@@ -17,7 +17,8 @@ Usage::
         assert fake.requests[0]["body"]["model"] == "gpt-4o-mini"
 
 Each recorded request is a dict ``{"method", "path", "headers", "body"}`` where ``headers`` has
-lower-cased names and ``body`` is the parsed JSON body (``None`` for GET or an unparsable body).
+lower-cased names and ``body`` is the parsed JSON body (``None`` for GET or an unparsable body);
+once answered it also has ``"status"``, the HTTP status the fake answered with.
 """
 
 from __future__ import annotations
@@ -398,6 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # tiny SSE chunks must not wait for delayed ACKs
     timeout = 60
     server: _Server
+    record: dict[str, Any] | None = None  # the request being answered, noted with its status
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr access log."""
@@ -443,6 +445,8 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         extra_headers: dict[str, str] | None = None,
     ) -> None:
+        if self.record is not None:
+            self.record["status"] = status
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -460,6 +464,8 @@ class _Handler(BaseHTTPRequestHandler):
         Chunked framing (not connection-close) matters: it lets a cut-off stream look truncated
         to the client instead of like a clean end of body.
         """
+        if self.record is not None:
+            self.record["status"] = 200
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -699,6 +705,7 @@ class FakeOpenAI:
             "headers": {k.lower(): v for k, v in h.headers.items()},
             "body": body,
         }
+        h.record = record
         with self._cond:
             self._requests.append(record)
             self._cond.notify_all()

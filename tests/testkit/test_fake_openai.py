@@ -322,6 +322,7 @@ def test_requests_are_recorded(fake: FakeOpenAI, client: openai.OpenAI) -> None:
     assert record["body"]["messages"] == MESSAGES
     assert record["body"]["temperature"] == 0.3
     assert record["body"]["response_format"] == IDEAS_SCHEMA
+    assert record["status"] == 200
 
 
 def test_wait_for_requests_times_out(fake: FakeOpenAI) -> None:
@@ -386,9 +387,11 @@ def _refused(call: Any, status: int = 400) -> dict[str, Any]:
     return excinfo.value.body
 
 
-def test_an_unknown_model_is_404_model_not_found(client: openai.OpenAI) -> None:
+def test_an_unknown_model_is_404_model_not_found(fake: FakeOpenAI,
+                                                 client: openai.OpenAI) -> None:
     body = _refused(lambda: client.chat.completions.create(model="gpt-9-imaginary",
                                                            messages=MESSAGES), 404)
+    assert fake.requests[-1]["status"] == 404  # the log says what each request got
     assert body == {"message": "The model `gpt-9-imaginary` does not exist or you do not "
                                "have access to it.",
                     "type": "invalid_request_error", "param": None, "code": "model_not_found"}
