@@ -362,3 +362,11 @@ def test_oauth_needs_no_bot_token() -> None:
                                   "SLACK_CLIENT_SECRET": "oauth-secret-value"})
     settings.require_serve()
     assert settings.oauth and "oauth-secret-value" not in repr(settings)
+
+
+def test_the_readme_states_the_default_model_the_settings_use() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"| `IDEALOOP_MODEL` | `{DEFAULT_MODEL}` |" in readme
+    assert f"idealoop asks for `{DEFAULT_MODEL}`, which Ollama does not have" in readme
+    assert f"does not offer the model '{DEFAULT_MODEL}'" in readme
+    assert "| `IDEALOOP_TEMPERATURE` | — (the model's default) |" in readme
