@@ -50,7 +50,7 @@ ReplyFn = Callable[[dict[str, Any]], str]
 """A scripted reply that is computed from the parsed request body."""
 
 DEFAULT_MODELS: tuple[str, ...] = (
-    "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-5-chat-latest",  # chat models
+    "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-5-chat-latest", "gpt-4",  # chat models
     "gpt-5", "gpt-5-mini", "gpt-5-nano", "o1", "o3", "o3-mini", "o4-mini",  # reasoning models
     "fake-model", "fake-local-model",  # names the tests use, served as chat models
 )
@@ -99,6 +99,18 @@ _REASONING = re.compile(r"^(gpt-5|o1|o3|o4)(?!.*-chat)")
 # The defaults reasoning models accept; any other value is refused.
 _SAMPLING_DEFAULTS: dict[str, float] = {
     "temperature": 1, "top_p": 1, "presence_penalty": 0, "frequency_penalty": 0,
+}
+
+
+# (most completion tokens, context window) of the OpenAI models the fake serves, as
+# OpenAI's model pages give them; the fake's other names have no limits.
+_LIMITS: dict[str, tuple[int, int]] = {
+    "gpt-4o-mini": (16_384, 128_000), "gpt-4o": (16_384, 128_000),
+    "gpt-4.1-mini": (32_768, 1_047_576), "gpt-5-chat-latest": (16_384, 128_000),
+    "gpt-4": (8_192, 8_192),
+    "gpt-5": (128_000, 400_000), "gpt-5-mini": (128_000, 400_000),
+    "gpt-5-nano": (128_000, 400_000), "o1": (100_000, 200_000), "o3": (100_000, 200_000),
+    "o3-mini": (100_000, 200_000), "o4-mini": (100_000, 200_000),
 }
 
 
@@ -152,6 +164,35 @@ def _reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
         return _refusal("Unsupported parameter: 'max_tokens' is not supported with this "
                         "model. Use 'max_completion_tokens' instead.", "max_tokens",
                         "unsupported_parameter")
+    return None
+
+
+def _limit_refusal(body: dict[str, Any], model: str) -> dict[str, Any] | None:
+    """An output limit above what the model can write, or one that with the prompt does
+    not fit its context window."""
+    if model not in _LIMITS:
+        return None
+    most, context = _LIMITS[model]
+    name = next((n for n in ("max_completion_tokens", "max_tokens") if n in body), None)
+    asked = body.get(name) if name else None
+    if not isinstance(asked, int):
+        return None
+    if asked > most:
+        # "max_tokens is too large: 8192. This model supports at most 4096 completion
+        # tokens, whereas you provided 8192." param max_tokens, code null
+        # (ChatGPTNextWeb/NextChat#3195; diffbot/code-gpt-docs#284).
+        return _refusal(f"{name} is too large: {asked}. This model supports at most {most} "
+                        f"completion tokens, whereas you provided {asked}.", name, None)
+    prompt = _usage(body, "")["prompt_tokens"]
+    if prompt + asked > context:
+        # "This model's maximum context length is 8192 tokens. However, you requested 8256
+        # tokens (64 in the messages, 8192 in the completion). Please reduce the length of
+        # the messages or completion." param messages, code context_length_exceeded
+        # (gpt-4: ChatGPTNextWeb/NextChat#3195).
+        return _refusal(f"This model's maximum context length is {context} tokens. However, "
+                        f"you requested {prompt + asked} tokens ({prompt} in the messages, "
+                        f"{asked} in the completion). Please reduce the length of the "
+                        "messages or completion.", "messages", "context_length_exceeded")
     return None
 
 
@@ -218,6 +259,8 @@ def _request_refusal(body: dict[str, Any], models: tuple[str, ...], *,
         return 400, _refusal("The 'stream_options' parameter is only allowed when 'stream' "
                              "is enabled.", "stream_options", None)
     if family(model) == "reasoning" and (refused := _reasoning_refusal(body)):
+        return 400, refused
+    if refused := _limit_refusal(body, model):
         return 400, refused
     if refused := _strict_schema_refusal(body.get("response_format")):
         return 400, refused

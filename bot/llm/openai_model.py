@@ -211,9 +211,12 @@ class OpenAIModel:
 
 def _named_parameters(exc: openai.BadRequestError, code: str | None) -> list[str]:
     """The request parameters a 400 blames: its `param` (up to the first dot or bracket:
-    "response_format.json_schema" is response_format), and for the codes
-    unsupported_parameter / unsupported_value the names it quotes (o3-mini once named
-    "model" as the param of a refused temperature: openai/openai-python#2072)."""
+    "response_format.json_schema" is response_format; max_tokens, the old name of the
+    output limit, is max_completion_tokens), for the codes unsupported_parameter /
+    unsupported_value the names it quotes (o3-mini once named "model" as the param of a
+    refused temperature: openai/openai-python#2072), and for context_length_exceeded the
+    output limit, the one part of the request idealoop can give up to fit (an 8k model
+    such as gpt-4 takes no 8,192-token ceiling beside any prompt)."""
     named: list[str] = []
     param = exc.param if isinstance(exc.param, str) else ""
     if param:
@@ -222,7 +225,9 @@ def _named_parameters(exc: openai.BadRequestError, code: str | None) -> list[str
         body = exc.body if isinstance(exc.body, dict) else {}
         message = body.get("message") if isinstance(body.get("message"), str) else ""
         named.extend(re.findall(r"'([a-z_]+)'", str(message)))
-    return named
+    if code == "context_length_exceeded":
+        named.append("max_completion_tokens")
+    return ["max_completion_tokens" if name == "max_tokens" else name for name in named]
 
 
 def _estimate_unreported(usage: IdeaStream | TokenUsage, messages: list[dict[str, str]],

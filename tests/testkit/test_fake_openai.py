@@ -517,3 +517,27 @@ def test_a_local_server_answers_an_unknown_model_as_ollama_does(local: openai.Op
     body = _refused(lambda: local.chat.completions.create(model="gpt-5-mini",
                                                           messages=MESSAGES), 404)
     assert body["message"] == 'model "gpt-5-mini" not found, try pulling it first'
+
+
+def test_an_output_limit_above_what_the_model_writes_is_refused(client: openai.OpenAI) -> None:
+    body = _refused(lambda: _chat(client, max_completion_tokens=20_000))
+    assert body == {"message": "max_completion_tokens is too large: 20000. This model "
+                               "supports at most 16384 completion tokens, whereas you "
+                               "provided 20000.",
+                    "type": "invalid_request_error", "param": "max_completion_tokens",
+                    "code": None}
+    assert _chat(client, max_completion_tokens=16_384)
+
+
+def test_an_output_limit_that_does_not_fit_the_context_is_refused(client: openai.OpenAI) -> None:
+    prompt = sum(len(m["content"]) for m in MESSAGES) // 4
+    body = _refused(lambda: client.chat.completions.create(
+        model="gpt-4", messages=MESSAGES, max_completion_tokens=8_192))
+    assert body == {"message": "This model's maximum context length is 8192 tokens. However, "
+                               f"you requested {8_192 + prompt} tokens ({prompt} in the "
+                               "messages, 8192 in the completion). Please reduce the length "
+                               "of the messages or completion.",
+                    "type": "invalid_request_error", "param": "messages",
+                    "code": "context_length_exceeded"}
+    assert client.chat.completions.create(model="gpt-4", messages=MESSAGES,
+                                          max_completion_tokens=8_192 - prompt)

@@ -82,3 +82,15 @@ def test_a_refusal_naming_what_the_request_needs_is_not_adapted(
     with pytest.raises(LLMUnavailable):
         model.ideas(REQUEST)
     assert len(llm.requests) == 1 and model.adapted == {}
+
+
+@pytest.mark.parametrize(("model", "code"), [("gpt-4o-mini", "refused"),
+                                             ("gpt-4", "context_length_exceeded")])
+def test_an_output_limit_the_model_cannot_take_is_given_up(
+        llm: FakeOpenAI, client: openai.OpenAI, model: str, code: str) -> None:
+    # gpt-4o-mini writes at most 16,384 tokens; gpt-4's whole context is 8,192
+    ceiling = {"gpt-4o-mini": 20_000, "gpt-4": 8_192}[model]
+    chat = OpenAIModel(client, model, output_limit=ceiling)
+    assert len(chat.ideas(REQUEST).ideas) == 3
+    assert asked(llm, "max_completion_tokens") == [(ceiling, 400), (None, 200)]
+    assert chat.adapted == {"max_completion_tokens": code}
