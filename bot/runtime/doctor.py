@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.config import BOT_SCOPES, Settings
 from bot.errors import ConfigError, LLMBadOutput, LLMError
+from bot.llm.families import family_of
 from storage.db import DatabaseUrlError, make_engine, redact_url, revisions
 from storage.errors import DatabaseUnavailable
 from storage.installations import Installations
@@ -194,13 +195,14 @@ def _reason(exc: SQLAlchemyError, url: str) -> str:
 # ---------------------------------------------------------------- LLM
 
 
-def model_notes(settings: Settings) -> tuple[str, ...]:
-    """Which model family the configured model is, and what idealoop adapts for it.
-
-    WIRING POINT for `bot.llm.families.family_of(model)` (added in parallel): return one
-    line naming the family and one per adaptation. Until then: the model's name only.
-    """
-    return (f"model: {settings.model}",)
+def model_notes(settings: Settings, adapted: Mapping[str, str]) -> tuple[str, ...]:
+    """Which family the configured model is, and what idealoop left out of its requests
+    (`adapted`: parameter -> the server's code) after the server refused it."""
+    family = family_of(settings.model)
+    notes = [f"model family: {family.name}, {family.about}"]
+    notes += [f"adapted: {name} is no longer sent (the server answered {code})"
+              for name, code in sorted(adapted.items())]
+    return tuple(notes)
 
 
 def check_llm(setup: Setup) -> Iterator[Check]:
@@ -229,7 +231,7 @@ def check_llm(setup: Setup) -> Iterator[Check]:
         else:
             also = f" (as {answered})" if answered != settings.model else ""
             yield passed(f"LLM: {settings.model} answers at {server}{also}",
-                         *model_notes(settings))
+                         *model_notes(settings, model.adapted))
     if not settings.embedding_model:
         yield unused("embeddings: not used (IDEALOOP_EMBEDDING_MODEL is not set; ideas "
                      "are compared by their words)")

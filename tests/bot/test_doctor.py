@@ -31,7 +31,7 @@ def env(slack: SlackApiServer, llm: FakeOpenAI, sqlite_url: str) -> dict[str, st
 
 def serve_only(llm: FakeOpenAI, *models: str) -> None:
     """The fake LLM server offers these models only; others are 404 model_not_found."""
-    llm.only_models(*models)
+    llm.models = models
 
 
 def doctor(env: dict[str, str], **changes: str | None) -> tuple[int, list[str]]:
@@ -75,11 +75,23 @@ def test_all_green_over_http_runs_as_an_operator_runs_it(
     assert marks(lines) == {"configuration": "✓", "database": "✓", "LLM": "✓",
                             "embeddings": "✓", "bot token": "✓", "scopes": "✓",
                             "signing secret": "✓", "app token": "–", "OAuth": "–"}
-    assert "    model: gpt-4o-mini" in lines  # where the model family will be named
+    assert any(line.startswith("    model family: chat, ") for line in lines)
     assert lines[-1] == "idealoop doctor: all good"
     [chat] = [r["body"] for r in llm.requests if r["path"] == "/v1/chat/completions"]
     assert chat["model"] == "gpt-4o-mini" and 0 < chat["max_completion_tokens"] <= 64
     assert "max_tokens" not in chat and "temperature" not in chat
+
+
+def test_a_reasoning_model_is_named_and_what_it_refused_is_adapted(
+        env: dict[str, str], llm: FakeOpenAI) -> None:
+    code, lines = doctor(env, IDEALOOP_MODEL="gpt-5-mini", IDEALOOP_TEMPERATURE="0.9")
+    assert code == 0, "\n".join(lines)
+    assert any(line.startswith("    model family: reasoning, ") for line in lines)
+    assert ("    adapted: temperature is no longer sent (the server answered "
+            "unsupported_value)") in lines
+    sent = [(r["body"].get("temperature"), r["status"]) for r in llm.requests
+            if r["path"] == "/v1/chat/completions"]
+    assert sent == [(0.9, 400), (None, 200)]
 
 
 def test_all_green_in_socket_mode_on_each_database(
