@@ -8,6 +8,7 @@ call's token speaks for; `params` are decoded as Slack decodes them. A refusal i
 from __future__ import annotations
 
 from bot.emulator.methods import (
+    agents,
     assistant,
     auth,
     chat,
@@ -29,6 +30,7 @@ METHODS: dict[str, Method] = {
     **reactions.METHODS,
     **views.METHODS,
     **assistant.METHODS,
+    **agents.METHODS,
 }
 
 #: Methods that take no bot token.
