@@ -33,6 +33,7 @@ from bot.deps import Deps
 from bot.slack_values import is_ts
 from handlers import agent
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 def register(app: App, deps: Deps) -> None:
@@ -52,8 +53,8 @@ def register(app: App, deps: Deps) -> None:
                 say: Say) -> None:
         scoped = deps.for_team(context.team_id)
         thread_ts = payload.get("thread_ts")
-        if is_ts(thread_ts) and scoped.work.in_agent_session(
-                scoped.team, str(payload.get("channel")), str(thread_ts)):
+        if is_ts(thread_ts) and _in_agent_session(scoped, str(payload.get("channel")),
+                                                  str(thread_ts)):
             agent.accept(payload, body, context, scoped, client)
             return
 
@@ -66,6 +67,14 @@ def register(app: App, deps: Deps) -> None:
                              say=lambda text: _say(say, text))
 
     app.use(assistant)
+
+
+def _in_agent_session(deps: Deps, channel: str, thread_ts: str) -> bool:
+    """A reply in an agent session's thread (Bolt's `Assistant` takes every DM thread)."""
+    try:
+        return deps.work.in_agent_session(deps.team, channel, thread_ts)
+    except DatabaseUnavailable:
+        return False  # storing the message fails the same way, and says so where asked
 
 
 def _say(say: Say, text: str) -> None:
