@@ -17,6 +17,7 @@ import pytest
 from bot.emulator.slack_requests import dm_message_event, messages_tab_opened_event
 from bot.emulator.web_api import SlackApiServer
 from bot.llm.thread_fitting import estimate_tokens
+from bot.work import Stopped, Work
 from handlers import agent
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
@@ -194,3 +195,41 @@ def test_stop_ends_a_streamed_draft_where_it_was(app: RunningApp, llm: FakeOpenA
     prompt, whole = _spent_bounds(llm, answer)
     assert prompt < row["tokens"] < whole
     assert list(app.store.export_rows()) == []  # a stopped draft is not saved as a draft
+
+
+def test_stop_settles_work_another_process_holds(app: RunningApp) -> None:
+    """The run is elsewhere (another replica, or one that died): the stop's listener
+    cancels it and settles its header at once; the holder stops at its next step."""
+    root = app.slack.state.post_message(DM, "brainstorm onboarding", user="U0ALICE")["ts"]
+    header = app.slack.state.post_message(DM, "Brainstorm: onboarding", as_bot=True,
+                                          thread_ts=root)["ts"]
+    elsewhere = Work(app.deps.work.store, lease=30, limits=app.deps.work.limits,
+                     owner="elsewhere/1:1:1:feed")
+    item = elsewhere.accept("brainstorm", team=app.slack.state.team_id,
+                            delivery_key="event:Elsewhere", channel=DM, user="U0ALICE",
+                            thread_ts=root, request={"topic": "onboarding",
+                                                     "in_assistant": True,
+                                                     "agent_session": True})
+    assert item is not None
+    elsewhere.set_placeholder(item, header)
+    app.slack.state.set_agent_session(DM, root, "processing")
+    made = press_stop(app, root)
+    app.deps.wait_quiet(timeout=20)
+    [row] = work_in_thread(app.store.engine, DM, root)
+    assert (row["state"], row["note"]) == ("cancelled", "Stopped by <@U0ALICE>.")
+    settled = app.slack.state.get_message(DM, header)
+    assert settled is not None and "Stopped by <@U0ALICE>" in json.dumps(settled["blocks"])
+    assert posted_since(app, made) == []
+    assert app.slack.state.agent_sessions[(DM, root)]["status"] == "active"
+    with pytest.raises(Stopped):
+        elsewhere.confirm(item)  # the holder posts nothing more
+
+
+def test_a_stop_the_database_cannot_record_is_delivered_again(
+        slack: SlackApiServer, tmp_path: Any) -> None:
+    url = f"sqlite:///file:{tmp_path}/missing/none.db?mode=ro&uri=true"
+    with running_app(slack, url) as app:
+        root = app.slack.state.post_message(DM, "brainstorm x", user="U0ALICE")["ts"]
+        app.slack.state.set_agent_session(DM, root, "processing")
+        event = app.slack.state.press_stop(DM, root, "U0ALICE")
+        assert app.sender.event(event).status == 503  # Slack sends it again
