@@ -626,3 +626,5 @@ class Workspace:
         with self.lock:
             self.channel_prompts[channel] = {"prompts": copy.deepcopy(prompts),
                                              "title": title}
+        self._emit("assistant_changed", {"channel": channel, "thread_ts": "",
+                                         "prompts": copy.deepcopy(prompts)})
