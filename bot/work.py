@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 GIVE_UP_AFTER = 30
 MAX_PAUSE = 20  # leases (10 minutes with the default)
+STOPS_REMEMBERED = 1000  # work stopped through this process, kept for its runs to see
 
 
 class RetryLater(Exception):
@@ -192,6 +193,8 @@ class Work:
         stopped = self.store.cancel(team, channel, thread_ts, note=note)
         for item in stopped:
             self._stopped[item.id] = note
+        while len(self._stopped) > STOPS_REMEMBERED:  # the oldest ended long ago
+            self._stopped.pop(next(iter(self._stopped)), None)
         return stopped
 
     def pending_in(self, team: str, channel: str, message_ts: str) -> bool:

@@ -107,7 +107,10 @@ def accept(event: dict[str, Any], body: dict[str, Any], context: BoltContext, de
     text = str(event.get("text") or "")
 
     def show(_status: str, topic: str | None) -> None:
-        title = (topic or text.strip().splitlines()[0] if text.strip() else "")[:TITLE_LIMIT]
+        """The session is working: "processing" (Slack shows the stop button), titled
+        with the topic or the message's first line when the call creates it."""
+        first_line = text.strip().splitlines()[0] if text.strip() else ""
+        title = (topic or first_line)[:TITLE_LIMIT]
         client.agents_sessions_setStatus(channel_id=str(channel), thread_ts=str(thread_ts),
                                          status="processing", title=title or None,
                                          initiator_user_id=str(user))
@@ -128,9 +131,8 @@ def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltCon
                    say: Callable[[str], None], extra: dict[str, Any] | None = None) -> None:
     """Store what the person asked in a DM thread (an agent session's or the assistant
     pane's) as work (Slack's answer waits for it), then `show` a status (and the topic
-    as a title). When it cannot be stored, they are
-    told and Slack delivers the message again (503). `extra` goes into the work's
-    request."""
+    as a title). When it cannot be stored, they are told and Slack delivers the message
+    again (503). `extra` goes into the work's request."""
     channel, user = event.get("channel"), event.get("user")
     ts = event.get("ts")
     text = str(event.get("text") or "")
