@@ -15,6 +15,11 @@ pass and `ChatRefused` for one that cannot, and the run decides: try again later
 the person, or settle. A final state that cannot be shown because Slack is away is
 always tried again (RetryLater), also on the last attempt: that is what keeps a
 placeholder from staying "Thinking…".
+
+A person may stop the work (Slack's stop button on an agent session): the next
+`Work.confirm` — or, in the process that got the stop, the next piece of a draft — raises
+`Stopped`; the run posts nothing more, settles its header or placeholder saying who
+stopped it (a draft keeps the text written so far, unsaved), and the work is over.
 """
 
 from __future__ import annotations
@@ -57,8 +62,9 @@ class BrainstormChat(Protocol):
     def show_done(self, work: WorkItem, header_ts: str, brainstorm: Brainstormed) -> None: ...
     def show_failed(self, work: WorkItem, header_ts: str, topic: str, note: str) -> None: ...
     def show_stopped(self, work: WorkItem, header_ts: str, topic: str, note: str,
-                     posted: int) -> None:
-        """The header settled when a person stopped the brainstorm after `posted` ideas."""
+                     posted: int | None) -> None:
+        """The header settled when a person stopped the brainstorm after `posted` ideas
+        (None: not known)."""
         ...
 
     def retract(self, work: WorkItem, ts: str) -> None:
@@ -193,8 +199,12 @@ class BrainstormRunner:
         try:
             return self._run(item, header_ts, topic, last)
         except Stopped as stop:  # nothing more is posted; the header says who stopped it
-            result = self.brainstormer.saved(item.channel, header_ts)
-            posted = sum(1 for idea in result.ideas if idea.ts) if result else 0
+            try:
+                result = self.brainstormer.saved(item.channel, header_ts)
+                posted: int | None = sum(1 for idea in result.ideas if idea.ts) if result \
+                    else 0
+            except DatabaseUnavailable:
+                posted = None  # the header says who stopped it, not how many were posted
             _settle_stopped(partial(self.chat.show_stopped, item, header_ts, topic,
                                     stop.note, posted))
             raise

@@ -199,8 +199,12 @@ def _settle(client: WebClient, deps: Deps, stopped: list[WorkItem], channel: str
             continue  # nothing was posted for it yet
         try:
             if item.kind == "brainstorm":
-                saved = deps.brainstormer.saved(item.channel, item.placeholder_ts)
-                posted = sum(1 for idea in saved.ideas if idea.ts) if saved else 0
+                try:
+                    saved = deps.brainstormer.saved(item.channel, item.placeholder_ts)
+                    posted: int | None = sum(1 for idea in saved.ideas if idea.ts) \
+                        if saved else 0
+                except DatabaseUnavailable:
+                    posted = None  # who stopped it is still said
                 SlackBrainstormChat(client, deps.model.model).show_stopped(
                     item, item.placeholder_ts, str(item.request.get("topic") or ""), note,
                     posted)
@@ -208,7 +212,7 @@ def _settle(client: WebClient, deps: Deps, stopped: list[WorkItem], channel: str
                 SlackDraftChat(client, model_name=deps.model.model, offline=deps.model.offline,
                                stream_interval=deps.settings.stream_interval).show_stopped(
                     item, item.placeholder_ts, "", note)
-        except (ChatError, DatabaseUnavailable) as exc:
+        except ChatError as exc:
             log.warning("could not show that %s %d was stopped: %s", item.kind, item.id, exc)
     set_session_status(client, channel, thread_ts, "active")
 

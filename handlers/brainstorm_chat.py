@@ -90,7 +90,7 @@ class SlackBrainstormChat:
         self._status(work, header_ts, topic, blocks.failed_status(note))
 
     def show_stopped(self, work: WorkItem, header_ts: str, topic: str, note: str,
-                     posted: int) -> None:
+                     posted: int | None) -> None:
         self._status(work, header_ts, topic, blocks.stopped_status(note, posted))
 
     def _status(self, work: WorkItem, header_ts: str, topic: str, status: str, *,

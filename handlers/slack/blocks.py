@@ -145,9 +145,11 @@ def stopped_by(user: str) -> str:
     return f"Stopped by <@{user}>."
 
 
-def stopped_status(note: str, posted: int) -> str:
-    """A brainstorm's header once a person stopped it (`note`: `stopped_by`)."""
-    return f":black_square_for_stop: {note} {posted} idea{'s' if posted != 1 else ''} posted."
+def stopped_status(note: str, posted: int | None) -> str:
+    """A brainstorm's header once a person stopped it (`note`: `stopped_by`), with how
+    many ideas were posted when that is known."""
+    count = f" {posted} idea{'s' if posted != 1 else ''} posted." if posted is not None else ""
+    return f":black_square_for_stop: {note}{count}"
 
 
 def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, Blocks]:
