@@ -170,6 +170,13 @@ class SlackDraftChat:
         self._update(work, ts, blocks.draft(text, self.model_name, offline=self.offline,
                                             state="failed", note=note))
 
+    def show_stopped(self, work: WorkItem, ts: str, text: str, note: str) -> None:
+        """Slack already ended the stream when the person pressed stop: it is dropped, not
+        stopped again, and the message settles by `chat.update`."""
+        self.streams.pop(ts, None)
+        self._update(work, ts, blocks.draft(text, self.model_name, offline=self.offline,
+                                            state="stopped", note=note))
+
     def _update(self, work: WorkItem, ts: str,
                 rendered: tuple[str, list[dict[str, Any]]]) -> None:
         text, message_blocks = rendered

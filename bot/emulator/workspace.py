@@ -82,6 +82,15 @@ class Workspace:
         self.streaming_refused = False
         #: Assistant threads: (channel, thread_ts) -> {"status", "title", "prompts"}.
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
+        #: The app's AI surface: True for the Agent messaging experience (`agent_view`,
+        #: what manifest.yml declares), False for an app still on `assistant_view`.
+        self.agent_view = True
+        #: Agent sessions (`agents.sessions.*`): (channel, thread_ts) -> {"status",
+        #: "title", "initiator", "statuses": every status set, in order}.
+        self.agent_sessions: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Suggested prompts of a whole DM (agent apps set them without a thread):
+        #: channel -> {"prompts", "title"}.
+        self.channel_prompts: dict[str, dict[str, Any]] = {}
         self.modals: dict[str, dict[str, Any]] = {}
         # channel -> {ts -> message}; insertion order == ts order because ts only grows.
         self._messages: dict[str, dict[str, dict[str, Any]]] = {}
@@ -565,3 +574,57 @@ class Workspace:
             if thread_ts and thread_ts != ts:
                 link += f"?thread_ts={thread_ts}&cid={channel}"
             return link
+
+    # ------------------------------------------------------------ agent sessions
+
+    def set_agent_session(self, channel: str, thread_ts: str, status: str, *,
+                          title: str | None = None,
+                          initiator: str | None = None) -> dict[str, Any]:
+        """`agents.sessions.setStatus`: creates the session of a thread if needed (its
+        title and initiator are kept from then on) and sets its status."""
+        with self.lock:
+            if self.get_message(channel, thread_ts) is None:
+                raise WorkspaceError("invalid_thread_ts")
+            session = self.agent_sessions.setdefault(
+                (channel, thread_ts), {"title": title, "initiator": initiator,
+                                       "statuses": []})
+            session["status"] = status
+            session["statuses"].append(status)
+            result = copy.deepcopy(session)
+        self._emit("agent_session_changed", {"channel": channel, "thread_ts": thread_ts,
+                                             **copy.deepcopy(result)})
+        return result
+
+    def rename_agent_session(self, channel: str, thread_ts: str, title: str) -> None:
+        with self.lock:
+            session = self.agent_sessions.get((channel, thread_ts))
+            if session is None:
+                raise WorkspaceError("session_not_found")
+            session["title"] = title
+
+    def press_stop(self, channel: str, thread_ts: str, user: str) -> dict[str, Any]:
+        """A person clicks the stop button of an agent session. Slack shows it only while
+        the session is "processing"; it stops the app's streaming messages in the thread
+        itself, and the session's status stays as it was (the app moves it on). The
+        `agent_session_stopped` event Slack then sends."""
+        with self.lock:
+            session = self.agent_sessions.get((channel, thread_ts))
+            if session is None or session.get("status") != "processing":
+                raise WorkspaceError("no_stop_button",
+                                     "the session is not processing: no stop button shows")
+            stopped = []
+            for ts in [thread_ts, *self._replies.get((channel, thread_ts), [])]:
+                message = self._messages.get(channel, {}).get(ts)
+                if message is not None and message.pop("streaming", None):
+                    stopped.append(ts)
+        return {"type": "agent_session_stopped", "channel": channel, "thread_ts": thread_ts,
+                "user": user, "streaming_message_ts": stopped,
+                "event_ts": self.next_ts()}
+
+    def set_channel_prompts(self, channel: str, prompts: list[Any],
+                            title: Any = None) -> None:
+        with self.lock:
+            self.channel_prompts[channel] = {"prompts": copy.deepcopy(prompts),
+                                             "title": title}
+        self._emit("assistant_changed", {"channel": channel, "thread_ts": "",
+                                         "prompts": copy.deepcopy(prompts)})

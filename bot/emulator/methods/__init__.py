@@ -8,6 +8,7 @@ call's token speaks for; `params` are decoded as Slack decodes them. A refusal i
 from __future__ import annotations
 
 from bot.emulator.methods import (
+    agents,
     apps,
     assistant,
     auth,
@@ -31,6 +32,7 @@ METHODS: dict[str, Method] = {
     **reactions.METHODS,
     **views.METHODS,
     **assistant.METHODS,
+    **agents.METHODS,
 }
 
 #: Methods that take no bot token.
