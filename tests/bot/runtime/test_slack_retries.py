@@ -87,3 +87,14 @@ def test_a_rate_limited_append_is_repeated_after_retry_after(slack: SlackApiServ
     slack.fail("chat.appendStream", retry_after=0.1)  # Slack did not carry it out
     assert client.chat_appendStream(channel="C0GENERAL", ts=ts, markdown_text=" two")["ok"]
     assert slack.state.get_message("C0GENERAL", ts)["text"] == "one two"
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"drop": True}])
+def test_an_ephemeral_message_is_never_repeated_by_the_client(slack: SlackApiServer,
+                                                              fault: dict) -> None:
+    client = client_for(slack)
+    slack.fail("chat.postEphemeral", after_effect=True, **fault)
+    with pytest.raises((SlackApiError, OSError)):
+        client.chat_postEphemeral(channel="C0GENERAL", user="U0ALICE", text="only you")
+    assert [e["text"] for e in slack.state.ephemeral] == ["only you"]
+    assert len(slack.calls_to("chat.postEphemeral", include_failed=True)) == 1
