@@ -144,13 +144,26 @@ class SlackDraftChat:
 
     def _end_stream(self, work: WorkItem, ts: str) -> None:
         """End the native stream of `ts` if this process opened one, or if an earlier
-        attempt (in another process, perhaps) may have; best effort. Where `ts` does not
-        stream, Slack answers `message_not_in_streaming_state` and nothing changes."""
+        attempt (in another process, perhaps) left it streaming; best effort."""
         stream = self.streams.pop(ts, None)
-        if stream is None and work.attempts > 1 and work.channel not in self.refused:
+        if stream is None and work.attempts > 1 and self._may_stream(work, ts):
             stream = self._native(work, ts, "draft")
         if stream is not None:
             stream.stop()
+
+    def _may_stream(self, work: WorkItem, ts: str) -> bool:
+        """Whether message `ts` may still be streaming: the bot's, without metadata (a
+        posted placeholder has it from the start, a stream from when it stopped)."""
+        try:
+            page = self.client.conversations_replies(
+                channel=work.channel, ts=str(work.thread_ts), oldest=ts, latest=ts,
+                inclusive=True, include_all_metadata=True, limit=10)
+        except SLACK_FAILURES as exc:  # the settling chat.update will say more
+            log.info("could not look at a draft's message: %s", failure_name(exc))
+            return False
+        messages: list[dict[str, Any]] = page.get("messages") or []
+        return any(m.get("ts") == ts and m.get("bot_id") and not m.get("metadata")
+                   for m in messages)
 
     def find_placeholder(self, work: WorkItem) -> str | None:
         """The placeholder an earlier attempt posted (by its metadata), or the stream it

@@ -61,7 +61,9 @@ def _done(app: RunningApp) -> None:
     assert app.deps.work.store.count_pending() == 0
 
 
-def assert_one_draft_once(app: RunningApp, thread_ts: str, seen: Seen) -> dict[str, Any]:
+def assert_one_draft_once(app: RunningApp, thread_ts: str, seen: Seen,
+                          refusals: frozenset[tuple[str, str]] = frozenset()) \
+        -> dict[str, Any]:
     """One bot message in the thread, the whole draft in it, no line ever shown twice,
     nothing left streaming, the draft stored once."""
     [message] = [m for m in app.slack.state.thread(CHANNEL, thread_ts) if m.get("bot_id")]
@@ -74,6 +76,10 @@ def assert_one_draft_once(app: RunningApp, thread_ts: str, seen: Seen) -> dict[s
         assert DRAFT.startswith(text), text
     assert app.slack.state.streaming_messages() == []
     assert [r["ts"] for r in app.store.export_rows()] == [message["ts"]]
+    # nothing Slack refuses, but asking a stream that did end to stop, when the answer
+    # to the first stop was lost
+    assert set(refused_calls(app)) <= {("chat.stopStream", "message_not_in_streaming_state"),
+                                       *refusals}
     return message
 
 
@@ -156,4 +162,35 @@ def test_a_placeholder_slack_posted_though_its_answer_was_lost_is_found_not_post
     app.slack.fail("chat.postMessage", after_effect=True, **fault)
     thread_ts = drafted(app, llm)
     assert len(app.slack.calls_to("chat.postMessage", include_failed=True)) == 1
+    assert_one_draft_once(app, thread_ts, seen,
+                          frozenset({("chat.startStream", "feature_not_enabled")}))
+
+
+def test_a_stream_that_would_not_stop_is_stopped_by_the_next_attempt(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """Slack fails both stops, and the settling update past the client's retries: the
+    attempt ends, and the next one sees the draft's message still without metadata (so
+    possibly streaming), stops it, and settles it."""
+    seen = Seen(app.slack)
+    app.slack.fail("chat.stopStream", status=500, times=2)
+    app.slack.fail("chat.update", status=500, times=4)
+    thread_ts = drafted(app, llm)
+    assert len(app.slack.calls_to("chat.stopStream", include_failed=True)) == 3
     assert_one_draft_once(app, thread_ts, seen)
+    assert refused_calls(app) == []
+
+
+def test_a_later_attempt_does_not_ask_an_ended_stream_to_stop(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    seen = Seen(app.slack)
+    app.slack.fail("chat.update", status=500, times=4)  # the stream ended; its update not
+    thread_ts = drafted(app, llm)
+    assert len(app.slack.calls_to("chat.stopStream", include_failed=True)) == 1
+    assert_one_draft_once(app, thread_ts, seen)
+    assert refused_calls(app) == []
+
+
+def refused_calls(app: RunningApp) -> list[tuple[str, Any]]:
+    """Calls Slack answered with an error (injected faults aside)."""
+    return [(c.method, c.response.get("error")) for c in app.slack.calls
+            if not c.failed and c.response is not None and not c.response.get("ok")]
