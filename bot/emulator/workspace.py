@@ -27,10 +27,13 @@ PERMALINK_HOST = "https://emulated.slack.local"
 #: Slack's hard cap (and default) for ``limit`` on history/replies.
 MAX_PAGE_LIMIT = 1000
 
-#: Seconds a streamed message stays in its streaming state without an append. Slack does
-#: not publish the figure; apps that paused a stream for about five minutes got
-#: ``message_not_in_streaming_state`` on their next append (vercel/chat#607), so five it is.
-STREAM_IDLE_EXPIRY = 300.0
+#: Seconds a streamed message stays in its streaming state after ``chat.startStream``.
+#: Slack does not publish the figure. Apps that paused a stream for about five minutes
+#: got ``message_not_in_streaming_state`` on their next append (vercel/chat#607), and
+#: live probes found an absolute lifetime of about 306 s that appends do not extend
+#: (Hermes agent PR #59010, as quoted by apps that build on it). The stricter reading
+#: holds here: five minutes from the start, appends or not.
+STREAM_LIFETIME = 300.0
 
 Listener = Callable[[str, dict[str, Any]], None]
 
@@ -66,7 +69,7 @@ class Workspace:
         self.lock = threading.RLock()
         #: What streams expire by (seconds): tests move it on instead of sleeping.
         self.clock = clock
-        self.stream_idle_expiry = STREAM_IDLE_EXPIRY
+        self.stream_lifetime = STREAM_LIFETIME
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = "emulated"
@@ -97,8 +100,8 @@ class Workspace:
         # (channel, root_ts) -> reply ts list in order (root may not exist: Slack allows it).
         self._replies: dict[tuple[str, str], list[str]] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
-        # (channel, ts) -> clock time of the last start or append of a message Slack is
-        # streaming; kept out of the message, which Slack's reads show without it.
+        # (channel, ts) -> clock time a message Slack is streaming was started; kept out
+        # of the message, which Slack's reads show without it.
         self._streams: dict[tuple[str, str], float] = {}
         self._listeners: list[Listener] = []
         self._last_us = int(time.time() * 1_000_000)
@@ -458,10 +461,10 @@ class Workspace:
 
     def is_streaming(self, channel: str, ts: str) -> bool:
         """Whether the message is in its streaming state now (started, neither stopped
-        nor idle past `stream_idle_expiry`)."""
+        nor older than `stream_lifetime`)."""
         with self.lock:
             started = self._streams.get((channel, ts))
-            if started is not None and self.clock() - started > self.stream_idle_expiry:
+            if started is not None and self.clock() - started > self.stream_lifetime:
                 del self._streams[(channel, ts)]  # expired: Slack ends it on its own
                 return False
             return started is not None
@@ -477,7 +480,7 @@ class Workspace:
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """`chat.appendStream` / `chat.stopStream`: add text to a message being streamed;
         on stop, blocks go under it and the stream ends. A stream stopped, never started,
-        or left without an append for `stream_idle_expiry` seconds is refused with
+        or started more than `stream_lifetime` seconds ago is refused with
         ``message_not_in_streaming_state``."""
         with self.lock:
             msg = self._find(channel, ts)
@@ -490,8 +493,6 @@ class Workspace:
                     msg["blocks"] = copy.deepcopy(blocks)
                 if metadata:
                     msg["metadata"] = copy.deepcopy(metadata)
-            else:
-                self._streams[(channel, ts)] = self.clock()
             result = copy.deepcopy(msg)
         self._emit("message_changed", {"channel": channel, "message": result})
         return result

@@ -97,7 +97,7 @@ def test_a_draft_arriving_in_one_long_piece_is_appended_in_pieces_slack_takes(
 
 def test_a_draft_written_slower_than_a_stream_lives_settles_by_update(
         app: RunningApp, llm: FakeOpenAI) -> None:
-    app.slack.state.stream_idle_expiry = 0.1  # Slack's five minutes, shortened
+    app.slack.state.stream_lifetime = 0.1  # Slack's five minutes, shortened
     thread_ts = drafted(app, llm, " ".join(f"word{n}" for n in range(12)), 0.3)
     assert {error for _, error in refused(app)} == {"message_not_in_streaming_state"}
     # each piece comes 0.3 s after the last: the first append finds the stream expired,

@@ -6,10 +6,11 @@ Limits, as Slack publishes them:
   field to 12,000 characters": https://docs.slack.dev/reference/methods/chat.startStream,
   .../chat.appendStream, .../chat.stopStream). Over it, Slack's word for a message too
   long, `msg_too_long`, and nothing changes.
-- A stream that was stopped, or not appended to for about five minutes, is no longer in
-  its streaming state: `message_not_in_streaming_state` on append and stop (the error
-  listed for chat.appendStream; the expiry as apps met it, vercel/chat#607). The time is
-  the workspace's `stream_idle_expiry`, measured on its injectable `clock`.
+- A stream that was stopped, or started about five minutes ago, is no longer in its
+  streaming state: `message_not_in_streaming_state` on append and stop (the expiry as
+  apps met it: see `bot.emulator.workspace.STREAM_LIFETIME`). The time is the
+  workspace's `stream_lifetime`, measured on its injectable `clock`; a stream left
+  without appends for five minutes is past it too.
 """
 
 from __future__ import annotations

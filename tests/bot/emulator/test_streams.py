@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.emulator.methods.streams import MARKDOWN_TEXT_LIMIT
 from bot.emulator.web_api import SlackApiServer
-from bot.emulator.workspace import STREAM_IDLE_EXPIRY
+from bot.emulator.workspace import STREAM_LIFETIME
 
 GENERAL = "C0GENERAL"
 
@@ -94,18 +94,29 @@ def test_a_stream_left_idle_for_five_minutes_expires(client: WebClient,
     clock = Clock()
     server.state.clock = clock
     ts = start(client, server)
-    clock.now += STREAM_IDLE_EXPIRY - 1
-    client.chat_appendStream(channel=GENERAL, ts=ts, markdown_text=" more")  # in time
-    clock.now += STREAM_IDLE_EXPIRY - 1  # idle is counted from the last append
-    client.chat_appendStream(channel=GENERAL, ts=ts, markdown_text=" again")
-    clock.now += STREAM_IDLE_EXPIRY + 1
+    clock.now += STREAM_LIFETIME + 1
     assert server.state.streaming_messages() == []
     for call in (lambda: client.chat_appendStream(channel=GENERAL, ts=ts, markdown_text="!"),
                  lambda: client.chat_stopStream(channel=GENERAL, ts=ts)):
         with pytest.raises(SlackApiError) as failed:
             call()
         assert refused(failed.value) == "message_not_in_streaming_state"
-    assert server.state.get_message(GENERAL, ts)["text"] == "Drafting… more again"
+    assert server.state.get_message(GENERAL, ts)["text"] == "Drafting…"
+
+
+def test_appends_do_not_keep_a_stream_alive_past_five_minutes(
+        client: WebClient, server: SlackApiServer) -> None:
+    clock = Clock()
+    server.state.clock = clock
+    ts = start(client, server)
+    for _ in range(4):
+        clock.now += (STREAM_LIFETIME - 1) / 4
+        client.chat_appendStream(channel=GENERAL, ts=ts, markdown_text=" more")
+    clock.now += 2  # a second since the last append, five minutes since the start
+    with pytest.raises(SlackApiError) as failed:
+        client.chat_appendStream(channel=GENERAL, ts=ts, markdown_text=" late")
+    assert refused(failed.value) == "message_not_in_streaming_state"
+    assert server.state.get_message(GENERAL, ts)["text"] == "Drafting…" + " more" * 4
 
 
 def test_a_stopped_stream_takes_no_more_and_reads_show_no_streaming_flag(

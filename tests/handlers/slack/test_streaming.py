@@ -3,7 +3,7 @@ writes: real HTTP to the emulated Web API, which refuses what Slack refuses."""
 
 from __future__ import annotations
 
-import itertools
+import time
 from collections.abc import Iterator
 from functools import partial
 
@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.emulator.methods.streams import MARKDOWN_TEXT_LIMIT
 from bot.emulator.web_api import SlackApiServer
+from bot.emulator.workspace import STREAM_LIFETIME
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import neutralise
 from handlers.slack.streaming import (
@@ -80,8 +81,8 @@ def test_a_live_stream_past_what_it_may_show_says_the_rest_comes_later(
 def test_an_expired_stream_is_shown_by_update_from_then_on(server: SlackApiServer) -> None:
     native, _ = stream(server)
     native.show("first words")
-    later = itertools.count(10**6)  # the model paused longer than Slack waits
-    server.state.clock = lambda: float(next(later))
+    # the model paused: Slack's clock is past the stream's five minutes
+    server.state.clock = lambda: time.monotonic() + STREAM_LIFETIME + 1
     native.show("first words, and more")
     [update] = server.calls_to("chat.update")
     assert "first words, and more" in str(update.params["blocks"])
