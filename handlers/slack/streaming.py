@@ -152,19 +152,17 @@ class NativeStream(_Throttled):
             except SLACK_FAILURES as exc:
                 log.info("appending to a streamed draft failed (%s); it is shown by "
                          "chat.update from now on", failure_name(exc))
-                self._fall_back(stopped=error_code(exc) == NOT_STREAMING)
-                self._fallback_show(text)
+                self._fall_back(text, stopped=error_code(exc) == NOT_STREAMING)
                 return
             self._sent += piece
 
-    def _fall_back(self, *, stopped: bool) -> None:
+    def _fall_back(self, text: str, *, stopped: bool) -> None:
+        """Show the draft by `chat.update` from now on, starting with `text`; a stream that
+        may still be live is ended first."""
         self._stopped = self._stopped or stopped
-        self.stop()  # a stream that may still be live is ended before it is edited
+        self.stop()
         self._fallback = StreamingMessage(self.client, self.channel, self.ts,
                                           interval=self.interval, clock=self.clock)
-
-    def _fallback_show(self, text: str) -> None:
-        assert self._fallback is not None
         self._fallback.update(text, self.render)
 
     def stop(self) -> None:
