@@ -27,6 +27,14 @@ PERMALINK_HOST = "https://emulated.slack.local"
 #: Slack's hard cap (and default) for ``limit`` on history/replies.
 MAX_PAGE_LIMIT = 1000
 
+#: Seconds a streamed message stays in its streaming state after ``chat.startStream``.
+#: Slack does not publish the figure. Apps that paused a stream for about five minutes
+#: got ``message_not_in_streaming_state`` on their next append (vercel/chat#607), and
+#: live probes found an absolute lifetime of about 306 s that appends do not extend
+#: (Hermes agent PR #59010, as quoted by apps that build on it). The stricter reading
+#: holds here: five minutes from the start, appends or not.
+STREAM_LIFETIME = 300.0
+
 Listener = Callable[[str, dict[str, Any]], None]
 
 
@@ -56,8 +64,12 @@ class Workspace:
     never mutate the workspace behind the lock's back.
     """
 
-    def __init__(self, *, team_id: str = "T0001", team_name: str = "Emulated") -> None:
+    def __init__(self, *, team_id: str = "T0001", team_name: str = "Emulated",
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.RLock()
+        #: What streams expire by (seconds): tests move it on instead of sleeping.
+        self.clock = clock
+        self.stream_lifetime = STREAM_LIFETIME
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = "emulated"
@@ -97,6 +109,9 @@ class Workspace:
         # (channel, root_ts) -> reply ts list in order (root may not exist: Slack allows it).
         self._replies: dict[tuple[str, str], list[str]] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
+        # (channel, ts) -> clock time a message Slack is streaming was started; kept out
+        # of the message, which Slack's reads show without it.
+        self._streams: dict[tuple[str, str], float] = {}
         self._listeners: list[Listener] = []
         self._last_us = int(time.time() * 1_000_000)
         self.ensure_channel("C0GENERAL", "general")
@@ -352,6 +367,7 @@ class Workspace:
         """
         with self.lock:
             msg = self._find(channel, ts)
+            self._streams.pop((channel, ts), None)  # a deleted message streams no more
             root_ts = msg.get("thread_ts")
             if root_ts == ts and self._replies.get((channel, ts)):
                 for key in ("text", "user", "bot_id", "blocks", "attachments", "metadata",
@@ -449,20 +465,39 @@ class Workspace:
 
     def mark_streaming(self, channel: str, ts: str) -> None:
         with self.lock:
-            self._find(channel, ts)["streaming"] = True
+            self._find(channel, ts)
+            self._streams[(channel, ts)] = self.clock()
+
+    def is_streaming(self, channel: str, ts: str) -> bool:
+        """Whether the message is in its streaming state now (started, neither stopped
+        nor older than `stream_lifetime`)."""
+        with self.lock:
+            started = self._streams.get((channel, ts))
+            if started is not None and self.clock() - started > self.stream_lifetime:
+                del self._streams[(channel, ts)]  # expired: Slack ends it on its own
+                return False
+            return started is not None
+
+    def streaming_messages(self) -> list[tuple[str, str]]:
+        """(channel, ts) of every message still streaming: what a test expects to be none
+        once the app has settled its work."""
+        with self.lock:
+            return [key for key in list(self._streams) if self.is_streaming(*key)]
 
     def stream(self, channel: str, ts: str, text: str, *, stop: bool = False,
                blocks: list[dict[str, Any]] | None = None,
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """`chat.appendStream` / `chat.stopStream`: add text to a message being streamed;
-        on stop, blocks go under it and the stream ends."""
+        on stop, blocks go under it and the stream ends. A stream stopped, never started,
+        or started more than `stream_lifetime` seconds ago is refused with
+        ``message_not_in_streaming_state``."""
         with self.lock:
             msg = self._find(channel, ts)
-            if not msg.get("streaming"):
+            if not self.is_streaming(channel, ts):
                 raise WorkspaceError("message_not_in_streaming_state")
             msg["text"] = msg.get("text", "") + text
             if stop:
-                msg.pop("streaming", None)
+                del self._streams[(channel, ts)]
                 if blocks:
                     msg["blocks"] = copy.deepcopy(blocks)
                 if metadata:

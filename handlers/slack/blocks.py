@@ -185,6 +185,7 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     status = {
         "writing": f"{emoji} {kind} · writing…",
         "done": f"{emoji} {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
+                + (" · continued in the next message" if part[0] < part[1] else "")
                 + (f" · {neutralise(sources)}" if sources else "")
                 + f" · react :+1: / :-1: · {next_step}",
         "failed": f":warning: {neutralise(note)}",
