@@ -649,8 +649,8 @@ class Workspace:
                                      "the session is not processing: no stop button shows")
             stopped = []
             for ts in [thread_ts, *self._replies.get((channel, thread_ts), [])]:
-                message = self._messages.get(channel, {}).get(ts)
-                if message is not None and message.pop("streaming", None):
+                if self.is_streaming(channel, ts):
+                    del self._streams[(channel, ts)]
                     stopped.append(ts)
         return {"type": "agent_session_stopped", "channel": channel, "thread_ts": thread_ts,
                 "user": user, "streaming_message_ts": stopped,

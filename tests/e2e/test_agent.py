@@ -169,7 +169,8 @@ def test_stop_ends_a_streamed_draft_where_it_was(app: RunningApp, llm: FakeOpenA
     def streaming() -> str:
         replies = bot_replies(app, root)
         assert len(replies) == 1
-        assert replies[0].get("streaming") and "Sentence 3" in replies[0]["text"]
+        assert app.slack.state.is_streaming(DM, replies[0]["ts"])
+        assert "Sentence 3" in replies[0]["text"]
         return str(replies[0]["ts"])
 
     ts = eventually(streaming, timeout=20)
@@ -187,7 +188,7 @@ def test_stop_ends_a_streamed_draft_where_it_was(app: RunningApp, llm: FakeOpenA
     app.deps.wait_quiet(timeout=20)
     assert posted_since(app, made) == []
     [message] = bot_replies(app, root)  # no second message
-    assert not message.get("streaming")
+    assert app.slack.state.streaming_messages() == []
     shown = json.dumps(message["blocks"])
     assert "Sentence 3" in shown and "Sentence 59" not in shown  # what was written by then
     assert "fake-model" in shown  # AI-written, and by which model
