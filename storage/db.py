@@ -1,8 +1,9 @@
 """Engines and migrations.
 
 SQLite is the one-process default, so it is tuned for bursts of small writes from
-many threads: WAL (readers never block the writer), a busy timeout, and write
-transactions that take the write lock up front (`BEGIN IMMEDIATE`) so two writers
+many threads: WAL (readers never block the writer), `secure_delete` (removed text is
+zeroed in the file; `storage.privacy` checkpoints the log after a purge), a busy
+timeout, and write transactions that take the write lock up front (`BEGIN IMMEDIATE`) so two writers
 queue on the busy timeout instead of deadlocking into "database is locked" when a
 reader upgrades to a writer. PostgreSQL needs nothing special.
 """
@@ -77,6 +78,9 @@ def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten text is zeroed in the file, not left in free space
+        # (`storage.privacy`: what retention and "forget me" remove must be gone).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

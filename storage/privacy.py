@@ -9,7 +9,25 @@ stay true; `purged_at` says when its words went. What counts as words:
 - a brainstorm's `topic` and its `inputs` (the approved and rejected ideas, guidance and
   seed its prompt carried);
 - finished work's `request` (the topic or mention text it was accepted with);
-- an item's embedding (a vector can be turned back into words).
+- an item's embedding (a vector can be turned back into words);
+- every copy of those words in other rows: a topic copied into a follow-up ("More like
+  this" asks with the topic of the idea's brainstorm), the approved and rejected idea
+  texts, seed and guidance carried in later brainstorms' `inputs`, the idea texts a
+  "Draft this" carried in its `work.request` (`_Copies`);
+- forgetting also removes the person from the OAuth installation rows that name them
+  (`slack_installations`: installer id, user token and scopes).
+
+Copies are found two ways. A copy of an item's text (an idea in `inputs`, a seed, a
+"Draft this" idea) is kept only while an unpurged item of its channel still has that
+text: whatever removed the original (retention, a forget, an earlier run before copies
+were tracked) removes the copy on the next purge or forget. A copy of a person's own
+words (a topic, guidance, an instruction) is found by the words themselves, in every
+text column that can carry one, in the workspace.
+
+On SQLite, deleted text would survive in free space of the database file and in the
+write-ahead log: connections run with `secure_delete` (freed space is zeroed), and after
+a purge or a forget the log is checkpointed into the file and truncated
+(`checkpoint`).
 
 A daily job runs once across replicas through `maintenance_runs`: the first process to
 insert the row of (job, day) runs it. A purge is one transaction: one that fails gives
@@ -20,13 +38,17 @@ cut-off).
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select, true, update
+from sqlalchemy import Connection, and_, column, delete, or_, select, table, true, update
 
-from storage.base import Repository, retry_locked
+from storage.base import Repository, retry_locked, translated
 from storage.models import (
     Brainstorm,
     ChannelGuidance,
@@ -38,7 +60,10 @@ from storage.models import (
     Work,
 )
 
+log = logging.getLogger(__name__)
 PURGED = ""  # what a purged text reads as
+MIN_WORDS = 4  # shorter words of a person are removed where they are a whole value only
+CHECKPOINT_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -48,10 +73,12 @@ class Purged:
     items: int  # items whose texts were removed
     brainstorms: int  # brainstorms whose topic and inputs were removed
     work: int  # finished work forgotten
+    copies: int = 0  # other rows that carried a copy of a removed text, cleared of it
+    log_cleared: bool = True  # SQLite: the write-ahead log was emptied (see `checkpoint`)
 
     @property
     def total(self) -> int:
-        return self.items + self.brainstorms + self.work
+        return self.items + self.brainstorms + self.work + self.copies
 
 
 @dataclass(frozen=True)
@@ -63,6 +90,9 @@ class Forgotten:
     drafts: int  # drafts, critiques and polished versions they asked for: texts removed
     guidance: int  # channels whose standing guidance they wrote: removed
     work: int  # their finished requests (their words removed)
+    copies: int = 0  # other rows that carried a copy of their words, cleared of it
+    installations: int = 0  # OAuth installation rows that named them, cleared of them
+    log_cleared: bool = True  # SQLite: the write-ahead log was emptied (see `checkpoint`)
 
 
 class PrivacyStore(Repository):
@@ -102,7 +132,9 @@ class PrivacyStore(Repository):
                 Brainstorm.created_at < cutoff, now=self.clock())).rowcount
             work = conn.execute(delete(Work).where(Work.created_at < cutoff,
                                                    Work.state != "pending")).rowcount
-        return Purged(purged_items, purged_brainstorms, work)
+            copies = _Copies(conn, lambda table: true()).scrub()
+        return Purged(purged_items, purged_brainstorms, work, copies,
+                      log_cleared=self.checkpoint())
 
     @retry_locked
     def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
@@ -116,6 +148,7 @@ class PrivacyStore(Repository):
             return true() if everywhere else table.team == self.team
 
         with self._write() as conn:
+            words = _words_of(conn, user, here)
             signals = conn.execute(delete(Signal).where(
                 Signal.user_id == user,
                 Signal.item_id.in_(select(Item.id).where(here(Item))))).rowcount
@@ -139,7 +172,38 @@ class PrivacyStore(Repository):
             work = conn.execute(update(Work).where(here(Work), Work.user_id == user,
                                                    Work.state != "pending")
                                 .values(request="{}")).rowcount
-        return Forgotten(signals, brainstorms, drafts, guidance, work)
+            installations = conn.execute(_forget_installer(
+                user, None if everywhere else self.team)).rowcount
+            copies = _Copies(conn, here, words).scrub()
+        return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
+                         log_cleared=self.checkpoint())
+
+    def checkpoint(self) -> bool:
+        """SQLite: move the write-ahead log into the database file and truncate it, so the
+        text a purge or a forget removed survives in neither (`secure_delete`, set on
+        every connection by `storage.db`, zeroes the freed space in the file). A reader
+        in the middle of a transaction keeps the log alive: the checkpoint is tried again
+        a few times, then False is returned and a warning logged (the next checkpoint —
+        SQLite's own automatic ones, or the next purge or forget — finishes the job).
+        Always True on PostgreSQL, whose dead rows VACUUM reclaims."""
+        if self.engine.dialect.name != "sqlite":
+            return True
+        for attempt in range(CHECKPOINT_TRIES):
+            with translated(), self._write_lock:
+                raw = self.engine.raw_connection()
+                try:
+                    cursor = raw.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = (cursor.fetchone() or (1,))[0]
+                    cursor.close()
+                finally:
+                    raw.close()
+            if not busy:
+                return True
+            time.sleep(0.05 * 2 ** attempt)
+        log.warning("the SQLite write-ahead log could not be emptied after a purge or forget "
+                    "(a reader held it); removed text stays in it until the next checkpoint")
+        return False
 
 
 def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:
@@ -154,3 +218,144 @@ def _purge_brainstorms(where: Any, *, now: datetime, any_state: bool = False) ->
     if not any_state:
         stmt = stmt.where(Brainstorm.purged_at.is_(None))
     return stmt.values(topic=PURGED, inputs=None, purged_at=now)
+
+
+_INSTALLATIONS = table("slack_installations", column("team_id"), column("user_id"),
+                       column("user_token"), column("user_refresh_token"),
+                       column("user_scopes"), column("user_token_expires_at"))
+
+
+def _forget_installer(user: str, team: str | None) -> Any:
+    """slack_sdk's installation rows (`slack_installations`) name the person who installed
+    the app and keep their user token: both go; the bot's token and the row stay."""
+    stmt = update(_INSTALLATIONS).where(_INSTALLATIONS.c.user_id == user)
+    if team is not None:
+        stmt = stmt.where(_INSTALLATIONS.c.team_id == team)
+    return stmt.values(user_id=PURGED, user_token=None, user_refresh_token=None,
+                       user_scopes=None, user_token_expires_at=None)
+
+
+def _words_of(conn: Connection, user: str, here: Callable[[Any], Any]) -> frozenset[str]:
+    """The words `user` wrote themselves, as other rows may have copied them whole: the
+    topics they asked about (not those of their "More like this", which are someone
+    else's topic), the guidance they set, the instructions and mention texts they gave."""
+    words: set[str] = set()
+    for topic, inputs in conn.execute(select(Brainstorm.topic, Brainstorm.inputs).where(
+            here(Brainstorm), Brainstorm.requester == user)):
+        if "seed" not in _json(inputs):
+            words.add(topic)
+    words.update(conn.execute(select(ChannelGuidance.text).where(
+        here(ChannelGuidance), ChannelGuidance.set_by == user)).scalars())
+    words.update(instruction for instruction in conn.execute(select(Item.instruction).where(
+        here(Item), Item.requester == user)).scalars() if instruction)
+    for request in conn.execute(select(Work.request).where(here(Work), Work.user_id == user))\
+            .scalars():
+        asked = _json(request)
+        if "seed" not in asked and isinstance(asked.get("topic"), str):
+            words.add(asked["topic"])
+        if "ideas" not in asked and isinstance(asked.get("text"), str):  # not "Draft this"
+            words.add(asked["text"])
+    return frozenset(word for word in words if word and word.strip())
+
+
+class _Copies:
+    """Clears the rows in scope of copies of removed texts (see the module's docstring):
+    item texts no unpurged item of their channel has any more, and `words` (a forgotten
+    person's own), wherever a whole text value equals one of them."""
+
+    def __init__(self, conn: Connection, here: Callable[[Any], Any],
+                 words: frozenset[str] = frozenset()) -> None:
+        self.conn = conn
+        self.here = here
+        self.words = words
+        self._live: dict[tuple[str, str], set[str]] = {}
+
+    def scrub(self) -> int:
+        """How many rows changed."""
+        return self._brainstorms() + self._work() + self._items()
+
+    def _alive(self, team: str, channel: str, text_: Any) -> bool:
+        """True when an unpurged item of the channel still has this text."""
+        key = (team, channel)
+        if key not in self._live:
+            self._live[key] = set(self.conn.execute(select(Item.text).where(
+                Item.team == team, Item.channel == channel, Item.purged_at.is_(None)))
+                .scalars())
+        return isinstance(text_, str) and text_ in self._live[key]
+
+    def _value(self, value: Any) -> Any:
+        """`value` (JSON) with every string equal to a forgotten word cleared."""
+        if isinstance(value, str):
+            return PURGED if value in self.words else value
+        if isinstance(value, list):
+            return [self._value(entry) for entry in value]
+        if isinstance(value, dict):
+            return {key: self._value(entry) for key, entry in value.items()}
+        return value
+
+    def _ideas(self, team: str, channel: str, data: dict[str, Any]) -> None:
+        """Idea texts carried by reference to their items: cleared once the item's are."""
+        for key in ("approved", "rejected"):
+            if isinstance(data.get(key), list):
+                data[key] = [entry if self._alive(team, channel, entry) else PURGED
+                             for entry in data[key]]
+        if data.get("seed") and not self._alive(team, channel, data["seed"]):
+            data["seed"] = PURGED
+        if isinstance(data.get("ideas"), list):  # "Draft this": [[position, text]]
+            data["ideas"] = [[entry[0], entry[1] if self._alive(team, channel, entry[1])
+                              else PURGED] if isinstance(entry, list) and len(entry) == 2
+                             else entry for entry in data["ideas"]]
+
+    def _brainstorms(self) -> int:
+        changed = 0
+        rows = self.conn.execute(select(Brainstorm.id, Brainstorm.team, Brainstorm.channel,
+                                        Brainstorm.topic, Brainstorm.inputs)
+                                 .where(self.here(Brainstorm), or_(
+                                     Brainstorm.inputs.is_not(None),
+                                     Brainstorm.topic.in_(self.words))))
+        for row in rows.all():
+            values: dict[str, Any] = {}
+            if row.topic in self.words:
+                values["topic"] = PURGED
+            if row.inputs:
+                data = self._value(_json(row.inputs))
+                self._ideas(row.team, row.channel, data)
+                if data != _json(row.inputs):
+                    values["inputs"] = json.dumps(data)
+            if values:
+                self.conn.execute(update(Brainstorm).where(Brainstorm.id == row.id)
+                                  .values(**values))
+                changed += 1
+        return changed
+
+    def _work(self) -> int:
+        """Finished work only: work in progress finishes with what it was given (its
+        results are in the rows above for the next purge or forget to find)."""
+        changed = 0
+        rows = self.conn.execute(select(Work.id, Work.team, Work.channel, Work.request)
+                                 .where(self.here(Work), Work.state != "pending"))
+        for row in rows.all():
+            before = _json(row.request)
+            data = self._value(before)
+            self._ideas(row.team, row.channel, data)
+            if data != before:
+                self.conn.execute(update(Work).where(Work.id == row.id)
+                                  .values(request=json.dumps(data)))
+                changed += 1
+        return changed
+
+    def _items(self) -> int:
+        if not self.words:
+            return 0
+        return int(self.conn.execute(update(Item).where(
+            self.here(Item), Item.instruction.in_(self.words)).values(instruction=None))
+            .rowcount)
+
+
+def _json(raw: str | None) -> dict[str, Any]:
+    """A JSON object column's value ({} when empty or not an object)."""
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
