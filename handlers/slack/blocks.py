@@ -255,6 +255,10 @@ def stats(lines: list[str]) -> tuple[str, Blocks]:
         _section(title + "\n" + "\n".join(f"• {line}" for line in lines))]
 
 
+# An input whose words retention or "forget me" removed since (`storage.privacy`).
+REMOVED_INPUT = "_(removed: no longer kept)_"
+
+
 def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str, Blocks]:
     """What a brainstorm was given, as it was: the person's latest here (`/brainstorm
     why`), or the one whose "Why these ideas?" button was clicked (`latest=False`)."""
@@ -276,14 +280,19 @@ def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str
     out = [_section("\n".join([title, *lines]))]
     if inputs.get("guidance"):
         out.append(_section(f"*This channel's guidance:*\n> {neutralise(str(inputs['guidance']))}"))
+    elif "guidance" in inputs:  # its author was forgotten
+        out.append(_section(f"*This channel's guidance:* {REMOVED_INPUT}"))
     for key, heading in (("approved", "Approved ideas it was asked to lean toward"),
                          ("rejected", "Rejected ideas it was told never to propose again")):
-        texts = [neutralise(_clip(str(text), 200)) for text in inputs.get(key) or []]
+        texts = [neutralise(_clip(str(text), 200)) if text else REMOVED_INPUT
+                 for text in inputs.get(key) or []]
         if texts:
             out.append(_section(_bullets(f"*{heading}:*", texts)))
     notes = []
     if inputs.get("seed"):
         notes.append(f"It was asked for more like “{neutralise(_clip(str(inputs['seed']), 200))}”.")
+    elif "seed" in inputs:
+        notes.append("It was asked for more like an idea whose words are no longer kept.")
     if inputs.get("proposed"):
         notes.append(f"It was told the {_count(int(inputs['proposed']), 'idea')} already "
                      "proposed on this topic here, to move on from them.")
