@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, upgrade
@@ -74,11 +74,13 @@ def postgres_available(admin_url: str) -> bool:
 
 
 def empty_all_tables(engine: Engine) -> None:
-    """Remove every row from every idealoop table (tests reuse one scratch database).
+    """Remove every row from every table but Alembic's (tests reuse one scratch database).
 
-    The table list comes from the models, so a new table is emptied without anyone
-    remembering to add it here."""
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    The table list comes from the database itself, so a new table — a model's, or one of
+    slack_sdk's OAuth stores — is emptied without anyone remembering to add it here."""
+    tables = [name for name in inspect(engine).get_table_names() if name != "alembic_version"]
+    names = ", ".join(f'"{name}"' for name in tables or
+                      [table.name for table in Base.metadata.sorted_tables])
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
