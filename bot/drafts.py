@@ -144,6 +144,7 @@ class DraftPlan:
     reviewed: str | None = None  # feedback, polish: whose text, said under the answer
     usage: TokenUsage = field(default_factory=TokenUsage)  # filled in as the model writes
     requester: str | None = None  # who asked: "forget me" finds their drafts by it
+    reviewed_user: str | None = None  # feedback, polish: the Slack id of whose text
 
     @property
     def is_revision(self) -> bool:
@@ -162,6 +163,13 @@ class DraftPlan:
         said = f"on {self.reviewed}"
         return said + (f"; {drew_on(self.fitted)} for context"
                        if self.fitted.total_messages else "")
+
+    @property
+    def source_users(self) -> tuple[str, ...]:
+        """The people `sources` may name (by display name): "forget me" clears the line of
+        each of them."""
+        named = (self.reviewed_user,) if self.reviewed_user else ()
+        return tuple(dict.fromkeys((*named, *self.fitted.author_ids)))
 
 
 def shown_as(kind: str, parent_id: int | None) -> str:
@@ -227,7 +235,7 @@ class Drafter:
         """Feedback on, or a polished version of, a person's text, with the rest of the
         thread as context."""
         if asked.inline:
-            work, reviewed, skip = asked.inline, "the text you gave", None
+            work, reviewed, skip, whose = asked.inline, "the text you gave", None, None
         else:
             message = text_to_review(thread, requester, mention_ts, bot_user)
             if message is None:
@@ -236,7 +244,7 @@ class Drafter:
                     f"I found no text of yours to {verb} here. Write it in this thread and "
                     "mention me again, or put it after the word: "
                     f"`@idealoop {asked.mode}: <your text>`.")
-            work, skip = message.text, message.ts
+            work, skip, whose = message.text, message.ts, message.user
             reviewed = ("your message" if message.user == requester
                         else f"{message.author}'s message")
         material = [m for m in thread if m.ts not in (mention_ts, skip)
@@ -249,7 +257,7 @@ class Drafter:
                                mode=asked.mode, work=work, guidance=self._guidance(channel))
         return DraftPlan(channel, thread_ts, f"{asked.mode}: {instruction}", request, None,
                          [], fitted, mode=asked.mode, reviewed=reviewed,
-                         requester=requester or None)
+                         requester=requester or None, reviewed_user=whose)
 
     def _guidance(self, channel: str) -> str | None:
         guidance = self.store.guidance(channel)
@@ -266,7 +274,8 @@ class Drafter:
             channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
             instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
-            sources=plan.sources, kind=plan.mode, prompt_tokens=plan.usage.prompt_tokens,
+            sources=plan.sources, source_users=plan.source_users, kind=plan.mode,
+            prompt_tokens=plan.usage.prompt_tokens,
             completion_tokens=plan.usage.completion_tokens, requester=plan.requester,
         ))
         kept = self.store.draft_at(plan.channel, ts)

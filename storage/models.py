@@ -94,6 +94,9 @@ class Item(Base):
     instruction: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", name="fk_items_parent"))
     sources: Mapped[str | None] = mapped_column(Text)  # drafts: the messages drawn on
+    # Drafts: the Slack ids of the people `sources` may name by display name, as ",U1,U2,"
+    # ("forget me" clears the line of each of them; 0018 on).
+    source_users: Mapped[str | None] = mapped_column(Text)
     # Drafts: the tokens the model used (ideas count theirs on the brainstorm).
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)

@@ -172,9 +172,10 @@ class PrivacyStore(Repository):
             work = conn.execute(update(Work).where(here(Work), Work.user_id == user,
                                                    Work.state != "pending")
                                 .values(request="{}")).rowcount
+            copies = conn.execute(_unname(user, here)).rowcount
             installations = conn.execute(_forget_installer(
                 user, None if everywhere else self.team)).rowcount
-            copies = _Copies(conn, here, words).scrub()
+            copies += _Copies(conn, here, words).scrub()
         return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
                          log_cleared=self.checkpoint())
 
@@ -210,7 +211,8 @@ def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:
     stmt = update(Item).where(where)
     if not any_state:
         stmt = stmt.where(Item.purged_at.is_(None))
-    return stmt.values(text=PURGED, instruction=None, sources=None, purged_at=now)
+    return stmt.values(text=PURGED, instruction=None, sources=None, source_users=None,
+                       purged_at=now)
 
 
 def _purge_brainstorms(where: Any, *, now: datetime, any_state: bool = False) -> Any:
@@ -350,6 +352,13 @@ class _Copies:
         return int(self.conn.execute(update(Item).where(
             self.here(Item), Item.instruction.in_(self.words)).values(instruction=None))
             .rowcount)
+
+
+def _unname(user: str, here: Callable[[Any], Any]) -> Any:
+    """Drafts' "drew on" lines that name `user` (by display name, which idealoop does not
+    keep: `source_users` says whose they may be) lose the line."""
+    return update(Item).where(here(Item), Item.source_users.contains(
+        f",{user},", autoescape=True)).values(sources=None, source_users=None)
 
 
 def _json(raw: str | None) -> dict[str, Any]:

@@ -159,6 +159,7 @@ class NewDraft:
     model: str
     parent_id: int | None = None
     sources: str | None = None  # which thread messages it drew on, said under it
+    source_users: tuple[str, ...] = ()  # the Slack ids of the people `sources` may name
     kind: str = "draft"  # or "feedback" (a critique), "polish" (an edited version)
     prompt_tokens: int | None = None  # None: the offline generator, which uses none
     completion_tokens: int | None = None
@@ -492,6 +493,7 @@ class Store(Repository):
                         ts=draft.ts, thread_ts=draft.thread_ts, position=0, model=draft.model,
                         created_at=self.clock(), instruction=draft.instruction,
                         parent_id=draft.parent_id, sources=draft.sources,
+                        source_users=_ids(draft.source_users),
                         prompt_tokens=draft.prompt_tokens,
                         completion_tokens=draft.completion_tokens,
                         requester=draft.requester,
@@ -988,3 +990,8 @@ def _tally_columns() -> list[Any]:
 def _score_expr() -> Any:
     """Net score: distinct approvers minus distinct rejecters (active signals only)."""
     return _distinct_users(1) - _distinct_users(-1)
+
+
+def _ids(users: tuple[str, ...]) -> str | None:
+    """Slack ids as `items.source_users` keeps them: ",U1,U2," (one LIKE finds each)."""
+    return "," + ",".join(users) + "," if users else None

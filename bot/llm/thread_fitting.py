@@ -48,6 +48,9 @@ class FittedThread:
     condensed: int
     omitted: int
     authors: tuple[str, ...] = ()  # the people whose messages it holds, first seen first
+    # The Slack ids of everyone who wrote in the thread given (a superset of `authors`):
+    # "forget me" finds the "drew on" lines that name a person by it.
+    author_ids: tuple[str, ...] = ()
 
 
 def _line(message: ThreadMessage, text: str | None = None) -> str:
@@ -70,11 +73,12 @@ def fit_thread(messages: Sequence[ThreadMessage], budget: int) -> FittedThread:
     """The thread as prompt text within `budget` estimated tokens."""
     if not messages:
         return FittedThread("", 0, 0, 0, 0, 0)
+    ids = tuple(dict.fromkeys(m.user for m in messages if m.user))
     lines = [_line(m) for m in messages]
     whole = "\n".join(lines)
     if estimate_tokens(whole) <= budget:
         return FittedThread(whole, estimate_tokens(whole), len(messages), len(messages), 0, 0,
-                            _authors(lines))
+                            _authors(lines), ids)
 
     root = _clip(lines[0], int(budget * ROOT_SHARE))
     left = budget - estimate_tokens(root) - 20
@@ -103,7 +107,7 @@ def fit_thread(messages: Sequence[ThreadMessage], budget: int) -> FittedThread:
     parts += newest
     text = "\n".join(parts)
     return FittedThread(text, estimate_tokens(text), len(messages), 1 + len(newest),
-                        len(kept), omitted, _authors([root, *kept, *newest]))
+                        len(kept), omitted, _authors([root, *kept, *newest]), ids)
 
 
 def _authors(lines: Sequence[str]) -> tuple[str, ...]:

@@ -56,7 +56,8 @@ INSTRUCTION = "polish zqinstr for the whole team"  # her mention
 DM_TOPIC = "zqdmtopic onboarding buddies"  # her brainstorm in the assistant pane
 DM_DRAFT = "Draft zqdmdraft a welcome note"  # her draft request in the pane
 USER_TOKEN = "xoxp-zqtoken-alice"  # her user token from installing the app
-HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN)
+NAME = "zqname alice"  # her display name: a draft's "drew on" line names her
+HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN, NAME)
 # What the AI wrote, for retention: texts older than the cut-off.
 IDEA_1, IDEA_2 = "zqidea1 walking standups", "zqidea2 async updates"
 MORE = "zqmore standing standups"  # from "More like this"
@@ -114,6 +115,7 @@ def in_pane(app: RunningApp, thread_ts: str, text: str) -> None:
 
 def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
     """Alice's words and the AI's, through every path that stores them."""
+    app.slack.state.add_user(ALICE, NAME)
     assert app.sender.command(f"guide {GUIDE}", user=ALICE).status == 200
     first, second = brainstorm(app, llm, TOPIC, [IDEA_1, IDEA_2], ALICE)
     assert app.sender.reaction(user=BOB, emoji="+1", channel=CHANNEL,
@@ -121,8 +123,10 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str) -> N
     assert app.deps.wait_quiet()
     llm.reply(json.dumps({"ideas": [MORE]}))
     click(app, first, "more", BOB)  # Bob's brainstorm on her topic, seeded by idea 1
+    app.slack.state.post_message(CHANNEL, "Idea two, please", user=ALICE,
+                                 thread_ts=second["thread_ts"])
     llm.reply(DRAFTED)
-    click(app, second, "draft", BOB)  # Bob's draft of idea 2
+    click(app, second, "draft", BOB)  # Bob's draft of idea 2, drawing on her reply
     root = app.slack.state.post_message(CHANNEL, POLISHED, user=ALICE)
     llm.reply(POLISH_OUT)
     mention(app, INSTRUCTION, root["ts"], ALICE)
