@@ -306,8 +306,12 @@ def forget(user: str, team: str | None, yes: bool) -> None:
                       "they wrote? This cannot be undone", abort=True)
     privacy = Privacy(settings, PrivacyStore(store.engine, team=team or ""),
                       owner="idealoop forget")
-    click.echo("idealoop: " + forgotten_summary(privacy.forget(user, everywhere=team is None),
-                                                who=user))
+    forgotten = privacy.forget(user, everywhere=team is None, patient=True)
+    click.echo("idealoop: " + forgotten_summary(forgotten, who=user))
+    if not forgotten.log_cleared:
+        click.echo("idealoop: SQLite's write-ahead log still holds the removed text (another "
+                   "process kept a read open); a running idealoop empties it within the hour, "
+                   "or run this again when it is idle.", err=True)
 
 
 @main.group()

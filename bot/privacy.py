@@ -14,6 +14,7 @@ What neither can reach is said wherever it is offered: the messages in Slack its
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.config import Settings
@@ -65,7 +66,10 @@ class Privacy:
 
     def purge_if_due(self) -> Purged | None:
         """Run today's retention purge if retention is on and no process ran it yet
-        today (UTC); None when there was nothing for this process to do."""
+        today (UTC); None when there was nothing for this process to do. Offered every
+        hour, it first empties SQLite's write-ahead log, for an earlier forget or purge
+        (by any process, the CLI's too) whose own attempt a reader held off."""
+        self.store.checkpoint()
         days = self.settings.retention_days
         if not days:
             return None
@@ -79,15 +83,30 @@ class Privacy:
             self.store.release_daily(RETENTION_JOB, day)  # the next hourly offer runs it
             raise
         self.store.finish_daily(RETENTION_JOB, day, purged.total)
+        purged = replace(purged, log_cleared=self._checkpoint(patient=True))
         log.info("retention (%d days): purged the texts of %d items and %d brainstorms, "
-                 "forgot %d finished requests", days, purged.items, purged.brainstorms,
-                 purged.work)
+                 "forgot %d finished requests, cleared %d copies", days, purged.items,
+                 purged.brainstorms, purged.work, purged.copies)
         return purged
 
-    def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
-        """Forget `user` in this workspace (`everywhere`: in every workspace)."""
+    def forget(self, user: str, *, everywhere: bool = False,
+               patient: bool = False) -> Forgotten:
+        """Forget `user` in this workspace (`everywhere`: in every workspace). `patient`
+        (the CLI, which no deadline waits for) waits longer for SQLite's log to empty."""
         forgotten = self.store.forget(user, everywhere=everywhere)
-        log.info("forgot a person: %d signals, %d brainstorms, %d drafts, %d guidance",
-                 forgotten.signals, forgotten.brainstorms, forgotten.drafts,
-                 forgotten.guidance)
+        forgotten = replace(forgotten, log_cleared=self._checkpoint(patient=patient))
+        log.info("forgot a person: %d signals, %d brainstorms, %d drafts, %d guidance, "
+                 "%d copies elsewhere, %d installations", forgotten.signals,
+                 forgotten.brainstorms, forgotten.drafts, forgotten.guidance,
+                 forgotten.copies, forgotten.installations)
         return forgotten
+
+    def _checkpoint(self, *, patient: bool) -> bool:
+        """Empty SQLite's write-ahead log of what was just removed; False (and a warning)
+        when a reader held it: the hourly `purge_if_due` tries again."""
+        cleared = (self.store.checkpoint(tries=20, wait=0.5) if patient
+                   else self.store.checkpoint())
+        if not cleared:
+            log.warning("SQLite's write-ahead log still holds removed text: a reader kept it "
+                        "from being emptied; idealoop tries again within the hour")
+        return cleared

@@ -49,6 +49,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, column, delete, or_, select, table, true, update
 
 from storage.base import Repository, retry_locked, translated
+from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from storage.models import (
     Brainstorm,
     ChannelGuidance,
@@ -63,7 +64,7 @@ from storage.models import (
 log = logging.getLogger(__name__)
 PURGED = ""  # what a purged text reads as
 MIN_WORDS = 4  # shorter words of a person are removed where they are a whole value only
-CHECKPOINT_TRIES = 5
+CHECKPOINT_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,7 @@ class PrivacyStore(Repository):
             work = conn.execute(delete(Work).where(Work.created_at < cutoff,
                                                    Work.state != "pending")).rowcount
             copies = _Copies(conn, lambda table: true()).scrub()
-        return Purged(purged_items, purged_brainstorms, work, copies,
-                      log_cleared=self.checkpoint())
+        return Purged(purged_items, purged_brainstorms, work, copies)
 
     @retry_locked
     def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
@@ -176,34 +176,37 @@ class PrivacyStore(Repository):
             installations = conn.execute(_forget_installer(
                 user, None if everywhere else self.team)).rowcount
             copies += _Copies(conn, here, words).scrub()
-        return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
-                         log_cleared=self.checkpoint())
+        return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations)
 
-    def checkpoint(self) -> bool:
-        """SQLite: move the write-ahead log into the database file and truncate it, so the
-        text a purge or a forget removed survives in neither (`secure_delete`, set on
-        every connection by `storage.db`, zeroes the freed space in the file). A reader
-        in the middle of a transaction keeps the log alive: the checkpoint is tried again
-        a few times, then False is returned and a warning logged (the next checkpoint —
-        SQLite's own automatic ones, or the next purge or forget — finishes the job).
-        Always True on PostgreSQL, whose dead rows VACUUM reclaims."""
+    def checkpoint(self, *, tries: int = CHECKPOINT_TRIES, wait: float = 0.1) -> bool:
+        """SQLite: copy the write-ahead log into the database file and truncate it to
+        nothing, so that text a purge or a forget removed survives in neither
+        (`secure_delete`, set on every connection by `storage.db`, zeroes the space it
+        leaves in the file). False when the log could not be emptied: a reader in the
+        middle of a transaction in any process pins the log until it ends. Each of the
+        `tries` waits up to `wait` seconds for such readers (short: "forget me" answers
+        Slack after this); `bot.privacy` tries again every hour. Always True elsewhere
+        (PostgreSQL: see the README's edges)."""
         if self.engine.dialect.name != "sqlite":
             return True
-        for attempt in range(CHECKPOINT_TRIES):
-            with translated(), self._write_lock:
+        for attempt in range(tries):
+            if attempt:
+                time.sleep(wait * attempt)
+            with translated(), self._write_lock:  # this process's writers wait meanwhile
                 raw = self.engine.raw_connection()
                 try:
                     cursor = raw.cursor()
-                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    busy = (cursor.fetchone() or (1,))[0]
-                    cursor.close()
+                    cursor.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+                    try:
+                        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                        busy = (cursor.fetchone() or (1,))[0]
+                    finally:
+                        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                        cursor.close()
                 finally:
                     raw.close()
             if not busy:
                 return True
-            time.sleep(0.05 * 2 ** attempt)
-        log.warning("the SQLite write-ahead log could not be emptied after a purge or forget "
-                    "(a reader held it); removed text stays in it until the next checkpoint")
         return False
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot.config import Settings
+from bot.privacy import Privacy
 from storage.db import make_engine
 from storage.privacy import PrivacyStore
 from storage.repository import NewBrainstorm, NewDraft, ReactionChange, Store
@@ -150,3 +154,28 @@ def test_a_daily_job_is_claimed_by_exactly_one_process(
     assert not privacy.claim_daily("retention", "2026-11-30", winner)
     assert daily_runs(privacy.engine, "retention") == [("2026-11-30", "p99", 7)]
     assert count_rows(privacy.engine, "maintenance_runs") == 1
+
+
+def test_the_sqlite_log_is_emptied_after_a_forget_unless_a_reader_holds_it(
+        sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The edge: a reader mid-transaction (any process) pins the write-ahead log, so the
+    forget cannot empty it; it says so, and the hourly offer empties it once it is free."""
+    engine = make_engine(sqlite_url)
+    store, privacy = Store(engine), Privacy(Settings(), PrivacyStore(engine), owner="test")
+    wal = Path(sqlite_url.removeprefix("sqlite:///") + "-wal")
+    brainstorm(store, "U0ALICE", 1700000000, topic="zqsecret standups")
+    reader = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM brainstorms").fetchone() == (1,)
+    try:
+        assert privacy.forget("U0ALICE").log_cleared is False
+        assert b"zqsecret" in wal.read_bytes()  # the old frames are still there
+        assert "still holds removed text" in caplog.text
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert privacy.purge_if_due() is None  # retention is off; the log is emptied anyway
+    assert wal.stat().st_size == 0
+    assert b"zqsecret" not in Path(sqlite_url.removeprefix("sqlite:///")).read_bytes()
+    assert privacy.forget("U0BOB").log_cleared is True
+    engine.dispose()
