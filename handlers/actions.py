@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PURGED_IDEA = ("This idea's words are no longer kept (idealoop's retention policy), so I "
                "cannot build on it.")
+# "More like this" on an idea whose brainstorm's topic was removed (its asker was
+# forgotten): the idea itself is the seed, and the topic says only that.
+UNNAMED_TOPIC = "more like this idea"
 NOT_AN_ITEM = "That message is not one of idealoop's ideas or drafts, so the click was not kept."
 
 
@@ -153,7 +156,7 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
             "bot": bot_user if is_slack_id(bot_user) else None}
     else:
         kind, request = "brainstorm", {
-            "topic": idea.topic, "seed": idea.text, "seed_position": idea.position,
+            "topic": idea.topic or UNNAMED_TOPIC, "seed": idea.text, "seed_position": idea.position,
             "response_url": response_url if isinstance(response_url, str) else None}
 
     def accept() -> Any:

@@ -113,8 +113,9 @@ def in_pane(app: RunningApp, thread_ts: str, text: str) -> None:
     assert app.deps.wait_quiet(timeout=20)
 
 
-def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
-    """Alice's words and the AI's, through every path that stores them."""
+def write_through_every_path(app: RunningApp, llm: FakeOpenAI,
+                             db_url: str) -> dict[str, Any]:
+    """Alice's words and the AI's, through every path that stores them; her first idea."""
     app.slack.state.add_user(ALICE, NAME)
     assert app.sender.command(f"guide {GUIDE}", user=ALICE).status == 200
     first, second = brainstorm(app, llm, TOPIC, [IDEA_1, IDEA_2], ALICE)
@@ -151,6 +152,7 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str) -> N
         Installation(app_id="A0APP", team_id=app.slack.state.team_id, bot_token="xoxb-bot",
                      bot_id="B0BOT", bot_user_id=BOT, bot_scopes="chat:write", user_id=ALICE,
                      user_token=USER_TOKEN, user_scopes="identify"))
+    return first
 
 
 def later_brainstorm(app: RunningApp, llm: FakeOpenAI) -> None:
@@ -224,7 +226,7 @@ def markers_of(words: Iterable[str]) -> list[str]:
 @pytest.mark.parametrize("how", ["cli", "command"])
 def test_forget_removes_every_copy_of_a_persons_words(
         app: RunningApp, llm: FakeOpenAI, db_url: str, how: str) -> None:
-    write_through_every_path(app, llm, db_url)
+    first = write_through_every_path(app, llm, db_url)
     later_brainstorm(app, llm)
     hers = markers_of(HERS)
     before = scan(app.store.engine, hers)
@@ -259,11 +261,16 @@ def test_forget_removes_every_copy_of_a_persons_words(
         assert conn.execute(select(sql_column("user_id"), sql_column("bot_token")).select_from(
             table("slack_installations"))).all() == [("", "xoxb-bot")]
     # What steered Bob's and Carol's brainstorms says her words were removed.
-    carol = app.sender.command("why", user=CAROL).json()
-    assert REMOVED_INPUT in json.dumps(carol["blocks"])
+    carol = json.dumps(app.sender.command("why", user=CAROL).json()["blocks"])
+    assert f"guidance:* {REMOVED_INPUT}" in carol and not any(m in carol for m in hers)
     bob = json.dumps(app.sender.command("why", user=BOB).json()["blocks"])
     assert "its words are no longer kept" in bob and not any(m in bob for m in hers)
-
+    # "More like this" on her idea (the AI's words stay) still works, without her topic.
+    llm.reply(json.dumps({"ideas": ["Sitting standups"]}))
+    click(app, first, "more", CAROL)
+    assert scan(app.store.engine, hers) == Counter()
+    carol = json.dumps(app.sender.command("why", user=CAROL).json())
+    assert "more like this idea" in carol and IDEA_1 in carol
 
 def test_retention_removes_every_copy_of_expired_texts(
         app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
