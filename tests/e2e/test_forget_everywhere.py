@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from bot.emulator.web_api import SlackApiServer
 from bot.privacy import Privacy
 from handlers.slack.blocks import REMOVED_INPUT
 from storage.base import utcnow
+from storage.models import Item, ItemVector
 from storage.privacy import PrivacyStore
 from testkit.app import RunningApp, app_env, running_app
 from testkit.fake_openai import FakeOpenAI
@@ -73,7 +74,8 @@ def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> Iterator[Running
     slack.state.streaming_refused = True
     slack.state.agent_view = False  # the assistant pane (test_agent.py covers the agent DM)
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
-                     IDEALOOP_STREAM_INTERVAL="0.05") as running:
+                     IDEALOOP_STREAM_INTERVAL="0.05",
+                     IDEALOOP_EMBEDDING_MODEL="fake-embed") as running:
         yield running
 
 
@@ -114,7 +116,7 @@ def in_pane(app: RunningApp, thread_ts: str, text: str) -> None:
 
 
 def write_through_every_path(app: RunningApp, llm: FakeOpenAI,
-                             db_url: str) -> dict[str, Any]:
+                             db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Alice's words and the AI's, through every path that stores them; her first idea."""
     app.slack.state.add_user(ALICE, NAME)
     assert app.sender.command(f"guide {GUIDE}", user=ALICE).status == 200
@@ -152,16 +154,28 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI,
         Installation(app_id="A0APP", team_id=app.slack.state.team_id, bot_token="xoxb-bot",
                      bot_id="B0BOT", bot_user_id=BOT, bot_scopes="chat:write", user_id=ALICE,
                      user_token=USER_TOKEN, user_scopes="identify"))
-    return first
+    return first, second
 
 
-def later_brainstorm(app: RunningApp, llm: FakeOpenAI) -> None:
-    """Carol's brainstorm after all that: its inputs carry the approved idea and the
-    guidance."""
+def later_brainstorm(app: RunningApp, llm: FakeOpenAI, second: dict[str, Any]) -> None:
+    """Carol's brainstorm after all that: its inputs carry the approved idea, the
+    rejected one and the guidance; the rejected one's embedding is kept."""
+    for user in (CAROL, "U0DAN"):  # outweighing Bob's "Draft this"
+        assert app.sender.reaction(user=user, emoji="-1", channel=CHANNEL,
+                                   ts=second["ts"]).status == 200
+    assert app.deps.wait_quiet()
     brainstorm(app, llm, "carol plans the offsite", ["Offsite by the lake"], CAROL)
     inputs = app.store.latest_brainstorm_by(CHANNEL, CAROL)
     assert inputs is not None and inputs.inputs is not None
     assert IDEA_1 in inputs.inputs["approved"] and inputs.inputs["guidance"] == GUIDE
+    assert IDEA_2 in inputs.inputs["rejected"]
+
+
+def vectors_before(engine: Engine, cutoff: datetime) -> int:
+    """Embeddings kept of items created before `cutoff`."""
+    with engine.connect() as conn:
+        return len(conn.execute(select(ItemVector.item_id).join(
+            Item, Item.id == ItemVector.item_id).where(Item.created_at < cutoff)).all())
 
 
 def _env(app: RunningApp, db_url: str) -> dict[str, str]:
@@ -226,8 +240,8 @@ def markers_of(words: Iterable[str]) -> list[str]:
 @pytest.mark.parametrize("how", ["cli", "command"])
 def test_forget_removes_every_copy_of_a_persons_words(
         app: RunningApp, llm: FakeOpenAI, db_url: str, how: str) -> None:
-    first = write_through_every_path(app, llm, db_url)
-    later_brainstorm(app, llm)
+    first, second = write_through_every_path(app, llm, db_url)
+    later_brainstorm(app, llm, second)
     hers = markers_of(HERS)
     before = scan(app.store.engine, hers)
     print(f"\n{how} before forget:", dict(sorted(before.items())))
@@ -274,9 +288,10 @@ def test_forget_removes_every_copy_of_a_persons_words(
 
 def test_retention_removes_every_copy_of_expired_texts(
         app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
-    write_through_every_path(app, llm, db_url)
+    _, second = write_through_every_path(app, llm, db_url)
     cutoff = utcnow()
-    later_brainstorm(app, llm)  # newer than the cut-off; carries expired idea texts
+    later_brainstorm(app, llm, second)  # newer than the cut-off; carries expired idea texts
+    assert vectors_before(app.store.engine, cutoff) >= 1  # the rejected idea's embedding
     expired = markers_of((*AI_WROTE, TOPIC, INSTRUCTION, DM_TOPIC, DM_DRAFT))
     before = scan(app.store.engine, expired)
     print("\nbefore retention:", dict(sorted(before.items())))
@@ -288,7 +303,7 @@ def test_retention_removes_every_copy_of_expired_texts(
                       owner="test", clock=lambda: cutoff + timedelta(days=1))
     purged = privacy.purge_if_due()
     assert purged is not None and purged.copies >= 1 and purged.log_cleared
-
+    assert vectors_before(app.store.engine, cutoff) == 0  # a vector can be read back
     after = scan(app.store.engine, expired)
     print("after retention:", dict(sorted(after.items())))
     assert after == Counter()
