@@ -10,6 +10,8 @@ stay true; `purged_at` says when its words went. What counts as words:
   seed its prompt carried);
 - finished work's `request` (the topic or mention text it was accepted with);
 - an item's embedding (a vector can be turned back into words);
+- forgetting: the ideas of the person's brainstorms in a direct message (nobody else
+  judged them; a channel's ideas stay, without the topic);
 - every copy of those words in other rows: a topic copied into a follow-up ("More like
   this" asks with the topic of the idea's brainstorm), the approved and rejected idea
   texts, seed and guidance carried in later brainstorms' `inputs`, the idea texts a
@@ -93,6 +95,7 @@ class Forgotten:
     work: int  # their finished requests (their words removed)
     copies: int = 0  # other rows that carried a copy of their words, cleared of it
     installations: int = 0  # OAuth installation rows that named them, cleared of them
+    dm_ideas: int = 0  # ideas of the brainstorms they asked for in a direct message
     log_cleared: bool = True  # SQLite: the write-ahead log was emptied (see `checkpoint`)
 
 
@@ -153,10 +156,16 @@ class PrivacyStore(Repository):
                 Signal.user_id == user,
                 Signal.item_id.in_(select(Item.id).where(here(Item))))).rowcount
             theirs = and_(here(Item), Item.requester == user)
+            # The ideas of their brainstorms in a direct message: nobody else saw or
+            # judged them (a channel's ideas stay, since the channel judged them).
+            in_dm = and_(here(Item), Item.brainstorm_id.in_(select(Brainstorm.id).where(
+                here(Brainstorm), Brainstorm.requester == user,
+                Brainstorm.channel.startswith("D"))))
             conn.execute(delete(ItemVector).where(
-                ItemVector.item_id.in_(select(Item.id).where(theirs))))
+                ItemVector.item_id.in_(select(Item.id).where(or_(theirs, in_dm)))))
             drafts = conn.execute(_purge_items(theirs, now=now, any_state=True)
                                   .values(requester=None)).rowcount
+            dm_ideas = conn.execute(_purge_items(in_dm, now=now, any_state=True)).rowcount
             brainstorms = conn.execute(
                 _purge_brainstorms(and_(here(Brainstorm), Brainstorm.requester == user),
                                    now=now, any_state=True)
@@ -176,7 +185,8 @@ class PrivacyStore(Repository):
             installations = conn.execute(_forget_installer(
                 user, None if everywhere else self.team)).rowcount
             copies += _Copies(conn, here, words).scrub()
-        return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations)
+        return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
+                         dm_ideas)
 
     def checkpoint(self, *, tries: int = CHECKPOINT_TRIES, wait: float = 0.1) -> bool:
         """SQLite: copy the write-ahead log into the database file and truncate it to

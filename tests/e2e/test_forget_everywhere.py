@@ -33,6 +33,7 @@ from bot.emulator.shell import find_button
 from bot.emulator.slack_requests import (
     assistant_message_event,
     assistant_thread_started_event,
+    dm_message_event,
     mention_event,
 )
 from bot.emulator.web_api import SlackApiServer
@@ -58,21 +59,27 @@ DM_TOPIC = "zqdmtopic onboarding buddies"  # her brainstorm in the assistant pan
 DM_DRAFT = "Draft zqdmdraft a welcome note"  # her draft request in the pane
 USER_TOKEN = "xoxp-zqtoken-alice"  # her user token from installing the app
 NAME = "zqname alice"  # her display name: a draft's "drew on" line names her
-HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN, NAME)
+DM_IDEA = "zqdmidea a buddy per joiner"  # the AI's, but only she saw it (her DM)
+HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN, NAME, DM_IDEA)
 # What the AI wrote, for retention: texts older than the cut-off.
 IDEA_1, IDEA_2 = "zqidea1 walking standups", "zqidea2 async updates"
 MORE = "zqmore standing standups"  # from "More like this"
 DRAFTED = "zqdrafted a draft of idea two"  # from "Draft this"
 POLISH_OUT = "Polished: zqpolout standups move to 10:15."
-DM_IDEA = "zqdmidea a buddy per joiner"
 DM_DRAFT_OUT = "zqdmdraftout Welcome aboard!"
 AI_WROTE = (IDEA_1, IDEA_2, MORE, DRAFTED, POLISH_OUT, DM_IDEA, DM_DRAFT_OUT)
 
 
 @pytest.fixture
-def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> Iterator[RunningApp]:
+def dm() -> str:
+    """Where Alice talks to idealoop in a DM: the agent DM, or the legacy assistant pane."""
+    return "agent"
+
+
+@pytest.fixture
+def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str, dm: str) -> Iterator[RunningApp]:
     slack.state.streaming_refused = True
-    slack.state.agent_view = False  # the assistant pane (test_agent.py covers the agent DM)
+    slack.state.agent_view = dm == "agent"
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
                      IDEALOOP_STREAM_INTERVAL="0.05",
                      IDEALOOP_EMBEDDING_MODEL="fake-embed") as running:
@@ -108,15 +115,36 @@ def mention(app: RunningApp, text: str, thread_ts: str, user: str) -> None:
     assert app.deps.wait_quiet(timeout=20)
 
 
-def in_pane(app: RunningApp, thread_ts: str, text: str) -> None:
-    message = app.slack.state.post_message(DM, text, user=ALICE, thread_ts=thread_ts)
-    assert app.sender.event(assistant_message_event(
-        user=ALICE, text=text, channel=DM, ts=message["ts"], thread_ts=thread_ts)).status == 200
-    assert app.deps.wait_quiet(timeout=20)
+def in_dm(app: RunningApp, llm: FakeOpenAI, dm: str, said: list[tuple[str, str]]) -> None:
+    """Alice writes in her DM — a session of the agent DM, or the assistant pane — each
+    text of `said`, answered by the LLM's reply beside it."""
+    if dm == "agent":
+        root: str | None = None
+        for text, reply in said:
+            llm.reply(reply)
+            message = app.slack.state.post_message(DM, text, user=ALICE, thread_ts=root)
+            event = dm_message_event(user=ALICE, text=text, channel=DM, ts=message["ts"])
+            if root:
+                event["thread_ts"] = root
+            assert app.sender.event(event).status == 200
+            assert app.deps.wait_quiet(timeout=20)
+            root = root or str(message["ts"])
+        return
+    pane = app.slack.state.post_message(DM, "New chat", as_bot=True)
+    assert app.sender.event(assistant_thread_started_event(
+        user=ALICE, channel=DM, thread_ts=pane["ts"])).status == 200
+    assert app.deps.wait_quiet()
+    for text, reply in said:
+        llm.reply(reply)
+        message = app.slack.state.post_message(DM, text, user=ALICE, thread_ts=pane["ts"])
+        assert app.sender.event(assistant_message_event(
+            user=ALICE, text=text, channel=DM, ts=message["ts"],
+            thread_ts=pane["ts"])).status == 200
+        assert app.deps.wait_quiet(timeout=20)
 
 
-def write_through_every_path(app: RunningApp, llm: FakeOpenAI,
-                             db_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str,
+                             dm: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Alice's words and the AI's, through every path that stores them; her first idea."""
     app.slack.state.add_user(ALICE, NAME)
     assert app.sender.command(f"guide {GUIDE}", user=ALICE).status == 200
@@ -140,14 +168,8 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI,
                             text=True, timeout=60)
     assert digest.returncode == 0, digest.stderr
 
-    pane = app.slack.state.post_message(DM, "New chat", as_bot=True)
-    assert app.sender.event(assistant_thread_started_event(
-        user=ALICE, channel=DM, thread_ts=pane["ts"])).status == 200
-    assert app.deps.wait_quiet()
-    llm.reply(json.dumps({"ideas": [DM_IDEA]}))
-    in_pane(app, pane["ts"], f"brainstorm {DM_TOPIC}")
-    llm.reply(DM_DRAFT_OUT)
-    in_pane(app, pane["ts"], DM_DRAFT)
+    in_dm(app, llm, dm, [(f"brainstorm {DM_TOPIC}", json.dumps({"ideas": [DM_IDEA]})),
+                         (DM_DRAFT, DM_DRAFT_OUT)])
 
     # Alice installed the app (OAuth): slack_sdk's row names her and keeps her token.
     SQLAlchemyInstallationStore(client_id="111.222", engine=app.store.engine).save(
@@ -237,10 +259,10 @@ def markers_of(words: Iterable[str]) -> list[str]:
     return [next(w for w in text.split() if w.startswith(("zq", "xoxp-zq"))) for text in words]
 
 
-@pytest.mark.parametrize("how", ["cli", "command"])
+@pytest.mark.parametrize(("how", "dm"), [("cli", "pane"), ("command", "agent")])
 def test_forget_removes_every_copy_of_a_persons_words(
-        app: RunningApp, llm: FakeOpenAI, db_url: str, how: str) -> None:
-    first, second = write_through_every_path(app, llm, db_url)
+        app: RunningApp, llm: FakeOpenAI, db_url: str, how: str, dm: str) -> None:
+    first, second = write_through_every_path(app, llm, db_url, dm)
     later_brainstorm(app, llm, second)
     hers = markers_of(HERS)
     before = scan(app.store.engine, hers)
@@ -287,8 +309,8 @@ def test_forget_removes_every_copy_of_a_persons_words(
     assert "more like this idea" in carol and IDEA_1 in carol
 
 def test_retention_removes_every_copy_of_expired_texts(
-        app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
-    _, second = write_through_every_path(app, llm, db_url)
+        app: RunningApp, llm: FakeOpenAI, db_url: str, dm: str) -> None:
+    _, second = write_through_every_path(app, llm, db_url, dm)
     cutoff = utcnow()
     later_brainstorm(app, llm, second)  # newer than the cut-off; carries expired idea texts
     assert vectors_before(app.store.engine, cutoff) >= 1  # the rejected idea's embedding
