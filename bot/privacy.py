@@ -7,6 +7,9 @@
 - "Forget me" (`/brainstorm forget me` after a confirmation, or `idealoop forget --user`)
   removes one person's signals and the texts they wrote or asked for, at once.
 
+Both reach every copy of the words (`storage.privacy`), and on SQLite they empty the
+write-ahead log afterwards, so the words are not left on disk either.
+
 What neither can reach is said wherever it is offered: the messages in Slack itself
 (idealoop's posts, and people's own) stay in Slack, under Slack's retention.
 """
@@ -30,7 +33,10 @@ FORGET_ASK = (
     "votes);\n"
     "• the topics of the brainstorms you asked for, and the texts of the drafts, critiques "
     "and polished versions you asked for;\n"
-    "• the standing guidance you wrote for any channel (that channel's AI loses it).\n"
+    "• the standing guidance you wrote for any channel (that channel's AI loses it);\n"
+    "• every copy of those words elsewhere in idealoop (others' follow-ups, what later "
+    "brainstorms were given, “drew on” lines naming you), the ideas of your "
+    "brainstorms in a direct message, and your user token if you installed the app.\n"
     "The messages themselves stay in Slack: delete your own there if you wish.")
 FORGET_CANCELLED = "Nothing was removed."
 
