@@ -47,6 +47,11 @@ def forgotten_summary(forgotten: Forgotten, who: str = "you") -> str:
              _count(forgotten.brainstorms, "brainstorm topic", "brainstorm topics"),
              _count(forgotten.drafts, "draft text", "draft texts"),
              _count(forgotten.guidance, "channel guidance", "channel guidances")]
+    if forgotten.dm_ideas:
+        parts.append(_count(forgotten.dm_ideas, "idea in a direct message",
+                            "ideas in direct messages"))
+    if forgotten.copies:
+        parts.append(_count(forgotten.copies, "copy elsewhere", "copies elsewhere"))
     said = f"Done: idealoop has forgotten {who}. Removed " + ", ".join(parts) + "."
     return said + (" Anything you do from now on is counted again." if who == "you" else "")
 
