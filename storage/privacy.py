@@ -65,7 +65,6 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 PURGED = ""  # what a purged text reads as
-MIN_WORDS = 4  # shorter words of a person are removed where they are a whole value only
 CHECKPOINT_TRIES = 3
 
 
@@ -143,8 +142,9 @@ class PrivacyStore(Repository):
     def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
         """Remove one person's signals and the words they wrote or asked for in this
         workspace (or, `everywhere`, in every workspace: an operator who names only the
-        person), in one transaction. The AI's ideas in brainstorms they asked for stay
-        (the channel judged them), without the topic and without their name."""
+        person), in one transaction, with every copy of them elsewhere. The AI's ideas in
+        brainstorms they asked for in a channel stay (the channel judged them), without
+        the topic and without their name; those in a direct message go."""
         now = self.clock()
 
         def here(table: Any) -> Any:
