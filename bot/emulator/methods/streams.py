@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.emulator.block_kit import check_blocks
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.methods.params import list_param, metadata
 from bot.emulator.workspace import WorkspaceError
@@ -37,6 +38,7 @@ def append_stream(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 def stop_stream(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
     blocks = list_param(params, "blocks", "invalid_blocks")
+    check_blocks(blocks)
     message = ctx.ws.stream(channel, ts, str(params.get("markdown_text") or ""),
                                 stop=True, blocks=blocks, metadata=metadata(params))
     return {"ok": True, "channel": channel, "ts": ts, "message": message}
