@@ -196,10 +196,13 @@ def test_idea_section_never_exceeds_limit(length: int) -> None:
 
 
 def test_escaping_growth_still_respects_limit() -> None:
-    # 2000 `<` become 8000 characters once escaped; the section must still fit.
+    # 2000 `<` become 8000 characters once escaped; each section must still fit, and
+    # the idea is shown whole across them.
     text, block_list = blocks.idea(1, "<" * 2000, "m", offline=False)
-    assert len(_sections(block_list)[0]) == SECTION_LIMIT
-    assert "<" not in _sections(block_list)[0]
+    sections = _sections(block_list)
+    assert len(sections) == 3 and all(len(s) <= SECTION_LIMIT for s in sections)
+    assert not any("<" in s for s in sections)
+    assert "".join(sections).count("&lt;") == 2000
     assert "<" not in text
 
 
