@@ -2,26 +2,37 @@
 refused with Slack's own error (`invalid_blocks`, `msg_too_long`) and, like Slack, a
 reason in ``response_metadata.messages`` pointing at the offending field.
 
-Each limit below names Slack's page; `check_blocks` / `check_message_text` hold them, and
-tests/bot/emulator/test_block_kit.py has one test per limit. The table of which test shows
-the app keeps within each limit is in docs/slack-limits.md.
+Each limit: Slack's page; the emulator's test (tests/bot/emulator/test_block_kit.py, one
+per limit); the tests that show the app keeps within it for any model output
+(B = tests/handlers/slack/test_block_limits.py, pure builders checked with these rules;
+E = tests/e2e/test_long_ideas.py, 60 ideas of 5,000 characters through the real app, where
+the strict `slack` fixture fails on any refusal). Checked by `check_blocks` and
+`check_message_text`, called from methods/chat.py (postMessage, update, postEphemeral),
+methods/views.py (publish, open), methods/streams.py (stopStream's blocks) and
+web_api.py (response URLs).
 
-- 50 blocks a message, 100 a view (Home tab, modal):
-  https://docs.slack.dev/reference/block-kit/blocks
-- section: text 3,000; at most 10 fields of 2,000 each:
-  https://docs.slack.dev/reference/block-kit/blocks/section-block
-- header: text 150: https://docs.slack.dev/reference/block-kit/blocks/header-block
-- context: at most 10 elements: https://docs.slack.dev/reference/block-kit/blocks/context-block
-- context_actions: at most 5 elements:
-  https://docs.slack.dev/reference/block-kit/blocks/context-actions-block
-- actions: at most 25 elements: https://docs.slack.dev/reference/block-kit/blocks/actions-block
-- markdown blocks: 12,000 characters in total per payload:
-  https://docs.slack.dev/reference/block-kit/blocks/markdown-block
-- button: text 75, value 2,000, action_id 255:
-  https://docs.slack.dev/reference/block-kit/block-elements/button-element
-- block_id 255, unique in the message: every block's page ("block_id should be unique for
-  each message")
-- message text 40,000, else `msg_too_long`: https://docs.slack.dev/reference/methods/chat.postMessage
+limit · page under https://docs.slack.dev/reference/ · emulator test · app test
+
+- 50 blocks a message · block-kit/blocks · test_a_message_takes_at_most_50_blocks ·
+  B digest, top list, why; E
+- 100 blocks a view · block-kit/blocks · test_a_view_takes_at_most_100_blocks · B home; E
+- section text 3,000 · block-kit/blocks/section-block · test_section_text_* ·
+  B idea, draft, header; E
+- section fields: 10, 2,000 each · (same) · test_section_field* · no builder uses fields
+- header text 150 · block-kit/blocks/header-block · test_header_text_* · B home
+- context: 10 elements · block-kit/blocks/context-block · test_context_* · B (one element)
+- context_actions: 5 · block-kit/blocks/context-actions-block · test_context_actions_* ·
+  B idea, draft
+- actions: 25, action_id unique in its block · block-kit/blocks/actions-block ·
+  test_actions_*, test_action_ids_* · B idea, home
+- markdown blocks: 12,000 in all · block-kit/blocks/markdown-block ·
+  test_markdown_blocks_* · no builder uses them
+- button text 75, value 2,000 · block-kit/block-elements/button-element · test_button_* ·
+  B idea, home
+- action_id and block_id 255; block_id unique in a message · (same; each block's page) ·
+  test_action_id_*, test_block_id*, test_block_ids_* · B (fixed ids)
+- message text 40,000 · methods/chat.postMessage (`msg_too_long`) · test_message_text_* ·
+  B idea fallback; E
 
 `action_id` is checked unique within its block, as the button and actions pages say
 ("unique among all other action_ids in the containing block"); `block_id` unique within

@@ -19,7 +19,9 @@ bursts. Each method's tier is on its reference page:
 
 Slack does not publish burst sizes; here a limit is a token bucket that holds a minute's
 worth of calls for a tier (20, 50, 100) and `POST_BURST` posts a channel. Tests:
-tests/bot/emulator/test_rate_limits.py, one per tier. The clock is injectable, and the
+tests/bot/emulator/test_rate_limits.py, one per tier; the app waits them out (slack_sdk's
+RateLimitErrorRetryHandler, bot/runtime/slack_retries.py) rather than failing:
+tests/e2e/test_slack_pace.py. The clock is injectable, and the
 limits can be switched off (`SlackApiServer(rate_limits=False)`) for benchmarks that
 measure the app rather than Slack's pace.
 """

@@ -257,6 +257,9 @@ class SlackApiServer(CallLog):
                       "response_metadata": {"messages": exc.messages}}
         except WorkspaceError as exc:
             result = {"ok": False, "error": exc.error}
+            detail = str(exc).partition(": ")[2]
+            if exc.error == "invalid_arguments" and detail:  # Slack says which argument
+                result["response_metadata"] = {"messages": [f"[ERROR] {detail}"]}
         except Exception:
             logger.exception("emulated Slack method %s crashed", method)
             return json_response(500, {"ok": False, "error": "internal_error"})

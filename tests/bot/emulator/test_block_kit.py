@@ -224,3 +224,5 @@ def test_missing_arguments_are_invalid_arguments(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as refusal:
         client.api_call("chat.getPermalink", json={"channel": GENERAL})
     assert refusal.value.response["error"] == "invalid_arguments"
+    assert refusal.value.response["response_metadata"]["messages"] == [
+        "[ERROR] missing message_ts"]
