@@ -157,11 +157,11 @@ def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, B
     A long idea is split across sections (each within Slack's 3,000 characters); past
     `IDEA_SECTIONS` the rest is not shown, and the message says so."""
     number = f"*{position}.* "
-    parts = split_for_slack(text, SECTION_LIMIT - len(number)) or [""]
+    parts = split_for_slack(text, SECTION_LIMIT - len(number) - len(" …")) or [""]
     shown = [neutralise(part) for part in parts[:IDEA_SECTIONS]]
     hidden = len(" ".join(parts[IDEA_SECTIONS:]))
     if hidden:
-        shown[-1] = _clip(shown[-1], SECTION_LIMIT - len(number) - 2) + " …"
+        shown[-1] += " …"
     shown[0] = number + shown[0]
     out: Blocks = [_section(part) for part in shown]
     if hidden:

@@ -48,7 +48,7 @@ def test_a_5000_character_idea_is_shown_whole_across_sections() -> None:
 def test_an_idea_past_three_sections_is_clipped_visibly() -> None:
     _, shown = blocks.idea(1, "word " * 4000, "m", offline=False)  # 20,000 characters
     parts = sections(shown)
-    assert len(parts) == blocks.IDEA_SECTIONS and parts[-1].endswith(" …")
+    assert len(parts) == blocks.IDEA_SECTIONS and parts[-1].endswith("word …")
     [note] = [b["elements"][0]["text"] for b in shown
               if b["type"] == "context" and ":scissors:" in b["elements"][0]["text"]]
     assert "more characters of this idea are not shown" in note and "Draft this" in note
