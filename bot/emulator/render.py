@@ -13,7 +13,7 @@ EMOJI = {
     "compass": "🧭", "mag": "🔍", "information_source": "ℹ️",
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",
-    "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝", "sparkles": "✨",
+    "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝", "sparkles": "✨", "scissors": "✂️",
     "calendar": "📅", "thinking_face": "🤔", "bar_chart": "📊",
 }
 
