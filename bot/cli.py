@@ -138,6 +138,9 @@ def main(ctx: click.Context, log_level: str | None) -> None:
         _setup_logging(log_level or "WARNING", filename=path)
         return
     quiet = ctx.invoked_subcommand == "export"
+    if ctx.invoked_subcommand == "doctor":  # its report says everything; logs would repeat it
+        _setup_logging(log_level or "CRITICAL")
+        return
     _setup_logging(log_level or ("WARNING" if quiet else "INFO"))
 
 
@@ -319,6 +322,27 @@ def db_upgrade() -> None:
     settings = _settings()
     _store(settings, migrate=True)
     click.echo("idealoop: database is up to date")
+
+
+@main.command()
+def doctor() -> None:
+    """Check this deployment from outside: database, LLM, Slack tokens and scopes,
+    signing secret, app token, OAuth settings. Exits 1 if anything needs fixing."""
+    from bot.config import read_environ
+    from bot.runtime.doctor import diagnose
+
+    problems = 0
+    for check in diagnose(read_environ()):
+        mark = {True: "✓", False: "✗", None: "–"}[check.ok]
+        click.echo(f"{mark} {check.label}")
+        for note in check.notes:
+            click.echo(f"    {note}")
+        if check.ok is False:
+            problems += 1
+            click.echo(f"    fix: {check.fix}")
+    click.echo(f"idealoop doctor: {problems} to fix" if problems
+               else "idealoop doctor: all good")
+    sys.exit(1 if problems else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,7 @@ from bot.errors import ConfigError
 from bot.slack_values import is_slack_id
 
 T = TypeVar("T", int, float)
-DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MODEL = "gpt-5-mini"  # a current small OpenAI model (a reasoning model)
 DEFAULT_APPROVE = (
     "+1", "white_check_mark", "heavy_check_mark", "heart", "star", "fire", "tada",
     "raised_hands", "100",
@@ -46,7 +46,9 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("OPENAI_API_KEY", "key for the LLM server"),
     ("OPENAI_BASE_URL", "any OpenAI-compatible server (OPENAI_API_BASE works too)"),
     ("OPENAI_API_BASE", "the same as OPENAI_BASE_URL"),
-    ("IDEALOOP_MODEL", "model name (default gpt-4o-mini)"),
+    ("IDEALOOP_MODEL", f"model name (default {DEFAULT_MODEL})"),
+    ("IDEALOOP_TEMPERATURE", "sampling temperature 0-2, sent only when set (reasoning "
+                             "models take only their default)"),
     ("IDEALOOP_LLM", "auto | openai | offline (default auto)"),
     ("IDEALOOP_EMBEDDING_MODEL", "embeddings model: rejected ideas recognised by meaning"),
     ("IDEALOOP_EMBEDDING_THRESHOLD", "cosine of the same idea (default 0.85)"),
@@ -106,6 +108,14 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     return _number(env, name, default, low, high, float)
 
 
+def _optional_float(env: Mapping[str, str], name: str, low: float, high: float) \
+        -> float | None:
+    """A number when the variable is set, else None (nothing is sent for it)."""
+    if not env.get(name, "").strip():
+        return None
+    return _float(env, name, low, low, high)
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -143,6 +153,20 @@ def _prefixed(env: Mapping[str, str], name: str, prefix: str) -> str | None:
     return raw
 
 
+def read_environ(environ: Mapping[str, str] | None = None, *,
+                 dotenv_path: str | Path | None = None) -> dict[str, str]:
+    """What `Settings.from_env` reads: `environ` over the `.env` file at `dotenv_path`;
+    with no `environ`, the process environment over `./.env` (real variables win)."""
+    if environ is None:
+        environ = os.environ
+        dotenv_path = dotenv_path or Path.cwd() / ".env"
+    env: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    env.update(environ)
+    return env
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed, immutable configuration. Build with `from_env`; tests may build directly."""
@@ -157,6 +181,7 @@ class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = field(default=None, repr=False)  # may carry credentials
     model: str = DEFAULT_MODEL
+    temperature: float | None = None  # None: the model's own default (nothing is sent)
     llm_mode: str = "offline"
     embedding_model: str | None = None  # on the LLM server; None: ideas compared by words
     embedding_threshold: float = 0.85  # cosine at which two ideas are the same idea
@@ -193,13 +218,7 @@ class Settings:
         Real environment variables win over `.env`, as operators expect. Pass
         `dotenv_path=None` with an explicit `environ` to skip `.env` entirely.
         """
-        if environ is None:
-            environ = os.environ
-            dotenv_path = dotenv_path or Path.cwd() / ".env"
-        env: dict[str, str] = {}
-        if dotenv_path is not None and Path(dotenv_path).is_file():
-            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
-        env.update(environ)
+        env = read_environ(environ, dotenv_path=dotenv_path)
 
         key = env.get("OPENAI_API_KEY", "").strip() or None
         base_url = _url(env, "OPENAI_BASE_URL", None) or _url(env, "OPENAI_API_BASE", None)
@@ -246,6 +265,7 @@ class Settings:
             openai_api_key=key,
             openai_base_url=base_url,
             model=env.get("IDEALOOP_MODEL", "").strip() or DEFAULT_MODEL,
+            temperature=_optional_float(env, "IDEALOOP_TEMPERATURE", 0.0, 2.0),
             llm_mode=mode,
             embedding_model=env.get("IDEALOOP_EMBEDDING_MODEL", "").strip() or None,
             embedding_threshold=_float(env, "IDEALOOP_EMBEDDING_THRESHOLD", 0.85, 0.5, 0.999),

@@ -15,6 +15,11 @@ pass and `ChatRefused` for one that cannot, and the run decides: try again later
 the person, or settle. A final state that cannot be shown because Slack is away is
 always tried again (RetryLater), also on the last attempt: that is what keeps a
 placeholder from staying "Thinking…".
+
+A person may stop the work (Slack's stop button on an agent session): the next
+`Work.confirm` — or, in the process that got the stop, the next piece of a draft — raises
+`Stopped`; the run posts nothing more, settles its header or placeholder saying who
+stopped it (a draft keeps the text written so far, unsaved), and the work is over.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from bot.errors import (
 from bot.ideas import Brainstormed, Brainstormer, Idea
 from bot.llm.model import TokenUsage
 from bot.llm.thread_fitting import ThreadMessage
-from bot.work import LeaseLost, RetryLater, Work
+from bot.work import LeaseLost, RetryLater, Stopped, Work
 from storage.errors import DatabaseUnavailable
 from storage.work import WorkItem
 
@@ -56,6 +61,12 @@ class BrainstormChat(Protocol):
                   brainstorm: Brainstormed) -> str: ...
     def show_done(self, work: WorkItem, header_ts: str, brainstorm: Brainstormed) -> None: ...
     def show_failed(self, work: WorkItem, header_ts: str, topic: str, note: str) -> None: ...
+    def show_stopped(self, work: WorkItem, header_ts: str, topic: str, note: str,
+                     posted: int | None) -> None:
+        """The header settled when a person stopped the brainstorm after `posted` ideas
+        (None: not known)."""
+        ...
+
     def retract(self, work: WorkItem, ts: str) -> None:
         """Delete a message this run posted but may not keep; best effort, never raises."""
         ...
@@ -90,6 +101,11 @@ class DraftChat(Protocol):
         ...
 
     def show_failed(self, work: WorkItem, ts: str, text: str, note: str) -> None: ...
+    def show_stopped(self, work: WorkItem, ts: str, text: str, note: str) -> None:
+        """The placeholder settled when a person stopped the draft: what was written by
+        then, and who stopped it."""
+        ...
+
     def retract(self, work: WorkItem, ts: str) -> None:
         """Delete a message this run posted but may not keep; best effort, never raises."""
         ...
@@ -115,6 +131,16 @@ def _shown(chat: _Told, item: WorkItem, step: Callable[[], None]) -> None:
             chat.tell(item, exc.user_message)
     except ChatUnavailable as exc:
         raise RetryLater(f"could not show the outcome: {exc}") from exc
+
+
+def _settle_stopped(step: Callable[[], None]) -> None:
+    """Show that a person stopped the work; best effort (the work is over either way,
+    and the stop's listener settled the message too when this process was not running
+    it)."""
+    try:
+        step()
+    except ChatError as exc:
+        log.warning("could not show that the work was stopped: %s", exc)
 
 
 def _started(chat: BrainstormChat | DraftChat, work: Work, item: WorkItem,
@@ -170,6 +196,20 @@ class BrainstormRunner:
                              lambda: self.chat.post_header(item, topic), last=last)
         if header_ts is None:
             return NOT_STARTED
+        try:
+            return self._run(item, header_ts, topic, last)
+        except Stopped as stop:  # nothing more is posted; the header says who stopped it
+            try:
+                result = self.brainstormer.saved(item.channel, header_ts)
+                posted: int | None = sum(1 for idea in result.ideas if idea.ts) if result \
+                    else 0
+            except DatabaseUnavailable:
+                posted = None  # the header says who stopped it, not how many were posted
+            _settle_stopped(partial(self.chat.show_stopped, item, header_ts, topic,
+                                    stop.note, posted))
+            raise
+
+    def _run(self, item: WorkItem, header_ts: str, topic: str, last: bool) -> str | None:
         result = self.brainstormer.saved(item.channel, header_ts)
         stopped: IdealoopError | None = None
         error: ChatError | None = None
@@ -296,6 +336,15 @@ class DraftRunner:
                       lambda: self.chat.post_placeholder(item), last=last)
         if ts is None:
             return NOT_STARTED
+        pieces: list[str] = []  # what the model wrote, kept if it stops half-way
+        try:
+            return self._run(item, ts, last, pieces)
+        except Stopped as stop:  # nothing more is written; the placeholder says who stopped
+            _settle_stopped(partial(self.chat.show_stopped, item, ts, "".join(pieces),
+                                    stop.note))
+            raise
+
+    def _run(self, item: WorkItem, ts: str, last: bool, pieces: list[str]) -> str | None:
         saved = self.drafter.saved_at(item.channel, ts)
         if saved is not None:  # an earlier attempt wrote and saved it: show it, settled
             self._show(item, ts, saved.text, label=shown_as(saved.kind, saved.parent_id),
@@ -308,7 +357,6 @@ class DraftRunner:
                 raise RetryLater("the thread could not be read") from exc
             return self._failed(item, ts, "", f"I could not read this thread: "
                                 f"{exc.user_message}")
-        pieces: list[str] = []  # what the model wrote, kept if it stops half-way
         try:  # whatever fails, the placeholder settles into a clear note
             plan = self.drafter.plan(channel=item.channel, thread_ts=str(item.thread_ts),
                                      mention_text=str(item.request.get("text") or ""),
@@ -345,6 +393,7 @@ class DraftRunner:
         try:
             for piece in written:
                 pieces.append(piece)
+                self.work.check_stopped(item)  # a stop through this process: at once
                 if time.monotonic() - confirmed >= self.confirm_every:
                     self.work.confirm(item)
                     confirmed = time.monotonic()

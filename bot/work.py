@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 GIVE_UP_AFTER = 30
 MAX_PAUSE = 20  # leases (10 minutes with the default)
+STOPS_REMEMBERED = 1000  # work stopped through this process, kept for its runs to see
 
 
 class RetryLater(Exception):
@@ -49,6 +50,15 @@ class RetryLater(Exception):
 
 class LeaseLost(Exception):
     """Another process has taken this work over: this one must do nothing more with it."""
+
+
+class Stopped(LeaseLost):
+    """A person stopped this work (Slack's stop button): nothing more is posted for it;
+    its message is settled with `note` ("Stopped by @person")."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__(note)
+        self.note = note
 
 
 class Runner(Protocol):
@@ -113,6 +123,7 @@ class Work:
         self.lease = lease
         self.owner = owner or process_name()
         self.limits = limits
+        self._stopped: dict[int, str] = {}  # work stopped through this process -> note
 
     def accept(self, kind: str, *, team: str, delivery_key: str, channel: str, user: str,
                request: dict[str, Any], thread_ts: str | None = None) -> WorkItem | None:
@@ -154,9 +165,37 @@ class Work:
         return self.store.renew(owner=self.owner, lease=self.lease, ids=ids)
 
     def confirm(self, item: WorkItem) -> None:
-        """Before a step others can see: renew the lease, or LeaseLost if it was lost."""
+        """Before a step others can see: renew the lease, or LeaseLost if it was lost
+        (Stopped if a person stopped the work)."""
+        self.check_stopped(item)
         if not self.store.hold(item, lease=self.lease):
+            note = self.store.cancelled_note(item.id)
+            if note is not None:
+                raise Stopped(note)
             raise LeaseLost(f"{item.kind} {item.id} is held by another process now")
+
+    def in_agent_session(self, team: str, channel: str, thread_ts: str) -> bool:
+        """True when this DM thread is one of Slack's agent sessions (work was asked in
+        it as one), not an assistant pane's thread."""
+        return self.store.in_agent_session(team, channel, thread_ts)
+
+    def check_stopped(self, item: WorkItem) -> None:
+        """Stopped if the work was stopped through this process; no database round trip,
+        so a run can ask between any two pieces of the model's answer."""
+        note = self._stopped.get(item.id)
+        if note is not None:
+            raise Stopped(note)
+
+    def stop(self, team: str, channel: str, thread_ts: str, *, note: str) -> list[WorkItem]:
+        """A person stopped the work of a thread: it is cancelled (whoever holds it learns
+        so at its next step; a run in this process, at its next piece). The work that was
+        running, as it was."""
+        stopped = self.store.cancel(team, channel, thread_ts, note=note)
+        for item in stopped:
+            self._stopped[item.id] = note
+        while len(self._stopped) > STOPS_REMEMBERED:  # the oldest ended long ago
+            self._stopped.pop(next(iter(self._stopped)), None)
+        return stopped
 
     def pending_in(self, team: str, channel: str, message_ts: str) -> bool:
         """True while work in `channel` of workspace `team` runs that may still record

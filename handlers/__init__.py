@@ -17,6 +17,7 @@ from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
 from bot.work import Runner
 from handlers import (
     actions,
+    agent,
     assistant,
     commands,
     errors,
@@ -40,6 +41,7 @@ def register_all(app: App, deps: Deps) -> None:
     mentions.register(app, deps)
     actions.register(app, deps)
     home.register(app, deps)
+    agent.register(app, deps)
     assistant.register(app, deps)
     forget.register(app, deps)
     installs.register(app, deps)
@@ -91,7 +93,9 @@ class InWorkspace:
             log.info("%s %d: idealoop is no longer installed in %s; dropping it", item.kind,
                      item.id, item.team)
             return NOT_INSTALLED
-        return runner.run(item, last)
+        outcome = runner.run(item, last)  # RetryLater, Stopped: the session stays as it is
+        self._session_done(item)
+        return outcome
 
     def settle(self, item: WorkItem, note: str) -> None:
         try:
@@ -99,3 +103,14 @@ class InWorkspace:
         except NotInstalled:
             return
         runner.settle(item, note)
+        self._session_done(item)
+
+    def _session_done(self, item: WorkItem) -> None:
+        """Work asked in an agent session is over: the session stops "processing"."""
+        if not item.request.get("agent_session"):
+            return
+        try:
+            client = self.workspaces.client_for(item.team)
+        except NotInstalled:
+            return
+        agent.set_session_status(client, item.channel, item.thread_ts, "active")

@@ -89,6 +89,10 @@ class SlackBrainstormChat:
     def show_failed(self, work: WorkItem, header_ts: str, topic: str, note: str) -> None:
         self._status(work, header_ts, topic, blocks.failed_status(note))
 
+    def show_stopped(self, work: WorkItem, header_ts: str, topic: str, note: str,
+                     posted: int | None) -> None:
+        self._status(work, header_ts, topic, blocks.stopped_status(note, posted))
+
     def _status(self, work: WorkItem, header_ts: str, topic: str, status: str, *,
                 explains: bool = False) -> None:
         text, header_blocks = blocks.header(topic, work.user_id, status=status,

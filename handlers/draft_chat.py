@@ -6,14 +6,17 @@ Where Slack accepts it, the placeholder is a natively streamed message
 (`chat.appendStream`); the run then ends the stream (`chat.stopStream`, naming the work in
 its metadata) and settles the message with `chat.update`, as everywhere. Where Slack
 refuses to stream (its answer to `chat.startStream` is an error, not an outage), that
-channel gets a posted placeholder filled by throttled `chat.update` instead, as it does
-on any later attempt of the same work (a streamed message carries no metadata until it
-ends, so a resumed attempt could not find it).
+channel gets a posted placeholder filled by throttled `chat.update` instead, as does any
+later attempt of the same work.
 
 The run itself (`bot.runs.DraftRunner`) decides what to do and when; this is its chat
 surface. The placeholder carries metadata naming its work, and each further part of a
 long draft names the draft and its number, so that an attempt resumed after a crash
-finds what an earlier one posted and posts nothing twice.
+finds what an earlier one posted and posts nothing twice. A streamed message carries no
+metadata until it stops, so it is recognised otherwise (`_find_stream`): when the answer
+to `chat.startStream` is lost, and when a later attempt finds no placeholder — that
+stream is then stopped and settled, never left streaming. No call that creates or adds
+is repeated blindly (`bot.runtime.slack_retries`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
 from handlers.slack import blocks
 from handlers.slack.api_errors import (
     SLACK_FAILURES,
-    chat_error,
     failure_name,
     is_refusal,
     slack_call,
@@ -40,9 +42,10 @@ from handlers.slack.lookups import (
     UserNames,
     posted_in_thread,
     retract,
+    thread_messages,
     work_metadata,
 )
-from handlers.slack.mrkdwn import split_for_slack
+from handlers.slack.mrkdwn import neutralise, split_for_slack
 from handlers.slack.streaming import NativeStream, StreamingMessage
 from storage.work import WorkItem
 
@@ -76,7 +79,12 @@ class SlackDraftChat:
 
     def _start_stream(self, work: WorkItem, mode: str) -> str | None:
         """A natively streamed placeholder, or None where Slack will not stream (it
-        said so) or this is a later attempt (see the module docstring)."""
+        said so) or this is a later attempt (see the module docstring).
+
+        `chat.startStream` is not repeated: when its answer is lost (a 5xx, a dropped
+        connection, still busy after the client's waits), Slack may have made the message
+        all the same. The thread says whether it did: that message is taken on; if there
+        is none, the placeholder is posted instead (findable by its metadata)."""
         if work.attempts > 1 or work.channel in self.refused or not work.thread_ts:
             return None
         team = work.team or self._team_id()  # work from before 0015 has no team of its own
@@ -87,21 +95,47 @@ class SlackDraftChat:
                 channel=work.channel, thread_ts=str(work.thread_ts),
                 markdown_text=blocks.stream_opening(self.model_name, mode),
                 recipient_user_id=work.user_id, recipient_team_id=team)
+            ts = str(started["ts"])
         except SLACK_FAILURES as exc:
-            if not is_refusal(exc):  # Slack away, or busy: try again later
-                log.warning("could not start streaming a draft: %s", failure_name(exc))
-                raise chat_error(exc) from exc
-            # Slack answered, and said no: this channel gets the placeholder instead.
-            log.info("Slack will not stream drafts in %s (%s); they fill in by chat.update",
-                     work.channel, failure_name(exc))
-            self.refused.add(work.channel)
-            return None
-        ts = str(started["ts"])
-        self.streams[ts] = NativeStream(
-            self.client, work.channel, ts, interval=self.stream_interval,
-            render=partial(blocks.draft, model=self.model_name, offline=self.offline,
-                           state="writing", label=mode))
+            if is_refusal(exc):
+                # Slack answered, and said no: this channel gets the placeholder instead.
+                log.info("Slack will not stream drafts in %s (%s); they fill in by "
+                         "chat.update", work.channel, failure_name(exc))
+                self.refused.add(work.channel)
+                return None
+            log.warning("starting to stream a draft failed (%s); looking for it in the "
+                        "thread", failure_name(exc))
+            with slack_call("look for a streamed draft"):
+                found = self._find_stream(work, mode)
+            if found is None:
+                return None
+            ts = found
+        self.streams[ts] = self._native(work, ts, mode)
         return ts
+
+    def _native(self, work: WorkItem, ts: str, label: str) -> NativeStream:
+        return NativeStream(self.client, work.channel, ts, interval=self.stream_interval,
+                            metadata=work_metadata(work.id),
+                            render=partial(blocks.draft, model=self.model_name,
+                                           offline=self.offline, state="writing",
+                                           label=label))
+
+    def _find_stream(self, work: WorkItem, mode: str) -> str | None:
+        """The newest message in the thread that a `chat.startStream` of this work made:
+        the bot's, after the mention, without metadata (a stream gets it when it stops),
+        opening with the words the stream was started with; None when there is none.
+        Another draft streaming in the same thread at the same moment looks alike (see
+        the README's edges)."""
+        doing = blocks.PLACEHOLDERS.get(mode, blocks.PLACEHOLDERS["draft"])[1]
+        signed = f"AI-written by {neutralise(self.model_name)}"
+        after = float(str(work.request.get("ts") or 0))
+        found = [str(m.get("ts")) for m in thread_messages(
+                     self.client, work.channel, str(work.thread_ts))
+                 if m.get("bot_id") and not m.get("metadata")
+                 and float(str(m.get("ts") or 0)) > after
+                 and doing in str(m.get("text") or "") and signed in str(m.get("text") or "")
+                 and str(m.get("ts")) not in self.streams]
+        return max(found, key=float) if found else None
 
     def _team_id(self) -> str | None:
         if self._team is None:
@@ -112,16 +146,44 @@ class SlackDraftChat:
         return self._team
 
     def _end_stream(self, work: WorkItem, ts: str) -> None:
-        """End the native stream of `ts`, if this process opened one; best effort."""
+        """End the native stream of `ts` if this process opened one, or if an earlier
+        attempt (in another process, perhaps) left it streaming; best effort."""
         stream = self.streams.pop(ts, None)
+        if stream is None and work.attempts > 1 and self._may_stream(work, ts):
+            stream = self._native(work, ts, "draft")
         if stream is not None:
-            stream.stop(metadata=work_metadata(work.id))
+            stream.stop()
+
+    def _may_stream(self, work: WorkItem, ts: str) -> bool:
+        """Whether message `ts` may still be streaming: the bot's, without metadata (a
+        posted placeholder has it from the start, a stream from when it stopped)."""
+        try:
+            page = self.client.conversations_replies(
+                channel=work.channel, ts=str(work.thread_ts), oldest=ts, latest=ts,
+                inclusive=True, include_all_metadata=True, limit=10)
+        except SLACK_FAILURES as exc:  # the settling chat.update will say more
+            log.info("could not look at a draft's message: %s", failure_name(exc))
+            return False
+        messages: list[dict[str, Any]] = page.get("messages") or []
+        return any(m.get("ts") == ts and m.get("bot_id") and not m.get("metadata")
+                   for m in messages)
 
     def find_placeholder(self, work: WorkItem) -> str | None:
+        """The placeholder an earlier attempt posted (by its metadata), or the stream it
+        started and could not end (it crashed, or Slack's answers were lost): that one is
+        stopped now, so that no message is left streaming, and settles like any other."""
         with slack_call("look for a draft placeholder"):
             found = posted_in_thread(self.client, work.channel, str(work.thread_ts),
                                      WORK_EVENT)
-        return next((ts for payload, ts in found if payload.get("work_id") == work.id), None)
+            posted = next((ts for payload, ts in found
+                           if payload.get("work_id") == work.id), None)
+            if posted is not None:
+                return posted
+            mode = asked_for(str(work.request.get("text") or "")).mode
+            orphan = self._find_stream(work, mode)
+        if orphan is not None:
+            self._native(work, orphan, mode).stop()
+        return orphan
 
     def read_thread(self, work: WorkItem, exclude: str) -> list[ThreadMessage]:
         with slack_call("read a thread"):
@@ -170,12 +232,19 @@ class SlackDraftChat:
         self._update(work, ts, blocks.draft(text, self.model_name, offline=self.offline,
                                             state="failed", note=note))
 
+    def show_stopped(self, work: WorkItem, ts: str, text: str, note: str) -> None:
+        """Slack already ended the stream when the person pressed stop: it is dropped, not
+        stopped again, and the message settles by `chat.update`."""
+        self.streams.pop(ts, None)
+        self._update(work, ts, blocks.draft(text, self.model_name, offline=self.offline,
+                                            state="stopped", note=note))
+
     def _update(self, work: WorkItem, ts: str,
                 rendered: tuple[str, list[dict[str, Any]]]) -> None:
         text, message_blocks = rendered
-        with slack_call("update a draft"):
+        with slack_call("update a draft"):  # the metadata finds it again, streamed or not
             self.client.chat_update(channel=work.channel, ts=ts, text=text,
-                                    blocks=message_blocks)
+                                    blocks=message_blocks, metadata=work_metadata(work.id))
 
     def retract(self, work: WorkItem, ts: str) -> None:
         retract(self.client, work.channel, ts)

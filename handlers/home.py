@@ -83,7 +83,8 @@ def register(app: App, deps: Deps) -> None:
 
         _save(ack, body, view, client, scoped, blocks.GUIDANCE_INPUT, change)
 
-    app.event("app_home_opened")(opened)
+    # The Messages tab opening is the agent DM's (`handlers.agent`).
+    app.event("app_home_opened", matchers=[lambda event: event.get("tab") == "home"])(opened)
     app.action(blocks.HOME_SCHEDULE_ACTION)(open_schedule)
     app.action(blocks.HOME_GUIDANCE_ACTION)(open_guidance)
     app.view(blocks.SCHEDULE_MODAL)(save_schedule)

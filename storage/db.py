@@ -10,7 +10,7 @@ reader upgrades to a writer. PostgreSQL needs nothing special.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -105,12 +105,29 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def is_current(engine: Engine) -> bool:
     """True when the database has every migration applied (nothing is changed)."""
+    schema = revisions(engine)
+    return schema.current == schema.heads
+
+
+class Revisions(NamedTuple):
+    """Where a database's schema is, and where this code's migrations end."""
+
+    current: frozenset[str]  # the database's Alembic revisions; empty: no schema yet
+    heads: frozenset[str]  # the code's latest revisions
+    known: frozenset[str]  # every revision the code has (a database past them is newer)
+
+
+def revisions(engine: Engine) -> Revisions:
+    """Read the database's revisions (nothing is changed); a database that cannot be
+    reached raises SQLAlchemy's error."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+        current = frozenset(MigrationContext.configure(conn).get_current_heads())
+    return Revisions(current, frozenset(script.get_heads()),
+                     frozenset(revision.revision for revision in script.walk_revisions()))
 
 
 def redact_url(url: str) -> str:

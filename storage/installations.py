@@ -28,6 +28,17 @@ class Installations(Repository):
                 "team_id = :team ORDER BY installed_at DESC LIMIT 1"),
                 {"client": client_id, "team": team}).scalar()
 
+    def granted_scopes(self, client_id: str) -> dict[str, frozenset[str]]:
+        """Each installed workspace's bot scopes, as Slack granted them at its latest
+        install (uninstalled workspaces have no rows left)."""
+        with self._read() as conn:
+            rows = conn.execute(text(
+                "SELECT team_id, bot_scopes FROM slack_bots WHERE client_id = :client "
+                "AND team_id IS NOT NULL ORDER BY installed_at"), {"client": client_id})
+            return {team: frozenset(scope.strip() for scope in (scopes or "").split(",")
+                                    if scope.strip())
+                    for team, scopes in rows}
+
     @contextmanager
     def rotating(self, team: str) -> Iterator[None]:
         """Held while `team`'s token is exchanged: a refresh token works once, so two

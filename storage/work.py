@@ -22,6 +22,7 @@ from storage.errors import QuotaReached
 from storage.models import Work
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+CANCELLED = "cancelled"  # stopped by a person (Slack's stop button) before it finished
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,41 @@ class WorkStore(Repository):
                     state=FAILED if failed else DONE, note=note, owner=None, lease_until=None,
                     finished_at=self.clock())
             ).rowcount == 1
+
+    @retry_locked
+    def cancel(self, team: str, channel: str, thread_ts: str, *,
+               note: str) -> list[WorkItem]:
+        """Cancel the unfinished work of one thread (a person pressed stop): it ends now,
+        with `note`, whoever holds it; a holder learns so at its next fenced step. The
+        work as it was, each with its holder (None when no process holds it)."""
+        where = (Work.team == team, Work.channel == channel, Work.thread_ts == thread_ts,
+                 Work.state == PENDING)
+        with self._write() as conn:
+            rows = conn.execute(select(*_COLUMNS).where(*where)).all()
+            if rows:
+                conn.execute(update(Work).where(Work.id.in_([r.id for r in rows]), *where)
+                             .values(state=CANCELLED, note=note, owner=None,
+                                     lease_until=None, finished_at=self.clock()))
+        return [_item(row) for row in rows]
+
+    def cancelled_note(self, work_id: int) -> str | None:
+        """The note of work that was cancelled, or None if it was not."""
+        with self._read() as conn:
+            row = conn.execute(select(Work.state, Work.note)
+                               .where(Work.id == work_id)).first()
+        if row is None or row.state != CANCELLED:
+            return None
+        return str(row.note or "")
+
+    def in_agent_session(self, team: str, channel: str, thread_ts: str) -> bool:
+        """True when work was asked in this thread as an agent session (its request
+        says so): the thread is one of Slack's agent sessions, not an assistant thread."""
+        with self._read() as conn:
+            return conn.execute(
+                select(Work.id).where(Work.team == team, Work.channel == channel,
+                                      Work.thread_ts == thread_ts,
+                                      Work.request.like('%"agent_session": true%'))
+                .limit(1)).first() is not None
 
     @retry_locked
     def let_go(self, item: WorkItem, *, retry_in: float = 0.0) -> bool:

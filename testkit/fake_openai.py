@@ -17,7 +17,8 @@ Usage::
         assert fake.requests[0]["body"]["model"] == "gpt-4o-mini"
 
 Each recorded request is a dict ``{"method", "path", "headers", "body"}`` where ``headers`` has
-lower-cased names and ``body`` is the parsed JSON body (``None`` for GET or an unparsable body).
+lower-cased names and ``body`` is the parsed JSON body (``None`` for GET or an unparsable body);
+once answered it also has ``"status"``, the HTTP status the fake answered with.
 """
 
 from __future__ import annotations
@@ -40,14 +41,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["DEFAULT_MODELS", "FakeOpenAI", "ReplyFn", "default_vector"]
+__all__ = ["DEFAULT_MODELS", "LOCAL_MODELS", "FakeOpenAI", "ReplyFn", "default_vector",
+           "family"]
 
 log = logging.getLogger(__name__)
 
 ReplyFn = Callable[[dict[str, Any]], str]
 """A scripted reply that is computed from the parsed request body."""
 
-DEFAULT_MODELS: tuple[str, ...] = ("gpt-4o-mini", "gpt-4o", "fake-local-model")
+DEFAULT_MODELS: tuple[str, ...] = (
+    "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-5-chat-latest", "gpt-4",  # chat models
+    "gpt-5", "gpt-5-mini", "gpt-5-nano", "o1", "o3", "o3-mini", "o4-mini",  # reasoning models
+    "fake-model", "fake-local-model",  # names the tests use, served as chat models
+    "text-embedding-3-small", "text-embedding-3-large", "nomic-embed-text",
+    "fake-embed",  # embeddings models
+)
+"""What the fake serves as OpenAI; any other model name is answered 404 model_not_found."""
+LOCAL_MODELS: tuple[str, ...] = ("llama3.2", "fake-local-model", "nomic-embed-text")
+"""What the fake serves as a local server (``FakeOpenAI(local=True)``)."""
 EMBEDDING_DIMS = 64
 
 _ERROR_TYPES: dict[int, tuple[str, str | None]] = {
@@ -76,6 +87,186 @@ def _error_body(status: int, message: str) -> dict[str, Any]:
     """Build an error payload shaped like OpenAI's so the SDK extracts message/type/code."""
     err_type, code = _ERROR_TYPES.get(status, ("server_error", None))
     return {"error": {"message": message, "type": err_type, "param": None, "code": code}}
+
+
+# ---------------------------------------------------------------- what the real API refuses
+#
+# The fake refuses what OpenAI's Chat Completions API refuses, so that a test passes only
+# when the app's request would pass there too. Each rule names where it was seen; the
+# wording and the error's fields (message, type, param, code) are OpenAI's.
+
+_REASONING = re.compile(r"^(gpt-5|o1|o3|o4)(?!.*-chat)")
+"""The gpt-5 family and the o-series are reasoning models (gpt-5-chat-latest is not)."""
+
+# The defaults reasoning models accept; any other value is refused.
+_SAMPLING_DEFAULTS: dict[str, float] = {
+    "temperature": 1, "top_p": 1, "presence_penalty": 0, "frequency_penalty": 0,
+}
+
+
+# (most completion tokens, context window) of the OpenAI models the fake serves, as
+# OpenAI's model pages give them; the fake's other names have no limits.
+_LIMITS: dict[str, tuple[int, int]] = {
+    "gpt-4o-mini": (16_384, 128_000), "gpt-4o": (16_384, 128_000),
+    "gpt-4.1-mini": (32_768, 1_047_576), "gpt-5-chat-latest": (16_384, 128_000),
+    "gpt-4": (8_192, 8_192),
+    "gpt-5": (128_000, 400_000), "gpt-5-mini": (128_000, 400_000),
+    "gpt-5-nano": (128_000, 400_000), "o1": (100_000, 200_000), "o3": (100_000, 200_000),
+    "o3-mini": (100_000, 200_000), "o4-mini": (100_000, 200_000),
+}
+
+
+def family(model: str, *, local: bool = False) -> str:
+    """How the fake treats `model`: "reasoning", "chat", or "local" (a local server's).
+    The fake's own rule, written apart from the app's (`bot.llm.families`) on purpose."""
+    if local:
+        return "local"
+    return "reasoning" if _REASONING.match(model) else "chat"
+
+
+def _refusal(message: str, param: str | None, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "invalid_request_error", "param": param,
+                      "code": code}}
+
+
+def _unknown_model(model: str, *, local: bool) -> dict[str, Any]:
+    if local:
+        # Ollama's own wording and type (its OpenAI layer), as tests/e2e/test_operator_steps.py
+        # quotes it: 'model "x" not found, try pulling it first', type api_error.
+        return {"error": {"message": f'model "{model}" not found, try pulling it first',
+                          "type": "api_error", "param": None, "code": None}}
+    # OpenAI: 404 "The model `…` does not exist or you do not have access to it.",
+    # code model_not_found (seen in openai/openai-agents-python#458).
+    return _refusal(f"The model `{model}` does not exist or you do not have access to it.",
+                    None, "model_not_found")
+
+
+def _reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """What a reasoning model refuses (gpt-5*, o1*, o3*, o4*)."""
+    value = body.get("temperature")
+    if value is not None and value != _SAMPLING_DEFAULTS["temperature"]:
+        # 400 unsupported_value, param temperature: "Unsupported value: 'temperature' does
+        # not support 0 with this model. Only the default (1) value is supported."
+        # (gpt-5-mini: QwenLM/qwen-code#921; the full error: gabrii/Cursor-Azure-GPT-5#33)
+        return _refusal(f"Unsupported value: 'temperature' does not support "
+                        f"{json.dumps(value)} with this model. Only the default (1) value "
+                        "is supported.", "temperature", "unsupported_value")
+    for name in ("top_p", "presence_penalty", "frequency_penalty"):
+        value = body.get(name)
+        if value is not None and value != _SAMPLING_DEFAULTS[name]:
+            # 400 unsupported_parameter: "Unsupported parameter: 'top_p' is not supported
+            # with this model." (o1: aandrew-me/tgpt#333; o4-mini: lobehub/lobehub#7747;
+            # presence_penalty on gpt-5-mini: nextai-translator/nextai-translator#1781).
+            # Whether the default value itself passes is not documented; the fake lets it.
+            return _refusal(f"Unsupported parameter: '{name}' is not supported with this "
+                            "model.", name, "unsupported_parameter")
+    if "max_tokens" in body:
+        # 400 unsupported_parameter, param max_tokens (gpt-5: griptape-ai/ComfyUI-Griptape
+        # #312; o1/o3-mini: teilomillet/gollm#33): they take max_completion_tokens.
+        return _refusal("Unsupported parameter: 'max_tokens' is not supported with this "
+                        "model. Use 'max_completion_tokens' instead.", "max_tokens",
+                        "unsupported_parameter")
+    return None
+
+
+def _limit_refusal(body: dict[str, Any], model: str) -> dict[str, Any] | None:
+    """An output limit above what the model can write, or one that with the prompt does
+    not fit its context window."""
+    if model not in _LIMITS:
+        return None
+    most, context = _LIMITS[model]
+    name = next((n for n in ("max_completion_tokens", "max_tokens") if n in body), None)
+    asked = body.get(name) if name else None
+    if not isinstance(asked, int):
+        return None
+    if asked > most:
+        # "max_tokens is too large: 8192. This model supports at most 4096 completion
+        # tokens, whereas you provided 8192." param max_tokens, code null
+        # (ChatGPTNextWeb/NextChat#3195; diffbot/code-gpt-docs#284).
+        return _refusal(f"{name} is too large: {asked}. This model supports at most {most} "
+                        f"completion tokens, whereas you provided {asked}.", name, None)
+    prompt = _usage(body, "")["prompt_tokens"]
+    if prompt + asked > context:
+        # "This model's maximum context length is 8192 tokens. However, you requested 8256
+        # tokens (64 in the messages, 8192 in the completion). Please reduce the length of
+        # the messages or completion." param messages, code context_length_exceeded
+        # (gpt-4: ChatGPTNextWeb/NextChat#3195).
+        return _refusal(f"This model's maximum context length is {context} tokens. However, "
+                        f"you requested {prompt + asked} tokens ({prompt} in the messages, "
+                        f"{asked} in the completion). Please reduce the length of the "
+                        "messages or completion.", "messages", "context_length_exceeded")
+    return None
+
+
+def _strict_schema_refusal(fmt: Any) -> dict[str, Any] | None:
+    """A strict `json_schema` needs, on every object, `additionalProperties: false` and
+    every property in `required`. OpenAI's words, param response_format:
+    "Invalid schema for response_format 'x': In context=(), 'additionalProperties' is
+    required to be supplied and to be false." (agentscope-ai/agentscope-java#2548,
+    moeru-ai/xsai#145) and "… In context=(), 'required' is required to be supplied and to
+    be an array including every key in properties. Missing 'message'."
+    (bingoYB/ham_home#16); nested objects name their path, e.g. context=('properties',
+    'etymology'). The code is invalid_json_schema (Part-DB/Part-DB-server#1540)."""
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return None
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not spec.get("strict"):
+        return None
+    name = spec.get("name", "")
+
+    def refuse(path: tuple[str, ...], rule: str) -> dict[str, Any]:
+        return _refusal(f"Invalid schema for response_format '{name}': In context={path!r}, "
+                        f"{rule}", "response_format", "invalid_json_schema")
+
+    def check(node: Any, path: tuple[str, ...]) -> dict[str, Any] | None:
+        if not isinstance(node, dict):
+            return None
+        properties = node.get("properties")
+        if node.get("type") == "object" or isinstance(properties, dict):
+            if node.get("additionalProperties") is not False:
+                return refuse(path, "'additionalProperties' is required to be supplied and "
+                                    "to be false.")
+            required = node.get("required")
+            for key in properties or {}:
+                if not isinstance(required, list) or key not in required:
+                    return refuse(path, "'required' is required to be supplied and to be an "
+                                        "array including every key in properties. Missing "
+                                        f"'{key}'.")
+            for key, child in (properties or {}).items():
+                if found := check(child, (*path, "properties", key)):
+                    return found
+        if found := check(node.get("items"), (*path, "items")):
+            return found
+        return None
+
+    return check(spec.get("schema"), ())
+
+
+def _request_refusal(body: dict[str, Any], models: tuple[str, ...], *,
+                     local: bool) -> tuple[int, dict[str, Any]] | None:
+    """The status and error the real service would answer this chat request with, if any."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        return 400, _refusal("you must provide a model parameter", None, None)
+    if model not in models:
+        return 404, _unknown_model(model, local=local)
+    if local:
+        # Ollama-style servers take what they do not know without complaint: sampling
+        # parameters of any value, max_tokens, a stray stream_options (ignored), and a
+        # json_schema response_format (ignored, see FakeOpenAI(local=True)).
+        return None
+    if "stream_options" in body and not body.get("stream"):
+        # "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+        # param stream_options, code null (BerriAI/litellm#5803).
+        return 400, _refusal("The 'stream_options' parameter is only allowed when 'stream' "
+                             "is enabled.", "stream_options", None)
+    if family(model) == "reasoning" and (refused := _reasoning_refusal(body)):
+        return 400, refused
+    if refused := _limit_refusal(body, model):
+        return 400, refused
+    if refused := _strict_schema_refusal(body.get("response_format")):
+        return 400, refused
+    return None
 
 
 def _message_text(message: Any) -> str:
@@ -253,6 +444,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # tiny SSE chunks must not wait for delayed ACKs
     timeout = 60
     server: _Server
+    record: dict[str, Any] | None = None  # the request being answered, noted with its status
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr access log."""
@@ -298,6 +490,8 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         extra_headers: dict[str, str] | None = None,
     ) -> None:
+        if self.record is not None:
+            self.record["status"] = status
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -315,6 +509,8 @@ class _Handler(BaseHTTPRequestHandler):
         Chunked framing (not connection-close) matters: it lets a cut-off stream look truncated
         to the client instead of like a clean end of body.
         """
+        if self.record is not None:
+            self.record["status"] = 200
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -337,12 +533,27 @@ class FakeOpenAI:
     Why scriptable per call rather than configured once: tests need sequences such as "fail
     twice, then succeed" or "reject schemas, then accept plain text" to exercise the bot's
     retry and fallback logic. All script methods return ``self`` so they can be chained.
+
+    By default it answers as OpenAI does, model family by model family: it refuses what
+    the real API refuses (`_request_refusal`: unknown models, reasoning models' sampling
+    parameters and ``max_tokens``, strict schemas that are not strict, ``stream_options``
+    without ``stream``). ``local=True`` answers as a local server does, modelled on Ollama
+    before its 0.5 releases: a ``json_schema`` response_format is ignored (the model
+    answers free text: ollama/ollama#10001, callstackincubator/fabrice-ai#118), no usage
+    is reported (``stream_options`` is ignored: ollama/ollama#4448, #5200; the fake omits
+    usage from plain answers too, as some servers do, although Ollama reports it there),
+    and sampling parameters of any value pass.
     """
 
     def __init__(
-        self, *, models: tuple[str, ...] = DEFAULT_MODELS, stop_timeout: float = 5.0
+        self, *, models: tuple[str, ...] | None = None, local: bool = False,
+        stop_timeout: float = 5.0,
     ) -> None:
-        self.models = models
+        #: The models served; a chat request for any other is answered 404.
+        self.models = models if models is not None else (LOCAL_MODELS if local
+                                                           else DEFAULT_MODELS)
+        #: A local server, Ollama-style, instead of OpenAI (see the class docstring).
+        self.local = local
         self.stop_timeout = stop_timeout
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -497,6 +708,16 @@ class FakeOpenAI:
             self._script.embeddings_offered = offered
         return self
 
+    def _unknown_model(self, h: _Handler, body: Any, headers: dict[str, str]) -> bool:
+        """Answer 404 ``model_not_found`` (OpenAI's words) for an embeddings model the
+        fake does not serve (chat requests are checked by `_request_refusal`)."""
+        model = body.get("model") if isinstance(body, dict) else None
+        if model in self.models:
+            return False
+        h.send_json(404, _error_body(404, f"The model `{model}` does not exist or you do "
+                                          "not have access to it."), extra_headers=headers)
+        return True
+
     def reset(self) -> Self:
         """Forget all scripting and recorded requests."""
         with self._lock:
@@ -539,6 +760,7 @@ class FakeOpenAI:
             "headers": {k.lower(): v for k, v in h.headers.items()},
             "body": body,
         }
+        h.record = record
         with self._cond:
             self._requests.append(record)
             self._cond.notify_all()
@@ -591,10 +813,10 @@ class FakeOpenAI:
             self._chat(h, body, request_id, headers)
         elif method == "POST" and path == "/v1/embeddings":
             self._embeddings(h, body, headers)
-        else:
-            h.send_json(
-                404, _error_body(404, f"Unknown route {method} {path}"), extra_headers=headers
-            )
+        else:  # as OpenAI words it: not a missing model (no `model_not_found` code)
+            payload = {"error": {"message": f"Invalid URL ({method} {path})",
+                                 "type": "invalid_request_error", "param": None, "code": None}}
+            h.send_json(404, payload, extra_headers=headers)
 
     def _chat(self, h: _Handler, body: Any, request_id: str, headers: dict[str, str]) -> None:
         if not isinstance(body, dict) or not _messages(body):
@@ -615,6 +837,10 @@ class FakeOpenAI:
                 script.break_times -= 1
                 break_after = script.break_after
 
+        refused = _request_refusal(body, self.models, local=self.local)
+        if refused is not None:
+            h.send_json(refused[0], refused[1], extra_headers=headers)
+            return
         if reject_options and "stream_options" in body:
             h.send_json(400, _error_body(400, "Unrecognized request argument: stream_options"),
                         extra_headers=headers)
@@ -630,7 +856,7 @@ class FakeOpenAI:
             return
 
         try:
-            content = self._content(body, reply, ignore)
+            content = self._content(body, reply, ignore or self.local)
         except Exception as exc:  # a test's reply callable blew up: make it visible
             log.debug("reply callable failed", exc_info=True)
             msg = f"fake reply callable raised {type(exc).__name__}: {exc}"
@@ -639,7 +865,7 @@ class FakeOpenAI:
 
         model = str(body.get("model") or self.models[0])
         completion_id = "chatcmpl-" + request_id.removeprefix("req_")
-        usage = _usage(body, content)
+        usage = None if self.local else _usage(body, content)
         if not stream:
             completion: dict[str, Any] = {
                 "id": completion_id,
@@ -655,13 +881,15 @@ class FakeOpenAI:
                         "finish_reason": "stop",
                     }
                 ],
-                "usage": usage,
             }
+            if usage is not None:
+                completion["usage"] = usage
             h.send_json(200, completion, extra_headers=headers)
             return
 
         opts = body.get("stream_options")
-        include_usage = isinstance(opts, dict) and bool(opts.get("include_usage"))
+        include_usage = (isinstance(opts, dict) and bool(opts.get("include_usage"))
+                         and usage is not None)
         events = list(self._stream_events(completion_id, model, content, usage, include_usage))
         self._send_stream(h, events, headers, chunk_delay, break_after)
 
@@ -672,6 +900,8 @@ class FakeOpenAI:
         if not offered:
             h.send_json(404, _error_body(404, "This server does not offer embeddings"),
                         extra_headers=headers)
+            return
+        if self._unknown_model(h, body, headers):
             return
         inputs = body.get("input") if isinstance(body, dict) else None
         if isinstance(inputs, str):
@@ -709,7 +939,7 @@ class FakeOpenAI:
         completion_id: str,
         model: str,
         content: str,
-        usage: dict[str, int],
+        usage: dict[str, int] | None,
         include_usage: bool,
     ) -> Iterator[dict[str, Any]]:
         created = int(time.time())

@@ -83,3 +83,12 @@ def daily_runs(engine: Engine, job: str) -> list[tuple[str, str, int | None]]:
         return [(row.day, row.owner, row.affected) for row in conn.execute(
             select(MaintenanceRun.day, MaintenanceRun.owner, MaintenanceRun.affected)
             .where(MaintenanceRun.job == job).order_by(MaintenanceRun.day))]
+
+
+def work_in_thread(engine: Engine, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+    """The work rows asked in one thread (state, note, tokens), oldest first."""
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(text(
+            "SELECT id, kind, state, note, tokens, placeholder_ts FROM work "
+            "WHERE channel = :channel AND thread_ts = :thread_ts ORDER BY id"),
+            {"channel": channel, "thread_ts": thread_ts})]

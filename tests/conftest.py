@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -85,8 +86,35 @@ def slack(request: pytest.FixtureRequest) -> Iterator[SlackApiServer]:
         assert_no_refusals(server, allowed_refusals(request))
 
 
+@dataclass(frozen=True)
+class LLMFamily:
+    """A model and the kind of server that offers it, as the fake serves them."""
+
+    model: str
+    local: bool = False  # an Ollama-style server (no schemas, no usage) instead of OpenAI
+
+
+# One model of each family idealoop must work with (testkit.fake_openai.family).
+LLM_FAMILIES = {
+    "chat": LLMFamily("gpt-4o-mini"),
+    "reasoning": LLMFamily("gpt-5-mini"),
+    "o-series": LLMFamily("o4-mini"),
+    "local": LLMFamily("llama3.2", local=True),
+}
+# Tests run against every family with
+#     @pytest.mark.parametrize("llm_family", LLM_FAMILIES.values(), ids=LLM_FAMILIES,
+#                              indirect=True)
+# and configure the app with IDEALOOP_MODEL=llm_family.model.
+
+
 @pytest.fixture
-def llm() -> Iterator[FakeOpenAI]:
+def llm_family(request: pytest.FixtureRequest) -> LLMFamily:
+    """The family `llm` serves: a chat model named fake-model unless parametrized."""
+    return getattr(request, "param", LLMFamily("fake-model"))
+
+
+@pytest.fixture
+def llm(llm_family: LLMFamily) -> Iterator[FakeOpenAI]:
     """The fake OpenAI-compatible server on a loopback port."""
-    with FakeOpenAI() as fake:
+    with FakeOpenAI(local=llm_family.local) as fake:
         yield fake

@@ -1,9 +1,15 @@
-"""The manifest is code: what handlers/ registers is declared, and nothing more.
+"""The manifest is code: what handlers/ registers is declared, and nothing more; and it
+is a manifest Slack accepts.
 
 `register_all` is run against a recorder that stands in for the Bolt app, so the test
 sees exactly which commands and events the handlers subscribe to, without reading
 Bolt's internals. Scopes are derived from what the listeners need: each event's scope,
 `commands` for slash commands, and the scope of every Web API method handlers/ calls.
+
+The whole file is validated, with `jsonschema`, against the rules of Slack's published
+app-manifest schema for the parts idealoop uses (tests/data/slack_manifest_rules.yml,
+written from Slack's: types, required fields, lengths, counts, and no field Slack does
+not know).
 """
 
 from __future__ import annotations
@@ -12,14 +18,21 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 from slack_bolt import Assistant
 
 import handlers
 from bot.app import build_deps, close_deps
 from bot.config import BOT_SCOPES, Settings
+from handlers import agent
 
 ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "tests" / "data" / "slack_manifest_rules.yml"
+# Handled for Slack apps created with `assistant_view` (the assistant pane, Bolt's
+# `Assistant`), which keep their own subscriptions; the manifest declares `agent_view`,
+# whose DM opening is `app_home_opened` (https://docs.slack.dev/ai/migrating-to-agent-messaging).
+LEGACY_EVENTS = {"assistant_thread_started", "assistant_thread_context_changed"}
 EVENT_SCOPES = {
     "reaction_added": {"reactions:read"},
     "reaction_removed": {"reactions:read"},
@@ -32,6 +45,9 @@ EVENT_SCOPES = {
     "assistant_thread_started": {"assistant:write"},
     "assistant_thread_context_changed": {"assistant:write"},
     "message.im": {"im:history"},
+    # https://docs.slack.dev/reference/events/agent_session_stopped names no scope; the
+    # app must be an agent (agent_view), which comes with assistant:write.
+    "agent_session_stopped": {"assistant:write"},
 }
 METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
@@ -40,7 +56,10 @@ METHOD_SCOPES = {
     "chat_delete": {"chat:write"},
     "chat_getPermalink": set(),
     "conversations_replies": {"channels:history", "groups:history"},
-    "conversations_history": {"channels:history", "groups:history"},
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
+    "assistant_threads_setSuggestedPrompts": {"assistant:write"},
+    # "Authentication token bearing the chat:write scope" (its method page).
+    "agents_sessions_setStatus": {"chat:write"},
     "users_info": {"users:read"},
     "reactions_add": {"reactions:write"},
     "chat_startStream": {"chat:write"},
@@ -69,8 +88,10 @@ class Recorder:
     def command(self, name: str) -> Any:
         return self._record(self.commands, name)
 
-    def event(self, name: str) -> Any:
-        return self._record(self.events, name)
+    def event(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        # Slack's `message` events are subscribed per kind of conversation; idealoop's
+        # message listeners (handlers.agent) take direct messages only.
+        return self._record(self.events, "message.im" if name == "message" else name)
 
     def action(self, name: str) -> Any:
         return self._record(self.actions, name)
@@ -119,7 +140,8 @@ def test_every_registered_command_and_event_is_declared_and_nothing_else(tmp_pat
     declared_commands = {c["command"] for c in data["features"].get("slash_commands", [])}
     declared_events = set(data["settings"]["event_subscriptions"]["bot_events"])
     assert declared_commands == rec.commands
-    assert declared_events == rec.events
+    assert rec.events >= LEGACY_EVENTS  # installs made with assistant_view keep working
+    assert declared_events == rec.events - LEGACY_EVENTS
     interactive = data["settings"].get("interactivity", {}).get("is_enabled", False)
     assert interactive == bool(rec.actions)
 
@@ -130,7 +152,7 @@ def test_scopes_are_exactly_what_the_listeners_need(tmp_path: Path) -> None:
     unknown = methods - METHOD_SCOPES.keys()
     assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES in this test"
     needed: set[str] = {"commands"} if rec.commands else set()
-    for event in rec.events:
+    for event in rec.events - LEGACY_EVENTS:
         needed |= EVENT_SCOPES[event]
     for method in methods:
         needed |= METHOD_SCOPES[method]
@@ -157,3 +179,49 @@ def test_the_messages_tab_is_on_for_the_direct_messages_idealoop_sends() -> None
     assert "chat_postMessage(channel=user" in (ROOT / "handlers" / "digests.py").read_text()
     app_home = manifest()["features"]["app_home"]
     assert app_home["messages_tab_enabled"] is True
+
+
+def test_the_manifest_is_valid_against_slacks_published_schema() -> None:
+    schema = yaml.safe_load(SCHEMA.read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for e in validator.iter_errors(manifest())]
+    assert not errors, errors
+
+
+def test_the_schema_refuses_what_slack_refuses() -> None:
+    """The checks the rules make on agent_view, seen failing: a description over 300
+    characters, a fifth prompt, a prompt without its message, a field Slack does not
+    know; and elsewhere a command without its slash, a name over 35 characters."""
+    validator = jsonschema.Draft7Validator(yaml.safe_load(SCHEMA.read_text()))
+    prompt = {"title": "t", "message": "m"}
+    for agent_view in ({"agent_description": "x" * 301},
+                       {"agent_description": "ok", "suggested_prompts": [prompt] * 5},
+                       {"agent_description": "ok", "suggested_prompts": [{"title": "t"}]},
+                       {"agent_description": "ok", "agent_name": "x"}):
+        data = manifest()
+        data["features"]["agent_view"] = agent_view
+        assert list(validator.iter_errors(data)), agent_view
+    data = manifest()
+    data["features"]["slash_commands"][0]["command"] = "brainstorm"
+    assert list(validator.iter_errors(data))
+    data = manifest()
+    data["display_information"]["name"] = "x" * 36
+    assert list(validator.iter_errors(data))
+
+
+def test_the_agent_messaging_experience_is_declared() -> None:
+    """https://docs.slack.dev/ai/migrating-to-agent-messaging: `agent_view` instead of
+    `assistant_view`, the DM found by `app_home_opened` (Messages tab, where people must
+    be able to write), and `agent_session_stopped` for the stop button."""
+    data = manifest()
+    features = data["features"]
+    assert "assistant_view" not in features
+    view = features["agent_view"]
+    assert 0 < len(view["agent_description"]) <= 300
+    assert view["suggested_prompts"] == agent.PROMPTS  # the ones the DM is offered
+    assert len(agent.PROMPTS) <= 4
+    assert features["app_home"]["messages_tab_enabled"] is True
+    assert features["app_home"]["messages_tab_read_only_enabled"] is False
+    events = data["settings"]["event_subscriptions"]["bot_events"]
+    assert {"agent_session_stopped", "app_home_opened", "message.im"} <= set(events)

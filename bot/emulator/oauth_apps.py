@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+from bot.config import BOT_SCOPES
 from bot.emulator.workspace import Workspace, WorkspaceError
 
 
@@ -17,6 +18,7 @@ class OAuthApps:
 
     def __init__(self) -> None:
         self.client: tuple[str, str] | None = None
+        self.scopes: tuple[str, ...] = BOT_SCOPES  # what an install grants
         self.rotation = False
         self.lifetime = 12 * 3600.0  # seconds a rotating token lives
         self._lock = threading.Lock()
@@ -96,7 +98,7 @@ class OAuthApps:
             workspace = workspaces[team]
             answer: dict[str, Any] = {
                 "ok": True, "access_token": token, "token_type": "bot",
-                "scope": "app_mentions:read,chat:write,commands,reactions:read",
+                "scope": ",".join(self.scopes),
                 "bot_user_id": workspace.bot_user_id, "app_id": "A0IDEALOOP",
                 "team": {"id": team, "name": workspace.team_name},
                 "enterprise": None, "is_enterprise_install": False,

@@ -36,11 +36,11 @@ from bot.deps import Deps
 from bot.emulator.render import Style, message_lines, reactions_line
 from bot.emulator.slack_requests import (
     SlackSender,
-    assistant_message_event,
-    assistant_thread_started_event,
     button_action,
+    dm_message_event,
     home_opened_event,
     mention_event,
+    messages_tab_opened_event,
     reaction_event,
 )
 from bot.emulator.web_api import SlackApiServer
@@ -67,8 +67,9 @@ Shell commands:
   channel <name>           switch channel (#name works too)
   as <name>                act as another person (alice, bob, carol, or a new name)
   top [day|week|all]       same as /brainstorm top
-  dm idealoop <text>       write to idealoop in the assistant pane: `brainstorm <topic>`,
-                           a draft, `feedback: <text>`, `polish: <text>`
+  dm idealoop <text>       write to idealoop in its DM (each message an agent session):
+                           `brainstorm <topic>`, a draft, `feedback: <text>`,
+                           `polish: <text>`
   home                     open your Home tab: your channels, their acceptance, top
                            ideas, digest and guidance
   home digest|guide #name  its buttons: a modal to change that channel's digest or
@@ -147,7 +148,7 @@ class Shell:
         self.messages: list[tuple[str, str]] = []  # index n-1 → (channel, ts)
         self.private: dict[str, Any] | None = None  # the last message only you were shown
         self.modal: dict[str, Any] | None = None  # the modal open, if any
-        self.panes: dict[str, str] = {}  # user -> their assistant thread
+        self.panes: dict[str, str] = {}  # user -> their latest agent session ("": none)
         self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self.state.add_listener(lambda kind, payload: self.events.put((kind, payload)))
 
@@ -286,6 +287,9 @@ class Shell:
             self.note("Fill it in with `submit <text>`, or leave it with `cancel`.")
         elif kind == "assistant_changed":
             self._render_pane(payload)
+        elif kind == "agent_session_changed":
+            title = f" · {payload['title']}" if payload.get("title") else ""
+            self.say(self.style.dim(f"    (dm) session {payload.get('status')}{title}"))
         elif kind == "response":
             body = payload.get("body") or {}
             # A replacement of a message everyone sees shows as that message changing; of
@@ -491,37 +495,33 @@ class Shell:
         self.modal = None
 
     def _dm(self, rest: str) -> None:
-        """`dm idealoop <text>`: write to idealoop in the assistant pane (opened on first
-        use, as Slack does when a person clicks the app's icon)."""
+        """`dm idealoop <text>`: write to idealoop in its DM, the Agent messaging
+        experience: the first time, the DM opens (its Messages tab: a greeting and the
+        suggested prompts); each message starts a session of its own, in its thread."""
         name, _, text = rest.strip().partition(" ")
         if name.lower().lstrip("@") not in ("idealoop", "<@u0bot>") or not text.strip():
-            self.note("Write to the assistant pane with `dm idealoop <text>`, e.g. "
+            self.note("Write to idealoop in its DM with `dm idealoop <text>`, e.g. "
                       "`dm idealoop brainstorm onboarding`.")
             return
         user = self.cursor.user
         channel = self.state.ensure_channel(f"D0{user.removeprefix('U0')}",
                                             name=f"dm-{self._user_name(user)}")
-        thread_ts = self.panes.get(user)
-        if thread_ts is None:
-            root = self.state.post_message(channel, "New chat with idealoop", as_bot=True)
-            thread_ts = self.panes[user] = str(root["ts"])
-            self._deliver(assistant_thread_started_event(
-                user=user, channel=channel, thread_ts=thread_ts,
-                context_channel=self.cursor.channel), "opening the assistant pane")
+        if user not in self.panes:
+            self.panes[user] = ""
+            self._deliver(messages_tab_opened_event(user, channel), "opening the DM")
             self.pump()
-        message = self.state.post_message(channel, text.strip(), user=user,
-                                          thread_ts=thread_ts)
-        self._deliver(assistant_message_event(user=user, text=message["text"],
-                                              channel=channel, ts=message["ts"],
-                                              thread_ts=thread_ts), "your message")
+        message = self.state.post_message(channel, text.strip(), user=user)
+        self.panes[user] = str(message["ts"])
+        self._deliver(dm_message_event(user=user, text=message["text"], channel=channel,
+                                       ts=message["ts"]), "your message")
 
     def _render_pane(self, payload: dict[str, Any]) -> None:
         if payload.get("status"):
-            self.say(self.style.dim(f"    (pane) idealoop {payload['status']}"))
+            self.say(self.style.dim(f"    (dm) idealoop {payload['status']}"))
         if payload.get("title"):
-            self.say(self.style.dim(f"    (pane) title: {payload['title']}"))
+            self.say(self.style.dim(f"    (dm) title: {payload['title']}"))
         for prompt in payload.get("prompts") or []:
-            self.say(self.style.dim(f"    (pane) suggested: {prompt['title']} → "
+            self.say(self.style.dim(f"    (dm) suggested: {prompt['title']} → "
                                     f"“{prompt['message']}”"))
 
     def _cancel(self) -> None:

@@ -129,6 +129,20 @@ def assistant_message_event(*, user: str, text: str, channel: str, ts: str,
             "channel": channel, "ts": ts, "thread_ts": thread_ts, "event_ts": ts}
 
 
+def dm_message_event(*, user: str, text: str, channel: str, ts: str) -> dict[str, Any]:
+    """A person's message at the top of their DM with the app (a `message.im` event): in
+    the Agent messaging experience, each starts a thread of its own, an agent session."""
+    return {"type": "message", "channel_type": "im", "user": user, "text": text,
+            "channel": channel, "ts": ts, "event_ts": ts}
+
+
+def messages_tab_opened_event(user: str, channel: str) -> dict[str, Any]:
+    """A person opened their DM with the app (its Messages tab): in the Agent messaging
+    experience this replaces `assistant_thread_started`."""
+    return {"type": "app_home_opened", "user": user, "channel": channel, "tab": "messages",
+            "event_ts": f"{time.time():.6f}"}
+
+
 def home_opened_event(user: str) -> dict[str, Any]:
     return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
             "event_ts": f"{time.time():.6f}"}

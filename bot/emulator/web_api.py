@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.config import BOT_SCOPES
 from bot.emulator.block_kit import BlockKitError, check_message
 from bot.emulator.call_log import Call, CallLog
 from bot.emulator.methods import METHODS, UNAUTHENTICATED, CallContext
@@ -72,6 +73,10 @@ class SlackApiServer(CallLog):
         #: (``xoxb-test-token``, the shell's) speak for.
         self.workspaces: dict[str, Workspace] = {self.state.team_id: self.state}
         self.oauth = OAuthApps()
+        #: The scopes a bot token has, sent back in ``X-OAuth-Scopes`` as Slack does on
+        #: every Web API answer; `grant_scopes` gives fewer (an app installed before the
+        #: manifest asked for more).
+        self.granted_scopes: tuple[str, ...] = BOT_SCOPES
         self.host = host
         self.port = port
         self._httpd: HttpServer | None = None
@@ -152,6 +157,11 @@ class SlackApiServer(CallLog):
         self.oauth.client = (client_id, client_secret)
         self.oauth.rotation = rotation
         self.oauth.lifetime = lifetime
+
+    def grant_scopes(self, *scopes: str) -> None:
+        """Bot tokens have exactly these scopes from now on (`X-OAuth-Scopes`, and the
+        `scope` of an OAuth install)."""
+        self.granted_scopes = self.oauth.scopes = tuple(scopes)
 
     def authorize(self, team_id: str, *, user: str = "U0ALICE") -> str:
         """What Slack does when `user` clicks "Allow" on the install page for workspace
@@ -251,7 +261,8 @@ class SlackApiServer(CallLog):
                 status, base, body = json_response(429, {"ok": False, "error": "ratelimited"})
                 return status, {**base, "Retry-After": str(wait)}, body
         try:
-            result = handler(CallContext(ws, headers, self.oauth, self.workspaces), params)
+            result = handler(CallContext(ws, headers, self.oauth, self.workspaces,
+                                         f"{self.host}:{self.port}"), params)
         except BlockKitError as exc:  # Slack says why, as it does
             result = {"ok": False, "error": exc.error,
                       "response_metadata": {"messages": exc.messages}}
@@ -263,7 +274,18 @@ class SlackApiServer(CallLog):
         except Exception:
             logger.exception("emulated Slack method %s crashed", method)
             return json_response(500, {"ok": False, "error": "internal_error"})
-        return json_response(200, result)
+        status, answer_headers, answer = json_response(200, result)
+        return status, {**answer_headers, **self._scopes_header(headers, params)}, answer
+
+    def _scopes_header(self, headers: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
+        """``X-OAuth-Scopes``: the scopes of the token the call carried, on every answer
+        to a call with a token (Slack's way of saying what a token may do)."""
+        token = token_of(headers, params) or ""
+        if token.startswith("xapp-"):
+            return {"X-OAuth-Scopes": "connections:write"}
+        if token.startswith(("xoxb-", "xoxe.xoxb-")):
+            return {"X-OAuth-Scopes": ",".join(self.granted_scopes)}
+        return {}
 
     @staticmethod
     def _check_token(headers: dict[str, str], params: dict[str, Any]) -> str | None:

@@ -27,6 +27,14 @@ PERMALINK_HOST = "https://emulated.slack.local"
 #: Slack's hard cap (and default) for ``limit`` on history/replies.
 MAX_PAGE_LIMIT = 1000
 
+#: Seconds a streamed message stays in its streaming state after ``chat.startStream``.
+#: Slack does not publish the figure. Apps that paused a stream for about five minutes
+#: got ``message_not_in_streaming_state`` on their next append (vercel/chat#607), and
+#: live probes found an absolute lifetime of about 306 s that appends do not extend
+#: (Hermes agent PR #59010, as quoted by apps that build on it). The stricter reading
+#: holds here: five minutes from the start, appends or not.
+STREAM_LIFETIME = 300.0
+
 Listener = Callable[[str, dict[str, Any]], None]
 
 
@@ -56,8 +64,12 @@ class Workspace:
     never mutate the workspace behind the lock's back.
     """
 
-    def __init__(self, *, team_id: str = "T0001", team_name: str = "Emulated") -> None:
+    def __init__(self, *, team_id: str = "T0001", team_name: str = "Emulated",
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.RLock()
+        #: What streams expire by (seconds): tests move it on instead of sleeping.
+        self.clock = clock
+        self.stream_lifetime = STREAM_LIFETIME
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = "emulated"
@@ -82,12 +94,24 @@ class Workspace:
         self.streaming_refused = False
         #: Assistant threads: (channel, thread_ts) -> {"status", "title", "prompts"}.
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
+        #: The app's AI surface: True for the Agent messaging experience (`agent_view`,
+        #: what manifest.yml declares), False for an app still on `assistant_view`.
+        self.agent_view = True
+        #: Agent sessions (`agents.sessions.*`): (channel, thread_ts) -> {"status",
+        #: "title", "initiator", "statuses": every status set, in order}.
+        self.agent_sessions: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Suggested prompts of a whole DM (agent apps set them without a thread):
+        #: channel -> {"prompts", "title"}.
+        self.channel_prompts: dict[str, dict[str, Any]] = {}
         self.modals: dict[str, dict[str, Any]] = {}
         # channel -> {ts -> message}; insertion order == ts order because ts only grows.
         self._messages: dict[str, dict[str, dict[str, Any]]] = {}
         # (channel, root_ts) -> reply ts list in order (root may not exist: Slack allows it).
         self._replies: dict[tuple[str, str], list[str]] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
+        # (channel, ts) -> clock time a message Slack is streaming was started; kept out
+        # of the message, which Slack's reads show without it.
+        self._streams: dict[tuple[str, str], float] = {}
         self._listeners: list[Listener] = []
         self._last_us = int(time.time() * 1_000_000)
         self.ensure_channel("C0GENERAL", "general")
@@ -343,6 +367,7 @@ class Workspace:
         """
         with self.lock:
             msg = self._find(channel, ts)
+            self._streams.pop((channel, ts), None)  # a deleted message streams no more
             root_ts = msg.get("thread_ts")
             if root_ts == ts and self._replies.get((channel, ts)):
                 for key in ("text", "user", "bot_id", "blocks", "attachments", "metadata",
@@ -440,20 +465,39 @@ class Workspace:
 
     def mark_streaming(self, channel: str, ts: str) -> None:
         with self.lock:
-            self._find(channel, ts)["streaming"] = True
+            self._find(channel, ts)
+            self._streams[(channel, ts)] = self.clock()
+
+    def is_streaming(self, channel: str, ts: str) -> bool:
+        """Whether the message is in its streaming state now (started, neither stopped
+        nor older than `stream_lifetime`)."""
+        with self.lock:
+            started = self._streams.get((channel, ts))
+            if started is not None and self.clock() - started > self.stream_lifetime:
+                del self._streams[(channel, ts)]  # expired: Slack ends it on its own
+                return False
+            return started is not None
+
+    def streaming_messages(self) -> list[tuple[str, str]]:
+        """(channel, ts) of every message still streaming: what a test expects to be none
+        once the app has settled its work."""
+        with self.lock:
+            return [key for key in list(self._streams) if self.is_streaming(*key)]
 
     def stream(self, channel: str, ts: str, text: str, *, stop: bool = False,
                blocks: list[dict[str, Any]] | None = None,
                metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """`chat.appendStream` / `chat.stopStream`: add text to a message being streamed;
-        on stop, blocks go under it and the stream ends."""
+        on stop, blocks go under it and the stream ends. A stream stopped, never started,
+        or started more than `stream_lifetime` seconds ago is refused with
+        ``message_not_in_streaming_state``."""
         with self.lock:
             msg = self._find(channel, ts)
-            if not msg.get("streaming"):
+            if not self.is_streaming(channel, ts):
                 raise WorkspaceError("message_not_in_streaming_state")
             msg["text"] = msg.get("text", "") + text
             if stop:
-                msg.pop("streaming", None)
+                del self._streams[(channel, ts)]
                 if blocks:
                     msg["blocks"] = copy.deepcopy(blocks)
                 if metadata:
@@ -565,3 +609,57 @@ class Workspace:
             if thread_ts and thread_ts != ts:
                 link += f"?thread_ts={thread_ts}&cid={channel}"
             return link
+
+    # ------------------------------------------------------------ agent sessions
+
+    def set_agent_session(self, channel: str, thread_ts: str, status: str, *,
+                          title: str | None = None,
+                          initiator: str | None = None) -> dict[str, Any]:
+        """`agents.sessions.setStatus`: creates the session of a thread if needed (its
+        title and initiator are kept from then on) and sets its status."""
+        with self.lock:
+            if self.get_message(channel, thread_ts) is None:
+                raise WorkspaceError("invalid_thread_ts")
+            session = self.agent_sessions.setdefault(
+                (channel, thread_ts), {"title": title, "initiator": initiator,
+                                       "statuses": []})
+            session["status"] = status
+            session["statuses"].append(status)
+            result = copy.deepcopy(session)
+        self._emit("agent_session_changed", {"channel": channel, "thread_ts": thread_ts,
+                                             **copy.deepcopy(result)})
+        return result
+
+    def rename_agent_session(self, channel: str, thread_ts: str, title: str) -> None:
+        with self.lock:
+            session = self.agent_sessions.get((channel, thread_ts))
+            if session is None:
+                raise WorkspaceError("session_not_found")
+            session["title"] = title
+
+    def press_stop(self, channel: str, thread_ts: str, user: str) -> dict[str, Any]:
+        """A person clicks the stop button of an agent session. Slack shows it only while
+        the session is "processing"; it stops the app's streaming messages in the thread
+        itself, and the session's status stays as it was (the app moves it on). The
+        `agent_session_stopped` event Slack then sends."""
+        with self.lock:
+            session = self.agent_sessions.get((channel, thread_ts))
+            if session is None or session.get("status") != "processing":
+                raise WorkspaceError("no_stop_button",
+                                     "the session is not processing: no stop button shows")
+            stopped = []
+            for ts in [thread_ts, *self._replies.get((channel, thread_ts), [])]:
+                if self.is_streaming(channel, ts):
+                    del self._streams[(channel, ts)]
+                    stopped.append(ts)
+        return {"type": "agent_session_stopped", "channel": channel, "thread_ts": thread_ts,
+                "user": user, "streaming_message_ts": stopped,
+                "event_ts": self.next_ts()}
+
+    def set_channel_prompts(self, channel: str, prompts: list[Any],
+                            title: Any = None) -> None:
+        with self.lock:
+            self.channel_prompts[channel] = {"prompts": copy.deepcopy(prompts),
+                                             "title": title}
+        self._emit("assistant_changed", {"channel": channel, "thread_ts": "",
+                                         "prompts": copy.deepcopy(prompts)})

@@ -1,7 +1,9 @@
 """Everything between idealoop and a language model, Slack-free.
 
     model.py           TextModel (what idealoop asks of a model) and make_model
-    openai_model.py    any OpenAI-compatible server (imported only when configured)
+    openai_model.py    any OpenAI-compatible server (imported only when configured); what
+                       a server refused is left out from then on (OpenAIModel.adapted)
+    families.py        a model's family by its name (reasoning, chat, local): family_of
     offline_model.py   the offline generator behind the same interface
     offline/           the offline generator itself: techniques, topics, generator
     prompts.py         the chat messages sent, with user text fenced as data

@@ -5,19 +5,31 @@ Ideas are asked for with a JSON schema, falling back to plain text when a server
 or ignores schemas; the timeout and retry count are explicit settings because a Slack
 user is waiting on the other side. Every SDK failure becomes `LLMUnavailable` or
 `LLMBadOutput` with a message fit for the person who asked; the details go to the log.
+
+Every model gets the same request, and the server says what it refuses: a 400 that names
+one of the parameters a request can do without (`param`, or a quoted name with the codes
+unsupported_parameter / unsupported_value) is asked once more without it, and that
+parameter is not sent to this model again while the process lives (`OpenAIModel.adapted`).
+So `IDEALOOP_TEMPERATURE` reaches the models that take it, and a reasoning model refuses
+it once. A 400 that names nothing falls back as servers without schemas need: without
+`response_format`, then without `stream_options`, each time.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import openai
 
 from bot.config import Settings
 from bot.errors import LLMBadOutput, LLMUnavailable
+from bot.llm.families import family_of
 from bot.llm.idea_parsing import StreamedIdeas, parse_ideas
 from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream, TokenUsage
 from bot.llm.prompts import (
@@ -34,16 +46,39 @@ if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 EMBED_BATCH = 256  # texts per embeddings request (servers cap the inputs of one)
+PING_TOKENS = 16  # enough for any model to start an answer; reasoning ones may use it all
+# The parameters a request can do without, and the order in which they are left out when
+# a server refuses a request without saying why (servers without schemas, old servers
+# without stream_options).
+OPTIONAL = ("temperature", "max_completion_tokens", "response_format", "stream_options")
+UNNAMED_FALLBACK = ("response_format", "stream_options")
 
 
 class OpenAIModel:
-    """Chat completions on an OpenAI-compatible server."""
+    """Chat completions on an OpenAI-compatible server. `temperature` is sent when given;
+    `output_limit` (max_completion_tokens) when given: a ceiling against runaway answers."""
 
     offline = False
 
-    def __init__(self, client: openai.OpenAI, model: str) -> None:
+    def __init__(self, client: openai.OpenAI, model: str, *, temperature: float | None = None,
+                 output_limit: int | None = None) -> None:
         self.client = client
         self.model = model
+        self._always: dict[str, Any] = {}
+        if temperature is not None:
+            self._always["temperature"] = temperature
+        if output_limit is not None:
+            self._always["max_completion_tokens"] = output_limit
+        self._lock = threading.Lock()
+        self._dropped: dict[str, str] = {}
+
+    @property
+    def adapted(self) -> Mapping[str, str]:
+        """The parameters this model refused so far and is no longer sent, each with the
+        server's error code ("unsupported_value", …; "refused" when it gave none). Empty
+        until a server refuses one; for `idealoop doctor` and the log."""
+        with self._lock:
+            return MappingProxyType(dict(self._dropped))
 
     def ideas(self, request: IdeaRequest) -> Generation:
         messages = brainstorm_messages(
@@ -51,12 +86,8 @@ class OpenAIModel:
             proposed=request.proposed, seed=request.seed, guidance=request.guidance,
         )
         schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
-        try:
-            response = self._complete(messages, response_format=schema, retryable=True)
-        except openai.BadRequestError as exc:
-            # Many local servers reject response_format outright; ask again without it.
-            log.info("LLM refused a JSON schema (%s); retrying as plain text", exc.status_code)
-            response = self._complete(messages)
+        # Many local servers reject response_format outright: asked again without it.
+        response = self._complete(messages, response_format=schema)
         content = _content(response)
         ideas = parse_ideas(content, topic=request.topic)[: request.count]
         usage = getattr(response, "usage", None)
@@ -77,17 +108,10 @@ class OpenAIModel:
             proposed=request.proposed, seed=request.seed, guidance=request.guidance,
         )
         schema = {"type": "json_schema", "json_schema": IDEAS_SCHEMA}
-        usage = {"stream_options": {"include_usage": True}}
-        # Servers that refuse a schema, then ones that refuse stream_options as well.
-        asks: list[dict[str, Any]] = [{"response_format": schema, **usage}, usage, {}]
-        for n, extra in enumerate(asks):
-            try:
-                chunks = self._complete(messages, stream=True,
-                                        retryable=n < len(asks) - 1, **extra)
-                break
-            except openai.BadRequestError as exc:
-                log.info("LLM refused %s (%s); asking again without it",
-                         "a JSON schema" if n == 0 else "stream_options", exc.status_code)
+        # Servers that refuse a schema, then ones that refuse stream_options as well, are
+        # asked again without them.
+        chunks = self._complete(messages, stream=True, response_format=schema,
+                                stream_options={"include_usage": True})
         stream = IdeaStream(iter(()), self.model)
         stream.ideas = self._streamed_ideas(chunks, request, stream, messages)
         return stream
@@ -137,24 +161,97 @@ class OpenAIModel:
                     if request.mode == "draft" else
                     review_messages(request.mode, request.work, request.instruction,
                                     request.thread_text, guidance=request.guidance))
-        try:
-            chunks = self._complete(messages, stream=True, retryable=True,
-                                    stream_options={"include_usage": True})
-        except openai.BadRequestError as exc:
-            log.info("LLM refused stream_options (%s); asking again without it",
-                     exc.status_code)
-            chunks = self._complete(messages, stream=True)
+        chunks = self._complete(messages, stream=True, stream_options={"include_usage": True})
         yield from self._pieces(chunks, usage or TokenUsage(), "this draft", messages)
 
-    def _complete(self, messages: list[dict[str, str]], *, retryable: bool = False,
-                  **extra: Any) -> Any:
-        """One chat completion; `retryable`: a 400 is passed on as it is, for the caller
-        to ask again differently."""
-        return _calling(
-            lambda: self.client.chat.completions.create(
+    def ping(self) -> str:
+        """One tiny chat completion, for `idealoop doctor`: the model's name as the server
+        gives it. Asked the way every request is (what this model refused before is left
+        out, and what it refuses now is adapted), with a small output ceiling. Raises
+        LLMUnavailable (a 400 with the server's first line) or LLMBadOutput."""
+        response = self._complete([{"role": "user", "content": "Answer: OK"}],
+                                  explain_400=True, max_completion_tokens=PING_TOKENS)
+        _content(response)  # an answer with choices, even if cut short by the limit
+        return str(getattr(response, "model", None) or self.model)
+
+    def _complete(self, messages: list[dict[str, str]], *, stream: bool = False,
+                  explain_400: bool = False, **optional: Any) -> Any:
+        """One chat completion. `optional`: parameters the request can do without (see
+        OPTIONAL); with the configured ones, each is left out when the server refuses it.
+        `explain_400`: a refusal that cannot be adapted keeps the server's first line (the
+        doctor shows it; people are never shown it)."""
+        with self._lock:
+            asked = {name: value for name, value in {**self._always, **optional}.items()
+                     if name not in self._dropped}
+        if stream:
+            asked["stream"] = True
+        while True:
+            try:
+                return _calling(lambda: self._create(messages, asked), self.model,
+                                setting="IDEALOOP_MODEL", pass_bad_request=True)
+            except openai.BadRequestError as exc:
+                left_out = self._left_out(exc, asked)
+                if left_out is None:
+                    log.warning("LLM rejected the request (400)")
+                    reason = str(getattr(exc, "message", "") or "").splitlines()[:1]
+                    detail = f"LLM answered 400: {''.join(reason)}" if explain_400 else ""
+                    raise LLMUnavailable(detail.rstrip(": ") or "LLM answered 400") from None
+                del asked[left_out]
+
+    def _create(self, messages: list[dict[str, str]], asked: Mapping[str, Any]) -> Any:
+        """The SDK call. A 404 that is not about the model means no chat completions API
+        at this URL (a base URL without /v1, say), not an unknown model."""
+        try:
+            return self.client.chat.completions.create(
                 model=self.model, messages=cast("list[ChatCompletionMessageParam]", messages),
-                temperature=0.9, **extra),
-            self.model, setting="IDEALOOP_MODEL", pass_bad_request=retryable)
+                **asked)
+        except openai.NotFoundError as exc:
+            if exc.code == "model_not_found" or self.model in str(exc.message):
+                raise
+            log.error("LLM server has no chat completions API at its base URL (404)")
+            raise LLMUnavailable("LLM endpoint not found") from None
+
+    def _left_out(self, exc: openai.BadRequestError, asked: Mapping[str, Any]) -> str | None:
+        """The parameter to ask again without after this 400, or None (nothing left to
+        try). One the server names is remembered for this model; the log says which,
+        never the prompt or the server's message."""
+        code = exc.code if isinstance(exc.code, str) else None
+        named = _named_parameters(exc, code)
+        if named:
+            name = next((n for n in named if n in asked and n in OPTIONAL), None)
+            if name is None:
+                return None
+            with self._lock:
+                self._dropped[name] = code or "refused"
+            log.warning("LLM %r refused %s (%s): asking again without it, and from now on",
+                        self.model, name, code or "400")
+            return name
+        name = next((n for n in UNNAMED_FALLBACK if n in asked), None)
+        if name is not None:
+            log.info("LLM refused the request (400) without naming a parameter; asking "
+                     "again without %s", name)
+        return name
+
+
+def _named_parameters(exc: openai.BadRequestError, code: str | None) -> list[str]:
+    """The request parameters a 400 blames: its `param` (up to the first dot or bracket:
+    "response_format.json_schema" is response_format; max_tokens, the old name of the
+    output limit, is max_completion_tokens), for the codes unsupported_parameter /
+    unsupported_value the names it quotes (o3-mini once named "model" as the param of a
+    refused temperature: openai/openai-python#2072), and for context_length_exceeded the
+    output limit, the one part of the request idealoop can give up to fit (an 8k model
+    such as gpt-4 takes no 8,192-token ceiling beside any prompt)."""
+    named: list[str] = []
+    param = exc.param if isinstance(exc.param, str) else ""
+    if param:
+        named.append(re.split(r"[.\[]", param, maxsplit=1)[0])
+    if code in ("unsupported_parameter", "unsupported_value"):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        message = body.get("message") if isinstance(body.get("message"), str) else ""
+        named.extend(re.findall(r"'([a-z_]+)'", str(message)))
+    if code == "context_length_exceeded":
+        named.append("max_completion_tokens")
+    return ["max_completion_tokens" if name == "max_tokens" else name for name in named]
 
 
 def _estimate_unreported(usage: IdeaStream | TokenUsage, messages: list[dict[str, str]],
@@ -255,7 +352,9 @@ def _client(settings: Settings, http_client: Any) -> openai.OpenAI:
 
 def openai_model(settings: Settings, *, http_client: Any = None) -> OpenAIModel:
     """A client for the configured server. `http_client` is a seam for tests and proxies."""
-    return OpenAIModel(_client(settings, http_client), settings.model)
+    return OpenAIModel(_client(settings, http_client), settings.model,
+                       temperature=settings.temperature,
+                       output_limit=family_of(settings.model).output_limit)
 
 
 def openai_embedder(settings: Settings, *, http_client: Any = None) -> OpenAIEmbedder:

@@ -4,8 +4,18 @@ A 429 means Slack did not carry the call out: every call is retried, after Retry
 A 5xx or a broken connection may come after Slack did the work (the message exists, the
 answer was lost), so repeating the call blindly posts it twice. Calls that change nothing
 when repeated (reads, `chat.update`, `chat.delete`, `reactions.add`) are retried here;
-posts are not: the code that posts looks for what an earlier try may have posted (by
-the metadata every post carries) before posting again (`bot.runs`, `bot.digests`).
+calls that create or add are not:
+
+- posts: the code that posts looks for what an earlier try may have posted (by the
+  metadata every post carries) before posting again (`bot.runs`, `bot.digests`);
+- `chat.startStream` creates a message (repeated, it made one message per try, each left
+  streaming): the draft looks in the thread for the stream it may have started
+  (`handlers.draft_chat`);
+- `chat.appendStream` adds text (repeated, the piece showed twice): the draft is shown by
+  `chat.update`, which sets the whole text, from then on (`handlers.slack.streaming`);
+- `chat.stopStream` ends a stream: the draft settles by `chat.update` either way, and the
+  stream is asked once more to stop, where an answer (`message_not_in_streaming_state`
+  included) says for sure whether it ended.
 """
 
 from __future__ import annotations
@@ -20,9 +30,10 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-# Calls whose repetition makes a second message.
+# Calls whose repetition makes a second message, or adds the same text twice.
 NOT_REPEATABLE = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
-                  "chat.meMessage")
+                  "chat.meMessage", "chat.startStream", "chat.appendStream",
+                  "chat.stopStream")
 
 
 def _repeatable(request: HttpRequest) -> bool:

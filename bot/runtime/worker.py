@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 from bot.errors import Busy
 from bot.runtime.jobs import Jobs
-from bot.work import GIVE_UP_AFTER, MAX_ATTEMPTS, LeaseLost, RetryLater, Runner, Work
+from bot.work import GIVE_UP_AFTER, MAX_ATTEMPTS, LeaseLost, RetryLater, Runner, Stopped, Work
 from storage.errors import DatabaseUnavailable
 from storage.work import WorkItem
 
@@ -119,6 +119,8 @@ class Worker:
                 log.error("no runner for %s work %d", item.kind, item.id)
                 return
             self._attempt(runner, item)
+        except Stopped as stop:  # its row is already cancelled, with the note
+            log.info("%s %d was stopped: %s", item.kind, item.id, stop.note)
         except LeaseLost:
             log.warning("%s %d was taken over by another process; leaving it",
                         item.kind, item.id)

@@ -151,6 +151,19 @@ def failed_status(message: str) -> str:
     return f":warning: {message}"
 
 
+def stopped_by(user: str) -> str:
+    """Who pressed stop on an agent session, as a work's note and in its message (our own
+    words: the mention is meant to show the person)."""
+    return f"Stopped by <@{user}>."
+
+
+def stopped_status(note: str, posted: int | None) -> str:
+    """A brainstorm's header once a person stopped it (`note`: `stopped_by`), with how
+    many ideas were posted when that is known."""
+    count = f" {posted} idea{'s' if posted != 1 else ''} posted." if posted is not None else ""
+    return f":black_square_for_stop: {note}{count}"
+
+
 def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, Blocks]:
     """One idea as its own message, so a reaction on it is a signal on exactly this idea.
 
@@ -187,7 +200,8 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
           part: tuple[int, int] = (1, 1), label: str = "draft",
           sources: str | None = None) -> tuple[str, Blocks]:
     """A draft message (or a critique, or a polished version: `label`). `state` is
-    "writing" (streaming), "done" or "failed" (with `note`).
+    "writing" (streaming), "done", "failed" (with `note`) or "stopped" (`note` says who
+    stopped it: our words, shown as they are).
 
     While writing, only the head of a long draft is shown; the settled draft is split into
     parts by `handlers.slack.mrkdwn.split_for_slack` and each part is one message.
@@ -199,18 +213,21 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     status = {
         "writing": f"{emoji} {kind} · writing…",
         "done": f"{emoji} {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
+                + (" · continued in the next message" if part[0] < part[1] else "")
                 + (f" · {neutralise(sources)}" if sources else "")
                 + f" · react :+1: / :-1: · {next_step}",
         "failed": f":warning: {neutralise(note)}",
+        "stopped": f":black_square_for_stop: {note}",
     }[state]
     label = ai_label(model, offline=offline)
     blocks: Blocks = [_section(body)] if body.strip() else []
-    blocks.append(_context(f"{status} · {label}" if state != "failed" else status))
-    if state == "failed" and body.strip():  # only text the AI did write is labelled
+    ended = state in ("failed", "stopped")
+    blocks.append(_context(f"{status} · {label}" if not ended else status))
+    if ended and body.strip():  # only text the AI did write is labelled
         blocks.append(_context(label))
     if state == "done" and part[0] == 1:  # the message that is the item
         blocks.append(feedback_buttons())
-    fallback_body = body if body.strip() else neutralise(note)
+    fallback_body = body if body.strip() else (note if state == "stopped" else neutralise(note))
     return f"{fallback_body[:SECTION_LIMIT]}\n— AI-written by {neutralise(model)}", blocks
 
 

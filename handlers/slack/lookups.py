@@ -9,7 +9,7 @@ a crash recognises what an earlier one posted without having recorded it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from slack_sdk import WebClient
@@ -87,6 +87,19 @@ def posted_in_thread(client: WebClient, channel: str, thread_ts: str,
         cursor = _next_cursor(page)
         if not cursor:
             return found
+
+
+def thread_messages(client: WebClient, channel: str,
+                    thread_ts: str) -> Iterator[dict[str, Any]]:
+    """Every message of the thread, oldest first, with its metadata."""
+    cursor: str | None = None
+    while True:
+        page = client.conversations_replies(channel=channel, ts=thread_ts, cursor=cursor,
+                                            include_all_metadata=True, limit=200)
+        yield from page.get("messages") or []
+        cursor = _next_cursor(page)
+        if not cursor:
+            return
 
 
 def posted_in_channel(client: WebClient, channel: str, event_type: str, *,

@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.api_errors import BUSY, SLACK_FAILURES, error_code, failure_name
 from handlers.slack.mrkdwn import neutralise
 
 log = logging.getLogger(__name__)
@@ -68,17 +68,64 @@ class StreamingMessage(_Throttled):
             return False
 
 
+# What Slack takes (https://docs.slack.dev/reference/methods/chat.appendStream): at most
+# 12,000 characters of `markdown_text` per call; a message's text is at most 40,000.
+# Lengths are counted in UTF-16 code units, which is never less than characters, so a
+# text of emoji or other multi-byte characters fits however Slack counts it.
+APPEND_LIMIT = 12_000
+STREAM_SHOWN = 30_000  # text a live stream shows at most; the settled draft has it all
+CLIPPED = "\n\n_…the rest shows here when the draft is done._"
+NOT_STREAMING = "message_not_in_streaming_state"
+
+
+def slack_length(text: str) -> int:
+    """Characters as Slack may count them: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_for_appends(text: str, limit: int = APPEND_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` (as `slack_length` counts), cut between
+    characters and never inside an escape such as `&amp;`."""
+    pieces: list[str] = []
+    while slack_length(text) > limit:
+        cut = 0
+        used = 0
+        for char in text:
+            used += slack_length(char)
+            if used > limit:
+                break
+            cut += 1
+        cut = max(cut, 1)
+        entity = text.rfind("&", max(0, cut - 5), cut)
+        if entity > 0 and ";" not in text[entity:cut]:
+            cut = entity  # `&lt;` and the like stay whole
+        pieces.append(text[:cut])
+        text = text[cut:]
+    if text:
+        pieces.append(text)
+    return pieces
+
+
 class NativeStream(_Throttled):
     """A message Slack streams (`chat.startStream` made it): each new piece of the draft
     is appended (`chat.appendStream`), at most every `interval` seconds, with what came
-    since; `stop` ends it. When Slack stops taking appends (the stream ended or expired),
-    the rest is shown by `chat.update` until the run settles the message."""
+    since, in calls of at most `APPEND_LIMIT` characters; past `STREAM_SHOWN` characters
+    the stream says the rest comes when the draft is done. `stop` ends it.
+
+    An append is never repeated: after any failure — Slack refused it, the stream expired,
+    or the answer was lost (a 5xx or a dropped connection, when Slack may have added the
+    piece already) — the stream is stopped and the draft is shown by `chat.update`, which
+    sets the whole text, until the run settles the message."""
 
     def __init__(self, client: WebClient, channel: str, ts: str, *, interval: float,
-                 render: Render, clock: Callable[[], float] = time.monotonic) -> None:
+                 render: Render, metadata: dict[str, Any],
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(client, channel, ts, interval=interval, clock=clock)
         self.render = render  # how the fallback shows the draft (labelled, neutralised)
+        self.metadata = metadata  # what the stopped message carries, to be found again
         self._sent = ""  # the neutralised text appended so far
+        self._clipped = False  # the stream showed all it may; the rest waits for the end
+        self._stopped = False
         self._fallback: StreamingMessage | None = None
 
     def show(self, text: str) -> None:
@@ -89,20 +136,50 @@ class NativeStream(_Throttled):
         # The whole text is neutralised, not each piece: a "@chan" + "nel" split across
         # two pieces is still caught. Only what extends what was sent is appended.
         safe = neutralise(text)
-        if not safe.startswith(self._sent) or safe == self._sent or not self._due():
+        if (self._clipped or not safe.startswith(self._sent) or safe == self._sent
+                or not self._due()):
             return
-        try:
-            self.client.chat_appendStream(channel=self.channel, ts=self.ts,
-                                          markdown_text=safe[len(self._sent):])
-            self._sent = safe
-        except SLACK_FAILURES as exc:
-            log.info("appending to a streamed draft failed (%s); showing it by chat.update",
-                     failure_name(exc))
-            self._fallback = StreamingMessage(self.client, self.channel, self.ts,
-                                              interval=self.interval, clock=self.clock)
+        new = safe[len(self._sent):]
+        room = STREAM_SHOWN - slack_length(self._sent)
+        if slack_length(new) > room:
+            keep = room - slack_length(CLIPPED)
+            new = (cut_for_appends(new, keep)[0] if keep > 0 else "") + CLIPPED
+            self._clipped = True
+        for piece in cut_for_appends(new):
+            try:
+                self.client.chat_appendStream(channel=self.channel, ts=self.ts,
+                                              markdown_text=piece)
+            except SLACK_FAILURES as exc:
+                log.info("appending to a streamed draft failed (%s); it is shown by "
+                         "chat.update from now on", failure_name(exc))
+                self._fall_back(text, stopped=error_code(exc) == NOT_STREAMING)
+                return
+            self._sent += piece
 
-    def stop(self, *, metadata: dict[str, Any]) -> None:
-        try:
-            self.client.chat_stopStream(channel=self.channel, ts=self.ts, metadata=metadata)
-        except SLACK_FAILURES as exc:  # chat.update settles the message either way
-            log.info("ending a streamed draft failed: %s", failure_name(exc))
+    def _fall_back(self, text: str, *, stopped: bool) -> None:
+        """Show the draft by `chat.update` from now on, starting with `text`; a stream that
+        may still be live is ended first."""
+        self._stopped = self._stopped or stopped
+        self.stop()
+        self._fallback = StreamingMessage(self.client, self.channel, self.ts,
+                                          interval=self.interval, clock=self.clock)
+        self._fallback.update(text, self.render)
+
+    def stop(self) -> None:
+        """End the stream (naming its work in the metadata); best effort. The stop adds
+        no text, so when its answer is lost (a 5xx, a dropped connection) it is asked once
+        more: either it stops the stream then, or Slack answers that the stream is not
+        streaming any more (the first one did stop it, or it expired) — both are an end."""
+        for _ in range(2):
+            if self._stopped:
+                return
+            try:
+                self.client.chat_stopStream(channel=self.channel, ts=self.ts,
+                                            metadata=self.metadata)
+                self._stopped = True
+            except SLACK_FAILURES as exc:  # chat.update settles the message either way
+                log.info("ending a streamed draft failed: %s", failure_name(exc))
+                code = error_code(exc)
+                self._stopped = code == NOT_STREAMING
+                if code and code not in BUSY:
+                    return  # refused for another reason: asking again would not help

@@ -43,7 +43,8 @@ def test_defaults() -> None:
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.openai_api_key is None
     assert settings.openai_base_url is None
-    assert settings.model == DEFAULT_MODEL == "gpt-4o-mini"
+    assert settings.model == DEFAULT_MODEL == "gpt-5-mini"
+    assert settings.temperature is None  # nothing sent: the model's own default
     assert settings.llm_mode == "offline"
     assert settings.database_url == "sqlite:///idealoop.db"
     assert settings.timezone == "UTC"
@@ -154,10 +155,22 @@ def test_openai_base_url_wins_over_alias() -> None:
         ({"IDEALOOP_LLM_RETRIES": "11"}, "IDEALOOP_LLM_RETRIES"),
         ({"IDEALOOP_WORKERS": "0"}, "IDEALOOP_WORKERS"),
         ({"IDEALOOP_EMBEDDING_THRESHOLD": "1.5"}, "IDEALOOP_EMBEDDING_THRESHOLD"),
+        ({"IDEALOOP_TEMPERATURE": "warm"}, "IDEALOOP_TEMPERATURE"),
+        ({"IDEALOOP_TEMPERATURE": "2.5"}, "IDEALOOP_TEMPERATURE"),
     ],
 )
 def test_malformed_value_is_one_line_naming_variable(env: dict[str, str], variable: str) -> None:
     assert variable in config_error(env)
+
+
+def test_temperature_is_sent_only_when_set() -> None:
+    assert load({"IDEALOOP_TEMPERATURE": " 0.9 "}).temperature == 0.9
+    assert load({"IDEALOOP_TEMPERATURE": "0"}).temperature == 0.0
+    assert load({"IDEALOOP_TEMPERATURE": " "}).temperature is None
+    assert config_error({"IDEALOOP_TEMPERATURE": "warm"}) == (
+        "IDEALOOP_TEMPERATURE must be a number, got 'warm'")
+    assert config_error({"IDEALOOP_TEMPERATURE": "3"}) == (
+        "IDEALOOP_TEMPERATURE must be between 0.0 and 2.0, got 3.0")
 
 
 def test_port_messages() -> None:
@@ -349,3 +362,11 @@ def test_oauth_needs_no_bot_token() -> None:
                                   "SLACK_CLIENT_SECRET": "oauth-secret-value"})
     settings.require_serve()
     assert settings.oauth and "oauth-secret-value" not in repr(settings)
+
+
+def test_the_readme_states_the_default_model_the_settings_use() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"| `IDEALOOP_MODEL` | `{DEFAULT_MODEL}` |" in readme
+    assert f"idealoop asks for `{DEFAULT_MODEL}`, which Ollama does not have" in readme
+    assert f"does not offer the model '{DEFAULT_MODEL}'" in readme
+    assert "| `IDEALOOP_TEMPERATURE` | — (the model's default) |" in readme

@@ -1,11 +1,18 @@
-"""Which owners of work are certainly dead: only processes on this host that are gone."""
+"""Which owners of work are certainly dead: only processes on this host that are gone;
+and how a run learns that a person stopped its work."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from bot.work import is_dead, process_name
+import pytest
+
+from bot.config import Settings
+from bot.limits import Limits
+from bot.work import Stopped, Work, is_dead, process_name
+from storage.db import make_engine
+from storage.work import WorkStore
 
 
 def test_this_process_and_other_apps_in_it_are_alive() -> None:
@@ -30,3 +37,23 @@ def test_other_hosts_and_strange_names_are_left_to_their_leases() -> None:
     _, pid, started, nonce = me.split(":")
     assert not is_dead(f"elsewhere/1:{pid}:{started}:{nonce}", me)
     assert not is_dead("not-an-owner", me) and not is_dead(f"{me}:extra", me)
+
+
+def test_a_stopped_run_is_told_so_here_at_once_and_elsewhere_at_its_next_step(
+        sqlite_url: str) -> None:
+    store = WorkStore(make_engine(sqlite_url))
+    limits = Limits(Settings.from_env({"DATABASE_URL": sqlite_url}))
+    here, there = (Work(store, lease=30, limits=limits) for _ in range(2))
+    item = there.accept("draft", team="T1", delivery_key="event:1", channel="D1", user="U1",
+                        request={}, thread_ts="1.0")
+    assert item is not None
+    here.check_stopped(item)  # nothing stopped yet
+    [stopped] = here.stop("T1", "D1", "1.0", note="Stopped by <@U1>.")
+    assert stopped.owner == there.owner
+    with pytest.raises(Stopped, match="Stopped by"):
+        here.check_stopped(item)  # no database round trip in the process that stopped it
+    there.check_stopped(item)  # the holder elsewhere has not asked the database yet
+    with pytest.raises(Stopped) as caught:
+        there.confirm(item)
+    assert caught.value.note == "Stopped by <@U1>."
+    store.engine.dispose()

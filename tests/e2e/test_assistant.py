@@ -1,6 +1,8 @@
 """The assistant pane end to end: signed `assistant_thread_started` and `message.im`
 events to the real app (Bolt's `Assistant`), `assistant.threads.*` on the emulated Web
-API."""
+API. This is Slack's legacy AI surface (`assistant_view`): manifest.yml now declares
+the Agent messaging experience (tests/e2e/test_agent.py), and Slack apps created from
+the earlier manifest must keep working."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ DM = "D0ALICE"
 
 @pytest.fixture
 def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> Iterator[RunningApp]:
+    slack.state.agent_view = False  # an app created with assistant_view
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
                      IDEALOOP_STREAM_INTERVAL="0.05") as running:
         yield running
@@ -63,6 +66,7 @@ def test_the_pane_greets_with_prompts_and_brainstorms_in_its_thread(app: Running
     assert pane["title"] == "onboarding"
     statuses = [c.params["status"] for c in app.slack.calls_to("assistant.threads.setStatus")]
     assert "is brainstorming…" in statuses
+    assert not app.slack.calls_to("agents.sessions.setStatus")  # no agent sessions here
     header, first, _ = replies(app, thread_ts)[1:]
     assert "Brainstorm:* onboarding" in json.dumps(header["blocks"])
     assert first["text"].startswith("1. Buddy for the first week")

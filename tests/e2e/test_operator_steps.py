@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.config import DEFAULT_MODEL
 from bot.emulator.web_api import SlackApiServer
 from storage.db import is_current, make_engine
 from storage.repository import Store
@@ -21,8 +22,6 @@ from testkit.fake_openai import FakeOpenAI
 from tests.conftest import POSTGRES_ADMIN_URL
 
 CHANNEL = "C0GENERAL"
-OLLAMA_NOT_FOUND = {"error": {"message": 'model "gpt-4o-mini" not found, try pulling it '
-                                         "first", "type": "api_error"}}
 
 
 def brainstorm(app: RunningApp, topic: str) -> dict:
@@ -34,13 +33,13 @@ def brainstorm(app: RunningApp, topic: str) -> dict:
 
 
 def test_a_server_without_the_default_model_names_the_setting_to_fix(
-        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
-    llm.fail(404, times=10, body=OLLAMA_NOT_FOUND)
-    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url) as app:  # no IDEALOOP_MODEL
+        slack: SlackApiServer, db_url: str) -> None:
+    with (FakeOpenAI(local=True) as ollama,  # answers an unknown model as Ollama does
+          running_app(slack, db_url, OPENAI_BASE_URL=ollama.base_url) as app):  # no model set
         header = brainstorm(app, "shorter standups")
-        assert llm.requests[0]["body"]["model"] == "gpt-4o-mini"
+        assert ollama.requests[0]["body"]["model"] == DEFAULT_MODEL
         said = json.dumps(header["blocks"])
-        assert ("The AI service does not offer the model 'gpt-4o-mini'. Ask whoever runs "
+        assert (f"The AI service does not offer the model '{DEFAULT_MODEL}'. Ask whoever runs "
                 "idealoop to check IDEALOOP_MODEL.") in said
         assert list(app.store.export_rows()) == []  # nothing saved
 

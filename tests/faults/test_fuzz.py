@@ -101,8 +101,23 @@ mention_events = st.fixed_dictionaries({
     "type": st.just("app_mention"), "user": users, "channel": channels, "ts": timestamps,
     "text": st.sampled_from(["<@U0BOT> summarise", "<@U0BOT> expand idea 2", ""]),
     "event_ts": timestamps}, optional={"thread_ts": timestamps})
+# The agent DM: its opening, a message at its top, and the stop button.
+agent_events = st.one_of(
+    st.fixed_dictionaries({"type": st.just("app_home_opened"), "user": users,
+                           "channel": st.sampled_from(["D0ALICE", CHANNEL]),
+                           "tab": st.sampled_from(["messages", "home", "about"])}),
+    st.fixed_dictionaries({
+        "type": st.just("message"), "channel_type": st.just("im"), "user": users,
+        "channel": st.just("D0ALICE"), "ts": timestamps, "event_ts": timestamps,
+        "text": st.sampled_from(["brainstorm onboarding", "polish: hi", ""])}),
+    st.fixed_dictionaries({
+        "type": st.just("agent_session_stopped"), "user": users,
+        "channel": st.sampled_from(["D0ALICE", CHANNEL]), "thread_ts": timestamps,
+        "event_ts": timestamps,
+        "streaming_message_ts": st.lists(timestamps, max_size=2)}))
 envelopes = spoiled(st.fixed_dictionaries({
-    "type": st.just("event_callback"), "event": st.one_of(reaction_events, mention_events),
+    "type": st.just("event_callback"),
+    "event": st.one_of(reaction_events, mention_events, agent_events),
     "event_id": st.text(st.characters(codec="ascii"), min_size=1, max_size=12),
     "team_id": st.just("T0TEAM"),
     "authorizations": st.just([{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}]),

@@ -154,3 +154,36 @@ def test_the_day_of_a_quota_is_compared_as_stored(work: WorkStore) -> None:
     berlin_midnight = datetime(2026, 12, 1, tzinfo=ZoneInfo("Europe/Berlin"))
     assert late.usage("", "U1", "C1", berlin_midnight.astimezone(UTC)).person == 1
     assert late.usage("", "U1", "C1", datetime(2026, 12, 1, tzinfo=UTC)).person == 0
+
+
+def _in_thread(key: str, thread_ts: str = "1.0", **request: object) -> NewWork:
+    return NewWork(kind="draft", delivery_key=key, channel="D1", user_id="U1",
+                   thread_ts=thread_ts, team="T1", request={"text": "x", **request})
+
+
+def test_stopping_a_thread_cancels_its_unfinished_work_whoever_holds_it(
+        work: WorkStore) -> None:
+    held = work.accept(_in_thread("event:1"), owner="a", lease=30)
+    done = work.accept(_in_thread("event:2"), owner="a", lease=30)
+    elsewhere = work.accept(_in_thread("event:3", thread_ts="2.0"), owner="a", lease=30)
+    assert held is not None and done is not None and elsewhere is not None
+    assert work.finish(done)
+    stopped = work.cancel("T1", "D1", "1.0", note="Stopped by <@U2>.")
+    assert [(item.id, item.owner) for item in stopped] == [(held.id, "a")]
+    # the holder learns it at its next fenced step, and why
+    assert work.hold(held, lease=30) is False and work.finish(held) is False
+    assert work.cancelled_note(held.id) == "Stopped by <@U2>."
+    assert work.cancelled_note(done.id) is None
+    assert work.claim_next(owner="b", lease=30) is None  # never taken over
+    work.spent(held.id, 42)  # what it spent until it noticed still counts
+    assert work.usage("T1", "U1", "D1", datetime(2000, 1, 1, tzinfo=UTC)).tokens == 42
+    assert work.cancel("T1", "D1", "1.0", note="again") == []  # a repeated stop
+    assert work.count_pending() == 1  # the other thread's work runs on
+
+
+def test_a_thread_is_an_agent_session_when_its_work_says_so(work: WorkStore) -> None:
+    work.accept(_in_thread("event:1", agent_session=True), owner="a", lease=30)
+    work.accept(_in_thread("event:2", thread_ts="2.0"), owner="a", lease=30)
+    assert work.in_agent_session("T1", "D1", "1.0")
+    assert not work.in_agent_session("T1", "D1", "2.0")
+    assert not work.in_agent_session("T2", "D1", "1.0")

@@ -289,6 +289,20 @@ def test_models_list(fake: FakeOpenAI, client: openai.OpenAI) -> None:
     assert fake.requests[-1]["body"] is None
 
 
+def test_only_the_models_served_answer(fake: FakeOpenAI, client: openai.OpenAI) -> None:
+    fake.models = ("gpt-4o-mini", "fake-embed")
+    assert client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]).choices
+    assert client.embeddings.create(model="fake-embed", input="a cat").data
+    with pytest.raises(openai.NotFoundError) as exc:
+        client.chat.completions.create(model="gpt-5-mini",
+                                       messages=[{"role": "user", "content": "hi"}])
+    assert exc.value.code == "model_not_found" and "gpt-5-mini" in exc.value.message
+    with pytest.raises(openai.NotFoundError) as exc:
+        client.embeddings.create(model="nomic-embed-text", input="a cat")
+    assert exc.value.code == "model_not_found"
+
+
 def test_unknown_route_is_404(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError):
         client.completions.create(model="x", prompt="hello")
@@ -296,21 +310,21 @@ def test_unknown_route_is_404(client: openai.OpenAI) -> None:
 
 def test_embeddings_as_floats_or_base64_and_scripted(fake: FakeOpenAI,
                                                      client: openai.OpenAI) -> None:
-    floats = client.embeddings.create(model="e", input=["a cat", "a dog"],
+    floats = client.embeddings.create(model="fake-embed", input=["a cat", "a dog"],
                                       encoding_format="float")
     assert [row.embedding for row in floats.data] == [default_vector("a cat"),
                                                       default_vector("a dog")]
-    assert floats.model == "e" and floats.data[1].index == 1
+    assert floats.model == "fake-embed" and floats.data[1].index == 1
     fake.embeddings({"a cat": [0.5, 0.25]})
-    packed = client.embeddings.create(model="e", input="a cat")  # the SDK asks for base64
+    packed = client.embeddings.create(model="fake-embed", input="a cat")  # SDK asks base64
     assert fake.requests[-1]["body"]["encoding_format"] == "base64"
     assert list(packed.data[0].embedding) == [0.5, 0.25]
     fake.embeddings(offered=False)
     with pytest.raises(openai.NotFoundError):
-        client.embeddings.create(model="e", input="a cat")
+        client.embeddings.create(model="fake-embed", input="a cat")
     with pytest.raises(openai.BadRequestError):
         fake.embeddings()
-        client.embeddings.create(model="e", input=[])
+        client.embeddings.create(model="fake-embed", input=[])
 
 
 def test_requests_are_recorded(fake: FakeOpenAI, client: openai.OpenAI) -> None:
@@ -322,6 +336,7 @@ def test_requests_are_recorded(fake: FakeOpenAI, client: openai.OpenAI) -> None:
     assert record["body"]["messages"] == MESSAGES
     assert record["body"]["temperature"] == 0.3
     assert record["body"]["response_format"] == IDEAS_SCHEMA
+    assert record["status"] == 200
 
 
 def test_wait_for_requests_times_out(fake: FakeOpenAI) -> None:
@@ -372,3 +387,171 @@ def test_stop_is_quick_even_with_pending_delay() -> None:
     server.stop()
     server.stop()  # idempotent
     assert time.monotonic() - start < 2
+
+
+# ------------------------------------------------ what the real API refuses, family by family
+
+
+def _refused(call: Any, status: int = 400) -> dict[str, Any]:
+    """The error body of a call the fake must refuse with `status`."""
+    with pytest.raises(openai.APIStatusError) as excinfo:
+        call()
+    assert excinfo.value.status_code == status
+    assert isinstance(excinfo.value.body, dict)
+    return excinfo.value.body
+
+
+def test_an_unknown_model_is_404_model_not_found(fake: FakeOpenAI,
+                                                 client: openai.OpenAI) -> None:
+    body = _refused(lambda: client.chat.completions.create(model="gpt-9-imaginary",
+                                                           messages=MESSAGES), 404)
+    assert fake.requests[-1]["status"] == 404  # the log says what each request got
+    assert body == {"message": "The model `gpt-9-imaginary` does not exist or you do not "
+                               "have access to it.",
+                    "type": "invalid_request_error", "param": None, "code": "model_not_found"}
+
+
+@pytest.mark.parametrize("model", ["gpt-5", "gpt-5-mini", "gpt-5-nano", "o1", "o3", "o4-mini"])
+def test_a_reasoning_model_refuses_a_temperature_other_than_its_default(
+        client: openai.OpenAI, model: str) -> None:
+    body = _refused(lambda: client.chat.completions.create(model=model, messages=MESSAGES,
+                                                           temperature=0.9))
+    assert body == {"message": "Unsupported value: 'temperature' does not support 0.9 with "
+                               "this model. Only the default (1) value is supported.",
+                    "type": "invalid_request_error", "param": "temperature",
+                    "code": "unsupported_value"}
+    # its default passes, and so does no temperature at all
+    assert client.chat.completions.create(model=model, messages=MESSAGES, temperature=1)
+    assert client.chat.completions.create(model=model, messages=MESSAGES)
+
+
+@pytest.mark.parametrize(("param", "value"), [("top_p", 0.5), ("presence_penalty", 0.3),
+                                              ("frequency_penalty", -0.2)])
+def test_a_reasoning_model_refuses_other_sampling_parameters(
+        client: openai.OpenAI, param: str, value: float) -> None:
+    body = _refused(lambda: client.chat.completions.create(
+        model="gpt-5-mini", messages=MESSAGES, **{param: value}))
+    assert body == {"message": f"Unsupported parameter: '{param}' is not supported with this "
+                               "model.",
+                    "type": "invalid_request_error", "param": param,
+                    "code": "unsupported_parameter"}
+
+
+def test_a_reasoning_model_refuses_max_tokens_and_takes_max_completion_tokens(
+        client: openai.OpenAI) -> None:
+    body = _refused(lambda: client.chat.completions.create(model="o4-mini", messages=MESSAGES,
+                                                           max_tokens=500))
+    assert body == {"message": "Unsupported parameter: 'max_tokens' is not supported with "
+                               "this model. Use 'max_completion_tokens' instead.",
+                    "type": "invalid_request_error", "param": "max_tokens",
+                    "code": "unsupported_parameter"}
+    assert client.chat.completions.create(model="o4-mini", messages=MESSAGES,
+                                          max_completion_tokens=500)
+
+
+def test_a_chat_model_takes_sampling_parameters_and_either_limit(client: openai.OpenAI) -> None:
+    for model in ("gpt-4o-mini", "gpt-5-chat-latest"):
+        assert client.chat.completions.create(
+            model=model, messages=MESSAGES, temperature=0.9, top_p=0.5, presence_penalty=0.3,
+            frequency_penalty=0.1, max_tokens=100)
+        assert client.chat.completions.create(model=model, messages=MESSAGES,
+                                              max_completion_tokens=100)
+
+
+def _strict(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "ideas", "strict": True,
+                                                   "schema": schema}}
+
+
+def test_a_strict_schema_needs_additional_properties_false_on_every_object(
+        client: openai.OpenAI) -> None:
+    loose = {"type": "object", "properties": {"ideas": {"type": "array",
+                                                         "items": {"type": "string"}}},
+             "required": ["ideas"]}
+    body = _refused(lambda: _chat(client, response_format=_strict(loose)))
+    assert body == {"message": "Invalid schema for response_format 'ideas': In context=(), "
+                               "'additionalProperties' is required to be supplied and to be "
+                               "false.",
+                    "type": "invalid_request_error", "param": "response_format",
+                    "code": "invalid_json_schema"}
+    nested = {"type": "object", "additionalProperties": False, "required": ["idea"],
+              "properties": {"idea": {"type": "object", "properties": {}}}}
+    body = _refused(lambda: _chat(client, response_format=_strict(nested)))
+    assert "In context=('properties', 'idea'), 'additionalProperties'" in body["message"]
+    # the same schema without strict is taken as it is
+    relaxed = {"type": "json_schema", "json_schema": {"name": "ideas", "schema": loose}}
+    assert _chat(client, response_format=relaxed)
+
+
+def test_a_strict_schema_needs_every_property_required(client: openai.OpenAI) -> None:
+    schema = {"type": "object", "additionalProperties": False, "required": ["ideas"],
+              "properties": {"ideas": {"type": "array", "items": {
+                  "type": "object", "additionalProperties": False, "required": ["text"],
+                  "properties": {"text": {"type": "string"}, "why": {"type": "string"}}}}}}
+    body = _refused(lambda: _chat(client, response_format=_strict(schema)))
+    assert body == {"message": "Invalid schema for response_format 'ideas': In context="
+                               "('properties', 'ideas', 'items'), 'required' is required to "
+                               "be supplied and to be an array including every key in "
+                               "properties. Missing 'why'.",
+                    "type": "invalid_request_error", "param": "response_format",
+                    "code": "invalid_json_schema"}
+    assert _chat(client, response_format=IDEAS_SCHEMA)  # idealoop's own is strict enough
+
+
+def test_stream_options_without_stream_is_refused(client: openai.OpenAI) -> None:
+    body = _refused(lambda: _chat(client, stream_options={"include_usage": True}))
+    assert body == {"message": "The 'stream_options' parameter is only allowed when 'stream' "
+                               "is enabled.",
+                    "type": "invalid_request_error", "param": "stream_options", "code": None}
+
+
+@pytest.fixture
+def local() -> Iterator[openai.OpenAI]:
+    with (FakeOpenAI(local=True) as server,
+          openai.OpenAI(api_key="test", base_url=server.base_url, max_retries=0) as c):
+        yield c
+
+
+def test_a_local_server_ignores_a_json_schema(local: openai.OpenAI) -> None:
+    content = local.chat.completions.create(model="llama3.2", messages=MESSAGES,
+                                            response_format=IDEAS_SCHEMA,
+                                            temperature=0.9).choices[0].message.content
+    assert content.startswith("1. ")  # free text, not the JSON the schema asked for
+
+
+def test_a_local_server_reports_no_usage(local: openai.OpenAI) -> None:
+    assert local.chat.completions.create(model="llama3.2", messages=MESSAGES).usage is None
+    with local.chat.completions.create(model="llama3.2", messages=MESSAGES, stream=True,
+                                       stream_options={"include_usage": True}) as stream:
+        chunks = list(stream)
+    assert chunks and all(chunk.usage is None for chunk in chunks)
+
+
+def test_a_local_server_answers_an_unknown_model_as_ollama_does(local: openai.OpenAI) -> None:
+    body = _refused(lambda: local.chat.completions.create(model="gpt-5-mini",
+                                                          messages=MESSAGES), 404)
+    assert body["message"] == 'model "gpt-5-mini" not found, try pulling it first'
+
+
+def test_an_output_limit_above_what_the_model_writes_is_refused(client: openai.OpenAI) -> None:
+    body = _refused(lambda: _chat(client, max_completion_tokens=20_000))
+    assert body == {"message": "max_completion_tokens is too large: 20000. This model "
+                               "supports at most 16384 completion tokens, whereas you "
+                               "provided 20000.",
+                    "type": "invalid_request_error", "param": "max_completion_tokens",
+                    "code": None}
+    assert _chat(client, max_completion_tokens=16_384)
+
+
+def test_an_output_limit_that_does_not_fit_the_context_is_refused(client: openai.OpenAI) -> None:
+    prompt = sum(len(m["content"]) for m in MESSAGES) // 4
+    body = _refused(lambda: client.chat.completions.create(
+        model="gpt-4", messages=MESSAGES, max_completion_tokens=8_192))
+    assert body == {"message": "This model's maximum context length is 8192 tokens. However, "
+                               f"you requested {8_192 + prompt} tokens ({prompt} in the "
+                               "messages, 8192 in the completion). Please reduce the length "
+                               "of the messages or completion.",
+                    "type": "invalid_request_error", "param": "messages",
+                    "code": "context_length_exceeded"}
+    assert client.chat.completions.create(model="gpt-4", messages=MESSAGES,
+                                          max_completion_tokens=8_192 - prompt)

@@ -8,6 +8,8 @@ call's token speaks for; `params` are decoded as Slack decodes them. A refusal i
 from __future__ import annotations
 
 from bot.emulator.methods import (
+    agents,
+    apps,
     assistant,
     auth,
     chat,
@@ -23,13 +25,15 @@ __all__ = ["METHODS", "UNAUTHENTICATED", "CallContext", "Method"]
 #: Every method the emulator serves; anything else is `unknown_method`, as on Slack.
 METHODS: dict[str, Method] = {
     **auth.METHODS,
+    **apps.METHODS,
     **chat.METHODS,
     **streams.METHODS,
     **conversations.METHODS,
     **reactions.METHODS,
     **views.METHODS,
     **assistant.METHODS,
+    **agents.METHODS,
 }
 
 #: Methods that take no bot token.
-UNAUTHENTICATED = auth.UNAUTHENTICATED
+UNAUTHENTICATED = auth.UNAUTHENTICATED | apps.UNAUTHENTICATED

@@ -32,12 +32,20 @@ def set_title(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def set_suggested_prompts(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Up to four prompts, each with a title and a message. `thread_ts` is optional (the
+    prompts then belong to the DM). Slack's method page: "The thread_ts parameter should
+    only be used in the legacy assistant messaging experience. Including it in a call
+    for an agent app will cause the call to silently fail" — so an agent app's call with
+    one answers ok and changes nothing."""
     channel, thread_ts = assistant_thread(params)
     prompts = params.get("prompts")
     if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4 or not all(
             isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
         raise WorkspaceError("invalid_arguments", "prompts")
-    ctx.ws.set_assistant(channel, thread_ts, prompts=prompts,
+    if not thread_ts:
+        ctx.ws.set_channel_prompts(channel, prompts, params.get("title"))
+    elif not ctx.ws.agent_view:
+        ctx.ws.set_assistant(channel, thread_ts, prompts=prompts,
                              prompts_title=params.get("title"))
     return {"ok": True}
 

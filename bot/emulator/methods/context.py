@@ -19,6 +19,7 @@ class CallContext:
     headers: dict[str, str]
     oauth: OAuthApps
     workspaces: dict[str, Workspace]
+    host: str  # "127.0.0.1:PORT", where the emulator answers
 
 
 Method = Callable[[CallContext, dict[str, Any]], dict[str, Any]]

@@ -408,12 +408,15 @@ def test_home_tab_and_its_modals(shell: Shell, out: io.StringIO) -> None:
     assert "for a channel it shows" in step(shell, out, "home guide #elsewhere")
 
 
-def test_the_assistant_pane(shell: Shell, out: io.StringIO) -> None:
+def test_the_agent_dm(shell: Shell, out: io.StringIO) -> None:
     first = step(shell, out, "dm idealoop brainstorm onboarding")
-    assert "(pane) suggested: Brainstorm on…" in first and "(pane) title: onboarding" in first
+    assert "(dm) suggested: Brainstorm on…" in first and "Hi! I brainstorm" in first
+    assert "(dm) session processing · onboarding" in first
+    assert "(dm) session active" in first
     assert "in #dm-alice: 💡 Brainstorm: onboarding" in first
     assert "Feedback ·" in step(shell, out, "dm idealoop feedback: We start soon, welcome")
     assert "dm idealoop <text>" in step(shell, out, "dm bob hello")
+    assert "suggested" not in step(shell, out, "dm idealoop polish: hello there")
 
 
 def test_forget_me_asks_first_and_its_buttons_can_be_clicked(

@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
+from bot.config import BOT_SCOPES
 from bot.emulator.web_api import Call, SlackApiServer
 from bot.emulator.workspace import Workspace
 
@@ -137,6 +138,28 @@ def test_auth_errors(server: SlackApiServer) -> None:
     status, body = _raw_post(server.url + "auth.test", b"token=xoxb-form",
                              "application/x-www-form-urlencoded")
     assert status == 200 and body["ok"] is True
+
+
+def test_every_answer_to_a_token_says_its_scopes(client: WebClient,
+                                                  server: SlackApiServer) -> None:
+    """Slack's `X-OAuth-Scopes` header: the manifest's bot scopes unless fewer granted."""
+    assert client.auth_test().headers["X-OAuth-Scopes"] == ",".join(BOT_SCOPES)
+    server.grant_scopes("chat:write", "commands")
+    assert client.auth_test().headers["X-OAuth-Scopes"] == "chat:write,commands"
+    with pytest.raises(SlackApiError) as exc:  # on a refusal too
+        client.users_info(user="U0NOPE")
+    assert exc.value.response.headers["X-OAuth-Scopes"] == "chat:write,commands"
+
+
+def test_apps_connections_open_takes_an_app_token_only(server: SlackApiServer) -> None:
+    opened = WebClient(base_url=server.url).apps_connections_open(app_token="xapp-1-A1-2-x")
+    assert opened["url"].startswith(f"ws://127.0.0.1:{server.port}/")
+    assert opened.headers["X-OAuth-Scopes"] == "connections:write"
+    for token, error in (("xoxb-test", "not_allowed_token_type"), ("bogus", "invalid_auth"),
+                         ("", "not_authed")):
+        with pytest.raises(SlackApiError) as exc:
+            WebClient(base_url=server.url).apps_connections_open(app_token=token)
+        assert exc.value.response["error"] == error
 
 
 def test_unknown_method(client: WebClient) -> None:

@@ -43,3 +43,58 @@ def test_a_rate_limited_post_is_repeated_after_retry_after(slack: SlackApiServer
     slack.fail("chat.postMessage", retry_after=0.1)  # Slack did not carry it out
     assert client.chat_postMessage(channel="C0GENERAL", text="later")["ok"]
     assert [m["text"] for m in slack.state.history("C0GENERAL")] == ["later"]
+
+
+def _thread(slack: SlackApiServer) -> str:
+    return str(slack.state.post_message("C0GENERAL", "a question", user="U0ALICE")["ts"])
+
+
+STREAM = {"recipient_user_id": "U0ALICE", "recipient_team_id": "T0001"}
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 503}, {"drop": True}])
+def test_a_stream_is_never_started_twice_by_the_client(slack: SlackApiServer,
+                                                       fault: dict) -> None:
+    client = client_for(slack)
+    root = _thread(slack)
+    slack.fail("chat.startStream", after_effect=True, **fault)
+    with pytest.raises((SlackApiError, OSError)):
+        client.chat_startStream(channel="C0GENERAL", thread_ts=root, markdown_text="hi",
+                                **STREAM)
+    assert len(slack.state.thread("C0GENERAL", root)) == 2  # the question, one stream
+    assert len(slack.calls_to("chat.startStream", include_failed=True)) == 1
+
+
+@pytest.mark.parametrize("method", ["chat.appendStream", "chat.stopStream"])
+@pytest.mark.parametrize("fault", [{"status": 500}, {"drop": True}])
+def test_an_append_or_stop_is_never_repeated_by_the_client(slack: SlackApiServer,
+                                                           method: str, fault: dict) -> None:
+    client = client_for(slack)
+    ts = client.chat_startStream(channel="C0GENERAL", thread_ts=_thread(slack),
+                                 markdown_text="one", **STREAM)["ts"]
+    slack.fail(method, after_effect=True, **fault)
+    with pytest.raises((SlackApiError, OSError)):
+        client.api_call(method, json={"channel": "C0GENERAL", "ts": ts,
+                                      "markdown_text": " two"})
+    assert slack.state.get_message("C0GENERAL", ts)["text"] == "one two"  # not "one two two"
+    assert len(slack.calls_to(method, include_failed=True)) == 1
+
+
+def test_a_rate_limited_append_is_repeated_after_retry_after(slack: SlackApiServer) -> None:
+    client = client_for(slack)
+    ts = client.chat_startStream(channel="C0GENERAL", thread_ts=_thread(slack),
+                                 markdown_text="one", **STREAM)["ts"]
+    slack.fail("chat.appendStream", retry_after=0.1)  # Slack did not carry it out
+    assert client.chat_appendStream(channel="C0GENERAL", ts=ts, markdown_text=" two")["ok"]
+    assert slack.state.get_message("C0GENERAL", ts)["text"] == "one two"
+
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"drop": True}])
+def test_an_ephemeral_message_is_never_repeated_by_the_client(slack: SlackApiServer,
+                                                              fault: dict) -> None:
+    client = client_for(slack)
+    slack.fail("chat.postEphemeral", after_effect=True, **fault)
+    with pytest.raises((SlackApiError, OSError)):
+        client.chat_postEphemeral(channel="C0GENERAL", user="U0ALICE", text="only you")
+    assert [e["text"] for e in slack.state.ephemeral] == ["only you"]
+    assert len(slack.calls_to("chat.postEphemeral", include_failed=True)) == 1
