@@ -85,9 +85,6 @@ def test_a_broken_database_url_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0
 
 
-# The emulator serves no Socket Mode (`apps.connections.open`) yet: the app's attempt is
-# refused as `unknown_method`, which is what this test relies on.
-@pytest.mark.slack_refusals("unknown_method")
 def test_socket_mode_that_cannot_connect_says_why(slack: SlackApiServer, tmp_path: Path) -> None:
     env = child_env(SLACK_BOT_TOKEN=TOKEN, SLACK_APP_TOKEN="xapp-1-test", SLACK_API_URL=slack.url,
                   DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
