@@ -41,7 +41,7 @@ REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "IT", "SE
 # Slack's own markup of a link: <mailto:a@b.c|a@b.c>, <tel:+1…|+1 …>, hidden whole.
 MAILTO = re.compile(r"<mailto:[^>]*>", re.IGNORECASE)
 TEL_LINK = re.compile(r"<tel:[^>]*>", re.IGNORECASE)
-TEL = re.compile(r"\btel:[^\s<>|]*\d[^\s<>|]*", re.IGNORECASE)
+TEL = re.compile(r"\btel:[+(]?\d[\d().%/-]*\d", re.IGNORECASE)
 # Letters, digits and combining marks of any script (Python's \w is Unicode-aware;
 # combining accents, as macOS may send them, are not part of \w).
 _W = r"\w\u0300-\u036f"
@@ -101,25 +101,29 @@ def redact_messages(messages: Iterable[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def _iban(match: re.Match[str]) -> str:
-    """`[iban]` for the longest leading part of the match that passes mod 97 (a word of
-    four letters after an IBAN may have been taken for one of its groups)."""
+    """`[iban]` for the longest leading part of the match that passes mod 97 and is
+    written in one case (a word of four letters after an IBAN may have been taken for one
+    of its groups)."""
     found = match.group()
     groups = found.split(" ")
     for end in range(len(groups), 0, -1):
         candidate = "".join(groups[:end])
         if len(candidate) < 15:
             break
-        if _mod97(candidate):
+        if (candidate.isupper() or candidate.islower() or candidate.isdigit()) \
+                and _mod97(candidate):
             rest = " ".join(groups[end:])
             return "[iban]" + (" " + rest if rest else "")
     return found
 
 
 def _mod97(iban: str) -> bool:
-    """ISO 13616: the country and check digits moved to the end, letters as 10…35, the
-    whole read as a number leaves 1 when divided by 97."""
+    """ISO 13616: check digits from 02 to 98, and with the country and check digits
+    moved to the end, letters as 10…35, the whole read as a number leaves 1 when divided
+    by 97."""
     text = (iban[4:] + iban[:4]).upper()
-    if not text.isascii() or not text.isalnum() or len(iban) > 34:
+    if not text.isascii() or not text.isalnum() or len(iban) > 34 \
+            or not 2 <= int(iban[2:4]) <= 98:
         return False
     return int("".join(str(int(ch, 36)) for ch in text)) % 97 == 1
 
