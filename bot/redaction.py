@@ -39,9 +39,9 @@ REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "IT", "SE
            "AU", "NZ", "JP")
 
 # Slack's own markup of a link: <mailto:a@b.c|a@b.c>, <tel:+1…|+1 …>, hidden whole.
-MAILTO = re.compile(r"<mailto:[^>]*>", re.IGNORECASE)
-TEL_LINK = re.compile(r"<tel:[^>]*>", re.IGNORECASE)
-TEL = re.compile(r"\btel:[+(]?\d[\d().%/-]*\d", re.IGNORECASE)
+MAILTO = re.compile(r"<mailto:[^>@]*@[^>]*>", re.IGNORECASE)
+TEL_LINK = re.compile(r"<tel:[^>\d]*\d[^>]*>", re.IGNORECASE)
+TEL = re.compile(r"\btel:[+(]?\d[\d().%/-]*\d")  # as Slack writes it; "Tel:" is a word
 # Letters, digits and combining marks of any script (Python's \w is Unicode-aware;
 # combining accents, as macOS may send them, are not part of \w).
 _W = r"\w\u0300-\u036f"
@@ -64,7 +64,7 @@ CARD = re.compile(r"(?<![\w.+-])(?:\d{13,19}"
 INTERNATIONAL = re.compile(r"(?<![\w.+/:-])(?:\+|00|\(\+)\d[\d .()/-]{6,22}\d(?![\w/:]|\.\d)")
 # Where a national number may be: digits and the separators numbers are written with,
 # on one line. phonenumbers then says which part, if any, is a valid number.
-CANDIDATE = re.compile(r"(?<![\w+#=/:.-])\(?\d[\d \u00a0./()-]{4,24}\d(?!\w)")
+CANDIDATE = re.compile(r"(?<![\w+#=/-])\(?\d[\d \u00a0./()-]{4,24}\d(?!\w)")
 DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$"
                   r"|^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 # 1.234.567 or 123 456 789: an amount or a count, unless it starts with a trunk 0.
@@ -149,8 +149,9 @@ def _national(match: re.Match[str]) -> str:
     failed Luhn, years in a row) is not a phone number, and is left whole."""
     text, start, end = match.string, match.start(), match.end()
     found = match.group()
-    if text[end:end + 1] in ".," and text[end + 1:end + 2].isdigit():
-        return found  # a decimal, a Slack timestamp (1700000000.000100)
+    if (text[end:end + 1] in ".," and text[end + 1:end + 2].isdigit()) \
+            or (text[start - 1:start] in ".,:" and text[start - 2:start - 1].isdigit()):
+        return found  # a decimal, a Slack timestamp (1700000000.000100), a time
     if text[max(0, start - 2):start].strip()[-1:] in tuple(CURRENCY):
         return found  # an amount
     run, hour = found, ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,6 +33,7 @@ def test_what_is_hidden(text: str, expected: str) -> None:
     ("punycode a@xn--exmple-cua.de", "punycode [email]"),
     ("decomposed jose\u0301@exa\u0308mple.de", "decomposed [email]"),
     ("ruf an: 030/12345678", "ruf an: [phone]"),
+    ("Tel:030/12345678, Tel.030 1234567", "Tel:[phone], Tel.[phone]"),
     ("Handy 0172/1234567, Büro 089.1234.5678", "Handy [phone], Büro [phone]"),
     ("appelle le 06 12 34 56 78 ou le 06.12.34.56.78", "appelle le [phone] ou le [phone]"),
     ("ring 020 7946 0958 or 1-800-555-0199", "ring [phone] or [phone]"),
@@ -53,7 +56,8 @@ def test_what_issue_21_found_missing_is_hidden(text: str, expected: str) -> None
 @pytest.mark.parametrize("text", [
     "standups move to 10:15 on 2026-11-30",
     "on 2026-12-07 at 14:30, or 07.12.2026 14:30:00, or 12/07/2026, or 20261207",
-    "2026-12-07 14:30:00 deploy; 09:00-17:30 office hours",
+    "2026-12-07 14:30:00 deploy; 09:00-17:30 office hours; at 10:30 1234567 people",
+    "pi is 3.14159265358979 and 1,2345678901",
     "between 2026-12-07 and 2026-12-14",
     "version 10.4.12345, v1.2.3.4567, build 20261207143000",
     "ts 1733561234.123456 in https://x.slack.com/archives/C0123ABCD/p1733561234123456",
@@ -175,3 +179,14 @@ def test_redact_messages_redacts_every_message_and_keeps_the_rest() -> None:
         {"role": "system", "content": "be kind"},
         {"role": "user", "content": "mail [email] or [phone]"}]
     assert messages[1]["content"] == "mail josé@exämple.de or 030/12345678"  # not changed
+
+
+@given(st.datetimes(datetime(1900, 1, 1), datetime(2099, 12, 31)), st.integers(0, 99),
+       st.integers(0, 99), st.integers(0, 99999),
+       st.integers(1_000_000_000, 1_999_999_999), st.integers(0, 999_999))
+def test_dates_times_versions_and_slack_timestamps_are_left_alone(
+        when: datetime, major: int, minor: int, patch: int, seconds: int, micro: int) -> None:
+    text = (f"on {when:%Y-%m-%d} {when:%H:%M:%S}, {when:%d.%m.%Y %H:%M}, {when:%m/%d/%Y}, "
+            f"{when:%Y%m%d}, v{major}.{minor}.{patch}, ts {seconds}.{micro:06d} in "
+            f"<#C0GENERAL>, <@U0ALICE>, p{seconds}{micro:06d}")
+    assert redact(text) == text
