@@ -14,8 +14,9 @@ and timestamps, version numbers, amounts, short numbers).
   country code (`+44 20 7946 0958`, 9 to 15 digits however grouped), and national
   numbers that `phonenumbers` (Google's libphonenumber metadata, shipped in the package)
   finds valid in one of `REGIONS`, with any of the separators people use
-  (`030/12345678`, `415.555.0134`, `(030) 1234-5678`). A national number of a country
-  not in `REGIONS`, written without its country code, is missed.
+  (`030/12345678`, `415.555.0134`, `(030) 1234-5678`), or in one of `GROUPED_REGIONS`
+  when grouped as that country groups them. A national number of another country,
+  written without its country code, is missed.
 - Card: 13 to 19 digits, unbroken or in the groups cards are printed in, split by
   spaces, dashes or dots (one kind per number), that pass the Luhn check; an order
   number of 16 digits that fails it is left alone.
@@ -33,10 +34,15 @@ from collections.abc import Iterable
 
 import phonenumbers
 
-# Where national numbers (no country code) are read as local ones. The countries where
-# most Slack workspaces are: a number is hidden when it is valid in any of them.
+# Where national numbers (no country code) are read as local ones: a number is hidden
+# when it is valid in any of these countries. Their national numbers are distinctive (a
+# trunk 0, or the North American plan's rules), so plain ids rarely pass as one.
 REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "IT", "SE", "FI",
            "AU", "NZ", "JP")
+# Countries whose national numbers are 8 to 10 digits with no trunk 0, so that any id
+# of that length may be valid: their numbers are hidden only when written grouped the
+# way that country groups them ("98765 43210", "(11) 91234-5678", "612 34 56 78").
+GROUPED_REGIONS = ("IN", "BR", "MX", "ES", "PT", "PL", "CZ", "DK", "NO", "SG")
 
 # Slack's own markup of a link: <mailto:a@b.c|a@b.c>, <tel:+1…|+1 …>, hidden whole.
 MAILTO = re.compile(r"<mailto:[^>@]*@[^>]*>", re.IGNORECASE)
@@ -163,9 +169,13 @@ def _national(match: re.Match[str]) -> str:
     if not 7 <= sum(ch.isdigit() for ch in run) <= 17 or DATE.match(run) \
             or THOUSANDS.match(run):
         return found
+    readings = [(region, phonenumbers.Leniency.VALID) for region in REGIONS]
+    if not run.isdigit():
+        readings += [(region, phonenumbers.Leniency.STRICT_GROUPING)
+                     for region in GROUPED_REGIONS]
     spans: set[tuple[int, int]] = set()
-    for region in REGIONS:
-        for number in phonenumbers.PhoneNumberMatcher(run, region):
+    for region, leniency in readings:
+        for number in phonenumbers.PhoneNumberMatcher(run, region, leniency=leniency):
             if sum(ch.isdigit() for ch in number.raw_string) >= 7:
                 spans.add((number.start, number.end))
     covered = {at for begin, finish in spans for at in range(begin, finish)}
