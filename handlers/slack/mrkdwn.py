@@ -23,8 +23,10 @@ def escape_slack(text: str) -> str:
 
 
 def neutralise(text: str) -> str:
-    """Text from the LLM, made unable to ping anyone or smuggle links."""
-    return _BROADCAST_WORDS.sub(lambda m: f"@{_ZWJ}{m.group(1)}", escape_slack(text))
+    """Text from the LLM, made unable to ping anyone or hide where a link goes: links are
+    written out (`show_links`), then Slack's markup is escaped."""
+    return _BROADCAST_WORDS.sub(lambda m: f"@{_ZWJ}{m.group(1)}",
+                                escape_slack(show_links(text)))
 
 
 def split_for_slack(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -32,8 +34,9 @@ def split_for_slack(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
     The cut falls at a paragraph, else a line, a sentence, a word — whichever is latest in
     the second half of what fits — else hard. Escaping lengthens text (`&` becomes five
-    characters), so what must fit is the neutralised part, not the raw one."""
-    text = text.strip()
+    characters), so what must fit is the neutralised part, not the raw one. Links are
+    written out first (`show_links`), so that no cut falls inside one."""
+    text = show_links(text).strip()
     parts: list[str] = []
     while len(neutralise(text)) > limit:
         cut = _best_cut(text[:_longest_fitting(text, limit)])
@@ -63,3 +66,157 @@ def _best_cut(window: str) -> int:
         if at > len(window) // 2:
             return at + len(separator)
     return len(window)
+
+
+# -- Links: where they go is shown, never hidden behind a label -----------------------------
+#
+# Slack shows `<https://x|label>` (mrkdwn) and, wherever it reads Markdown (a stream's
+# `markdown_text`, `markdown` blocks), `[label](https://x)` as the label alone. A model's
+# text is rewritten so that the destination is part of the text: `label (https://x)`.
+# Rewriting is a superset of what Slack links: brackets are paired as a stack (balanced,
+# within a paragraph), whatever sits between the parentheses is shown, and the passes run
+# until nothing changes, so a link written inside another, or made by removing one, goes too.
+
+_SLACK_LINK = re.compile(r"<([^<>\n]*)>")  # `<url|label>` and `<url>`; mentions are left
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_REFERENCE_DEFINITION = re.compile(r"^( {0,3})\[([^\[\]\n]+)\]:", re.MULTILINE)
+_DESTINATION = re.compile(
+    r"""\s*(?:<([^<>\n]*)>|(\S+))(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*""", re.DOTALL)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Schemes a click must never run: the link is dropped and its label kept.
+DROPPED_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
+_ADDRESS_SCHEMES = ("mailto:", "tel:")
+_NESTING = 20  # links inside links rewritten in one pass
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme of `url` as a browser reads it (blanks and control characters inside
+    `java\tscript:` are ignored), lower-cased; None when it has none."""
+    squeezed = "".join(c for c in url if c > " " and c != "\x7f").lower()
+    found = _SCHEME.match(squeezed)
+    return found.group(1) if found else None
+
+
+def _shown(label: str, url: str) -> str:
+    """`label (url)`, or the one of them that says it all."""
+    label, url = label.strip(), url.strip()
+    if _scheme(url) in DROPPED_SCHEMES:
+        return label
+    if not url:
+        return label
+    bare = re.sub(r"^https?://", "", url, flags=re.IGNORECASE).rstrip("/")
+    if not label or label in (url, bare, bare + "/"):
+        return url
+    if url.lower().startswith(_ADDRESS_SCHEMES) and label == url.split(":", 1)[1]:
+        return label  # `<mailto:a@b.c|a@b.c>`: the address is the label
+    return f"{label} ({url})"
+
+
+def _slack_link(found: re.Match[str]) -> str:
+    inside = found.group(1)
+    if inside[:1] in ("@", "#", "!"):
+        return found.group(0)  # a mention or a command: escaping makes it inert text
+    url, bar, label = inside.partition("|")
+    if bar:
+        return _shown(label, url)
+    if _scheme(url) is None:
+        return found.group(0)  # `<div>` and the like: not a link, shown escaped
+    return url  # `<https://x>`: the URL itself (a `javascript:` one as inert text)
+
+
+def _pairs(text: str, opening: str, closing: str) -> dict[int, int]:
+    """Where each `opening` is closed, paired as a stack; a blank line closes nothing and
+    forgets what was open (links do not cross paragraphs)."""
+    blank_ends = {m.end() - 1 for m in _BLANK_LINE.finditer(text)}
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for at, char in enumerate(text):
+        if at in blank_ends:
+            stack.clear()
+        if char == opening:
+            stack.append(at)
+        elif char == closing and stack:
+            pairs[stack.pop()] = at
+    return pairs
+
+
+def _markdown_links(text: str, depth: int = 0) -> str:
+    """Every `[label](…)` and `![alt](…)` as `label (url)`; labels are rewritten too (past
+    a depth of nesting, by the next pass of `show_links`)."""
+    brackets = _pairs(text, "[", "]")
+    parens = _pairs(text, "(", ")")
+    out: list[str] = []
+    at = 0
+    while at < len(text):
+        close = brackets.get(at)
+        if close is not None and close + 1 in parens:
+            end = parens[close + 1]
+            label = text[at + 1:close]
+            if depth < _NESTING:
+                label = _markdown_links(label, depth + 1)
+            if out and out[-1] == "!":
+                out.pop()  # an image: its alt text and where it points
+            out.append(_shown(label, _destination(text[close + 2:end])))
+            at = end + 1
+            continue
+        out.append(text[at])
+        at += 1
+    return "".join(out)
+
+
+def _destination(inside: str) -> str:
+    """The URL of a Markdown link's `(…)`; everything in it when it is not one URL and a
+    title."""
+    found = _DESTINATION.fullmatch(inside)
+    if found is None:
+        return " ".join(inside.split())
+    return found.group(1) if found.group(1) is not None else found.group(2)
+
+
+def show_links(text: str) -> str:
+    """`text` with every link's destination written out: Markdown `[label](url)` and
+    mrkdwn `<url|label>` become `label (url)`, `<url>` becomes `url`, a label that is the
+    URL is shown once, a `javascript:`/`data:`/`vbscript:`/`file:` link keeps only its
+    label, and a line-start reference definition `[ref]: url` loses its brackets (so no
+    `[label][ref]` can point through it). Mentions are left for `escape_slack`."""
+    for _ in range(len(text) + 1):  # each pass that changes removes a `[` or a `<`
+        rewritten = _SLACK_LINK.sub(_slack_link, text)
+        rewritten = _REFERENCE_DEFINITION.sub(r"\1\2:", rewritten)
+        rewritten = _markdown_links(rewritten)
+        if rewritten == text:
+            return text
+        text = rewritten
+    return text
+
+
+_PARTIAL_BROADCAST = re.compile(r"@([A-Za-z]*)\Z")
+
+
+def settled(text: str) -> str:
+    """The longest head of `text` (a draft still being written) that what comes next
+    cannot change once neutralised: it ends before a link that may still be open — an
+    unclosed `[` or `<`, a `]` that may yet be followed by `(`, a `](` not yet closed —
+    and before an `@` word that may yet become `@channel`. A stream appends only this, so
+    a link cut between two pieces is sent once, whole and written out."""
+    start = max((m.end() for m in _BLANK_LINE.finditer(text)), default=0)
+    paragraph = text[start:]
+    hold = len(paragraph)
+    brackets = _pairs(paragraph, "[", "]")
+    parens = _pairs(paragraph, "(", ")")
+    opened = [at for at, char in enumerate(paragraph) if char == "[" and at not in brackets]
+    if opened:
+        hold = opened[0]
+    for at, close in brackets.items():
+        after = paragraph[close + 1:close + 2]
+        if after in ("", "<", "[") or (after == "(" and close + 1 not in parens):
+            hold = min(hold, at)
+    angle = paragraph.rfind("<")
+    if angle >= 0 and not any(c in paragraph[angle + 1:] for c in "<>\n"):
+        hold = min(hold, angle)
+    if hold > 0 and paragraph[hold - 1:hold] == "!" and paragraph[hold:hold + 1] == "[":
+        hold -= 1
+    word = _PARTIAL_BROADCAST.search(paragraph[:hold])
+    if word and any(name.startswith(word.group(1).lower())
+                    for name in ("channel", "here", "everyone")):
+        hold = word.start()
+    return text[:start + hold]

@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from handlers.slack.api_errors import BUSY, SLACK_FAILURES, error_code, failure_name
-from handlers.slack.mrkdwn import neutralise
+from handlers.slack.mrkdwn import neutralise, settled
 
 log = logging.getLogger(__name__)
 Render = Callable[[str], tuple[str, list[dict[str, Any]]]]
@@ -134,8 +134,11 @@ class NativeStream(_Throttled):
             self._fallback.update(text, self.render)
             return
         # The whole text is neutralised, not each piece: a "@chan" + "nel" split across
-        # two pieces is still caught. Only what extends what was sent is appended.
-        safe = neutralise(text)
+        # two pieces is still caught, and a link is written out (`label (url)`) whole.
+        # What may still change (an unclosed link, a word that may become `@channel`)
+        # waits for the next piece (`settled`); only what extends what was sent is
+        # appended, so what the stream shows is always the neutralised head of the draft.
+        safe = neutralise(settled(text))
         if (self._clipped or not safe.startswith(self._sent) or safe == self._sent
                 or not self._due()):
             return
