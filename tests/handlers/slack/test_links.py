@@ -9,9 +9,13 @@ into a thread it reads, could put any destination behind a harmless label. After
 
 from __future__ import annotations
 
+import inspect
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -19,8 +23,11 @@ from hypothesis import strategies as st
 from slack_sdk import WebClient
 
 from bot.emulator.web_api import SlackApiServer
+from bot.home import ChannelCard
+from handlers.slack import blocks
 from handlers.slack.mrkdwn import neutralise, settled, show_links, split_for_slack
 from handlers.slack.streaming import NativeStream
+from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
 
 EVIL = "https://evil.example/x"
 
@@ -229,3 +236,70 @@ def test_parts_of_a_long_draft_never_cut_a_link() -> None:
     assert len(parts) > 5
     assert all("[" not in part and "](" not in part for part in parts)
     assert sum(part.count(f"({EVIL}/") for part in parts) == 200
+
+
+# -- every surface ---------------------------------------------------------------------------
+
+LINKED = f"Try [click me]({EVIL}) or <{EVIL}|that one>"
+
+
+def _item(text: str) -> RankedItem:
+    return RankedItem(id=1, kind="idea", text=text, channel="C0GENERAL", ts="1.000001",
+                      topic=text, score=2, approvals=2, rejections=0, approvers=["U0BOB"])
+
+
+_GUIDANCE = Guidance(text=LINKED, set_by="U0ALICE", set_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+# Each builder of `handlers.slack.blocks` that shows text a model wrote (or a person's words,
+# which go through the same `neutralise`), called with that text full of links.
+AI_SURFACES: dict[str, Callable[[], Any]] = {
+    "header": lambda: blocks.header(LINKED, "U0ALICE", status="s"),
+    "done_status": lambda: blocks.done_status(2, "m", offline=False, steering=Steering(),
+                                              note=LINKED),
+    "idea": lambda: blocks.idea(1, LINKED, "m", offline=False),
+    "draft": lambda: [blocks.draft(LINKED, "m", offline=False, state=state, sources=LINKED,
+                                   note=blocks.stopped_by("U0ALICE") if state == "stopped"
+                                   else LINKED,  # a stop's note is ours: it mentions
+                                   label=label)
+                      for state in ("writing", "done", "failed", "stopped")
+                      for label in blocks.WRITTEN_LABELS],
+    "digest": lambda: blocks.digest([_item(LINKED)], "day", "today", {}, lambda user: user),
+    "top_list": lambda: blocks.top_list([_item(LINKED)], "week", {}),
+    "why": lambda: blocks.why(BrainstormInputs(
+        topic=LINKED, model="m", steering=Steering(approved=1, guided=True),
+        inputs={"guidance": LINKED, "approved": [LINKED], "rejected": [LINKED],
+                "seed": LINKED})),
+    "home_view": lambda: blocks.home_view([ChannelCard(
+        channel="C0GENERAL", approved=1, rejected=0, judged=1, posted=1,
+        top=[_item(LINKED)], digest="daily", guidance=_GUIDANCE)], offline=False),
+    "guidance_shown": lambda: blocks.guidance_shown(_GUIDANCE),
+    "guidance_set": lambda: blocks.guidance_set("U0ALICE", LINKED),
+}
+# The rest show only idealoop's own words, model names and ids.
+OUR_WORDS = {"feedback_buttons", "next_steps", "forget_ask", "ai_label", "thinking_status",
+             "steered_by", "failed_status", "stopped_by", "stopped_status", "stream_opening",
+             "drafting_placeholder", "stats", "guidance_cleared", "schedule_modal",
+             "guidance_modal", "home_unavailable"}
+
+
+def test_every_builder_is_known_to_show_ai_text_or_only_ours() -> None:
+    """A new builder fails here until it is put in one list or the other."""
+    builders = {name for name, value in vars(blocks).items()
+                if inspect.isfunction(value) and value.__module__ == blocks.__name__
+                and not name.startswith("_")}
+    assert builders == set(AI_SURFACES) | OUR_WORDS
+
+
+@pytest.mark.parametrize("surface", sorted(AI_SURFACES))
+def test_every_surface_shows_where_links_go(surface: str) -> None:
+    shown = json.dumps(AI_SURFACES[surface](), ensure_ascii=False)
+    assert f"click me ({EVIL})" in shown and f"that one ({EVIL})" in shown
+    assert "](" not in shown and f"<{EVIL}" not in shown and f"&lt;{EVIL}" not in shown
+
+
+def test_idealoops_own_permalinks_stay_links() -> None:
+    links = {1: "https://example.slack.com/archives/C0GENERAL/p1000001"}
+    _, digest_blocks = blocks.digest([_item(LINKED)], "day", "today", links, lambda u: u)
+    _, top_blocks = blocks.top_list([_item(LINKED)], "week", links)
+    assert f"<{links[1]}|open the discussion>" in json.dumps(digest_blocks)
+    assert f"<{links[1]}|open>" in json.dumps(top_blocks)
