@@ -1,11 +1,15 @@
-"""Text for Slack's mrkdwn: made unable to ping anyone, and cut to fit a section.
+"""Text for Slack's mrkdwn: made unable to ping anyone or hide where a link goes, and cut
+to fit a section.
 
 Slack reads `<…>` as control sequences: `<!channel>`, `<!here>`, `<!everyone>`,
 `<@U123>`, `<!subteam^S123>` notify people, and `<https://x|label>` hides a link
-behind a label. Escaping `&`, `<` and `>` as Slack's formatting guide asks turns all
-of them into visible, inert text. Bare words such as `@channel` do not notify when
-posted through the API without `link_names`, but a zero-width joiner keeps them
-inert even if a client or a later edit turns `link_names` on.
+behind a label, as `[label](https://x)` does wherever Slack reads Markdown (a stream's
+`markdown_text`). Links are first written out (`show_links`: `label (https://x)`); then
+escaping `&`, `<` and `>` as Slack's formatting guide asks turns the rest into visible,
+inert text. Bare words such as `@channel` do not notify when posted through the API
+without `link_names`, but a zero-width joiner keeps them inert even if a client or a
+later edit turns `link_names` on. A draft still being written is shown only as far as
+what follows cannot change (`settled`).
 """
 
 from __future__ import annotations
@@ -79,10 +83,12 @@ def _best_cut(window: str) -> int:
 
 _SLACK_LINK = re.compile(r"<([^<>\n]*)>")  # `<url|label>` and `<url>`; mentions are left
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_BLANKS = re.compile(r"[\x00-\x20\x7f]+")
 _REFERENCE_DEFINITION = re.compile(r"^( {0,3})\[([^\[\]\n]+)\]:", re.MULTILINE)
 _DESTINATION = re.compile(
     r"""\s*(?:<([^<>\n]*)>|(\S+))(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*""", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_DELIMITERS = {"[": re.compile(r"\n[ \t]*\n|[\[\]]"), "(": re.compile(r"\n[ \t]*\n|[()]")}
 # Schemes a click must never run: the link is dropped and its label kept.
 DROPPED_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 _ADDRESS_SCHEMES = ("mailto:", "tel:")
@@ -92,8 +98,7 @@ _NESTING = 20  # links inside links rewritten in one pass
 def _scheme(url: str) -> str | None:
     """The scheme of `url` as a browser reads it (blanks and control characters inside
     `java\tscript:` are ignored), lower-cased; None when it has none."""
-    squeezed = "".join(c for c in url if c > " " and c != "\x7f").lower()
-    found = _SCHEME.match(squeezed)
+    found = _SCHEME.match(_BLANKS.sub("", url[:256]).lower())
     return found.group(1) if found else None
 
 
@@ -127,16 +132,17 @@ def _slack_link(found: re.Match[str]) -> str:
 def _pairs(text: str, opening: str, closing: str) -> dict[int, int]:
     """Where each `opening` is closed, paired as a stack; a blank line closes nothing and
     forgets what was open (links do not cross paragraphs)."""
-    blank_ends = {m.end() - 1 for m in _BLANK_LINE.finditer(text)}
     pairs: dict[int, int] = {}
     stack: list[int] = []
-    for at, char in enumerate(text):
-        if at in blank_ends:
-            stack.clear()
+    for found in _DELIMITERS[opening].finditer(text):
+        char = found.group()
         if char == opening:
-            stack.append(at)
-        elif char == closing and stack:
-            pairs[stack.pop()] = at
+            stack.append(found.start())
+        elif char == closing:
+            if stack:
+                pairs[stack.pop()] = found.start()
+        else:
+            stack.clear()
     return pairs
 
 
@@ -146,21 +152,20 @@ def _markdown_links(text: str, depth: int = 0) -> str:
     brackets = _pairs(text, "[", "]")
     parens = _pairs(text, "(", ")")
     out: list[str] = []
-    at = 0
-    while at < len(text):
-        close = brackets.get(at)
-        if close is not None and close + 1 in parens:
-            end = parens[close + 1]
-            label = text[at + 1:close]
-            if depth < _NESTING:
-                label = _markdown_links(label, depth + 1)
-            if out and out[-1] == "!":
-                out.pop()  # an image: its alt text and where it points
-            out.append(_shown(label, _destination(text[close + 2:end])))
-            at = end + 1
-            continue
-        out.append(text[at])
-        at += 1
+    done = 0  # text before this is in `out`
+    for start in sorted(brackets):
+        close = brackets[start]
+        if start < done or close + 1 not in parens:
+            continue  # inside a link already written out, or not a link
+        end = parens[close + 1]
+        head = text[done:start]
+        out.append(head.removesuffix("!"))  # an image: its alt text and where it points
+        label = text[start + 1:close]
+        if depth < _NESTING and "[" in label:
+            label = _markdown_links(label, depth + 1)
+        out.append(_shown(label, _destination(text[close + 2:end])))
+        done = end + 1
+    out.append(text[done:])
     return "".join(out)
 
 
@@ -179,12 +184,14 @@ def show_links(text: str) -> str:
     URL is shown once, a `javascript:`/`data:`/`vbscript:`/`file:` link keeps only its
     label, and a line-start reference definition `[ref]: url` loses its brackets (so no
     `[label][ref]` can point through it). Mentions are left for `escape_slack`."""
+    if "[" not in text and "<" not in text:
+        return text  # most text: nothing to do
     for _ in range(len(text) + 1):  # each pass that changes removes a `[` or a `<`
         rewritten = _SLACK_LINK.sub(_slack_link, text)
         rewritten = _REFERENCE_DEFINITION.sub(r"\1\2:", rewritten)
         rewritten = _markdown_links(rewritten)
-        if rewritten == text:
-            return text
+        if rewritten == text or ("[" not in rewritten and "<" not in rewritten):
+            return rewritten
         text = rewritten
     return text
 
@@ -203,7 +210,7 @@ def settled(text: str) -> str:
     hold = len(paragraph)
     brackets = _pairs(paragraph, "[", "]")
     parens = _pairs(paragraph, "(", ")")
-    opened = [at for at, char in enumerate(paragraph) if char == "[" and at not in brackets]
+    opened = [m.start() for m in re.finditer(r"\[", paragraph) if m.start() not in brackets]
     if opened:
         hold = opened[0]
     for at, close in brackets.items():

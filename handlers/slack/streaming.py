@@ -36,6 +36,10 @@ class _Throttled:
         self.clock = clock
         self._last: float | None = None
 
+    def _waiting(self) -> bool:
+        """True while the throttle would hold the next change back (nothing is noted)."""
+        return self._last is not None and self.clock() - self._last < self.interval
+
     def _due(self) -> bool:
         """True (and the time noted) when the throttle lets the next change through."""
         now = self.clock()
@@ -138,9 +142,10 @@ class NativeStream(_Throttled):
         # What may still change (an unclosed link, a word that may become `@channel`)
         # waits for the next piece (`settled`); only what extends what was sent is
         # appended, so what the stream shows is always the neutralised head of the draft.
+        if self._clipped or self._waiting():
+            return  # before the work below: it runs once an interval, not once a token
         safe = neutralise(settled(text))
-        if (self._clipped or not safe.startswith(self._sent) or safe == self._sent
-                or not self._due()):
+        if not safe.startswith(self._sent) or safe == self._sent or not self._due():
             return
         new = safe[len(self._sent):]
         room = STREAM_SHOWN - slack_length(self._sent)
