@@ -123,6 +123,16 @@ def test_no_link_survives_neutralise(text: str) -> None:
     assert not _DEFINITION.search(out), out
 
 
+_SLACK_LINK = re.compile(r"<([^<>\n]*)\|[^<>\n]*>")
+
+
+@given(_HOSTILE)
+def test_no_slack_link_survives_show_links_but_mentions(text: str) -> None:
+    """Before escaping, too: what is left in `<…|…>` is a mention or a command."""
+    for found in _SLACK_LINK.finditer(show_links(text)):
+        assert found.group(1)[:1] in ("@", "#", "!"), found.group(0)
+
+
 @given(_HOSTILE)
 def test_writing_links_out_is_idempotent(text: str) -> None:
     once = show_links(text)
