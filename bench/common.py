@@ -107,8 +107,9 @@ def database(kind: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def fakes() -> Iterator[tuple[SlackApiServer, FakeOpenAI]]:
-    """The emulated Slack Web API and the fake OpenAI-compatible server, on loopback."""
-    with SlackApiServer() as slack, FakeOpenAI() as llm:
+    """The emulated Slack Web API and the fake OpenAI-compatible server, on loopback.
+    Slack's rate tiers are off: the benchmarks measure the app, not Slack's pace."""
+    with SlackApiServer(rate_limits=False) as slack, FakeOpenAI() as llm:
         yield slack, llm
 
 

@@ -68,7 +68,8 @@ def measure(quick: bool = QUICK) -> list[Row]:
                 rows.append(_kept(f"kill -9 during 1,500 reactions ({kind})",
                                   kill_during_reactions(slack, url, cwd)))
         if pg_cluster.available() and not quick:
-            with SlackApiServer() as slack, pg_cluster.ThrowawayCluster() as pg:
+            with SlackApiServer(rate_limits=False) as slack, \
+                    pg_cluster.ThrowawayCluster() as pg:
                 migrate(pg.url)
 
                 def outage(app: ServeProcess, report: DeliveryReport) -> None:

@@ -72,7 +72,7 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("IDEALOOP_DAILY_LIMIT_CHANNEL", "brainstorms and drafts per channel a day (0: none)"),
     ("IDEALOOP_DAILY_TOKENS", "LLM tokens per workspace a day (0: no budget)"),
     ("IDEALOOP_RETENTION_DAYS", "texts older than this many days are purged (0: kept)"),
-    ("IDEALOOP_REDACT", "1: e-mail, phone and card numbers hidden from the LLM"),
+    ("IDEALOOP_REDACT", "1: e-mail, phone, card numbers and IBANs hidden from the LLM"),
 )
 
 

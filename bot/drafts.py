@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import DraftRequest, TextModel, TokenUsage
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
-from bot.redaction import redact
 from storage.repository import NewDraft, Store, StoredDraft
 
 DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
@@ -194,12 +193,9 @@ class Drafter:
         """Decide the prompt: instruction, previous draft, referenced ideas, fitted thread.
 
         The mention itself is left out of the thread material: it is the instruction.
-        With `IDEALOOP_REDACT`, every message's text (the mention's too) is redacted
-        first: the model never sees the e-mail addresses, phone or card numbers in it.
+        `IDEALOOP_REDACT` is applied where the prompt leaves for the server
+        (`bot.llm.openai_model`), not here.
         """
-        if self.settings.redact:
-            mention_text = redact(mention_text)
-            thread = [replace(message, text=redact(message.text)) for message in thread]
         asked = asked_for(mention_text)
         if asked.mode != DRAFT:
             return self._review_plan(channel, thread_ts, asked, thread, mention_ts, requester,

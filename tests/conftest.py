@@ -15,6 +15,7 @@ from storage.repository import Store
 from testkit.databases import empty_all_tables, migrate, scratch_database
 from testkit.fake_openai import FakeOpenAI
 from testkit.processes import SETTING_PREFIXES
+from testkit.strict_slack import assert_no_refusals
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDEALOOP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -70,11 +71,19 @@ def store(db_url: str) -> Iterator[Store]:
     s.engine.dispose()
 
 
+def allowed_refusals(request: pytest.FixtureRequest) -> list[str]:
+    """The Slack errors a test provokes on purpose (`@pytest.mark.slack_refusals(...)`)."""
+    return [error for mark in request.node.iter_markers("slack_refusals")
+            for error in mark.args]
+
+
 @pytest.fixture
-def slack() -> Iterator[SlackApiServer]:
-    """The emulated Slack Web API on a loopback port."""
+def slack(request: pytest.FixtureRequest) -> Iterator[SlackApiServer]:
+    """The emulated Slack Web API on a loopback port, as strict as Slack: afterwards the
+    test fails if anything sent it a call Slack would refuse (`testkit.strict_slack`)."""
     with SlackApiServer() as server:
         yield server
+        assert_no_refusals(server, allowed_refusals(request))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ class Call:
     """One recorded HTTP call: ``params`` already decoded (JSON strings in forms parsed).
 
     ``at`` is ``time.monotonic()`` on arrival, so tests can measure retry spacing.
-    ``failed`` marks calls answered by an injected fault (state untouched).
+    ``failed`` marks calls Slack did not act on: answered by an injected fault (state
+    untouched) or, with ``throttled``, refused by a rate limit (HTTP 429).
     """
 
     method: str
@@ -28,6 +29,7 @@ class Call:
     failed: bool = False
     status: int = 200
     response: dict[str, Any] | None = field(default=None, compare=False)
+    throttled: bool = False
 
 
 @dataclass

@@ -15,7 +15,7 @@ EMOJI = {
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",
     "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝", "sparkles": "✨",
-    "calendar": "📅", "thinking_face": "🤔", "bar_chart": "📊",
+    "calendar": "📅", "thinking_face": "🤔", "bar_chart": "📊", "scissors": "✂️",
 }
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")

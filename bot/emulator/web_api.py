@@ -13,6 +13,8 @@ as ``POST /api/<method>`` plus ``POST /response/<id>`` (Slack response URLs). It
 - ``call_log``: every call recorded, and injected failures (HTTP 429/5xx, ``ok: false``
   errors, delays, non-JSON bodies, dropped connections, failures after Slack acted);
 - ``oauth_apps``: installs, tokens, rotation, revocation;
+- ``block_kit``: Block Kit and message limits (`invalid_blocks`, `msg_too_long`);
+- ``rate_limits``: each method's published rate tier (HTTP 429, ``Retry-After``);
 - ``methods/``: one module per family of Web API methods, gathered in one dispatch table.
 """
 
@@ -21,13 +23,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import BOT_SCOPES
+from bot.emulator.block_kit import BlockKitError, check_message
 from bot.emulator.call_log import Call, CallLog
 from bot.emulator.methods import METHODS, UNAUTHENTICATED, CallContext
 from bot.emulator.oauth_apps import OAuthApps
+from bot.emulator.rate_limits import RateLimits
 from bot.emulator.transport import (
     HttpServer,
     Response,
@@ -56,9 +61,13 @@ class SlackApiServer(CallLog):
     """
 
     def __init__(
-        self, state: Workspace | None = None, host: str = "127.0.0.1", port: int = 0
+        self, state: Workspace | None = None, host: str = "127.0.0.1", port: int = 0, *,
+        rate_limits: bool = True, clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        #: Slack's rate tiers, on unless switched off (benchmarks measure the app, not
+        #: Slack's pace); `clock` is what their buckets count time by.
+        self.rate_limits = RateLimits(enabled=rate_limits, clock=clock)
         self.state = state if state is not None else Workspace()
         #: Every workspace served, by team id; `state` is the one tokens not issued here
         #: (``xoxb-test-token``, the shell's) speak for.
@@ -201,7 +210,9 @@ class SlackApiServer(CallLog):
             response = self._handle_response_url(parts[1], params, decode_error)
         else:
             response = self._handle_api(method, params, headers, decode_error)
-        self.record(Call(method, params, headers, arrived, status=response[0],
+        throttled = response[0] == 429  # Slack did nothing with it
+        self.record(Call(method, params, headers, arrived, failed=throttled,
+                          throttled=throttled, status=response[0],
                           response=maybe_json(response[2])))
         return response
 
@@ -213,6 +224,9 @@ class SlackApiServer(CallLog):
         try:
             owner = next((ws for ws in self.workspaces.values() if ws.has_response_url(url_id)),
                          self.state)
+            check_message(None if params.get("text") is None else str(params["text"]),
+                          params.get("blocks") if isinstance(params.get("blocks"), list)
+                          else None)
             owner.handle_response(url_id, params)
         except WorkspaceError as exc:
             status = 404 if exc.error == "invalid_response_url" else 400
@@ -242,11 +256,21 @@ class SlackApiServer(CallLog):
                 return json_response(200, {"ok": False, "error": invalid})
             team = self.oauth.team_of(token)
             ws = self.workspaces.get(team or "") or self.state
+            wait = self.rate_limits.take(ws.team_id, method, params)
+            if wait is not None:
+                status, base, body = json_response(429, {"ok": False, "error": "ratelimited"})
+                return status, {**base, "Retry-After": str(wait)}, body
         try:
             result = handler(CallContext(ws, headers, self.oauth, self.workspaces,
                                          f"{self.host}:{self.port}"), params)
+        except BlockKitError as exc:  # Slack says why, as it does
+            result = {"ok": False, "error": exc.error,
+                      "response_metadata": {"messages": exc.messages}}
         except WorkspaceError as exc:
             result = {"ok": False, "error": exc.error}
+            detail = str(exc).partition(": ")[2]
+            if exc.error == "invalid_arguments" and detail:  # Slack says which argument
+                result["response_metadata"] = {"messages": [f"[ERROR] {detail}"]}
         except Exception:
             logger.exception("emulated Slack method %s crashed", method)
             return json_response(500, {"ok": False, "error": "internal_error"})

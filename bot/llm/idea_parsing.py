@@ -13,7 +13,10 @@ import re
 from bot.errors import LLMBadOutput
 from bot.llm.similarity import SameIdeas, dedupe, normalise
 
-MAX_IDEA_CHARS = 600
+# An idea is kept whole up to this length (a bound on runaway output, not a style rule):
+# Slack shows a long one split across sections (handlers.slack.blocks.idea), and prompts
+# quote past ideas clipped (bot.llm.prompts.EXAMPLE_CHARS).
+MAX_IDEA_CHARS = 8000
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)\]:]|[-*•·]|\(\d{1,2}\))\s+")
 _CODE_FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$", re.MULTILINE)
 _PREAMBLE = re.compile(r"^(here (are|is)|sure|certainly|of course|ideas?:)", re.IGNORECASE)

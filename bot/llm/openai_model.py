@@ -13,6 +13,13 @@ parameter is not sent to this model again while the process lives (`OpenAIModel.
 So `IDEALOOP_TEMPERATURE` reaches the models that take it, and a reasoning model refuses
 it once. A 400 that names nothing falls back as servers without schemas need: without
 `response_format`, then without `stream_options`, each time.
+
+With `IDEALOOP_REDACT=1` every request is redacted here, as it leaves for the server
+(`_complete` for chat, `OpenAIEmbedder.embed` for embeddings): the one door every prompt
+goes through, so no part of one (topic, thread, guidance, ideas, a person's text, a DM,
+a seed) can be forgotten by a caller. Only the copy sent is redacted: what idealoop
+stores, shows in Slack and offers as "why these ideas?" is the person's text as written.
+The offline generator sends nothing anywhere and gets the text as it is.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from bot.llm.prompts import (
     review_messages,
 )
 from bot.llm.thread_fitting import estimate_tokens
+from bot.redaction import redact, redact_messages
 
 if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
     from openai.types.chat import ChatCompletionMessageParam
@@ -56,14 +64,16 @@ UNNAMED_FALLBACK = ("response_format", "stream_options")
 
 class OpenAIModel:
     """Chat completions on an OpenAI-compatible server. `temperature` is sent when given;
-    `output_limit` (max_completion_tokens) when given: a ceiling against runaway answers."""
+    `output_limit` (max_completion_tokens) when given: a ceiling against runaway answers.
+    `redact`: every message is redacted on its way to the server (`IDEALOOP_REDACT`)."""
 
     offline = False
 
     def __init__(self, client: openai.OpenAI, model: str, *, temperature: float | None = None,
-                 output_limit: int | None = None) -> None:
+                 output_limit: int | None = None, redact: bool = False) -> None:
         self.client = client
         self.model = model
+        self.redact = redact
         self._always: dict[str, Any] = {}
         if temperature is not None:
             self._always["temperature"] = temperature
@@ -180,6 +190,8 @@ class OpenAIModel:
         OPTIONAL); with the configured ones, each is left out when the server refuses it.
         `explain_400`: a refusal that cannot be adapted keeps the server's first line (the
         doctor shows it; people are never shown it)."""
+        if self.redact:  # the one place a prompt is redacted (see the module's docstring)
+            messages = redact_messages(messages)
         with self._lock:
             asked = {name: value for name, value in {**self._always, **optional}.items()
                      if name not in self._dropped}
@@ -309,13 +321,17 @@ def _calling(call: Callable[[], T], model: str, *, setting: str = "IDEALOOP_EMBE
 
 
 class OpenAIEmbedder:
-    """Embeddings on an OpenAI-compatible server (`/v1/embeddings`)."""
+    """Embeddings on an OpenAI-compatible server (`/v1/embeddings`); with `redact`, of
+    the texts redacted (`IDEALOOP_REDACT`)."""
 
-    def __init__(self, client: openai.OpenAI, model: str) -> None:
+    def __init__(self, client: openai.OpenAI, model: str, *, redact: bool = False) -> None:
         self.client = client
         self.model = model
+        self.redact = redact
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if self.redact:
+            texts = [redact(text) for text in texts]
         vectors: list[list[float]] = []
         for start in range(0, len(texts), EMBED_BATCH):
             batch = list(texts[start:start + EMBED_BATCH])
@@ -354,9 +370,11 @@ def openai_model(settings: Settings, *, http_client: Any = None) -> OpenAIModel:
     """A client for the configured server. `http_client` is a seam for tests and proxies."""
     return OpenAIModel(_client(settings, http_client), settings.model,
                        temperature=settings.temperature,
-                       output_limit=family_of(settings.model).output_limit)
+                       output_limit=family_of(settings.model).output_limit,
+                       redact=settings.redact)
 
 
 def openai_embedder(settings: Settings, *, http_client: Any = None) -> OpenAIEmbedder:
     """Embeddings by `IDEALOOP_EMBEDDING_MODEL` on the configured server."""
-    return OpenAIEmbedder(_client(settings, http_client), settings.embedding_model or "")
+    return OpenAIEmbedder(_client(settings, http_client), settings.embedding_model or "",
+                          redact=settings.redact)

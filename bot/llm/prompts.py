@@ -60,6 +60,17 @@ def fence(text: str) -> str:
     return f"{FENCE_OPEN}\n{safe}\n{FENCE_CLOSE}"
 
 
+EXAMPLE_CHARS = 600  # a past idea quoted to steer a brainstorm, clipped with "…"
+
+
+def _listed(texts: Sequence[str]) -> str:
+    """Past ideas as a fenced list, each clipped so that long ones cannot crowd out the
+    rest of the prompt."""
+    return fence("\n".join(
+        f"- {text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + '…'}"
+        for text in texts))
+
+
 def brainstorm_messages(
     topic: str, count: int, approved: Sequence[str] = (), rejected: Sequence[str] = (), *,
     proposed: Sequence[str] = (), seed: str | None = None, guidance: str | None = None,
@@ -78,17 +89,17 @@ def brainstorm_messages(
         parts += [
             "This team approved these earlier ideas; lean toward what made them good, "
             "without repeating them:",
-            fence("\n".join(f"- {text}" for text in approved)),
+            _listed(approved),
         ]
     if rejected:
         parts += [
             "This team rejected these ideas; do not propose them or close variants again:",
-            fence("\n".join(f"- {text}" for text in rejected)),
+            _listed(rejected),
         ]
     if proposed:
         parts += [
             "These ideas were already proposed on this topic here; propose different ones:",
-            fence("\n".join(f"- {text}" for text in proposed)),
+            _listed(proposed),
         ]
     parts.append('Answer as JSON: {"ideas": ["…", "…"]}.')
     return _messages(SYSTEM_BRAINSTORM, parts, guidance)

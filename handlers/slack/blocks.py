@@ -3,6 +3,13 @@
 Every AI-written message carries a context line saying so and naming the model.
 Text that came from the LLM or from a person is passed through `neutralise` here,
 at the last step before Slack, so nothing posted can ping anyone.
+
+Whatever the model writes, what is built here stays within Slack's limits
+(`bot.emulator.block_kit` lists them with their sources): an idea longer than one section
+(3,000 characters) is split across sections of its message, and past `IDEA_SECTIONS` it
+is clipped with "…" and a note saying how much is not shown (the whole idea stays
+stored: "Draft this" and export use all of it); lists (digests, top, Home) clip each
+idea visibly and keep their block counts under 50 (100 for Home).
 """
 
 from __future__ import annotations
@@ -27,11 +34,15 @@ from slack_sdk.models.views import View
 
 from bot.home import ChannelCard
 from bot.rejections import BY_MEANING
-from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise
+from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise, split_for_slack
 from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
 
 Blocks = list[dict[str, Any]]
 MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
+IDEA_SECTIONS = 3  # an idea's message shows at most this many sections of its text
+FALLBACK_CHARS = 2000  # an idea's notification text (`text`), clipped with "…"
+TOPIC_IN_LISTS = 200  # a topic named beside an idea in a digest or the top list
+HOME_CARDS = 24  # 4 blocks a channel: with the header and notes, under a view's 100
 
 
 # Action ids of the buttons on idealoop's messages (`handlers.actions` listens for them).
@@ -74,11 +85,12 @@ def forget_ask(ask: str) -> Blocks:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_LIMIT)}}
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn",
+                                             "text": _clip(text, SECTION_LIMIT)}]}
 
 
 def ai_label(model: str, *, offline: bool = False) -> str:
@@ -153,11 +165,27 @@ def stopped_status(note: str, posted: int | None) -> str:
 
 
 def idea(position: int, text: str, model: str, *, offline: bool) -> tuple[str, Blocks]:
-    """One idea as its own message, so a reaction on it is a signal on exactly this idea."""
-    body = neutralise(text)
-    fallback = f"{position}. {body} — AI-written by {neutralise(model)}"
-    return fallback, [_section(f"*{position}.* {body}"), _context(ai_label(model, offline=offline)),
-                      feedback_buttons(), next_steps(position)]
+    """One idea as its own message, so a reaction on it is a signal on exactly this idea.
+
+    A long idea is split across sections (each within Slack's 3,000 characters); past
+    `IDEA_SECTIONS` the rest is not shown, and the message says so."""
+    number = f"*{position}.* "
+    parts = split_for_slack(text, SECTION_LIMIT - len(number) - len(" …")) or [""]
+    shown = [neutralise(part) for part in parts[:IDEA_SECTIONS]]
+    hidden = len(" ".join(parts[IDEA_SECTIONS:]))
+    if hidden:
+        shown[-1] += " …"
+    shown[0] = number + shown[0]
+    out: Blocks = [_section(part) for part in shown]
+    if hidden:
+        out.append(_context(f":scissors: {hidden:,} more characters of this idea are not "
+                            "shown here; the whole idea is kept, and *Draft this* works "
+                            "from all of it."))
+    out += [_context(ai_label(model, offline=offline)), feedback_buttons(),
+            next_steps(position)]
+    fallback = (f"{position}. {neutralise(_clip(text, FALLBACK_CHARS))} — AI-written by "
+                f"{neutralise(model)}")
+    return fallback, out
 
 
 WRITTEN_LABELS = {  # label -> (emoji, name, what to do next)
@@ -231,18 +259,16 @@ def digest(items: list[RankedItem], period: str, label: str, links: dict[int, st
                    _context("The ideas this channel's people approved most. "
                             "React on the original messages to keep steering.")]
     for rank, item in enumerate(items[:MAX_DIGEST_ITEMS], start=1):
-        body = neutralise(item.text)
-        if len(body) > 1500:
-            body = body[:1499] + "…"
-        approvers = ", ".join(neutralise(names(user)) for user in item.approvers[:15])
+        approvers = ", ".join(neutralise(_clip(names(user), 40))
+                              for user in item.approvers[:15])
         if len(item.approvers) > 15:
             approvers += f" and {len(item.approvers) - 15} more"
         meta = f"score {item.score:+d} · approved by {approvers or 'nobody'}"
         if item.topic:
-            meta += f" · from _{neutralise(item.topic)}_"
+            meta += f" · from _{neutralise(_clip(item.topic, TOPIC_IN_LISTS))}_"
         if links.get(item.id):
             meta += f" · <{links[item.id]}|open the discussion>"
-        out.append(_section(f"*{rank}.* {body}\n{meta}"))
+        out.append(_ranked(rank, item.text, meta, 1500))
     text = f"{'Daily' if period == 'day' else 'Weekly'} idea digest — {label}: " + \
         f"{len(items[:MAX_DIGEST_ITEMS])} approved ideas"
     return text, out
@@ -309,6 +335,22 @@ def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str
     return text, out[:50]
 
 
+def _ranked(rank: int, text: str, meta: str, most: int) -> dict[str, Any]:
+    """An item in a list: its text (at most `most` characters, and as much as fits beside
+    `meta`, cut at a word with "…"), then its meta line whole, so its link survives."""
+    prefix = f"*{rank}.* "
+    room = SECTION_LIMIT - len(prefix) - len(meta) - 1
+    return _section(f"{prefix}{_fit(_clip(text, most), room)}\n{meta}")
+
+
+def _fit(text: str, room: int) -> str:
+    """`text` neutralised within `room` characters: cut at a word, with "…", when longer."""
+    shown = neutralise(text)
+    if len(shown) <= room:
+        return shown
+    return neutralise(split_for_slack(text, max(room - 1, 1))[0]) + "…"
+
+
 def _clip(text: str, limit: int) -> str:
     """At most `limit` characters, with an ellipsis when cut (before escaping, so an
     escaped entity is never cut in half)."""
@@ -336,9 +378,6 @@ def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tup
     blocks: Blocks = [_section(title)]
     for rank, item in enumerate(items, start=1):
         link = links.get(item.id)
-        body = neutralise(item.text)
-        if len(body) > 500:
-            body = body[:499] + "…"
         who = ", ".join(f"<@{user}>" for user in item.approvers[:10])
         meta = f"score {item.score:+d} · {item.approvals} :+1:"
         if item.rejections:
@@ -346,10 +385,10 @@ def top_list(items: list[RankedItem], period: str, links: dict[int, str]) -> tup
         if who:
             meta += f" · approved by {who}"
         if item.topic:
-            meta += f" · from _{neutralise(item.topic)}_"
+            meta += f" · from _{neutralise(_clip(item.topic, TOPIC_IN_LISTS))}_"
         if link:
             meta += f" · <{link}|open>"
-        blocks.append(_section(f"*{rank}.* {body}\n{meta}"))
+        blocks.append(_ranked(rank, item.text, meta, 500))
     return f"Top ideas — {label}", blocks
 
 
@@ -391,7 +430,7 @@ def home_view(cards: list[ChannelCard], *, offline: bool) -> dict[str, Any]:
     if not cards:
         shown.append(_section("You have not used idealoop in a channel yet. Run "
                               "`/brainstorm <topic>` in one; your channels show up here."))
-    for card in cards:
+    for card in cards[:HOME_CARDS]:
         rate = (f"{round(100 * card.acceptance)}% of decided ideas approved "
                 f"({card.approved} approved, {card.rejected} rejected, {card.judged} of "
                 f"{card.posted} judged)" if card.acceptance is not None
@@ -411,7 +450,10 @@ def home_view(cards: list[ChannelCard], *, offline: bool) -> dict[str, Any]:
                               value=card.channel),
             ]).to_dict(),
         ]
-    return View(type="home", blocks=shown[:100]).to_dict()
+    if len(cards) > HOME_CARDS:
+        shown.append(_context(f"… and {len(cards) - HOME_CARDS} more channels: run "
+                              "`/brainstorm top` in one to see its ideas."))
+    return View(type="home", blocks=shown).to_dict()
 
 
 def schedule_modal(channel: str, current: str) -> dict[str, Any]:

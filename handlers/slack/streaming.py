@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from handlers.slack.api_errors import BUSY, SLACK_FAILURES, error_code, failure_name
-from handlers.slack.mrkdwn import neutralise
+from handlers.slack.mrkdwn import neutralise, settled
 
 log = logging.getLogger(__name__)
 Render = Callable[[str], tuple[str, list[dict[str, Any]]]]
@@ -35,6 +35,10 @@ class _Throttled:
         self.interval = interval
         self.clock = clock
         self._last: float | None = None
+
+    def _waiting(self) -> bool:
+        """True while the throttle would hold the next change back (nothing is noted)."""
+        return self._last is not None and self.clock() - self._last < self.interval
 
     def _due(self) -> bool:
         """True (and the time noted) when the throttle lets the next change through."""
@@ -134,10 +138,14 @@ class NativeStream(_Throttled):
             self._fallback.update(text, self.render)
             return
         # The whole text is neutralised, not each piece: a "@chan" + "nel" split across
-        # two pieces is still caught. Only what extends what was sent is appended.
-        safe = neutralise(text)
-        if (self._clipped or not safe.startswith(self._sent) or safe == self._sent
-                or not self._due()):
+        # two pieces is still caught, and a link is written out (`label (url)`) whole.
+        # What may still change (an unclosed link, a word that may become `@channel`)
+        # waits for the next piece (`settled`); only what extends what was sent is
+        # appended, so what the stream shows is always the neutralised head of the draft.
+        if self._clipped or self._waiting():
+            return  # before the work below: it runs once an interval, not once a token
+        safe = neutralise(settled(text))
+        if not safe.startswith(self._sent) or safe == self._sent or not self._due():
             return
         new = safe[len(self._sent):]
         room = STREAM_SHOWN - slack_length(self._sent)

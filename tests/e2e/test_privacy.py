@@ -193,3 +193,45 @@ def test_redaction_hides_contact_and_card_details_from_the_llm(
             assert secret not in sent
         assert "[card]" in sent and "[phone]" in sent and sent.count("[email]") == 2
         assert "Refund the customer" in sent  # the rest of the thread is there
+
+
+# One of each kind issue 21 measured reaching the LLM, as people write them in Slack.
+TEL_LINK = "<tel:+14155550132|+1 415 555 0132>"
+IBAN = "DE89 3704 0044 0532 0130 00"
+PERSONAL = f"josé@exämple.de, 030/12345678, {TEL_LINK}, card 4111.1111.1111.1111, {IBAN}"
+TRACES = ("josé", "exämple", "12345678", "4155550132", "415 555 0132", "4111", "DE89",
+          "3704 0044")
+
+
+def test_redaction_hides_personal_data_in_guidance_topics_and_seeds_from_the_llm(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    slack.state.streaming_refused = True
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_REDACT="1") as app:
+        guided = app.sender.command(f"guide Answer our partner: {PERSONAL}", user="U0CAROL")
+        assert "030/12345678" in guided.json()["text"]  # shown as typed
+        ideas = brainstorm(app, llm, f"refunds for {PERSONAL}",
+                           ["Call 030/12345678 before refunding", f"Refund to {IBAN} today"])
+        react(app, ideas[0], "U0BOB")  # approved: it steers the next brainstorm
+        more = find_button(ideas[1], "more")
+        assert more is not None
+        llm.reply(json.dumps({"ideas": ["Refund within a day"]}))
+        app.sender.click(more, user="U0BOB", channel=CHANNEL, message=ideas[1],
+                         response_url=app.slack.new_response_url(channel=CHANNEL, user="U0BOB"))
+        assert app.deps.wait_quiet(timeout=20)
+        brainstorm(app, llm, "refunds, again", ["Refund faster"])
+
+        assert len(llm.requests) == 3
+        sent = json.dumps([request["body"] for request in llm.requests], ensure_ascii=False)
+        for trace in TRACES:
+            assert trace not in sent
+        last = llm.requests[-1]["body"]["messages"][-1]["content"]
+        assert "Answer our partner: [email], [phone], [phone], card [card], [iban]" in last
+        assert "- Call [phone] before refunding" in last  # the approved idea, redacted
+        seeded = llm.requests[1]["body"]["messages"][-1]["content"]
+        assert "more ideas like this one" in seeded and "Refund to [iban] today" in seeded
+        # Only what is sent is redacted: Slack shows, and the database keeps, what was typed.
+        posted = json.dumps([call.params for call in app.slack.calls_to("chat.postMessage")],
+                            ensure_ascii=False)
+        assert "030/12345678" in posted and IBAN in posted
+        assert any("030/12345678" in row["topic"] for row in app.store.export_rows())

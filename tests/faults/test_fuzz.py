@@ -29,6 +29,7 @@ from testkit.app import RunningApp, running_app
 from testkit.databases import migrate, scratch_database
 from testkit.faults import CHANNEL, IDEA_TS, seed_ideas
 from testkit.queries import signals_of
+from testkit.strict_slack import assert_no_refusals
 from tests.conftest import POSTGRES_ADMIN_URL
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -164,6 +165,7 @@ def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         items = seed_ideas(url)
         slack = stack.enter_context(SlackApiServer())
         yield stack.enter_context(running_app(slack, url)), items
+        assert_no_refusals(slack)  # whatever it was sent, the app asked nothing Slack refuses
 
 
 class Tracebacks(logging.Handler):

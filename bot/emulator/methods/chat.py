@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.emulator.block_kit import check_message
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.methods.params import content, metadata, require, truthy
 from bot.emulator.workspace import WorkspaceError
@@ -16,6 +17,7 @@ def post_message(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     text, blocks, attachments = content(params)
     if not text and not blocks and not attachments:
         raise WorkspaceError("no_text")
+    check_message(text, blocks)
     channel = ctx.ws.ensure_channel(str(params["channel"]))
     msg = ctx.ws.post_message(
         channel,
@@ -47,6 +49,7 @@ def update(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     text, blocks, attachments = content(params)
     if text is None and blocks is None and attachments is None:
         raise WorkspaceError("no_text")
+    check_message(text, blocks)
     msg = ctx.ws.update_message(
         channel, str(params["ts"]), text, blocks,
         metadata=metadata(params), attachments=attachments,
@@ -69,6 +72,7 @@ def post_ephemeral(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     text, blocks, attachments = content(params)
     if not text and not blocks and not attachments:
         raise WorkspaceError("no_text")
+    check_message(text, blocks)
     user = str(params["user"])
     if user not in ctx.ws.users:
         raise WorkspaceError("user_not_found")

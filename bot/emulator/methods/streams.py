@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.emulator.block_kit import check_blocks
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.methods.params import list_param, metadata
 from bot.emulator.workspace import WorkspaceError
@@ -62,6 +63,7 @@ def stop_stream(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
     text = _markdown_text(params)
     blocks = list_param(params, "blocks", "invalid_blocks")
+    check_blocks(blocks)
     message = ctx.ws.stream(channel, ts, text, stop=True, blocks=blocks,
                             metadata=metadata(params))
     return {"ok": True, "channel": channel, "ts": ts, "message": message}

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.emulator.block_kit import check_blocks
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.workspace import WorkspaceError
 
 
 def view_param(params: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The `view` param, checked as Slack checks it: its type, at most 100 blocks,
-    and a modal's title of at most 24 characters."""
+    """The `view` param, checked as Slack checks it: its type, its blocks (at most 100,
+    each within Block Kit's limits: `bot.emulator.block_kit`), and a modal's title of at
+    most 24 characters."""
     view = params.get("view")
     if not isinstance(view, dict) or view.get("type") != kind:
         raise WorkspaceError("invalid_arguments", "view")
     blocks = view.get("blocks")
-    if not isinstance(blocks, list) or len(blocks) > 100:
+    if not isinstance(blocks, list):
         raise WorkspaceError("invalid_blocks", "view")
+    check_blocks(blocks, view=True, pointer="/view/blocks")
     title = (view.get("title") or {}).get("text", "")
     if kind == "modal" and not 0 < len(title) <= 24:
         raise WorkspaceError("invalid_arguments", "view.title")

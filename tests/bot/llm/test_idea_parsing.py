@@ -144,11 +144,17 @@ def test_internal_whitespace_collapsed() -> None:
 
 
 def test_overlong_idea_truncated_with_ellipsis() -> None:
-    long_idea = "word " * 400
+    long_idea = "word " * 2000
     [idea] = parse_ideas(json.dumps({"ideas": [long_idea]}))
     assert len(idea) == MAX_IDEA_CHARS
     assert idea.endswith("…")
-    assert idea[:-1] == ("word " * 120)[: MAX_IDEA_CHARS - 1].rstrip()
+    assert idea[:-1] == long_idea[: MAX_IDEA_CHARS - 1].rstrip()
+
+
+def test_a_long_idea_is_kept_whole() -> None:
+    # A 5,000-character idea is stored whole; Slack shows it across sections.
+    long_idea = " ".join(["word"] * 1000)[:5000]
+    assert parse_ideas(json.dumps({"ideas": [long_idea]})) == [long_idea.strip()]
 
 
 def test_idea_at_limit_not_truncated() -> None:

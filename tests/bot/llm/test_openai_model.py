@@ -3,6 +3,7 @@ HTTP to the fake OpenAI server, the SDK's own error mapping."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 
@@ -10,8 +11,8 @@ import openai
 import pytest
 
 from bot.errors import LLMUnavailable
-from bot.llm.model import IdeaRequest
-from bot.llm.openai_model import OpenAIModel
+from bot.llm.model import DraftRequest, IdeaRequest
+from bot.llm.openai_model import OpenAIEmbedder, OpenAIModel
 from testkit.fake_openai import FakeOpenAI
 
 REQUEST = IdeaRequest(topic="shorter standups", count=3)
@@ -94,3 +95,23 @@ def test_an_output_limit_the_model_cannot_take_is_given_up(
     assert len(chat.ideas(REQUEST).ideas) == 3
     assert asked(llm, "max_completion_tokens") == [(ceiling, 400), (None, 200)]
     assert chat.adapted == {"max_completion_tokens": code}
+
+
+def test_with_redact_every_request_leaves_redacted_and_the_caller_keeps_its_text(
+        llm: FakeOpenAI, client: openai.OpenAI) -> None:
+    """`IDEALOOP_REDACT`: chat and embeddings requests are redacted as they leave, and
+    nothing else is: the request objects the app keeps are unchanged."""
+    secret = "josé@exämple.de, 030/12345678"
+    request = IdeaRequest(topic=f"refunds for {secret}", count=3, guidance=f"cc {secret}",
+                          approved=[f"Call {secret}"], seed=f"Mail {secret}")
+    OpenAIModel(client, "gpt-4o-mini", redact=True).ideas(request)
+    llm.reply("A draft.")
+    draft = DraftRequest(instruction=f"reply to {secret}", thread_text=f"from {secret}",
+                         mode="polish", work=f"sign off {secret}")
+    assert "".join(OpenAIModel(client, "gpt-4o-mini", redact=True).draft_stream(draft))
+    OpenAIEmbedder(client, "fake-embed", redact=True).embed([f"Call {secret}"])
+    sent = json.dumps([r["body"] for r in llm.requests], ensure_ascii=False)
+    assert len(llm.requests) == 3
+    assert "josé" not in sent and "12345678" not in sent
+    assert sent.count("[email], [phone]") == 8  # 4 in the ideas, 3 in polish, 1 embedded
+    assert request.topic == f"refunds for {secret}"  # what the app keeps is as typed

@@ -13,6 +13,7 @@ import itertools
 import pytest
 
 from bot.llm.prompts import (
+    EXAMPLE_CHARS,
     FENCE_CLOSE,
     FENCE_OPEN,
     IDEAS_SCHEMA,
@@ -137,3 +138,12 @@ def test_schema_requires_ideas_array_of_strings() -> None:
     assert schema["required"] == ["ideas"]
     assert schema["properties"]["ideas"] == {"type": "array", "items": {"type": "string"}}
     assert schema["additionalProperties"] is False
+
+
+def test_past_ideas_quoted_to_steer_a_brainstorm_are_clipped() -> None:
+    # Ideas are stored whole (up to 8,000 characters); the prompt quotes each briefly.
+    long = "x" * 5000
+    [_, user] = brainstorm_messages("topic", 5, approved=[long, "short"], rejected=[long],
+                                    proposed=[long])
+    assert user["content"].count("x" * (EXAMPLE_CHARS - 1) + "…") == 3
+    assert "x" * EXAMPLE_CHARS not in user["content"] and "- short" in user["content"]

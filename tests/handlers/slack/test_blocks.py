@@ -190,16 +190,24 @@ def test_top_list_empty() -> None:
 @pytest.mark.parametrize("length", [2999, 3000, 3001, 10_000])
 def test_idea_section_never_exceeds_limit(length: int) -> None:
     _, block_list = blocks.idea(10, "a" * length, "m", offline=False)
-    section = _sections(block_list)[0]
-    assert len(section) == min(length + len("*10.* "), SECTION_LIMIT)
-    assert section.startswith("*10.* aaa")
+    sections = _sections(block_list)
+    assert all(len(section) <= SECTION_LIMIT for section in sections)
+    assert sections[0].startswith("*10.* aaa")
+    shown = "".join(sections).count("a")
+    if length <= 3 * 2990:  # shown whole, across sections
+        assert shown == length
+    else:  # past three sections: clipped, and the message says so
+        assert shown < length and ":scissors:" in str(block_list)
 
 
 def test_escaping_growth_still_respects_limit() -> None:
-    # 2000 `<` become 8000 characters once escaped; the section must still fit.
+    # 2000 `<` become 8000 characters once escaped; each section must still fit, and
+    # the idea is shown whole across them.
     text, block_list = blocks.idea(1, "<" * 2000, "m", offline=False)
-    assert len(_sections(block_list)[0]) == SECTION_LIMIT
-    assert "<" not in _sections(block_list)[0]
+    sections = _sections(block_list)
+    assert len(sections) == 3 and all(len(s) <= SECTION_LIMIT for s in sections)
+    assert not any("<" in s for s in sections)
+    assert "".join(sections).count("&lt;") == 2000
     assert "<" not in text
 
 

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from handlers.slack.mrkdwn import escape_slack, neutralise, split_for_slack
+from handlers.slack.mrkdwn import escape_slack, neutralise, show_links, split_for_slack
 
 ZWJ = "\u200d"
 
@@ -25,7 +25,7 @@ ZWJ = "\u200d"
         ("<!everyone>", "&lt;!everyone&gt;"),
         ("<@U123>", "&lt;@U123&gt;"),
         ("<!subteam^S1|x>", "&lt;!subteam^S1|x&gt;"),
-        ("<https://x|label>", "&lt;https://x|label&gt;"),
+        ("<https://x|label>", "label (https://x)"),  # a link is written out (see below)
         ("<#C123|general>", "&lt;#C123|general&gt;"),
         ("<!date^1700000000^{date}|x>", "&lt;!date^1700000000^{date}|x&gt;"),
     ],
@@ -36,7 +36,7 @@ def test_control_sequences_become_escaped_text(raw: str, expected: str) -> None:
 
 def test_control_sequence_inside_sentence() -> None:
     assert neutralise("Ping <!channel> then see <https://evil|docs>.") == (
-        "Ping &lt;!channel&gt; then see &lt;https://evil|docs&gt;."
+        "Ping &lt;!channel&gt; then see docs (https://evil)."
     )
 
 
@@ -128,9 +128,10 @@ def test_no_angle_brackets_survive_and_no_bare_broadcasts() -> None:
         # Every `&` in the output begins one of the three entities we wrote.
         stripped = out.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "")
         assert "&" not in stripped, raw
-        # Nothing is lost: undoing the escaping gives back the input, minus the joiners.
+        # Nothing is lost: undoing the escaping gives back the input with its links
+        # written out (`show_links`), minus the joiners.
         undone = out.replace(ZWJ, "").replace("&lt;", "<").replace("&gt;", ">")
-        assert undone.replace("&amp;", "&") == raw, raw
+        assert undone.replace("&amp;", "&") == show_links(raw), raw
 
 
 def test_split_keeps_every_character_and_respects_the_limit() -> None:
