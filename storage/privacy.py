@@ -48,7 +48,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, column, delete, or_, select, table, true, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    column,
+    delete,
+    false,
+    or_,
+    select,
+    table,
+    true,
+    update,
+)
 
 from storage.base import Repository, retry_locked, translated
 from storage.db import SQLITE_BUSY_TIMEOUT_MS
@@ -161,6 +172,8 @@ class PrivacyStore(Repository):
             in_dm = and_(here(Item), Item.brainstorm_id.in_(select(Brainstorm.id).where(
                 here(Brainstorm), Brainstorm.requester == user,
                 Brainstorm.channel.startswith("D"))))
+            removed = frozenset(conn.execute(select(Item.text).where(
+                or_(theirs, in_dm), Item.text != PURGED)).scalars())
             conn.execute(delete(ItemVector).where(
                 ItemVector.item_id.in_(select(Item.id).where(or_(theirs, in_dm)))))
             drafts = conn.execute(_purge_items(theirs, now=now, any_state=True)
@@ -184,7 +197,7 @@ class PrivacyStore(Repository):
             copies = conn.execute(_unname(user, here)).rowcount
             installations = conn.execute(_forget_installer(
                 user, None if everywhere else self.team)).rowcount
-            copies += _Copies(conn, here, words).scrub()
+            copies += _Copies(conn, here, words, removed).scrub()
         return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
                          dm_ideas)
 
@@ -275,14 +288,24 @@ def _words_of(conn: Connection, user: str, here: Callable[[Any], Any]) -> frozen
 
 class _Copies:
     """Clears the rows in scope of copies of removed texts (see the module's docstring):
-    item texts no unpurged item of their channel has any more, and `words` (a forgotten
-    person's own), wherever a whole text value equals one of them."""
+    `words` (a forgotten person's own) wherever a whole text value equals one of them,
+    and item texts carried as copies (ideas in inputs, seeds, "Draft this" ideas) once
+    their item's text is gone.
+
+    Retention (`removed` None) checks every copy against the items still unpurged in its
+    channel, which catches copies of items purged at any time; it reads every brainstorm
+    with inputs (all younger than the cut-off), once a day: 0.35 s for 10,000 on SQLite.
+    A forget names the item texts it just `removed` and reads only the brainstorms whose
+    inputs hold one of them or of the words (a LIKE in the database): "forget me" answers
+    Slack after it."""
 
     def __init__(self, conn: Connection, here: Callable[[Any], Any],
-                 words: frozenset[str] = frozenset()) -> None:
+                 words: frozenset[str] = frozenset(),
+                 removed: frozenset[str] | None = None) -> None:
         self.conn = conn
         self.here = here
         self.words = words
+        self.removed = removed
         self._live: dict[tuple[str, str], set[str]] = {}
 
     def scrub(self) -> int:
@@ -290,7 +313,10 @@ class _Copies:
         return self._brainstorms() + self._work() + self._items()
 
     def _alive(self, team: str, channel: str, text_: Any) -> bool:
-        """True when an unpurged item of the channel still has this text."""
+        """True when the copy `text_` of an item's text may stay: an unpurged item of the
+        channel still has it (retention), or it is not one the forget removed."""
+        if self.removed is not None:
+            return not (isinstance(text_, str) and text_ in self.removed)
         key = (team, channel)
         if key not in self._live:
             self._live[key] = set(self.conn.execute(select(Item.text).where(
@@ -321,13 +347,24 @@ class _Copies:
                               else PURGED] if isinstance(entry, list) and len(entry) == 2
                              else entry for entry in data["ideas"]]
 
+    def _candidates(self) -> Any:
+        """Which brainstorms may hold a copy."""
+        if self.removed is None:
+            return or_(Brainstorm.inputs.is_not(None), Brainstorm.topic.in_(self.words))
+        fragments = {fragment for text_ in self.words | self.removed
+                     for fragment in (json.dumps(text_, ensure_ascii=False)[1:-1],
+                                      json.dumps(text_)[1:-1])}
+        if not fragments:
+            return false()
+        return or_(Brainstorm.topic.in_(self.words),
+                   *(Brainstorm.inputs.contains(fragment, autoescape=True)
+                     for fragment in sorted(fragments)))
+
     def _brainstorms(self) -> int:
         changed = 0
         rows = self.conn.execute(select(Brainstorm.id, Brainstorm.team, Brainstorm.channel,
                                         Brainstorm.topic, Brainstorm.inputs)
-                                 .where(self.here(Brainstorm), or_(
-                                     Brainstorm.inputs.is_not(None),
-                                     Brainstorm.topic.in_(self.words))))
+                                 .where(self.here(Brainstorm), self._candidates()))
         for row in rows.all():
             values: dict[str, Any] = {}
             if row.topic in self.words:
@@ -336,7 +373,7 @@ class _Copies:
                 data = self._value(_json(row.inputs))
                 self._ideas(row.team, row.channel, data)
                 if data != _json(row.inputs):
-                    values["inputs"] = json.dumps(data)
+                    values["inputs"] = json.dumps(data, ensure_ascii=False)
             if values:
                 self.conn.execute(update(Brainstorm).where(Brainstorm.id == row.id)
                                   .values(**values))

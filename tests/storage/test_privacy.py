@@ -184,32 +184,34 @@ def test_the_sqlite_log_is_emptied_after_a_forget_unless_a_reader_holds_it(
 def test_copies_go_by_the_same_words_or_with_their_item_and_nothing_else_does(
         stores: tuple[Store, PrivacyStore, WorkStore], clock: Clock) -> None:
     """A person's own words are removed where a value is exactly them (a topic copied by
-    "More like this"), not where they are part of someone else's; an idea's text in a
-    later brainstorm's inputs goes once no unpurged item of the channel has it, which
-    also catches copies of items purged before copies were tracked."""
+    "More like this"), not where they are part of someone else's. Retention clears an
+    idea's text in a later brainstorm's inputs once no unpurged item of the channel has
+    it, which also catches copies of items purged before copies were tracked."""
     store, privacy, _ = stores
     brainstorm(store, "U0ALICE", 100, topic="standups")
     for requester, ts, topic, inputs in (
             ("U0BOB", 200, "standups", {"seed": "a idea", "approved": ["b idea"]}),
-            ("U0CAROL", 300, "faster standups", {"approved": ["a idea", "long gone idea"],
+            ("U0CAROL", 300, "faster standups", {"approved": ["a idea"],
                                                   "guidance": "standups"})):
         assert store.save_brainstorm(NewBrainstorm(
             channel="C1", requester=requester, topic=topic, model="m", ideas=("c idea",),
             header_ts=f"{ts}.000001", inputs=inputs)) is not None
 
     forgotten = privacy.forget("U0ALICE")
-    assert forgotten.copies == 2  # Bob's topic; Carol's inputs (the guidance, the gone idea)
+    assert forgotten.copies == 2  # Bob's topic; Carol's inputs (her guidance, copied)
     bob = store.latest_brainstorm_by("C1", "U0BOB")
     carol = store.latest_brainstorm_by("C1", "U0CAROL")
     assert bob is not None and carol is not None
     assert (bob.topic, bob.inputs) == ("", {"seed": "a idea", "approved": ["b idea"]})
     assert carol.topic == "faster standups"  # contains her words, but is not a copy
-    assert carol.inputs == {"approved": ["a idea", ""], "guidance": ""}
+    assert carol.inputs == {"approved": ["a idea"], "guidance": ""}
 
     clock.at = NEW  # everything above is older than the cut-off but Carol's next one
     assert store.save_brainstorm(NewBrainstorm(
         channel="C1", requester="U0CAROL", topic="offsite", model="m", ideas=("d idea",),
-        header_ts="400.000001", inputs={"approved": ["c idea"], "rejected": ["b idea"]}))
+        header_ts="400.000001",
+        inputs={"approved": ["c idea", "long gone idea"], "rejected": ["b idea", "d idea"]}))
     assert privacy.purge_before(NEW - timedelta(days=1)).copies == 1
     latest = store.latest_brainstorm_by("C1", "U0CAROL")
-    assert latest is not None and latest.inputs == {"approved": [""], "rejected": [""]}
+    assert latest is not None
+    assert latest.inputs == {"approved": ["", ""], "rejected": ["", "d idea"]}
