@@ -20,11 +20,12 @@ stay true; `purged_at` says when its words went. What counts as words:
   (`slack_installations`: installer id, user token and scopes).
 
 Copies are found two ways. A copy of an item's text (an idea in `inputs`, a seed, a
-"Draft this" idea) is kept only while an unpurged item of its channel still has that
-text: whatever removed the original (retention, a forget, an earlier run before copies
-were tracked) removes the copy on the next purge or forget. A copy of a person's own
-words (a topic, guidance, an instruction) is found by the words themselves, in every
-text column that can carry one, in the workspace.
+"Draft this" idea) goes with the texts a forget removes, and retention keeps one only
+while an unpurged item of its channel still has that text: whatever removed the
+original (a purge, a forget, a run before copies were tracked) the next purge removes
+the copy. A copy of a person's own words (a topic, guidance, an instruction) is found
+by the words themselves, as a whole value, in every column that can carry one (topics,
+inputs, finished requests, instructions), in the workspace.
 
 On SQLite, deleted text would survive in free space of the database file and in the
 write-ahead log: connections run with `secure_delete` (freed space is zeroed), and after
