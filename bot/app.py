@@ -14,7 +14,6 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 
@@ -29,6 +28,7 @@ from bot.limits import Limits
 from bot.llm.model import Embedder, TextModel, make_embedder, make_model
 from bot.privacy import Privacy
 from bot.runtime.jobs import Jobs, TrackedExecutor
+from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
 from bot.runtime.worker import Worker
@@ -45,6 +45,7 @@ from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
 from storage.installations import Installations
+from storage.oauth_states import OAuthStates
 from storage.privacy import PrivacyStore
 from storage.repository import Store
 from storage.work import WorkStore
@@ -154,8 +155,9 @@ def oauth_settings(settings: Settings, deps: Deps) -> OAuthSettings:
         client_id=client_id, client_secret=secret, scopes=list(BOT_SCOPES),
         redirect_uri=settings.slack_redirect_uri,
         installation_store=workspaces.installation_store, installation_store_bot_only=True,
-        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS,
-                                              engine=for_writers(deps.store.engine)),
+        # Signed, not stored, until used: the install page writes no row (see there).
+        state_store=SignedStateStore(secret, OAuthStates(for_writers(deps.store.engine)),
+                                     expiration_seconds=OAUTH_STATE_SECONDS),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
         token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
         callback_options=handlers.installs.callbacks(deps),
