@@ -23,6 +23,7 @@ import click
 
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.runtime.logs import safe_handler
 
 if TYPE_CHECKING:
     from slack_sdk.errors import SlackApiError
@@ -35,11 +36,11 @@ log = logging.getLogger("idealoop")
 
 
 def _setup_logging(level: str, filename: str | None = None) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        filename=filename,
-    )
+    # Every logger's records, the libraries' included, are written through
+    # `SafeFormatter`: one line each, values from requests escaped and clipped.
+    handler = logging.FileHandler(filename) if filename else logging.StreamHandler()
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        handlers=[safe_handler(handler)])
     # slack_sdk logs request bodies at DEBUG; keep tokens and message texts out of INFO logs.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -6,4 +6,6 @@
     signal_writer.py  the thread that commits reactions in groups, before they are acked
     worker.py         runs accepted work, renews its leases, takes over dead processes' work
     scheduler.py      the minute tick that posts due digests and forgets finished work
+    oauth_states.py   the install's OAuth state, signed instead of stored until used
+    logs.py           the log formatter: one line per record, request values escaped, clipped
 """
