@@ -23,7 +23,7 @@ import click
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.runtime.logs import safe_handler
+from bot.runtime.logs import log_thread_exceptions, safe_handler
 
 if TYPE_CHECKING:
     from slack_sdk.errors import SlackApiError
@@ -41,6 +41,7 @@ def _setup_logging(level: str, filename: str | None = None) -> None:
     handler = logging.FileHandler(filename) if filename else logging.StreamHandler()
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         handlers=[safe_handler(handler)])
+    log_thread_exceptions()
     # slack_sdk logs request bodies at DEBUG; keep tokens and message texts out of INFO logs.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -13,12 +13,16 @@ where every record of every logger becomes text:
 - a traceback keeps its lines, each prefixed with `TRACEBACK_PREFIX` and escaped and
   clipped like a message, so every line of the log starts with a time stamp or that
   prefix.
+
+An exception nobody caught in a thread would be printed to stderr as it is;
+`log_thread_exceptions` sends it through logging instead.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,3 +105,17 @@ def safe_handler(handler: logging.Handler) -> logging.Handler:
     """`handler`, writing through `SafeFormatter`."""
     handler.setFormatter(SafeFormatter())
     return handler
+
+
+def log_thread_exceptions() -> None:
+    """Uncaught exceptions in threads go to the log (and its formatter), not raw to stderr."""
+    thread_log = logging.getLogger("idealoop.threads")
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return  # as Python's own hook does
+        name = args.thread.name if args.thread is not None else "?"
+        thread_log.error("uncaught exception in thread %s: %s", name,
+                         args.exc_type.__name__, exc_info=args.exc_value)
+
+    threading.excepthook = hook

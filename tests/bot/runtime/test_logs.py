@@ -3,12 +3,22 @@ floods the log."""
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
+import threading
 
 import pytest
 
-from bot.runtime.logs import MAX_MESSAGE, MAX_VALUE, TRACEBACK_PREFIX, SafeFormatter, safe
+from bot.runtime.logs import (
+    MAX_MESSAGE,
+    MAX_VALUE,
+    TRACEBACK_PREFIX,
+    SafeFormatter,
+    log_thread_exceptions,
+    safe,
+    safe_handler,
+)
 
 HOSTILE = ["x\nFAKE LOG LINE", "x\r\nFAKE", "x\rFAKE", "x\u2028FAKE", "x\u2029FAKE",
            "x\x85FAKE", "x\x0bFAKE", "x\x0cFAKE", "x\x1cFAKE", "x\x1b[2KFAKE",
@@ -75,3 +85,27 @@ def test_a_traceback_keeps_its_lines_each_prefixed_so_none_can_pass_for_a_record
     assert first.endswith("failed") and rest
     assert all(line.startswith(TRACEBACK_PREFIX) for line in rest), rest
     assert not any(line.startswith("FAKE") for line in lines(text))
+
+
+def test_an_exception_no_thread_caught_is_logged_through_the_formatter(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)  # restored after
+    out = io.StringIO()
+    handler = safe_handler(logging.StreamHandler(out))
+    logger = logging.getLogger("idealoop.threads")
+    logger.addHandler(handler)
+    try:
+        log_thread_exceptions()
+
+        def fail() -> None:
+            raise ValueError("x\nFAKE LOG LINE")
+
+        thread = threading.Thread(target=fail, name="worker-1")
+        thread.start()
+        thread.join()
+    finally:
+        logger.removeHandler(handler)
+    first, *rest = lines(out.getvalue())
+    assert first.endswith("uncaught exception in thread worker-1: ValueError")
+    assert rest and all(line.startswith(TRACEBACK_PREFIX) for line in rest)
+    assert f"{TRACEBACK_PREFIX}FAKE LOG LINE" in rest  # a line of the traceback, marked
