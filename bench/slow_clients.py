@@ -4,7 +4,8 @@ connections open, whether `/healthz` answers, and how soon the server cuts the a
 off; then plain ack throughput and what a SIGTERM does to a request in progress.
 
 `python -m bench.slow_clients` measures `idealoop serve` itself (also part of
-`make bench`). `python -m bench.slow_clients --candidates` first measures each HTTP
+`make bench`). `python -m bench.slow_clients --candidates` (or `--candidates=granian,
+waitress`; `--no-serve` leaves `serve` out) first measures each HTTP
 server considered for `serve` (`bench/server_candidates.py`: waitress as `serve` runs
 it, cheroot as `serve` ran it before, uvicorn with a2wsgi, granian) serving the same
 WSGI app; a candidate that is not installed is skipped.
@@ -52,6 +53,7 @@ SCENARIOS = (  # (name, idle, slow-loris, short body)
     ("16 idle", 16, 0, 0),
     ("200 idle", 200, 0, 0),
     ("16 slow-loris", 0, 16, 0),
+    ("16 short body", 0, 0, 16),
     ("200 idle + 64 slow-loris + 4 short body", 200, 64, 4),
 )
 QUICK_SCENARIOS = (SCENARIOS[0], SCENARIOS[-1])
@@ -162,20 +164,23 @@ def measure_target(name: str, module: tuple[str, ...], env: dict[str, str],
     return rows
 
 
-def measure(quick: bool, *, candidates: bool = False) -> list[Row]:
+def measure(quick: bool, *, candidates: tuple[str, ...] = ()) -> list[Row]:
     banner("slow and idle clients", "each app as its own process, attacker on loopback")
     scenarios = QUICK_SCENARIOS if quick else SCENARIOS
     rows: list[Row] = []
     with fakes() as (slack, _llm), database("sqlite") as url:
         env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": slack.url, "DATABASE_URL": url, "IDEALOOP_LLM": "offline"}
-        if candidates:
-            for name, package in NEEDS.items():
-                if importlib.util.find_spec(package) is None:
-                    print(f"  {name}: not installed, skipped")
-                    continue
-                rows += measure_target(name, ("bench.server_candidates", name), env,
+        for name, package in NEEDS.items():
+            if name not in candidates:
+                continue
+            if importlib.util.find_spec(package) is None:
+                print(f"  {name}: not installed, skipped")
+                continue
+            rows += measure_target(name, ("bench.server_candidates", name), env,
                                        scenarios)
+        if "--no-serve" in sys.argv[1:]:
+            return rows
         rows += measure_target("idealoop serve", SERVE, env, scenarios)
     return rows
 
@@ -183,6 +188,12 @@ def measure(quick: bool, *, candidates: bool = False) -> list[Row]:
 if __name__ == "__main__":
     from bench.__main__ import table
 
-    figures = measure(QUICK, candidates="--candidates" in sys.argv[1:])
+    chosen: tuple[str, ...] = ()
+    for arg in sys.argv[1:]:
+        if arg == "--candidates":
+            chosen = tuple(NEEDS)
+        elif arg.startswith("--candidates="):
+            chosen = tuple(arg.split("=", 1)[1].split(","))
+    figures = measure(QUICK, candidates=chosen)
     print()
     print(table(figures))
