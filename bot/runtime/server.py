@@ -30,10 +30,15 @@ slowest of 5 reaction acks took 29 ms, none within 15 s, 26 ms and 15 ms, and ea
 off 268, 16, 0 and 264 of the 268 within 15 s; with nothing held, they acked 1,257,
 1,190, 931 and 2,848 reactions a second. cheroot waits for each connection's request
 in one of its request threads; uvicorn closed none of the idle or slow connections;
-granian bounds headers but not a body that stops short, and runs the
+uvicorn and granian both give a body that stops short one of their WSGI threads until
+it ends (16 such connections: no ack within 15 s, no `/healthz`; waitress 7 ms); and
+granian runs the
 app in worker processes of its own, where `serve`'s job pool, scheduler and signal
 handling would have to move. Waitress is pure Python, runs in this process, and its
-`maintenance` hook takes the missing total deadline in a few lines.
+`maintenance` hook takes the missing total deadline in a few lines. That hook, the
+`channel_class` attribute and the trigger used by `close()` are waitress internals,
+not documented API: pyproject bounds waitress below 4, and the tests stop a real
+`serve` and cut off real slow clients.
 
 A stop (SIGTERM) closes the listening socket first, lets the requests in progress
 finish (those still being read get until their deadline; all of them together at most
