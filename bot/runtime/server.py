@@ -32,9 +32,8 @@ off 268, 16, 0 and 264 of the 268 within 15 s; with nothing held, they acked 1,2
 in one of its request threads; uvicorn closed none of the idle or slow connections;
 uvicorn and granian both give a body that stops short one of their WSGI threads until
 it ends (16 such connections: no ack within 15 s, no `/healthz`; waitress 7 ms); and
-granian runs the
-app in worker processes of its own, where `serve`'s job pool, scheduler and signal
-handling would have to move. Waitress is pure Python, runs in this process, and its
+granian runs the app in worker processes of its own, where `serve`'s job pool,
+scheduler and signal handling would have to move. Waitress is pure Python, runs in this process, and its
 `maintenance` hook takes the missing total deadline in a few lines. That hook, the
 `channel_class` attribute and the trigger used by `close()` are waitress internals,
 not documented API: pyproject bounds waitress below 4, and the tests stop a real
