@@ -33,11 +33,11 @@ in one of its request threads; uvicorn closed none of the idle or slow connectio
 uvicorn and granian both give a body that stops short one of their WSGI threads until
 it ends (16 such connections: no ack within 15 s, no `/healthz`; waitress 7 ms); and
 granian runs the app in worker processes of its own, where `serve`'s job pool,
-scheduler and signal handling would have to move. Waitress is pure Python, runs in this process, and its
-`maintenance` hook takes the missing total deadline in a few lines. That hook, the
-`channel_class` attribute and the trigger used by `close()` are waitress internals,
-not documented API: pyproject bounds waitress below 4, and the tests stop a real
-`serve` and cut off real slow clients.
+scheduler and signal handling would have to move. Waitress is pure Python, runs in
+this process, and its `maintenance` hook takes the missing total deadline in a few
+lines. That hook, the `channel_class` attribute and the trigger used by `close()` are
+waitress internals, not documented API: pyproject bounds waitress below 4, and the
+tests stop a real `serve` and cut off real slow clients.
 
 A stop (SIGTERM) closes the listening socket first, lets the requests in progress
 finish (those still being read get until their deadline; all of them together at most
@@ -166,6 +166,12 @@ def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -
     return [body]
 
 
+_TIMED_OUT_BODY = json.dumps({"error": "request too slow"}).encode()
+TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+             b"Content-Type: application/json\r\n"
+             + f"Content-Length: {len(_TIMED_OUT_BODY)}\r\n\r\n".encode() + _TIMED_OUT_BODY)
+
+
 class _DeadlineChannel(HTTPChannel):
     """Waitress's connection with a clock on the request being read: `reading_since` is
     when its first byte arrived (None between requests). `received` runs in the I/O loop,
@@ -185,9 +191,7 @@ class _DeadlineChannel(HTTPChannel):
         """Answer 408 and close once it is sent (the I/O loop flushes it): the same path
         waitress takes for its own `100 Continue` line. A client that reads nothing is
         closed by the idle timeout."""
-        payload = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-                   b"Content-Type: application/json\r\nContent-Length: 29\r\n\r\n"
-                   b'{"error": "request too slow"}')
+        payload = TIMED_OUT
         with self.outbuf_lock:
             self.outbufs[-1].append(payload)
             self.current_outbuf_count += len(payload)
