@@ -1,4 +1,4 @@
-"""Figure 12: slow and idle clients (issue 21). How long Slack waits for its ack while an
+"""Slow and idle clients (issue 21): how long Slack waits for its ack while an
 attacker on loopback holds idle, slow-loris (one header byte a second) and short-body
 connections open, whether `/healthz` answers, and how soon the server cuts the attacker
 off; then plain ack throughput and what a SIGTERM does to a request in progress.
