@@ -25,6 +25,7 @@ BENCHMARKS = (
     ("memory", "bench.memory"),
     ("start-up", "bench.startup"),
     ("faults", "bench.faults"),
+    ("slow and idle clients", "bench.slow_clients"),
 )
 OPTIONAL = {"bench.digest_cost"}  # written separately; the table says if it is missing
 

@@ -6,6 +6,7 @@ handlers and storage).
     databases.py    throw-away SQLite and PostgreSQL databases, migrated to head
     fake_openai.py  a fake OpenAI-compatible server, with scripted replies and faults
     queries.py      read-only looks into the database that only tests need
+    slow_clients.py idle, slow-loris and short-body connections held open (issue 21)
     waiting.py      waiting on conditions, never on sleeps
 
 The emulated Slack itself lives in `bot.emulator` because `idealoop shell` ships it.

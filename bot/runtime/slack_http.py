@@ -5,7 +5,7 @@ hostile or malformed request costs little and leaves one warning line, never a t
 or its body in the log:
 
 1. size: bodies over `MAX_BODY_BYTES` are refused with 413 before they are read
-   (Slack's own payloads are a few kilobytes; cheroot enforces the same limit);
+   (Slack's own payloads are a few kilobytes; waitress enforces the same limit);
 2. signature: Slack's v0 HMAC over the raw body and timestamp, checked with slack_sdk's
    `SignatureVerifier`; a missing, stale, malformed or wrong signature is 401, and with
    no signing secret configured every request is refused (never trusted);

@@ -27,6 +27,7 @@ from bot.emulator.slack_requests import SlackSender
 from bot.emulator.web_api import SlackApiServer
 from bot.runtime.server import HttpServer
 from testkit.processes import free_port
+from testkit.slow_clients import SlowClients
 from testkit.waiting import eventually
 
 SECRET = "server-test-secret"
@@ -87,3 +88,32 @@ def test_health_is_503_while_the_database_is_unreachable(slack: SlackApiServer) 
         close_deps(deps)
     assert answer.value.code == 503
     assert json.loads(answer.value.read()) == {"ok": False, "database": "unavailable"}
+
+
+def test_a_request_still_being_sent_after_the_deadline_gets_408_and_is_closed(
+        deps: Deps, slack: SlackApiServer) -> None:
+    """Its deadline counts from its first byte, whatever trickles after it: a header sent
+    a byte at a time and a body that stops short are both cut off, while a request that
+    arrives whole is answered. An idle connection is closed without an answer."""
+    app = App(client=WebClient(token="xoxb-test", base_url=slack.url),
+              request_verification_enabled=False)
+    server = HttpServer(app, deps.health, signing_secret=SECRET, host="127.0.0.1", port=0,
+                        read_deadline=1.0, idle_timeout=2.0).start()
+    try:
+        with SlowClients(server.port, idle=2, loris=2, short_body=2, pace=0.2,
+                         limit=20) as attack:
+            with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz",
+                                        timeout=10) as answer:
+                assert answer.status == 200
+
+            def cut_off() -> None:
+                assert attack.open() == 0
+
+            eventually(cut_off, timeout=15, interval=0.05)
+    finally:
+        server.close()
+    assert [held.status for held in attack.of("loris")] == [408, 408]
+    assert [held.status for held in attack.of("short body")] == [408, 408]
+    assert [held.answer for held in attack.of("idle")] == [b"", b""]
+    held = attack.longest_held("loris")
+    assert held is not None and held >= 1.0
