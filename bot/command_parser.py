@@ -20,30 +20,107 @@ import zoneinfo
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.digests import DEFAULT_TIME, PERIOD_WORDS, ScheduleChange
 from bot.errors import BadInput
 
-SUBCOMMANDS = ("help", "top", "stats", "digest", "why", "guide", "usage", "forget")
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One row of the table of `/brainstorm` sub-commands: its word, the forms a mistyped
+    one is matched against (the first is what "Run /brainstorm …" offers), its grammar and
+    its line in `/brainstorm help`, the shell's help and the README."""
+
+    word: str
+    forms: tuple[str, ...]
+    grammar: str
+    help: str
+
+
+# Each fact once: the parser, `/brainstorm help`, the shell's help and the README's
+# command list (tests/test_readme_commands.py keeps it equal) come from this table.
+TABLE = (
+    Subcommand("top", ("top", "top day", "top week", "top all"), "top [day|week|all]",
+               "the ideas this channel approved most (only you see it)"),
+    Subcommand("digest", ("digest", "digest daily", "digest weekly", "digest off",
+                          "digest daily 09:00", "digest weekly 09:00"),
+               "digest daily|weekly|off [HH:MM] [Time/Zone]",
+               "a digest of the best ideas in this channel; alone, it shows the schedule"),
+    Subcommand("stats", ("stats",), "stats",
+               "how this channel's people judge the AI's ideas and drafts (only you see it)"),
+    Subcommand("why", ("why",), "why",
+               "what your latest brainstorm here was given: the ideas that steered it, "
+               "and the model (only you see it)"),
+    Subcommand("guide", ("guide", "guide off"), "guide <text>|off",
+               "standing guidance to the AI in this channel (audience, tone, constraints); "
+               "alone, it shows it; a change is announced here"),
+    Subcommand("usage", ("usage",), "usage",
+               "today's use against this workspace's daily limits (only you see it)"),
+    Subcommand("forget", ("forget me",), "forget me",
+               "remove your reactions and the texts you asked for (it asks first)"),
+    Subcommand("help", ("help",), "help", "this list"),
+)
+SUBCOMMANDS = tuple(row.word for row in TABLE)
 TOP_PERIODS = ("day", "week", "all")
 # The forms a mistyped sub-command is matched against, to name the closest that works.
-VALID_FORMS = ("help", "stats", "why", "usage", "forget me", "guide", "guide off",
-               "top", "top day", "top week", "top all", "digest", "digest daily",
-               "digest weekly", "digest off", "digest daily 09:00", "digest weekly 09:00")
+VALID_FORMS = tuple(form for row in TABLE for form in row.forms)
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
+# Real words a multi-word topic may start with that are one letter from a sub-command:
+# never taken for a typo. (A one-word topic near a sub-command is always asked about:
+# the question is private and one click answers it.)
+REAL_WORDS = frozenset({
+    "digests", "guides", "guided", "guise", "guile", "helps", "hell", "held", "helm", "heap",
+    "hemp", "kelp", "yelp", "state", "states", "stat", "sage", "usages",
+})
+# Guidance that starts with one of these reads as a topic ("guide for new hires").
+TOPIC_STARTS = frozenset({"for", "on", "to", "about", "of", "with", "in", "at", "around",
+                          "from", "through", "into", "vs", "versus", "and", "the", "a", "an"})
+# A word that makes a text read as an instruction ("be concise", "our audience is …").
+INSTRUCTION_WORDS = frozenset({
+    "be", "is", "are", "am", "use", "keep", "avoid", "write", "prefer", "focus", "include",
+    "always", "never", "don't", "dont", "do", "should", "must", "make", "aim", "assume",
+    "stay", "answer", "speak", "mention", "no", "only", "please", "limit", "stick", "give",
+    "add", "skip", "say", "consider", "favor", "favour", "target", "sound", "tone", "under",
+    "explain", "suggest", "propose", "think", "treat", "remember", "ignore", "list",
+})
 
 
 @dataclass(frozen=True)
 class BrainstormCommand:
     # "help" | "brainstorm" | "top" | "digest" | "stats" | "why" | "guide" | "usage" |
-    # "forget" | "unclear"
-    # (`text` says why)
+    # "forget" | "choose" (a private question: `text` says why, `run` is the command
+    # offered and `topic` the topic offered)
     action: str
     text: str  # the topic for "brainstorm", the arguments otherwise
+    run: str = ""
+    topic: str = ""
 
 
-def parse(text: str | None) -> BrainstormCommand:
+def usage() -> str:
+    """What `/brainstorm help` answers, in Slack mrkdwn, from the table."""
+    lines = ["*idealoop* \u2014 brainstorm with the AI; you decide with emoji.",
+             "\u2022 `/brainstorm <topic>` \u2014 the AI proposes ideas, one message each, in "
+             "a thread",
+             "\u2022 React :+1: (or :white_check_mark:, :fire:, :star: \u2026) to approve an "
+             "idea, :-1: or :x: to reject it"]
+    lines += [f"\u2022 `/brainstorm {row.grammar}` \u2014 {row.help}" for row in TABLE]
+    lines += [PRIVATE_QUESTION,
+              "Your reactions are stored as signals and steer what the AI proposes next in "
+              "this channel."]
+    return "\n".join(lines)
+
+
+PRIVATE_QUESTION = ("When the words could be a topic or a command (`/brainstorm guide for new "
+                    "hires`, `/brainstorm stat`), only you are asked which you meant, with "
+                    "a button for each; nothing is posted or changed until you click. Quotes "
+                    "always mean a topic: `/brainstorm \"top ideas for onboarding\"`.")
+
+
+def parse(text: str | None, *, decided: bool = False) -> BrainstormCommand:
+    """Read `/brainstorm` text. `decided`: the person already chose the command (a click
+    on "Run /brainstorm …"), so guidance that reads like a topic is not asked about again."""
     stripped = " ".join((text or "").split())
     if not stripped:
         return BrainstormCommand("help", "")
@@ -54,10 +131,18 @@ def parse(text: str | None) -> BrainstormCommand:
     first, _, rest = stripped.partition(" ")
     word = first.lower()
     if word not in SUBCOMMANDS or (word == "why" and rest):  # "why do builds fail": a topic
+        near = near_subcommand(stripped)
+        if near is not None and not decided:
+            run = f"{near} {rest}".strip()
+            return _choose(f"Did you mean `/brainstorm {run}`, or a brainstorm on "
+                           f"\u201c{stripped}\u201d?", run, stripped)
         return BrainstormCommand("brainstorm", stripped)
     if word in ("help", "stats", "why", "usage") and not rest:
         return BrainstormCommand(word, "")
     if word == "guide":  # alone: show it; "off": clear it; anything else: the guidance
+        if rest and rest.lower() != "off" and could_be_topic(rest) and not decided:
+            return _choose(f"Set \u201c{rest}\u201d as this channel's guidance for the AI, "
+                           f"or brainstorm \u201c{stripped}\u201d?", f"guide {rest}", stripped)
         return BrainstormCommand("guide", rest)
     if word == "forget" and rest.lower() == "me":
         return BrainstormCommand("forget", "me")
@@ -67,9 +152,58 @@ def parse(text: str | None) -> BrainstormCommand:
         try:
             parse_schedule(rest, "UTC")
         except BadInput as exc:
-            return BrainstormCommand("unclear", f"{exc.user_message} {_quote_hint(stripped)}")
+            return _choose(f"{exc.user_message} Or did you mean a brainstorm on "
+                           f"\u201c{stripped}\u201d?", suggest(stripped), stripped)
         return BrainstormCommand("digest", rest)
-    return BrainstormCommand("unclear", unclear(stripped))
+    return _choose(unclear(stripped), suggest(stripped), stripped)
+
+
+def _choose(why: str, run: str, topic: str) -> BrainstormCommand:
+    return BrainstormCommand("choose", why, run=run, topic=topic)
+
+
+def fold(word: str) -> str:
+    """A word without case, punctuation or spaces: `Forget-Me` → `forgetme`."""
+    return "".join(ch for ch in word.lower() if ch.isalnum())
+
+
+def near_subcommand(text: str) -> str | None:
+    """The sub-command form `text` is likely a typo of, else None.
+
+    A one-word text is near when, folded, it is within 2 edits (a swap of two letters
+    counts as one) of a sub-command's form (`stat`, `hlep`, `usgae`, `forgetme`), or 1 edit
+    for the three-letter ones (`tpo`, `wyh`; not every three-letter word). A longer text
+    is near only when its first word is one edit from a sub-command of four letters or
+    more and is not a real word (`gude be concise`; not `digests we could send`)."""
+    words = text.split()
+    folded = fold(text) if len(words) == 1 else fold(words[0])
+    if not folded:
+        return None
+    best: tuple[int, str] | None = None
+    for form in VALID_FORMS:
+        target = fold(form)
+        if len(words) > 1 and (len(target) < 4 or " " in form or folded in REAL_WORDS):
+            continue
+        limit = 1 if len(words) > 1 or min(len(target), len(folded)) <= 3 else 2
+        distance = OSA.distance(folded, target, score_cutoff=limit)
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, form)
+    return best[1] if best else None
+
+
+def could_be_topic(guidance: str) -> bool:
+    """Whether guidance text reads as well as a topic: it starts with a preposition or an
+    article (`for new hires`, `on pricing`), or it is a phrase with no instruction word and
+    no sentence punctuation (`new hires`, `onboarding docs`). `be concise and use bullet
+    points` and `Our audience is new customers; no jargon` are instructions."""
+    words = [fold(word) for word in guidance.split()]
+    if not words or words[0] in TOPIC_STARTS:
+        return True
+    raw = guidance.lower().replace("\u2019", "'")
+    if any(mark in guidance for mark in ";:!") or guidance.rstrip().endswith("."):
+        return False
+    return not any(word in INSTRUCTION_WORDS or word.replace("'", "") in INSTRUCTION_WORDS
+                   for word in [*words, *raw.split()])
 
 
 def unclear(text: str) -> str:

@@ -7,6 +7,7 @@ runs on the job pool (`bot.runs.BrainstormRunner`, shown in Slack by
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -27,30 +28,13 @@ from bot.ranking import DEFAULT_PERIOD
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES
 from handlers.slack.lookups import permalinks
+from handlers.slack.payloads import dig
 from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-# What `/brainstorm help` answers, in Slack mrkdwn.
-USAGE = """*idealoop* — brainstorm with the AI; you decide with emoji.
-• `/brainstorm <topic>` — the AI proposes ideas, one message each, in a thread
-• React :+1: (or :white_check_mark:, :fire:, :star: …) to approve an idea, :-1: or :x: to reject it
-• `/brainstorm top [day|week|all]` — the ideas this channel approved most (only you see it)
-• `/brainstorm digest daily|weekly|off [HH:MM] [Time/Zone]` — a digest of the best ideas
-  (`/brainstorm digest` alone shows this channel's schedule)
-• `/brainstorm stats` — how this channel's people judge the AI's ideas and drafts
-• `/brainstorm why` — what your latest brainstorm here was given: the approved and rejected
-  ideas that steered it, and the model (only you see it)
-• `/brainstorm guide <text>` — standing guidance to the AI in this channel (audience, tone,
-  constraints); `guide` alone shows it, `guide off` clears it; a change is announced here
-• `/brainstorm usage` — today's use against this workspace's daily limits (only you see it)
-• `/brainstorm forget me` — remove your reactions and the texts you asked for from
-  idealoop (it asks first)
-• `/brainstorm help` — this message
-A topic that starts with one of these words is brainstormed when quoted:
-`/brainstorm "top ideas for onboarding"` (a question like `why do builds fail` needs no
-quotes).
-Your reactions are stored as signals and steer what the AI proposes next in this channel."""
+# What `/brainstorm help` answers, in Slack mrkdwn: from the table in `bot.command_parser`.
+USAGE = command_parser.usage()
 
 
 def register(app: App, deps: Deps) -> None:
@@ -58,13 +42,23 @@ def register(app: App, deps: Deps) -> None:
                    respond: Respond, context: BoltContext) -> None:
         handle_brainstorm(ack, command, client, respond, deps.for_team(context.team_id))
 
+    def choose(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+               respond: Respond, context: BoltContext) -> None:
+        on_choice(ack, body, action, client, respond, deps.for_team(context.team_id))
+
     app.command("/brainstorm")(brainstorm)
+    app.action(blocks.CHOOSE_COMMAND_ACTION)(choose)
+    app.action(blocks.CHOOSE_TOPIC_ACTION)(choose)
 
 
-def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond,
-                      deps: Deps) -> None:
-    """Route `/brainstorm …` to its sub-command; each acks as its first Slack step."""
-    parsed = command_parser.parse(command.get("text"))
+def handle_brainstorm(ack: Callable[..., Any], command: dict[str, Any], client: WebClient,
+                      respond: Respond, deps: Deps, *, decided: bool = False) -> None:
+    """Route `/brainstorm …` to its sub-command; each acks as its first Slack step.
+    `decided`: the text is a button the person clicked, not words to guess about."""
+    parsed = command_parser.parse(command.get("text"), decided=decided)
+    if parsed.action == "choose":
+        _choose(ack, command, parsed)
+        return
     call = Invocation(ack, command, client, respond, deps, parsed.text)
     if parsed.action not in ANYWHERE and not deps.work.limits.allows(call.channel):
         call.tell(NOT_HERE)
@@ -76,7 +70,7 @@ def handle_brainstorm(ack: Ack, command: dict[str, Any], client: WebClient, resp
 class Invocation:
     """One `/brainstorm` request: Bolt's utilities, the payload, and the arguments."""
 
-    ack: Ack
+    ack: Callable[..., Any]  # Bolt's Ack, or `ClickAck` after a click on a question
     command: dict[str, Any]
     client: WebClient
     respond: Respond
@@ -218,13 +212,84 @@ def _forget(call: Invocation) -> None:
     call.tell(FORGET_ASK, blocks=blocks.forget_ask(FORGET_ASK))
 
 
-def _unclear(call: Invocation) -> None:
-    """A sub-command that did not parse: the closest form, only to the person who typed it."""
-    call.tell(call.args)
+def _choose(ack: Callable[..., Any], command: dict[str, Any],
+            parsed: command_parser.BrainstormCommand) -> None:
+    """Words that could be a command or a topic: a private question with a button for
+    each. Nothing is posted in the channel and nothing changes until the person clicks."""
+    question = f"{parsed.text}\n_Only you see this; nothing is posted until you pick._"
+    run_label = "Set as guidance" if parsed.run.lower().startswith("guide ") else ""
+    ack(text=question, response_type="ephemeral", blocks=blocks.choice(
+        question, user=str(command["user_id"]), run=parsed.run, topic=parsed.topic,
+        key=str(command.get("trigger_id") or uuid.uuid4()), run_label=run_label))
+
+
+def on_choice(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+              respond: Respond, deps: Deps) -> None:
+    """A click on a "command or topic?" question: only the person who asked may answer;
+    the answer then goes through the same path as the typed command (`handle_brainstorm`:
+    allow-list, limits, durable work), keyed on the question so that a second click
+    starts nothing new."""
+    clicker = str(dig(body, "user", "id") or "")
+    try:
+        picked = json.loads(str(action.get("value") or ""))
+        asker, key = str(picked["u"]), str(picked["k"])
+        text = str(picked["run"]) if "run" in picked else _quoted(str(picked["topic"]))
+    except (ValueError, KeyError, TypeError):
+        ack()
+        _say(respond, "This button no longer works; type the `/brainstorm` command again.")
+        return
+    if clicker != asker:
+        ack()
+        _say(respond, f"Only <@{asker}> can answer this question; type your own "
+                      "`/brainstorm …` to ask yours.")
+        return
+    command = {"text": text, "user_id": clicker, "team_id": dig(body, "team", "id"),
+               "channel_id": dig(body, "channel", "id") or dig(body, "container", "channel_id"),
+               "trigger_id": f"choice-{key}", "response_url": body.get("response_url")}
+    chosen = "a brainstorm" if "topic" in picked else f"`/brainstorm {text}`"
+    handle_brainstorm(ClickAck(ack, respond, f"You chose {chosen}."), command, client,
+                      respond, deps, decided=True)
+
+
+@dataclass
+class ClickAck:
+    """What a sub-command says in its ack, said through the clicked question's response
+    URL instead: the question is replaced by the answer (or by `chosen` when the answer
+    comes later); an in-channel answer is posted and the question removed."""
+
+    ack: Ack
+    respond: Respond
+    chosen: str
+
+    def __call__(self, text: str = "", blocks: list[dict[str, Any]] | None = None,
+                 response_type: str | None = None, **_: Any) -> None:
+        self.ack()
+        try:
+            if response_type == "in_channel":
+                self.respond(text=text, blocks=blocks, response_type="in_channel",
+                             replace_original=False)
+                self.respond(delete_original=True)
+            else:
+                self.respond(text=text or self.chosen, blocks=blocks or None,
+                             response_type="ephemeral", replace_original=True)
+        except SLACK_FAILURES as exc:
+            log.warning("could not answer a click on a question: %s", type(exc).__name__)
+
+
+def _quoted(topic: str) -> str:
+    """A topic as typed with quotes, which `command_parser.parse` always reads as a topic."""
+    return f"\u201c{topic}\u201d"
+
+
+def _say(respond: Respond, text: str) -> None:
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    except SLACK_FAILURES as exc:
+        log.warning("could not answer a click on a question: %s", type(exc).__name__)
 
 
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
-    "why": _why, "guide": _guide, "usage": _usage, "forget": _forget, "unclear": _unclear,
+    "why": _why, "guide": _guide, "usage": _usage, "forget": _forget,
 }
-ANYWHERE = ("help", "usage", "forget", "unclear")  # answered in channels idealoop does not work in
+ANYWHERE = ("help", "usage", "forget")  # answered in channels idealoop does not work in

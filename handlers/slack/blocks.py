@@ -14,6 +14,7 @@ idea visibly and keep their block counts under 50 (100 for Home).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,10 @@ MORE_LIKE_THIS_ACTION = "idealoop_more_like_this"  # on an idea: value is its po
 WHY_ACTION = "idealoop_why"  # on a settled brainstorm header
 FORGET_ACTION = "idealoop_forget_me"  # `/brainstorm forget me`: values below
 FORGET, KEEP = "forget", "keep"
+CHOOSE_COMMAND_ACTION = "idealoop_choose_command"  # a private "command or topic?" question
+CHOOSE_TOPIC_ACTION = "idealoop_choose_topic"  # values: JSON, see `choice`
+BUTTON_TEXT_LIMIT = 75  # https://docs.slack.dev/reference/block-kit/block-elements/button-element
+BUTTON_VALUE_LIMIT = 2000  # same page: `value`, at most 2,000 characters
 UP, DOWN = "up", "down"
 
 
@@ -82,6 +87,27 @@ def forget_ask(ask: str) -> Blocks:
         ButtonElement(text="Forget me", action_id=FORGET_ACTION, value=FORGET, style="danger"),
         ButtonElement(text="Cancel", action_id=f"{FORGET_ACTION}_cancel", value=KEEP),
     ]).to_dict()]
+
+
+def choice(question: str, *, user: str, run: str, topic: str, key: str,
+           run_label: str = "") -> Blocks:
+    """A private question, "this command or this topic?", with a button for each. Each
+    value carries the person who asked (only they may answer) and a key (a second click
+    starts nothing new); a button whose value would pass Slack's limit is left out (the
+    question says how to type it instead)."""
+    buttons = []
+    for action_id, label, picked, style in (
+            (CHOOSE_COMMAND_ACTION, run_label or f"Run /brainstorm {run}", {"run": run}, None),
+            (CHOOSE_TOPIC_ACTION, f"Brainstorm \u201c{topic}\u201d", {"topic": topic},
+             "primary")):
+        value = json.dumps({"u": user, "k": key, **picked}, ensure_ascii=False)
+        if len(value) > BUTTON_VALUE_LIMIT:
+            continue
+        button = ButtonElement(text=_clip(label, BUTTON_TEXT_LIMIT), action_id=action_id,
+                               value=value, style=style)
+        buttons.append(button)
+    shown = [_section(neutralise(question))]
+    return [*shown, ActionsBlock(elements=buttons).to_dict()] if buttons else shown
 
 
 def _section(text: str) -> dict[str, Any]:

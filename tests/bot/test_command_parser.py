@@ -9,10 +9,19 @@ its whitespace tidied.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from bot.command_parser import BrainstormCommand, parse, parse_schedule
+from bot.command_parser import (
+    SUBCOMMANDS,
+    TABLE,
+    BrainstormCommand,
+    could_be_topic,
+    parse,
+    parse_schedule,
+    usage,
+)
 from bot.errors import BadInput
 
 
@@ -73,12 +82,12 @@ def test_topics_that_merely_share_letters_with_a_command_are_brainstorms(text: s
 ])
 def test_a_command_that_does_not_parse_is_explained_never_brainstormed(
         text: str, closest: str) -> None:
-    """Never a public brainstorm of a typo: the person alone hears the closest form, and
-    how to brainstorm such a topic (quotes)."""
+    """Never a public brainstorm of a typo: the person alone is asked, with the closest
+    form that works and the whole text as a topic."""
     parsed = parse(text)
-    assert parsed.action == "unclear"
+    assert parsed.action == "choose"
     assert f"Did you mean `/brainstorm {closest}`?" in parsed.text
-    assert f'`/brainstorm "{text}"`' in parsed.text
+    assert (parsed.run, parsed.topic) == (closest, text)
 
 
 @pytest.mark.parametrize(("text", "topic"), [
@@ -160,5 +169,96 @@ def test_guide_shows_sets_or_clears() -> None:
     assert parse("guide off") == BrainstormCommand("guide", "off")
     assert parse("Guide Our audience is new customers") == BrainstormCommand(
         "guide", "Our audience is new customers")
+    assert parse("guide for new joiners").action == "choose"
     assert parse('"guide for new joiners"') == BrainstormCommand(
         "brainstorm", "guide for new joiners")
+
+
+# --- the table, near misses, and words that could be a topic ---------------------------
+
+TOPICS = [line.strip() for line in (Path(__file__).parents[1] / "data" /
+                                    "topics_starting_with_commands.txt").read_text().splitlines()
+          if line.strip() and not line.startswith("#")]
+
+
+def near_misses(word: str) -> set[str]:
+    """Typos of `word` one edit away: a letter dropped, two neighbours swapped, a letter
+    doubled, a letter replaced; and the word in capitals with a full stop."""
+    typos = {word[:i] + word[i + 1:] for i in range(len(word))}
+    typos |= {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    typos |= {word[:i] + word[i] + word[i:] for i in range(len(word))}
+    typos |= {word[:i] + "x" + word[i + 1:] for i in range(len(word))}
+    typos.add(word.upper() + ".")
+    return {typo for typo in typos if typo and typo.replace(".", "").lower() != word}
+
+
+CASES = [(typo, row.forms[0]) for row in TABLE
+         for typo in sorted(near_misses(row.forms[0].replace(" ", "")))
+         if typo.lower().rstrip(".") not in SUBCOMMANDS]
+
+
+@pytest.mark.parametrize(("typo", "form"), CASES)
+def test_every_near_miss_of_every_subcommand_is_asked_about_never_brainstormed(
+        typo: str, form: str) -> None:
+    parsed = parse(typo)
+    assert parsed.action == "choose", parsed
+    assert parsed.topic == typo
+    assert parse(parsed.run).action != "choose"  # the offered command runs as it is
+
+
+@pytest.mark.parametrize(("typed", "run"), [
+    ("stat", "stats"), ("tpo", "top"), ("hlep", "help"), ("usgae", "usage"), ("wyh", "why"),
+    ("forgetme", "forget me"), ("gude", "guide"), ("gude be concise", "guide be concise"),
+    ("Forget-Me", "forget me"), ("tops", "top"), ("hello", "help"),
+])
+def test_the_measured_typos_offer_the_command_and_the_topic(typed: str, run: str) -> None:
+    assert parse(typed) == BrainstormCommand("choose", parse(typed).text, run=run, topic=typed)
+
+
+@pytest.mark.parametrize("text", ["shorter standups", "onboarding", "retros", "tea",
+                                  "whole team offsite", "stop doing status meetings",
+                                  "state of the union", "helpful onboarding",
+                                  "sage advice for managers", "usage-based pricing"])
+def test_words_far_from_every_subcommand_are_brainstormed_at_once(text: str) -> None:
+    assert parse(text) == BrainstormCommand("brainstorm", text)
+
+
+@pytest.mark.parametrize("guidance", [
+    "for new hires", "on pricing", "to the point", "about our customers", "of the week",
+    "with examples", "new hires", "onboarding docs", "dogs at the office"])
+def test_guidance_that_reads_as_a_topic_is_asked_about(guidance: str) -> None:
+    parsed = parse(f"guide {guidance}")
+    assert parsed == BrainstormCommand("choose", parsed.text, run=f"guide {guidance}",
+                                       topic=f"guide {guidance}")
+    assert could_be_topic(guidance)
+    assert parse(parsed.run, decided=True) == BrainstormCommand("guide", guidance)
+
+
+@pytest.mark.parametrize("guidance", [
+    "be concise and use bullet points", "Our audience is new customers", "keep it short",
+    "avoid jargon", "never propose layoffs", "Plain words; no jargon", "Formal tone.",
+    "Don't mention competitors", "assume a budget under 5k"])
+def test_clear_instructions_set_the_guidance_directly(guidance: str) -> None:
+    assert parse(f"guide {guidance}") == BrainstormCommand("guide", guidance)
+    assert not could_be_topic(guidance)
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_real_topics_that_start_with_a_command_word_never_change_anything_unasked(
+        topic: str) -> None:
+    """Each is either brainstormed at once or asked about with itself as the topic;
+    never a setting, never a public post on a guess."""
+    parsed = parse(topic)
+    assert parsed == BrainstormCommand("brainstorm", topic) or \
+        (parsed.action == "choose" and parsed.topic == topic), parsed
+    assert parse(f"\u201c{topic}\u201d") == BrainstormCommand("brainstorm", topic)
+
+
+def test_the_topic_list_holds_fifty_topics() -> None:
+    assert len(TOPICS) == 50 and len(set(TOPICS)) == 50
+
+
+def test_help_lists_every_subcommand_from_the_table() -> None:
+    text = usage()
+    for row in TABLE:
+        assert f"`/brainstorm {row.grammar}` \u2014 {row.help}" in text
