@@ -112,6 +112,19 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+def readme_commands() -> str:
+    """The README's list of `/brainstorm` commands, from the table."""
+    return "\n".join(["- `/brainstorm <topic>` \u2014 the AI proposes ideas, one message "
+                      "each, in a thread",
+                      *(f"- `/brainstorm {row.grammar}` \u2014 {row.help}" for row in TABLE),
+                      "", PRIVATE_QUESTION])
+
+
+def shell_commands() -> str:
+    """The sub-commands the shell's help names, from the table."""
+    return ", ".join(row.forms[0] for row in TABLE if row.word not in ("help", "top"))
+
+
 PRIVATE_QUESTION = ("When the words could be a topic or a command (`/brainstorm guide for new "
                     "hires`, `/brainstorm stat`), only you are asked which you meant, with "
                     "a button for each; nothing is posted or changed until you click. Quotes "

@@ -51,6 +51,7 @@ HELP = """\
 Type what you would type in Slack:
   /brainstorm <topic>      the AI proposes ideas, one message each, in a thread
   /brainstorm help         usage;  /brainstorm top [day|week|all]  best-approved ideas
+  /brainstorm …            also: digest, stats, why, guide, usage, forget me
   @idealoop <instruction>  mention the bot (in the open thread, or a new one)
   @idealoop feedback       a critique of your latest message in the open thread
   @idealoop polish         an edited version of it, with what changed ("polish: <text>"
@@ -60,7 +61,8 @@ Type what you would type in Slack:
                            click a button on message [3]: feedback (again to take it
                            back), "Draft this", "More like this", "Why these ideas?"
   click forget|cancel      click a button on the last message only you saw
-                           (`/brainstorm forget me` asks first)
+                           (`/brainstorm forget me` asks first); `click run` or
+                           `click topic` answers "command or topic?" (`/brainstorm stat`)
   any other text           posts a message as the current user
 Shell commands:
   open 3 / back            enter the thread of message [3] / return to the channel
@@ -667,6 +669,8 @@ BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)
     "draft": ("idealoop_draft_this", None), "more": ("idealoop_more_like_this", None),
     "why": ("idealoop_why", None), "forget": ("idealoop_forget_me", None),
     "cancel": ("idealoop_forget_me_cancel", None),
+    "run": ("idealoop_choose_command", None), "set": ("idealoop_choose_command", None),
+    "topic": ("idealoop_choose_topic", None),
 }
 
 

@@ -20,6 +20,7 @@ from bot.command_parser import (
     could_be_topic,
     parse,
     parse_schedule,
+    readme_commands,
     usage,
 )
 from bot.errors import BadInput
@@ -262,3 +263,9 @@ def test_help_lists_every_subcommand_from_the_table() -> None:
     text = usage()
     for row in TABLE:
         assert f"`/brainstorm {row.grammar}` \u2014 {row.help}" in text
+
+
+def test_the_readme_lists_the_commands_of_the_table() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    listed = readme.split("<!-- commands -->\n", 1)[1].split("\n<!-- /commands -->", 1)[0]
+    assert listed == readme_commands()

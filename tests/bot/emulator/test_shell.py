@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.command_parser import shell_commands
 from bot.config import Settings
 from bot.emulator.shell import HELP, Shell
 from storage.work import NewWork
@@ -431,3 +432,18 @@ def test_forget_me_asks_first_and_its_buttons_can_be_clicked(
     done = step(shell, out, "click forget")
     assert "Done: idealoop has forgotten you. Removed 1 reaction or click" in done
     assert "has no draft button" in step(shell, out, "click draft")
+
+
+def test_help_names_the_subcommands_of_the_table(shell: Shell, out: io.StringIO) -> None:
+    assert shell_commands() in step(shell, out, "help")
+
+
+def test_a_typo_is_asked_about_privately_and_one_click_brainstorms_it(
+        shell: Shell, out: io.StringIO) -> None:
+    asked = step(shell, out, "/brainstorm stat")
+    assert asked.startswith("(only visible to you)") and "[Run /brainstorm stats]" in asked
+    assert "[Brainstorm “stat”]" in asked
+    done = step(shell, out, "click topic")
+    assert "stat" in done and "@alice" in done
+    step(shell, out, "/brainstorm guide for new hires")
+    assert "set this channel's guidance" in step(shell, out, "click set")
