@@ -24,6 +24,7 @@ from rapidfuzz.distance import OSA
 
 from bot.digests import DEFAULT_TIME, PERIOD_WORDS, ScheduleChange
 from bot.errors import BadInput
+from bot.guidance import GUIDE_MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ def parse(text: str | None, *, decided: bool = False) -> BrainstormCommand:
     if word in ("help", "stats", "why", "usage") and not rest:
         return BrainstormCommand(word, "")
     if word == "guide":  # alone: show it; "off": clear it; anything else: the guidance
-        if rest and rest.lower() != "off" and could_be_topic(rest) and not decided:
+        if rest and rest.lower() != "off" and could_be_topic(rest) and not decided \
+                and len(rest) <= GUIDE_MAX_CHARS:  # longer: refused as guidance, with why
             return _choose(f"Set \u201c{rest}\u201d as this channel's guidance for the AI, "
                            f"or brainstorm \u201c{stripped}\u201d?", f"guide {rest}", stripped)
         return BrainstormCommand("guide", rest)
@@ -222,14 +224,9 @@ def could_be_topic(guidance: str) -> bool:
 def unclear(text: str) -> str:
     """What to tell someone whose sub-command did not parse: the closest form that works,
     and how to brainstorm such a topic instead."""
-    return (f"I don't know `/brainstorm {text}`. Did you mean `/brainstorm {suggest(text)}`? "
-            f"(`/brainstorm help` lists them all.) {_quote_hint(text)}")
-
-
-def _quote_hint(text: str) -> str:
-    first = text.split(" ", 1)[0]
-    return (f"To brainstorm a topic that starts with \u201c{first}\u201d, put it in quotes: "
-            f"`/brainstorm \"{text}\"`.")
+    return (f"`/brainstorm {text}` is not a command I know. Did you mean "
+            f"`/brainstorm {suggest(text)}`, or a brainstorm on \u201c{text}\u201d? "
+            f"(`/brainstorm help` lists the commands; quotes always mean a topic.)")
 
 
 def suggest(text: str) -> str:

@@ -246,7 +246,8 @@ def on_choice(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: We
     command = {"text": text, "user_id": clicker, "team_id": dig(body, "team", "id"),
                "channel_id": dig(body, "channel", "id") or dig(body, "container", "channel_id"),
                "trigger_id": f"choice-{key}", "response_url": body.get("response_url")}
-    chosen = "a brainstorm" if "topic" in picked else f"`/brainstorm {text}`"
+    chosen = (f"a brainstorm on \u201c{picked['topic']}\u201d" if "topic" in picked
+              else f"`/brainstorm {text}`")
     handle_brainstorm(ClickAck(ack, respond, f"You chose {chosen}."), command, client,
                       respond, deps, decided=True)
 
@@ -266,9 +267,10 @@ class ClickAck:
         self.ack()
         try:
             if response_type == "in_channel":
+                self.respond(text=self.chosen, response_type="ephemeral",
+                             replace_original=True)
                 self.respond(text=text, blocks=blocks, response_type="in_channel",
                              replace_original=False)
-                self.respond(delete_original=True)
             else:
                 self.respond(text=text or self.chosen, blocks=blocks or None,
                              response_type="ephemeral", replace_original=True)

@@ -92,7 +92,8 @@ def test_a_mistyped_sub_command_is_answered_privately_never_brainstormed(
     answer = reply.json()
     assert answer["response_type"] == "ephemeral"
     assert f"Did you mean `{closest}" in answer["text"]
-    assert f'`/brainstorm "{text}"`' in answer["text"]  # how to brainstorm it after all
+    assert f"a brainstorm on \u201c{text}\u201d" in answer["text"]  # or a topic, one click
+    assert '"action_id": "idealoop_choose_topic"' in json.dumps(answer["blocks"])
     app.settle()
     assert app.slack.calls_to("chat.postMessage") == []
     assert app.deps.work.store.count_pending() == 0

@@ -424,7 +424,8 @@ def test_forget_me_asks_first_and_its_buttons_can_be_clicked(
         shell: Shell, out: io.StringIO) -> None:
     step(shell, out, f"/brainstorm {TOPIC}")
     step(shell, out, "+1 2")
-    assert "Did you mean /brainstorm forget me?" in step(shell, out, "/brainstorm forget")
+    assert "Did you mean /brainstorm forget me, or a brainstorm on" in step(
+        shell, out, "/brainstorm forget")
     asked = step(shell, out, "/brainstorm forget me")
     assert asked.startswith("(only visible to you) Forget me?") and "[Forget me]" in asked
     assert "Nothing was removed." in step(shell, out, "click cancel")
