@@ -24,7 +24,6 @@ from rapidfuzz.distance import OSA
 
 from bot.digests import DEFAULT_TIME, PERIOD_WORDS, ScheduleChange
 from bot.errors import BadInput
-from bot.guidance import GUIDE_MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -154,8 +153,7 @@ def parse(text: str | None, *, decided: bool = False) -> BrainstormCommand:
     if word in ("help", "stats", "why", "usage") and not rest:
         return BrainstormCommand(word, "")
     if word == "guide":  # alone: show it; "off": clear it; anything else: the guidance
-        if rest and rest.lower() != "off" and could_be_topic(rest) and not decided \
-                and len(rest) <= GUIDE_MAX_CHARS:  # longer: refused as guidance, with why
+        if rest and rest.lower() != "off" and could_be_topic(rest) and not decided:
             return _choose(f"Set \u201c{rest}\u201d as this channel's guidance for the AI, "
                            f"or brainstorm \u201c{stripped}\u201d?", f"guide {rest}", stripped)
         return BrainstormCommand("guide", rest)

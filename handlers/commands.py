@@ -216,8 +216,15 @@ def _choose(ack: Callable[..., Any], command: dict[str, Any],
             parsed: command_parser.BrainstormCommand) -> None:
     """Words that could be a command or a topic: a private question with a button for
     each. Nothing is posted in the channel and nothing changes until the person clicks."""
+    guide = parsed.run.lower().startswith("guide ")
+    if guide:  # guidance that could never be set (too long) is refused, with why
+        try:
+            clean_guidance(parsed.run[len("guide "):])
+        except BadInput as exc:
+            ack(text=user_message(exc), response_type="ephemeral")
+            return
     question = f"{parsed.text}\n_Only you see this; nothing is posted until you pick._"
-    run_label = "Set as guidance" if parsed.run.lower().startswith("guide ") else ""
+    run_label = "Set as guidance" if guide else ""
     ack(text=question, response_type="ephemeral", blocks=blocks.choice(
         question, user=str(command["user_id"]), run=parsed.run, topic=parsed.topic,
         key=str(command.get("trigger_id") or uuid.uuid4()), run_label=run_label))
