@@ -87,7 +87,8 @@ def test_a_command_that_does_not_parse_is_explained_never_brainstormed(
     form that works and the whole text as a topic."""
     parsed = parse(text)
     assert parsed.action == "choose"
-    assert f"Did you mean `/brainstorm {closest}`, or a brainstorm on" in parsed.text
+    assert f"Did you mean `/brainstorm {closest}`" in parsed.text
+    assert f"a brainstorm on \u201c{text}\u201d?" in parsed.text
     assert (parsed.run, parsed.topic) == (closest, text)
 
 
