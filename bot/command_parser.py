@@ -1,15 +1,20 @@
 """Reading `/brainstorm …` text: which sub-command, with which arguments — one grammar.
 
-Handling happens in `handlers/commands.py`; this module only reads the words.
+Handling happens in `handlers/commands.py`; this module only reads the words. `TABLE`
+lists the sub-commands once; the parser, `/brainstorm help`, the shell's help and the
+README's list come from it.
 
-A line whose first word is a sub-command (`help`, `top`, `stats`, `digest`, `why`,
-`guide`, `usage`, `forget`) is that
-sub-command, and its arguments must parse: `top month` or `digest dailly` is answered,
-only to the person who typed it, with the closest form that works — never turned into a
-brainstorm the whole channel sees. Anything else is a topic. A topic that starts with a
-sub-command's word is brainstormed when quoted: `/brainstorm "top ideas for onboarding"`.
-`why` is the one exception: alone it is a sub-command, and followed by more words it is
-a topic (a question is a natural thing to brainstorm on).
+Nothing is done on a guess. A line that could be a command or a topic is a "choose":
+the person alone is asked, with a button for each, and nothing is posted or changed
+until they click. That is the case for
+- a sub-command whose arguments do not parse (`top month`, `digest dailly`,
+  `help desk rotation`): the closest form that works, or the whole line as a topic;
+- a word near a sub-command (`stat`, `tpo`, `hlep`, `usgae`, `wyh`, `forgetme`,
+  `gude be concise`; see `near_subcommand`);
+- guidance that reads as well as a topic (`guide for new hires`; see `could_be_topic`).
+A quoted line is always a topic: `/brainstorm "top ideas for onboarding"`. `why` alone is
+a sub-command; followed by more words it is a topic (a question is a natural thing to
+brainstorm on).
 """
 
 from __future__ import annotations
