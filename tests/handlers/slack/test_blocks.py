@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.emulator.block_kit import check_blocks
 from bot.llm.offline.generator import OFFLINE_MODEL
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT
@@ -224,3 +225,20 @@ def test_top_list_sections_never_exceed_limit() -> None:
     body = _sections(block_list)[1]
     assert body.startswith("*1.* " + "b" * 499 + "…\n")
     assert body.count("<@U") == 10
+
+
+@pytest.mark.parametrize("length", [4, 74, 75, 76, 300, 1900, 1990, 4000])
+def test_the_command_or_topic_question_stays_within_slacks_button_limits(length: int) -> None:
+    """Button text at most 75 characters, value at most 2,000; a topic too long to carry
+    leaves its button out (the question still names it)."""
+    topic = "x" * length
+    shown = blocks.choice(f"Did you mean `/brainstorm stats`, or a brainstorm on {topic}?",
+                          user="U0ALICE", run="stats", topic=topic, key="trig-1")
+    check_blocks(shown)  # the emulator's rules, which cite Slack's reference
+    buttons = [element for block in shown if block["type"] == "actions"
+               for element in block["elements"]]
+    assert all(len(button["text"]["text"]) <= blocks.BUTTON_TEXT_LIMIT
+               and len(button["value"]) <= blocks.BUTTON_VALUE_LIMIT for button in buttons)
+    ids = [button["action_id"] for button in buttons]
+    fits = len(topic) < blocks.BUTTON_VALUE_LIMIT - 40
+    assert ids == [blocks.CHOOSE_COMMAND_ACTION] + ([blocks.CHOOSE_TOPIC_ACTION] if fits else [])
