@@ -11,7 +11,6 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -30,25 +29,6 @@ from bot.emulator.web_api import Call, SlackApiServer
 from bot.emulator.workspace import Workspace
 
 GENERAL = "C0GENERAL"
-
-
-@pytest.fixture
-def server() -> Iterator[SlackApiServer]:
-    srv = SlackApiServer().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
-def state(server: SlackApiServer) -> Workspace:
-    return server.state
-
-
-@pytest.fixture
-def client(server: SlackApiServer) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=server.url, timeout=5)
 
 
 def _raw_post(url: str, body: bytes, content_type: str) -> tuple[int, dict]:
