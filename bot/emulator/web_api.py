@@ -14,6 +14,10 @@ as ``POST /api/<method>`` plus ``POST /response/<id>`` (Slack response URLs). It
   errors, delays, non-JSON bodies, dropped connections, failures after Slack acted);
 - ``oauth_apps``: installs, tokens, rotation, revocation;
 - ``methods/``: one module per family of Web API methods, gathered in one dispatch table.
+
+Socket Mode's WebSocket side is a separate server the tests start
+(``testkit.socket_mode.SocketModeServer``) and attach here as :attr:`socket_mode`, so
+that ``apps.connections.open`` hands out its URLs.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+import uuid
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from bot.emulator.call_log import Call, CallLog
@@ -46,6 +51,13 @@ logger = logging.getLogger(__name__)
 RESPONSE_URL_METHOD = "response_url"
 
 
+class SocketModeEndpoint(Protocol):
+    """Where Socket Mode connections go: hands out a WebSocket URL good for one
+    connection of app `app_id` (``apps.connections.open``'s answer)."""
+
+    def open_url(self, app_id: str) -> str: ...
+
+
 class SlackApiServer(CallLog):
     """Serve a :class:`Workspace` as the Slack Web API on loopback, with recording and faults.
 
@@ -67,6 +79,9 @@ class SlackApiServer(CallLog):
         self.port = port
         self._httpd: HttpServer | None = None
         self._thread: threading.Thread | None = None
+        #: The WebSocket server ``apps.connections.open`` sends apps to; without one,
+        #: its URLs lead here, and this server refuses the handshake (404).
+        self.socket_mode: SocketModeEndpoint | None = None
 
     # ------------------------------------------------------------- lifecycle
 
@@ -118,6 +133,13 @@ class SlackApiServer(CallLog):
     def url(self) -> str:
         """Base API URL ending in ``/api/``, exactly what ``WebClient(base_url=...)`` wants."""
         return f"{self.base}/api/"
+
+    def open_socket_url(self, app_id: str) -> str:
+        """A URL for one Socket Mode connection (what ``apps.connections.open`` answers)."""
+        if self.socket_mode is not None:
+            return self.socket_mode.open_url(app_id)
+        return (f"ws://{self.host}:{self.port}/link/?ticket={uuid.uuid4().hex}"
+                f"&app_id={app_id}")
 
     def new_response_url(self, **context: Any) -> str:
         """Shortcut for ``state.new_response_url(self.base, **context)``."""
@@ -233,7 +255,8 @@ class SlackApiServer(CallLog):
             team = self.oauth.team_of(token)
             ws = self.workspaces.get(team or "") or self.state
         try:
-            result = handler(CallContext(ws, headers, self.oauth, self.workspaces), params)
+            result = handler(CallContext(ws, headers, self.oauth, self.workspaces,
+                                         self.open_socket_url), params)
         except WorkspaceError as exc:
             result = {"ok": False, "error": exc.error}
         except Exception:

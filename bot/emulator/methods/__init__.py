@@ -8,6 +8,7 @@ call's token speaks for; `params` are decoded as Slack decodes them. A refusal i
 from __future__ import annotations
 
 from bot.emulator.methods import (
+    apps,
     assistant,
     auth,
     chat,
@@ -29,7 +30,8 @@ METHODS: dict[str, Method] = {
     **reactions.METHODS,
     **views.METHODS,
     **assistant.METHODS,
+    **apps.METHODS,
 }
 
-#: Methods that take no bot token.
-UNAUTHENTICATED = auth.UNAUTHENTICATED
+#: Methods that take no bot token (Socket Mode's take an app-level token, checked there).
+UNAUTHENTICATED = auth.UNAUTHENTICATED | apps.APP_TOKEN_METHODS
