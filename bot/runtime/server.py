@@ -241,6 +241,10 @@ class SocketModeConnection:
             else:
                 closed.wait(3.0)
             sock.shutdown()
+        # The client's message loop waits up to 1 s on its queue before it sees `closed`:
+        # an empty message (which it skips) wakes it at once.
+        client.closed = True
+        client.message_queue.put(None)
         self.handler.close()
 
 
