@@ -24,7 +24,8 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator.slack_requests import SlackSender
 from bot.emulator.web_api import SlackApiServer
-from bot.runtime.server import HttpServer, SocketModeConnection
+from bot.runtime.server import HttpServer
+from bot.runtime.socket_mode import SocketModeConnection
 from storage.repository import Store
 from testkit.socket_mode import SocketModeSender, SocketModeServer
 

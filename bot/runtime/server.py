@@ -1,4 +1,4 @@
-"""`idealoop serve`: the app over HTTP (cheroot) or Socket Mode.
+"""`idealoop serve`: the app over HTTP (cheroot) or Socket Mode (`bot.runtime.socket_mode`).
 
 HTTP mode is a small WSGI application: `POST /slack/events` for everything Slack
 sends (events, slash commands, interactivity), `GET /healthz` for load balancers, and,
@@ -167,7 +167,7 @@ class HttpServer:
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT, then stop gracefully. Call from the main thread."""
-        stop = _on_signals()
+        stop = on_signals()
         self.start()
         stop.wait()
         log.info("stopping: finishing requests in progress")
@@ -180,82 +180,16 @@ class HttpServer:
             self._thread.join(timeout=10)
 
 
-class SocketModeConnection:
-    """The app over Socket Mode: Bolt's adapter on slack_sdk's websocket-client based
-    client, which asks `apps.connections.open` (with the app-level token) for a WebSocket
-    URL, connects, acks each envelope with what the listener's ack said, and opens a new
-    connection (through `apps.connections.open` again) when Slack asks it to refresh or
-    the socket closes or breaks.
-
-    Why not slack_sdk's built-in client (Bolt's default adapter): measured against the
-    emulated link host (tests/e2e/test_socket_mode.py), after a connection broke without a
-    close frame it spun a core for about a minute before it noticed; after a refresh, the
-    next envelope waited 3 s (its receive timeout) for an ack, Slack's whole ack window;
-    and it never sends a close frame. This one reconnects in half a second, acks at
-    once after a refresh, and closes with 1000.
-
-    An envelope is acked only when Bolt answered 200: a listener that could not keep its
-    promise (the database is away) answers 503, the adapter sends no ack, and Slack
-    delivers the envelope again.
-    """
-
-    def __init__(self, app: App, app_token: str) -> None:
-        from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
-
-        self.handler = SocketModeHandler(app, app_token)
-
-    def start(self) -> SocketModeConnection:
-        """Open the connection; envelopes are handled on the client's own threads."""
-        self.handler.connect()
-        return self
-
-    def run(self) -> None:
-        """Serve until SIGTERM or SIGINT, then close. Call from the main thread."""
-        stop = _on_signals()
-        self.start()
-        stop.wait()
-        log.info("stopping: closing the Socket Mode connection")
-        self.close()
-
-    def close(self) -> None:
-        """Close the connection with a close frame (Slack sends nothing more to this
-        process), then let the envelopes in hand finish; safe to call twice.
-
-        The close frame is sent here, and the link host's answer awaited, before the
-        client is closed: the client's own close would leave its reader waiting up to
-        10 s (websocket-client's select timeout) on a socket that no longer exists. Once
-        a close frame was sent, websocket-client no longer closes the TCP socket itself
-        (`WebSocket.close` returns early), so it is shut down here.
-        """
-        client = self.handler.client
-        client.auto_reconnect_enabled = False
-        session = client.current_session
-        sock = session.sock if session is not None else None
-        if sock is not None and sock.connected:
-            closed = threading.Event()
-            client.on_close_listeners.append(lambda _ws: closed.set())
-            try:
-                sock.send_close()
-            except Exception as exc:  # the connection broke meanwhile: nothing to close
-                log.info("Socket Mode connection already gone (%s)", type(exc).__name__)
-            else:
-                closed.wait(3.0)
-            sock.shutdown()
-        # The client's message loop waits up to 1 s on its queue before it sees `closed`:
-        # an empty message (which it skips) wakes it at once.
-        client.closed = True
-        client.message_queue.put(None)
-        self.handler.close()
-
-
 def serve_socket_mode(app: App, app_token: str) -> None:
     """Connect to Slack over a WebSocket (no public URL needed) until SIGTERM or SIGINT,
     then disconnect: Slack sends nothing more to this process, and the caller stops the
     rest gracefully."""
+    from bot.runtime.socket_mode import SocketModeConnection
+
     SocketModeConnection(app, app_token).run()
 
 
-def _on_signals() -> threading.Event:
+def on_signals() -> threading.Event:
     """An event set by SIGTERM or SIGINT (call from the main thread)."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
