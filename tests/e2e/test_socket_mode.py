@@ -178,6 +178,7 @@ def test_serve_in_socket_mode_stops_on_sigterm_cleanly_and_keeps_acked_work(
     assert [row["approvals"] for row in rows if row["ts"] == ideas[0]["ts"]] == [1]
     assert "idealoop serving over Socket Mode" in log and "idealoop stopped" in log
     assert "Traceback" not in log and APP_TOKEN not in log and TOKEN not in log
+    assert " ERROR " not in log  # a normal close is not reported as an error
 
 
 def test_serve_in_socket_mode_rides_out_a_refresh(
