@@ -69,7 +69,7 @@ class SocketModeConnection:
     the socket closes or breaks.
 
     Why not slack_sdk's built-in client (Bolt's default adapter): measured against the
-    emulated link host (tests/e2e/test_socket_mode.py), after a connection broke without a
+    emulated link host (testkit/socket_mode.py), after a connection broke without a
     close frame it spun a core for about a minute before it noticed; after a refresh, the
     next envelope waited 3 s (its receive timeout) for an ack, Slack's whole ack window;
     and it never sends a close frame. This one reconnects in half a second, acks at
