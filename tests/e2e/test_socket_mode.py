@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.emulator.slack_requests import event_body, reaction_event
 from bot.emulator.web_api import SlackApiServer
 from testkit import pg_cluster
 from testkit.app import APP_TOKEN, TOKEN, RunningApp, running_app
 from testkit.databases import migrate
+from testkit.delivery import Deliverer
 from testkit.fake_openai import FakeOpenAI
 from testkit.faults import IDEA_TS, seed_ideas
 from testkit.processes import ServeProcess, child_env, idealoop
@@ -64,6 +66,19 @@ def test_a_reaction_is_acked_after_its_signal_is_stored(app: RunningApp) -> None
     assert reply.status == 200 and reply.body == ""
     assert approvals(app, ideas[0]["ts"]) == 1  # stored when the ack left: no waiting
     assert reply.elapsed < ACK_WINDOW
+
+
+def test_a_burst_of_reactions_on_one_connection_is_all_acked_and_all_stored(
+        app: RunningApp) -> None:
+    """Eight senders at once, as Slack spreads events: `Deliverer` (the fault tests'
+    Slack) over the socket, each envelope delivered until acked."""
+    ideas = brainstorm(app, "a burst")
+    requests = [(event_body(reaction_event(added=True, user=f"U{n:04d}", emoji="+1",
+                                           channel=CHANNEL, ts=str(ideas[n % 5]["ts"]))),
+                 "application/json") for n in range(200)]
+    report = Deliverer(app.sender, senders=8, deadline=60).deliver(requests)
+    assert report.acknowledged == 200 and report.refused == 0
+    assert sum(approvals(app, idea["ts"]) for idea in ideas) == 200
 
 
 def test_serve_connects_with_the_app_level_token_alone(app: RunningApp) -> None:
