@@ -72,8 +72,9 @@ class SocketModeConnection:
     emulated link host (testkit/socket_mode.py), after a connection broke without a
     close frame it spun a core for about a minute before it noticed; after a refresh, the
     next envelope waited 3 s (its receive timeout) for an ack, Slack's whole ack window;
-    and it never sends a close frame. This one reconnects in half a second, acks at
-    once after a refresh, and closes with 1000.
+    and it never sends a close frame. This one opens a new connection about half a second
+    after a refresh or a cut (up to 2.5 s after some refreshes, see `_Client`), acks at
+    once, and closes with 1000.
 
     An envelope is acked only when Bolt answered 200: a listener that could not keep its
     promise (the database is away) answers 503, the adapter sends no ack, and Slack
@@ -101,9 +102,9 @@ class SocketModeConnection:
         process), then let the envelopes in hand finish; safe to call twice.
 
         The close frame is sent here, and the link host's answer awaited, before the
-        client is closed: the client's own close would leave its reader waiting up to
-        10 s (websocket-client's select timeout) on a socket that no longer exists. Once
-        a close frame was sent, websocket-client no longer closes the TCP socket itself
+        client is closed: the client's own close, from this thread, would leave its
+        reader waiting out its select timeout on a socket that no longer exists. Once a
+        close frame was sent, websocket-client no longer closes the TCP socket itself
         (`WebSocket.close` returns early), so it is shut down here.
         """
         client = self.handler.client
