@@ -24,6 +24,7 @@ closes: never on sleeps.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -103,7 +104,6 @@ class SocketModeServer:
         self._live: dict[int, ServerConnection] = {}
         self._opened = 0
         self._refused = 0
-        self._envelopes: dict[str, Envelope] = {}
         self._acks: dict[str, Ack] = {}
         self._acks_in_order: list[Ack] = []
         self._closed: list[Closed] = []
@@ -214,8 +214,6 @@ class SocketModeServer:
         number, connection = self._newest(timeout)
         envelope = Envelope(envelope_id or f"env-{uuid.uuid4()}", type, payload,
                             time.monotonic(), number)
-        with self._cond:
-            self._envelopes[envelope.envelope_id] = envelope
         connection.send(json.dumps(envelope.message(retry_attempt=retry_attempt,
                                                     retry_reason=retry_reason)))
         return envelope
@@ -241,8 +239,6 @@ class SocketModeServer:
     def drop(self) -> int:
         """Cut every open connection at the TCP level, with no close frame (a network
         failure, or a link host that died); returns how many were cut."""
-        import socket
-
         with self._cond:
             connections = list(self._live.values())
         for connection in connections:
