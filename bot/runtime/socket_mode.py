@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
+from websocket import WebSocketApp
 
 from bot.runtime.server import on_signals
 
@@ -22,21 +25,62 @@ PING_TIMEOUT = 2.0
 
 
 class _Client(SocketModeClient):
-    """slack_sdk's websocket-client based client, giving `run_forever` a ping timeout.
+    """slack_sdk's websocket-client based client, with two races closed.
 
-    Without one, websocket-client's reader waits on its socket in 10-second selects. When
-    another thread closes the connection (slack_sdk does so on every refresh: it opens the
-    new connection, then closes the old one), the closed socket wakes no one, and the
-    reader, which is also the thread that starts the next connection, sat there for up to
-    10 s with no connection open (seen in tests/e2e/test_socket_mode.py). With a ping
-    timeout it looks again every PING_TIMEOUT seconds, and a link that stopped answering
-    pings is given up after that long instead of never.
+    1. A ping timeout for `run_forever`. Without one, websocket-client's reader waits on
+       its socket in 10-second selects. When another thread closes the connection
+       (slack_sdk does so on every refresh: it opens the new connection, then closes the
+       old one), the closed socket wakes no one, and the reader, which is also the thread
+       that starts the next connection, sat there for up to 10 s with no connection open
+       (seen in tests/e2e/test_socket_mode.py). With a ping timeout it looks again every
+       PING_TIMEOUT seconds, and a link that stops answering pings is given up.
+    2. A new connection is not taken for a dead one before its reader has started it.
+       slack_sdk's monitor looks as soon as the client connects, and whenever a session
+       has no socket yet; it then replaced the session being opened, and the socket that
+       session's reader was opening was left open, unreferenced (a ResourceWarning, and a
+       connection Slack keeps), at every start.
+    3. Once closed, no connection is opened or kept: the reader could start the current
+       session just as `close` closed it (`run_forever` sets `keep_running` again), and
+       closing then waited forever on a connection no one would close.
+    4. A connection that broke (cut without a close frame) gives its socket back. The
+       reader marks such a connection closed but leaves its socket open, and the
+       teardown that follows skips a connection marked closed, so each cut left a socket
+       to the garbage collector (a ResourceWarning in the tests).
     """
+
+    _reading: WebSocketApp | None = None  # the session the reader last started
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_open_listeners.append(self._close_if_closed)
+        self.on_error_listeners.append(self._release_broken)
+
+    def _close_if_closed(self, ws: WebSocketApp) -> None:
+        if self.closed:
+            ws.close()
+
+    @staticmethod
+    def _release_broken(ws: WebSocketApp, error: Exception) -> None:
+        sock = ws.sock  # still there: errors are reported before the teardown
+        if sock is not None and not sock.connected:
+            sock.shutdown()
+
+    def _starting(self) -> bool:
+        """The current session is made, and its reader has not started it yet."""
+        return self.current_session is not None and self.current_session is not self._reading
+
+    def is_connected(self) -> bool:
+        return self._starting() or super().is_connected()
+
+    def _monitor_current_session(self) -> None:
+        if not self._starting():
+            super()._monitor_current_session()  # type: ignore[no-untyped-call]
 
     def _run_current_session(self) -> None:
         session = self.current_session
-        if session is None:
+        if session is None or self.closed:
             return
+        self._reading = session
         try:
             self.logger.info("Starting to receive messages from a new connection")
             session.run_forever(ping_interval=self.ping_interval, ping_timeout=PING_TIMEOUT,
@@ -109,8 +153,17 @@ class SocketModeConnection:
         """
         client = self.handler.client
         client.auto_reconnect_enabled = False
+        client.closed = True  # no new connection from here on (see `_Client`)
         session = client.current_session
         sock = session.sock if session is not None else None
+        # A connection whose handshake is under way cannot be closed yet (websocket-client
+        # would skip it, then finish opening it and lose its socket): once open, the
+        # reader closes it (`_Client._close_if_closed`), or it is closed here.
+        deadline = time.monotonic() + 3.0
+        while (session is not None and sock is not None and not sock.connected
+               and session.keep_running and time.monotonic() < deadline):
+            time.sleep(0.01)
+            sock = session.sock
         if sock is not None and sock.connected:
             closed = threading.Event()
             client.on_close_listeners.append(lambda _ws: closed.set())
@@ -123,6 +176,5 @@ class SocketModeConnection:
             sock.shutdown()
         # The client's message loop waits up to 1 s on its queue before it sees `closed`:
         # an empty message (which it skips) wakes it at once.
-        client.closed = True
         client.message_queue.put(None)
         self.handler.close()
