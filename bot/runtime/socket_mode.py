@@ -1,5 +1,6 @@
-"""`idealoop serve` over Socket Mode: Bolt's websocket-client adapter, with the reader's
-wait bounded so that a connection closed under it is noticed at once (see `_Client`)."""
+"""`idealoop serve` over Socket Mode: Bolt's websocket-client adapter, on a client that
+closes the races of slack_sdk's and websocket-client's threads that left the app without a
+connection, or sockets open behind it (see `_Client`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ PING_TIMEOUT = 2.0
 
 
 class _Client(SocketModeClient):
-    """slack_sdk's websocket-client based client, with two races closed.
+    """slack_sdk's websocket-client based client, with four races closed.
 
     1. A ping timeout for `run_forever`. Without one, websocket-client's reader waits on
        its socket in 10-second selects. When another thread closes the connection
