@@ -51,6 +51,12 @@ def _setup_logging(level: str, filename: str | None = None) -> None:
     # on purpose (the client carries SLACK_API_URL and the retry handlers).
     logging.getLogger("slack_bolt").addFilter(
         lambda record: not record.getMessage().startswith("As you gave `client`"))
+    # websocket-client, and slack_sdk after it, report a Socket Mode connection closed
+    # normally (code 1000: our own stop, or leaving a connection Slack asked us to
+    # refresh) as an ERROR; a lost connection is still reported.
+    for name in ("slack_bolt", "websocket"):
+        logging.getLogger(name).addFilter(
+            lambda record: "Connection closed normally" not in record.getMessage())
 
 
 def _friendly(fn: Callable[P, R]) -> Callable[P, R]:
