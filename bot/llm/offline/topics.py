@@ -8,22 +8,24 @@ metrics, so templates read "the standups" and "minutes per standup" rather than 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.llm.offline.kinds import (
+    DIAGNOSIS,
+    DIAGNOSIS_QUESTION,
     NAMING,
     PEOPLE,
     PROCESS,
     QUESTION,
-    name_candidates,
     named_thing,
     occasion,
+    only_symbols,
     quoted,
     topic_kind,
 )
+from bot.llm.offline.names import name_candidates
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,9 @@ class Topic:
     forms: tuple[tuple[str, str], ...]  # (subject, goal), longest first
     domain: Domain
     kind: str = PROCESS  # which techniques fit (`bot.llm.offline.kinds`)
-    names: Mapping[str, str] = field(default_factory=dict)  # naming topics: candidates
+    # Further template slots: candidate names for a naming topic, the kind of bad case
+    # ("failure", "slowdown") for a diagnosis topic.
+    slots: Mapping[str, str] = field(default_factory=dict)
 
 
 def _clean_topic(topic: str) -> str:
@@ -321,6 +325,103 @@ def _shorten(words: list[str], limit: int = 7, hard_limit: int = 10) -> list[str
     return cut
 
 
+# Words that start a clause inside a topic ("… when half the team is remote"): a noun
+# phrase for the topic stops before them.
+CLAUSE_WORDS = _wordset("when while if because so since unless although though that which "
+                        "who whom whose where whenever")
+# Words that make a clause of a noun phrase ("the way we run our retros", "the time our
+# code reviews take"): such a phrase is replaced by the thing it is about.
+CLAUSE_SUBJECTS = _wordset("we they i you he she people everyone nobody someone it")
+# A verb-phrase topic longer than this is not pasted as "the effort to …" in noun slots.
+LONGEST_EFFORT = 4
+_AUXILIARIES = _wordset("do does did is are was were can can't cannot could won't don't "
+                        "doesn't didn't isn't aren't wasn't weren't have has keep keeps")
+_SYMPTOMS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), one, many) for p, one, many in (
+        (r"^(slow\w*|late|stall\w*|hang\w*|stuck|time\s?outs?|timing)$", "slowdown",
+         "slowdowns"),
+        (r"^(fail\w*|break\w*|broke|broken|crash\w*|flak\w*|red|down|errors?|bugs?|"
+         r"regress\w*)$", "failure", "failures"),
+    ))
+
+
+def _without_clauses(words: list[str]) -> list[str]:
+    """The words before the first clause word after the first word."""
+    for i, word in enumerate(words):
+        if i >= 1 and word.lower() in CLAUSE_WORDS:
+            return words[:i]
+    return words
+
+
+def _is_clause(words: list[str]) -> bool:
+    """True for a noun phrase with a clause inside: "the way we run our retros", "the time
+    our code reviews take" (a second determiner or a pronoun after its start)."""
+    lowered = [w.lower() for w in words]
+    return any(w in CLAUSE_SUBJECTS for w in lowered[1:]) or any(
+        w in ("our", "their", "my", "your") for w in lowered[2:])
+
+
+def _about(words: list[str], domain: Domain) -> str | None:
+    """The thing a clause-like phrase is about, by the domain's own nouns: "the time our
+    code reviews take" -> "our code reviews"; None when no domain noun is in it."""
+    text = " ".join(words)
+    match = domain.pattern.search(text)
+    if not match:
+        return None
+    before = text[: match.start()].split()
+    det = before[-1] if before and before[-1].lower() in _DETERMINERS else None
+    thing = match.group(0)
+    return f"{det} {thing}" if det else _noun_phrases(thing.split(), domain)[0]
+
+
+def _noun_subject(words: list[str], domain: Domain) -> str:
+    """A noun phrase for `words` that reads well in any noun slot: no clause pasted."""
+    words = _without_clauses(words)
+    if _is_clause(words) or len(words) > LONGEST_EFFORT + 2:
+        about = _about(words, domain)
+        if about:
+            return about
+        lowered = [w.lower() for w in words]
+        cut = next((i for i, w in enumerate(lowered)
+                    if i >= 1 and (w in CLAUSE_SUBJECTS
+                                   or (i >= 2 and w in ("our", "their", "my", "your")))),
+                   len(words))
+        words = words[:cut]
+    return _noun_phrases(words, domain)[0]
+
+
+def _diagnosis(words: list[str], domain: Domain) -> tuple[str, dict[str, str]]:
+    """(the thing that goes wrong, {bad, bads}) for "why do our builds fail so often"."""
+    symptom = next((i for i, w in enumerate(words)
+                    if i and any(p.match(w) for p, _, _ in _SYMPTOMS)), len(words))
+    thing = [w for w in words[1:symptom] if w.lower() not in _AUXILIARIES and w.lower() != "so"]
+    if not thing:  # "what keeps breaking the nightly job"
+        thing = [w for w in words[symptom + 1:] if w.lower() not in ("so", "often")]
+    thing = _without_clauses(_shorten(thing or ["it"], limit=5))
+    bad, bads = next(((one, many) for p, one, many in _SYMPTOMS
+                      if symptom < len(words) and p.match(words[symptom])),
+                     ("problem", "problems"))
+    subject = _noun_phrases(thing, domain)[0] if thing != ["it"] else "it"
+    return subject, {"bad": bad, "bads": bads}
+
+
+def _verb_subject(ws: list[str], domain: Domain) -> str:
+    """A noun phrase for a verb-phrase topic: "the effort to cut cloud costs" when short;
+    for a long one ("reduce the time our code reviews take") the thing it is about ("our
+    code reviews"), never the whole clause."""
+    goal = " ".join(ws)
+    if len(ws) <= LONGEST_EFFORT + 1 and not _is_clause(ws[1:]):
+        return f"the effort to {goal}"
+    about = _about(ws, domain)
+    if about:
+        return about
+    obj = [w for w in _without_clauses(ws[1:])]
+    obj = _shorten(obj, limit=LONGEST_EFFORT)[:LONGEST_EFFORT]
+    while len(obj) > 1 and obj[-1].lower() in _STOPWORDS:
+        obj.pop()
+    return _noun_phrases(obj, domain)[0] if obj else f"the effort to {' '.join(ws[:3])}"
+
+
 def parse_topic(topic: str) -> Topic:
     """Turn free text into a subject noun phrase and a goal verb phrase (plus shorter forms)."""
     key = " ".join(re.findall(r"\w+", topic.lower()))
@@ -348,24 +449,34 @@ def parse_topic(topic: str) -> Topic:
             goal = " ".join(ws)
             if first in _OBJECT_VERBS and len(ws) > 1:
                 # "plan the team offsite": the thing to talk about is the offsite itself.
-                return _noun_phrases(ws[1:], domain)[0], goal
+                return _noun_subject(ws[1:], domain), goal
             if first == "make":
                 # "make our deploys faster": talk about "our deploys".
                 k = next((i for i, w in enumerate(ws) if i >= 2 and w.lower() in _COMPARATIVES), 0)
                 if k:
-                    return _noun_phrases(ws[1:k], domain)[0], goal
-            return f"the effort to {goal}", goal
-        return _noun_phrases(ws, domain)
+                    return _noun_subject(ws[1:k], domain), goal
+            return _verb_subject(ws, domain), goal
+        subject, goal = _noun_phrases(ws, domain)
+        plain = _noun_subject(ws, domain)
+        return (subject, goal) if plain == subject else (plain, f"improve {plain}")
 
     kind = topic_kind(topic, text, phrased=why is not None)
     if kind == QUESTION:  # never pasted into a sentence: quoted
         said = quoted(topic)
-        return Topic(key, ((said, f"answer {said}"),), domain, kind)
+        if only_symbols(topic):  # emoji or shortcodes only: say it is the topic
+            said = f"the topic {said}"
+        return Topic(key or said, ((said, f"answer {said}"),), domain, kind)
+    if kind == DIAGNOSIS:
+        said = " ".join(topic.split()).strip(" ?!.")
+        start = DIAGNOSIS_QUESTION.search(said)
+        asked = said[start.start():].split() if start else words
+        subject, slots = _diagnosis(asked, domain)
+        goal = f"find the cause of the {slots['bads']} in {subject}"
+        return Topic(key, ((subject, goal), ("it", "fix it")), domain, kind, slots)
     if kind == NAMING:
         thing = named_thing(" ".join(words))
-        seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
         return Topic(key, ((thing, f"name {thing}"), ("it", "name it")), domain, kind,
-                     name_candidates(thing, seed))
+                     name_candidates(thing))
     if kind == PEOPLE and (event := occasion(" ".join(words))) is not None:
         subject = event if "'s " in event else _noun_phrases(event.split(), domain)[0]
         return Topic(key, ((subject, f"make {subject} great"), ("it", "get it right")), domain,
