@@ -164,9 +164,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         (
             "Imagine {subject} failed badly six months from now and list the likely "
             "reasons while there is still time",
-            "Have everyone write down how the plan to {goal} could fail, then guard against "
-            "the top two",
-            "Pretend it is a year later and the effort to {goal} flopped, then write that "
+            "Have everyone write down how the plan for {subject} could fail, then guard "
+            "against the top two",
+            "Pretend it is a year later and the work on {subject} flopped, then write that "
             "post-mortem today",
         ),
     ),
