@@ -147,7 +147,9 @@ def near_names(name: str, thing: str) -> dict[str, str]:
     rhymes = next((r for r in _RHYMES if word in r), ())
     sounds = [n for n in rhymes if n != word]
     sounds += [n for n in every_image if n[0] == word[0] and n != word and n not in sounds]
-    sounds += [f"{word} {n}" for n in every_image if n[0] != word[0]][seed % 7:][:2]
+    # Alliteration with a plain word ("Harbor Hub"), then a coined echo ("Echoly").
+    sounds += [f"{word} {e}" for e in PLAIN_ENDINGS if e[0] == word[0]]
+    sounds += [_coined(word, e) for e in COINED_ENDINGS if _coined(word, e) != word][:2]
     head = (thing_words(thing) or ["Project"])[-1].capitalize()
     variations = [f"{word}{VARIATION_ENDINGS[seed % len(VARIATION_ENDINGS)]}",
                   f"{word} {PLAIN_ENDINGS[seed % len(PLAIN_ENDINGS)]}",

@@ -313,7 +313,7 @@ NAMING_TECHNIQUES = _for(
                      "searches find only yours")),
     ("compound name", ("Call {subject} “{name_compound}”: an image and the thing together, so "
                        "the name explains itself",
-                       "Call {subject} “{name_compound_2}”, one word that joins what it is "
+                       "Call {subject} “{name_compound_2}”, a name that joins what it is "
                        "with an image of it")),
     ("ask the users", ("Ask five future users to describe {subject} in three words, and build "
                        "the name from the word that comes up most",)),
