@@ -13,9 +13,12 @@ Design choices:
   (never ``hash()``, which is salted per process), so tests and screenshots are reproducible.
 * Varied: there are many techniques with several phrasings each (``techniques.py``); texts
   passed as ``avoid`` (the bot passes the channel's rejected ideas) and their close variants
-  never come back, and approved ideas passed as ``favour`` put their techniques first.
+  never come back, and approved ideas passed as ``favour`` put their techniques first --
+  within the topic's kind: a channel that approved process ideas still gets names for a
+  naming topic, and "More like this" on a name gets names near it (``names.py``).
 * Topic-aware: the topic is turned into a subject and a goal that fit mid-sentence, with
-  concrete nouns and metrics from an everyday domain (``topics.py``).
+  concrete nouns and metrics from an everyday domain (``topics.py``); a long clause topic
+  fills verb slots whole and noun slots with the thing it is about.
 """
 
 from __future__ import annotations

@@ -3,7 +3,10 @@
 A process topic ("shorter standups") suits SCAMPER, inversion, 5 whys; a name ("a name
 for our analytics dashboard") wants candidate names; people and occasions ("a leaving
 gift for Sarah", "team lunch ideas") want personal, shared, small ideas; a piece of
-writing ("the announcement for the office move") wants angles and structure. A topic
+writing ("the announcement for the office move") wants angles and structure; a
+question about why something goes wrong ("why do our builds fail so often") wants ways
+to find the cause: five whys, a timeline, the last good state. A topic of only emoji or
+shortcodes (":rocket: :tada:") is quoted as "the topic “…”". A topic
 that does not read as an English noun or verb phrase — a question the lead-in rules
 cannot turn into one, or another language — is never pasted into a sentence: it is
 quoted, with techniques phrased around a quotation, and for another language the

@@ -471,7 +471,7 @@ def _verb_subject(ws: list[str], domain: Domain) -> str:
     if about:
         return about
     last = _last_noun_phrase(ws)
-    if last and len(last) <= LONGEST_EFFORT + 1 and not _is_clause(last):
+    if last and len(last) <= LONGEST_EFFORT + 2 and not _is_clause(last):
         return " ".join(last)
     return "this goal"  # honest and grammatical in every noun slot
 
