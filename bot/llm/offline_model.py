@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream, TokenUsage
 from bot.llm.offline import review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
-from bot.llm.offline.kinds import looks_english
+from bot.llm.offline.kinds import looks_english, only_symbols
 from bot.llm.offline.techniques import without_technique
 from bot.llm.thread_fitting import AI_AUTHOR
 
@@ -27,11 +27,15 @@ class OfflineModel:
             # "More like this" weighs the seed's technique as two approvals.
             favour=[request.seed, request.seed, *request.approved] if request.seed
             else request.approved,
-            proposed=request.proposed, passed_over=request.passed_over,
+            proposed=request.proposed, passed_over=request.passed_over, near=request.seed,
         )
-        note = None if looks_english(request.topic) else (
-            "The offline generator writes English and only quotes your topic; set up an LLM "
-            "for ideas in your language.")
+        note = None
+        if only_symbols(request.topic):
+            note = ("Your topic has no words, so the offline generator only quotes it; add a "
+                    "few words (“🚀 launch party”) for ideas that fit.")
+        elif not looks_english(request.topic):
+            note = ("The offline generator writes English and only quotes your topic; set up "
+                    "an LLM for ideas in your language.")
         return Generation(ideas=ideas, model=self.model, offline=True, note=note)
 
     def ideas_stream(self, request: IdeaRequest) -> IdeaStream:
