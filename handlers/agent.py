@@ -31,6 +31,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.drafts import INTRODUCTION, is_small_talk
 from bot.errors import BadInput, Busy, ChatError, NotSaved, user_message
 from bot.ideas import clean_topic
 from bot.slack_values import is_slack_id, is_ts
@@ -139,6 +140,9 @@ def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltCon
     if not (is_slack_id(channel) and is_slack_id(user) and is_ts(ts) and is_ts(thread_ts)):
         raise BadInput("an assistant message without a usable channel, user or thread")
     assert isinstance(channel, str) and isinstance(user, str) and isinstance(thread_ts, str)
+    if is_small_talk(text):  # "hi", "what can you do?": an introduction, not a draft
+        say(INTRODUCTION)
+        return
     key = f"event:{body.get('event_id') or ts}"
     wanted = _BRAINSTORM.match(text)
     try:
