@@ -11,6 +11,7 @@ doubled word, capitals, a closing full stop) and lists each one. Slack's own mar
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -100,7 +101,8 @@ def _read(text: str) -> _Reading:
                  if len(_WORD.findall(s)) >= 2]
     lower = f" {' '.join(plain.lower().split())} "
     return _Reading(
-        words=len(_WORD.findall(plain)), sentences=sentences,
+        # a mention, a link or a code span is one word to a reader
+        words=len(_WORD.findall(_PROTECTED.sub(" x ", text))), sentences=sentences,
         longest=max(sentences, key=lambda s: len(s.split()), default=""),
         hedges=[h for h in HEDGES if f" {h} " in lower or f" {h}," in lower],
         vague=[v for v in VAGUE if re.search(rf"\b{re.escape(v)}\b", lower)],
@@ -183,8 +185,8 @@ def polish(work: str) -> str:
     text = _PROTECTED.sub(protect, work.strip())
     changes: list[str] = []
     for wordy, plain in WORDY:
-        text, count = re.subn(rf"\b{wordy}\b", lambda m, plain=plain: _same_case(m, plain),
-                              text, flags=re.IGNORECASE)
+        text, count = re.subn(rf"\b{wordy}\b", functools.partial(_cased, plain), text,
+                              flags=re.IGNORECASE)
         if count:
             changes.append(f"“{wordy}” → “{plain}”" + (f" ({count}×)" if count > 1 else ""))
     removed: list[str] = []
@@ -238,6 +240,10 @@ def _same_case(match: re.Match[str], replacement: str, original: str | None = No
     starts with a capital."""
     start = (original if original is not None else match.group(0))[:1]
     return replacement[:1].upper() + replacement[1:] if start.isupper() else replacement
+
+
+def _cased(replacement: str, match: re.Match[str]) -> str:
+    return _same_case(match, replacement)
 
 
 def _clip(text: str, limit: int) -> str:
