@@ -137,6 +137,15 @@ def test_a_greeting_gets_an_introduction_with_a_model(app: RunningApp, llm: Fake
     assert llm.requests == []  # recognised without the model
 
 
+def test_a_greeting_delivered_again_is_introduced_once(app: RunningApp) -> None:
+    message = app.slack.state.post_message(DM, "hi", user="U0ALICE")
+    event = dm_message_event(user="U0ALICE", text="hi", channel=DM, ts=message["ts"])
+    for retry in (None, 1):
+        assert app.sender.event(event, event_id="Ev0HI", retry_num=retry).status == 200
+    app.deps.wait_quiet()
+    _introduced(app, str(message["ts"]))  # one answer
+
+
 def test_a_greeting_gets_an_introduction_offline(slack: SlackApiServer, db_url: str) -> None:
     with running_app(slack, db_url, IDEALOOP_LLM="offline") as offline:
         roots = [write(offline, greeting) for greeting in GREETINGS]
