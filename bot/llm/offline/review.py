@@ -43,8 +43,15 @@ DATES = re.compile(
     rf"\d{{1,2}}[/.]\d{{1,2}}(?:[/.]\d{{2,4}})?|\d{{4}}-\d{{2}}-\d{{2}}|"
     rf"\d{{1,2}}(?::\d{{2}})? ?(?:am|pm)|\d{{1,2}}:\d{{2}}|(?:19|20)\d{{2}})\b",
     re.IGNORECASE)
-_ASK = re.compile(r"\?|\b(?:please|let me know|can you|could you|reply|vote|review|sign up|"
-                  r"join|approve|decide)\b", re.IGNORECASE)
+# A question, a request ("please", "let me know", "can you"), or a verb of action that is
+# asked for: at a sentence's start ("Vote below") or after "need to", "let's", "you"
+# ("the design review" asks nothing).
+_ASK = re.compile(
+    r"\?|\b(?:please|let me know|let us know|can you|could you|would you|can someone|"
+    r"can anyone)\b|"
+    r"(?:^|[.!?:]\s+|\b(?:need(?: you)? to|needs to|let's|let us|you|everyone|all of you)\s+)"
+    r"(?:reply|respond|vote|review|sign up|join|approve|decide|comment|check|confirm|"
+    r"read|share|send|add|fill in|choose|pick)\b", re.IGNORECASE | re.MULTILINE)
 # Someone named with a job: a mention, "owner"/"owned by"/"assigned to"/"responsible",
 # a first person who commits ("I will", "we'll"), or a capitalised name followed by
 # "will"/"is going to"/"owns"/"leads"/"takes"/"handles".
