@@ -171,7 +171,8 @@ def feedback(work: str, focus: str = "") -> str:
                          "these rules only measure the text.")
     questions = questions or ["Who else should read it before it goes out?"]
     step = (risks[0][1] if risks else "By these rules it is ready: ask one reader from its "
-            "audience whether the ask is clear, then send it.")
+            "audience whether the ask is clear, then send it." if r.asks else
+            "End with what readers should do once they have read it.")
     lines = ["*What works*", *(f"• {w}" for w in works[:3] or
                                ["It is written down and shared: a start."]),
              "", "*Risks*", *(f"• {risk}" for risk, _ in risks[:3] or

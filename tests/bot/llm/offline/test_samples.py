@@ -116,6 +116,7 @@ def test_feedback_does_not_contradict_the_text(sample: dict[str, object]) -> Non
         "No date or deadline": not sample["dated"],
         "It asks readers for something": sample["asks"],
         "What should readers do once they have read it?": not sample["asks"],
+        "whether the ask is clear": sample["asks"],
     }
     for claim, true in claims.items():
         if claim in said:
