@@ -78,7 +78,7 @@ def _statements(said: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _announcement(subject: str, said: list[tuple[str, str]]) -> list[str]:
     told = _statements(said)
     what = told[-1][1] if told else "[what changes, in one sentence]"
-    when = _first_date(said) or "[the date it starts]"
+    when = _first_date([("", subject), *said]) or "[the date it starts]"
     return [f"*📣 {_title(subject) or '[What we are announcing]'}*", "",
             f"Heads-up, everyone: {_sentence(subject) if subject else '[the news]'}",
             f"• What changes: {_clip(what, 160)}", f"• From when: {when}",

@@ -47,6 +47,8 @@ def test_an_announcement_says_what_changes_from_when_and_what_to_do() -> None:
     assert "• From when: next Monday" in body  # a date the thread gave, not an invented one
     assert "What you need to do: [" in body
     assert "Goal:" not in body
+    asked = drafting.draft("announce the new rota starting next month", "")
+    assert "• From when: next month" in asked  # the instruction's own date comes first
 
 
 def test_a_plan_has_numbered_steps_each_with_an_owner_and_a_date() -> None:
