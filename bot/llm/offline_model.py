@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream, TokenUsage
-from bot.llm.offline import review
+from bot.llm.offline import drafting, review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
 from bot.llm.offline.kinds import looks_english, only_symbols
 from bot.llm.offline.techniques import without_technique
@@ -56,10 +56,10 @@ class OfflineModel:
         # People's messages only: the bot's own posts are not "the discussion".
         context = "\n".join(line for line in request.thread_text.splitlines()
                             if not line.startswith(f"[{AI_AUTHOR}]"))
-        instruction = request.instruction
-        if request.about_idea and request.ideas:  # "Draft this": named after the idea
-            instruction = without_technique(request.ideas[0][1])
+        instruction, kind = request.instruction, None
+        if request.about_idea and request.ideas:  # "Draft this": a plan named after the idea
+            instruction, kind = without_technique(request.ideas[0][1]), drafting.PLAN
         elif request.ideas:
             context = "\n".join(text for _, text in request.ideas) + "\n" + context
-        yield from self.generator.draft(instruction, context,
-                                        previous=request.previous).splitlines(keepends=True)
+        yield from drafting.draft(instruction, context, previous=request.previous,
+                                  kind=kind).splitlines(keepends=True)
