@@ -44,7 +44,7 @@ from bot.llm.offline.techniques import (
     normalise_idea,
     technique_of,
 )
-from bot.llm.offline.topics import Topic, keeps_capital, parse_topic
+from bot.llm.offline.topics import Topic, parse_topic
 from bot.llm.similarity import NearDuplicates, SameIdeas, normalise
 
 OFFLINE_MODEL = "idealoop-offline"
@@ -178,49 +178,6 @@ class OfflineGenerator:
             if MIN_WORDS <= _word_count(idea) <= MAX_WORDS:
                 return idea
         return None
-
-    def draft(self, instruction: str, context: str, *, previous: str | None = None) -> str:
-        """A short structured draft built from the instruction and the start of the context
-        (people's messages; the bot's own previous draft is `previous`, never "discussion").
-
-        Why so plain: without a model we cannot write prose worth reading, but a heading, the
-        goal, the key points from the thread and a next step is still a useful skeleton -- and
-        the closing line tells people how to get real drafts. Asked to make a previous
-        draft shorter, it keeps that draft's heading and first half of its points.
-        """
-        if previous and SHORTER.search(instruction):
-            return _shortened(previous)
-        goal = " ".join(_clean_instruction(instruction).split())
-        # "Draft: Draft a plan" says it twice: the title drops a leading "draft"/"write".
-        named = re.sub(r"^(?:draft|write(?:\s+up)?)\s+", "", goal, flags=re.IGNORECASE)
-        title = _clip(named[:1].upper() + named[1:], 80) if named else "Summary of the discussion"
-        if goal and not keeps_capital(goal.split()[0]):
-            goal = goal[:1].lower() + goal[1:]
-        points = [f"Goal: {_clip(goal, 200)}" if goal else "Goal: agree on next steps"]
-        for line in _context_lines(context, limit=2):
-            points.append(f"From the discussion: {line}")
-        points.append("Next step: name one owner and a date to try this for two weeks.")
-        points.append("Open question: how will we know in a month that it worked?")
-        lines = [f"Draft: {title}", "", *(f"- {p}" for p in points[:5]), ""]
-        lines.append(
-            "Written by the offline generator (no LLM configured): set OPENAI_API_KEY or "
-            "OPENAI_BASE_URL to get real drafts."
-        )
-        return "\n".join(lines)
-
-
-SHORTER = re.compile(r"\b(?:short(?:er|en)?|brief(?:er)?|concise|trim|tl;?dr|cut)\b",
-                     re.IGNORECASE)
-
-
-def _shortened(previous: str) -> str:
-    """A previous offline draft with half its points (at least one), heading and closing
-    line kept."""
-    lines = previous.splitlines()
-    points = [line for line in lines if line.startswith("- ")]
-    keep = set(points[: max(1, len(points) // 2)])
-    return "\n".join(line for line in lines
-                     if not line.startswith("- ") or line in keep)
 
 
 def _tier(technique: Technique, kind: str, near: bool) -> int:
