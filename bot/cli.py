@@ -160,7 +160,7 @@ def _channel(value: str, store: Store, team: str | None,
         found = Channel(_channel_id(wanted.removeprefix("#"), client()), wanted.lstrip("#"))
     if not store.knows_channel(found.id, team):
         where = f" in workspace {team}" if team else ""
-        raise BadInput(f"idealoop has no record of channel {found}{where}: nothing was "
+        raise BadInput(f"unknown channel {found}{where}: nothing was "
                        "brainstormed, drafted, scheduled or guided there")
     return found
 

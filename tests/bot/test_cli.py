@@ -105,7 +105,7 @@ def test_export_takes_a_stored_channel_id_and_says_what_it_looked_at(tmp_path: P
                         "looked up in Slack, which needs SLACK_BOT_TOKEN\n"),
             ("#general", "idealoop: #general: give the channel's id (C0123…); a name is "
                          "looked up in Slack, which needs SLACK_BOT_TOKEN\n"),
-            ("C0NOPE", "idealoop: idealoop has no record of channel C0NOPE: nothing was "
+            ("C0NOPE", "idealoop: unknown channel C0NOPE: nothing was "
                        "brainstormed, drafted, scheduled or guided there\n")):
         refused = export("--channel", wanted)
         assert (refused.returncode, refused.stdout, refused.stderr) == (2, "", said), wanted

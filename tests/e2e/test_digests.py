@@ -474,7 +474,7 @@ def test_cli_digest_takes_a_channel_by_name_or_id_and_names_the_period(
         assert by_name.stdout.startswith("idealoop: digest of #general (C0GENERAL) for ")
 
     # An unknown channel is an error that names it, not an empty digest.
-    for wanted, said in (("C0NOPE", "idealoop has no record of channel C0NOPE"),
+    for wanted, said in (("C0NOPE", "unknown channel C0NOPE"),
                          ("#nope", "Slack knows no channel #nope")):
         unknown = digest("--channel", wanted)
         assert unknown.returncode == 2 and unknown.stdout == ""
