@@ -395,6 +395,9 @@ def forget(user: str, team: str | None, yes: bool) -> None:
                       "they wrote? This cannot be undone", abort=True)
     privacy = Privacy(settings, PrivacyStore(store.engine, team=team or ""),
                       owner="idealoop forget")
+    # A person is forgotten whole: no --channel, every copy of their words goes.
+    where = "every workspace" if team is None else f"workspace {team}"
+    click.echo(f"idealoop: forgetting {user} in {where}: every channel, every date")
     forgotten = privacy.forget(user, everywhere=team is None, patient=True)
     click.echo("idealoop: " + forgotten_summary(forgotten, who=user))
     if not forgotten.log_cleared:
