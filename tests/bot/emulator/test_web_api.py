@@ -490,3 +490,24 @@ def test_message_metadata_comes_back_only_when_asked(client: WebClient) -> None:
     full = client.conversations_replies(channel="C0GENERAL", ts=root,
                                         include_all_metadata=True)["messages"]
     assert full[1]["metadata"] == metadata
+
+
+def test_conversations_list_needs_channels_read_and_pages(server: SlackApiServer,
+                                                         state: Workspace,
+                                                         client: WebClient) -> None:
+    # https://docs.slack.dev/reference/methods/conversations.list: channels:read (bot).
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_list()
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "channels:read"
+    server.grant_scopes(*BOT_SCOPES, "channels:read")
+    state.ensure_channel("C0IDEAS", "ideas")
+    state.ensure_channel("G0SECRET", "secret")
+    state.ensure_channel("D0ALICE", "dm-alice")
+    public = [c["name"] for page in client.conversations_list(limit=1) for c in page["channels"]]
+    assert public == ["general", "ideas"]  # one per page, followed by cursor
+    both = client.conversations_list(types="public_channel,private_channel")["channels"]
+    assert [c["id"] for c in both] == ["C0GENERAL", "C0IDEAS", "G0SECRET"]
+    with pytest.raises(SlackApiError) as bad:
+        client.conversations_list(types="channels")
+    assert bad.value.response["error"] == "invalid_types"
