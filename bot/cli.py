@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.error import URLError
@@ -22,10 +23,11 @@ from urllib.error import URLError
 import click
 
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import BadInput, ConfigError
 from bot.runtime.logs import log_thread_exceptions, safe_handler
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
     from storage.repository import Store
@@ -51,6 +53,12 @@ def _setup_logging(level: str, filename: str | None = None) -> None:
     # on purpose (the client carries SLACK_API_URL and the retry handlers).
     logging.getLogger("slack_bolt").addFilter(
         lambda record: not record.getMessage().startswith("As you gave `client`"))
+    # websocket-client, and slack_sdk after it, report a Socket Mode connection closed
+    # normally (code 1000: our own stop, or leaving a connection Slack asked us to
+    # refresh) as an ERROR; a lost connection is still reported.
+    for name in ("slack_bolt", "websocket"):
+        logging.getLogger(name).addFilter(
+            lambda record: "Connection closed normally" not in record.getMessage())
 
 
 def _friendly(fn: Callable[P, R]) -> Callable[P, R]:
@@ -63,6 +71,9 @@ def _friendly(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except ConfigError as exc:
             click.echo(f"idealoop: configuration error: {exc}", err=True)
+            sys.exit(2)
+        except BadInput as exc:  # the operator's words name nothing: say which
+            click.echo(f"idealoop: {exc}", err=True)
             sys.exit(2)
         except BrokenPipeError:
             # The reader stopped early (`idealoop export | head`): not a failure to report.
@@ -125,6 +136,71 @@ def _store(settings: Settings, *, migrate: bool = False) -> Store:
     return open_store(settings, migrate=migrate, check=not migrate)
 
 
+CHANNEL_HELP = ("Only this channel: its id (C0123…), or its name (general, '#general') "
+                "when the bot token may list channels.")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A `--channel` resolved: its id, and its name when it was given by name."""
+
+    id: str
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return f"#{self.name} ({self.id})" if self.name else self.id
+
+
+def _channel(value: str, store: Store, team: str | None,
+             client: Callable[[], WebClient | None]) -> Channel:
+    """The channel `--channel` names, as idealoop has a record of it (an idea, draft,
+    schedule or guidance there). An id is taken as it is; a name is looked up in Slack
+    with the bot token (`conversations.list`, scope channels:read). Anything else is
+    a BadInput naming it, never an empty answer."""
+    from bot.slack_values import is_slack_id
+
+    wanted = value.strip()
+    if is_slack_id(wanted) and wanted[0] in "CGD":
+        found = Channel(wanted)
+    else:
+        found = Channel(_channel_id(wanted.removeprefix("#"), client()), wanted.lstrip("#"))
+    if not store.knows_channel(found.id, team):
+        where = f" in workspace {team}" if team else ""
+        raise BadInput(f"unknown channel {found}{where}: nothing was "
+                       "brainstormed, drafted, scheduled or guided there")
+    return found
+
+
+def _channel_id(name: str, client: WebClient | None) -> str:
+    from slack_sdk.errors import SlackApiError
+
+    if client is None:
+        raise BadInput(f"#{name}: give the channel's id (C0123…); a name is looked up in "
+                       "Slack, which needs SLACK_BOT_TOKEN")
+    try:
+        for page in client.conversations_list(types="public_channel,private_channel",
+                                              exclude_archived=True, limit=1000):
+            for info in page.get("channels") or []:
+                if info.get("name") == name:
+                    return str(info["id"])
+    except SlackApiError as exc:
+        if exc.response.get("error") != "missing_scope":
+            raise
+        raise BadInput(f"#{name}: looking a channel up by name needs the channels:read "
+                       "scope, which idealoop's manifest does not ask for; give the "
+                       "channel's id (C0123…, at the bottom of its details in Slack)") from exc
+    raise BadInput(f"Slack knows no channel #{name} (or the bot cannot see it)")
+
+
+def _token_client(settings: Settings) -> WebClient | None:
+    """A Web API client with the bot token, for looking names up; None without one."""
+    if not settings.slack_bot_token:
+        return None
+    from slack_sdk import WebClient
+
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+
+
 @click.group()
 @click.option("--log-level", default=None,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
@@ -157,6 +233,9 @@ def shell(database_url: str | None, fresh: bool) -> None:
 
     from bot.emulator.shell import Shell, run
 
+    if fresh and database_url:
+        raise ConfigError("--fresh starts an empty temporary database, so it cannot use "
+                          f"--db {database_url}: drop one of the two")
     settings = _settings()
     if database_url:
         if "://" not in database_url:
@@ -219,7 +298,7 @@ def serve() -> None:
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True)
-@click.option("--channel", default=None, help="Only this channel's items (ID, e.g. C0123).")
+@click.option("--channel", default=None, help=CHANNEL_HELP)
 @click.option("--team", default=None, help="Only this workspace's items (team id, e.g. T0123).")
 @click.option("--pairs", is_flag=True,
               help="Preference pairs (approved vs rejected idea on the same topic) as JSONL.")
@@ -229,8 +308,15 @@ def export(fmt: str, channel: str | None, team: str | None, pairs: bool) -> None
     from bot.insights import preference_pairs
     from storage.repository import EXPORT_FIELDS
 
-    store = _store(_settings())
-    rows: Iterable[dict[str, Any]] = store.export_rows(channel=channel, team=team)
+    settings = _settings()
+    store = _store(settings)
+    found = (_channel(channel, store, team, lambda: _token_client(settings))
+             if channel else None)
+    # stdout is the data; what was looked at goes to stderr.
+    click.echo(f"idealoop: exporting {found or 'every channel'}"
+               f"{f' of workspace {team}' if team else ''}, every item ever posted", err=True)
+    rows: Iterable[dict[str, Any]] = store.export_rows(
+        channel=found.id if found else None, team=team)
     out = sys.stdout
     if pairs:
         if fmt == "csv":
@@ -246,7 +332,9 @@ def export(fmt: str, channel: str | None, team: str | None, pairs: bool) -> None
 
 
 @main.command()
-@click.option("--channel", default=None, help="Post this channel's digest (ID, e.g. C0123).")
+@click.option("--channel", default=None,
+              help="Post this channel's digest: its id (C0123…), or its name (general, "
+                   "'#general') when the bot token may list channels.")
 @click.option("--period", type=click.Choice(["day", "week"]), default=None,
               help="With --channel: which period (default: the channel's schedule, or day).")
 @click.option("--force", is_flag=True, help="Post even if this period's digest was posted.")
@@ -270,18 +358,23 @@ def digest(channel: str | None, period: str | None, force: bool, team: str | Non
     try:
         poster = digest_poster(deps)
         if channel:
-            digests = deps.for_team(team or the_one_team(deps)).digests
-            slot = digests.slot_for(channel, period, settings.timezone)
-            outcomes = [poster.post(slot.forced(deps.digests.clock()) if force else slot)]
+            scoped = deps.for_team(team or the_one_team(deps))
+            found = _channel(channel, scoped.store, scoped.team,
+                             lambda: scoped.workspaces.client_for(scoped.team))
+            slot = scoped.digests.slot_for(found.id, period, settings.timezone)
+            outcome = poster.post(slot.forced(deps.digests.clock()) if force else slot)
+            click.echo(f"idealoop: digest of {found} for {slot.window()}: "
+                       f"{outcome.describe()}")
+            outcomes = [outcome]
         else:
             outcomes = poster.post_due()
+            if not outcomes:
+                click.echo("idealoop: no digest is due")
+            for outcome in outcomes:
+                click.echo(f"idealoop: digest {outcome.key} for {outcome.channel}: "
+                           f"{outcome.describe()}")
     finally:
         close_deps(deps)
-    if not outcomes:
-        click.echo("idealoop: no digest is due")
-    for outcome in outcomes:
-        click.echo(f"idealoop: digest {outcome.key} for {outcome.channel}: "
-                   f"{outcome.describe()}")
     if any(outcome.status in FAILED for outcome in outcomes):
         sys.exit(1)
 
@@ -308,6 +401,9 @@ def forget(user: str, team: str | None, yes: bool) -> None:
                       "they wrote? This cannot be undone", abort=True)
     privacy = Privacy(settings, PrivacyStore(store.engine, team=team or ""),
                       owner="idealoop forget")
+    # A person is forgotten whole: no --channel, every copy of their words goes.
+    where = "every workspace" if team is None else f"workspace {team}"
+    click.echo(f"idealoop: forgetting {user} in {where}: every channel, every date")
     forgotten = privacy.forget(user, everywhere=team is None, patient=True)
     click.echo("idealoop: " + forgotten_summary(forgotten, who=user))
     if not forgotten.log_cleared:

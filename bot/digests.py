@@ -61,6 +61,13 @@ class Slot:
     timezone: str = "UTC"  # the subscription's: how the window is named
     team: str = ""  # the workspace of the channel
 
+    def window(self) -> str:
+        """The period in words, in its time zone: `Sun 06 Dec 2026 09:00 – Mon 07 Dec
+        2026 09:00 (Europe/Berlin)`, for whoever asks what a digest looked at."""
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        start, end = self.start.astimezone(zone), self.due.astimezone(zone)
+        return f"{start:%a %d %b %Y %H:%M} – {end:%a %d %b %Y %H:%M} ({self.timezone})"
+
     def forced(self, now: datetime) -> Slot:
         """The same period under a key of its own: `--force` posts again on purpose."""
         return dataclasses.replace(self, key=f"{self.key}:forced:{now.isoformat()}")

@@ -44,6 +44,38 @@ DEFAULT_FOCUS = {FEEDBACK: "Give feedback on this text.",
                  POLISH: "Polish this text: clearer and tighter, same meaning and voice."}
 
 
+INTRODUCTION = (
+    "Hi! I'm idealoop: I think with your team, and you stay in charge.\n"
+    "• `brainstorm <topic>`: ideas, one per message\n"
+    "• Ask for a draft: an announcement, a plan, a list, a reply or a summary\n"
+    "• `feedback: <your text>`: what works, the risks, open questions, a next step\n"
+    "• `polish: <your text>`: your text tightened, with a list of what changed\n"
+    "You decide: react (or click 👍 / 👎) on what I write, and your reactions steer "
+    "what I propose next.")
+_GREETING = (r"(?:hi+|hello+|hey+|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|"
+             r"day)|morning|hallo|hej|salut|bonjour|hola|ciao)(?: there| all| team| everyone| "
+             r"idealoop| bot)?")
+_ABOUT_US = (r"(?:help|what can (?:you|i) do(?: here| with (?:you|this|it))?|"
+             r"what (?:do|can) you do|what (?:is|'s) (?:this|idealoop|it)|what are you|"
+             r"who are you|how does (?:this|it|idealoop) work|how do i (?:use|start)"
+             r"(?: this| you| idealoop| it)?|how (?:can|do) you help(?: me| us)?|"
+             r"what (?:is|'s) this (?:app|bot|thing)|getting started|get started)")
+_SMALL_TALK = re.compile(rf"^(?:{_GREETING}(?: (?:{_ABOUT_US}))?|{_ABOUT_US})$")
+
+
+def is_small_talk(text: str) -> bool:
+    """A greeting or a question about idealoop itself ("hi", "hello!", "hi, what can you
+    do?", "what is this?", "help"): it gets `INTRODUCTION`, not a draft. Only the whole
+    message counts, so "help me plan the offsite" is still a request."""
+    plain = _MENTION.sub(" ", text or "").lower()
+    plain = re.sub(r":[a-z0-9_+-]+:", " ", plain)  # emoji shortcodes
+    plain = re.sub(r"[^\w\s'?]", " ", plain)  # punctuation and emoji, but not "?"
+    plain = re.sub(r"\s*\?+\s*", " ? ", plain)
+    plain = " ".join(plain.split()).removesuffix(" ?").removesuffix("?").strip()
+    plain = plain.replace(" ? ", " ").replace("please", "").strip()
+    return bool(plain) and bool(_SMALL_TALK.match(" ".join(plain.split())))
+
+
 @dataclass(frozen=True)
 class Asked:
     """What a mention asks for: its mode, what the person added, and any text given

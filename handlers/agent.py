@@ -31,6 +31,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.drafts import INTRODUCTION, is_small_talk
 from bot.errors import BadInput, Busy, ChatError, NotSaved, user_message
 from bot.ideas import clean_topic
 from bot.slack_values import is_slack_id, is_ts
@@ -122,23 +123,42 @@ def accept(event: dict[str, Any], body: dict[str, Any], context: BoltContext, de
         except SLACK_FAILURES as exc:
             log.warning("could not answer in the agent DM: %s", failure_name(exc))
 
+    def introduced() -> bool:
+        """This message got the introduction already (Slack delivered it again)."""
+        try:
+            replies = client.conversations_replies(channel=str(channel), ts=str(thread_ts),
+                                                   limit=50).get("messages") or []
+        except SLACK_FAILURES as exc:
+            log.warning("could not read the agent DM thread: %s", failure_name(exc))
+            return False
+        return any(m.get("bot_id") and m.get("text") == INTRODUCTION
+                   and float(m.get("ts") or 0) > float(str(event.get("ts") or 0))
+                   for m in replies)
+
     accept_message(event, body, context, deps, thread_ts=thread_ts, show=show, say=say,
-                   extra={"agent_session": True})
+                   extra={"agent_session": True}, introduced=introduced)
 
 
 def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext,
                    deps: Deps, *, thread_ts: object, show: Callable[[str, str | None], None],
-                   say: Callable[[str], None], extra: dict[str, Any] | None = None) -> None:
+                   say: Callable[[str], None], extra: dict[str, Any] | None = None,
+                   introduced: Callable[[], bool] | None = None) -> None:
     """Store what the person asked in a DM thread (an agent session's or the assistant
     pane's) as work (Slack's answer waits for it), then `show` a status (and the topic
     as a title). When it cannot be stored, they are told and Slack delivers the message
-    again (503). `extra` goes into the work's request."""
+    again (503). `extra` goes into the work's request. Small talk ("hi", "what can you
+    do?") is answered at once with the introduction, and stores nothing: `introduced`
+    says whether an earlier delivery of the message already got it."""
     channel, user = event.get("channel"), event.get("user")
     ts = event.get("ts")
     text = str(event.get("text") or "")
     if not (is_slack_id(channel) and is_slack_id(user) and is_ts(ts) and is_ts(thread_ts)):
         raise BadInput("an assistant message without a usable channel, user or thread")
     assert isinstance(channel, str) and isinstance(user, str) and isinstance(thread_ts, str)
+    if is_small_talk(text):  # "hi", "what can you do?": an introduction, not a draft
+        if introduced is None or not introduced():
+            say(INTRODUCTION)
+        return
     key = f"event:{body.get('event_id') or ts}"
     wanted = _BRAINSTORM.match(text)
     try:

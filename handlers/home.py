@@ -10,7 +10,9 @@ value that does not parse is shown under its field, and the modal stays open.
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -62,8 +64,9 @@ def register(app: App, deps: Deps) -> None:
             except BadInput:
                 parsed = None
             if parsed is None or (not parsed.off and parsed.period is None):
-                raise BadInput(f"I don't understand “{value[:40]}”: say daily or weekly, "
-                               "with a time and zone if you like (daily 09:30 UTC), or off.")
+                nearest = nearest_schedule(value, scoped.settings.timezone)
+                raise BadInput(f"I don't understand “{value[:30]}”. Did you mean “{nearest}”? "
+                               "Say daily, weekly or off, with a time and zone if you like.")
             answer = scoped.digests.change_schedule(channel, user, parsed)
             return f"<@{user}> changed this channel's digest from their App Home. {answer}"
 
@@ -89,6 +92,44 @@ def register(app: App, deps: Deps) -> None:
     app.action(blocks.HOME_GUIDANCE_ACTION)(open_guidance)
     app.view(blocks.SCHEDULE_MODAL)(save_schedule)
     app.view(blocks.GUIDANCE_MODAL)(save_guidance)
+
+
+_SCHEDULE_WORDS = ("daily", "weekly", "off")
+_LOOSE_TIME = re.compile(r"^(\d{1,2})(?:[.:h]?(\d{2}))?(am|pm)?$", re.IGNORECASE)
+
+
+def nearest_schedule(value: str, timezone: str) -> str:
+    """The valid digest value nearest to `value`, for the modal's did-you-mean: words
+    that parse (a time, a zone) are kept, a loose time is written HH:MM (`9.30` →
+    `09:30`, `9pm` → `21:00`), any other word becomes the closest of daily, weekly and
+    off; `daily` when nothing is close."""
+    period, kept = None, []
+    for word in value.split()[:4]:
+        if word.lower() in _SCHEDULE_WORDS:
+            period = period or word.lower()
+            continue
+        try:
+            command_parser.parse_schedule(f"daily {word}", timezone)
+            kept.append(word)
+            continue
+        except BadInput:
+            pass
+        if (match := _LOOSE_TIME.match(word)) is not None:
+            hour = int(match[1]) % 12 + (12 if (match[3] or "").lower() == "pm" else 0) \
+                if match[3] else int(match[1])
+            if hour < 24 and int(match[2] or 0) < 60:
+                kept.append(f"{hour:02d}:{match[2] or '00'}")
+                continue
+        close = difflib.get_close_matches(word.lower(), _SCHEDULE_WORDS, n=1, cutoff=0.4)
+        period = period or (close[0] if close else None)
+    if period == "off":
+        return "off"
+    suggestion = " ".join([period or "daily", *kept])
+    try:
+        command_parser.parse_schedule(suggestion, timezone)
+    except BadInput:  # two times, two zones: keep the period only
+        return period or "daily"
+    return suggestion
 
 
 def publish(client: WebClient, deps: Deps, user: str) -> None:

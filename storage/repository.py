@@ -802,6 +802,19 @@ class Store(Repository):
 
     # -- export ---------------------------------------------------------------------
 
+    def knows_channel(self, channel: str, team: str | None = None) -> bool:
+        """Whether idealoop has a record of `channel` (an idea, draft, schedule or
+        guidance there), in workspace `team` or, when None, in any: an operator's
+        `--channel` that matches nothing is a mistake to say, not an empty answer."""
+        def scoped(table: Any) -> Any:
+            query = select(table.channel).where(table.channel == channel)
+            return query.where(table.team == team) if team is not None else query
+
+        query = union_all(scoped(Item), scoped(DigestSubscription),
+                          scoped(ChannelGuidance)).limit(1)
+        with self._read() as conn:
+            return conn.execute(query).first() is not None
+
     def export_rows(self, channel: str | None = None,
                     team: str | None = None) -> Generator[dict[str, Any]]:
         """One row per posted item with its tallies, oldest first, streamed: of every

@@ -1,8 +1,13 @@
-"""The real app, served over loopback HTTP against the emulated Slack and an LLM.
+"""The real app, served over loopback HTTP or Socket Mode against the emulated Slack and
+an LLM.
 
 `running_app(...)` builds Settings as an operator would (through `from_env` with a
-mapping), starts the real Bolt app on `serve`'s HTTP server at port 0, and hands back a
-`SlackSender` that signs requests exactly as Slack does.
+mapping), starts the real Bolt app the way `idealoop serve` does, and hands back a
+sender: over HTTP (`transport="http"`) on `serve`'s HTTP server at port 0, a
+`SlackSender` that signs requests exactly as Slack does; over Socket Mode
+(`transport="socket_mode"`, `SLACK_APP_TOKEN` set and no signing secret), `serve`'s Socket
+Mode connection to the emulated link host, and a `SocketModeSender` with the same
+interface that delivers each request as the envelope Slack would send.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 from slack_bolt import App
 
@@ -19,19 +25,26 @@ from bot.deps import Deps
 from bot.emulator.slack_requests import SlackSender
 from bot.emulator.web_api import SlackApiServer
 from bot.runtime.server import HttpServer
+from bot.runtime.socket_mode import SocketModeConnection
 from storage.repository import Store
+from testkit.socket_mode import SocketModeSender, SocketModeServer
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0IDEALOOP-1-0a1b2c3d"
+Transport = Literal["http", "socket_mode"]
+TRANSPORTS: tuple[Transport, ...] = ("http", "socket_mode")
 
 
 @dataclass
 class RunningApp:
     settings: Settings
     deps: Deps
-    server: HttpServer
+    server: HttpServer | SocketModeConnection
     slack: SlackApiServer
     sender: SlackSender
+    #: Slack's Socket Mode side, when the app runs over it.
+    link: SocketModeServer | None = None
 
     @property
     def store(self) -> Store:
@@ -77,7 +90,41 @@ def serving(settings: Settings, *, app: Callable[[Settings], App] | None = None)
 
 
 @contextmanager
-def running_app(slack: SlackApiServer, db_url: str, **env: str) -> Iterator[RunningApp]:
+def socket_mode_serving(settings: Settings, slack: SlackApiServer) \
+        -> Iterator[tuple[Deps, SocketModeConnection, SocketModeServer]]:
+    """The real app over `serve`'s Socket Mode connection, in this process, connected to
+    a Socket Mode link host attached to `slack` (started here unless one is)."""
+    assert settings.slack_app_token, "Socket Mode needs SLACK_APP_TOKEN"
+    link = slack.socket_mode
+    owned = link is None
+    if not isinstance(link, SocketModeServer):
+        link = SocketModeServer(slack).start()
+    deps = build_deps(settings)
+    connection: SocketModeConnection | None = None
+    try:
+        opened = link.opened
+        connection = SocketModeConnection(create_app(settings, deps=deps),
+                                          settings.slack_app_token).start()
+        link.wait_opened(opened + 1)
+        yield deps, connection, link
+    finally:
+        if connection is not None:
+            connection.close()
+        close_deps(deps)
+        if owned:
+            link.stop()
+
+
+@contextmanager
+def running_app(slack: SlackApiServer, db_url: str, *, transport: Transport = "http",
+                **env: str) -> Iterator[RunningApp]:
+    if transport == "socket_mode":
+        environ = app_env(slack, db_url, SLACK_APP_TOKEN=APP_TOKEN, **env)
+        del environ["SLACK_SIGNING_SECRET"]  # Socket Mode has no signatures
+        settings = Settings.from_env(environ)
+        with socket_mode_serving(settings, slack) as (deps, connection, link):
+            yield RunningApp(settings, deps, connection, slack, SocketModeSender(link), link)
+        return
     settings = Settings.from_env(app_env(slack, db_url, **env))
     with serving(settings) as (deps, server):
         yield RunningApp(settings, deps, server, slack, SlackSender(server.url, SECRET))

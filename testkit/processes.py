@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,14 +53,17 @@ def idealoop(*args: str, env: dict[str, str], cwd: Path,
 class ServeProcess:
     """`idealoop serve` (or another module, e.g. the bare Bolt baseline) as a child process.
 
-    Logs to a file shown if start-up fails, polled on /healthz until it answers, stopped
-    with SIGTERM (killed if it has not exited after STOP_TIMEOUT)."""
+    Logs to a file shown if start-up fails, polled on /healthz until it answers (or, for
+    a process that serves no HTTP, e.g. `serve` in Socket Mode, until `ready()` is true),
+    stopped with SIGTERM (killed if it has not exited after STOP_TIMEOUT)."""
 
     where = "subprocess"
 
     def __init__(self, env: dict[str, str], *, module: tuple[str, ...] = SERVE,
-                 cwd: Path | None = None, port: int | None = None) -> None:
+                 cwd: Path | None = None, port: int | None = None,
+                 ready: Callable[[], bool] | None = None) -> None:
         self.env = env
+        self.ready = ready
         self.module = module
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -98,11 +102,16 @@ class ServeProcess:
                 code = self.proc.returncode if self.proc else None
                 raise RuntimeError(f"{' '.join(self.command[1:])} exited with "
                                    f"{code}:\n{self.log_tail()}")
-            with contextlib.suppress(OSError, ValueError):
-                self.health()
-                return
+            if self.ready is not None:
+                if self.ready():
+                    return
+            else:
+                with contextlib.suppress(OSError, ValueError):
+                    self.health()
+                    return
             time.sleep(0.05)
-        raise RuntimeError(f"{' '.join(self.command[1:])} did not answer /healthz in "
+        awaited = "was not ready" if self.ready is not None else "did not answer /healthz"
+        raise RuntimeError(f"{' '.join(self.command[1:])} {awaited} in "
                            f"{START_TIMEOUT:.0f} s:\n{self.log_tail()}")
 
     def kill(self) -> None:

@@ -66,7 +66,8 @@ Type what you would type in Slack:
   any other text           posts a message as the current user
 Shell commands:
   open 3 / back            enter the thread of message [3] / return to the channel
-  channel <name>           switch channel (#name works too)
+  channel <name|id>        switch channel (#name and ids such as C0GENERAL work too)
+  channels                 the channels here, with their ids
   as <name>                act as another person (alice, bob, carol, or a new name)
   top [day|week|all]       same as /brainstorm top
   dm idealoop <text>       write to idealoop in its DM (each message an agent session):
@@ -76,10 +77,10 @@ Shell commands:
                            ideas, digest and guidance
   home digest|guide #name  its buttons: a modal to change that channel's digest or
                            guidance; then `submit <text>` (or `cancel`)
-  digest                   post this channel's digest of the last day now
+  digest [#name|id]        post this (or that) channel's digest of the last day now
   advance 1d|3h|30m        move the emulated clock forward; scheduled digests that come
                            due are posted (subscribe with /brainstorm digest daily)
-  export                   this channel's ideas and their signals, as JSON lines
+  export [#name|id]        this (or that) channel's ideas and their signals, as JSON lines
   show                     print the open channel or thread again
   help, quit               this text; leave (Ctrl-D works too)"""
 
@@ -211,13 +212,13 @@ class Shell:
         if lowered in ("quit", "exit", "/quit", "/exit"):
             return False
         handler: Callable[[], None] | None = {
-            "help": lambda: self.say(HELP), "?": lambda: self.say(HELP),
+            "help": self._help, "?": self._help, "channels": self._channels,
             "open": lambda: self._open(rest), "thread": lambda: self._open(rest),
             "back": self._back, "close": self._back,
             "channel": lambda: self._switch_channel(rest), "as": lambda: self._switch_user(rest),
             "top": lambda: self._slash("/brainstorm", f"top {rest}".strip()),
-            "export": self._export, "show": self._show,
-            "digest": self._digest, "advance": lambda: self._advance(rest),
+            "export": lambda: self._export(rest), "show": self._show,
+            "digest": lambda: self._digest(rest), "advance": lambda: self._advance(rest),
             "click": lambda: self._click(rest),
             "home": lambda: self._home(rest), "submit": lambda: self._submit(rest),
             "cancel": self._cancel, "dm": lambda: self._dm(rest),
@@ -404,7 +405,7 @@ class Shell:
     def _react(self, match: re.Match[str]) -> None:
         number = int(match["n"])
         if not 1 <= number <= len(self.messages):
-            self.note(f"There is no message [{number}]. Messages are numbered in [brackets].")
+            self.note(no_such(number))
             return
         channel, ts = self.messages[number - 1]
         name = match["name"] or match["bare"]
@@ -429,15 +430,18 @@ class Shell:
         if number == 0 and self.private and number_text:  # a button only you were shown
             self._click_private(number_text.lower())
             return
-        if not 1 <= number <= len(self.messages):
+        if not number_text or (number == 0 and not number_text.strip("[]").isdigit()):
             self.note("Say which message and which button: `click 3 👍` (or 👎, draft, more, "
                       "why).")
+            return
+        if not 1 <= number <= len(self.messages):
+            self.note(no_such(number))
             return
         channel, ts = self.messages[number - 1]
         message = self.state.get_message(channel, ts) or {}
         found = find_button(message, name.strip().lower())
         if found is None:
-            self.note(f"Message [{number}] has no {name.strip() or 'such'} button.")
+            self.note(no_such(number, button=name.strip()))
             return
         response_url = self.slack.new_response_url(channel=channel, user=self.cursor.user)
         reply = self.sender.click(found, user=self.cursor.user, channel=channel,
@@ -450,7 +454,7 @@ class Shell:
         assert self.private is not None
         found = find_button(self.private, name)
         if found is None:
-            self.note(f"The last message only you saw has no {name} button.")
+            self.note(no_such(None, button=name))
             return
         channel = str(self.private["channel"])
         response_url = self.slack.new_response_url(channel=channel, user=self.cursor.user)
@@ -470,8 +474,8 @@ class Shell:
         label = {"digest": "Change digest", "guide": "Edit guidance"}.get(what.lower())
         view = self.state.home_views.get(self.cursor.user)
         name = channel_name.strip().lstrip("#") or self._channel_name(self.cursor.channel)
-        channel = next((cid for cid in self.state.channels
-                        if self._channel_name(cid) == name), None)
+        channel = name if name in self.state.channels else next(
+            (cid for cid in self.state.channels if self._channel_name(cid) == name), None)
         action = (home_button(view, label, channel)
                   if label and view is not None and channel is not None else None)
         if action is None or view is None:
@@ -536,7 +540,7 @@ class Shell:
             self.note("Say which message to open, by its number: `open 3`.")
             return
         if not 1 <= number <= len(self.messages):  # [0] and [-1] would index from the end
-            self.note(f"There is no message [{number}]. Messages are numbered in [brackets].")
+            self.note(no_such(number))
             return
         channel, ts = self.messages[number - 1]
         root = self.state.thread_root_ts(channel, ts) or ts
@@ -547,6 +551,10 @@ class Shell:
         self.cursor = dataclasses.replace(self.cursor, thread_ts=None)
 
     def _switch_channel(self, name: str) -> None:
+        if name.strip() in self.state.channels:  # an id: C0GENERAL
+            self.cursor = Cursor(channel=name.strip(), user=self.cursor.user)
+            self.note(f"Now in {self._channel_label(name.strip())}.")
+            return
         name = name.strip().lstrip("#")
         if not re.fullmatch(r"[a-z0-9_-]{1,80}", name):
             self.note("Channel names are lower-case letters, digits, - and _: `channel ideas`.")
@@ -582,15 +590,17 @@ class Shell:
         self.cursor = dataclasses.replace(self.cursor, user=user_id)
         self.note(f"You are now {name}.")
 
-    def _digest(self) -> None:
+    def _digest(self, rest: str) -> None:
         assert self.deps is not None
+        channel = self._lookup(rest)
+        if channel is None:
+            return
         digests = self.deps.for_team(self.state.team_id).digests
-        slot = digests.slot_for(self.cursor.channel, "day", self.settings.timezone)
+        slot = digests.slot_for(channel, "day", self.settings.timezone)
         outcome = self.poster.post(slot.forced(self.clock()))
-        if outcome.status == "empty":
-            self.note("Nothing was approved here in the last day, so no digest was posted.")
-        elif outcome.status != "posted":
-            self.note(f"The digest was not posted: {outcome.describe()}.")
+        self.pump()
+        self.note(f"Digest of {self._channel_label(channel)} for {slot.window()}: "
+                  f"{outcome.describe()}.")
 
     def _advance(self, rest: str) -> None:
         match = re.fullmatch(r"(\d{1,4})\s*([dhm])", rest.strip().lower())
@@ -615,12 +625,17 @@ class Shell:
         if not posted:
             self.note("No scheduled digest came due with anything approved.")
 
-    def _export(self) -> None:
+    def _export(self, rest: str) -> None:
         assert self.deps is not None
-        rows = list(self.deps.store.export_rows(channel=self.cursor.channel,
-                                                team=self.state.team_id))
+        channel = self._lookup(rest)
+        if channel is None:
+            return
+        rows = list(self.deps.store.export_rows(channel=channel, team=self.state.team_id))
+        label = self._channel_label(channel)
         if not rows:
-            self.note("Nothing to export in this channel yet.")
+            self.note(f"Nothing to export in {label} yet.")
+            return
+        self.note(f"Exporting {label}: every idea and draft posted there, with its signals.")
         for row in rows:
             self.say(json.dumps(row, ensure_ascii=False))
 
@@ -638,6 +653,37 @@ class Shell:
 
     # -- names --------------------------------------------------------------------------
 
+    def _help(self) -> None:
+        self.say(HELP)
+        self._channels()
+
+    def _channels(self) -> None:
+        self.say("Channels (name, id):")
+        with self.state.lock:
+            ids = [cid for cid, info in self.state.channels.items() if not info["is_im"]]
+        for channel in ids:
+            here = "  ← you are here" if channel == self.cursor.channel else ""
+            self.say(f"  #{self._channel_name(channel):<20} {channel}{here}")
+
+    def _lookup(self, text: str) -> str | None:
+        """The channel `text` names (`general`, `#general`, `C0GENERAL`), the open one
+        when it is empty; None, said, when there is no such channel."""
+        wanted = text.strip()
+        if not wanted:
+            return self.cursor.channel
+        if wanted in self.state.channels:
+            return wanted
+        with self.state.lock:
+            found = next((cid for cid, info in self.state.channels.items()
+                          if info["name"] == wanted.lstrip("#")), None)
+        if found is None:
+            self.note(f"There is no channel {wanted} here. `channels` lists them, "
+                      "with their ids.")
+        return found
+
+    def _channel_label(self, channel: str) -> str:
+        return f"#{self._channel_name(channel)} ({channel})"
+
     def _user_name(self, user_id: str) -> str:
         """A person's name, or a channel's for a channel id (mrkdwn's `<#C…>`)."""
         if user_id in self.state.channels:
@@ -649,6 +695,16 @@ class Shell:
             return str(self.state.channel_info(channel).get("name", channel))
         except WorkspaceError:  # an unknown channel id is shown as itself
             return channel
+
+
+def no_such(number: int | None, *, button: str | None = None) -> str:
+    """The one wording for a message number or a button that is not there: `+1 99`,
+    `open 99`, `click 99 draft`, `click 1 draft`, `click draft`."""
+    if button is None:
+        return f"There is no message [{number}]. Messages are numbered in [brackets]."
+    where = f"Message [{number}]" if number is not None else "The last message only you saw"
+    return (f"{where} has no {button or 'such'} button. Buttons: 👍, 👎, draft, more, why "
+            "(forget, cancel, run, set, topic on one only you saw).")
 
 
 def home_button(view: dict[str, Any], label: str, channel: str) -> dict[str, Any] | None:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.llm.model import DraftRequest, Generation, IdeaRequest, IdeaStream, TokenUsage
-from bot.llm.offline import review
+from bot.llm.offline import drafting, review
 from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
-from bot.llm.offline.kinds import looks_english
+from bot.llm.offline.kinds import looks_english, only_symbols
 from bot.llm.offline.techniques import without_technique
 from bot.llm.thread_fitting import AI_AUTHOR
 
@@ -27,11 +27,15 @@ class OfflineModel:
             # "More like this" weighs the seed's technique as two approvals.
             favour=[request.seed, request.seed, *request.approved] if request.seed
             else request.approved,
-            proposed=request.proposed, passed_over=request.passed_over,
+            proposed=request.proposed, passed_over=request.passed_over, near=request.seed,
         )
-        note = None if looks_english(request.topic) else (
-            "The offline generator writes English and only quotes your topic; set up an LLM "
-            "for ideas in your language.")
+        note = None
+        if only_symbols(request.topic):
+            note = ("Your topic has no words, so the offline generator only quotes it; add a "
+                    "few words (“🚀 launch party”) for ideas that fit.")
+        elif not looks_english(request.topic):
+            note = ("The offline generator writes English and only quotes your topic; set up "
+                    "an LLM for ideas in your language.")
         return Generation(ideas=ideas, model=self.model, offline=True, note=note)
 
     def ideas_stream(self, request: IdeaRequest) -> IdeaStream:
@@ -52,10 +56,10 @@ class OfflineModel:
         # People's messages only: the bot's own posts are not "the discussion".
         context = "\n".join(line for line in request.thread_text.splitlines()
                             if not line.startswith(f"[{AI_AUTHOR}]"))
-        instruction = request.instruction
-        if request.about_idea and request.ideas:  # "Draft this": named after the idea
-            instruction = without_technique(request.ideas[0][1])
+        instruction, kind = request.instruction, None
+        if request.about_idea and request.ideas:  # "Draft this": a plan named after the idea
+            instruction, kind = without_technique(request.ideas[0][1]), drafting.PLAN
         elif request.ideas:
             context = "\n".join(text for _, text in request.ideas) + "\n" + context
-        yield from self.generator.draft(instruction, context,
-                                        previous=request.previous).splitlines(keepends=True)
+        yield from drafting.draft(instruction, context, previous=request.previous,
+                                  kind=kind).splitlines(keepends=True)

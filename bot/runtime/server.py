@@ -1,4 +1,4 @@
-"""`idealoop serve`: the app over HTTP (waitress) or Socket Mode.
+"""`idealoop serve`: the app over HTTP (waitress) or Socket Mode (`bot.runtime.socket_mode`).
 
 HTTP mode is a small WSGI application: `POST /slack/events` for everything Slack
 sends (events, slash commands, interactivity), `GET /healthz` for load balancers, and,
@@ -285,7 +285,7 @@ class HttpServer:
 
     def run(self) -> None:
         """Serve until SIGTERM or SIGINT, then stop gracefully. Call from the main thread."""
-        stop = _on_signals()
+        stop = on_signals()
         self.start()
         stop.wait()
         log.info("stopping: finishing requests in progress")
@@ -321,17 +321,12 @@ def serve_socket_mode(app: App, app_token: str) -> None:
     """Connect to Slack over a WebSocket (no public URL needed) until SIGTERM or SIGINT,
     then disconnect: Slack sends nothing more to this process, and the caller stops the
     rest gracefully."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.runtime.socket_mode import SocketModeConnection
 
-    handler = SocketModeHandler(app, app_token)
-    stop = _on_signals()
-    handler.connect()
-    stop.wait()
-    log.info("stopping: closing the Socket Mode connection")
-    handler.close()
+    SocketModeConnection(app, app_token).run()
 
 
-def _on_signals() -> threading.Event:
+def on_signals() -> threading.Event:
     """An event set by SIGTERM or SIGINT (call from the main thread)."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

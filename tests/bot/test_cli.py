@@ -33,7 +33,8 @@ def test_export_into_a_reader_that_stops_early_is_quiet(tmp_path: Path) -> None:
     assert export.stdout.readline().startswith(b'{"id": 1,')
     export.stdout.close()  # what `head -1` does after its line
     assert export.wait(timeout=30) == 1
-    assert export.stderr.read() == b""
+    # What it looked at, and nothing about the closed pipe.
+    assert export.stderr.read() == b"idealoop: exporting every channel, every item ever posted\n"
     export.stderr.close()
 
 
@@ -77,3 +78,45 @@ def test_serve_help_lists_every_variable_settings_read() -> None:
     shown = CliRunner().invoke(main, ["serve", "--help"]).output
     missing = {name for name in read if f"  {name} " not in shown}
     assert not missing, f"add {missing} to bot.config.ENVIRONMENT"
+
+
+def test_export_takes_a_stored_channel_id_and_says_what_it_looked_at(tmp_path: Path) -> None:
+    url = migrate(f"sqlite:///{tmp_path}/export.db")
+    store = Store(make_engine(url))
+    saved = store.save_brainstorm(NewBrainstorm(
+        channel="C0GENERAL", requester="U1", topic="t", model="m", ideas=["one", "two"],
+        header_ts="1.000001"))
+    for i, item_id in enumerate(saved.item_ids):
+        store.mark_posted(item_id, f"1.{i + 2:06d}")
+    store.engine.dispose()
+
+    def export(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "export", *args],
+                              cwd=tmp_path, env=child_env(DATABASE_URL=url),
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    done = export("--channel", "C0GENERAL")
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 2
+    assert done.stderr == "idealoop: exporting C0GENERAL, every item ever posted\n"
+    assert export().stderr == "idealoop: exporting every channel, every item ever posted\n"
+    # Before: `--channel general` and an unknown id printed nothing and exited 0.
+    for wanted, said in (
+            ("general", "idealoop: #general: give the channel's id (C0123…); a name is "
+                        "looked up in Slack, which needs SLACK_BOT_TOKEN\n"),
+            ("#general", "idealoop: #general: give the channel's id (C0123…); a name is "
+                         "looked up in Slack, which needs SLACK_BOT_TOKEN\n"),
+            ("C0NOPE", "idealoop: unknown channel C0NOPE: nothing was "
+                       "brainstormed, drafted, scheduled or guided there\n")):
+        refused = export("--channel", wanted)
+        assert (refused.returncode, refused.stdout, refused.stderr) == (2, "", said), wanted
+
+
+def test_shell_refuses_fresh_with_db(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "shell", "--fresh", "--db",
+                           f"sqlite:///{tmp_path}/x.db"], cwd=tmp_path, env=child_env(),
+                          input="", capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (f"idealoop: configuration error: --fresh starts an empty temporary "
+                           f"database, so it cannot use --db sqlite:///{tmp_path}/x.db: drop "
+                           "one of the two\n")
+    assert not (tmp_path / "x.db").exists()

@@ -8,6 +8,7 @@ from bot.drafts import (
     Asked,
     asked_for,
     instruction_from,
+    is_small_talk,
     missing_ideas,
     referenced_ideas,
     text_to_review,
@@ -59,3 +60,19 @@ def test_the_text_under_review_is_the_persons_latest_not_a_request_to_the_bot() 
     # nothing of hers: the first message, when a person wrote it
     assert text_to_review(thread, "U0CAROL", "6", "U0BOT").text == "Root by Bob"
     assert text_to_review(thread[2:3], "U0CAROL", "9", "U0BOT") is None
+
+
+@pytest.mark.parametrize("text", [
+    "hi", "hello!", "hi, what can you do?", "what is this?", "help", "Hey there 👋",
+    "Good morning :wave:", "<@U0BOT> hi", "hi! what is idealoop?", "Help?", "who are you?",
+    "how does this work?"])
+def test_small_talk_is_recognised(text: str) -> None:
+    assert is_small_talk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "help me plan the offsite", "hi, can you draft an announcement for the launch",
+    "hello world program ideas", "what is our plan for Q3?", "brainstorm names", "thanks",
+    "Draft a short announcement of what we discussed", "", "   "])
+def test_a_request_is_not_small_talk(text: str) -> None:
+    assert not is_small_talk(text)

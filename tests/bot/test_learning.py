@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.ideas import Brainstormer
+from bot.llm.offline.names import name_in
+from bot.llm.offline.techniques import NAME_TECHNIQUES, NAMING_TECHNIQUES, technique_of
 from bot.llm.offline_model import OfflineModel
-from storage.repository import Store
+from storage.repository import ReactionChange, Store
 from testkit.learning import simulate
 
 
@@ -27,3 +29,43 @@ def test_the_same_topic_twice_moves_on_to_fresh_ideas(store: Store) -> None:
                              header_ts="2.000001")
     assert len(again.ideas) == 5
     assert not {i.text for i in first.ideas} & {i.text for i in again.ideas}
+
+
+def _approve(store: Store, item_id: int, at: int) -> None:
+    store.apply_reactions([ReactionChange(item_id, person, "+1", 1, True, event_us=at + n,
+                                          at=store.clock()) for n, person in
+                           enumerate(("U0ANA", "U0BEN"))])
+
+
+def test_after_approving_process_ideas_a_naming_topic_still_opens_with_names(
+        store: Store) -> None:
+    brainstormer = Brainstormer(Settings(), OfflineModel(), store)
+    process = brainstormer.run(channel="C2", requester="U1", topic="shorter standups",
+                               header_ts="1.000001")
+    for idea in process.ideas:
+        brainstormer.mark_posted(idea.item_id, f"1.{idea.position + 1:06d}")
+    for n, idea in enumerate(process.ideas[:2]):
+        _approve(store, idea.item_id, 10 * (n + 1))
+    assert len(store.channel_feedback("C2")[0]) == 2
+    named = brainstormer.run(channel="C2", requester="U1",
+                             topic="a name for our new analytics dashboard",
+                             header_ts="2.000001")
+    names = {t.name for t in NAMING_TECHNIQUES}
+    assert named.ideas[0].text.startswith("Call our new analytics dashboard “"), named.ideas
+    assert all(technique_of(i.text) in names for i in named.ideas), named.ideas
+
+
+def test_more_like_this_on_a_name_gets_names(store: Store) -> None:
+    brainstormer = Brainstormer(Settings(), OfflineModel(), store)
+    topic = "a name for our new analytics dashboard"
+    first = brainstormer.run(channel="C3", requester="U1", topic=topic, header_ts="1.000001")
+    for idea in first.ideas:
+        brainstormer.mark_posted(idea.item_id, f"1.{idea.position + 1:06d}")
+    seed = next(i.text for i in first.ideas if technique_of(i.text) == "metaphor")
+    more = brainstormer.run(channel="C3", requester="U1", topic=topic, header_ts="2.000001",
+                            seed=seed)
+    assert len(more.ideas) == 5
+    assert all(name_in(i.text) and technique_of(i.text) in NAME_TECHNIQUES
+               for i in more.ideas), [i.text for i in more.ideas]
+    assert {technique_of(i.text) for i in more.ideas[:3]} == {
+        "same image", "same sound", "variation"}

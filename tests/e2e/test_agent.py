@@ -113,6 +113,50 @@ def test_a_brainstorm_in_the_agent_dm_is_a_session(app: RunningApp, llm: FakeOpe
     assert not app.slack.calls_to("assistant.threads.setStatus")
 
 
+GREETINGS = ["hi", "hello!", "hi, what can you do?", "what is this?", "help"]
+
+
+def _introduced(app: RunningApp, root: str) -> None:
+    """The message's session got idealoop's introduction, and no draft or work."""
+    [answer] = bot_replies(app, root)
+    text = answer["text"]
+    for what in ("brainstorm <topic>", "draft", "feedback", "polish", "You decide",
+                 "steer"):
+        assert what in text
+    assert "Draft:" not in text and "Goal:" not in text
+    assert work_in_thread(app.store.engine, DM, root) == []
+    assert statuses(app, root) == []  # nothing ran, so no "processing"
+
+
+@pytest.mark.parametrize("greeting", GREETINGS)
+def test_a_greeting_gets_an_introduction_with_a_model(app: RunningApp, llm: FakeOpenAI,
+                                                       greeting: str) -> None:
+    root = write(app, greeting)
+    app.deps.wait_quiet()
+    _introduced(app, root)
+    assert llm.requests == []  # recognised without the model
+
+
+def test_a_greeting_delivered_again_is_introduced_once(app: RunningApp) -> None:
+    message = app.slack.state.post_message(DM, "hi", user="U0ALICE")
+    event = dm_message_event(user="U0ALICE", text="hi", channel=DM, ts=message["ts"])
+    for retry in (None, 1):
+        assert app.sender.event(event, event_id="Ev0HI", retry_num=retry).status == 200
+    app.deps.wait_quiet()
+    _introduced(app, str(message["ts"]))  # one answer
+
+
+def test_a_greeting_gets_an_introduction_offline(slack: SlackApiServer, db_url: str) -> None:
+    with running_app(slack, db_url, IDEALOOP_LLM="offline") as offline:
+        roots = [write(offline, greeting) for greeting in GREETINGS]
+        request = write(offline, "help me plan the offsite")
+        offline.deps.wait_quiet(timeout=20)
+        for root in roots:
+            _introduced(offline, root)
+        [draft] = bot_replies(offline, request)  # a request that starts with "help" is one
+        assert "Plan:" in draft["text"]
+
+
 def _spent_bounds(llm: FakeOpenAI, answer: str) -> tuple[int, int]:
     """What the prompt alone costs, and what the whole answer would have (the app's own
     estimate: the fake reports usage only at the end of a stream)."""

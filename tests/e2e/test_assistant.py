@@ -118,3 +118,12 @@ def test_a_message_the_database_cannot_keep_is_delivered_again(
         assert reply.status == 503
         app.deps.wait_quiet()
         assert "nothing was saved" in replies(app, str(root["ts"]))[-1]["text"]
+
+
+def test_small_talk_in_the_pane_gets_the_introduction(app: RunningApp, llm: FakeOpenAI) -> None:
+    thread_ts = open_pane(app)
+    write(app, thread_ts, "hi, what can you do?")
+    _greeting, introduction = replies(app, thread_ts)
+    assert introduction["text"].startswith("Hi! I'm idealoop")
+    assert "polish" in introduction["text"] and "Draft:" not in introduction["text"]
+    assert llm.requests == []

@@ -8,15 +8,15 @@ import time
 import pytest
 
 from bot.emulator.web_api import SlackApiServer
-from testkit.app import RunningApp, running_app
+from testkit.app import RunningApp, Transport, running_app
 from testkit.fake_openai import FakeOpenAI
 
 CHANNEL = "C0GENERAL"
 
 
 @pytest.fixture
-def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str):
-    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
+def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str, transport: Transport):
+    with running_app(slack, db_url, transport=transport, OPENAI_BASE_URL=llm.base_url,
                      IDEALOOP_MODEL="fake-model") as running:
         yield running
 

@@ -11,15 +11,16 @@ import pytest
 
 from bot.emulator.shell import find_button
 from bot.emulator.web_api import SlackApiServer
-from testkit.app import RunningApp, running_app
+from testkit.app import RunningApp, Transport, running_app
 from testkit.fake_openai import FakeOpenAI
 from testkit.waiting import wait_until
 from tests.e2e.test_brainstorm import CHANNEL, brainstorm, header_message, thread_replies
 
 
 @pytest.fixture
-def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> Iterator[RunningApp]:
-    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
+def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str,
+        transport: Transport) -> Iterator[RunningApp]:
+    with running_app(slack, db_url, transport=transport, OPENAI_BASE_URL=llm.base_url,
                      IDEALOOP_MODEL="fake-model") as running:
         yield running
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_deps, close_deps, make_client
-from bot.config import Settings
+from bot.config import BOT_SCOPES, Settings
 from bot.deps import Deps
 from bot.digests import DigestOutcome, Digests, ScheduleChange
 from bot.emulator.slack_requests import TEAM
@@ -433,3 +434,51 @@ def test_cli_digest_twice_at_once_posts_one(slack: SlackApiServer, db_url: str,
     said = " ".join(out for out, _ in outputs)
     assert said.count("posted with 1 ideas") == 1 and said.count("already posted") == 1
     assert len(digests_posted(slack)) == 1
+
+
+def test_cli_digest_takes_a_channel_by_name_or_id_and_names_the_period(
+        slack: SlackApiServer, db_url: str, tmp_path: Path) -> None:
+    deps = deps_for(slack, db_url, Clock(datetime.now(UTC)))
+    try:
+        seed(deps, slack, ["an idea nobody judged"])
+    finally:
+        close_deps(deps)
+    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
+           "DATABASE_URL": db_url}
+
+    def digest(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "digest", *args], env=env,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                              check=False)
+
+    # By id: which channel, which period (dates and time zone), and what came of it.
+    by_id = digest("--channel", CHANNEL, "--force")
+    assert by_id.returncode == 0, by_id.stderr
+    assert re.fullmatch(
+        r"idealoop: digest of C0GENERAL for \w{3} \d\d \w{3} \d{4} \d\d:\d\d – \w{3} \d\d "
+        r"\w{3} \d{4} \d\d:\d\d \(UTC\): nothing approved in the period; nothing posted\n",
+        by_id.stdout), by_id.stdout
+
+    # By name: the token that idealoop's manifest grants cannot list channels; said so.
+    refused = digest("--channel", "general")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "Traceback" not in refused.stderr  # above it: INFO log lines (the database)
+    assert refused.stderr.splitlines()[-1] + "\n" == (
+        "idealoop: #general: looking a channel up by name needs the channels:read scope, "
+        "which idealoop's manifest does not ask for; give the channel's id (C0123…, at the "
+        "bottom of its details in Slack)\n")
+    slack.grant_scopes(*BOT_SCOPES, "channels:read")
+    for name in ("general", "#general"):
+        by_name = digest("--channel", name, "--force")
+        assert by_name.returncode == 0, by_name.stderr
+        assert by_name.stdout.startswith("idealoop: digest of #general (C0GENERAL) for ")
+
+    # An unknown channel is an error that names it, not an empty digest.
+    for wanted, said in (("C0NOPE", "unknown channel C0NOPE"),
+                         ("#nope", "Slack knows no channel #nope")):
+        unknown = digest("--channel", wanted)
+        assert unknown.returncode == 2 and unknown.stdout == ""
+        last = unknown.stderr.splitlines()[-1]
+        assert last.startswith(f"idealoop: {said}") and "Traceback" not in unknown.stderr, \
+            unknown.stderr
+    assert digests_posted(slack) == []

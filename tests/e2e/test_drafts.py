@@ -9,7 +9,7 @@ import pytest
 
 from bot.emulator.web_api import SlackApiServer
 from bot.llm.thread_fitting import estimate_tokens
-from testkit.app import RunningApp, running_app
+from testkit.app import RunningApp, Transport, running_app
 from testkit.fake_openai import FakeOpenAI
 from testkit.queries import draft_chain
 
@@ -18,12 +18,12 @@ BOT = "U0BOT"
 
 
 @pytest.fixture
-def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str):
+def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str, transport: Transport):
     # A workspace that refuses native streaming: these tests watch the placeholder that
     # fills in by chat.update (test_draft_streaming.py covers Slack's native streaming).
     slack.state.streaming_refused = True
-    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
-                     IDEALOOP_STREAM_INTERVAL="0.05") as running:
+    with running_app(slack, db_url, transport=transport, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model", IDEALOOP_STREAM_INTERVAL="0.05") as running:
         yield running
 
 

@@ -126,3 +126,31 @@ def test_home_says_so_when_the_offline_generator_runs(slack: SlackApiServer,
                                                       db_url: str) -> None:
     with running_app(slack, db_url) as offline:
         assert "offline generator" in shown(home_of(offline, "U0ALICE"))
+
+
+MISTYPED_SCHEDULES = [  # what the person typed -> the nearest valid value offered
+    ("dailly", "daily"),
+    ("wekly 9.30 UTC", "weekly 09:30 UTC"),
+    ("daily 9pm", "daily 21:00"),
+    ("of", "off"),
+    ("hourly", "daily"),
+    ("9am Europe/Berlin", "daily 09:00 Europe/Berlin"),
+]
+
+
+def test_a_mistyped_digest_value_gets_the_nearest_valid_one(app: RunningApp,
+                                                            llm: FakeOpenAI) -> None:
+    llm.reply(json.dumps({"ideas": ["Walking standups"]}))
+    brainstorm(app, "standups")
+    home_of(app, "U0ALICE")
+    modal = open_modal(app, "U0ALICE", "idealoop_home_schedule")
+    for typed, nearest in MISTYPED_SCHEDULES:
+        answer = app.sender.submit(modal, {"schedule": typed}, user="U0ALICE").json()
+        assert answer["response_action"] == "errors", typed
+        error = answer["errors"]["schedule"]
+        assert error.startswith(f"I don't understand “{typed}”. Did you mean “{nearest}”?"), \
+            error
+        assert len(error) <= 150
+    # The value offered is one the modal takes.
+    good = app.sender.submit(modal, {"schedule": "weekly 09:30 UTC"}, user="U0ALICE")
+    assert good.status == 200 and good.body == ""

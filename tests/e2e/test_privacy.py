@@ -139,9 +139,10 @@ def test_the_operator_forgets_a_person_from_the_command_line(
     done = subprocess.run([sys.executable, "-m", "bot.cli", "forget", "--user", "U0BOB",
                            "--yes"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ("idealoop: Done: idealoop has forgotten U0BOB. Removed 1 "
-                                   "reaction or click, 0 brainstorm topics, 0 draft texts, "
-                                   "0 channel guidances.")
+    assert done.stdout.splitlines() == [
+        "idealoop: forgetting U0BOB in every workspace: every channel, every date",
+        "idealoop: Done: idealoop has forgotten U0BOB. Removed 1 reaction or click, 0 "
+        "brainstorm topics, 0 draft texts, 0 channel guidances."]
     assert tallies(app)["Walking standups"] == (0, 0, "standups")
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.emulator.web_api import SlackApiServer
-from testkit.app import RunningApp, running_app
+from testkit.app import RunningApp, Transport, running_app
 from testkit.fake_openai import FakeOpenAI
 from testkit.queries import score_of, signals_of
 from testkit.waiting import eventually
@@ -17,9 +17,10 @@ CHANNEL = "C0GENERAL"
 
 
 @pytest.fixture
-def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str):
+def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str, transport: Transport):
     llm.reply(json.dumps({"ideas": ["first idea", "second idea", "third idea"]}))
-    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url) as running:
+    with running_app(slack, db_url, transport=transport,
+                     OPENAI_BASE_URL=llm.base_url) as running:
         reply = running.sender.command("anything")
         assert reply.status == 200
         assert running.deps.wait_quiet(timeout=10)  # the brainstorm finished

@@ -33,7 +33,8 @@ METHODS: dict[str, Method] = {
     **views.METHODS,
     **assistant.METHODS,
     **agents.METHODS,
+    **apps.METHODS,
 }
 
-#: Methods that take no bot token.
-UNAUTHENTICATED = auth.UNAUTHENTICATED | apps.UNAUTHENTICATED
+#: Methods that take no bot token (Socket Mode's take an app-level token, checked there).
+UNAUTHENTICATED = auth.UNAUTHENTICATED | apps.APP_TOKEN_METHODS

@@ -12,14 +12,15 @@ from bot.emulator.workspace import Workspace
 
 @dataclass(frozen=True)
 class CallContext:
-    """The workspace the call's token speaks for, the call's headers, and the server-wide
-    OAuth state (the token exchange needs every workspace)."""
+    """The workspace the call's token speaks for, the call's headers, the server-wide
+    OAuth state (the token exchange needs every workspace), and where Socket Mode
+    connections are opened (app id -> a WebSocket URL good for one connection)."""
 
     ws: Workspace
     headers: dict[str, str]
     oauth: OAuthApps
     workspaces: dict[str, Workspace]
-    host: str  # "127.0.0.1:PORT", where the emulator answers
+    open_socket: Callable[[str], str]
 
 
 Method = Callable[[CallContext, dict[str, Any]], dict[str, Any]]

@@ -111,6 +111,40 @@ def info(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "channel": ctx.ws.channel_info(str(params["channel"]))}
 
 
+# conversations.list's `types` -> which channel objects they are
+_KINDS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "public_channel": lambda c: c["is_channel"] and not c["is_private"],
+    "private_channel": lambda c: c["is_group"] or (c["is_channel"] and c["is_private"]),
+    "mpim": lambda c: c["is_mpim"], "im": lambda c: c["is_im"],
+}
+_LIST_LIMIT = 100  # https://docs.slack.dev/reference/methods/conversations.list: default 100
+
+
+def conversations_list(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """`conversations.list`: the workspace's channels of `types` (default public), in
+    pages of `limit` (default 100, at most 1000) with an opaque `cursor`."""
+    kinds = [kind.strip() for kind in str(params.get("types") or "public_channel").split(",")]
+    if any(kind not in _KINDS for kind in kinds):
+        raise WorkspaceError("invalid_types", str(params.get("types")))
+    with ctx.ws.lock:
+        channels = [dict(info) for info in ctx.ws.channels.values()
+                    if any(_KINDS[kind](info) for kind in kinds)]
+    try:
+        limit = min(int(params.get("limit") or _LIST_LIMIT), MAX_PAGE_LIMIT)
+    except (TypeError, ValueError):
+        limit = _LIST_LIMIT
+    try:
+        start = int(base64.b64decode(str(params["cursor"])).decode().removeprefix("offset:")) \
+            if params.get("cursor") else 0
+    except ValueError as exc:
+        raise WorkspaceError("invalid_cursor", str(params.get("cursor"))) from exc
+    end = start + max(limit, 1)
+    following = base64.b64encode(f"offset:{end}".encode()).decode() \
+        if end < len(channels) else ""
+    return {"ok": True, "channels": channels[start:end],
+            "response_metadata": {"next_cursor": following}}
+
+
 def users_info(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if not params.get("user"):
         raise WorkspaceError("user_not_found")
@@ -121,5 +155,6 @@ METHODS: dict[str, Method] = {
     "conversations.replies": replies,
     "conversations.history": history,
     "conversations.info": info,
+    "conversations.list": conversations_list,
     "users.info": users_info,
 }

@@ -13,9 +13,12 @@ Design choices:
   (never ``hash()``, which is salted per process), so tests and screenshots are reproducible.
 * Varied: there are many techniques with several phrasings each (``techniques.py``); texts
   passed as ``avoid`` (the bot passes the channel's rejected ideas) and their close variants
-  never come back, and approved ideas passed as ``favour`` put their techniques first.
+  never come back, and approved ideas passed as ``favour`` put their techniques first --
+  within the topic's kind: a channel that approved process ideas still gets names for a
+  naming topic, and "More like this" on a name gets names near it (``names.py``).
 * Topic-aware: the topic is turned into a subject and a goal that fit mid-sentence, with
-  concrete nouns and metrics from an everyday domain (``topics.py``).
+  concrete nouns and metrics from an everyday domain (``topics.py``); a long clause topic
+  fills verb slots whole and noun slots with the thing it is about.
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ import hashlib
 import random
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from bot.llm.offline.kinds import QUESTION
+from bot.llm.offline.kinds import NAMING, QUESTION
+from bot.llm.offline.names import name_in, near_names
 from bot.llm.offline.techniques import (
     ALL_TECHNIQUES,
     FIELDS,
+    NAME_TECHNIQUES,
+    NEAR_NAME_TECHNIQUES,
     PROCESS_KINDS,
     QUESTION_TECHNIQUES,
     RECURRING_MARKERS,
@@ -37,7 +44,7 @@ from bot.llm.offline.techniques import (
     normalise_idea,
     technique_of,
 )
-from bot.llm.offline.topics import Topic, keeps_capital, parse_topic
+from bot.llm.offline.topics import Topic, parse_topic
 from bot.llm.similarity import NearDuplicates, SameIdeas, normalise
 
 OFFLINE_MODEL = "idealoop-offline"
@@ -73,6 +80,7 @@ class OfflineGenerator:
         favour: Sequence[str] = (),
         proposed: Sequence[str] = (),
         passed_over: Sequence[str] = (),
+        near: str | None = None,
     ) -> list[str]:
         """``count`` (clamped to 1..10) distinct ideas for ``topic``.
 
@@ -82,18 +90,26 @@ class OfflineGenerator:
         rejections, less a little for each recent idea that drew no reaction at all, so
         untried techniques get their turn). ``proposed`` holds ideas already proposed on
         this topic: none is repeated as worded, so asking again moves on to fresh ones.
+
+        The kind of topic comes first: weights reorder techniques only within their tier
+        (for a naming topic: names, then ways to choose one, then the rest), so a team that
+        approved process ideas still gets names for a naming topic. ``near`` is the idea
+        "More like this" was clicked on: for a name, the names near it come first.
         """
         count = max(MIN_COUNT, min(MAX_COUNT, int(count)))
         avoid = (avoid,) if isinstance(avoid, str) else avoid
         favour = (favour,) if isinstance(favour, str) else favour
         parsed = parse_topic(topic)
         rng = random.Random(_seed("ideas", parsed.key))
+        seed_name = name_in(near) if near and parsed.kind == NAMING else None
+        if seed_name:
+            thing = parsed.forms[0][0]
+            parsed = replace(parsed, slots={**parsed.slots, **near_names(seed_name, thing)})
 
         # Phrasing choices are drawn before any reordering so `favour` only changes the order.
-        order = [t for t in ALL_TECHNIQUES if parsed.kind in t.kinds]
+        order = [t for t in ALL_TECHNIQUES if parsed.kind in t.kinds
+                 and (seed_name or t not in NEAR_NAME_TECHNIQUES)]
         rng.shuffle(order)
-        # A naming topic gets names first, then ways to choose among them.
-        order.sort(key=lambda t: "{name_" not in t.phrasings[0])
         if parsed.kind not in PROCESS_KINDS:
             # Then ideas phrased around the topic as a whole, then (for a noun phrase that
             # reads well in any sentence, not a quotation) the general techniques.
@@ -106,7 +122,9 @@ class OfflineGenerator:
         fields = {t.name: FIELDS[rng.randrange(len(FIELDS))] for t in order}
 
         weight = _technique_weights(favour, avoid, passed_over)
-        order.sort(key=lambda t: -weight.get(t.name, 0))  # stable: ties keep the seeded order
+        # Stable: ties keep the seeded order; the tier always beats the weight.
+        order.sort(key=lambda t: (_tier(t, parsed.kind, seed_name is not None),
+                                  -weight.get(t.name, 0)))
 
         # The words that stand for the topic in the phrasings are the topic's own.
         topic_words = " ".join([topic, *(f"{subject} {goal}" for subject, goal in parsed.forms)])
@@ -154,55 +172,25 @@ class OfflineGenerator:
                 waste=domain.waste,
                 field=field[0],
                 lesson=field[1],
-                **topic.names,
+                **topic.slots,
             )
             idea = f"{body[:1].upper()}{body[1:]} ({technique.name})"
             if MIN_WORDS <= _word_count(idea) <= MAX_WORDS:
                 return idea
         return None
 
-    def draft(self, instruction: str, context: str, *, previous: str | None = None) -> str:
-        """A short structured draft built from the instruction and the start of the context
-        (people's messages; the bot's own previous draft is `previous`, never "discussion").
 
-        Why so plain: without a model we cannot write prose worth reading, but a heading, the
-        goal, the key points from the thread and a next step is still a useful skeleton -- and
-        the closing line tells people how to get real drafts. Asked to make a previous
-        draft shorter, it keeps that draft's heading and first half of its points.
-        """
-        if previous and SHORTER.search(instruction):
-            return _shortened(previous)
-        goal = " ".join(_clean_instruction(instruction).split())
-        # "Draft: Draft a plan" says it twice: the title drops a leading "draft"/"write".
-        named = re.sub(r"^(?:draft|write(?:\s+up)?)\s+", "", goal, flags=re.IGNORECASE)
-        title = _clip(named[:1].upper() + named[1:], 80) if named else "Summary of the discussion"
-        if goal and not keeps_capital(goal.split()[0]):
-            goal = goal[:1].lower() + goal[1:]
-        points = [f"Goal: {_clip(goal, 200)}" if goal else "Goal: agree on next steps"]
-        for line in _context_lines(context, limit=2):
-            points.append(f"From the discussion: {line}")
-        points.append("Next step: name one owner and a date to try this for two weeks.")
-        points.append("Open question: how will we know in a month that it worked?")
-        lines = [f"Draft: {title}", "", *(f"- {p}" for p in points[:5]), ""]
-        lines.append(
-            "Written by the offline generator (no LLM configured): set OPENAI_API_KEY or "
-            "OPENAI_BASE_URL to get real drafts."
-        )
-        return "\n".join(lines)
-
-
-SHORTER = re.compile(r"\b(?:short(?:er|en)?|brief(?:er)?|concise|trim|tl;?dr|cut)\b",
-                     re.IGNORECASE)
-
-
-def _shortened(previous: str) -> str:
-    """A previous offline draft with half its points (at least one), heading and closing
-    line kept."""
-    lines = previous.splitlines()
-    points = [line for line in lines if line.startswith("- ")]
-    keep = set(points[: max(1, len(points) // 2)])
-    return "\n".join(line for line in lines
-                     if not line.startswith("- ") or line in keep)
+def _tier(technique: Technique, kind: str, near: bool) -> int:
+    """Where a technique stands for a topic of `kind`, whatever the team's taste: for a
+    naming topic, names near the one asked about (with `near`), then other names, then
+    ways to choose; then the techniques of the topic's own kind, then the general ones."""
+    if kind == NAMING and technique in NEAR_NAME_TECHNIQUES:
+        return 0
+    if kind == NAMING and technique.name in NAME_TECHNIQUES:
+        return 1 if near else 0
+    if kind in technique.kinds:
+        return 2
+    return 3 if technique in QUESTION_TECHNIQUES else 4
 
 
 def _technique_weights(favour: Iterable[str], avoid: Iterable[str],

@@ -3,7 +3,10 @@
 A process topic ("shorter standups") suits SCAMPER, inversion, 5 whys; a name ("a name
 for our analytics dashboard") wants candidate names; people and occasions ("a leaving
 gift for Sarah", "team lunch ideas") want personal, shared, small ideas; a piece of
-writing ("the announcement for the office move") wants angles and structure. A topic
+writing ("the announcement for the office move") wants angles and structure; a
+question about why something goes wrong ("why do our builds fail so often") wants ways
+to find the cause: five whys, a timeline, the last good state. A topic of only emoji or
+shortcodes (":rocket: :tada:") is quoted as "the topic “…”". A topic
 that does not read as an English noun or verb phrase — a question the lead-in rules
 cannot turn into one, or another language — is never pasted into a sentence: it is
 quoted, with techniques phrased around a quotation, and for another language the
@@ -20,8 +23,26 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-PROCESS, TECHNICAL, NAMING, PEOPLE, WRITING, QUESTION = (
-    "process", "technical", "naming", "people", "writing", "question")
+PROCESS, TECHNICAL, NAMING, PEOPLE, WRITING, QUESTION, DIAGNOSIS = (
+    "process", "technical", "naming", "people", "writing", "question", "diagnosis")
+
+# "why do our builds fail so often", "why is the deploy so slow", "what keeps breaking
+# the nightly job": asks for a cause, so it gets diagnosis techniques.
+DIAGNOSIS_QUESTION = re.compile(
+    r"^(?:why|what(?:'s| is)? (?:causing|keeps)|root cause of)\b.*\b("
+    r"fail\w*|break\w*|broke|broken|crash\w*|flak\w*|slow\w*|late|down|errors?|"
+    r"bugs?|red|stuck|hang\w*|time\s?outs?|timing out|wrong|miss\w*|lose|lost|leak\w*|"
+    r"drop\w*|stall\w*|regress\w*)\b", re.IGNORECASE)
+# Slack shortcodes (":rocket:") and anything that is not a letter or a digit.
+_SHORTCODE = re.compile(r":[a-z0-9_+'-]+:", re.IGNORECASE)
+
+
+def only_symbols(topic: str) -> bool:
+    """True for a topic of emoji or shortcodes and no words ("🚀🔥💡", ":rocket: :tada:");
+    False for one with no characters at all but spaces and punctuation ("???")."""
+    rest = _SHORTCODE.sub("\N{WHITE SQUARE}", topic)
+    return (not any(ch.isalnum() for ch in rest)
+            and any(unicodedata.category(ch) == "So" for ch in rest))
 
 _NAMING = re.compile(r"\b(names?|naming|tagline|slogan|brand name|codename|code name|"
                      r"call (?:it|our|the))\b", re.IGNORECASE)
@@ -75,6 +96,10 @@ def topic_kind(topic: str, cleaned: str, *, phrased: bool = False) -> str:
     """The kind of `topic`; `cleaned` is the topic without its lead-in ("how can we …"),
     `phrased` when the topic parser turned a question into phrases ("why are X so Y")."""
     first = cleaned.split()[0].lower() if cleaned.split() else ""
+    if only_symbols(topic):
+        return QUESTION
+    if DIAGNOSIS_QUESTION.search(" ".join(topic.split())):
+        return DIAGNOSIS
     if not looks_english(topic) or (first in QUESTION_WORDS and not phrased
                                     and not _PEOPLE.search(topic)):
         return QUESTION
@@ -87,7 +112,7 @@ def topic_kind(topic: str, cleaned: str, *, phrased: bool = False) -> str:
 
 def quoted(topic: str, words: int = 8) -> str:
     """The topic as a short quotation, for sentences it cannot be part of."""
-    cut = " ".join(topic.split()).strip(" ?!.")
+    cut = " ".join(topic.split()).strip(" ?!.") or topic.strip()
     parts = cut.split()
     return "“" + " ".join(parts[:words]) + ("…" if len(parts) > words else "") + "”"
 
@@ -116,27 +141,3 @@ def occasion(cleaned: str) -> str | None:
         return match.group(1).strip()
     trimmed = _TRAILING_IDEAS.sub("", cleaned)
     return trimmed if trimmed != cleaned else None
-
-
-METAPHORS = ("Lens", "Compass", "Beacon", "Pulse", "Atlas", "Lighthouse", "Relay", "Loom",
-             "Orbit", "Harbor")
-PLAIN_ENDINGS = ("Hub", "Desk", "View", "Room", "Board")
-COINED_ENDINGS = ("ly", "io", "ify", "r")
-_NOT_NAME_WORDS = _words("""
-    a an the our my your their its this new next team's company's internal
-""")
-
-
-def name_candidates(thing: str, seed: int) -> dict[str, str]:
-    """Candidate names for `thing` ("our new analytics dashboard"): a plain one
-    ("Analytics Hub"), an image ("Lens"), a coined word ("Dashly"); `seed` varies them."""
-    words = [w for w in re.findall(r"[A-Za-z]+", thing) if w.lower() not in _NOT_NAME_WORDS]
-    head = words[-1] if words else "Project"
-    first = words[0] if len(words) > 1 else head
-    stem = re.sub(r"[aeiou]+$", "", head.lower()[:5]) or head.lower()[:4]
-    return {
-        "name_plain": f"{first.capitalize()} {PLAIN_ENDINGS[seed % len(PLAIN_ENDINGS)]}",
-        "name_metaphor": METAPHORS[seed % len(METAPHORS)],
-        "name_coined": (stem + COINED_ENDINGS[seed % len(COINED_ENDINGS)]).capitalize(),
-        "name_compound": f"{METAPHORS[(seed + 3) % len(METAPHORS)]} {head.capitalize()}",
-    }

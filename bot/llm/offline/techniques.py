@@ -164,9 +164,9 @@ TECHNIQUES: tuple[Technique, ...] = (
         (
             "Imagine {subject} failed badly six months from now and list the likely "
             "reasons while there is still time",
-            "Have everyone write down how the plan to {goal} could fail, then guard against "
-            "the top two",
-            "Pretend it is a year later and the effort to {goal} flopped, then write that "
+            "Have everyone write down how the plan for {subject} could fail, then guard "
+            "against the top two",
+            "Pretend it is a year later and the work on {subject} flopped, then write that "
             "post-mortem today",
         ),
     ),
@@ -300,13 +300,21 @@ def _for(kind: str, *techniques: tuple[str, tuple[str, ...]]) -> tuple[Technique
 NAMING_TECHNIQUES = _for(
     "naming",
     ("plain name", ("Call {subject} “{name_plain}”: plain words people will search for and "
-                    "understand on first read",)),
+                    "understand on first read",
+                    "Call {subject} “{name_plain_2}”, a plain name that says what it is "
+                    "without any explaining")),
     ("metaphor", ("Call {subject} “{name_metaphor}”, a short image of what it does for "
-                  "people that is easy to say in a meeting",)),
+                  "people that is easy to say in a meeting",
+                  "Call {subject} “{name_metaphor_2}”: one picture people can remember, "
+                  "short enough for a channel name")),
     ("coined word", ("Call {subject} “{name_coined}”, a made-up word from what it is: short, "
-                     "yours, and easy to search for",)),
+                     "yours, and easy to search for",
+                     "Call {subject} “{name_coined_2}”, a coined word nobody else uses, so "
+                     "searches find only yours")),
     ("compound name", ("Call {subject} “{name_compound}”: an image and the thing together, so "
-                       "the name explains itself",)),
+                       "the name explains itself",
+                       "Call {subject} “{name_compound_2}”, a name that joins what it is "
+                       "with an image of it")),
     ("ask the users", ("Ask five future users to describe {subject} in three words, and build "
                        "the name from the word that comes up most",)),
     ("shortlist and vote", ("Shortlist three names for {subject} and let the people who will "
@@ -319,6 +327,51 @@ NAMING_TECHNIQUES = _for(
                           "after how it is built",)),
     ("the team's own word", ("Listen for the word people already use for {subject} in chat, "
                              "and consider making that the official name",)),
+)
+# "More like this" on a name: names near it ({near_of} is the name asked about).
+NEAR_NAME_TECHNIQUES = _for(
+    "naming",
+    ("same image", ("Call {subject} “{near_image}”, the same picture as “{near_of}” in "
+                    "another word",
+                    "Call {subject} “{near_image_2}”, which keeps the image of “{near_of}” "
+                    "but sounds different")),
+    ("same sound", ("Call {subject} “{near_sound}”, which sounds like “{near_of}” and is "
+                    "as easy to say",
+                    "Call {subject} “{near_sound_2}”, close in sound to “{near_of}”, so the "
+                    "feel stays")),
+    ("variation", ("Call {subject} “{near_variation}”, a longer form of “{near_of}” that "
+                   "is easier to search for",
+                   "Call {subject} “{near_variation_2}”: “{near_of}” with a plain word that "
+                   "says where to go",
+                   "Call {subject} “{near_variation_3}”, so “{near_of}” also says what it "
+                   "names")),
+)
+NAME_TECHNIQUES = frozenset(t.name for t in NAMING_TECHNIQUES[:4] + NEAR_NAME_TECHNIQUES)
+# Questions that ask why something goes wrong: ways to find a cause, not meetings.
+DIAGNOSIS_TECHNIQUES = _for(
+    "diagnosis",
+    ("5 whys", ("Take the most recent {bad} in {subject} and ask why five times, until you "
+                "reach a cause you can change",
+                "Run a five whys on the last {bad} in {subject} with the person who saw it "
+                "first, and write each answer down")),
+    ("timeline", ("Write a minute-by-minute timeline of the last {bad} in {subject}: what "
+                  "changed, who noticed, and when",)),
+    ("last good state", ("Find the last time {subject} worked well and list everything that "
+                         "changed since then, newest first",)),
+    ("compare runs", ("Put one good run and one bad run of {subject} side by side and list "
+                      "every difference, however small",)),
+    ("count the causes", ("Tag each {bad} in {subject} with its cause for two weeks, then "
+                          "fix the largest group first",)),
+    ("reproduce it", ("Make the {bad} in {subject} happen on purpose: a problem you can "
+                      "repeat is half fixed",)),
+    ("one change at a time", ("Change one thing at a time in {subject} and note what happens, "
+                              "instead of trying several fixes at once",)),
+    ("usual suspects", ("List the usual suspects for {bads} in {subject}: recent changes, "
+                        "shared resources, timing and data, and rule each in or out",)),
+    ("ask who saw it", ("Ask the people closest to {subject} when they first noticed the "
+                        "{bads} and what changed around then",)),
+    ("measure first", ("Count the {bads} in {subject} per day for two weeks before changing "
+                       "anything, so you can tell whether a fix worked",)),
 )
 # People and occasions: gifts, lunches, parties, welcomes, farewells, offsites.
 PEOPLE_TECHNIQUES = _for(
@@ -404,8 +457,8 @@ QUESTION_TECHNIQUES = _for(
     ("constraint", ("For {subject}, allow only answers that take one person one day, and see "
                     "which survive",)),
 )
-ALL_TECHNIQUES = (TECHNIQUES + NAMING_TECHNIQUES + PEOPLE_TECHNIQUES + WRITING_TECHNIQUES
-                  + QUESTION_TECHNIQUES)
+ALL_TECHNIQUES = (TECHNIQUES + NAMING_TECHNIQUES + NEAR_NAME_TECHNIQUES + PEOPLE_TECHNIQUES
+                  + WRITING_TECHNIQUES + QUESTION_TECHNIQUES + DIAGNOSIS_TECHNIQUES)
 
 _TECHNIQUE_BY_KEY: dict[str, str] = {}
 

@@ -8,22 +8,25 @@ metrics, so templates read "the standups" and "minutes per standup" rather than 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.llm.offline.kinds import (
+    DIAGNOSIS,
+    DIAGNOSIS_QUESTION,
     NAMING,
     PEOPLE,
     PROCESS,
     QUESTION,
-    name_candidates,
+    QUESTION_WORDS,
     named_thing,
     occasion,
+    only_symbols,
     quoted,
     topic_kind,
 )
+from bot.llm.offline.names import name_candidates
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ _LEAD_INS: tuple[re.Pattern[str], ...] = tuple(
         r"| quick| cheap)?\s+(ways?|ideas?|options?|approach(es)?|tips?) (to|for)\s+",
         r"^what'?s the (best|easiest|quickest|cheapest) way to\s+",
         r"^(is|are) there (a |any )?(good |better )?ways? to\s+",
+        r"^(a|some)\s+(better|good|new|smart|simple|easy|quick|fair)\s+ways?\s+to\s+",
         r"^how (can|could|should|do|might|would|will|to)( we| i| you| the team| our team"
         r"| they| one)?\s+",
         r"^(can|could|should|shall) (we|i)\s+",
@@ -257,7 +261,9 @@ class Topic:
     forms: tuple[tuple[str, str], ...]  # (subject, goal), longest first
     domain: Domain
     kind: str = PROCESS  # which techniques fit (`bot.llm.offline.kinds`)
-    names: Mapping[str, str] = field(default_factory=dict)  # naming topics: candidates
+    # Further template slots: candidate names for a naming topic, the kind of bad case
+    # ("failure", "slowdown") for a diagnosis topic.
+    slots: Mapping[str, str] = field(default_factory=dict)
 
 
 def _clean_topic(topic: str) -> str:
@@ -321,6 +327,155 @@ def _shorten(words: list[str], limit: int = 7, hard_limit: int = 10) -> list[str
     return cut
 
 
+# Words that start a clause inside a topic ("… when half the team is remote"): a noun
+# phrase for the topic stops before them.
+CLAUSE_WORDS = _wordset("when while if because so since unless although though that which "
+                        "who whom whose where whenever")
+# Words that make a clause of a noun phrase ("the way we run our retros", "the time our
+# code reviews take"): such a phrase is replaced by the thing it is about.
+CLAUSE_SUBJECTS = _wordset("we they i you he she people everyone nobody someone it")
+# A verb-phrase topic longer than this is not pasted as "the effort to …" in noun slots.
+LONGEST_EFFORT = 3
+_AUXILIARIES = _wordset("do does did is are was were can can't cannot could won't don't "
+                        "doesn't didn't isn't aren't wasn't weren't have has keep keeps")
+_SYMPTOMS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), one, many) for p, one, many in (
+        (r"^(slow\w*|late|stall\w*|hang\w*|stuck|time\s?outs?|timing)$", "slowdown",
+         "slowdowns"),
+        (r"^(fail\w*|break\w*|broke|broken|crash\w*|flak\w*|red|down|errors?|bugs?|"
+         r"regress\w*)$", "failure", "failures"),
+    ))
+
+
+def _without_clauses(words: list[str]) -> list[str]:
+    """The words before the first clause word after the first word."""
+    for i, word in enumerate(words):
+        if i >= 1 and word.lower() in CLAUSE_WORDS:
+            return words[:i]
+    return words
+
+
+def _is_clause(words: list[str]) -> bool:
+    """True for a noun phrase with a clause inside: "the way we run our retros", "the time
+    our code reviews take" (a second determiner or a pronoun after its start)."""
+    lowered = [w.lower() for w in words]
+    return any(w in CLAUSE_SUBJECTS for w in lowered[1:]) or any(
+        w in ("our", "their", "my", "your") for w in lowered[2:])
+
+
+def _about(words: list[str], domain: Domain) -> str | None:
+    """The thing a clause-like phrase is about, by the domains' own nouns: "the time our
+    code reviews take" -> "our code reviews"; None when no domain noun is in it.
+
+    Of several, one after an article wins, and never one used as a verb ("engineers
+    spend less time"); the noun grows over the nouns next to it ("customer feedback",
+    "the first user test")."""
+    best: tuple[int, int, int] | None = None  # (score, start, end) in words
+    text = " ".join(words)
+    for pattern in [domain.pattern, *(d.pattern for d in _DOMAINS)]:
+        for match in pattern.finditer(text):
+            i = text[: match.start()].count(" ")
+            j = i + match.group(0).count(" ") + 1
+            if text[match.start() - 1: match.start()] not in ("", " "):
+                continue  # inside a word
+            after = words[j].lower() if j < len(words) else ""
+            score = (2 * (i > 0 and words[i - 1].lower() in _DETERMINERS)
+                     - 3 * (after in _COMPARATIVES or after in _DETERMINERS))
+            if best is None or (score, -i) > (best[0], -best[1]):
+                best = (score, i, j)
+    if best is None or best[0] < 0:
+        return None
+    _, start, end = best
+    while end < len(words) and end - start < 3 and (
+            words[end].lower() in _MASS_NOUNS
+            or (_is_plural(words[end]) and words[end].lower() not in CLAUSE_SUBJECTS)
+            or any(d.pattern.fullmatch(words[end].lower()) for d in _DOMAINS)):
+        end += 1
+    back = start
+    while back > 0 and start - back < 3 and words[back - 1].lower() not in (
+            _PREPOSITIONS | CLAUSE_WORDS | CLAUSE_SUBJECTS):
+        back -= 1
+        if words[back].lower() in _ARTICLES:
+            break
+    if words[back].lower() not in _DETERMINERS:  # no article found: just the nouns
+        back = start
+    phrase = words[back:end]
+    if back < start:
+        return " ".join(phrase)
+    return _noun_phrases(phrase, domain)[0]
+
+
+_ARTICLES = _wordset("the a an our their my your")
+
+
+def _last_noun_phrase(words: list[str]) -> list[str]:
+    """The last phrase that starts with an article or possessive, up to a clause word or a
+    preposition: "get people to actually read the weekly newsletter" -> "the weekly
+    newsletter"; empty when there is none."""
+    starts = [i for i, w in enumerate(words) if w.lower() in _ARTICLES]
+    if not starts:
+        return []
+    phrase = words[starts[-1]:]
+    for i, word in enumerate(phrase):
+        if i >= 1 and (word.lower() in CLAUSE_WORDS or word.lower() in CLAUSE_SUBJECTS
+                       or word.lower() in _PREPOSITIONS):
+            return phrase[:i] if i >= 2 else []
+    return phrase
+
+
+def _noun_subject(words: list[str], domain: Domain) -> str:
+    """A noun phrase for `words` that reads well in any noun slot: no clause pasted."""
+    words = _without_clauses(words)
+    if words and words[0].lower() in QUESTION_WORDS:  # "improve how we hand over work"
+        return _about(words, domain) or "this goal"
+    if _is_clause(words) or len(words) > LONGEST_EFFORT + 2:
+        about = _about(words, domain)
+        if about:
+            return about
+        last = _last_noun_phrase(words)
+        if last and not _is_clause(last):
+            return " ".join(last)
+        lowered = [w.lower() for w in words]
+        cut = next((i for i, w in enumerate(lowered)
+                    if i >= 1 and (w in CLAUSE_SUBJECTS
+                                   or (i >= 2 and w in ("our", "their", "my", "your")))),
+                   len(words))
+        words = _shorten(words[:cut], limit=LONGEST_EFFORT + 2)
+    return _noun_phrases(words, domain)[0]
+
+
+def _diagnosis(words: list[str], domain: Domain) -> tuple[str, dict[str, str]]:
+    """(the thing that goes wrong, {bad, bads}) for "why do our builds fail so often"."""
+    symptom = next((i for i, w in enumerate(words)
+                    if i and any(p.match(w) for p, _, _ in _SYMPTOMS)), len(words))
+    thing = [w for w in words[1:symptom] if w.lower() not in _AUXILIARIES and w.lower() != "so"]
+    if not thing:  # "what keeps breaking the nightly job"
+        thing = [w for w in words[symptom + 1:] if w.lower() not in ("so", "often")]
+    thing = _without_clauses(_shorten(thing or ["it"], limit=5))
+    bad, bads = next(((one, many) for p, one, many in _SYMPTOMS
+                      if symptom < len(words) and p.match(words[symptom])),
+                     ("problem", "problems"))
+    subject = _noun_phrases(thing, domain)[0] if thing != ["it"] else "it"
+    return subject, {"bad": bad, "bads": bads}
+
+
+def _verb_subject(ws: list[str], domain: Domain) -> str:
+    """A noun phrase for a verb-phrase topic: "the effort to cut cloud costs" when short;
+    for a long one ("reduce the time our code reviews take") the thing it is about ("our
+    code reviews"), never the whole clause."""
+    ws = _without_clauses(ws)
+    goal = " ".join(ws)
+    if len(ws) <= LONGEST_EFFORT + 1 and not _is_clause(ws[1:]):
+        return f"the effort to {goal}"
+    about = _about(ws, domain)
+    if about:
+        return about
+    last = _last_noun_phrase(ws)
+    if last and len(last) <= LONGEST_EFFORT + 2 and not _is_clause(last):
+        return " ".join(last)
+    return "this goal"  # honest and grammatical in every noun slot
+
+
 def parse_topic(topic: str) -> Topic:
     """Turn free text into a subject noun phrase and a goal verb phrase (plus shorter forms)."""
     key = " ".join(re.findall(r"\w+", topic.lower()))
@@ -345,32 +500,46 @@ def parse_topic(topic: str) -> Topic:
             subject, _ = _noun_phrases(thing_words, domain)
             return subject, f"make {subject} less {why.group(2)}"
         if is_verb:
+            # The goal may be shortened; the subject is found in the whole topic.
             goal = " ".join(ws)
-            if first in _OBJECT_VERBS and len(ws) > 1:
+            if first in _OBJECT_VERBS and len(words) > 1:
                 # "plan the team offsite": the thing to talk about is the offsite itself.
-                return _noun_phrases(ws[1:], domain)[0], goal
+                return _noun_subject(words[1:], domain), goal
             if first == "make":
                 # "make our deploys faster": talk about "our deploys".
-                k = next((i for i, w in enumerate(ws) if i >= 2 and w.lower() in _COMPARATIVES), 0)
-                if k:
-                    return _noun_phrases(ws[1:k], domain)[0], goal
-            return f"the effort to {goal}", goal
-        return _noun_phrases(ws, domain)
+                k = next((i for i, w in enumerate(words)
+                          if i >= 2 and w.lower() in _COMPARATIVES), 0)
+                if k and not set(w.lower() for w in words[1:k]) & CLAUSE_SUBJECTS:
+                    return _noun_subject(words[1:k], domain), goal
+            return _verb_subject(words, domain), goal
+        subject, goal = _noun_phrases(ws, domain)
+        plain = _noun_subject(ws, domain)
+        return (subject, goal) if plain == subject else (plain, f"improve {plain}")
 
     kind = topic_kind(topic, text, phrased=why is not None)
     if kind == QUESTION:  # never pasted into a sentence: quoted
         said = quoted(topic)
-        return Topic(key, ((said, f"answer {said}"),), domain, kind)
+        if only_symbols(topic):  # emoji or shortcodes only: say it is the topic
+            said = f"the topic {said}"
+        return Topic(key or said, ((said, f"answer {said}"),), domain, kind)
+    if kind == DIAGNOSIS:
+        said = " ".join(topic.split()).strip(" ?!.")
+        start = DIAGNOSIS_QUESTION.search(said)
+        asked = said[start.start():].split() if start else words
+        subject, slots = _diagnosis(asked, domain)
+        goal = f"find the cause of the {slots['bads']} in {subject}"
+        return Topic(key, ((subject, goal), ("it", "fix it")), domain, kind, slots)
     if kind == NAMING:
         thing = named_thing(" ".join(words))
-        seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
         return Topic(key, ((thing, f"name {thing}"), ("it", "name it")), domain, kind,
-                     name_candidates(thing, seed))
+                     name_candidates(thing))
     if kind == PEOPLE and (event := occasion(" ".join(words))) is not None:
         subject = event if "'s " in event else _noun_phrases(event.split(), domain)[0]
         return Topic(key, ((subject, f"make {subject} great"), ("it", "get it right")), domain,
                      kind)
     # Long topics lose trailing qualifiers ("... for remote folks in other timezones"); "it" is
     # the last resort for the few phrasings that would still run past 30 words.
-    forms = [phrases(_shorten(words)), ("it", "get it right")]
+    # A goal fills verb slots, where a clause reads well; the subject fills noun slots.
+    subject, goal = phrases(words if is_verb else _shorten(words))
+    forms = [(subject, goal), (subject, "get it right"), ("it", "get it right")]
     return Topic(key=key, forms=tuple(dict.fromkeys(forms)), domain=domain, kind=kind)

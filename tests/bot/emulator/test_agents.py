@@ -4,36 +4,15 @@ app: each rule Slack documents, refused the way the emulator words it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.emulator.web_api import SlackApiServer
 from bot.emulator.workspace import Workspace, WorkspaceError
 
 DM = "D0ALICE"
-
-
-@pytest.fixture
-def server() -> Iterator[SlackApiServer]:
-    srv = SlackApiServer().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
-def state(server: SlackApiServer) -> Workspace:
-    return server.state
-
-
-@pytest.fixture
-def client(server: SlackApiServer) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=server.url, timeout=5)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ error code and a reason in ``response_metadata.messages``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,17 +13,6 @@ from slack_sdk.errors import SlackApiError
 from bot.emulator.web_api import SlackApiServer
 
 GENERAL = "C0GENERAL"
-
-
-@pytest.fixture
-def server() -> Iterator[SlackApiServer]:
-    with SlackApiServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def client(server: SlackApiServer) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=server.url, timeout=5)
 
 
 def section(text: str, **extra: Any) -> dict[str, Any]:

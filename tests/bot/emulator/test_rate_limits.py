@@ -13,25 +13,18 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.emulator.web_api import SlackApiServer
+from testkit.clocks import ManualClock
 
 GENERAL, RANDOM = "C0GENERAL", "C0RANDOM"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def server(clock: Clock) -> Iterator[SlackApiServer]:
+def server(clock: ManualClock) -> Iterator[SlackApiServer]:
     with SlackApiServer(clock=clock) as srv:
         yield srv
 
@@ -52,7 +45,7 @@ def calls_until_limited(call: Callable[[], Any], most: int = 500) -> tuple[int, 
 
 
 def test_posts_go_about_one_a_second_per_channel_after_a_short_burst(
-        server: SlackApiServer, client: WebClient, clock: Clock) -> None:
+        server: SlackApiServer, client: WebClient, clock: ManualClock) -> None:
     passed, refusal = calls_until_limited(
         lambda: client.chat_postMessage(channel=GENERAL, text="hi"))
     assert passed == 10
@@ -70,7 +63,7 @@ def test_posts_go_about_one_a_second_per_channel_after_a_short_burst(
 
 @pytest.mark.parametrize("method, per_minute", [("chat.startStream", 20),
                                                  ("chat.stopStream", 20)])
-def test_tier_2_methods_take_20_a_minute(client: WebClient, clock: Clock, method: str,
+def test_tier_2_methods_take_20_a_minute(client: WebClient, clock: ManualClock, method: str,
                                          per_minute: int) -> None:
     passed, refusal = calls_until_limited(lambda: _call(client, method))
     assert passed == per_minute and refusal.status_code == 429
@@ -80,7 +73,8 @@ def test_tier_2_methods_take_20_a_minute(client: WebClient, clock: Clock, method
 
 
 @pytest.mark.parametrize("method", ["views.publish", "conversations.replies", "chat.update"])
-def test_tier_3_methods_take_50_a_minute(client: WebClient, clock: Clock, method: str) -> None:
+def test_tier_3_methods_take_50_a_minute(client: WebClient, clock: ManualClock,
+                                         method: str) -> None:
     passed, refusal = calls_until_limited(lambda: _call(client, method))
     assert passed == 50 and refusal["error"] == "ratelimited"
     assert refusal.headers["Retry-After"] == "2"  # 60 / 50 = 1.2, rounded up

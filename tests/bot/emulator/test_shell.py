@@ -182,7 +182,10 @@ def test_python_api_commands(shell: Shell, out: io.StringIO) -> None:
     assert step(shell, out, "-:fire: 5").strip() == "[5] reactions: none"
 
     # export: one JSON line per idea, with the signals the reactions left.
-    rows = [json.loads(line) for line in step(shell, out, "export").splitlines()]
+    exported = step(shell, out, "export").splitlines()
+    assert exported[0] == ("» Exporting #general (C0GENERAL): every idea and draft posted "
+                           "there, with its signals.")
+    rows = [json.loads(line) for line in exported[1:]]
     by_position = {row["position"]: row for row in rows}
     assert sorted(by_position) == [1, 2, 3, 4, 5]
     assert {row["kind"] for row in rows} == {"idea"}
@@ -204,7 +207,7 @@ def test_python_api_commands(shell: Shell, out: io.StringIO) -> None:
     assert step(shell, out, "channel ideas").strip() == "» Now in #ideas."
     assert shell.prompt() == "#ideas bob> "
     assert step(shell, out, "show").strip() == "» No messages here yet."
-    assert step(shell, out, "export").strip() == "» Nothing to export in this channel yet."
+    assert step(shell, out, "export").strip() == "» Nothing to export in #ideas (C0IDEAS) yet."
     assert step(shell, out, "#general").strip() == "» Now in #general."
     assert shell.prompt() == "#general bob> "
 
@@ -214,7 +217,7 @@ def test_python_api_commands(shell: Shell, out: io.StringIO) -> None:
     assert "🧵 5 ideas in the thread" in shown
     assert "↳" not in shown
 
-    assert step(shell, out, "help") == HELP + "\n"
+    assert step(shell, out, "help").startswith(HELP + "\nChannels (name, id):\n")
 
     usage = step(shell, out, "/brainstorm help")
     assert usage.startswith("(only visible to you) idealoop — brainstorm with the AI")
@@ -225,6 +228,9 @@ def test_python_api_commands(shell: Shell, out: io.StringIO) -> None:
     assert f"1. {ideas[3]}" in digest
     assert "approved by alice, bob" in digest
     assert ideas[4] not in digest  # rejected ideas are not in the digest
+    assert re.search(r"^» Digest of #general \(C0GENERAL\) for \w{3} \d\d \w{3} \d{4} "
+                     r"\d\d:\d\d – .+ \(UTC\): posted with 1 ideas\.$", digest,
+                     re.MULTILINE), digest
 
     assert step(shell, out, "hello team").strip() == "[8] bob: hello team"
 
@@ -354,7 +360,8 @@ def test_llm_down_warns_and_shell_keeps_working(tmp_path: Path, out: io.StringIO
         assert idea_texts(failed) == {}
 
         # Nothing was saved, and the shell goes on.
-        assert step(session, out, "export").strip() == "» Nothing to export in this channel yet."
+        assert step(session, out, "export").strip() == \
+            "» Nothing to export in #general (C0GENERAL) yet."
         assert step(session, out, "still here").strip() == "[2] alice: still here"
         assert step(session, out, "/brainstorm help").startswith("(only visible to you)")
         assert session.execute("quit") is False
@@ -390,7 +397,7 @@ def test_buttons_can_be_clicked(shell: Shell, out: io.StringIO) -> None:
     assert "📝 Draft ·" in step(shell, out, "click 2 draft")
     assert "More like idea 3, asked by @alice" in step(shell, out, "click 4 more")
     assert "has no draft button" in step(shell, out, "click 1 draft")
-    assert "Say which message and which button" in step(shell, out, "click 99 👍")
+    assert "Say which message and which button" in step(shell, out, "click")
 
 
 def test_home_tab_and_its_modals(shell: Shell, out: io.StringIO) -> None:
@@ -448,3 +455,56 @@ def test_a_typo_is_asked_about_privately_and_one_click_brainstorms_it(
     assert "stat" in done and "@alice" in done
     step(shell, out, "/brainstorm guide for new hires")
     assert "set this channel's guidance" in step(shell, out, "click set")
+
+
+# -- channels by name or id; one wording for what is not there -------------------------------
+
+
+def test_channels_are_shown_with_their_ids_and_taken_by_either(
+        shell: Shell, out: io.StringIO) -> None:
+    step(shell, out, "channel ideas")
+    listed = step(shell, out, "channels").splitlines()
+    assert listed[0] == "Channels (name, id):"
+    assert any(line.split() == ["#general", "C0GENERAL"] for line in listed), listed
+    assert any(line.split()[:2] == ["#ideas", "C0IDEAS"] and "you are here" in line
+               for line in listed), listed
+    assert "#general" in step(shell, out, "help") and "C0GENERAL" in out.getvalue()
+
+    assert step(shell, out, "channel C0GENERAL").strip() == "» Now in #general (C0GENERAL)."
+    step(shell, out, f"/brainstorm {TOPIC}")
+    step(shell, out, "+1 2")
+    step(shell, out, "channel ideas")
+    for name in ("general", "#general", "C0GENERAL"):
+        exported = step(shell, out, f"export {name}").splitlines()
+        assert exported[0].startswith("» Exporting #general (C0GENERAL):"), name
+        assert len(exported) == 6, name
+
+    unknown = "» There is no channel #nope here. `channels` lists them, with their ids."
+    posted = len(shell.messages)
+    assert step(shell, out, "export #nope").splitlines() == [unknown]
+    assert step(shell, out, "digest #nope").splitlines() == [unknown]
+    assert len(shell.messages) == posted
+
+    # The digest says which channel and which period it looked at, posted or not.
+    empty = step(shell, out, "digest").strip()
+    assert re.fullmatch(r"» Digest of #ideas \(C0IDEAS\) for \w{3} \d\d \w{3} \d{4} \d\d:\d\d – "
+                        r"\w{3} \d\d \w{3} \d{4} \d\d:\d\d \(UTC\): nothing approved in the "
+                        r"period; nothing posted\.", empty), empty
+    posted_digest = step(shell, out, "digest general")
+    assert "📅 Daily idea digest" in posted_digest
+    assert "» Digest of #general (C0GENERAL) for " in posted_digest
+
+
+def test_one_wording_for_a_missing_message_or_button(shell: Shell, out: io.StringIO) -> None:
+    from bot.emulator.shell import no_such
+
+    step(shell, out, f"/brainstorm {TOPIC}")
+    missing = f"» {no_such(42)}"
+    assert missing == "» There is no message [42]. Messages are numbered in [brackets]."
+    for line in ("click 42 draft", "+1 42", "open 42", "-:fire: 42", "click 42 👍"):
+        assert step(shell, out, line).splitlines() == [missing], line
+    no_button = f"» {no_such(1, button='draft')}"
+    assert no_button.startswith("» Message [1] has no draft button. Buttons: 👍, 👎, draft")
+    assert step(shell, out, "click 1 draft").splitlines() == [no_button]
+    assert no_such(None, button="forget").startswith(
+        "The last message only you saw has no forget button.")

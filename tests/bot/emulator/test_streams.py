@@ -4,8 +4,6 @@ from)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -13,29 +11,9 @@ from slack_sdk.errors import SlackApiError
 from bot.emulator.methods.streams import MARKDOWN_TEXT_LIMIT
 from bot.emulator.web_api import SlackApiServer
 from bot.emulator.workspace import STREAM_LIFETIME
+from testkit.clocks import ManualClock
 
 GENERAL = "C0GENERAL"
-
-
-class Clock:
-    """A clock the test moves on, instead of sleeping five minutes."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def server() -> Iterator[SlackApiServer]:
-    with SlackApiServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def client(server: SlackApiServer) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=server.url, timeout=5)
 
 
 def start(client: WebClient, server: SlackApiServer, text: str = "Drafting…") -> str:
@@ -91,7 +69,7 @@ def test_stop_stream_refuses_markdown_text_over_12000_characters(
 
 def test_a_stream_left_idle_for_five_minutes_expires(client: WebClient,
                                                      server: SlackApiServer) -> None:
-    clock = Clock()
+    clock = ManualClock()
     server.state.clock = clock
     ts = start(client, server)
     clock.now += STREAM_LIFETIME + 1
@@ -106,7 +84,7 @@ def test_a_stream_left_idle_for_five_minutes_expires(client: WebClient,
 
 def test_appends_do_not_keep_a_stream_alive_past_five_minutes(
         client: WebClient, server: SlackApiServer) -> None:
-    clock = Clock()
+    clock = ManualClock()
     server.state.clock = clock
     ts = start(client, server)
     for _ in range(4):

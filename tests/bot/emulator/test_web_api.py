@@ -11,7 +11,6 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -30,25 +29,6 @@ from bot.emulator.web_api import Call, SlackApiServer
 from bot.emulator.workspace import Workspace
 
 GENERAL = "C0GENERAL"
-
-
-@pytest.fixture
-def server() -> Iterator[SlackApiServer]:
-    srv = SlackApiServer().start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
-def state(server: SlackApiServer) -> Workspace:
-    return server.state
-
-
-@pytest.fixture
-def client(server: SlackApiServer) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=server.url, timeout=5)
 
 
 def _raw_post(url: str, body: bytes, content_type: str) -> tuple[int, dict]:
@@ -151,15 +131,13 @@ def test_every_answer_to_a_token_says_its_scopes(client: WebClient,
     assert exc.value.response.headers["X-OAuth-Scopes"] == "chat:write,commands"
 
 
-def test_apps_connections_open_takes_an_app_token_only(server: SlackApiServer) -> None:
-    opened = WebClient(base_url=server.url).apps_connections_open(app_token="xapp-1-A1-2-x")
-    assert opened["url"].startswith(f"ws://127.0.0.1:{server.port}/")
+def test_an_app_token_is_answered_with_its_one_scope(server: SlackApiServer) -> None:
+    """`X-OAuth-Scopes` of an app-level token (its refusals of other tokens are in
+    test_socket_mode_link.py)."""
+    opened = WebClient(base_url=server.url).apps_connections_open(
+        app_token="xapp-1-A0IDEALOOP-2-x")
+    assert opened["url"].startswith("ws://127.0.0.1:")
     assert opened.headers["X-OAuth-Scopes"] == "connections:write"
-    for token, error in (("xoxb-test", "not_allowed_token_type"), ("bogus", "invalid_auth"),
-                         ("", "not_authed")):
-        with pytest.raises(SlackApiError) as exc:
-            WebClient(base_url=server.url).apps_connections_open(app_token=token)
-        assert exc.value.response["error"] == error
 
 
 def test_unknown_method(client: WebClient) -> None:
@@ -512,3 +490,24 @@ def test_message_metadata_comes_back_only_when_asked(client: WebClient) -> None:
     full = client.conversations_replies(channel="C0GENERAL", ts=root,
                                         include_all_metadata=True)["messages"]
     assert full[1]["metadata"] == metadata
+
+
+def test_conversations_list_needs_channels_read_and_pages(server: SlackApiServer,
+                                                         state: Workspace,
+                                                         client: WebClient) -> None:
+    # https://docs.slack.dev/reference/methods/conversations.list: channels:read (bot).
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_list()
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "channels:read"
+    server.grant_scopes(*BOT_SCOPES, "channels:read")
+    state.ensure_channel("C0IDEAS", "ideas")
+    state.ensure_channel("G0SECRET", "secret")
+    state.ensure_channel("D0ALICE", "dm-alice")
+    public = [c["name"] for page in client.conversations_list(limit=1) for c in page["channels"]]
+    assert public == ["general", "ideas"]  # one per page, followed by cursor
+    both = client.conversations_list(types="public_channel,private_channel")["channels"]
+    assert [c["id"] for c in both] == ["C0GENERAL", "C0IDEAS", "G0SECRET"]
+    with pytest.raises(SlackApiError) as bad:
+        client.conversations_list(types="channels")
+    assert bad.value.response["error"] == "invalid_types"

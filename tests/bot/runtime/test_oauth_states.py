@@ -5,7 +5,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, text
@@ -13,19 +13,9 @@ from sqlalchemy import Engine, text
 from bot.runtime.oauth_states import SWEEP_SECONDS, SignedStateStore
 from storage.db import make_engine
 from storage.oauth_states import OAuthStates
+from testkit.clocks import ManualClock
 
 START = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-    def utc(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
 
 
 @pytest.fixture
@@ -36,11 +26,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(START)
 
 
-def store(engine: Engine, clock: Clock, **kwargs: int) -> SignedStateStore:
+def store(engine: Engine, clock: ManualClock, **kwargs: int) -> SignedStateStore:
     return SignedStateStore("client-secret", OAuthStates(engine, clock=clock.utc),
                             expiration_seconds=600, clock=clock, **kwargs)
 
@@ -50,7 +40,7 @@ def rows(engine: Engine) -> int:
 
 
 def test_issuing_writes_nothing_and_a_state_is_accepted_once(engine: Engine,
-                                                              clock: Clock) -> None:
+                                                              clock: ManualClock) -> None:
     states = store(engine, clock)
     issued = [states.issue() for _ in range(1000)]
     assert rows(engine) == 0 and len(set(issued)) == 1000
@@ -61,7 +51,7 @@ def test_issuing_writes_nothing_and_a_state_is_accepted_once(engine: Engine,
 
 
 def test_forged_tampered_foreign_and_expired_states_are_refused(engine: Engine,
-                                                               clock: Clock) -> None:
+                                                               clock: ManualClock) -> None:
     states = store(engine, clock)
     state = states.issue()
     nonce, expires, signature = state.split(".")
@@ -77,7 +67,7 @@ def test_forged_tampered_foreign_and_expired_states_are_refused(engine: Engine,
 
 
 def test_used_states_go_when_they_expire_and_never_exceed_the_cap(engine: Engine,
-                                                                 clock: Clock) -> None:
+                                                                 clock: ManualClock) -> None:
     states = store(engine, clock, cap=5)
     for _ in range(12):
         assert states.consume(states.issue())
@@ -86,7 +76,7 @@ def test_used_states_go_when_they_expire_and_never_exceed_the_cap(engine: Engine
     assert states.consume(states.issue()) and rows(engine) == 1  # the expired went first
 
 
-def test_expired_rows_are_swept_when_a_state_is_issued(engine: Engine, clock: Clock) -> None:
+def test_expired_rows_are_swept_when_a_state_is_issued(engine: Engine, clock: ManualClock) -> None:
     """Rows slack_sdk's own store left behind (one per page load, never deleted) go too."""
     past = (clock.utc() - timedelta(seconds=1)).replace(tzinfo=None)
     future = (clock.utc() + timedelta(seconds=30)).replace(tzinfo=None)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.llm.offline import drafting
 from bot.llm.offline.generator import MAX_WORDS, MIN_WORDS, OFFLINE_MODEL, OfflineGenerator
 from bot.llm.offline.techniques import (
     ALL_TECHNIQUES,
@@ -285,62 +286,6 @@ def test_no_network_needed(gen: OfflineGenerator, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     assert len(gen.ideas("reduce cloud costs", 5)) == 5
-    assert gen.draft("Write it up", "some context here")
+    assert drafting.draft("Write it up", "some context here")
 
 
-# ---------------------------------------------------------------------------------- draft
-
-
-def _draft_parts(text: str) -> tuple[str, list[str], str]:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[0], [line for line in lines if line.startswith("- ")], lines[-1]
-
-
-def test_draft_shape(gen: OfflineGenerator) -> None:
-    context = (
-        "1. **Cut standups** to ten minutes with a timer (constraint)\n"
-        "\n"
-        "- Move status updates to a thread\n"
-        "- A third line that should not be used\n"
-    )
-    text = gen.draft("Write a proposal for shorter standups.", context)
-    heading, bullets, closing = _draft_parts(text)
-    assert heading == "Draft: A proposal for shorter standups"  # not "Draft: Write a …"
-    assert _draft_parts(gen.draft("draft a one-week trial plan", ""))[0] == \
-        "Draft: A one-week trial plan"
-    assert 3 <= len(bullets) <= 5
-    assert any("write a proposal for shorter standups" in b for b in bullets)
-    assert any("Cut standups to ten minutes with a timer" in b for b in bullets)
-    assert any("Move status updates to a thread" in b for b in bullets)
-    assert not any("third line" in b for b in bullets)
-    assert "**" not in text
-    assert "offline generator" in closing
-    assert "OPENAI_API_KEY" in closing and "OPENAI_BASE_URL" in closing
-
-
-def test_draft_without_context_or_instruction(gen: OfflineGenerator) -> None:
-    heading, bullets, closing = _draft_parts(gen.draft("", ""))
-    assert heading.startswith("Draft: ")
-    assert len(bullets) == 3
-    assert "offline generator" in closing
-
-
-def test_draft_is_deterministic_and_bounded(gen: OfflineGenerator) -> None:
-    context = "\n".join(f"line number {i} with some words" for i in range(50))
-    instruction = "Summarise " + "very " * 40 + "long thread"
-    text = gen.draft(instruction, context)
-    assert text == OfflineGenerator().draft(instruction, context)
-    heading, bullets, _ = _draft_parts(text)
-    assert len(heading) <= 90
-    assert len(bullets) == 5
-
-
-def test_a_shorter_revision_is_shorter_and_never_quotes_the_draft_as_discussion(
-        gen: OfflineGenerator) -> None:
-    first = gen.draft("write a plan for shorter standups", "[ana] Standups run 40 minutes now")
-    shorter = gen.draft("make it shorter", "[ana] Standups run 40 minutes now", previous=first)
-    assert len(shorter) < len(first)
-    assert shorter.splitlines()[0] == first.splitlines()[0]
-    revised = gen.draft("add a budget", "[ana] Standups run 40 minutes now", previous=first)
-    assert "From the discussion: Draft:" not in revised
-    assert "Standups run 40 minutes now" in revised

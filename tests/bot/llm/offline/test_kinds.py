@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.llm.model import IdeaRequest
 from bot.llm.offline.generator import OfflineGenerator
-from bot.llm.offline.kinds import looks_english
+from bot.llm.offline.kinds import looks_english, only_symbols, quoted
 from bot.llm.offline.techniques import (
+    DIAGNOSIS_TECHNIQUES,
     NAMING_TECHNIQUES,
     PEOPLE_TECHNIQUES,
     QUESTION_TECHNIQUES,
@@ -16,6 +18,7 @@ from bot.llm.offline.techniques import (
     technique_of,
 )
 from bot.llm.offline.topics import parse_topic
+from bot.llm.offline_model import OfflineModel
 
 
 @pytest.mark.parametrize(("topic", "kind", "techniques"), [
@@ -72,3 +75,74 @@ def test_a_repeated_topic_of_any_kind_keeps_finding_fresh_ideas(topic: str) -> N
         batch = OfflineGenerator().ideas(topic, 10, proposed=seen)
         assert len(batch) == 10 and not set(batch) & set(seen)
         seen += batch
+
+
+PROCESS_APPROVED = [
+    "Give the standups one named owner for a quarter with the freedom to change how things "
+    "work (ownership)",
+    "Try the smallest experiment first by changing one recurring meeting for two weeks and "
+    "comparing it with the rest (smallest experiment)",
+]
+
+
+def test_the_teams_taste_never_puts_process_techniques_into_a_naming_topic() -> None:
+    ideas = OfflineGenerator().ideas("a name for our new analytics dashboard", 5,
+                                     favour=PROCESS_APPROVED * 5)
+    assert ideas == OfflineGenerator().ideas("a name for our new analytics dashboard", 5)
+    assert all(idea.startswith("Call our new analytics dashboard “") for idea in ideas[:4])
+
+
+def test_the_teams_taste_never_puts_naming_techniques_into_a_process_topic() -> None:
+    named = ["Call the bot “Lens”, a short image of what it does for people that is easy to "
+             "say in a meeting (metaphor)"] * 5
+    names = {t.name for t in NAMING_TECHNIQUES}
+    ideas = OfflineGenerator().ideas("shorter standups", 10, favour=named)
+    assert not {technique_of(idea) for idea in ideas} & names, ideas
+
+
+def test_the_teams_taste_still_reorders_inside_the_kind() -> None:
+    plain = OfflineGenerator().ideas("shorter standups", 5)
+    liked = OfflineGenerator().ideas("shorter standups", 5, favour=PROCESS_APPROVED)
+    assert {technique_of(i) for i in liked[:2]} == {"ownership", "smallest experiment"}
+    assert liked != plain
+
+
+@pytest.mark.parametrize("topic", [
+    "why do our builds fail so often", "Why are our deploys so slow?",
+    "what keeps breaking the nightly data import", "why does the staging server crash"])
+def test_a_why_does_it_fail_topic_gets_diagnosis_techniques(topic: str) -> None:
+    assert parse_topic(topic).kind == "diagnosis"
+    names = {t.name for t in DIAGNOSIS_TECHNIQUES}
+    ideas = OfflineGenerator().ideas(topic, 5)
+    assert all(technique_of(idea) in names for idea in ideas), ideas
+    meetings = ("meeting", "silent brainstorm", "vote", "survey")
+    assert not any(word in idea for idea in ideas for word in meetings), ideas
+
+
+def test_the_reported_why_topic_names_the_failing_thing() -> None:
+    text = " ".join(OfflineGenerator().ideas("why do our builds fail so often", 10))
+    assert "our builds" in text and "why do our builds" not in text
+    assert "five" in text or "timeline" in text or "last time" in text
+
+
+@pytest.mark.parametrize("topic", [":rocket: :tada:", "🚀🔥💡", "🎉", ":+1: :fire:"])
+def test_topics_of_only_emoji_are_quoted_never_pasted(topic: str) -> None:
+    assert only_symbols(topic)
+    ideas = OfflineGenerator().ideas(topic, 5)
+    quote = quoted(topic)
+    assert len(ideas) == 5
+    for idea in ideas:
+        assert f"the topic {quote}" in idea, idea
+        rest = idea.replace(quote, "")  # nothing of the topic outside its quotation
+        assert not any(part in rest for part in ("rocket", "tada", "fire", ":+1")), idea
+        assert not any(ch in rest for ch in "🚀🔥💡🎉"), idea
+
+
+def test_an_emoji_topic_asks_for_words() -> None:
+    generation = OfflineModel().ideas(IdeaRequest("🚀🔥💡", 5, [], []))
+    assert generation.note and "no words" in generation.note
+
+
+@pytest.mark.parametrize("topic", ["???", "", "a 🚀 launch party", "ship :rocket: faster"])
+def test_topics_with_words_or_without_emoji_are_not_symbol_topics(topic: str) -> None:
+    assert not only_symbols(topic)
