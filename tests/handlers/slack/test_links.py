@@ -263,6 +263,8 @@ _GUIDANCE = Guidance(text=LINKED, set_by="U0ALICE", set_at=datetime(2026, 1, 1, 
 # Each builder of `handlers.slack.blocks` that shows text a model wrote (or a person's words,
 # which go through the same `neutralise`), called with that text full of links.
 AI_SURFACES: dict[str, Callable[[], Any]] = {
+    # people's words in the question ("this command or this topic?") are shown the same way
+    "choice": lambda: blocks.choice(LINKED, user="U0ALICE", run="stats", topic="t", key="k"),
     "header": lambda: blocks.header(LINKED, "U0ALICE", status="s"),
     "done_status": lambda: blocks.done_status(2, "m", offline=False, steering=Steering(),
                                               note=LINKED),
