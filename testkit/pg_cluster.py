@@ -67,13 +67,27 @@ class ThrowawayCluster:
         try:
             self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
                       "--no-sync", "-E", "UTF8")
-            self.start()
+            self._first_start()
             self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
                       self.database)
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def _first_start(self) -> None:
+        """Start on the port free_port() found, or on another if something (a test in a
+        parallel worker, pytest -n) bound it in the meantime; the URL is not out yet."""
+        for attempt in range(3):
+            try:
+                self.start()
+                return
+            except RuntimeError:
+                taken = self.log.exists() and "Address already in use" in self.log.read_text(
+                    errors="replace")
+                if not taken or attempt == 2:
+                    raise
+                self.port = free_port()
 
     def start(self) -> None:
         """Start (or restart) the cluster and wait until it accepts connections."""

@@ -27,6 +27,7 @@ SETTING_PREFIXES = ("SLACK_", "OPENAI_", "IDEALOOP_", "DATABASE_URL", "PORT")
 SERVE = ("bot.cli", "serve")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
+PORT_ATTEMPTS = 3
 
 
 def free_port() -> int:
@@ -65,9 +66,9 @@ class ServeProcess:
         self.env = env
         self.ready = ready
         self.module = module
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.url = f"{self.base}/slack/events"
+        self._port_given = port is not None
+        self._port_taken = False
+        self._use_port(port or free_port())
         self.proc: subprocess.Popen[bytes] | None = None
         self.cwd = cwd
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -76,14 +77,32 @@ class ServeProcess:
         self.started_in = 0.0
         self.returncode: int | None = None
 
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/slack/events"
+
     @property
     def command(self) -> list[str]:
         return [sys.executable, "-m", *self.module]
 
     def __enter__(self) -> ServeProcess:
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                return self._start()
+            except RuntimeError:
+                # free_port() only found a port free a moment ago: with tests running in
+                # parallel (pytest -n), another process may have bound it since. A port
+                # of our own choosing is chosen again; a given one is not.
+                if self._port_given or not self._port_taken or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self._use_port(free_port())
+        raise AssertionError("unreachable")
+
+    def _start(self) -> ServeProcess:
         self._tmp = tempfile.TemporaryDirectory(prefix="idealoop-serve-")
         self._log_path = Path(self._tmp.name) / "serve.log"
-        self._log = open(self._log_path, "wb")
+        self._log = open(self._log_path, "wb")  # noqa: SIM115 (closed in __exit__)
         env = child_env(**self.env, PORT=str(self.port))
         started = time.monotonic()
         self.proc = subprocess.Popen(self.command, env=env, cwd=self.cwd or self._tmp.name,
@@ -91,6 +110,7 @@ class ServeProcess:
         try:
             self._wait_healthy(started + START_TIMEOUT)
         except BaseException:
+            self._port_taken = "Address already in use" in self.log_text()
             self.__exit__()
             raise
         self.started_in = time.monotonic() - started

@@ -9,8 +9,12 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], *, timeout: float = 5.0, interval: float = 0.01) -> T:
-    """Poll `check` until it stops raising AssertionError; its last error if time runs out."""
+def eventually(check: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.01) -> T:
+    """Poll `check` until it stops raising AssertionError; its last error if time runs out.
+
+    The default deadline is generous: it only bounds how long a failing test waits, and
+    a busy machine (tests in parallel workers, pytest -n) takes seconds for what an idle
+    one does at once. A test asserting speed passes its own `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         try:

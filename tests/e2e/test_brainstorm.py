@@ -26,7 +26,9 @@ def brainstorm(app: RunningApp, topic: str, **kwargs) -> str:
     updates = len(app.slack.calls_to("chat.update"))
     reply = app.sender.command(topic, response_url=app.slack.new_response_url(), **kwargs)
     assert reply.status == 200 and reply.body == ""
-    settled = app.slack.wait_for("chat.update", count=updates + 1, timeout=15)[-1]
+    # A deadline, not a speed check: 60 ideas of 5,000 characters streamed take ~6 s on an
+    # idle machine and over 15 s beside other test workers (pytest -n).
+    settled = app.slack.wait_for("chat.update", count=updates + 1, timeout=60)[-1]
     app.settle()
     return settled.params["ts"]
 

@@ -30,7 +30,10 @@ def draft_message(app: RunningApp, thread_ts: str) -> dict:
 
 def test_a_draft_streams_natively_then_settles_like_any_draft(app: RunningApp,
                                                               llm: FakeOpenAI) -> None:
-    llm.reply(DRAFT).chunk_delay(0.03)
+    # The stream appends at most every 0.05 s, so the draft's last word may only show when
+    # it settles (chat.update): on a busy machine (tests in parallel, pytest -n) pieces
+    # arrive bunched. Words after the mention make sure a later append carries it.
+    llm.reply(DRAFT + "\n• Agreed by the whole team in this thread today").chunk_delay(0.03)
     thread_ts = start_thread(app, ["Should standups move?", "Yes, to 10:15."])
     mention(app, "summarise", thread_ts=thread_ts)
     app.deps.wait_quiet(timeout=20)
