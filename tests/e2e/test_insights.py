@@ -35,7 +35,7 @@ def test_stats_and_preference_pairs(slack: SlackApiServer, llm: FakeOpenAI,
 
     result = CliRunner().invoke(main, ["export", "--pairs"], env={"DATABASE_URL": sqlite_url})
     assert result.exit_code == 0, result.output
-    [pair] = [json.loads(line) for line in result.output.splitlines()]
+    [pair] = [json.loads(line) for line in result.stdout.splitlines()]
     assert (pair["prompt"], pair["chosen"], pair["rejected"]) == ("pairs topic", "good one",
                                                                   "bad one")
     assert (pair["chosen_score"], pair["rejected_score"]) == (2, -1)
