@@ -19,7 +19,7 @@ secrets, no stack traces). Handlers show it; logs get the details.
 
 from __future__ import annotations
 
-from storage.errors import DatabaseUnavailable
+from storage.errors import DatabaseUnavailable as DatabaseUnavailable  # for handlers/
 
 
 class IdealoopError(Exception):

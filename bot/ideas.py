@@ -24,14 +24,10 @@ from bot.llm.model import (
 )
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.rejections import RejectionFilter
-from storage.repository import (
-    BrainstormInputs,
-    Guidance,
-    NewBrainstorm,
-    Steering,
-    Store,
-    StoredBrainstorm,
-)
+from storage.repository import BrainstormInputs as BrainstormInputs  # for handlers/
+from storage.repository import Guidance as Guidance  # for handlers/
+from storage.repository import NewBrainstorm, Store, StoredBrainstorm
+from storage.repository import Steering as Steering  # for handlers/
 
 log = logging.getLogger(__name__)
 OFFLINE_UNGUIDED = ("The offline generator cannot follow this channel's guidance; an LLM "

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage.base import Clock, utcnow
-from storage.repository import RankedItem, Store
+from storage.repository import RankedItem as RankedItem  # for handlers/
+from storage.repository import Store
 
 PERIODS: dict[str, timedelta | None] = {
     "day": timedelta(days=1),

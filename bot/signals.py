@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from bot.config import Settings
 from bot.errors import BadInput, NotYet
 from bot.slack_values import is_slack_id, is_ts, ts_to_us
-from storage.repository import ButtonClick, ItemRef, ReactionChange, Store
+from storage.repository import ButtonClick, ReactionChange, Store
+from storage.repository import ItemRef as ItemRef  # for handlers/
 
 APPROVE, REJECT, NEUTRAL = 1, -1, 0
 

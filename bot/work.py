@@ -29,7 +29,8 @@ from typing import Any, Protocol
 
 from bot.limits import Limits
 from storage.errors import DatabaseUnavailable, QuotaReached
-from storage.work import NewWork, WorkItem, WorkStore
+from storage.work import NewWork, WorkStore
+from storage.work import WorkItem as WorkItem  # for handlers/
 
 log = logging.getLogger(__name__)
 

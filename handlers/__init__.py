@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.runs import BrainstormRunner, DraftRunner
 from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
-from bot.work import Runner
+from bot.work import Runner, WorkItem
 from handlers import (
     actions,
     agent,
@@ -29,7 +29,6 @@ from handlers import (
 )
 from handlers.brainstorm_chat import SlackBrainstormChat
 from handlers.draft_chat import SlackDraftChat
-from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.deps import Deps
 from bot.drafts import DRAFT_THIS
-from bot.errors import BadInput, Busy, NotSaved, user_message
-from bot.signals import button_click
+from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.signals import ItemRef, button_click
 from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.payloads import dig, obj
-from storage.errors import DatabaseUnavailable
-from storage.repository import ItemRef
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -32,15 +32,14 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.drafts import INTRODUCTION, is_small_talk
-from bot.errors import BadInput, Busy, ChatError, NotSaved, user_message
+from bot.errors import BadInput, Busy, ChatError, DatabaseUnavailable, NotSaved, user_message
 from bot.ideas import clean_topic
 from bot.slack_values import is_slack_id, is_ts
+from bot.work import WorkItem
 from handlers.brainstorm_chat import SlackBrainstormChat
 from handlers.draft_chat import SlackDraftChat
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
-from storage.errors import DatabaseUnavailable
-from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
 GREETING = ("Hi! I brainstorm and draft with you; you decide. Write `brainstorm <topic>` "

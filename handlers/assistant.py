@@ -30,10 +30,10 @@ from slack_bolt import (
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.errors import DatabaseUnavailable
 from bot.slack_values import is_ts
 from handlers import agent
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
-from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 def register(app: App, deps: Deps) -> None:

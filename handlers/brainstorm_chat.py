@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.ideas import Brainstormed, Idea
+from bot.work import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
 from handlers.slack.lookups import (
@@ -26,7 +27,6 @@ from handlers.slack.lookups import (
     retract,
     work_metadata,
 )
-from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
 IDEA_EVENT = "idealoop_idea"  # metadata naming the item an idea message shows

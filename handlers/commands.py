@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 
 from bot import command_parser, insights, ranking
 from bot.deps import Deps
-from bot.errors import BadInput, Busy, user_message
+from bot.errors import BadInput, Busy, DatabaseUnavailable, user_message
 from bot.guidance import clean_guidance
 from bot.ideas import clean_topic
 from bot.limits import NOT_HERE
@@ -29,7 +29,6 @@ from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES
 from handlers.slack.lookups import permalinks
 from handlers.slack.payloads import dig
-from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from functools import cached_property
 from slack_sdk import WebClient
 
 from bot.digests import DigestMessage, DigestOutcome, Digests, Slot
+from bot.ranking import RankedItem
 from bot.runtime.workspaces import Workspaces
 from bot.slack_values import us_to_ts
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
 from handlers.slack.lookups import UserNames, permalinks, posted_in_channel
-from storage.repository import RankedItem
 
 log = logging.getLogger(__name__)
 DIGEST_EVENT = "idealoop_digest"  # metadata naming the channel's period a digest is for

@@ -30,6 +30,7 @@ from slack_sdk import WebClient
 
 from bot.drafts import asked_for
 from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
+from bot.work import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import (
     SLACK_FAILURES,
@@ -47,7 +48,6 @@ from handlers.slack.lookups import (
 )
 from handlers.slack.mrkdwn import neutralise, split_for_slack
 from handlers.slack.streaming import NativeStream, StreamingMessage
-from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
 REPLIES_PAGE = 200

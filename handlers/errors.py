@@ -19,8 +19,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.deps import Deps
-from bot.errors import BadInput, IdealoopError, NotSaved, NotYet, user_message
-from storage.errors import DatabaseUnavailable
+from bot.errors import BadInput, DatabaseUnavailable, IdealoopError, NotSaved, NotYet, user_message
 
 log = logging.getLogger(__name__)
 

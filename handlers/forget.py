@@ -14,13 +14,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.deps import Deps
-from bot.errors import BadInput, NotSaved, user_message
+from bot.errors import BadInput, DatabaseUnavailable, NotSaved, user_message
 from bot.privacy import FORGET_CANCELLED, forgotten_summary
 from bot.slack_values import is_slack_id
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.payloads import dig
-from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,13 @@ from slack_sdk import WebClient
 from bot import command_parser
 from bot.deps import Deps
 from bot.digests import describe
-from bot.errors import BadInput, Busy, user_message
+from bot.errors import BadInput, Busy, DatabaseUnavailable, user_message
 from bot.guidance import clean_guidance
 from bot.home import home_cards, may_change
 from bot.slack_values import is_slack_id
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.payloads import dig
-from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 NOT_YOURS = ("You can change channels you use idealoop in; run `/brainstorm` there "

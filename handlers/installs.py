@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.deps import Deps
 from bot.digests import UNINSTALLED
-from storage.errors import DatabaseUnavailable
+from bot.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 

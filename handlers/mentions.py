@@ -17,10 +17,9 @@ from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.errors import BadInput, NotSaved
+from bot.errors import BadInput, DatabaseUnavailable, NotSaved
 from bot.slack_values import is_slack_id, is_ts
 from handlers.draft_chat import tell_privately
-from storage.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 LAST_SLACK_RETRY = 3  # Slack re-delivers an event three times, over about five minutes

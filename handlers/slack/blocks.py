@@ -34,9 +34,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.home import ChannelCard
+from bot.ideas import BrainstormInputs, Guidance, Steering
+from bot.ranking import RankedItem
 from bot.rejections import BY_MEANING
 from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise, split_for_slack
-from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
 
 Blocks = list[dict[str, Any]]
 MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50

@@ -15,8 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.ranking import RankedItem
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
-from storage.repository import RankedItem
 
 log = logging.getLogger(__name__)
 
