@@ -118,7 +118,7 @@ def usage() -> str:
 
 
 def readme_commands() -> str:
-    """The README's list of `/brainstorm` commands, from the table."""
+    """The docs' list of `/brainstorm` commands (docs/operating.md), from the table."""
     return "\n".join(["- `/brainstorm <topic>` \u2014 the AI proposes ideas, one message "
                       "each, in a thread",
                       *(f"- `/brainstorm {row.grammar}` \u2014 {row.help}" for row in TABLE),

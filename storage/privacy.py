@@ -210,7 +210,7 @@ class PrivacyStore(Repository):
         middle of a transaction in any process pins the log until it ends. Each of the
         `tries` waits up to `wait` seconds for such readers (short: "forget me" answers
         Slack after this); `bot.privacy` tries again every hour. Always True elsewhere
-        (PostgreSQL: see the README's edges)."""
+        (PostgreSQL: see the edges in docs/configuration.md)."""
         if self.engine.dialect.name != "sqlite":
             return True
         for attempt in range(tries):

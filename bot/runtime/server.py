@@ -10,7 +10,7 @@ body, in full before a request thread sees it, so the 16 threads only ever run
 requests that are ready: an idle or slow client holds a socket, never a thread. Each
 request only waits for the ack (listeners hand slow work to `Jobs`).
 
-What a client can hold (the fault model; the README has it with the measured figures):
+What a client can hold (the fault model; docs/operating.md has it with the measured figures):
 
 - a connection with no request under way: `IDLE_TIMEOUT_SECONDS`, then it is closed
   (waitress's `channel_timeout`);

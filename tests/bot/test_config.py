@@ -365,7 +365,9 @@ def test_oauth_needs_no_bot_token() -> None:
 
 
 def test_the_readme_states_the_default_model_the_settings_use() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    readme = "".join((docs / page).read_text(encoding="utf-8")
+                     for page in ("configuration.md", "operating.md"))
     assert f"| `IDEALOOP_MODEL` | `{DEFAULT_MODEL}` |" in readme
     assert f"idealoop asks for `{DEFAULT_MODEL}`, which Ollama does not have" in readme
     assert f"does not offer the model '{DEFAULT_MODEL}'" in readme

@@ -1,7 +1,7 @@
 """Who a draft's "drew on" line names: the line names people by display name, which
 idealoop does not keep, so "forget me" could not find the lines that name the person.
 `items.source_users` keeps their Slack ids (",U1,U2,"); drafts saved before it keep
-their lines until retention purges them (README: what forgetting reaches).
+their lines until retention purges them (docs/configuration.md: what forgetting reaches).
 
 Revision ID: 0018
 Revises: 0017
