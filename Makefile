@@ -2,22 +2,29 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-dev
+# Two stamps: the runtime alone (what `make demo` needs) and the dev tools on top of it
+# (what `make test` needs), so trying the app does not install the linters and pytest.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 # Exact versions of every dependency, so tests and CI install what was last tested.
 CONSTRAINTS := constraints.txt
 
-.PHONY: install demo test lint bench lock clean
+.PHONY: install demo test lint docs bench lock clean
 
-$(STAMP): pyproject.toml $(CONSTRAINTS)
+$(RUNTIME_STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("idealoop needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
+	touch $(RUNTIME_STAMP)
+
+$(DEV_STAMP): $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/idealoop shell
 
 # Lint, layer rules, types, then the tests (SQLite and PostgreSQL) on parallel workers.
@@ -26,16 +33,21 @@ demo: $(STAMP)
 # `make test TEST_WORKERS=0` runs them in this process, one after another; PYTEST_ARGS
 # adds options (`make test PYTEST_ARGS="-k digest"`).
 TEST_WORKERS ?= 4
-test: $(STAMP) lint
+test: $(DEV_STAMP) lint docs
 	bash scripts/ensure-postgres.sh
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# The docs site (docs/, mkdocs.yml): --strict fails on a broken link or a page left out
+# of the nav. Offline: no web fonts, no plugin that downloads. The site goes to site/.
+docs: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+bench: $(DEV_STAMP)
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m bench
 
@@ -51,5 +63,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .lock-venv .pytest_cache .ruff_cache .mypy_cache .import_linter_cache \
+	rm -rf $(VENV) .lock-venv site .pytest_cache .ruff_cache .mypy_cache .import_linter_cache \
 	  .grimp_cache *.egg-info
