@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,22 @@ def test_every_test_a_behaviour_page_names_exists() -> None:
             if not test_file.is_file() or name not in defined_tests(test_file):
                 missing.append(f"{page}: {node_id}")
     assert missing == []
+
+
+def test_every_dependency_has_a_row_saying_why() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*config["dependencies"], *(dep for extra in config["optional-dependencies"].values()
+                                          for dep in extra)]
+    names = {_normalised(re.split(r"[\[<>=~!; ]", dep, maxsplit=1)[0]) for dep in wanted}
+    table = (DOCS / "development.md").read_text(encoding="utf-8")
+    rows = {_normalised(line.split("|")[1]) for line in table.splitlines()
+            if line.startswith("| ") and line.count("|") >= 3}
+    assert sorted(names - rows) == []
+
+
+def _normalised(name: str) -> str:
+    """Package names as pip compares them: case, `_` and `.` do not matter."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
 
 
 def nav_pages(entry: Any) -> Iterator[str]:
