@@ -83,3 +83,21 @@ def test_bounds_are_what_from_env_accepts(var: Var[Any]) -> None:
 def test_blank_means_the_default(var: Var[Any]) -> None:
     field = next(f for f in dataclasses.fields(Settings) if f.metadata["var"] is var)
     assert getattr(Settings.from_env({var.env: "  "}), field.name) == field.default
+
+
+def test_env_example_copied_to_dotenv_changes_nothing_until_edited() -> None:
+    from bot.config import read_environ
+
+    assert read_environ({}, dotenv_path=config_docs.ENV_EXAMPLE) == {}
+    assert Settings.from_env({}, dotenv_path=config_docs.ENV_EXAMPLE) == Settings()
+
+
+def test_every_default_in_env_example_parses_to_the_default() -> None:
+    lines = config_docs.ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for var in variables():
+        [line] = [line for line in lines if line.startswith(f"# {var.env}=")]
+        written = line.split("=", 1)[1]
+        field = next(f for f in dataclasses.fields(Settings) if f.metadata["var"] is var)
+        if written and var.env != "IDEALOOP_LLM":  # auto: resolved against the key
+            assert getattr(Settings.from_env({var.env: written}), field.name) == \
+                field.default, var.env
