@@ -25,8 +25,8 @@ from pathlib import Path
 
 from bench.common import Row
 from bot.config import Settings
+from bot.llm.choose import make_embedder
 from bot.llm.meaning import SameMeaning, cosine, pack
-from bot.llm.model import make_embedder
 from bot.llm.similarity import NearDuplicates, clear_caches, same_idea, without_rejected
 from storage.db import make_engine, upgrade
 from storage.repository import NewBrainstorm, Store

@@ -25,7 +25,8 @@ from bot.drafts import Drafter
 from bot.errors import ConfigError
 from bot.ideas import Brainstormer
 from bot.limits import Limits
-from bot.llm.model import Embedder, TextModel, make_embedder, make_model
+from bot.llm.choose import make_embedder, make_model
+from bot.llm.model import Embedder, TextModel
 from bot.privacy import Privacy
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.oauth_states import SignedStateStore

@@ -252,10 +252,12 @@ def shell(database_url: str | None, fresh: bool) -> None:
 
 
 def _environment_help() -> str:
-    from bot.config import ENVIRONMENT
+    from bot.config import variables
+    from bot.config_spec import environment_lines
 
-    width = max(len(name) for name, _ in ENVIRONMENT)
-    lines = "\n".join(f"  {name:<{width}}  {meaning}" for name, meaning in ENVIRONMENT)
+    shown = environment_lines(variables())
+    width = max(len(name) for name, _ in shown)
+    lines = "\n".join(f"  {name:<{width}}  {meaning}" for name, meaning in shown)
     return f"\b\nEnvironment (a .env file in this folder is read too):\n{lines}"
 
 

@@ -1,8 +1,9 @@
 """Reading `/brainstorm …` text: which sub-command, with which arguments — one grammar.
 
 Handling happens in `handlers/commands.py`; this module only reads the words. `TABLE`
-lists the sub-commands once; the parser, `/brainstorm help`, the shell's help and the
-README's list come from it.
+lists the sub-commands once; the parser, `/brainstorm help`, the handlers' dispatch, the
+shell's help, and the command lists of the README and docs/operating.md come from it or
+are tested against it (tests/handlers/test_command_table.py).
 
 Nothing is done on a guess. A line that could be a command or a topic is a "choose":
 the person alone is asked, with a button for each, and nothing is posted or changed
@@ -43,8 +44,9 @@ class Subcommand:
     help: str
 
 
-# Each fact once: the parser, `/brainstorm help`, the shell's help and the README's
-# command list (tests/test_readme_commands.py keeps it equal) come from this table.
+# Each fact once: the parser, `/brainstorm help`, the shell's help and the command lists
+# of the README and docs/operating.md (tests/handlers/test_command_table.py and
+# tests/bot/test_command_parser.py keep them equal) come from this table.
 TABLE = (
     Subcommand("top", ("top", "top day", "top week", "top all"), "top [day|week|all]",
                "the ideas this channel approved most (only you see it)"),
@@ -123,6 +125,16 @@ def readme_commands() -> str:
                       "each, in a thread",
                       *(f"- `/brainstorm {row.grammar}` \u2014 {row.help}" for row in TABLE),
                       "", PRIVATE_QUESTION])
+
+
+def command_table() -> str:
+    """The README's table of `/brainstorm` commands, from the table."""
+    rows = [("<topic>", "the AI proposes ideas, one message each, in a thread"),
+            *((row.grammar, row.help) for row in TABLE)]
+    pipe = "\\|"  # a | in a table cell, even inside code
+    return "\n".join(["| command | what it does |", "| --- | --- |",
+                      *(f"| `/brainstorm {grammar.replace('|', pipe)}` | {what} |"
+                        for grammar, what in rows)])
 
 
 def shell_commands() -> str:

@@ -1,156 +1,34 @@
 """Settings: every environment variable idealoop reads, parsed once, in one place.
 
-`Settings.from_env(environ)` is the only reader of the environment. The CLI builds
-one `Settings` at start-up and passes it down; tests pass a plain dict. A missing or
-malformed value raises `ConfigError` whose message is one line naming the variable,
-which the CLI prints instead of a traceback.
+Each field is filled by one variable of `bot.config_spec` (its name, type, default,
+bounds and help are written there, once). `Settings.from_env(environ)` is the only
+reader of the environment. The CLI builds one `Settings` at start-up and passes it
+down; tests pass a plain dict. A missing or malformed value raises `ConfigError` whose
+message is one line naming the variable, which the CLI prints instead of a traceback.
 """
 
 from __future__ import annotations
 
 import os
-import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
+from bot import config_spec as spec
+from bot.config_spec import DEFAULT_APPROVE, DEFAULT_MODEL, DEFAULT_REJECT, LLM_MODES
 from bot.errors import ConfigError
-from bot.slack_values import is_slack_id
 
-T = TypeVar("T", int, float)
-DEFAULT_MODEL = "gpt-5-mini"  # a current small OpenAI model (a reasoning model)
-DEFAULT_APPROVE = (
-    "+1", "white_check_mark", "heavy_check_mark", "heart", "star", "fire", "tada",
-    "raised_hands", "100",
-)
-DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
-LLM_MODES = ("auto", "openai", "offline")
+__all__ = ["BOT_SCOPES", "DEFAULT_APPROVE", "DEFAULT_MODEL", "DEFAULT_REJECT", "LLM_MODES",
+           "Settings", "read_environ", "variables"]
+
 # The bot scopes an OAuth install asks for: manifest.yml's (tests/test_manifest.py keeps
 # the two the same).
 BOT_SCOPES = ("app_mentions:read", "assistant:write", "channels:history", "chat:write",
               "commands", "groups:history", "im:history", "reactions:read", "users:read")
-# Every variable `Settings.from_env` reads, as `idealoop serve --help` lists them
-# (tests/bot/test_cli.py checks this list against the reads below).
-ENVIRONMENT: tuple[tuple[str, str], ...] = (
-    ("SLACK_BOT_TOKEN", "bot token (xoxb-…): one workspace"),
-    ("SLACK_CLIENT_ID", "OAuth client id: installs in many workspaces (not with a bot token)"),
-    ("SLACK_CLIENT_SECRET", "OAuth client secret, with SLACK_CLIENT_ID"),
-    ("SLACK_REDIRECT_URI", "OAuth redirect URL, if the app lists several"),
-    ("SLACK_SIGNING_SECRET", "verifies Slack's HTTP requests; required in HTTP mode"),
-    ("SLACK_APP_TOKEN", "app-level token (xapp-…): Socket Mode instead of HTTP"),
-    ("SLACK_API_URL", "Slack Web API base URL (default https://slack.com/api/)"),
-    ("OPENAI_API_KEY", "key for the LLM server"),
-    ("OPENAI_BASE_URL", "any OpenAI-compatible server (OPENAI_API_BASE works too)"),
-    ("OPENAI_API_BASE", "the same as OPENAI_BASE_URL"),
-    ("IDEALOOP_MODEL", f"model name (default {DEFAULT_MODEL})"),
-    ("IDEALOOP_TEMPERATURE", "sampling temperature 0-2, sent only when set (reasoning "
-                             "models take only their default)"),
-    ("IDEALOOP_LLM", "auto | openai | offline (default auto)"),
-    ("IDEALOOP_EMBEDDING_MODEL", "embeddings model: rejected ideas recognised by meaning"),
-    ("IDEALOOP_EMBEDDING_THRESHOLD", "cosine of the same idea (default 0.85)"),
-    ("DATABASE_URL", "SQLAlchemy URL (default sqlite:///idealoop.db)"),
-    ("IDEALOOP_TIMEZONE", "default time zone of digests (default UTC)"),
-    ("PORT", "HTTP port (default 3000)"),
-    ("IDEALOOP_APPROVE_EMOJI", "emoji that approve, comma-separated"),
-    ("IDEALOOP_REJECT_EMOJI", "emoji that reject, comma-separated"),
-    ("IDEALOOP_IDEAS", "ideas per brainstorm, 1-10 (default 5)"),
-    ("IDEALOOP_TOPIC_MAX_CHARS", "longest topic (default 300)"),
-    ("IDEALOOP_LLM_TIMEOUT", "seconds per LLM request (default 60)"),
-    ("IDEALOOP_LLM_RETRIES", "retries of an LLM request (default 2)"),
-    ("IDEALOOP_PROMPT_BUDGET", "draft prompt tokens (default 6000)"),
-    ("IDEALOOP_STREAM_INTERVAL", "seconds between draft updates (default 1.0)"),
-    ("IDEALOOP_STREAM_IDEAS", "post each idea as it is written, 1 or 0 (default 1)"),
-    ("IDEALOOP_DIGEST_GRACE_MINUTES", "a missed digest is posted this late (default 720)"),
-    ("IDEALOOP_WORKERS", "brainstorms and drafts at once (default 32)"),
-    ("IDEALOOP_WORK_LEASE", "seconds a process holds work unrenewed (default 30)"),
-    ("IDEALOOP_CHANNELS", "channel ids idealoop works in, comma-separated (default all)"),
-    ("IDEALOOP_DAILY_LIMIT_PERSON", "brainstorms and drafts per person a day (0: none)"),
-    ("IDEALOOP_DAILY_LIMIT_CHANNEL", "brainstorms and drafts per channel a day (0: none)"),
-    ("IDEALOOP_DAILY_TOKENS", "LLM tokens per workspace a day (0: no budget)"),
-    ("IDEALOOP_RETENTION_DAYS", "texts older than this many days are purged (0: kept)"),
-    ("IDEALOOP_REDACT", "1: e-mail, phone, card numbers and IBANs hidden from the LLM"),
-)
-
-
-def _emoji_set(raw: str | None, default: tuple[str, ...], name: str) -> frozenset[str]:
-    if raw is None or not raw.strip():
-        return frozenset(default)
-    names = [part.strip().strip(":") for part in raw.split(",")]
-    if not all(names):
-        raise ConfigError(f"{name} must be a comma-separated list of emoji names, got {raw!r}")
-    return frozenset(names)
-
-
-def _number(env: Mapping[str, str], name: str, default: T, low: T, high: T,
-            kind: type[T]) -> T:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    return _number(env, name, default, low, high, int)
-
-
-def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    return _number(env, name, default, low, high, float)
-
-
-def _optional_float(env: Mapping[str, str], name: str, low: float, high: float) \
-        -> float | None:
-    """A number when the variable is set, else None (nothing is sent for it)."""
-    if not env.get(name, "").strip():
-        return None
-    return _float(env, name, low, low, high)
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be 1 or 0 (true/false), got {raw!r}")
-
-
-def _channel_ids(raw: str | None) -> frozenset[str]:
-    ids = [part.strip() for part in (raw or "").split(",") if part.strip()]
-    wrong = [part for part in ids if not (is_slack_id(part) and part.startswith(("C", "G")))]
-    if wrong:
-        raise ConfigError("IDEALOOP_CHANNELS must list channel ids such as C0123ABCD, "
-                          f"comma-separated; {wrong[0]!r} is not one")
-    return frozenset(ids)
-
-
-def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
-    return raw
-
-
-def _prefixed(env: Mapping[str, str], name: str, prefix: str) -> str | None:
-    raw = env.get(name, "").strip() or None
-    if raw is not None and not raw.startswith(prefix):
-        # Never echo the value: it may be a real secret pasted in the wrong place.
-        raise ConfigError(f"{name} must start with {prefix!r}")
-    return raw
 
 
 def read_environ(environ: Mapping[str, str] | None = None, *,
@@ -171,43 +49,44 @@ def read_environ(environ: Mapping[str, str] | None = None, *,
 class Settings:
     """Typed, immutable configuration. Build with `from_env`; tests may build directly."""
 
-    slack_bot_token: str | None = field(default=None, repr=False)
-    slack_client_id: str | None = None  # with the secret: installed by OAuth, many workspaces
-    slack_client_secret: str | None = field(default=None, repr=False)
-    slack_redirect_uri: str | None = None
-    slack_signing_secret: str | None = field(default=None, repr=False)
-    slack_app_token: str | None = field(default=None, repr=False)
-    slack_api_url: str = "https://slack.com/api/"
-    openai_api_key: str | None = field(default=None, repr=False)
-    openai_base_url: str | None = field(default=None, repr=False)  # may carry credentials
-    model: str = DEFAULT_MODEL
-    temperature: float | None = None  # None: the model's own default (nothing is sent)
-    llm_mode: str = "offline"
-    embedding_model: str | None = None  # on the LLM server; None: ideas compared by words
-    embedding_threshold: float = 0.85  # cosine at which two ideas are the same idea
-    database_url: str = field(default="sqlite:///idealoop.db", repr=False)
-    timezone: str = "UTC"
-    port: int = 3000
-    approve_emoji: frozenset[str] = frozenset(DEFAULT_APPROVE)
-    reject_emoji: frozenset[str] = frozenset(DEFAULT_REJECT)
-    ideas_per_brainstorm: int = 5
-    topic_max_chars: int = 300
-    llm_timeout: float = 60.0
-    llm_max_retries: int = 2
-    workers: int = 32
-    prompt_budget: int = 6000
-    digest_grace_minutes: int = 720
-    stream_interval: float = 1.0
-    stream_ideas: bool = True  # post each idea as the model finishes it
-    work_lease: float = 30.0
+    slack_bot_token: str | None = spec.SLACK_BOT_TOKEN.field()
+    slack_client_id: str | None = spec.SLACK_CLIENT_ID.field()  # OAuth: many workspaces
+    slack_client_secret: str | None = spec.SLACK_CLIENT_SECRET.field()
+    slack_redirect_uri: str | None = spec.SLACK_REDIRECT_URI.field()
+    slack_signing_secret: str | None = spec.SLACK_SIGNING_SECRET.field()
+    slack_app_token: str | None = spec.SLACK_APP_TOKEN.field()
+    slack_api_url: str = spec.SLACK_API_URL.field()
+    openai_api_key: str | None = spec.OPENAI_API_KEY.field()
+    openai_base_url: str | None = spec.OPENAI_BASE_URL.field()
+    model: str = spec.IDEALOOP_MODEL.field()
+    temperature: float | None = spec.IDEALOOP_TEMPERATURE.field()  # None: nothing sent
+    # `auto` resolved: "openai" when a key or base URL is set, else "offline".
+    llm_mode: str = spec.IDEALOOP_LLM.field(default="offline")
+    embedding_model: str | None = spec.IDEALOOP_EMBEDDING_MODEL.field()  # None: by words
+    embedding_threshold: float = spec.IDEALOOP_EMBEDDING_THRESHOLD.field()
+    database_url: str = spec.DATABASE_URL.field()
+    timezone: str = spec.IDEALOOP_TIMEZONE.field()
+    port: int = spec.PORT.field()
+    approve_emoji: frozenset[str] = spec.IDEALOOP_APPROVE_EMOJI.field()
+    reject_emoji: frozenset[str] = spec.IDEALOOP_REJECT_EMOJI.field()
+    ideas_per_brainstorm: int = spec.IDEALOOP_IDEAS.field()
+    topic_max_chars: int = spec.IDEALOOP_TOPIC_MAX_CHARS.field()
+    llm_timeout: float = spec.IDEALOOP_LLM_TIMEOUT.field()
+    llm_max_retries: int = spec.IDEALOOP_LLM_RETRIES.field()
+    workers: int = spec.IDEALOOP_WORKERS.field()
+    prompt_budget: int = spec.IDEALOOP_PROMPT_BUDGET.field()
+    digest_grace_minutes: int = spec.IDEALOOP_DIGEST_GRACE_MINUTES.field()
+    stream_interval: float = spec.IDEALOOP_STREAM_INTERVAL.field()
+    stream_ideas: bool = spec.IDEALOOP_STREAM_IDEAS.field()
+    work_lease: float = spec.IDEALOOP_WORK_LEASE.field()
     # Governance (`bot.limits`): empty / 0 means no limit.
-    channels: frozenset[str] = frozenset()  # the channels idealoop works in
-    daily_limit_person: int = 0  # brainstorms and drafts one person may start a day
-    daily_limit_channel: int = 0  # … in one channel
-    daily_tokens: int = 0  # LLM tokens a workspace may use a day
+    channels: frozenset[str] = spec.IDEALOOP_CHANNELS.field()
+    daily_limit_person: int = spec.IDEALOOP_DAILY_LIMIT_PERSON.field()
+    daily_limit_channel: int = spec.IDEALOOP_DAILY_LIMIT_CHANNEL.field()
+    daily_tokens: int = spec.IDEALOOP_DAILY_TOKENS.field()
     # Privacy (`bot.privacy`, `bot.redaction`).
-    retention_days: int = 0  # texts older than this are purged daily; 0: kept
-    redact: bool = False  # hide e-mail addresses, phone and card numbers from the LLM
+    retention_days: int = spec.IDEALOOP_RETENTION_DAYS.field()
+    redact: bool = spec.IDEALOOP_REDACT.field()
 
     @classmethod
     def from_env(
@@ -219,78 +98,21 @@ class Settings:
         `dotenv_path=None` with an explicit `environ` to skip `.env` entirely.
         """
         env = read_environ(environ, dotenv_path=dotenv_path)
+        values = {field.name: field.metadata["var"].value(env) for field in fields(cls)}
 
-        key = env.get("OPENAI_API_KEY", "").strip() or None
-        base_url = _url(env, "OPENAI_BASE_URL", None) or _url(env, "OPENAI_API_BASE", None)
-        mode = env.get("IDEALOOP_LLM", "auto").strip().lower() or "auto"
-        if mode not in LLM_MODES:
-            raise ConfigError(f"IDEALOOP_LLM must be one of {', '.join(LLM_MODES)}, got {mode!r}")
-        if mode == "auto":
-            mode = "openai" if (key or base_url) else "offline"
-        if mode == "openai" and not (key or base_url):
+        # What one variable cannot check alone.
+        configured = values["openai_api_key"] or values["openai_base_url"]
+        if values["llm_mode"] == "auto":
+            values["llm_mode"] = "openai" if configured else "offline"
+        if values["llm_mode"] == "openai" and not configured:
             raise ConfigError("IDEALOOP_LLM=openai needs OPENAI_API_KEY or OPENAI_BASE_URL")
-
-        tz = env.get("IDEALOOP_TIMEZONE", "").strip() or "UTC"
-        try:
-            zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"IDEALOOP_TIMEZONE is not a known time zone: {tz!r}") from None
-
-        database_url = env.get("DATABASE_URL", "").strip() or "sqlite:///idealoop.db"
-        if "://" not in database_url:
+        both = values["approve_emoji"] & values["reject_emoji"]
+        if both:
             raise ConfigError(
-                "DATABASE_URL must be a SQLAlchemy URL such as sqlite:///idealoop.db "
-                "or postgresql+psycopg://user@host/db"
+                f"IDEALOOP_APPROVE_EMOJI and IDEALOOP_REJECT_EMOJI share: "
+                f"{', '.join(sorted(both))} (the defaults apply to whichever is unset)"
             )
-
-        approve = _emoji_set(env.get("IDEALOOP_APPROVE_EMOJI"), DEFAULT_APPROVE,
-                             "IDEALOOP_APPROVE_EMOJI")
-        reject = _emoji_set(env.get("IDEALOOP_REJECT_EMOJI"), DEFAULT_REJECT,
-                            "IDEALOOP_REJECT_EMOJI")
-        if approve & reject:
-            both = ", ".join(sorted(approve & reject))
-            raise ConfigError(
-                f"IDEALOOP_APPROVE_EMOJI and IDEALOOP_REJECT_EMOJI share: {both} "
-                "(the defaults apply to whichever is unset)"
-            )
-
-        return cls(
-            slack_bot_token=_prefixed(env, "SLACK_BOT_TOKEN", "xoxb-"),
-            slack_client_id=env.get("SLACK_CLIENT_ID", "").strip() or None,
-            slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip() or None,
-            slack_redirect_uri=_url(env, "SLACK_REDIRECT_URI", None),
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip() or None,
-            slack_app_token=_prefixed(env, "SLACK_APP_TOKEN", "xapp-"),
-            slack_api_url=_url(env, "SLACK_API_URL", "https://slack.com/api/") or "",
-            openai_api_key=key,
-            openai_base_url=base_url,
-            model=env.get("IDEALOOP_MODEL", "").strip() or DEFAULT_MODEL,
-            temperature=_optional_float(env, "IDEALOOP_TEMPERATURE", 0.0, 2.0),
-            llm_mode=mode,
-            embedding_model=env.get("IDEALOOP_EMBEDDING_MODEL", "").strip() or None,
-            embedding_threshold=_float(env, "IDEALOOP_EMBEDDING_THRESHOLD", 0.85, 0.5, 0.999),
-            database_url=database_url,
-            timezone=tz,
-            port=_int(env, "PORT", 3000, 1, 65535),
-            approve_emoji=approve,
-            reject_emoji=reject,
-            ideas_per_brainstorm=_int(env, "IDEALOOP_IDEAS", 5, 1, 10),
-            topic_max_chars=_int(env, "IDEALOOP_TOPIC_MAX_CHARS", 300, 20, 2000),
-            llm_timeout=_float(env, "IDEALOOP_LLM_TIMEOUT", 60.0, 1.0, 600.0),
-            llm_max_retries=_int(env, "IDEALOOP_LLM_RETRIES", 2, 0, 10),
-            workers=_int(env, "IDEALOOP_WORKERS", 32, 1, 512),
-            digest_grace_minutes=_int(env, "IDEALOOP_DIGEST_GRACE_MINUTES", 720, 1, 10080),
-            prompt_budget=_int(env, "IDEALOOP_PROMPT_BUDGET", 6000, 1000, 1_000_000),
-            stream_interval=_float(env, "IDEALOOP_STREAM_INTERVAL", 1.0, 0.05, 30.0),
-            stream_ideas=_flag(env, "IDEALOOP_STREAM_IDEAS", True),
-            work_lease=_float(env, "IDEALOOP_WORK_LEASE", 30.0, 1.0, 600.0),
-            channels=_channel_ids(env.get("IDEALOOP_CHANNELS")),
-            daily_limit_person=_int(env, "IDEALOOP_DAILY_LIMIT_PERSON", 0, 0, 100_000),
-            daily_limit_channel=_int(env, "IDEALOOP_DAILY_LIMIT_CHANNEL", 0, 0, 1_000_000),
-            daily_tokens=_int(env, "IDEALOOP_DAILY_TOKENS", 0, 0, 10**12),
-            retention_days=_int(env, "IDEALOOP_RETENTION_DAYS", 0, 0, 36500),
-            redact=_flag(env, "IDEALOOP_REDACT", False),
-        )
+        return cls(**values)
 
     @property
     def openai_base_url_shown(self) -> str | None:
@@ -327,3 +149,8 @@ class Settings:
                 "SLACK_SIGNING_SECRET is not set (needed in HTTP mode; "
                 "set SLACK_APP_TOKEN to use Socket Mode instead)"
             )
+
+
+def variables() -> tuple[spec.Var[Any], ...]:
+    """Every variable `Settings` reads, in the order of its fields."""
+    return tuple(field.metadata["var"] for field in fields(Settings))

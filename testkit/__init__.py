@@ -10,6 +10,13 @@ handlers and storage).
     queries.py      read-only looks into the database that only tests need
     slow_clients.py idle, slow-loris and short-body connections held open (issue 21)
     waiting.py      waiting on conditions, never on sleeps
+    clocks.py       a clock a test moves on by hand
+    delivery.py     Slack's side of an ack: each request re-delivered until answered 200
+    strict_slack.py every test fails on a call the emulated Slack would refuse
+    faults.py       fault scenarios on real processes (kill -9, a database stopped)
+    pg_cluster.py   a throw-away PostgreSQL cluster a fault test may stop and start
+    idea_pairs.py   measures of the "same idea" rule on labelled pairs
+    learning.py     a simulated team with hidden tastes, judging brainstorms
 
 The emulated Slack itself lives in `bot.emulator` because `idealoop shell` ships it.
 """

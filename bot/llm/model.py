@@ -1,22 +1,18 @@
-"""What idealoop asks of a language model, and the one place that picks the model.
+"""What idealoop asks of a language model: the interfaces and the values they carry.
 
 `TextModel` is the interface the thinking (`bot.ideas`, `bot.drafts`) calls: ideas for
 a topic, and a draft streamed piece by piece. Two implementations: any OpenAI-compatible
 server (`bot.llm.openai_model`) and the offline generator (`bot.llm.offline_model`).
 `Embedder` turns texts into vectors where the server offers embeddings, so that a
 rejected idea is recognised by its meaning.
-`make_model` imports the OpenAI SDK only when the settings ask for it, so the offline
-emulator and the command line start without paying for it.
+This module imports neither implementation (they import it): `bot.llm.choose` picks one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from bot.config import Settings
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -113,24 +109,3 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text, in order. Raises LLMError when the server cannot."""
         ...
-
-
-def make_model(settings: Settings, *, http_client: Any = None) -> TextModel:
-    """The model the settings ask for. `http_client` is a seam for tests and proxies."""
-    if settings.llm_mode == "offline":
-        from bot.llm.offline_model import OfflineModel
-
-        return OfflineModel()
-    from bot.llm.openai_model import openai_model
-
-    return openai_model(settings, http_client=http_client)
-
-
-def make_embedder(settings: Settings, *, http_client: Any = None) -> Embedder | None:
-    """The embeddings model the settings name, on the configured LLM server; None when
-    there is none (the offline generator, or `IDEALOOP_EMBEDDING_MODEL` unset)."""
-    if settings.llm_mode == "offline" or not settings.embedding_model:
-        return None
-    from bot.llm.openai_model import openai_embedder
-
-    return openai_embedder(settings, http_client=http_client)

@@ -4,5 +4,6 @@
     mrkdwn.py      escaping LLM text so it cannot ping anyone; cutting it to fit a section
     streaming.py   a message that fills in while the LLM writes (throttled chat.update)
     lookups.py     people's names, message permalinks, what idealoop posted in a thread
+    payloads.py    clicks and modal submissions read without trusting their shape
     api_errors.py  Slack Web API failures: retryable or not, said in words a person can act on
 """
