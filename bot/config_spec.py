@@ -244,7 +244,7 @@ OPENAI_BASE_URL: Var[str | None] = Var(
 IDEALOOP_MODEL: Var[str] = Var(
     "IDEALOOP_MODEL", DEFAULT_MODEL, text, LLM,
     help="model name",
-    doc="model name sent to the server (any family: see *Models* under *How it behaves*)")
+    doc="model name sent to the server (any family: see behaviour/models.md)")
 IDEALOOP_TEMPERATURE: Var[float | None] = Var(
     "IDEALOOP_TEMPERATURE", None, optional(number(float)), LLM, low=0.0, high=2.0,
     note="(the model's default)",
