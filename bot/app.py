@@ -27,11 +27,9 @@ from bot.ideas import Brainstormer
 from bot.limits import Limits
 from bot.llm.model import Embedder, TextModel, make_embedder, make_model
 from bot.privacy import Privacy
-from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
-from bot.runtime.worker import Worker
 from bot.runtime.workspaces import (
     ROTATE_BEFORE_MINUTES,
     InstalledWorkspaces,
@@ -39,7 +37,9 @@ from bot.runtime.workspaces import (
     WorkspaceAuthorize,
     Workspaces,
 )
-from bot.work import Work
+from bot.work.jobs import Jobs, TrackedExecutor
+from bot.work.queue import Work
+from bot.work.worker import Worker
 from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade

@@ -12,9 +12,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.runs import BrainstormRunner, DraftRunner
 from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
-from bot.work import Runner, WorkItem
+from bot.work.queue import Runner, WorkItem
+from bot.work.runs.brainstorm import BrainstormRunner
+from bot.work.runs.draft import DraftRunner
 from handlers import (
     actions,
     agent,

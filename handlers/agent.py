@@ -35,7 +35,7 @@ from bot.drafts import INTRODUCTION, is_small_talk
 from bot.errors import BadInput, Busy, ChatError, DatabaseUnavailable, NotSaved, user_message
 from bot.ideas import clean_topic
 from bot.slack_values import is_slack_id, is_ts
-from bot.work import WorkItem
+from bot.work.queue import WorkItem
 from handlers.brainstorm_chat import SlackBrainstormChat
 from handlers.draft_chat import SlackDraftChat
 from handlers.slack import blocks

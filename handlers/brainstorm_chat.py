@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.ideas import Brainstormed, Idea
-from bot.work import WorkItem
+from bot.work.queue import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
 from handlers.slack.lookups import (

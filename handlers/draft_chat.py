@@ -30,7 +30,7 @@ from slack_sdk import WebClient
 
 from bot.drafts import asked_for
 from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
-from bot.work import WorkItem
+from bot.work.queue import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import (
     SLACK_FAILURES,

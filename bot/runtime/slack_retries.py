@@ -7,7 +7,7 @@ when repeated (reads, `chat.update`, `chat.delete`, `reactions.add`) are retried
 calls that create or add are not:
 
 - posts: the code that posts looks for what an earlier try may have posted (by the
-  metadata every post carries) before posting again (`bot.runs`, `bot.digests`);
+  metadata every post carries) before posting again (`bot.work.runs`, `bot.digests`);
 - `chat.startStream` creates a message (repeated, it made one message per try, each left
   streaming): the draft looks in the thread for the stream it may have started
   (`handlers.draft_chat`);
