@@ -41,6 +41,7 @@ from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
 from bot.work.worker import Worker
 from handlers.digests import DigestPoster
+from handlers.work.runners import work_runners
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
@@ -192,7 +193,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         logger=logging.getLogger("slack_bolt"),
     )
     handlers.register_all(app, deps)
-    deps.worker.start(handlers.work_runners(deps, deps.workspaces))
+    deps.worker.start(work_runners(deps, deps.workspaces))
     return app
 
 

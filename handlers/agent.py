@@ -36,10 +36,10 @@ from bot.errors import BadInput, Busy, ChatError, DatabaseUnavailable, NotSaved,
 from bot.ideas import clean_topic
 from bot.slack_values import is_slack_id, is_ts
 from bot.work.queue import WorkItem
-from handlers.brainstorm_chat import SlackBrainstormChat
-from handlers.draft_chat import SlackDraftChat
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.work.brainstorm_chat import SlackBrainstormChat
+from handlers.work.draft_chat import SlackDraftChat
 
 log = logging.getLogger(__name__)
 GREETING = ("Hi! I brainstorm and draft with you; you decide. Write `brainstorm <topic>` "

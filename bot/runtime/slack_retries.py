@@ -10,7 +10,7 @@ calls that create or add are not:
   metadata every post carries) before posting again (`bot.work.runs`, `bot.digests`);
 - `chat.startStream` creates a message (repeated, it made one message per try, each left
   streaming): the draft looks in the thread for the stream it may have started
-  (`handlers.draft_chat`);
+  (`handlers.work.draft_chat`);
 - `chat.appendStream` adds text (repeated, the piece showed twice): the draft is shown by
   `chat.update`, which sets the whole text, from then on (`handlers.slack.streaming`);
 - `chat.stopStream` ends a stream: the draft settles by `chat.update` either way, and the
