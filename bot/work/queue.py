@@ -25,6 +25,7 @@ from collections.abc import Collection
 from typing import Any, Protocol
 
 from bot.limits import Limits
+from bot.work.backoff import backoff
 from bot.work.owners import is_dead, process_name
 from storage.errors import DatabaseUnavailable, QuotaReached
 from storage.work import NewWork, WorkStore
@@ -179,7 +180,7 @@ class Work:
         """Give the work back, to be tried again after a pause that doubles with each
         attempt: a sixth of a lease, then a third, … (5, 10, 20, 40 s with the default),
         at most MAX_PAUSE leases."""
-        pause = min(MAX_PAUSE * self.lease, self.lease / 6 * 2 ** min(item.attempts - 1, 16))
+        pause = backoff(item.attempts, first=self.lease / 6, most=MAX_PAUSE * self.lease)
         return self.store.let_go(item, retry_in=pause)
 
     def let_go_all(self, keep: Collection[int] = ()) -> int:
