@@ -28,11 +28,9 @@ from bot.limits import Limits
 from bot.llm.choose import make_embedder, make_model
 from bot.llm.model import Embedder, TextModel
 from bot.privacy import Privacy
-from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
-from bot.runtime.worker import Worker
 from bot.runtime.workspaces import (
     ROTATE_BEFORE_MINUTES,
     InstalledWorkspaces,
@@ -40,8 +38,11 @@ from bot.runtime.workspaces import (
     WorkspaceAuthorize,
     Workspaces,
 )
-from bot.work import Work
+from bot.work.jobs import Jobs, TrackedExecutor
+from bot.work.queue import Work
+from bot.work.worker import Worker
 from handlers.digests import DigestPoster
+from handlers.work.runners import work_runners
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade
 from storage.digests import DigestStore
@@ -193,7 +194,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         logger=logging.getLogger("slack_bolt"),
     )
     handlers.register_all(app, deps)
-    deps.worker.start(handlers.work_runners(deps, deps.workspaces))
+    deps.worker.start(work_runners(deps, deps.workspaces))
     return app
 
 

@@ -14,11 +14,11 @@ from bot.drafts import Drafter
 from bot.ideas import Brainstormer
 from bot.llm.model import TextModel
 from bot.privacy import Privacy
-from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.signal_writer import SignalWriter
-from bot.runtime.worker import Worker
 from bot.runtime.workspaces import Workspaces
-from bot.work import Work
+from bot.work.jobs import Jobs, TrackedExecutor
+from bot.work.queue import Work
+from bot.work.worker import Worker
 from storage.repository import Store
 
 log = logging.getLogger(__name__)

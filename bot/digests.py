@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.errors import ChatRefused, ChatUnavailable
+from bot.work.backoff import backoff
 from storage.base import Clock, utcnow
 from storage.digests import EMPTY, POSTED, REFUSED, RETRY, Claim, DigestStore, Subscription
 from storage.repository import RankedItem, Store
@@ -303,7 +304,9 @@ class Digests:
 
     def _retry_later(self, claim: Claim, slot: Slot, exc: Exception) -> DigestOutcome:
         """Give the claim back, to be tried again after 1, 2, 4 … minutes (at most an hour)."""
-        retry_in = min(MAX_RETRY, self.first_retry * 2 ** (claim.attempts - 1))
+        retry_in = timedelta(seconds=backoff(claim.attempts,
+                                             first=self.first_retry.total_seconds(),
+                                             most=MAX_RETRY.total_seconds()))
         log.warning("digest %s for %s not posted (%s); trying again in %d s", slot.key,
                     slot.channel, exc, retry_in.total_seconds())
         self.digest_store.release(claim, retry_in=retry_in.total_seconds())

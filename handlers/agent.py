@@ -35,11 +35,11 @@ from bot.drafts import INTRODUCTION, is_small_talk
 from bot.errors import BadInput, Busy, ChatError, DatabaseUnavailable, NotSaved, user_message
 from bot.ideas import clean_topic
 from bot.slack_values import is_slack_id, is_ts
-from bot.work import WorkItem
-from handlers.brainstorm_chat import SlackBrainstormChat
-from handlers.draft_chat import SlackDraftChat
+from bot.work.queue import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.work.brainstorm_chat import SlackBrainstormChat
+from handlers.work.draft_chat import SlackDraftChat
 
 log = logging.getLogger(__name__)
 GREETING = ("Hi! I brainstorm and draft with you; you decide. Write `brainstorm <topic>` "

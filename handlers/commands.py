@@ -1,8 +1,8 @@
 """`/brainstorm`: the sub-commands, and accepting a brainstorm.
 
 A brainstorm is stored as accepted work before Slack gets its answer; the work then
-runs on the job pool (`bot.runs.BrainstormRunner`, shown in Slack by
-`handlers.brainstorm_chat`), resumably, so the header always ends in a final state.
+runs on the job pool (`bot.work.runs.brainstorm.BrainstormRunner`, shown in
+Slack by `handlers.work.brainstorm_chat`), resumably, so the header always ends in a final state.
 """
 
 from __future__ import annotations

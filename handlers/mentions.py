@@ -4,8 +4,8 @@ A mention in a thread answers in that thread; a mention outside one answers in a
 thread under it. A further mention in the same thread revises the latest draft. The
 listener stores the mention as accepted work before Slack gets its answer (when it
 cannot, Slack is answered with an error and delivers the mention again); the draft is
-written on the job pool (`bot.runs.DraftRunner`, shown in Slack by
-`handlers.draft_chat`), resumably, so the placeholder always ends in a final state.
+written on the job pool (`bot.work.runs.draft.DraftRunner`, shown in Slack
+by `handlers.work.draft_chat`), resumably, so the placeholder always ends in a final state.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.errors import BadInput, DatabaseUnavailable, NotSaved
 from bot.slack_values import is_slack_id, is_ts
-from handlers.draft_chat import tell_privately
+from handlers.work.draft_chat import tell_privately
 
 log = logging.getLogger(__name__)
 LAST_SLACK_RETRY = 3  # Slack re-delivers an event three times, over about five minutes

@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 
 from bot.errors import NotSaved
-from bot.runtime.jobs import WorkCounter
+from bot.work.jobs import WorkCounter
 from storage.errors import DatabaseUnavailable
 from storage.repository import ReactionChange, SignalSink, Store
 

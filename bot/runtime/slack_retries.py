@@ -7,10 +7,10 @@ when repeated (reads, `chat.update`, `chat.delete`, `reactions.add`) are retried
 calls that create or add are not:
 
 - posts: the code that posts looks for what an earlier try may have posted (by the
-  metadata every post carries) before posting again (`bot.runs`, `bot.digests`);
+  metadata every post carries) before posting again (`bot.work.runs`, `bot.digests`);
 - `chat.startStream` creates a message (repeated, it made one message per try, each left
   streaming): the draft looks in the thread for the stream it may have started
-  (`handlers.draft_chat`);
+  (`handlers.work.draft_chat`);
 - `chat.appendStream` adds text (repeated, the piece showed twice): the draft is shown by
   `chat.update`, which sets the whole text, from then on (`handlers.slack.streaming`);
 - `chat.stopStream` ends a stream: the draft settles by `chat.update` either way, and the

@@ -91,7 +91,7 @@ _APP = {"invalid_auth", "account_inactive", "token_revoked", "not_authed", "miss
 
 
 def chat_error(exc: BaseException) -> ChatError:
-    """A failed Slack call as the runs see it (`bot.runs`): refused for good, or may pass,
+    """A failed Slack call as the runs see it (`bot.work.runs`): refused for good, or may pass,
     with what to tell the person."""
     if not is_permanent(exc):
         return ChatUnavailable(failure_name(exc), user_message=describe_slack_error(exc))

@@ -10,7 +10,8 @@ import pytest
 
 from bot.config import Settings
 from bot.limits import Limits
-from bot.work import Stopped, Work, is_dead, process_name
+from bot.work.owners import is_dead, process_name
+from bot.work.queue import Stopped, Work
 from storage.db import make_engine
 from storage.work import WorkStore
 
@@ -22,7 +23,7 @@ def test_this_process_and_other_apps_in_it_are_alive() -> None:
 
 def test_a_process_that_ended_is_dead() -> None:
     ended = subprocess.run(
-        [sys.executable, "-c", "from bot.work import process_name; print(process_name())"],
+        [sys.executable, "-c", "from bot.work.owners import process_name; print(process_name())"],
         capture_output=True, text=True, check=True).stdout.strip()
     assert is_dead(ended, process_name())
 

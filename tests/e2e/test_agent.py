@@ -17,7 +17,7 @@ import pytest
 from bot.emulator.slack_requests import dm_message_event, messages_tab_opened_event
 from bot.emulator.web_api import SlackApiServer
 from bot.llm.thread_fitting import estimate_tokens
-from bot.work import Stopped, Work
+from bot.work.queue import Stopped, Work
 from handlers import agent
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI

@@ -93,7 +93,7 @@ class Jobs:
     """A bounded pool of daemon threads for slow work (brainstorms, drafts, answers).
 
     Daemon threads, so a stopping process is never held up by an LLM call that hangs:
-    durable work left unfinished is taken over by the next process (`bot.runtime.worker`).
+    durable work left unfinished is taken over by the next process (`bot.work.worker`).
     """
 
     def __init__(self, workers: int, *, queue_limit: int | None = None) -> None:

@@ -7,11 +7,11 @@ this host that died, and each time it claims pending work whose lease ran out, a
 the job pool has room. It runs once at start-up, so a restarted process resumes what its
 previous life left unfinished.
 
-Each piece of work runs on the job pool through the runner of its kind (`bot.runs`). An
+Each piece of work runs on the job pool through the runner of its kind (`bot.work.runs`). An
 attempt that fails in a way a later one may fix is given back and tried again after a
 pause that doubles each time; from the fifth attempt whatever is unfinished is settled, so
 nothing stays "Thinking…" — showing that settled state is itself tried again while Slack
-cannot be reached (`bot.work.GIVE_UP_AFTER`). A runner that finds its lease lost stops
+cannot be reached (`bot.work.queue.GIVE_UP_AFTER`). A runner that finds its lease lost stops
 without touching the work.
 On a graceful stop, work that has not started is given back at once for the next
 process; running work gets a deadline, and its leases are kept alive until then.
@@ -25,8 +25,16 @@ import threading
 from collections.abc import Mapping
 
 from bot.errors import Busy
-from bot.runtime.jobs import Jobs
-from bot.work import GIVE_UP_AFTER, MAX_ATTEMPTS, LeaseLost, RetryLater, Runner, Stopped, Work
+from bot.work.jobs import Jobs
+from bot.work.queue import (
+    GIVE_UP_AFTER,
+    MAX_ATTEMPTS,
+    LeaseLost,
+    RetryLater,
+    Runner,
+    Stopped,
+    Work,
+)
 from storage.errors import DatabaseUnavailable
 from storage.work import WorkItem
 

@@ -9,14 +9,14 @@ refuses to stream (its answer to `chat.startStream` is an error, not an outage),
 channel gets a posted placeholder filled by throttled `chat.update` instead, as does any
 later attempt of the same work.
 
-The run itself (`bot.runs.DraftRunner`) decides what to do and when; this is its chat
-surface. The placeholder carries metadata naming its work, and each further part of a
-long draft names the draft and its number, so that an attempt resumed after a crash
-finds what an earlier one posted and posts nothing twice. A streamed message carries no
-metadata until it stops, so it is recognised otherwise (`_find_stream`): when the answer
-to `chat.startStream` is lost, and when a later attempt finds no placeholder — that
-stream is then stopped and settled, never left streaming. No call that creates or adds
-is repeated blindly (`bot.runtime.slack_retries`).
+The run itself (`bot.work.runs.draft.DraftRunner`) decides what to do and when; this is
+its chat surface (`bot.work.chat.DraftChat`). The placeholder carries metadata naming its
+work, and each further part of a long draft names the draft and its number, so that an
+attempt resumed after a crash finds what an earlier one posted and posts nothing twice.
+A streamed message carries no metadata until it stops, so it is recognised otherwise
+(`_find_stream`): when the answer to `chat.startStream` is lost, and when a later attempt
+finds no placeholder — that stream is then stopped and settled, never left streaming.
+No call that creates or adds is repeated blindly (`bot.runtime.slack_retries`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from slack_sdk import WebClient
 
 from bot.drafts import asked_for
 from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
-from bot.work import WorkItem
+from bot.work.queue import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import (
     SLACK_FAILURES,

@@ -2,9 +2,10 @@
 A follow-up brainstorm ("More like this") has its work's thread: its header and ideas are
 replies in that thread.
 
-The run itself (`bot.runs.BrainstormRunner`) decides what to do and when; this is its
-chat surface. Every message it posts carries metadata naming what it shows — the header
-its work's id, each idea its item id — so that an attempt resumed after a crash finds
+The run itself (`bot.work.runs.brainstorm.BrainstormRunner`) decides what to do and
+when; this is its chat surface (`bot.work.chat.BrainstormChat`). Every message it posts
+carries metadata naming what it shows — the header its work's id, each idea its item
+id — so that an attempt resumed after a crash finds
 what an earlier one posted but did not live to record, and posts nothing twice.
 """
 
@@ -17,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.ideas import Brainstormed, Idea
-from bot.work import WorkItem
+from bot.work.queue import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
 from handlers.slack.lookups import (

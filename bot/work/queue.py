@@ -1,10 +1,11 @@
 """Accepted work: what a brainstorm or a draft promised, and which process keeps the promise.
 
-Slack is answered only after the work is stored (`Work.accept`), so an acknowledged
+The queue: work is enqueued (`Work.accept`), claimed, held and ended here, over the rows of
+`storage.work`. Slack is answered only after the work is stored, so an acknowledged
 request survives a crash. The process that accepted it holds a lease on it and renews
-it while alive (`bot.runtime.worker`); a lease that runs out means the process died, and
+it while alive (`bot.work.worker`); a lease that runs out means the process died, and
 any process — another replica, or the same one after a restart — takes the work over.
-Runners (`bot.runs`) are written to be resumed: each step checks what an earlier
+Runners (`bot.work.runs`) are written to be resumed: each step checks what an earlier
 attempt already did (a header already posted, ideas already saved or posted) before
 doing it. Every change a holder makes to the work's row (its placeholder, its outcome,
 giving it back) is fenced by the holder's name and attempt, so one that lost the work —
@@ -13,21 +14,19 @@ it posts, a holder confirms the same way (`confirm`). What the work saves elsewh
 a draft) is keyed by its message, so a second save leaves the first.
 
 A restarted process need not wait for the old leases to run out: an owner on the same
-host whose process is gone (`is_dead`) is released at start-up. Elsewhere, and in any
-doubt, the lease decides.
+host whose process is gone (`bot.work.owners.is_dead`) is released at start-up.
+Elsewhere, and in any doubt, the lease decides.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any, Protocol
 
 from bot.limits import Limits
+from bot.work.backoff import backoff
+from bot.work.owners import is_dead, process_name
 from storage.errors import DatabaseUnavailable, QuotaReached
 from storage.work import NewWork, WorkStore
 from storage.work import WorkItem as WorkItem  # for handlers/
@@ -63,7 +62,7 @@ class Stopped(LeaseLost):
 
 
 class Runner(Protocol):
-    """Carries out one kind of work, resumably (`bot.runs`)."""
+    """Carries out one kind of work, resumably (`bot.work.runs`)."""
 
     def run(self, item: WorkItem, last: bool) -> str | None:
         """Do the work: None when done, or the note the person was shown when it ended in
@@ -74,45 +73,6 @@ class Runner(Protocol):
     def settle(self, item: WorkItem, note: str) -> None:
         """Show `note` where the person waits (the work is given up); best effort."""
         ...
-
-
-def process_name() -> str:
-    """`host:pid:started:nonce`: the host (with its pid namespace, so that containers
-    sharing a hostname are told apart), this process, when it started (so that a reused
-    pid is not mistaken for it), and a nonce (several apps in one process, as in tests)."""
-    pid = os.getpid()
-    return f"{_host()}:{pid}:{_started(pid)}:{secrets.token_hex(4)}"
-
-
-def is_dead(owner: str, me: str) -> bool:
-    """True when `owner` is a process on this host that is certainly gone: its pid no
-    longer exists, or now belongs to a process that started at another time. Owners on
-    other hosts, or where that cannot be told, are left to their leases."""
-    parts = owner.split(":")
-    if len(parts) != 4:
-        return False
-    host, pid, started, _ = parts
-    if host != me.split(":", 1)[0] or not pid.isdigit() or not started:
-        return False
-    return _started(int(pid)) != started
-
-
-def _host() -> str:
-    try:
-        namespace = "".join(ch for ch in os.readlink("/proc/self/ns/pid") if ch.isdigit())
-    except OSError:
-        namespace = ""
-    return f"{socket.gethostname()}/{namespace}"
-
-
-def _started(pid: int) -> str:
-    """When process `pid` started, in clock ticks since boot; "" if there is no such process
-    (or the system does not say)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]
 
 
 class Work:
@@ -220,7 +180,7 @@ class Work:
         """Give the work back, to be tried again after a pause that doubles with each
         attempt: a sixth of a lease, then a third, … (5, 10, 20, 40 s with the default),
         at most MAX_PAUSE leases."""
-        pause = min(MAX_PAUSE * self.lease, self.lease / 6 * 2 ** min(item.attempts - 1, 16))
+        pause = backoff(item.attempts, first=self.lease / 6, most=MAX_PAUSE * self.lease)
         return self.store.let_go(item, retry_in=pause)
 
     def let_go_all(self, keep: Collection[int] = ()) -> int:

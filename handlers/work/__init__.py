@@ -1,0 +1,11 @@
+"""Accepted work shown in Slack: the Slack side of `bot.work`.
+
+    brainstorm_chat.py  SlackBrainstormChat: a brainstorm's header and its ideas as replies
+    draft_chat.py       SlackDraftChat: a draft's placeholder, streamed in, then its parts
+    runners.py          work_runners: each kind of work's run, with its chat surface, on the
+                        Slack client of the workspace it was asked in (InWorkspace)
+
+The runs decide what to do and when (`bot.work.runs`); these only post, edit and read
+Slack, each message carrying metadata so that a resumed attempt finds what an earlier one
+posted.
+"""

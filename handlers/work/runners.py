@@ -1,0 +1,92 @@
+"""The runners that bind a piece of accepted work to Slack: each kind of work (`bot.work.runs`)
+with the chat surface that shows it, on the Slack client of the workspace it was asked in.
+`bot.app` hands them to the worker (`bot.work.worker.Worker.start`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
+from bot.work.queue import Runner, WorkItem
+from bot.work.runs.brainstorm import BrainstormRunner
+from bot.work.runs.draft import DraftRunner
+from handlers import agent
+from handlers.work.brainstorm_chat import SlackBrainstormChat
+from handlers.work.draft_chat import SlackDraftChat
+
+log = logging.getLogger(__name__)
+
+
+def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
+    """A runner per kind of work; each runs an item with its own workspace's parts and
+    Slack client."""
+    model = deps.model
+
+    def brainstorm(team: str, client: WebClient) -> Runner:
+        return BrainstormRunner(deps.work, deps.for_team(team).brainstormer,
+                                SlackBrainstormChat(client, model.model))
+
+    def draft(team: str, client: WebClient) -> Runner:
+        return DraftRunner(deps.work, deps.for_team(team).drafter, SlackDraftChat(
+            client, model_name=model.model, offline=model.offline,
+            stream_interval=deps.settings.stream_interval))
+
+    return {"brainstorm": InWorkspace(workspaces, brainstorm),
+            "draft": InWorkspace(workspaces, draft)}
+
+
+class InWorkspace:
+    """Runs each piece of work with the runner of the workspace it was asked in (kept
+    while that workspace's client is the same: its chat surface remembers what Slack
+    refused there). Work of a workspace that uninstalled idealoop since ends at once:
+    nobody can be told."""
+
+    def __init__(self, workspaces: Workspaces,
+                 build: Callable[[str, WebClient], Runner]) -> None:
+        self.workspaces = workspaces
+        self.build = build
+        self._runners: dict[str, tuple[WebClient, Runner]] = {}
+        self._lock = threading.Lock()
+
+    def _runner(self, team: str) -> Runner:
+        client = self.workspaces.client_for(team)
+        with self._lock:
+            kept = self._runners.get(team)
+            if kept is None or kept[0] is not client:
+                kept = self._runners[team] = (client, self.build(team, client))
+        return kept[1]
+
+    def run(self, item: WorkItem, last: bool) -> str | None:
+        try:
+            runner = self._runner(item.team)
+        except NotInstalled:
+            log.info("%s %d: idealoop is no longer installed in %s; dropping it", item.kind,
+                     item.id, item.team)
+            return NOT_INSTALLED
+        outcome = runner.run(item, last)  # RetryLater, Stopped: the session stays as it is
+        self._session_done(item)
+        return outcome
+
+    def settle(self, item: WorkItem, note: str) -> None:
+        try:
+            runner = self._runner(item.team)
+        except NotInstalled:
+            return
+        runner.settle(item, note)
+        self._session_done(item)
+
+    def _session_done(self, item: WorkItem) -> None:
+        """Work asked in an agent session is over: the session stops "processing"."""
+        if not item.request.get("agent_session"):
+            return
+        try:
+            client = self.workspaces.client_for(item.team)
+        except NotInstalled:
+            return
+        agent.set_session_status(client, item.channel, item.thread_ts, "active")
