@@ -29,6 +29,7 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
+LOG_FORMATS = ("text", "json")  # `bot.runtime.logs.formatter`
 # The bot scopes an OAuth install asks for: manifest.yml's (tests/test_manifest.py keeps
 # the two the same).
 BOT_SCOPES = ("app_mentions:read", "assistant:write", "channels:history", "chat:write",
@@ -73,6 +74,7 @@ ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("IDEALOOP_DAILY_TOKENS", "LLM tokens per workspace a day (0: no budget)"),
     ("IDEALOOP_RETENTION_DAYS", "texts older than this many days are purged (0: kept)"),
     ("IDEALOOP_REDACT", "1: e-mail, phone, card numbers and IBANs hidden from the LLM"),
+    ("IDEALOOP_LOG_FORMAT", "text | json: one JSON object per log line (default text)"),
 )
 
 
@@ -125,6 +127,14 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be 1 or 0 (true/false), got {raw!r}")
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first when unset)."""
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 def _channel_ids(raw: str | None) -> frozenset[str]:
@@ -208,6 +218,7 @@ class Settings:
     # Privacy (`bot.privacy`, `bot.redaction`).
     retention_days: int = 0  # texts older than this are purged daily; 0: kept
     redact: bool = False  # hide e-mail addresses, phone and card numbers from the LLM
+    log_format: str = "text"  # or "json": one object per line, for log pipelines
 
     @classmethod
     def from_env(
@@ -290,6 +301,7 @@ class Settings:
             daily_tokens=_int(env, "IDEALOOP_DAILY_TOKENS", 0, 0, 10**12),
             retention_days=_int(env, "IDEALOOP_RETENTION_DAYS", 0, 0, 36500),
             redact=_flag(env, "IDEALOOP_REDACT", False),
+            log_format=_choice(env, "IDEALOOP_LOG_FORMAT", LOG_FORMATS),
         )
 
     @property
