@@ -186,3 +186,29 @@ def test_use_log_format_changes_the_handlers_already_set_up() -> None:
     assert json.loads(first)["message"] == "now in json"
     assert json.loads(first)["team"] == "T0BLUE"
     assert second.endswith("WARNING idealoop.test_json_logs: text again")
+
+
+@pytest.mark.parametrize("mode", ["http", "socket_mode"])
+def test_bolt_handles_each_request_in_the_scope_of_its_workspace_and_channel(mode: str) -> None:
+    from slack_bolt import BoltRequest
+    from slack_bolt.authorization import AuthorizeResult
+
+    from bot.app import ScopedApp
+
+    def authorize(team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=None, team_id=team_id, bot_token="xoxb-test",
+                               bot_user_id="U0BOT", bot_id="B0BOT")
+
+    app = ScopedApp(signing_secret="unused", authorize=authorize,
+                    request_verification_enabled=False, process_before_response=True)
+    seen: list[dict[str, str | int]] = []
+    app.event("reaction_added")(lambda ack: (seen.append(log_fields()), ack()))
+    body = {"type": "event_callback", "team_id": "T0BLUE", "event_id": "Ev1",
+            "event": {"type": "reaction_added", "user": "U0ALICE", "reaction": "+1",
+                      "item": {"type": "message", "channel": "C0GENERAL", "ts": "1.2"},
+                      "event_ts": "1.3"}}
+    response = app.dispatch(BoltRequest(body=body if mode == "socket_mode" else json.dumps(body),
+                                        mode=mode))
+    assert response.status == 200
+    assert seen == [{"team": "T0BLUE", "channel": "C0GENERAL"}]
+    assert log_fields() == {}
