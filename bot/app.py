@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -27,6 +27,7 @@ from bot.ideas import Brainstormer
 from bot.limits import Limits
 from bot.llm.choose import make_embedder, make_model
 from bot.llm.model import Embedder, TextModel
+from bot.log_context import log_scope
 from bot.privacy import Privacy
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
@@ -171,6 +172,19 @@ def oauth_settings(settings: Settings, deps: Deps) -> OAuthSettings:
     return oauth
 
 
+class ScopedApp(App):
+    """Bolt's app, each request handled inside a `log_scope` of its workspace and
+    channel. `dispatch` is where HTTP (`bot.runtime.server`) and Socket Mode requests
+    alike reach Bolt, so every line logged about a request, by idealoop or by Bolt,
+    carries them (`IDEALOOP_LOG_FORMAT=json`)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        team, channel = req.context.team_id, req.context.channel_id
+        with log_scope(team=str(team) if team else None,
+                       channel=str(channel) if channel else None):
+            return super().dispatch(req)
+
+
 def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     """A ready Bolt app with every listener registered. No network until it is used,
     except Bolt's own `auth.test` check of a bot token."""
@@ -182,7 +196,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     else:
         assert isinstance(deps.workspaces, OneWorkspace)
         credentials = {"client": deps.workspaces.client}
-    app = App(
+    app = ScopedApp(
         **credentials,
         # HTTP requests are verified before Bolt sees them (`bot.runtime.slack_http`, which
         # also says why); Socket Mode has no signatures to check.

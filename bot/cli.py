@@ -24,7 +24,7 @@ import click
 
 from bot.config import Settings
 from bot.errors import BadInput, ConfigError
-from bot.runtime.logs import log_thread_exceptions, safe_handler
+from bot.runtime.logs import log_thread_exceptions, safe_handler, use_log_format
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -125,7 +125,11 @@ def _slack_reason(exc: SlackApiError) -> str:
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    """The settings; from here on the log is written in the format they name (logging
+    was set up before they were read, so a bad setting is still reported)."""
+    settings = Settings.from_env()
+    use_log_format(settings.log_format)
+    return settings
 
 
 def _store(settings: Settings, *, migrate: bool = False) -> Store:

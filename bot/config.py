@@ -79,6 +79,7 @@ class Settings:
     stream_interval: float = spec.IDEALOOP_STREAM_INTERVAL.field()
     stream_ideas: bool = spec.IDEALOOP_STREAM_IDEAS.field()
     work_lease: float = spec.IDEALOOP_WORK_LEASE.field()
+    log_format: str = spec.IDEALOOP_LOG_FORMAT.field()  # `bot.runtime.logs.formatter`
     # Governance (`bot.limits`): empty / 0 means no limit.
     channels: frozenset[str] = spec.IDEALOOP_CHANNELS.field()
     daily_limit_person: int = spec.IDEALOOP_DAILY_LIMIT_PERSON.field()

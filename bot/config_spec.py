@@ -34,6 +34,7 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
+LOG_FORMATS = ("text", "json")  # `bot.runtime.logs.formatter`
 
 # The groups, in the order the docs and `.env.example` show them.
 SLACK, LLM, SERVER, BEHAVIOUR, GOVERNANCE, PRIVACY = (
@@ -331,6 +332,11 @@ IDEALOOP_WORK_LEASE: Var[float] = Var(
     help="seconds a process holds work unrenewed",
     doc="seconds before the accepted work of a process that stopped renewing it (it died) "
         "is taken over by another")
+IDEALOOP_LOG_FORMAT: Var[str] = Var(
+    "IDEALOOP_LOG_FORMAT", "text", choice, SERVER, choices=LOG_FORMATS,
+    help="text | json: one JSON object per log line",
+    doc="`json`: one JSON object per log line, with the workspace, channel and work id "
+        "where known (see *Logs* under [Operating](operating.md#logs))")
 IDEALOOP_CHANNELS: Var[frozenset[str]] = Var(
     "IDEALOOP_CHANNELS", frozenset(), channel_ids, GOVERNANCE, note="(all)",
     help="channel ids idealoop works in, comma-separated (unset: all)",

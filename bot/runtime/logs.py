@@ -14,20 +14,33 @@ where every record of every logger becomes text:
   clipped like a message, so every line of the log starts with a time stamp or that
   prefix.
 
+With `IDEALOOP_LOG_FORMAT=json`, `JsonFormatter` writes each record as one JSON object
+instead, with the same guarantees: its message is `SafeFormatter.message` (escaped,
+clipped), the workspace, channel and work id of `bot.log_context` are added where known
+(escaped and clipped too: a request chose them), and a traceback becomes one clipped
+field (`MAX_EXCEPTION`), each of its lines escaped and clipped as in the text format.
+What a record's `args` held beyond its message (request bodies, tokens) is never
+written: there is no field for "everything else".
+
 An exception nobody caught in a thread would be printed to stderr as it is;
 `log_thread_exceptions` sends it through logging instead.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+
+from bot.log_context import log_fields
 
 MAX_VALUE = 300
 MAX_MESSAGE = 500
+MAX_EXCEPTION = 8000  # a whole traceback, its lines joined; `error` always says what it was
 TRACEBACK_PREFIX = "    | "
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -101,10 +114,66 @@ def _prefixed(text: str) -> str:
                      for line in text.splitlines())
 
 
-def safe_handler(handler: logging.Handler) -> logging.Handler:
-    """`handler`, writing through `SafeFormatter`."""
-    handler.setFormatter(SafeFormatter())
+class JsonFormatter(logging.Formatter):
+    """Each record as one JSON object on one line, for log pipelines that index fields.
+
+    Fields: `time` (UTC, ISO 8601), `level`, `logger`, `message`; `team`, `channel` and
+    `work_id` when the record was written inside a `log_scope` that knows them; `error`
+    (the exception's type and message) and `exception` (the traceback) when there is
+    one, `stack` when asked for. Every text is escaped and clipped before JSON encodes
+    it, so a field reads exactly as the same value does in the text format."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC)
+                            .isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": safe(record.name),
+            "message": SafeFormatter.message(record),
+        }
+        entry.update({name: safe(value) if isinstance(value, str) else value
+                      for name, value in log_fields().items()})
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            entry["error"] = safe(f"{type(error).__name__}: {error}", MAX_MESSAGE)
+            entry["exception"] = _joined(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["exception"] = _joined(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = _joined(self.formatStack(record.stack_info))
+        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def _joined(text: str) -> str:
+    """A traceback as one field: its lines escaped and clipped as the text format's are,
+    kept apart by newlines (which JSON escapes), the whole clipped."""
+    return clip("\n".join(safe(line, MAX_MESSAGE) for line in text.split("\n")),
+                MAX_EXCEPTION)
+
+
+def formatter(kind: str = "text") -> logging.Formatter:
+    """The formatter of a log format (`IDEALOOP_LOG_FORMAT`): "text" or "json"."""
+    if kind == "json":
+        return JsonFormatter()
+    if kind == "text":
+        return SafeFormatter()
+    raise ValueError(f"unknown log format {kind!r}")
+
+
+def safe_handler(handler: logging.Handler, kind: str = "text") -> logging.Handler:
+    """`handler`, writing through `SafeFormatter` (or `JsonFormatter`)."""
+    handler.setFormatter(formatter(kind))
     return handler
+
+
+def use_log_format(kind: str, logger: logging.Logger | None = None) -> None:
+    """Write every record from now on in `kind`: the handlers of `logger` (default the
+    root logger) that write through one of these formatters get the one of `kind`.
+    That is the handler the CLI set up before the settings naming the format were
+    read; a handler someone else added (a test runner's) is left alone."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if isinstance(handler.formatter, SafeFormatter | JsonFormatter):
+            safe_handler(handler, kind)
 
 
 def log_thread_exceptions() -> None:

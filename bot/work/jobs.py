@@ -10,6 +10,7 @@ person gets a clear "try again" instead of a request that silently waits forever
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import queue
 import threading
@@ -72,9 +73,11 @@ class TrackedExecutor(ThreadPoolExecutor):
         self._work = WorkCounter()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` in a copy of the caller's context: a listener logs with the workspace
+        and channel of the request that started it (`bot.log_context`)."""
         self._work.add()
         try:
-            future = super().submit(fn, *args, **kwargs)
+            future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         except BaseException:
             self._work.done()
             raise
@@ -89,6 +92,17 @@ class TrackedExecutor(ThreadPoolExecutor):
         return self._work.wait_idle(timeout)
 
 
+_Job = tuple[contextvars.Context, Callable[..., Any], tuple[Any, ...]]
+
+
+def _run_job(fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        # Jobs report their own failures to the person; this is the last net.
+        log.exception("background job %s failed", getattr(fn, "__name__", fn))
+
+
 class Jobs:
     """A bounded pool of daemon threads for slow work (brainstorms, drafts, answers).
 
@@ -99,8 +113,7 @@ class Jobs:
     def __init__(self, workers: int, *, queue_limit: int | None = None) -> None:
         self.workers = workers
         self.limit = workers + (queue_limit if queue_limit is not None else workers * 4)
-        self._queue: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = \
-            queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._work = WorkCounter()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -116,13 +129,14 @@ class Jobs:
         return self.pending < self.limit and not self._stopping
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> None:
-        """Run `fn(*args)` in the background; Busy if too much is already waiting."""
+        """Run `fn(*args)` in the background, in a copy of the caller's context (its log
+        fields, `bot.log_context`); Busy if too much is already waiting."""
         if self._stopping:
             raise Busy("shutting down")
         if not self._work.try_add(self.limit):
             raise Busy(f"{self.pending} jobs pending")
         self._ensure_threads()
-        self._queue.put((fn, args))
+        self._queue.put((contextvars.copy_context(), fn, args))
 
     def _ensure_threads(self) -> None:
         with self._lock:
@@ -137,13 +151,10 @@ class Jobs:
             job = self._queue.get()
             if job is None:
                 return
-            fn, args = job
+            context, fn, args = job
             try:
                 if not self._stopping:
-                    fn(*args)
-            except Exception:
-                # Jobs report their own failures to the person; this is the last net.
-                log.exception("background job %s failed", getattr(fn, "__name__", fn))
+                    context.run(_run_job, fn, args)
             finally:
                 self._work.done()
 

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Mapping
 
 from bot.errors import Busy
+from bot.log_context import log_scope
 from bot.work.jobs import Jobs
 from bot.work.queue import (
     GIVE_UP_AFTER,
@@ -119,28 +120,29 @@ class Worker:
             self._stop.wait(self.interval)
 
     def _run(self, item: WorkItem) -> None:
-        with self._lock:
-            self._running.add(_key(item))
-        try:
-            runner = self.runners.get(item.kind)
-            if runner is None:
-                log.error("no runner for %s work %d", item.kind, item.id)
-                return
-            self._attempt(runner, item)
-        except Stopped as stop:  # its row is already cancelled, with the note
-            log.info("%s %d was stopped: %s", item.kind, item.id, stop.note)
-        except LeaseLost:
-            log.warning("%s %d was taken over by another process; leaving it",
-                        item.kind, item.id)
-        except DatabaseUnavailable:
-            # The outcome could not be recorded: the lease runs out and the work is
-            # taken over, and its runner resumes from what is already done.
-            log.warning("could not record how %s %d went: the database is unavailable",
-                        item.kind, item.id)
-        finally:
+        with log_scope(team=item.team, channel=item.channel, work_id=item.id):
             with self._lock:
-                self._running.discard(_key(item))
-            self._drop(item)
+                self._running.add(_key(item))
+            try:
+                runner = self.runners.get(item.kind)
+                if runner is None:
+                    log.error("no runner for %s work %d", item.kind, item.id)
+                    return
+                self._attempt(runner, item)
+            except Stopped as stop:  # its row is already cancelled, with the note
+                log.info("%s %d was stopped: %s", item.kind, item.id, stop.note)
+            except LeaseLost:
+                log.warning("%s %d was taken over by another process; leaving it",
+                            item.kind, item.id)
+            except DatabaseUnavailable:
+                # The outcome could not be recorded: the lease runs out and the work is
+                # taken over, and its runner resumes from what is already done.
+                log.warning("could not record how %s %d went: the database is unavailable",
+                            item.kind, item.id)
+            finally:
+                with self._lock:
+                    self._running.discard(_key(item))
+                self._drop(item)
 
     def _attempt(self, runner: Runner, item: WorkItem) -> None:
         """One attempt: done, ended with a note, or given back to be tried again. Slack or
