@@ -19,7 +19,7 @@ from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.worker import Worker
 from bot.runtime.workspaces import Workspaces
 from bot.work import Work
-from storage.repository import Store
+from storage.stores import Stores
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
-    store: Store
+    stores: Stores
     model: TextModel
     brainstormer: Brainstormer
     drafter: Drafter
@@ -39,7 +39,7 @@ class Deps:
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
     privacy: Privacy  # retention and "forget me"
     workspaces: Workspaces  # the Slack client of each workspace, for work done later
-    team: str = ""  # the workspace the store, brainstormer, drafter and digests serve
+    team: str = ""  # the workspace the stores, brainstormer, drafter and digests serve
     _teams: dict[str, Deps] = field(default_factory=dict, repr=False, compare=False)
     _teams_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                         compare=False)
@@ -54,7 +54,7 @@ class Deps:
         with self._teams_lock:
             scoped = self._teams.get(team)
             if scoped is None:
-                scoped = replace(self, team=team, store=self.store.for_team(team),
+                scoped = replace(self, team=team, stores=self.stores.for_team(team),
                                  brainstormer=self.brainstormer.for_team(team),
                                  drafter=self.drafter.for_team(team),
                                  digests=self.digests.for_team(team),
@@ -71,7 +71,7 @@ class Deps:
     def health(self) -> tuple[bool, dict[str, Any]]:
         """What `GET /healthz` answers: healthy when the database answers a trivial query."""
         try:
-            self.store.ping()
+            self.stores.ping()
         except Exception as exc:  # any database failure means "not healthy", said plainly
             log.warning("health check: database unavailable: %s", type(exc).__name__)
             return False, {"ok": False, "database": "unavailable"}

@@ -37,7 +37,8 @@ from typing import Any, Protocol
 from bot.errors import ChatRefused, ChatUnavailable
 from storage.base import Clock, utcnow
 from storage.digests import EMPTY, POSTED, REFUSED, RETRY, Claim, DigestStore, Subscription
-from storage.repository import RankedItem, Store
+from storage.reports import RankedItem
+from storage.stores import Stores
 
 log = logging.getLogger(__name__)
 PERIOD_WORDS = {"daily": "day", "weekly": "week"}
@@ -209,15 +210,19 @@ def resume_command(sub: Subscription) -> str:
 class Digests:
     """Decides which digests are due and what they hold."""
 
-    def __init__(self, store: Store, digest_store: DigestStore, *, grace: timedelta,
+    def __init__(self, stores: Stores, *, grace: timedelta,
                  clock: Clock = utcnow, claim_lease: timedelta = CLAIM_LEASE,
                  first_retry: timedelta = FIRST_RETRY) -> None:
-        self.store = store
-        self.digest_store = digest_store
+        self.stores = stores
         self.grace = grace
         self.clock = clock  # when slots are due (the claims keep the database's time)
         self.claim_lease = claim_lease
         self.first_retry = first_retry
+
+    @property
+    def digest_store(self) -> DigestStore:
+        """The schedules and once-per-period claims of this workspace's digests."""
+        return self.stores.digests
 
     @property
     def team(self) -> str:
@@ -227,7 +232,7 @@ class Digests:
         """These digests, on the rows of workspace `team`."""
         if team == self.team:
             return self
-        return Digests(self.store.for_team(team), self.digest_store.for_team(team),
+        return Digests(self.stores.for_team(team),
                        grace=self.grace, clock=self.clock, claim_lease=self.claim_lease,
                        first_retry=self.first_retry)
 
@@ -341,7 +346,8 @@ class Digests:
 
     def content(self, slot: Slot) -> list[RankedItem]:
         """The items approved in the slot's period, best first."""
-        return self.store.approved_between(slot.channel, since=slot.start, until=slot.due,
+        return self.stores.reports.approved_between(
+            slot.channel, since=slot.start, until=slot.due,
                                            limit=MAX_ITEMS)
 
     def change_schedule(self, channel: str, user: str, change: ScheduleChange) -> str:

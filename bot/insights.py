@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from storage.repository import ChannelStats
+from storage.reports import ChannelStats
 
 
 def stats_summary(stats: ChannelStats, *, by_meaning: bool = False) -> list[str]:

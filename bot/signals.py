@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from bot.config import Settings
 from bot.errors import BadInput, NotYet
 from bot.slack_values import is_slack_id, is_ts, ts_to_us
-from storage.repository import ButtonClick, ReactionChange, Store
-from storage.repository import ItemRef as ItemRef  # for handlers/
+from storage.signals import ButtonClick, ReactionChange
+from storage.signals import ItemRef as ItemRef  # for handlers/
+from storage.stores import Stores
 
 APPROVE, REJECT, NEUTRAL = 1, -1, 0
 
@@ -63,7 +64,7 @@ def check_reaction(event: ReactionEvent) -> None:
         raise BadInput("a reaction with an unusable timestamp")
 
 
-def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
+def reaction_change(event: ReactionEvent, *, stores: Stores, settings: Settings,
                     bot_user_id: str | None,
                     work_pending: Callable[[str, str, str], bool]) -> ReactionChange | None:
     """The signal a reaction event stands for, or None when it is not one: a reaction by
@@ -79,10 +80,10 @@ def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
     check_reaction(event)
     if bot_user_id and event.user == bot_user_id:
         return None
-    item = store.item_at(event.channel, event.message_ts)
+    item = stores.signals.item_at(event.channel, event.message_ts)
     if item is None:
         by_bot = event.author is None or event.author == bot_user_id
-        if by_bot and work_pending(store.team, event.channel, event.message_ts):
+        if by_bot and work_pending(stores.team, event.channel, event.message_ts):
             raise NotYet(f"a reaction on {event.message_ts}, not recorded yet")
         return None
     event_us = ts_to_us(event.event_ts)

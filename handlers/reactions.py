@@ -42,7 +42,7 @@ def _record(event: dict[str, Any], context: BoltContext, deps: Deps, *, added: b
     change = reaction_change(
         ReactionEvent(added=added, user=user, emoji=emoji, channel=channel, message_ts=ts,
                       event_ts=str(event_ts), author=author if isinstance(author, str) else None),
-        store=deps.store, settings=deps.settings, bot_user_id=context.bot_user_id,
+        stores=deps.stores, settings=deps.settings, bot_user_id=context.bot_user_id,
         work_pending=deps.work.pending_in,
     )
     if change is not None:

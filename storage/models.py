@@ -57,7 +57,7 @@ class Brainstorm(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # What steered it (`storage.repository.Steering`); empty for brainstorms before 0007.
+    # What steered it (`storage.brainstorms.Steering`); empty for brainstorms before 0007.
     steered_approved: Mapped[int | None] = mapped_column(Integer)
     steered_rejected: Mapped[int | None] = mapped_column(Integer)
     dropped_as_rejected: Mapped[int | None] = mapped_column(Integer)

@@ -29,7 +29,7 @@ from bot.app import (
     create_app,
     database_label,
     digest_poster,
-    open_store,
+    open_stores,
 )
 from bot.config import Settings
 from bot.deps import Deps
@@ -136,8 +136,8 @@ class Shell:
         self.server: HttpServer | None = None
         try:
             self.clock = VirtualClock()
-            store = open_store(self.settings, migrate=True, clock=self.clock)
-            self.deps = build_deps(self.settings, store=store, clock=self.clock)
+            stores = open_stores(self.settings, migrate=True, clock=self.clock)
+            self.deps = build_deps(self.settings, stores=stores, clock=self.clock)
             app = create_app(self.settings, deps=self.deps)
             self.server = HttpServer(app, self.deps.health, signing_secret=secret,
                                      host="127.0.0.1", port=0).start()
@@ -630,7 +630,8 @@ class Shell:
         channel = self._lookup(rest)
         if channel is None:
             return
-        rows = list(self.deps.store.export_rows(channel=channel, team=self.state.team_id))
+        rows = list(self.deps.stores.reports.export_rows(channel=channel,
+                                                         team=self.state.team_id))
         label = self._channel_label(channel)
         if not rows:
             self.note(f"Nothing to export in {label} yet.")
