@@ -23,10 +23,12 @@ from bot.deps import Deps
 from bot.digests import UNINSTALLED, Digests
 from bot.drafts import Drafter
 from bot.errors import ConfigError
+from bot.guidance import StandingGuidance
 from bot.ideas import Brainstormer
 from bot.limits import Limits
 from bot.llm.model import Embedder, TextModel, make_embedder, make_model
 from bot.privacy import Privacy
+from bot.reports import Reports
 from bot.runtime.jobs import Jobs, TrackedExecutor
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
@@ -39,6 +41,7 @@ from bot.runtime.workspaces import (
     WorkspaceAuthorize,
     Workspaces,
 )
+from bot.signals import Judgements
 from bot.work import Work
 from handlers.digests import DigestPoster
 from storage.base import Clock, utcnow
@@ -94,6 +97,8 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
     stores = stores or open_stores(settings, clock=clock)
     model = model or make_model(settings)
     jobs = jobs or Jobs(settings.workers)
+    digests = Digests(stores, grace=timedelta(minutes=settings.digest_grace_minutes),
+                      clock=clock)
     work = Work(stores.work, lease=settings.work_lease,
                 limits=Limits(settings, clock=clock))
     return Deps(
@@ -102,8 +107,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         model=model,
         brainstormer=Brainstormer(settings, model, stores, embedder or make_embedder(settings)),
         drafter=Drafter(settings, model, stores),
-        digests=Digests(stores, grace=timedelta(minutes=settings.digest_grace_minutes),
-                        clock=clock),
+        digests=digests,
         jobs=jobs,
         signals=SignalWriter(stores.signals),
         work=work,
@@ -113,6 +117,9 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         ),
         privacy=Privacy(settings, stores.privacy, owner=work.owner, clock=clock),
         workspaces=make_workspaces(settings, stores.engine),
+        guidance=StandingGuidance(stores.steering),
+        reports=Reports(stores, digests),
+        judgements=Judgements(stores.signals),
     )
 
 

@@ -347,8 +347,19 @@ class Digests:
     def content(self, slot: Slot) -> list[RankedItem]:
         """The items approved in the slot's period, best first."""
         return self.stores.reports.approved_between(
-            slot.channel, since=slot.start, until=slot.due,
-                                           limit=MAX_ITEMS)
+            slot.channel, since=slot.start, until=slot.due, limit=MAX_ITEMS)
+
+    def subscription(self, channel: str) -> Subscription | None:
+        """The channel's digest schedule, if it has one."""
+        return self.digest_store.subscription(channel)
+
+    def pause_all(self, reason: str) -> int:
+        """Stop every digest of this workspace for `reason`; how many were running."""
+        return self.digest_store.pause_all(reason)
+
+    def resume_all(self, reason: str) -> int:
+        """Start again the digests `pause_all` stopped for `reason`, from now on."""
+        return self.digest_store.resume_all(reason)
 
     def change_schedule(self, channel: str, user: str, change: ScheduleChange) -> str:
         """Apply `/brainstorm digest …`; the answer to show the person."""

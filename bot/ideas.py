@@ -25,7 +25,7 @@ from bot.llm.model import (
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.rejections import RejectionFilter
 from storage.brainstorms import BrainstormInputs as BrainstormInputs  # for handlers/
-from storage.brainstorms import NewBrainstorm, StoredBrainstorm
+from storage.brainstorms import IdeaInContext, NewBrainstorm, StoredBrainstorm
 from storage.brainstorms import Steering as Steering  # for handlers/
 from storage.steering import Guidance as Guidance  # for handlers/
 from storage.stores import Stores
@@ -205,6 +205,16 @@ class Brainstormer:
     def explain(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm here was given (`/brainstorm why`)."""
         return self.stores.brainstorms.latest_brainstorm_by(channel, requester)
+
+    def explain_at(self, channel: str, header_ts: str) -> BrainstormInputs | None:
+        """What the brainstorm under the header `header_ts` was given, if it is one (its
+        "Why these ideas?" button)."""
+        return self.stores.brainstorms.brainstorm_inputs_at(channel, header_ts)
+
+    def idea(self, item_id: int) -> IdeaInContext:
+        """An idea with its position and its brainstorm's topic ("Draft this", "More like
+        this")."""
+        return self.stores.brainstorms.idea_at(item_id)
 
     def mark_posted(self, item_id: int, ts: str) -> None:
         """Record the message that shows an idea, once it exists."""

@@ -43,7 +43,7 @@ def _pct(part: int, whole: int) -> str:
 
 
 def preference_pairs(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Approved vs rejected ideas of the same brainstorm, from `Store.export_rows`."""
+    """Approved vs rejected ideas of the same brainstorm, from `ReportStore.export_rows`."""
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if row["brainstorm_id"] is not None:

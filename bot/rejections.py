@@ -1,7 +1,7 @@
 """The filter that keeps every idea a channel rejected out of its later brainstorms.
 
 A brainstorm's proposals are compared with every idea the channel rejected, however old
-(`Store.rejected_ideas`), and one that is the same idea is dropped whatever the model
+(`SteeringStore.rejected_ideas`), and one that is the same idea is dropped whatever the model
 says. Where the LLM server offers embeddings (`IDEALOOP_EMBEDDING_MODEL`), ideas are
 compared by meaning (`bot.llm.meaning`): each item's vector is asked for once and kept
 (`item_vectors`), so a brainstorm sends the server any rejected idea not embedded yet
