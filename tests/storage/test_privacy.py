@@ -147,13 +147,16 @@ def test_a_daily_job_is_claimed_by_exactly_one_process(
     with ThreadPoolExecutor(8) as pool:
         won = list(pool.map(lambda n: privacy.claim_daily("retention", "2026-11-30", f"p{n}"),
                             range(16)))
-    assert won.count(True) == 1
-    winner = f"p{won.index(True)}"
-    privacy.release_daily("retention", "2026-11-30")  # its purge failed: given back
-    assert privacy.claim_daily("retention", "2026-11-30", "p99")
-    privacy.finish_daily("retention", "2026-11-30", 7)
-    privacy.release_daily("retention", "2026-11-30")  # a finished run is not given back
-    assert not privacy.claim_daily("retention", "2026-11-30", winner)
+    claims = [claim for claim in won if claim is not None]
+    assert len(claims) == 1
+    winner = claims[0]
+    assert privacy.release_daily(winner)  # its purge failed: given back
+    again = privacy.claim_daily("retention", "2026-11-30", "p99")
+    assert again is not None and again.fence == winner.fence + 1
+    assert not privacy.finish_daily(winner, 3)  # the earlier holder is refused
+    assert privacy.finish_daily(again, 7)
+    assert not privacy.release_daily(again)  # a finished run is not given back
+    assert privacy.claim_daily("retention", "2026-11-30", winner.owner) is None
     assert daily_runs(privacy.engine, "retention") == [("2026-11-30", "p99", 7)]
     assert count_rows(privacy.engine, "maintenance_runs") == 1
 
@@ -217,3 +220,15 @@ def test_copies_go_by_the_same_words_or_with_their_item_and_nothing_else_does(
     latest = stores.brainstorms.latest_brainstorm_by("C1", "U0CAROL")
     assert latest is not None
     assert latest.inputs == {"approved": ["", ""], "rejected": ["", "d idea"]}
+
+
+def test_a_daily_claim_whose_holder_died_is_taken_over_the_same_day(stores: Stores) -> None:
+    privacy = stores.privacy
+    dead = privacy.claim_daily("retention", "2026-11-30", "p1", lease=-1.0)  # ran out
+    assert dead is not None
+    held = privacy.claim_daily("retention", "2026-11-30", "p2")
+    assert held is not None and held.fence == dead.fence + 1
+    assert privacy.claim_daily("retention", "2026-11-30", "p3") is None  # p2's, alive
+    assert not privacy.finish_daily(dead, 1) and not privacy.release_daily(dead)
+    assert privacy.finish_daily(held, 2)
+    assert daily_runs(privacy.engine, "retention") == [("2026-11-30", "p2", 2)]
