@@ -67,7 +67,7 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def open_stores(settings: Settings, *, migrate: bool = False, check: bool = False,
-               clock: Clock = utcnow) -> Stores:
+                clock: Clock = utcnow) -> Stores:
     """The database of `DATABASE_URL`: migrated to the latest schema when `migrate`; with
     `check`, a ConfigError unless it already is."""
     try:

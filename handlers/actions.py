@@ -159,7 +159,7 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
 
     def accept() -> Any:
         deps.judgements.click(button_click(step, user=click.user, item=item,
-                                      action_ts=click.action_ts))
+                                           action_ts=click.action_ts))
         return deps.work.accept(kind, team=deps.team,
                                 delivery_key=f"button:{step}:{item.id}:{click.user}",
                                 channel=click.channel, user=click.user,

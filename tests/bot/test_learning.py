@@ -33,9 +33,9 @@ def test_the_same_topic_twice_moves_on_to_fresh_ideas(stores: Stores) -> None:
 
 
 def _approve(stores: Stores, item_id: int, at: int) -> None:
-    stores.signals.apply_reactions([ReactionChange(item_id, person, "+1", 1, True, event_us=at + n,
-                                          at=stores.clock()) for n, person in
-                           enumerate(("U0ANA", "U0BEN"))])
+    stores.signals.apply_reactions([
+        ReactionChange(item_id, person, "+1", 1, True, event_us=at + n, at=stores.clock())
+        for n, person in enumerate(("U0ANA", "U0BEN"))])
 
 
 def test_after_approving_process_ideas_a_naming_topic_still_opens_with_names(

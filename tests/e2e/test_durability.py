@@ -309,9 +309,9 @@ def read_only(slack: SlackApiServer, tmp_path: Path) -> Iterator[RunningApp]:
     path = tmp_path / "ro.db"
     url = migrate(f"sqlite:///{path}")
     stores = Stores.open(make_engine(url), team=TEAM)  # the emulated workspace's
-    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(channel=CHANNEL, requester="U0ALICE",
-                                                topic="kept", model="m", ideas=["an idea"],
-                                                header_ts="1700000000.000001"))
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
+        channel=CHANNEL, requester="U0ALICE", topic="kept", model="m", ideas=["an idea"],
+        header_ts="1700000000.000001"))
     assert saved is not None
     stores.brainstorms.mark_posted(saved.item_ids[0], "1700000000.000002")
     stores.engine.dispose()

@@ -58,16 +58,16 @@ def brainstorm(stores: Stores, requester: str, ts: int, topic: str = "standups")
 
 def react(stores: Stores, item_id: int, user: str, polarity: int = 1) -> None:
     stores.signals.apply_reactions([ReactionChange(item_id=item_id, user_id=user,
-                                          emoji="+1" if polarity > 0 else "-1",
-                                          polarity=polarity, active=True, event_us=1,
-                                          at=stores.clock())])
+                                                   emoji="+1" if polarity > 0 else "-1",
+                                                   polarity=polarity, active=True, event_us=1,
+                                                   at=stores.clock())])
 
 
 def draft(stores: Stores, requester: str, ts: int) -> int:
     item_id = stores.drafts.save_draft(NewDraft(channel="C1", thread_ts=f"{ts}.000001",
-                                        ts=f"{ts}.000009", text="my words, polished",
-                                        instruction="polish: my words", model="m",
-                                        kind="polish", requester=requester))
+                                                ts=f"{ts}.000009", text="my words, polished",
+                                                instruction="polish: my words", model="m",
+                                                kind="polish", requester=requester))
     assert item_id is not None
     return item_id
 

@@ -1,4 +1,5 @@
-"""The repository on SQLite and PostgreSQL: idempotent writes, tallies, export rows."""
+"""The repositories of the core loop (`storage.stores.Stores`) on SQLite and PostgreSQL:
+idempotent writes, tallies, export rows."""
 
 from __future__ import annotations
 
@@ -241,15 +242,15 @@ def test_a_second_save_of_the_same_message_leaves_the_first(stores: Stores) -> N
     assert kept is not None and kept.text == "first draft"
     with pytest.raises(IntegrityError):  # not a second save: a defect, said loudly
         stores.drafts.save_draft(dataclasses.replace(draft, ts="1700000000.000010",
-                                             text=None))  # type: ignore[arg-type]
+                                                     text=None))  # type: ignore[arg-type]
 
 
 def _click(stores: Stores, item_id: int, button: str, at_us: int, *, user: str = "U1",
            polarity: int = 1, toggles: bool = True) -> bool:
     other = {"button:up": ("button:down",), "button:down": ("button:up",)}.get(button, ())
     return stores.signals.click(ButtonClick(item_id=item_id, user_id=user, button=button,
-                                   polarity=polarity, event_us=at_us, at=AT, toggles=toggles,
-                                   exclusive=other))
+                                            polarity=polarity, event_us=at_us, at=AT,
+                                            toggles=toggles, exclusive=other))
 
 
 def _tally(stores: Stores) -> tuple[int, int]:
@@ -276,10 +277,10 @@ def test_a_thumbs_down_click_takes_back_the_same_persons_button_approvals(
         stores: Stores) -> None:
     idea, *_ = _brainstorm(stores)
     stores.signals.click(ButtonClick(item_id=idea, user_id="U1", button="button:draft", polarity=1,
-                            event_us=10, at=AT, toggles=False))
+                                     event_us=10, at=AT, toggles=False))
     stores.signals.click(ButtonClick(item_id=idea, user_id="U1", button="button:down", polarity=-1,
-                            event_us=11, at=AT,
-                            exclusive=("button:up", "button:draft", "button:more")))
+                                     event_us=11, at=AT,
+                                     exclusive=("button:up", "button:draft", "button:more")))
     assert _tally(stores) == (0, 1)
 
 
