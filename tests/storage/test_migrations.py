@@ -72,6 +72,26 @@ def test_a_downgrade_gives_back_claims_waiting_to_retry(fresh_engine: Engine) ->
     command.upgrade(alembic_config(fresh_engine), "head")
 
 
+def test_daily_claims_cross_0019_both_ways(fresh_engine: Engine) -> None:
+    """Up: a claim held by an older process keeps a lease (its holder may be running).
+    Down: a claim given back goes, as the older code gave one back by deleting it."""
+    config = alembic_config(fresh_engine)
+    command.downgrade(config, "0018")
+    with fresh_engine.begin() as conn:
+        conn.execute(text("INSERT INTO maintenance_runs (job, day, owner, started_at) "
+                          "VALUES ('retention', '2026-11-30', 'old', CURRENT_TIMESTAMP)"))
+    command.upgrade(config, "head")
+    privacy = Stores.open(fresh_engine).privacy
+    assert privacy.claim_daily("retention", "2026-11-30", "new") is None
+    claim = privacy.claim_daily("retention", "2026-12-01", "new")
+    assert claim is not None and privacy.release_daily(claim)
+    command.downgrade(config, "0018")
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("SELECT day FROM maintenance_runs")).scalars().all() == [
+            "2026-11-30"]
+    command.upgrade(config, "head")
+
+
 def test_rows_from_before_workspaces_are_kept_and_adopted_by_the_one_workspace(
         fresh_engine: Engine) -> None:
     config = alembic_config(fresh_engine)
