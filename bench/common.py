@@ -25,7 +25,7 @@ from bot.deps import Deps
 from bot.emulator.slack_requests import TEAM, SlackSender
 from bot.emulator.web_api import Call, SlackApiServer
 from storage.db import make_engine
-from storage.repository import Store
+from storage.stores import Stores
 from testkit import databases
 from testkit.app import serving
 from testkit.databases import scratch_database
@@ -225,8 +225,8 @@ def item_ids(database_url: str, message_ts: list[str]) -> list[int]:
     """The stored item behind each posted message, read from the benchmark's side."""
     engine = make_engine(database_url)
     try:
-        store = Store(engine, team=TEAM)  # the emulated workspace's
-        refs = [store.item_at(CHANNEL, ts) for ts in message_ts]
+        stores = Stores.open(engine, team=TEAM)  # the emulated workspace's
+        refs = [stores.signals.item_at(CHANNEL, ts) for ts in message_ts]
     finally:
         engine.dispose()
     if any(ref is None for ref in refs):

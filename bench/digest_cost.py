@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from bench.common import postgres_database
 from storage.db import make_engine
 from storage.models import Item, Signal
-from storage.repository import Store
+from storage.stores import Stores
 from testkit.queries import top_items_plan
 
 CHANNEL = "C0BENCH"
@@ -32,10 +32,10 @@ END = datetime(2026, 11, 1, tzinfo=UTC)
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 
 
-def _seed_days(store: Store, first_day: int, last_day: int, rng: random.Random) -> None:
+def _seed_days(stores: Stores, first_day: int, last_day: int, rng: random.Random) -> None:
     """Items and signals for days [first_day, last_day) before END, in batches."""
     next_id = first_day * ITEMS_PER_DAY + 1
-    with store.engine.begin() as conn:
+    with stores.engine.begin() as conn:
         for day in range(first_day, last_day):
             created = END - timedelta(days=day + 1)
             items, signals = [], []
@@ -59,13 +59,13 @@ def _seed_days(store: Store, first_day: int, last_day: int, rng: random.Random) 
             conn.execute(insert(Signal), signals)
 
 
-def _time_query(store: Store, repeats: int) -> float:
+def _time_query(stores: Stores, repeats: int) -> float:
     since, until = END - timedelta(days=1), END
-    store.approved_between(CHANNEL, since=since, until=until)  # warm the cache
+    stores.reports.approved_between(CHANNEL, since=since, until=until)  # warm the cache
     samples = []
     for _ in range(repeats):
         started = time.perf_counter()
-        store.approved_between(CHANNEL, since=since, until=until)
+        stores.reports.approved_between(CHANNEL, since=since, until=until)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
 
@@ -76,26 +76,26 @@ def measure(quick: bool = QUICK) -> list[tuple[str, str]]:
     rng = random.Random(7)
     rows: list[tuple[str, str]] = []
     with postgres_database() as url:
-        store = Store(make_engine(url))
+        stores = Stores.open(make_engine(url))
         try:
-            _measure(store, sizes, quick, rng, rows)
+            _measure(stores, sizes, quick, rng, rows)
         finally:
-            store.engine.dispose()
+            stores.engine.dispose()
     return rows
 
 
-def _measure(store: Store, sizes: list[int], quick: bool, rng: random.Random,
+def _measure(stores: Stores, sizes: list[int], quick: bool, rng: random.Random,
              rows: list[tuple[str, str]]) -> None:
     """Grow the history size by size, timing the latest channel-day's digest query."""
     timings: list[tuple[int, float]] = []
     seeded = 0
     for days in sizes:
-        _seed_days(store, seeded, days, rng)
+        _seed_days(stores, seeded, days, rng)
         seeded = days
-        with store.engine.connect() as conn:  # fresh statistics, as autovacuum would
+        with stores.engine.connect() as conn:  # fresh statistics, as autovacuum would
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
         timings.append((days * ITEMS_PER_DAY * SIGNALS_PER_ITEM,
-                        _time_query(store, 10 if quick else 30)))
+                        _time_query(stores, 10 if quick else 30)))
     base = timings[0][1]
     print(f"digest cost (PostgreSQL, {os.cpu_count()} cores): one channel-day "
           f"({ITEMS_PER_DAY} items, {ITEMS_PER_DAY * SIGNALS_PER_ITEM} signals)")
@@ -104,7 +104,7 @@ def _measure(store: Store, sizes: list[int], quick: bool, rng: random.Random,
               f"({seconds / base:.2f}x the 10k figure)")
         rows.append((f"digest query, one channel-day, {signals:,} signals",
                      f"{seconds * 1000:.2f} ms ({seconds / base:.2f}x)"))
-    plan = top_items_plan(store.engine, CHANNEL, approved_in=(END - timedelta(days=1), END))
+    plan = top_items_plan(stores.engine, CHANNEL, approved_in=(END - timedelta(days=1), END))
     print("  plan at the largest size:")
     for line in plan:
         print(f"    {line}")

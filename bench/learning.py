@@ -18,7 +18,7 @@ from bot.ideas import Brainstormer
 from bot.llm.offline_model import OfflineModel
 from bot.llm.prompts import brainstorm_messages
 from storage.db import make_engine
-from storage.repository import Store
+from storage.stores import Stores
 from testkit.databases import sqlite_database
 from testkit.learning import simulate
 
@@ -27,12 +27,12 @@ CHANNEL = "C0LEARN"
 
 def measure(quick: bool = False) -> list[Row]:
     with sqlite_database("idealoop-learning-") as url:
-        store = Store(make_engine(url))
+        stores = Stores.open(make_engine(url))
         try:
-            rounds = simulate(Brainstormer(Settings(), OfflineModel(), store), store, CHANNEL)
-            approved, rejected = store.channel_feedback(CHANNEL)
+            rounds = simulate(Brainstormer(Settings(), OfflineModel(), stores), stores, CHANNEL)
+            approved, rejected = stores.steering.channel_feedback(CHANNEL)
         finally:
-            store.engine.dispose()
+            stores.engine.dispose()
     for n, r in enumerate(rounds, start=1):
         print(f"  round {n:2d} ({r.topic}): {r.approved} of {r.ideas} approved, "
               f"{r.rejected} rejected")

@@ -28,8 +28,9 @@ from bot.config import Settings
 from bot.llm.choose import make_embedder
 from bot.llm.meaning import SameMeaning, cosine, pack
 from bot.llm.similarity import NearDuplicates, clear_caches, same_idea, without_rejected
+from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine, upgrade
-from storage.repository import NewBrainstorm, Store
+from storage.stores import Stores
 from testkit.idea_pairs import false_drops
 
 PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "idea_pairs.jsonl"
@@ -119,15 +120,15 @@ def _meaning_cost(size: int = 10_000, dims: int = 1_536) -> list[Row]:
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{scratch}/vectors.db")
         upgrade(engine)
-        store = Store(engine)
-        saved = store.save_brainstorm(NewBrainstorm(
+        stores = Stores.open(engine)
+        saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
             channel="C1", requester="U1", topic="t", model="m", header_ts="1.0",
             ideas=[f"idea {n}" for n in range(size)]))
         assert saved is not None
-        store.save_vectors("bench", {
+        stores.steering.save_vectors("bench", {
             item_id: pack([rng.gauss(0, 1) for _ in range(dims)]) for item_id in saved.item_ids})
         started = time.perf_counter()
-        held = store.vectors("bench", saved.item_ids)
+        held = stores.steering.vectors("bench", saved.item_ids)
         read = time.perf_counter() - started
         new = [pack([rng.gauss(0, 1) for _ in range(dims)]) for _ in range(5)]
         started = time.perf_counter()

@@ -23,12 +23,14 @@ from bot.deps import Deps
 from bot.digests import UNINSTALLED, Digests
 from bot.drafts import Drafter
 from bot.errors import ConfigError
+from bot.guidance import StandingGuidance
 from bot.ideas import Brainstormer
 from bot.limits import Limits
 from bot.llm.choose import make_embedder, make_model
 from bot.llm.model import Embedder, TextModel
 from bot.log_context import log_scope
 from bot.privacy import Privacy
+from bot.reports import Reports
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
@@ -39,6 +41,7 @@ from bot.runtime.workspaces import (
     WorkspaceAuthorize,
     Workspaces,
 )
+from bot.signals import Judgements
 from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
 from bot.work.worker import Worker
@@ -46,12 +49,9 @@ from handlers.digests import DigestPoster
 from handlers.work.runners import work_runners
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade
-from storage.digests import DigestStore
 from storage.installations import Installations
 from storage.oauth_states import OAuthStates
-from storage.privacy import PrivacyStore
-from storage.repository import Store
-from storage.work import WorkStore
+from storage.stores import Stores
 
 log = logging.getLogger(__name__)
 OAUTH_STATE_SECONDS = 600  # an install started must finish within ten minutes
@@ -69,8 +69,8 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def open_store(settings: Settings, *, migrate: bool = False, check: bool = False,
-               clock: Clock = utcnow) -> Store:
+def open_stores(settings: Settings, *, migrate: bool = False, check: bool = False,
+                clock: Clock = utcnow) -> Stores:
     """The database of `DATABASE_URL`: migrated to the latest schema when `migrate`; with
     `check`, a ConfigError unless it already is."""
     try:
@@ -83,7 +83,7 @@ def open_store(settings: Settings, *, migrate: bool = False, check: bool = False
         engine.dispose()
         raise ConfigError(f"the database at {redact_url(settings.database_url)} is not up to "
                           "date; run `idealoop db upgrade` first")
-    return Store(engine, clock=clock)
+    return Stores.open(engine, clock=clock)
 
 
 def database_label(settings: Settings) -> str:
@@ -93,33 +93,36 @@ def database_label(settings: Settings) -> str:
 
 def build_deps(settings: Settings, *, model: TextModel | None = None,
                embedder: Embedder | None = None,
-               store: Store | None = None, jobs: Jobs | None = None,
+               stores: Stores | None = None, jobs: Jobs | None = None,
                clock: Clock = utcnow) -> Deps:
-    """The shared parts of a process: store, model, background jobs. Pass any to swap it;
+    """The shared parts of a process: stores, model, background jobs. Pass any to swap it;
     `clock` is what "now" means to storage and digests (the emulator moves it)."""
-    store = store or open_store(settings, clock=clock)
+    stores = stores or open_stores(settings, clock=clock)
     model = model or make_model(settings)
     jobs = jobs or Jobs(settings.workers)
-    work = Work(WorkStore(store.engine, clock=clock), lease=settings.work_lease,
+    digests = Digests(stores, grace=timedelta(minutes=settings.digest_grace_minutes),
+                      clock=clock)
+    work = Work(stores.work, lease=settings.work_lease,
                 limits=Limits(settings, clock=clock))
     return Deps(
         settings=settings,
-        store=store,
+        stores=stores,
         model=model,
-        brainstormer=Brainstormer(settings, model, store, embedder or make_embedder(settings)),
-        drafter=Drafter(settings, model, store),
-        digests=Digests(store, DigestStore(store.engine, clock=clock),
-                        grace=timedelta(minutes=settings.digest_grace_minutes), clock=clock),
+        brainstormer=Brainstormer(settings, model, stores, embedder or make_embedder(settings)),
+        drafter=Drafter(settings, model, stores),
+        digests=digests,
         jobs=jobs,
-        signals=SignalWriter(store),
+        signals=SignalWriter(stores.signals),
         work=work,
         worker=Worker(work, jobs),
         listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
         ),
-        privacy=Privacy(settings, PrivacyStore(store.engine, clock=clock), owner=work.owner,
-                        clock=clock),
-        workspaces=make_workspaces(settings, store.engine),
+        privacy=Privacy(settings, stores.privacy, owner=work.owner, clock=clock),
+        workspaces=make_workspaces(settings, stores.engine),
+        guidance=StandingGuidance(stores.steering),
+        reports=Reports(stores, digests),
+        judgements=Judgements(stores.signals),
     )
 
 
@@ -130,7 +133,7 @@ def close_deps(deps: Deps, *, deadline: float = 10.0) -> None:
     deps.listeners.shutdown(wait=True)
     deps.signals.close()
     deps.worker.stop(deadline)
-    deps.store.engine.dispose()
+    deps.stores.engine.dispose()
 
 
 def make_workspaces(settings: Settings, engine: Engine) -> Workspaces:
@@ -159,7 +162,7 @@ def oauth_settings(settings: Settings, deps: Deps) -> OAuthSettings:
         redirect_uri=settings.slack_redirect_uri,
         installation_store=workspaces.installation_store, installation_store_bot_only=True,
         # Signed, not stored, until used: the install page writes no row (see there).
-        state_store=SignedStateStore(secret, OAuthStates(for_writers(deps.store.engine)),
+        state_store=SignedStateStore(secret, OAuthStates(for_writers(deps.stores.engine)),
                                      expiration_seconds=OAUTH_STATE_SECONDS),
         state_expiration_seconds=OAUTH_STATE_SECONDS,
         token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
@@ -220,12 +223,12 @@ def the_one_team(deps: Deps) -> str:
 
 def adopt_unowned_rows(deps: Deps) -> None:
     """With one workspace (a bot token), rows stored before workspaces were recorded
-    become that workspace's (`Store.adopt_unowned`); best effort, said in the log."""
+    become that workspace's (`WorkspaceStore.adopt_unowned`); best effort, said in the log."""
     if deps.settings.oauth:
         return
     try:
         team = the_one_team(deps)
-        adopted = deps.store.adopt_unowned(team)
+        adopted = deps.stores.workspaces.adopt_unowned(team)
         # A token that works again (a reinstall) resumes the digests its uninstall paused.
         resumed = deps.for_team(team).digests.digest_store.resume_all(UNINSTALLED)
     except Exception as exc:  # Slack or the database away: tried again at the next start

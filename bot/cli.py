@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
-    from storage.repository import Store
+    from storage.stores import Stores
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -132,12 +132,12 @@ def _settings() -> Settings:
     return settings
 
 
-def _store(settings: Settings, *, migrate: bool = False) -> Store:
+def _stores(settings: Settings, *, migrate: bool = False) -> Stores:
     """The database; migrated when `migrate` (serve, db upgrade), else only checked: a
     command that reads or posts must not change the schema under a running `serve`."""
-    from bot.app import open_store
+    from bot.app import open_stores
 
-    return open_store(settings, migrate=migrate, check=not migrate)
+    return open_stores(settings, migrate=migrate, check=not migrate)
 
 
 CHANNEL_HELP = ("Only this channel: its id (C0123…), or its name (general, '#general') "
@@ -155,7 +155,7 @@ class Channel:
         return f"#{self.name} ({self.id})" if self.name else self.id
 
 
-def _channel(value: str, store: Store, team: str | None,
+def _channel(value: str, stores: Stores, team: str | None,
              client: Callable[[], WebClient | None]) -> Channel:
     """The channel `--channel` names, as idealoop has a record of it (an idea, draft,
     schedule or guidance there). An id is taken as it is; a name is looked up in Slack
@@ -168,7 +168,7 @@ def _channel(value: str, store: Store, team: str | None,
         found = Channel(wanted)
     else:
         found = Channel(_channel_id(wanted.removeprefix("#"), client()), wanted.lstrip("#"))
-    if not store.knows_channel(found.id, team):
+    if not stores.reports.knows_channel(found.id, team):
         where = f" in workspace {team}" if team else ""
         raise BadInput(f"unknown channel {found}{where}: nothing was "
                        "brainstormed, drafted, scheduled or guided there")
@@ -275,7 +275,7 @@ def serve() -> None:
 
     settings = _settings()
     settings.require_serve()
-    deps = build_deps(settings, store=_store(settings, migrate=True))
+    deps = build_deps(settings, stores=_stores(settings, migrate=True))
     app = create_app(settings, deps=deps)
     adopt_unowned_rows(deps)
     scheduler = start_scheduler(digest_poster(deps).post_due,
@@ -312,16 +312,16 @@ def serve() -> None:
 def export(fmt: str, channel: str | None, team: str | None, pairs: bool) -> None:
     """Write ideas and drafts with their signals to stdout."""
     from bot.insights import preference_pairs
-    from storage.repository import EXPORT_FIELDS
+    from storage.reports import EXPORT_FIELDS
 
     settings = _settings()
-    store = _store(settings)
-    found = (_channel(channel, store, team, lambda: _token_client(settings))
+    stores = _stores(settings)
+    found = (_channel(channel, stores, team, lambda: _token_client(settings))
              if channel else None)
     # stdout is the data; what was looked at goes to stderr.
     click.echo(f"idealoop: exporting {found or 'every channel'}"
                f"{f' of workspace {team}' if team else ''}, every item ever posted", err=True)
-    rows: Iterable[dict[str, Any]] = store.export_rows(
+    rows: Iterable[dict[str, Any]] = stores.reports.export_rows(
         channel=found.id if found else None, team=team)
     out = sys.stdout
     if pairs:
@@ -360,12 +360,12 @@ def digest(channel: str | None, period: str | None, force: bool, team: str | Non
     if channel and settings.oauth and not team:
         raise ConfigError("--channel needs --team when idealoop is installed by OAuth: "
                           "say which workspace the channel is in")
-    deps = build_deps(settings, store=_store(settings))
+    deps = build_deps(settings, stores=_stores(settings))
     try:
         poster = digest_poster(deps)
         if channel:
             scoped = deps.for_team(team or the_one_team(deps))
-            found = _channel(channel, scoped.store, scoped.team,
+            found = _channel(channel, scoped.stores, scoped.team,
                              lambda: scoped.workspaces.client_for(scoped.team))
             slot = scoped.digests.slot_for(found.id, period, settings.timezone)
             outcome = poster.post(slot.forced(deps.digests.clock()) if force else slot)
@@ -400,12 +400,12 @@ def forget(user: str, team: str | None, yes: bool) -> None:
     if not is_slack_id(user) or not user.startswith(("U", "W")):
         raise ConfigError(f"--user takes a Slack user id such as U0123ABCD, not {user!r}")
     settings = _settings()
-    store = _store(settings)
+    stores = _stores(settings)
     if not yes:
         click.confirm(f"Remove {user}'s reactions and clicks, the topics of the brainstorms "
                       "and the texts of the drafts they asked for, and the channel guidance "
                       "they wrote? This cannot be undone", abort=True)
-    privacy = Privacy(settings, PrivacyStore(store.engine, team=team or ""),
+    privacy = Privacy(settings, PrivacyStore(stores.engine, team=team or ""),
                       owner="idealoop forget")
     # A person is forgotten whole: no --channel, every copy of their words goes.
     where = "every workspace" if team is None else f"workspace {team}"
@@ -428,7 +428,7 @@ def db() -> None:
 def db_upgrade() -> None:
     """Apply migrations (serve does this on start too)."""
     settings = _settings()
-    _store(settings, migrate=True)
+    _stores(settings, migrate=True)
     click.echo("idealoop: database is up to date")
 
 

@@ -11,15 +11,18 @@ from typing import Any
 from bot.config import Settings
 from bot.digests import Digests
 from bot.drafts import Drafter
+from bot.guidance import StandingGuidance
 from bot.ideas import Brainstormer
 from bot.llm.model import TextModel
 from bot.privacy import Privacy
+from bot.reports import Reports
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.workspaces import Workspaces
+from bot.signals import Judgements
 from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
 from bot.work.worker import Worker
-from storage.repository import Store
+from storage.stores import Stores
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
-    store: Store
+    stores: Stores  # for bot/ services; handlers go through the services below
     model: TextModel
     brainstormer: Brainstormer
     drafter: Drafter
@@ -39,7 +42,10 @@ class Deps:
     listeners: TrackedExecutor  # Bolt's listener threads: fast work only
     privacy: Privacy  # retention and "forget me"
     workspaces: Workspaces  # the Slack client of each workspace, for work done later
-    team: str = ""  # the workspace the store, brainstormer, drafter and digests serve
+    guidance: StandingGuidance  # each channel's standing guidance to the AI
+    reports: Reports  # top, stats and the App Home
+    judgements: Judgements  # the item a click or reaction is on, and clicks
+    team: str = ""  # the workspace the stores and the services built on them serve
     _teams: dict[str, Deps] = field(default_factory=dict, repr=False, compare=False)
     _teams_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                         compare=False)
@@ -54,11 +60,14 @@ class Deps:
         with self._teams_lock:
             scoped = self._teams.get(team)
             if scoped is None:
-                scoped = replace(self, team=team, store=self.store.for_team(team),
+                scoped = replace(self, team=team, stores=self.stores.for_team(team),
                                  brainstormer=self.brainstormer.for_team(team),
                                  drafter=self.drafter.for_team(team),
                                  digests=self.digests.for_team(team),
                                  privacy=self.privacy.for_team(team),
+                                 guidance=self.guidance.for_team(team),
+                                 reports=self.reports.for_team(team),
+                                 judgements=self.judgements.for_team(team),
                                  _teams=self._teams, _teams_lock=self._teams_lock)
                 self._teams[team] = scoped
         return scoped
@@ -71,7 +80,7 @@ class Deps:
     def health(self) -> tuple[bool, dict[str, Any]]:
         """What `GET /healthz` answers: healthy when the database answers a trivial query."""
         try:
-            self.store.ping()
+            self.stores.ping()
         except Exception as exc:  # any database failure means "not healthy", said plainly
             log.warning("health check: database unavailable: %s", type(exc).__name__)
             return False, {"ok": False, "database": "unavailable"}

@@ -38,7 +38,8 @@ from bot.errors import ChatRefused, ChatUnavailable
 from bot.work.backoff import backoff
 from storage.base import Clock, utcnow
 from storage.digests import EMPTY, POSTED, REFUSED, RETRY, Claim, DigestStore, Subscription
-from storage.repository import RankedItem, Store
+from storage.reports import RankedItem
+from storage.stores import Stores
 
 log = logging.getLogger(__name__)
 PERIOD_WORDS = {"daily": "day", "weekly": "week"}
@@ -210,15 +211,19 @@ def resume_command(sub: Subscription) -> str:
 class Digests:
     """Decides which digests are due and what they hold."""
 
-    def __init__(self, store: Store, digest_store: DigestStore, *, grace: timedelta,
+    def __init__(self, stores: Stores, *, grace: timedelta,
                  clock: Clock = utcnow, claim_lease: timedelta = CLAIM_LEASE,
                  first_retry: timedelta = FIRST_RETRY) -> None:
-        self.store = store
-        self.digest_store = digest_store
+        self.stores = stores
         self.grace = grace
         self.clock = clock  # when slots are due (the claims keep the database's time)
         self.claim_lease = claim_lease
         self.first_retry = first_retry
+
+    @property
+    def digest_store(self) -> DigestStore:
+        """The schedules and once-per-period claims of this workspace's digests."""
+        return self.stores.digests
 
     @property
     def team(self) -> str:
@@ -228,7 +233,7 @@ class Digests:
         """These digests, on the rows of workspace `team`."""
         if team == self.team:
             return self
-        return Digests(self.store.for_team(team), self.digest_store.for_team(team),
+        return Digests(self.stores.for_team(team),
                        grace=self.grace, clock=self.clock, claim_lease=self.claim_lease,
                        first_retry=self.first_retry)
 
@@ -344,8 +349,20 @@ class Digests:
 
     def content(self, slot: Slot) -> list[RankedItem]:
         """The items approved in the slot's period, best first."""
-        return self.store.approved_between(slot.channel, since=slot.start, until=slot.due,
-                                           limit=MAX_ITEMS)
+        return self.stores.reports.approved_between(
+            slot.channel, since=slot.start, until=slot.due, limit=MAX_ITEMS)
+
+    def subscription(self, channel: str) -> Subscription | None:
+        """The channel's digest schedule, if it has one."""
+        return self.digest_store.subscription(channel)
+
+    def pause_all(self, reason: str) -> int:
+        """Stop every digest of this workspace for `reason`; how many were running."""
+        return self.digest_store.pause_all(reason)
+
+    def resume_all(self, reason: str) -> int:
+        """Start again the digests `pause_all` stopped for `reason`, from now on."""
+        return self.digest_store.resume_all(reason)
 
     def change_schedule(self, channel: str, user: str, change: ScheduleChange) -> str:
         """Apply `/brainstorm digest …`; the answer to show the person."""

@@ -22,7 +22,8 @@ from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import DraftRequest, TextModel, TokenUsage
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
-from storage.repository import NewDraft, Store, StoredDraft
+from storage.drafts import NewDraft, StoredDraft
+from storage.stores import Stores
 
 DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -209,14 +210,14 @@ def shown_as(kind: str, parent_id: int | None) -> str:
 
 
 class Drafter:
-    def __init__(self, settings: Settings, model: TextModel, store: Store) -> None:
+    def __init__(self, settings: Settings, model: TextModel, stores: Stores) -> None:
         self.settings = settings
         self.model = model
-        self.store = store
+        self.stores = stores
 
     def for_team(self, team: str) -> Drafter:
         """This drafter, on the rows of workspace `team`."""
-        return Drafter(self.settings, self.model, self.store.for_team(team))
+        return Drafter(self.settings, self.model, self.stores.for_team(team))
 
     def plan(self, *, channel: str, thread_ts: str, mention_text: str,
              thread: Sequence[ThreadMessage], mention_ts: str | None = None,
@@ -234,8 +235,8 @@ class Drafter:
                                      bot_user if isinstance(bot_user, str) else None)
         instruction = instruction_from(mention_text)
         if ideas is None:  # a mention: revises the thread's draft; numbers name ideas
-            previous = self.store.latest_draft(channel, thread_ts)
-            brainstorm = self.store.brainstorm_ideas(channel, thread_ts)
+            previous = self.stores.drafts.latest_draft(channel, thread_ts)
+            brainstorm = self.stores.brainstorms.brainstorm_ideas(channel, thread_ts)
             ideas = referenced_ideas(instruction, brainstorm) if brainstorm else []
             missing = missing_ideas(instruction, len(brainstorm)) if brainstorm else []
         else:  # "Draft this": a fresh draft of the idea itself
@@ -288,7 +289,7 @@ class Drafter:
                          requester=requester or None, reviewed_user=whose)
 
     def _guidance(self, channel: str) -> str | None:
-        guidance = self.store.guidance(channel)
+        guidance = self.stores.steering.guidance(channel)
         return guidance.text if guidance else None
 
     def stream(self, plan: DraftPlan) -> Iterator[str]:
@@ -298,7 +299,7 @@ class Drafter:
         """Keep the written draft under its message `ts`; the draft kept there. When an
         attempt that lost its lease saved one first, that one stands (and is the one to
         show: what people see is what their reactions judge)."""
-        self.store.save_draft(NewDraft(
+        self.stores.drafts.save_draft(NewDraft(
             channel=plan.channel, thread_ts=plan.thread_ts, ts=ts, text=text,
             instruction=plan.instruction, model=self.model.model,
             parent_id=plan.previous.id if plan.previous else None,
@@ -306,11 +307,11 @@ class Drafter:
             prompt_tokens=plan.usage.prompt_tokens,
             completion_tokens=plan.usage.completion_tokens, requester=plan.requester,
         ))
-        kept = self.store.draft_at(plan.channel, ts)
+        kept = self.stores.drafts.draft_at(plan.channel, ts)
         if kept is None:  # cannot happen: it was saved in the statement above
             raise LLMBadOutput("the draft was not saved")
         return kept
 
     def saved_at(self, channel: str, ts: str) -> StoredDraft | None:
         """The draft saved under message `ts`, if an earlier attempt got that far."""
-        return self.store.draft_at(channel, ts)
+        return self.stores.drafts.draft_at(channel, ts)

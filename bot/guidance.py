@@ -9,6 +9,7 @@ thread text stays data. It is short on purpose: a standing instruction, not a do
 from __future__ import annotations
 
 from bot.errors import BadInput
+from storage.steering import Guidance, SteeringStore
 
 GUIDE_MAX_CHARS = 600
 
@@ -23,3 +24,30 @@ def clean_guidance(text: str) -> str:
         raise BadInput(f"That guidance is {len(cleaned)} characters; please keep it under "
                        f"{GUIDE_MAX_CHARS}: a few standing rules, not a document.")
     return cleaned
+
+
+class StandingGuidance:
+    """The one place a channel's guidance is read and changed, whether from
+    `/brainstorm guide` or the App Home's modal: both clean it the same way."""
+
+    def __init__(self, steering: SteeringStore) -> None:
+        self.steering = steering
+
+    def for_team(self, team: str) -> StandingGuidance:
+        """This guidance, on the channels of workspace `team`."""
+        return StandingGuidance(self.steering.for_team(team))
+
+    def of(self, channel: str) -> Guidance | None:
+        """The channel's guidance, if it has one."""
+        return self.steering.guidance(channel)
+
+    def set(self, channel: str, text: str, user: str) -> str:
+        """Set the channel's guidance to `text`, cleaned (BadInput if it cannot be); the
+        guidance as it was kept."""
+        cleaned = clean_guidance(text)
+        self.steering.set_guidance(channel, cleaned, user)
+        return cleaned
+
+    def clear(self, channel: str) -> bool:
+        """Remove the channel's guidance; False when it had none."""
+        return self.steering.clear_guidance(channel)

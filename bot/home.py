@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from bot import ranking
 from bot.digests import Digests, describe
-from storage.repository import Guidance, RankedItem, Store
+from storage.reports import RankedItem
+from storage.steering import Guidance
+from storage.stores import Stores
 
 TOP_IDEAS = 3
 
@@ -30,21 +32,21 @@ class ChannelCard:
         return self.approved / decided if decided else None
 
 
-def home_cards(store: Store, digests: Digests, user: str) -> list[ChannelCard]:
+def home_cards(stores: Stores, digests: Digests, user: str) -> list[ChannelCard]:
     """A card per channel `user` used idealoop in, most recently used first."""
     cards = []
-    for channel in store.channels_of(user):
-        ideas = store.channel_stats(channel).kinds.get("idea")
+    for channel in stores.reports.channels_of(user):
+        ideas = stores.reports.channel_stats(channel).kinds.get("idea")
         cards.append(ChannelCard(
             channel=channel,
             approved=ideas.approved if ideas else 0, rejected=ideas.rejected if ideas else 0,
             judged=ideas.judged if ideas else 0, posted=ideas.items if ideas else 0,
-            top=ranking.top(store, channel, "week", limit=TOP_IDEAS, clock=store.clock),
+            top=ranking.top(stores, channel, "week", limit=TOP_IDEAS, clock=stores.clock),
             digest=describe(digests.digest_store.subscription(channel)),
-            guidance=store.guidance(channel)))
+            guidance=stores.steering.guidance(channel)))
     return cards
 
 
-def may_change(store: Store, user: str, channel: str) -> bool:
+def may_change(stores: Stores, user: str, channel: str) -> bool:
     """Home's buttons change only channels the person uses idealoop in."""
-    return channel in store.channels_of(user, limit=1000)
+    return channel in stores.reports.channels_of(user, limit=1000)

@@ -24,10 +24,11 @@ from bot.llm.model import (
 )
 from bot.llm.offline.generator import OFFLINE_MODEL
 from bot.rejections import RejectionFilter
-from storage.repository import BrainstormInputs as BrainstormInputs  # for handlers/
-from storage.repository import Guidance as Guidance  # for handlers/
-from storage.repository import NewBrainstorm, Store, StoredBrainstorm
-from storage.repository import Steering as Steering  # for handlers/
+from storage.brainstorms import BrainstormInputs as BrainstormInputs  # for handlers/
+from storage.brainstorms import IdeaInContext, NewBrainstorm, StoredBrainstorm
+from storage.brainstorms import Steering as Steering  # for handlers/
+from storage.steering import Guidance as Guidance  # for handlers/
+from storage.stores import Stores
 
 log = logging.getLogger(__name__)
 OFFLINE_UNGUIDED = ("The offline generator cannot follow this channel's guidance; an LLM "
@@ -72,22 +73,22 @@ def clean_topic(raw: str, max_chars: int) -> str:
 class Brainstormer:
     """Generates, filters and stores the ideas of one brainstorm."""
 
-    def __init__(self, settings: Settings, model: TextModel, store: Store,
+    def __init__(self, settings: Settings, model: TextModel, stores: Stores,
                  embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.model = model
-        self.store = store
-        self.rejections = RejectionFilter(store, embedder,
+        self.stores = stores
+        self.rejections = RejectionFilter(stores.steering, embedder,
                                           threshold=settings.embedding_threshold)
 
     def for_team(self, team: str) -> Brainstormer:
         """This brainstormer, on the rows of workspace `team`."""
-        return Brainstormer(self.settings, self.model, self.store.for_team(team),
+        return Brainstormer(self.settings, self.model, self.stores.for_team(team),
                             self.rejections.embedder)
 
     def saved(self, channel: str, header_ts: str) -> Brainstormed | None:
         """The brainstorm saved under this header (by this attempt or an earlier one)."""
-        saved = self.store.brainstorm_at(channel, header_ts)
+        saved = self.stores.brainstorms.brainstorm_at(channel, header_ts)
         return _brainstormed(saved) if saved is not None else None
 
     def run(self, *, channel: str, requester: str, topic: str, header_ts: str,
@@ -117,13 +118,14 @@ class Brainstormer:
         attempt saved a brainstorm under this header first. `before_save` runs before
         each idea is saved (the runner confirms it still holds the work there).
         """
-        approved, rejected = self.store.channel_feedback(channel)
+        approved, rejected = self.stores.steering.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
-        proposed = self.store.proposed_on(channel, topic)
-        guidance = self.store.guidance(channel)
+        proposed = self.stores.steering.proposed_on(channel, topic)
+        guidance = self.stores.steering.guidance(channel)
         request = IdeaRequest(topic, count, approved, rejected,
                               proposed=[*proposed, seed] if seed else proposed,
-                              passed_over=self.store.passed_over(channel), seed=seed,
+                              passed_over=self.stores.steering.passed_over(channel),
+                              seed=seed,
                               guidance=guidance.text if guidance else None)
         stream = (self.model.ideas_stream(request) if self.settings.stream_ideas
                   else _whole(self.model.ideas(request)))
@@ -166,7 +168,7 @@ class Brainstormer:
                 before_save()
                 if brainstorm_id is None:
                     inputs["matcher"] = check.matcher
-                    new = self.store.save_brainstorm(NewBrainstorm(
+                    new = self.stores.brainstorms.save_brainstorm(NewBrainstorm(
                         channel=channel, requester=requester, topic=topic, model=stream.model,
                         ideas=[text], header_ts=header_ts, thread_ts=thread_ts,
                         steering=Steering(len(approved), len(rejected), 0,
@@ -176,16 +178,17 @@ class Brainstormer:
                         return  # a rival attempt saved this brainstorm first: it stands
                     brainstorm_id, item_id = new.id, new.item_ids[0]
                 else:
-                    item_id = self.store.add_idea(brainstorm_id, text, position, thread_ts)
+                    item_id = self.stores.brainstorms.add_idea(brainstorm_id, text, position,
+                                                               thread_ts)
                 if vector is not None and check.vector_model:  # kept once, for their judging
-                    self.store.save_vectors(check.vector_model, {item_id: vector})
+                    self.stores.steering.save_vectors(check.vector_model, {item_id: vector})
                 yield Idea(position, item_id, text, None)
         except LLMError as exc:  # the model stopped: the ideas it wrote stand, and why
             if brainstorm_id is not None:
                 inputs["stopped"] = exc.user_message
-                self.store.finish_brainstorm(brainstorm_id, prompt_tokens=stream.prompt_tokens,
-                                             completion_tokens=stream.completion_tokens,
-                                             dropped=dropped, inputs=inputs)
+                self.stores.brainstorms.finish_brainstorm(
+                    brainstorm_id, prompt_tokens=stream.prompt_tokens,
+                    completion_tokens=stream.completion_tokens, dropped=dropped, inputs=inputs)
             raise
         if brainstorm_id is None:
             raise LLMBadOutput("every idea repeated a rejected one" if dropped
@@ -195,17 +198,27 @@ class Brainstormer:
                      check.matcher)
         inputs["matcher"] = check.matcher  # words, if embeddings failed part-way
         inputs["complete"] = True  # the model finished: a resumed attempt shows it done
-        self.store.finish_brainstorm(brainstorm_id, prompt_tokens=stream.prompt_tokens,
-                                     completion_tokens=stream.completion_tokens,
-                                     dropped=dropped, inputs=inputs)
+        self.stores.brainstorms.finish_brainstorm(
+            brainstorm_id, prompt_tokens=stream.prompt_tokens,
+            completion_tokens=stream.completion_tokens, dropped=dropped, inputs=inputs)
 
     def explain(self, channel: str, requester: str) -> BrainstormInputs | None:
         """What the requester's latest brainstorm here was given (`/brainstorm why`)."""
-        return self.store.latest_brainstorm_by(channel, requester)
+        return self.stores.brainstorms.latest_brainstorm_by(channel, requester)
+
+    def explain_at(self, channel: str, header_ts: str) -> BrainstormInputs | None:
+        """What the brainstorm under the header `header_ts` was given, if it is one (its
+        "Why these ideas?" button)."""
+        return self.stores.brainstorms.brainstorm_inputs_at(channel, header_ts)
+
+    def idea(self, item_id: int) -> IdeaInContext:
+        """An idea with its position and its brainstorm's topic ("Draft this", "More like
+        this")."""
+        return self.stores.brainstorms.idea_at(item_id)
 
     def mark_posted(self, item_id: int, ts: str) -> None:
         """Record the message that shows an idea, once it exists."""
-        self.store.mark_posted(item_id, ts)
+        self.stores.brainstorms.mark_posted(item_id, ts)
 
 
 def _whole(generation: Generation) -> IdeaStream:

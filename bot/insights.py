@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from storage.repository import ChannelStats
+from storage.reports import ChannelStats
 
 
 def stats_summary(stats: ChannelStats, *, by_meaning: bool = False) -> list[str]:
@@ -43,7 +43,7 @@ def _pct(part: int, whole: int) -> str:
 
 
 def preference_pairs(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Approved vs rejected ideas of the same brainstorm, from `Store.export_rows`."""
+    """Approved vs rejected ideas of the same brainstorm, from `ReportStore.export_rows`."""
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if row["brainstorm_id"] is not None:

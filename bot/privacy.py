@@ -86,14 +86,17 @@ class Privacy:
             return None
         now = self.clock()
         day = now.date().isoformat()
-        if not self.store.claim_daily(RETENTION_JOB, day, self.owner):
+        claim = self.store.claim_daily(RETENTION_JOB, day, self.owner)
+        if claim is None:
             return None
         try:
             purged = self.store.purge_before(now - timedelta(days=days))
         except Exception:
-            self.store.release_daily(RETENTION_JOB, day)  # the next hourly offer runs it
+            self.store.release_daily(claim)  # the next hourly offer runs it
             raise
-        self.store.finish_daily(RETENTION_JOB, day, purged.total)
+        if not self.store.finish_daily(claim, purged.total):
+            log.warning("retention: this run's claim ran out and passed to another process "
+                        "before it was recorded; that process records the day's run")
         purged = replace(purged, log_cleared=self._checkpoint(patient=True))
         log.info("retention (%d days): purged the texts of %d items and %d brainstorms, "
                  "forgot %d finished requests, cleared %d copies", days, purged.items,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage.base import Clock, utcnow
-from storage.repository import RankedItem as RankedItem  # for handlers/
-from storage.repository import Store
+from storage.reports import RankedItem as RankedItem  # for handlers/
+from storage.stores import Stores
 
 PERIODS: dict[str, timedelta | None] = {
     "day": timedelta(days=1),
@@ -16,9 +16,9 @@ PERIODS: dict[str, timedelta | None] = {
 DEFAULT_PERIOD = "week"
 
 
-def top(store: Store, channel: str, period: str = DEFAULT_PERIOD, *, limit: int = 10,
+def top(stores: Stores, channel: str, period: str = DEFAULT_PERIOD, *, limit: int = 10,
         clock: Clock = utcnow) -> list[RankedItem]:
     """The best-approved items of the last day or week (rolling), or of all time."""
     window = PERIODS[period]
     since = clock() - window if window is not None else None
-    return store.top_items(channel, since=since, limit=limit)
+    return stores.reports.top_items(channel, since=since, limit=limit)

@@ -1,7 +1,7 @@
 """The filter that keeps every idea a channel rejected out of its later brainstorms.
 
 A brainstorm's proposals are compared with every idea the channel rejected, however old
-(`Store.rejected_ideas`), and one that is the same idea is dropped whatever the model
+(`SteeringStore.rejected_ideas`), and one that is the same idea is dropped whatever the model
 says. Where the LLM server offers embeddings (`IDEALOOP_EMBEDDING_MODEL`), ideas are
 compared by meaning (`bot.llm.meaning`): each item's vector is asked for once and kept
 (`item_vectors`), so a brainstorm sends the server any rejected idea not embedded yet
@@ -17,7 +17,7 @@ import logging
 from bot.errors import LLMError
 from bot.llm.model import Embedder
 from bot.llm.similarity import SameIdeas, normalise
-from storage.repository import RejectedIdea, Store
+from storage.steering import RejectedIdea, SteeringStore
 
 log = logging.getLogger(__name__)
 BY_WORDS = "words"
@@ -49,19 +49,19 @@ class _ByWords(RejectionCheck):
 
 
 class _ByMeaning(RejectionCheck):
-    def __init__(self, store: Store, embedder: Embedder, rejected: list[RejectedIdea],
+    def __init__(self, steering: SteeringStore, embedder: Embedder, rejected: list[RejectedIdea],
                  topic: str, threshold: float) -> None:
         # numpy is imported only where an embeddings model is configured.
         from bot.llm.meaning import SameMeaning, pack
 
         self.embedder, self.pack = embedder, pack
         self.matcher = BY_MEANING + embedder.model
-        kept = store.vectors(embedder.model, [idea.item_id for idea in rejected])
+        kept = steering.vectors(embedder.model, [idea.item_id for idea in rejected])
         missing = [idea for idea in rejected if idea.item_id not in kept]
         if missing:  # embedded once, then kept with them
             fresh = {idea.item_id: pack(values) for idea, values in zip(
                 missing, embedder.embed([idea.text for idea in missing]), strict=True)}
-            store.save_vectors(embedder.model, fresh)
+            steering.save_vectors(embedder.model, fresh)
             kept.update(fresh)
         self.held = SameMeaning([kept[idea.item_id] for idea in rejected], threshold=threshold)
         self.forms = {normalise(idea.text) for idea in rejected}
@@ -86,18 +86,18 @@ class _ByMeaning(RejectionCheck):
 
 
 class RejectionFilter:
-    def __init__(self, store: Store, embedder: Embedder | None = None, *,
+    def __init__(self, steering: SteeringStore, embedder: Embedder | None = None, *,
                  threshold: float = 0.85) -> None:
-        self.store = store
+        self.steering = steering
         self.embedder = embedder
         self.threshold = threshold
 
     def check(self, channel: str, topic: str) -> RejectionCheck:
         """The filter for one brainstorm of `channel` on `topic`."""
-        rejected = self.store.rejected_ideas(channel)
+        rejected = self.steering.rejected_ideas(channel)
         if self.embedder is not None:
             try:
-                return _ByMeaning(self.store, self.embedder, rejected, topic, self.threshold)
+                return _ByMeaning(self.steering, self.embedder, rejected, topic, self.threshold)
             except (LLMError, ValueError) as exc:
                 log.warning("embeddings unavailable (%s); rejected ideas are recognised by "
                             "their words for this brainstorm", exc)

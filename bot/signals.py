@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from bot.config import Settings
 from bot.errors import BadInput, NotYet
 from bot.slack_values import is_slack_id, is_ts, ts_to_us
-from storage.repository import ButtonClick, ReactionChange, Store
-from storage.repository import ItemRef as ItemRef  # for handlers/
+from storage.signals import ButtonClick, ReactionChange, SignalStore
+from storage.signals import ItemRef as ItemRef  # for handlers/
 
 APPROVE, REJECT, NEUTRAL = 1, -1, 0
 
@@ -63,7 +63,7 @@ def check_reaction(event: ReactionEvent) -> None:
         raise BadInput("a reaction with an unusable timestamp")
 
 
-def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
+def reaction_change(event: ReactionEvent, *, signals: SignalStore, settings: Settings,
                     bot_user_id: str | None,
                     work_pending: Callable[[str, str, str], bool]) -> ReactionChange | None:
     """The signal a reaction event stands for, or None when it is not one: a reaction by
@@ -79,10 +79,10 @@ def reaction_change(event: ReactionEvent, *, store: Store, settings: Settings,
     check_reaction(event)
     if bot_user_id and event.user == bot_user_id:
         return None
-    item = store.item_at(event.channel, event.message_ts)
+    item = signals.item_at(event.channel, event.message_ts)
     if item is None:
         by_bot = event.author is None or event.author == bot_user_id
-        if by_bot and work_pending(store.team, event.channel, event.message_ts):
+        if by_bot and work_pending(signals.team, event.channel, event.message_ts):
             raise NotYet(f"a reaction on {event.message_ts}, not recorded yet")
         return None
     event_us = ts_to_us(event.event_ts)
@@ -121,3 +121,30 @@ def button_click(button: str, *, user: str, item: ItemRef, action_ts: str) -> Bu
     return ButtonClick(item_id=item.id, user_id=user, button=name, polarity=sign,
                        event_us=event_us, at=datetime.fromtimestamp(event_us / 1_000_000, UTC),
                        toggles=toggles, exclusive=exclusive)
+
+
+class Judgements:
+    """How people judge the posted items of one workspace: the item a reaction or a click
+    is on, and clicks, stored at once (reactions are stored in groups by
+    `bot.runtime.signal_writer.SignalWriter`)."""
+
+    def __init__(self, signals: SignalStore) -> None:
+        self.signals = signals
+
+    def for_team(self, team: str) -> Judgements:
+        """These judgements, on the items of workspace `team`."""
+        return Judgements(self.signals.for_team(team))
+
+    def item_at(self, channel: str, ts: str) -> ItemRef | None:
+        """The item posted as message `ts` in `channel`, if the bot posted one there."""
+        return self.signals.item_at(channel, ts)
+
+    def click(self, click: ButtonClick) -> bool:
+        """Store a click on an item's buttons; True when its signal is on afterwards."""
+        return self.signals.click(click)
+
+    def reaction(self, event: ReactionEvent, *, settings: Settings, bot_user_id: str | None,
+                 work_pending: Callable[[str, str, str], bool]) -> ReactionChange | None:
+        """The signal a reaction event stands for (see `reaction_change`)."""
+        return reaction_change(event, signals=self.signals, settings=settings,
+                               bot_user_id=bot_user_id, work_pending=work_pending)

@@ -91,7 +91,7 @@ def register(app: App, deps: Deps) -> None:
         scoped = deps.for_team(context.team_id)
         ack()
         _later(scoped, respond, lambda: blocks.why(
-            scoped.store.brainstorm_inputs_at(click.channel, click.message_ts),
+            scoped.brainstormer.explain_at(click.channel, click.message_ts),
             latest=False))
 
     app.action(blocks.FEEDBACK_ACTION)(feedback)
@@ -108,7 +108,7 @@ def on_feedback(ack: Ack, click: Click, respond: Respond, deps: Deps) -> None:
     if item is None:
         ack()
         return
-    on = _stored(lambda: deps.store.click(button_click(
+    on = _stored(lambda: deps.judgements.click(button_click(
         click.value, user=click.user, item=item, action_ts=click.action_ts)), respond)
     ack()
     _later(deps, respond, lambda: (confirmation(click.value, on, item.kind), []))
@@ -140,7 +140,7 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
         if item is not None:
             _later(deps, respond, lambda: ("Those buttons work on ideas only.", []))
         return
-    idea = _stored(lambda: deps.store.idea_at(item.id), respond)
+    idea = _stored(lambda: deps.brainstormer.idea(item.id), respond)
     if not idea.text:  # its words were removed (retention, or the person who asked left)
         ack()
         _later(deps, respond, lambda: (PURGED_IDEA, []))
@@ -158,8 +158,8 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
             "response_url": response_url if isinstance(response_url, str) else None}
 
     def accept() -> Any:
-        deps.store.click(button_click(step, user=click.user, item=item,
-                                      action_ts=click.action_ts))
+        deps.judgements.click(button_click(step, user=click.user, item=item,
+                                           action_ts=click.action_ts))
         return deps.work.accept(kind, team=deps.team,
                                 delivery_key=f"button:{step}:{item.id}:{click.user}",
                                 channel=click.channel, user=click.user,
@@ -182,7 +182,7 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
 
 def _item(click: Click, deps: Deps, respond: Respond) -> ItemRef | None:
     try:
-        item = deps.store.item_at(click.channel, click.message_ts)
+        item = deps.judgements.item_at(click.channel, click.message_ts)
     except DatabaseUnavailable as exc:
         _tell(respond, user_message(exc))
         raise NotSaved(str(exc)) from exc

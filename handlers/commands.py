@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import command_parser, insights, ranking
+from bot import command_parser, insights
 from bot.deps import Deps
 from bot.errors import BadInput, Busy, DatabaseUnavailable, user_message
 from bot.guidance import clean_guidance
@@ -106,7 +106,7 @@ def _top(call: Invocation) -> None:
 
 def _answer_top(call: Invocation, period: str) -> None:
     try:
-        items = ranking.top(call.deps.store, call.channel, period)
+        items = call.deps.reports.top(call.channel, period)
         text, top_blocks = blocks.top_list(items, period, permalinks(call.client, items))
     except DatabaseUnavailable as exc:
         log.warning("/brainstorm top: %s", exc)
@@ -134,7 +134,7 @@ def _digest(call: Invocation) -> None:
 
 def _stats(call: Invocation) -> None:
     try:
-        stats = call.deps.store.channel_stats(call.channel)
+        stats = call.deps.reports.stats(call.channel)
     except DatabaseUnavailable as exc:
         call.tell(user_message(exc))
         return
@@ -178,19 +178,18 @@ def _brainstorm(call: Invocation) -> None:
 def _guide(call: Invocation) -> None:
     """`/brainstorm guide [<text>|off]`: show, set or clear the channel's standing guidance
     to the AI. A change is announced in the channel, naming who made it."""
-    store, args = call.deps.store, call.args.strip()
+    guidance, args = call.deps.guidance, call.args.strip()
     try:
         if not args:
-            call.tell(blocks.guidance_shown(store.guidance(call.channel)))
+            call.tell(blocks.guidance_shown(guidance.of(call.channel)))
             return
         if args.lower() == "off":
-            if not store.clear_guidance(call.channel):
+            if not guidance.clear(call.channel):
                 call.tell("This channel has no guidance to clear.")
                 return
             call.ack(text=blocks.guidance_cleared(call.user), response_type="in_channel")
             return
-        text = clean_guidance(args)
-        store.set_guidance(call.channel, text, call.user)
+        text = guidance.set(call.channel, args, call.user)
     except (BadInput, DatabaseUnavailable) as exc:
         call.tell(user_message(exc))
         return

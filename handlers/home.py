@@ -22,8 +22,6 @@ from bot import command_parser
 from bot.deps import Deps
 from bot.digests import describe
 from bot.errors import BadInput, Busy, DatabaseUnavailable, user_message
-from bot.guidance import clean_guidance
-from bot.home import home_cards, may_change
 from bot.slack_values import is_slack_id
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
@@ -45,13 +43,13 @@ def register(app: App, deps: Deps) -> None:
                       client: WebClient, context: BoltContext) -> None:
         scoped = deps.for_team(context.team_id)
         _open(ack, body, action, client, scoped, lambda channel: blocks.schedule_modal(
-            channel, describe(scoped.digests.digest_store.subscription(channel))))
+            channel, describe(scoped.digests.subscription(channel))))
 
     def open_guidance(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                       client: WebClient, context: BoltContext) -> None:
         scoped = deps.for_team(context.team_id)
         _open(ack, body, action, client, scoped, lambda channel: blocks.guidance_modal(
-            channel, scoped.store.guidance(channel)))
+            channel, scoped.guidance.of(channel)))
 
     def save_schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                       client: WebClient, context: BoltContext) -> None:
@@ -77,10 +75,9 @@ def register(app: App, deps: Deps) -> None:
 
         def change(channel: str, user: str, value: str) -> str:
             if not value.strip():
-                scoped.store.clear_guidance(channel)
+                scoped.guidance.clear(channel)
                 return blocks.guidance_cleared(user)
-            text = clean_guidance(value)
-            scoped.store.set_guidance(channel, text, user)
+            text = scoped.guidance.set(channel, value, user)
             return blocks.guidance_set(user, text)
 
         _save(ack, body, view, client, scoped, blocks.GUIDANCE_INPUT, change)
@@ -134,7 +131,7 @@ def nearest_schedule(value: str, timezone: str) -> str:
 def publish(client: WebClient, deps: Deps, user: str) -> None:
     """Publish `user`'s home; a database that is away is said there, not hidden."""
     try:
-        view = blocks.home_view(home_cards(deps.store, deps.digests, user),
+        view = blocks.home_view(deps.reports.home_cards(user),
                                 offline=deps.model.offline)
     except DatabaseUnavailable as exc:
         log.warning("home for %s: %s", user, exc)
@@ -153,7 +150,7 @@ def _open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebCli
         raise BadInput("a home button without a usable user, channel or trigger")
     ack()
     try:
-        if not may_change(deps.store, str(user), str(channel)):
+        if not deps.reports.may_change(str(user), str(channel)):
             return
         view = modal(str(channel))
     except DatabaseUnavailable as exc:
@@ -174,7 +171,7 @@ def _save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClien
     if not (is_slack_id(user) and is_slack_id(channel) and isinstance(value, str)):
         raise BadInput("a modal without a usable user, channel or value")
     try:
-        if not may_change(deps.store, str(user), str(channel)):
+        if not deps.reports.may_change(str(user), str(channel)):
             raise BadInput(NOT_YOURS)
         announcement = change(str(channel), str(user), value)
     except (BadInput, DatabaseUnavailable) as exc:

@@ -46,7 +46,7 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _stop_schedules(deps: Deps, team: str | None) -> None:
-    paused = deps.for_team(team).digests.digest_store.pause_all(UNINSTALLED)
+    paused = deps.for_team(team).digests.pause_all(UNINSTALLED)
     log.info("idealoop was removed from workspace %s: its tokens are gone and %d digest "
              "schedules paused", team, paused)
 
@@ -57,7 +57,7 @@ def callbacks(deps: Deps) -> CallbackOptions:
     def success(args: SuccessArgs) -> BoltResponse:
         team = args.installation.team_id
         try:
-            resumed = deps.for_team(team).digests.digest_store.resume_all(UNINSTALLED)
+            resumed = deps.for_team(team).digests.resume_all(UNINSTALLED)
         except DatabaseUnavailable as exc:  # installed all the same; schedules stay paused
             log.warning("installed in workspace %s, but its paused digests could not be "
                         "resumed: %s", team, exc)

@@ -15,7 +15,7 @@ from slack_bolt import App, BoltContext
 
 from bot.deps import Deps
 from bot.errors import BadInput
-from bot.signals import ReactionEvent, reaction_change
+from bot.signals import ReactionEvent
 
 
 def register(app: App, deps: Deps) -> None:
@@ -39,10 +39,10 @@ def _record(event: dict[str, Any], context: BoltContext, deps: Deps, *, added: b
     user, emoji, channel, ts = (str(value) for value in fields)
     event_ts = event.get("event_ts") or ts
     author = event.get("item_user")
-    change = reaction_change(
+    change = deps.judgements.reaction(
         ReactionEvent(added=added, user=user, emoji=emoji, channel=channel, message_ts=ts,
                       event_ts=str(event_ts), author=author if isinstance(author, str) else None),
-        store=deps.store, settings=deps.settings, bot_user_id=context.bot_user_id,
+        settings=deps.settings, bot_user_id=context.bot_user_id,
         work_pending=deps.work.pending_in,
     )
     if change is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -10,10 +11,11 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, and_, func
+from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DBAPIError,
+    IntegrityError,
     InterfaceError,
     InternalError,
     OperationalError,
@@ -24,6 +26,7 @@ from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_
 from storage.db import WRITE
 from storage.errors import DatabaseUnavailable
 
+log = logging.getLogger(__name__)
 _ENGINE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _ENGINE_LOCKS_GUARD = threading.Lock()
 
@@ -97,7 +100,7 @@ def db_now(dialect: str) -> Any:
 class Repository:
     """Base of the repositories: one engine, one clock, short transactions, and the
     workspace (`team`, Slack's team id) whose rows it reads and writes. "" is the team of
-    rows from before workspaces were recorded (`Store.adopt_unowned`)."""
+    rows from before workspaces were recorded (`WorkspaceStore.adopt_unowned`)."""
 
     def __init__(self, engine: Engine, *, clock: Clock = utcnow, team: str = "") -> None:
         self.engine = engine
@@ -110,6 +113,11 @@ class Repository:
         scoped = copy.copy(self)
         scoped.team = team
         return scoped
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query (health checks)."""
+        with self._read() as conn:
+            conn.execute(select(1))
 
     def _in(self, table: Any, channel: str) -> Any:
         """The condition for a row of `channel` in this repository's workspace."""
@@ -134,3 +142,22 @@ class Repository:
         if dialect == "sqlite":
             return sqlite.insert(table)
         raise NotImplementedError(f"idealoop supports SQLite and PostgreSQL, not {dialect}")
+
+
+def already_saved(exc: IntegrityError, constraint: str) -> None:
+    """A second save of the same message hit its unique key `constraint`: the first one
+    stands (an attempt that lost its lease got there first). Any other integrity error is
+    a defect, and raised."""
+    detail = str(exc.orig or exc)
+    table, columns = _UNIQUE_KEYS[constraint]
+    if constraint not in detail and f"UNIQUE constraint failed: {columns}" not in detail:
+        raise exc
+    log.info("a %s row was already saved under the same key; the first one stands", table)
+
+
+# PostgreSQL names the constraint; SQLite names the columns.
+_UNIQUE_KEYS = {
+    "uq_brainstorms_channel_header": (
+        "brainstorms", "brainstorms.team, brainstorms.channel, brainstorms.header_ts"),
+    "uq_items_channel_ts": ("items", "items.team, items.channel, items.ts"),
+}

@@ -10,10 +10,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, delete, select, update
+from sqlalchemy import and_, delete, select, update
 
-from storage.base import Repository, db_now, retry_locked
+from storage.base import Repository, retry_locked
+from storage.claims import FencedLease, Held
 from storage.models import DigestRun, DigestSubscription
 
 CLAIMED, RETRY, POSTED, EMPTY, REFUSED = "claimed", "retry", "posted", "empty", "refused"
@@ -59,6 +62,18 @@ def _subscription(row: dict[str, object]) -> Subscription:
 
 
 class DigestStore(Repository):
+    @cached_property
+    def _lease(self) -> FencedLease:
+        """A digest run's lease: held under a fresh `token` per taker, fenced by its
+        `attempts`. A claimed run always has an expiry (0005 gave the older ones one)."""
+        return FencedLease(DigestRun.token, DigestRun.lease_until, DigestRun.attempts,
+                           self.engine.dialect.name, unset_is_free=False)
+
+    def _held(self, claim: Claim) -> tuple[Any, ...]:
+        """The run is still claimed by `claim`'s holder: nobody took it over since."""
+        return (DigestRun.id == claim.run_id, DigestRun.status == CLAIMED,
+                self._lease.held(Held(claim.token, claim.attempts)))
+
     @retry_locked
     def subscribe(self, sub: Subscription) -> None:
         """Create or replace the channel's schedule, from now on (a pause is lifted).
@@ -151,13 +166,11 @@ class DigestStore(Repository):
         holder's lease ran out (it died mid-run), or one given back to be tried again, is
         taken over under a new token: the earlier holder can no longer end it.
         """
-        now = db_now(self.engine.dialect.name)
         token = secrets.token_hex(8)
-        until = now + bindparam("lease", lease, type_=Float)
         insert = self._insert(DigestRun).values(
             team=self.team, channel=channel, period_key=period_key, status=CLAIMED,
-            claimed_at=self.clock(),
-            token=token, lease_until=until, attempts=1,
+            claimed_at=self.clock(), token=token, lease_until=self._lease.after(lease),
+            attempts=1,
         ).on_conflict_do_nothing(index_elements=["team", "channel", "period_key"])
         with self._write() as conn:
             run_id: int | None = conn.execute(insert.returning(DigestRun.id)).scalar()
@@ -166,10 +179,9 @@ class DigestStore(Repository):
             row = conn.execute(
                 update(DigestRun)
                 .where(self._in(DigestRun, channel), DigestRun.period_key == period_key,
-                       DigestRun.status.in_((CLAIMED, RETRY)),
-                       DigestRun.lease_until < now)
-                .values(token=token, status=CLAIMED, lease_until=until,
-                        claimed_at=self.clock(), attempts=DigestRun.attempts + 1)
+                       DigestRun.status.in_((CLAIMED, RETRY)), self._lease.lapsed())
+                .values(status=CLAIMED, claimed_at=self.clock(),
+                        **self._lease.take(token, lease))
                 .returning(DigestRun.id, DigestRun.attempts)
             ).first()
         return Claim(row.id, token, row.attempts) if row is not None else None
@@ -181,39 +193,29 @@ class DigestStore(Repository):
         (another process took it over): nothing is changed."""
         with self._write() as conn:
             return conn.execute(
-                update(DigestRun).where(DigestRun.id == claim.run_id,
-                                        DigestRun.token == claim.token,
-                                        DigestRun.status == CLAIMED)
+                update(DigestRun).where(*self._held(claim))
                 .values(status=status, posted_ts=posted_ts, item_count=item_count,
-                        note=note, finished_at=self.clock(), token=None, lease_until=None)
+                        note=note, finished_at=self.clock(), **self._lease.free())
             ).rowcount == 1
 
     @retry_locked
     def renew(self, claim: Claim, *, lease: float) -> bool:
         """Confirm the claim is still its holder's and extend it by `lease` seconds from
         now (database clock); False when it ran out or passed to another process."""
-        now = db_now(self.engine.dialect.name)
         with self._write() as conn:
             return conn.execute(
-                update(DigestRun).where(DigestRun.id == claim.run_id,
-                                        DigestRun.token == claim.token,
-                                        DigestRun.status == CLAIMED,
-                                        DigestRun.lease_until >= now)
-                .values(lease_until=now + bindparam("lease", lease, type_=Float))
+                update(DigestRun).where(*self._held(claim), self._lease.unexpired())
+                .values(**self._lease.renew(lease))
             ).rowcount == 1
 
     @retry_locked
     def release(self, claim: Claim, *, retry_in: float) -> bool:
         """Give the claim back (Slack was away), to be taken again after `retry_in`
         seconds. False when the claim was lost."""
-        now = db_now(self.engine.dialect.name)
         with self._write() as conn:
             return conn.execute(
-                update(DigestRun).where(DigestRun.id == claim.run_id,
-                                        DigestRun.token == claim.token,
-                                        DigestRun.status == CLAIMED)
-                .values(status=RETRY, token=None,
-                        lease_until=now + bindparam("retry_in", retry_in, type_=Float))
+                update(DigestRun).where(*self._held(claim))
+                .values(status=RETRY, **self._lease.release(retry_in))
             ).rowcount == 1
 
     def run_status(self, channel: str, period_key: str) -> str | None:

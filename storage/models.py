@@ -57,7 +57,7 @@ class Brainstorm(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # What steered it (`storage.repository.Steering`); empty for brainstorms before 0007.
+    # What steered it (`storage.brainstorms.Steering`); empty for brainstorms before 0007.
     steered_approved: Mapped[int | None] = mapped_column(Integer)
     steered_rejected: Mapped[int | None] = mapped_column(Integer)
     dropped_as_rejected: Mapped[int | None] = mapped_column(Integer)
@@ -259,13 +259,18 @@ class ChannelGuidance(Base):
 
 class MaintenanceRun(Base):
     """The claim that runs a daily job (retention) once a day across every replica: the
-    first process to insert the row for (`job`, `day`) runs it."""
+    first process to insert the row for (`job`, `day`) runs it, under a lease
+    (`lease_until`, seconds of the database's clock) fenced by `attempts`. A claim given
+    back, or whose holder died (its lease ran out), is taken over the same day; one that
+    finished is not. (0019 on: before, a dead holder's day was skipped.)"""
 
     __tablename__ = "maintenance_runs"
 
     job: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
-    owner: Mapped[str] = mapped_column(String(128))
+    owner: Mapped[str | None] = mapped_column(String(128))  # None: given back
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     affected: Mapped[int | None] = mapped_column(Integer)  # rows changed
+    lease_until: Mapped[float | None] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

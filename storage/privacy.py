@@ -33,9 +33,10 @@ a purge or a forget the log is checkpointed into the file and truncated
 (`checkpoint`).
 
 A daily job runs once across replicas through `maintenance_runs`: the first process to
-insert the row of (job, day) runs it. A purge is one transaction: one that fails gives
-its claim back for the next hourly attempt; a process killed half-way leaves nothing
-half-purged, and the next day's run catches up (it covers everything older than the
+insert the row of (job, day) runs it, under a fenced lease (`storage.claims`). A purge is
+one transaction: one that fails gives its claim back for the next hourly attempt; a
+process killed half-way leaves nothing half-purged, and once its lease runs out the next
+hourly attempt of any process runs the day's job (it covers everything older than the
 cut-off).
 """
 
@@ -47,6 +48,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -63,6 +65,7 @@ from sqlalchemy import (
 )
 
 from storage.base import Repository, retry_locked, translated
+from storage.claims import FencedLease, Held
 from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from storage.models import (
     Brainstorm,
@@ -78,6 +81,17 @@ from storage.models import (
 log = logging.getLogger(__name__)
 PURGED = ""  # what a purged text reads as
 CHECKPOINT_TRIES = 3
+DAILY_LEASE = 3600.0  # seconds a daily job's claim is held: well past a purge's length
+
+
+@dataclass(frozen=True)
+class DailyClaim:
+    """The right to run `job` on `day`, as its holder sees it."""
+
+    job: str
+    day: str
+    owner: str
+    fence: int  # 1 the first time; more when an earlier holder gave it back or died
 
 
 @dataclass(frozen=True)
@@ -111,29 +125,58 @@ class Forgotten:
 
 
 class PrivacyStore(Repository):
-    @retry_locked
-    def claim_daily(self, job: str, day: str, owner: str) -> bool:
-        """True for the one process that runs `job` on `day`; False for every other."""
-        stmt = self._insert(MaintenanceRun).values(
-            job=job, day=day, owner=owner, started_at=self.clock()
-        ).on_conflict_do_nothing(index_elements=["job", "day"]).returning(MaintenanceRun.job)
-        with self._write() as conn:
-            return conn.execute(stmt).first() is not None
+    @cached_property
+    def _lease(self) -> FencedLease:
+        """A daily job's lease: held by a process (`owner`), fenced by its `attempts`."""
+        return FencedLease(MaintenanceRun.owner, MaintenanceRun.lease_until,
+                           MaintenanceRun.attempts, self.engine.dialect.name)
+
+    @staticmethod
+    def _run(job: str, day: str) -> tuple[Any, ...]:
+        return MaintenanceRun.job == job, MaintenanceRun.day == day
 
     @retry_locked
-    def release_daily(self, job: str, day: str) -> None:
-        """Give back a claim whose job failed, for a later attempt the same day."""
+    def claim_daily(self, job: str, day: str, owner: str, *,
+                    lease: float = DAILY_LEASE) -> DailyClaim | None:
+        """The claim of the one process that runs `job` on `day`; None for every other:
+        while a process holds it, and once the job finished. A claim given back, or
+        whose holder's lease ran out (it died), is taken over under a bumped fence."""
+        insert = self._insert(MaintenanceRun).values(
+            job=job, day=day, owner=owner, started_at=self.clock(),
+            lease_until=self._lease.after(lease), attempts=1,
+        ).on_conflict_do_nothing(index_elements=["job", "day"])
+        take_over = (update(MaintenanceRun)
+                     .where(*self._run(job, day), MaintenanceRun.finished_at.is_(None),
+                            self._lease.lapsed())
+                     .values(started_at=self.clock(), **self._lease.take(owner, lease)))
         with self._write() as conn:
-            conn.execute(delete(MaintenanceRun).where(MaintenanceRun.job == job,
-                                                      MaintenanceRun.day == day,
-                                                      MaintenanceRun.finished_at.is_(None)))
+            fence = (conn.execute(insert.returning(MaintenanceRun.attempts)).scalar()
+                     or conn.execute(take_over.returning(MaintenanceRun.attempts)).scalar())
+        return DailyClaim(job, day, owner, fence) if fence else None
 
     @retry_locked
-    def finish_daily(self, job: str, day: str, affected: int) -> None:
+    def release_daily(self, claim: DailyClaim) -> bool:
+        """Give back a claim whose job failed, for a later attempt the same day; False
+        when it was no longer its holder's, or the job had finished."""
         with self._write() as conn:
-            conn.execute(update(MaintenanceRun)
-                         .where(MaintenanceRun.job == job, MaintenanceRun.day == day)
-                         .values(finished_at=self.clock(), affected=affected))
+            return conn.execute(
+                update(MaintenanceRun)
+                .where(*self._held(claim), MaintenanceRun.finished_at.is_(None))
+                .values(**self._lease.free())).rowcount == 1
+
+    @retry_locked
+    def finish_daily(self, claim: DailyClaim, affected: int) -> bool:
+        """Record the job as done, with how many rows it changed; False when the claim
+        had passed to another process (its lease ran out): that one records its run."""
+        with self._write() as conn:
+            return conn.execute(
+                update(MaintenanceRun).where(*self._held(claim))
+                .values(finished_at=self.clock(), affected=affected, lease_until=None)
+            ).rowcount == 1
+
+    def _held(self, claim: DailyClaim) -> tuple[Any, ...]:
+        return (*self._run(claim.job, claim.day),
+                self._lease.held(Held(claim.owner, claim.fence)))
 
     @retry_locked
     def purge_before(self, cutoff: datetime) -> Purged:

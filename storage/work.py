@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Float, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 
-from storage.base import Repository, db_now, retry_locked
+from storage.base import Repository, retry_locked
+from storage.claims import FencedLease, Held
 from storage.errors import QuotaReached
 from storage.models import Work
 
@@ -85,6 +86,16 @@ def _item(row: Any) -> WorkItem:
 
 
 class WorkStore(Repository):
+    @cached_property
+    def _lease(self) -> FencedLease:
+        """A work row's lease: held by a process (`owner`), fenced by its `attempts`."""
+        return FencedLease(Work.owner, Work.lease_until, Work.attempts, self.engine.dialect.name)
+
+    def _held(self, item: WorkItem) -> tuple[Any, ...]:
+        """`item` is still pending and still its runner's: nobody took it over since."""
+        return (Work.id == item.id, Work.state == PENDING,
+                self._lease.held(Held(item.owner, item.attempts)))
+
     @retry_locked
     def accept(self, new: NewWork, *, owner: str, lease: float,
                quota: Quota | None = None) -> WorkItem | None:
@@ -145,7 +156,7 @@ class WorkStore(Repository):
                  "owner", "created_at")
         return self._insert(Work).values({
             **{name: bindparam(name) for name in names}, "state": PENDING, "attempts": 1,
-            "lease_until": db_now(self.engine.dialect.name) + bindparam("lease", type_=Float),
+            "lease_until": self._lease.after(bindparam("lease", type_=Float)),
         }).on_conflict_do_nothing(index_elements=["delivery_key"]).returning(*_COLUMNS)
 
     @retry_locked
@@ -153,15 +164,12 @@ class WorkStore(Repository):
         """Take the oldest pending work whose lease ran out (its process died or let it
         go), or None. Two processes never take the same row: PostgreSQL skips rows
         another transaction has locked; SQLite has one writer at a time."""
-        now = db_now(self.engine.dialect.name)
-        candidate = (select(Work.id)
-                     .where(Work.state == PENDING,
-                            or_(Work.lease_until.is_(None), Work.lease_until < now))
+        candidate = (select(Work.id).where(Work.state == PENDING, self._lease.lapsed())
                      .order_by(Work.id).limit(1))
         if self.engine.dialect.name == "postgresql":
             candidate = candidate.with_for_update(skip_locked=True)
         stmt = (update(Work).where(Work.id == candidate.scalar_subquery())
-                .values(owner=owner, lease_until=now + lease, attempts=Work.attempts + 1)
+                .values(**self._lease.take(owner, lease))
                 .returning(*_COLUMNS))
         with self._write() as conn:
             row = conn.execute(stmt).first()
@@ -173,22 +181,20 @@ class WorkStore(Repository):
         the ids it still holds. Rows it owns but no longer works on are left to expire."""
         if not ids:
             return set()
-        now = db_now(self.engine.dialect.name)
         with self._write() as conn:
             return set(conn.execute(
                 update(Work).where(Work.owner == owner, Work.state == PENDING,
                                    Work.id.in_(list(ids)))
-                .values(lease_until=now + lease).returning(Work.id)
+                .values(**self._lease.renew(lease)).returning(Work.id)
             ).scalars())
 
     @retry_locked
     def hold(self, item: WorkItem, *, lease: float) -> bool:
         """Renew the lease on `item` if it is still this holder's: the check made before
         each step others can see, so a holder that lost the work does nothing more."""
-        now = db_now(self.engine.dialect.name)
         with self._write() as conn:
             return conn.execute(
-                update(Work).where(*_held(item)).values(lease_until=now + lease)
+                update(Work).where(*self._held(item)).values(**self._lease.renew(lease))
             ).rowcount == 1
 
     def has_pending(self, team: str, channel: str, *, besides: str | None = None) -> bool:
@@ -208,7 +214,7 @@ class WorkStore(Repository):
         was lost."""
         with self._write() as conn:
             return conn.execute(
-                update(Work).where(*_held(item)).values(placeholder_ts=ts)
+                update(Work).where(*self._held(item)).values(placeholder_ts=ts)
             ).rowcount == 1
 
     @retry_locked
@@ -217,9 +223,9 @@ class WorkStore(Repository):
         lease was lost (another process has the work now)."""
         with self._write() as conn:
             return conn.execute(
-                update(Work).where(*_held(item)).values(
-                    state=FAILED if failed else DONE, note=note, owner=None, lease_until=None,
-                    finished_at=self.clock())
+                update(Work).where(*self._held(item)).values(
+                    state=FAILED if failed else DONE, note=note, finished_at=self.clock(),
+                    **self._lease.free())
             ).rowcount == 1
 
     @retry_locked
@@ -234,8 +240,8 @@ class WorkStore(Repository):
             rows = conn.execute(select(*_COLUMNS).where(*where)).all()
             if rows:
                 conn.execute(update(Work).where(Work.id.in_([r.id for r in rows]), *where)
-                             .values(state=CANCELLED, note=note, owner=None,
-                                     lease_until=None, finished_at=self.clock()))
+                             .values(state=CANCELLED, note=note, finished_at=self.clock(),
+                                     **self._lease.free()))
         return [_item(row) for row in rows]
 
     def cancelled_note(self, work_id: int) -> str | None:
@@ -260,11 +266,9 @@ class WorkStore(Repository):
     @retry_locked
     def let_go(self, item: WorkItem, *, retry_in: float = 0.0) -> bool:
         """Give the work back unfinished, for any process to take in `retry_in` seconds."""
-        now = db_now(self.engine.dialect.name)
         with self._write() as conn:
             return conn.execute(
-                update(Work).where(*_held(item)).values(owner=None,
-                                                         lease_until=now + retry_in)
+                update(Work).where(*self._held(item)).values(**self._lease.release(retry_in))
             ).rowcount == 1
 
     @retry_locked
@@ -275,7 +279,7 @@ class WorkStore(Repository):
         if keep:
             stmt = stmt.where(Work.id.not_in(list(keep)))
         with self._write() as conn:
-            return conn.execute(stmt.values(owner=None, lease_until=None)).rowcount
+            return conn.execute(stmt.values(**self._lease.free())).rowcount
 
     def pending_owners(self) -> list[str]:
         """The owners of pending work, to spot the ones that died on this host."""
@@ -312,6 +316,4 @@ def _usage(conn: Connection, team: str, user_id: str, channel: str, since: datet
         tokens=int(conn.execute(tokens).scalar() or 0))
 
 
-def _held(item: WorkItem) -> tuple[Any, ...]:
-    return (and_(Work.id == item.id, Work.owner == item.owner, Work.attempts == item.attempts,
-                 Work.state == PENDING),)
+

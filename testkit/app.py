@@ -26,7 +26,7 @@ from bot.emulator.slack_requests import SlackSender
 from bot.emulator.web_api import SlackApiServer
 from bot.runtime.server import HttpServer
 from bot.runtime.socket_mode import SocketModeConnection
-from storage.repository import Store
+from storage.stores import Stores
 from testkit.socket_mode import SocketModeSender, SocketModeServer
 
 SECRET = "test-signing-secret"
@@ -47,9 +47,9 @@ class RunningApp:
     link: SocketModeServer | None = None
 
     @property
-    def store(self) -> Store:
-        """The store of the emulated workspace (the one every signed request comes from)."""
-        return self.deps.for_team(self.slack.state.team_id).store
+    def stores(self) -> Stores:
+        """The stores of the emulated workspace (the one every signed request comes from)."""
+        return self.deps.for_team(self.slack.state.team_id).stores
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every background job (brainstorms) has finished."""

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from bot.emulator.slack_requests import TEAM, SlackSender, event_body, mention_event, reaction_event
 from bot.emulator.web_api import Call, SlackApiServer
+from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
-from storage.repository import NewBrainstorm, Store
+from storage.stores import Stores
 from storage.work import WorkStore
 from testkit.app import SECRET, TOKEN
 from testkit.delivery import Deliverer, DeliveryReport, Request
@@ -40,17 +41,17 @@ def serve_env(slack: SlackApiServer, url: str, **extra: str) -> dict[str, str]:
 def seed_ideas(url: str) -> list[int]:
     """Ten posted ideas to react to, saved directly (no LLM needed), in the emulated
     workspace."""
-    store = Store(make_engine(url), team=TEAM)
+    stores = Stores.open(make_engine(url), team=TEAM)
     try:
-        saved = store.save_brainstorm(NewBrainstorm(
+        saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
             channel=CHANNEL, requester="U0ALICE", topic="faults", model="m",
             ideas=[f"idea {n}" for n in range(10)], header_ts="1700000000.000001"))
         assert saved is not None, "seeded into a database that already had these ideas"
         for item_id, ts in zip(saved.item_ids, IDEA_TS, strict=True):
-            store.mark_posted(item_id, ts)
+            stores.brainstorms.mark_posted(item_id, ts)
         return saved.item_ids
     finally:
-        store.engine.dispose()
+        stores.engine.dispose()
 
 
 def reactions(count: int) -> list[Request]:
@@ -61,11 +62,11 @@ def reactions(count: int) -> list[Request]:
 
 
 def stored_approvals(url: str, items: list[int]) -> int:
-    store = Store(make_engine(url))
+    stores = Stores.open(make_engine(url))
     try:
-        return sum(score_of(store, item)["approvals"] for item in items)
+        return sum(score_of(stores, item)["approvals"] for item in items)
     finally:
-        store.engine.dispose()
+        stores.engine.dispose()
 
 
 @dataclass(frozen=True)

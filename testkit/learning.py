@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from bot.ideas import Brainstormer
 from bot.llm.offline.techniques import technique_of
-from storage.repository import ReactionChange, Store
+from storage.signals import ReactionChange
+from storage.stores import Stores
 
 LIKED = frozenset({"smallest experiment", "automate", "measure first"})
 DISLIKED = frozenset({"gamify", "10x thinking"})
@@ -31,7 +32,7 @@ class Round:
     rejected: int
 
 
-def simulate(brainstormer: Brainstormer, store: Store, channel: str,
+def simulate(brainstormer: Brainstormer, stores: Stores, channel: str,
              topics: Iterable[str] = TOPICS) -> list[Round]:
     """One brainstorm per topic, each judged by the team before the next."""
     clock = itertools.count(1)
@@ -45,9 +46,9 @@ def simulate(brainstormer: Brainstormer, store: Store, channel: str,
             technique = technique_of(idea.text)
             polarity = 1 if technique in LIKED else -1 if technique in DISLIKED else 0
             if polarity:
-                store.apply_reactions([
+                stores.signals.apply_reactions([
                     ReactionChange(idea.item_id, person, "+1" if polarity > 0 else "-1",
-                                   polarity, True, event_us=next(clock), at=store.clock())
+                                   polarity, True, event_us=next(clock), at=stores.clock())
                     for person in PEOPLE])
             verdicts.append(polarity)
         rounds.append(Round(topic, len(verdicts), verdicts.count(1), verdicts.count(-1)))

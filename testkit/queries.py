@@ -1,8 +1,8 @@
 """Read-only looks into the database that only tests and benchmarks need.
 
 The app's own SQL lives in `storage/`; these queries exist so that tests can check
-what was stored without the shipped `Store` carrying methods nothing else calls.
-Scores go through the app's own `Store.export_rows`, so tests check the numbers
+what was stored without the shipped repositories carrying methods nothing else calls.
+Scores go through the app's own `ReportStore.export_rows`, so tests check the numbers
 people see.
 """
 
@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import Engine, select, text
 
 from storage.models import DigestRun, Item, MaintenanceRun, Signal
-from storage.repository import Store, top_items_query
+from storage.reports import top_items_query
+from storage.stores import Stores
 
 
-def score_of(store: Store, item_id: int) -> dict[str, int]:
+def score_of(stores: Stores, item_id: int) -> dict[str, int]:
     """Distinct approvers, rejecters and neutral reactors of an item, and its score, as
     `idealoop export` reports them."""
-    with contextlib.closing(store.export_rows()) as rows:
+    with contextlib.closing(stores.reports.export_rows()) as rows:
         for row in rows:
             if row["id"] == item_id:
                 return {key: row[key] for key in ("approvals", "rejections", "neutral", "score")}

@@ -11,7 +11,7 @@ import pytest
 
 from bot.emulator.web_api import SlackApiServer
 from storage.db import make_engine
-from storage.repository import Store
+from storage.stores import Stores
 from testkit.databases import empty_all_tables, migrate, scratch_database
 from testkit.fake_openai import FakeOpenAI
 from testkit.processes import SETTING_PREFIXES
@@ -65,8 +65,8 @@ def sqlite_url(tmp_path: os.PathLike[str]) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    s = Store(make_engine(db_url))
+def stores(db_url: str) -> Iterator[Stores]:
+    s = Stores.open(make_engine(db_url))
     yield s
     s.engine.dispose()
 

@@ -29,7 +29,7 @@ from bot.app import (
     create_app,
     database_label,
     digest_poster,
-    open_store,
+    open_stores,
 )
 from bot.config import Settings
 from bot.deps import Deps
@@ -81,8 +81,8 @@ class Shell:
         self.server: HttpServer | None = None
         try:
             self.clock = VirtualClock()
-            store = open_store(self.settings, migrate=True, clock=self.clock)
-            self.deps = build_deps(self.settings, store=store, clock=self.clock)
+            stores = open_stores(self.settings, migrate=True, clock=self.clock)
+            self.deps = build_deps(self.settings, stores=stores, clock=self.clock)
             app = create_app(self.settings, deps=self.deps)
             self.server = HttpServer(app, self.deps.health, signing_secret=secret,
                                      host="127.0.0.1", port=0).start()

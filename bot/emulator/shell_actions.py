@@ -331,7 +331,7 @@ class Moves:
         channel = self.lookup(rest)
         if channel is None:
             return
-        rows = list(self.shell.deps.store.export_rows(channel=channel,
+        rows = list(self.shell.deps.stores.reports.export_rows(channel=channel,
                                                       team=self.state.team_id))
         label = self.screen.channel_label(channel)
         if not rows:

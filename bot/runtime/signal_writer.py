@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from bot.errors import NotSaved
 from bot.work.jobs import WorkCounter
 from storage.errors import DatabaseUnavailable
-from storage.repository import ReactionChange, SignalSink, Store
+from storage.signals import ReactionChange, SignalSink, SignalStore
 
 log = logging.getLogger(__name__)
 COMMIT_WAIT = 2.0  # seconds a request waits for its commit: inside Slack's 3 s
@@ -48,7 +48,8 @@ class _Ticket:
 
 
 class SignalWriter:
-    def __init__(self, store: Store, *, max_batch: int = 500, max_queue: int = 10_000) -> None:
+    def __init__(self, store: SignalStore, *, max_batch: int = 500,
+                 max_queue: int = 10_000) -> None:
         self.store = store
         self.max_batch = max_batch
         self._queue: queue.Queue[_Ticket | None] = queue.Queue(maxsize=max_queue)

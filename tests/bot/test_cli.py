@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
+from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
-from storage.repository import NewBrainstorm, Store
+from storage.stores import Stores
 from testkit.databases import migrate
 from testkit.processes import child_env
 
@@ -18,14 +19,14 @@ def test_export_into_a_reader_that_stops_early_is_quiet(tmp_path: Path) -> None:
     """`idealoop export | head -1`: the export stops without a traceback or a false
     "cannot reach Slack" line."""
     url = migrate(f"sqlite:///{tmp_path}/export.db")
-    store = Store(make_engine(url))
+    stores = Stores.open(make_engine(url))
     for n in range(40):  # about 400 kB of rows: far more than a pipe buffers
-        saved = store.save_brainstorm(NewBrainstorm(
+        saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
             channel="C1", requester="U1", topic=f"topic {n}", model="m",
             ideas=[f"idea {n}.{i} " + "x" * 900 for i in range(10)], header_ts=f"{n}.000001"))
         for i, item_id in enumerate(saved.item_ids):
-            store.mark_posted(item_id, f"{n}.{i + 2:06d}")
-    store.engine.dispose()
+            stores.brainstorms.mark_posted(item_id, f"{n}.{i + 2:06d}")
+    stores.engine.dispose()
     export = subprocess.Popen([sys.executable, "-m", "bot.cli", "export"], cwd=tmp_path,
                               env=child_env(DATABASE_URL=url), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
@@ -87,13 +88,13 @@ def test_serve_help_lists_every_variable_settings_read() -> None:
 
 def test_export_takes_a_stored_channel_id_and_says_what_it_looked_at(tmp_path: Path) -> None:
     url = migrate(f"sqlite:///{tmp_path}/export.db")
-    store = Store(make_engine(url))
-    saved = store.save_brainstorm(NewBrainstorm(
+    stores = Stores.open(make_engine(url))
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
         channel="C0GENERAL", requester="U1", topic="t", model="m", ideas=["one", "two"],
         header_ts="1.000001"))
     for i, item_id in enumerate(saved.item_ids):
-        store.mark_posted(item_id, f"1.{i + 2:06d}")
-    store.engine.dispose()
+        stores.brainstorms.mark_posted(item_id, f"1.{i + 2:06d}")
+    stores.engine.dispose()
 
     def export(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot.cli", "export", *args],

@@ -8,19 +8,20 @@ from bot.ideas import Brainstormer
 from bot.llm.offline.names import name_in
 from bot.llm.offline.techniques import NAME_TECHNIQUES, NAMING_TECHNIQUES, technique_of
 from bot.llm.offline_model import OfflineModel
-from storage.repository import ReactionChange, Store
+from storage.signals import ReactionChange
+from storage.stores import Stores
 from testkit.learning import simulate
 
 
-def test_the_share_of_approved_ideas_rises_and_rejected_kinds_fade(store: Store) -> None:
-    rounds = simulate(Brainstormer(Settings(), OfflineModel(), store), store, "C0LEARN")
+def test_the_share_of_approved_ideas_rises_and_rejected_kinds_fade(stores: Stores) -> None:
+    rounds = simulate(Brainstormer(Settings(), OfflineModel(), stores), stores, "C0LEARN")
     first, last = rounds[:3], rounds[-3:]
     assert sum(r.approved for r in last) >= sum(r.approved for r in first) + 3
     assert sum(r.rejected for r in last) == 0
 
 
-def test_the_same_topic_twice_moves_on_to_fresh_ideas(store: Store) -> None:
-    brainstormer = Brainstormer(Settings(), OfflineModel(), store)
+def test_the_same_topic_twice_moves_on_to_fresh_ideas(stores: Stores) -> None:
+    brainstormer = Brainstormer(Settings(), OfflineModel(), stores)
     first = brainstormer.run(channel="C1", requester="U1", topic="shorter standups",
                              header_ts="1.000001")
     for idea in first.ideas:
@@ -31,22 +32,22 @@ def test_the_same_topic_twice_moves_on_to_fresh_ideas(store: Store) -> None:
     assert not {i.text for i in first.ideas} & {i.text for i in again.ideas}
 
 
-def _approve(store: Store, item_id: int, at: int) -> None:
-    store.apply_reactions([ReactionChange(item_id, person, "+1", 1, True, event_us=at + n,
-                                          at=store.clock()) for n, person in
-                           enumerate(("U0ANA", "U0BEN"))])
+def _approve(stores: Stores, item_id: int, at: int) -> None:
+    stores.signals.apply_reactions([
+        ReactionChange(item_id, person, "+1", 1, True, event_us=at + n, at=stores.clock())
+        for n, person in enumerate(("U0ANA", "U0BEN"))])
 
 
 def test_after_approving_process_ideas_a_naming_topic_still_opens_with_names(
-        store: Store) -> None:
-    brainstormer = Brainstormer(Settings(), OfflineModel(), store)
+        stores: Stores) -> None:
+    brainstormer = Brainstormer(Settings(), OfflineModel(), stores)
     process = brainstormer.run(channel="C2", requester="U1", topic="shorter standups",
                                header_ts="1.000001")
     for idea in process.ideas:
         brainstormer.mark_posted(idea.item_id, f"1.{idea.position + 1:06d}")
     for n, idea in enumerate(process.ideas[:2]):
-        _approve(store, idea.item_id, 10 * (n + 1))
-    assert len(store.channel_feedback("C2")[0]) == 2
+        _approve(stores, idea.item_id, 10 * (n + 1))
+    assert len(stores.steering.channel_feedback("C2")[0]) == 2
     named = brainstormer.run(channel="C2", requester="U1",
                              topic="a name for our new analytics dashboard",
                              header_ts="2.000001")
@@ -55,8 +56,8 @@ def test_after_approving_process_ideas_a_naming_topic_still_opens_with_names(
     assert all(technique_of(i.text) in names for i in named.ideas), named.ideas
 
 
-def test_more_like_this_on_a_name_gets_names(store: Store) -> None:
-    brainstormer = Brainstormer(Settings(), OfflineModel(), store)
+def test_more_like_this_on_a_name_gets_names(stores: Stores) -> None:
+    brainstormer = Brainstormer(Settings(), OfflineModel(), stores)
     topic = "a name for our new analytics dashboard"
     first = brainstormer.run(channel="C3", requester="U1", topic=topic, header_ts="1.000001")
     for idea in first.ideas:

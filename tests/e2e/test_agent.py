@@ -124,7 +124,7 @@ def _introduced(app: RunningApp, root: str) -> None:
                  "steer"):
         assert what in text
     assert "Draft:" not in text and "Goal:" not in text
-    assert work_in_thread(app.store.engine, DM, root) == []
+    assert work_in_thread(app.stores.engine, DM, root) == []
     assert statuses(app, root) == []  # nothing ran, so no "processing"
 
 
@@ -175,7 +175,7 @@ def test_stop_ends_a_brainstorm_and_nothing_more_is_posted(app: RunningApp,
     made = press_stop(app, root)
 
     def settled() -> dict[str, Any]:
-        [row] = work_in_thread(app.store.engine, DM, root)
+        [row] = work_in_thread(app.stores.engine, DM, root)
         assert row["state"] == "cancelled"
         header = app.slack.state.get_message(DM, row["placeholder_ts"])
         assert header is not None and "Stopped by <@U0ALICE>" in json.dumps(header["blocks"])
@@ -193,7 +193,7 @@ def test_stop_ends_a_brainstorm_and_nothing_more_is_posted(app: RunningApp,
     # the session is moved off "processing" (Slack does not do it)
     assert app.slack.state.agent_sessions[(DM, root)]["status"] == "active"
     # only what was spent by then is counted
-    [row] = work_in_thread(app.store.engine, DM, root)
+    [row] = work_in_thread(app.stores.engine, DM, root)
     prompt, whole = _spent_bounds(llm, answer)
     assert prompt < row["tokens"] < whole
     # the stop button shows only while processing: it cannot be pressed again
@@ -221,7 +221,7 @@ def test_stop_ends_a_streamed_draft_where_it_was(app: RunningApp, llm: FakeOpenA
     made = press_stop(app, root)
 
     def settled() -> dict[str, Any]:
-        [row] = work_in_thread(app.store.engine, DM, root)
+        [row] = work_in_thread(app.stores.engine, DM, root)
         assert row["state"] == "cancelled"
         message = app.slack.state.get_message(DM, ts)
         assert message is not None
@@ -239,7 +239,7 @@ def test_stop_ends_a_streamed_draft_where_it_was(app: RunningApp, llm: FakeOpenA
     assert app.slack.state.agent_sessions[(DM, root)]["status"] == "active"
     prompt, whole = _spent_bounds(llm, answer)
     assert prompt < row["tokens"] < whole
-    assert list(app.store.export_rows()) == []  # a stopped draft is not saved as a draft
+    assert list(app.stores.reports.export_rows()) == []  # a stopped draft is not saved as a draft
 
 
 def test_stop_settles_work_another_process_holds(app: RunningApp) -> None:
@@ -260,7 +260,7 @@ def test_stop_settles_work_another_process_holds(app: RunningApp) -> None:
     app.slack.state.set_agent_session(DM, root, "processing")
     made = press_stop(app, root)
     app.deps.wait_quiet(timeout=20)
-    [row] = work_in_thread(app.store.engine, DM, root)
+    [row] = work_in_thread(app.stores.engine, DM, root)
     assert (row["state"], row["note"]) == ("cancelled", "Stopped by <@U0ALICE>.")
     settled = app.slack.state.get_message(DM, header)
     assert settled is not None and "Stopped by <@U0ALICE>" in json.dumps(settled["blocks"])

@@ -77,7 +77,7 @@ def test_the_pane_greets_with_prompts_and_brainstorms_in_its_thread(app: Running
     assert app.sender.click(action, user="U0ALICE", channel=DM, message=first,
                             response_url=url).status == 200
     app.deps.wait_quiet()
-    rows = {r["text"]: r for r in app.store.export_rows()}
+    rows = {r["text"]: r for r in app.stores.reports.export_rows()}
     assert rows["Buddy for the first week"]["approvals"] == 1
     assert rows["Buddy for the first week"]["channel"] == DM
     assert rows["Buddy for the first week"]["thread_ts"] == thread_ts
@@ -102,7 +102,7 @@ def test_drafts_and_feedback_in_the_pane(app: RunningApp, llm: FakeOpenAI) -> No
     critique = replies(app, thread_ts)[-1]
     assert "*What works*" in critique["text"]
     assert "on the text you gave" in json.dumps(critique["blocks"])
-    assert [r["kind"] for r in app.store.export_rows()] == ["draft", "feedback"]
+    assert [r["kind"] for r in app.stores.reports.export_rows()] == ["draft", "feedback"]
 
 
 def test_a_message_the_database_cannot_keep_is_delivered_again(

@@ -58,7 +58,7 @@ def test_ideas_arrive_one_per_message_in_the_header_thread(app: RunningApp) -> N
 
     header = header_message(app, header_ts)
     assert "5 ideas in the thread" in json.dumps(header["blocks"])
-    rows = list(app.store.export_rows())
+    rows = list(app.stores.reports.export_rows())
     assert [row["ts"] for row in rows] == [m["ts"] for m in replies]
     assert {row["topic"] for row in rows} == {"shorter standups"}
 
@@ -145,8 +145,8 @@ def test_llm_failures_say_so_and_store_nothing(app: RunningApp, llm: FakeOpenAI,
     assert ":warning:" in header and expected in header
     assert "Traceback" not in header
     assert thread_replies(app, header_ts) == []
-    assert list(app.store.export_rows()) == []
-    assert app.store.channel_feedback(CHANNEL) == ([], [])
+    assert list(app.stores.reports.export_rows()) == []
+    assert app.stores.steering.channel_feedback(CHANNEL) == ([], [])
 
 
 def test_servers_that_refuse_schemas_still_give_ideas(app: RunningApp, llm: FakeOpenAI) -> None:
@@ -189,7 +189,7 @@ def test_not_in_channel_is_explained_to_the_person(app: RunningApp) -> None:
     assert call.params["response_type"] == "ephemeral"
     assert "/invite @idealoop" in call.params["text"]
     app.settle()
-    assert list(app.store.export_rows()) == []
+    assert list(app.stores.reports.export_rows()) == []
 
 
 def test_a_duplicated_command_delivery_runs_once(app: RunningApp) -> None:

@@ -46,7 +46,7 @@ def told(app: RunningApp) -> list[str]:
 
 def counts(app: RunningApp) -> dict[str, tuple[int, int, int]]:
     return {row["text"]: (row["approvals"], row["rejections"], row["score"])
-            for row in app.store.export_rows()}
+            for row in app.stores.reports.export_rows()}
 
 
 def ideas(app: RunningApp, llm: FakeOpenAI, texts: list[str], topic: str = "standups") \
@@ -106,7 +106,7 @@ def test_draft_this_answers_once_even_when_the_click_is_delivered_twice(
                                          message=second, response_url=url).status)
     app.deps.wait_quiet(timeout=20)
     assert statuses == [200, 200]
-    drafts = [row for row in app.store.export_rows() if row["kind"] == "draft"]
+    drafts = [row for row in app.stores.reports.export_rows() if row["kind"] == "draft"]
     assert len(drafts) == 1 and drafts[0]["thread_ts"] == header_ts
     prompt = llm.requests[-1]["body"]["messages"][-1]["content"]
     assert "<<<USER_TEXT\n2. Async updates\nUSER_TEXT>>>" in prompt

@@ -95,7 +95,7 @@ def test_real_topics_that_start_with_a_command_word_are_brainstormed_after_one_c
         if answer:  # a question, only to the person: nothing in the channel, nothing changed
             assert_private_question(answer, topic)
             assert public(app, channel) == 0, topic
-            assert app.store.guidance(channel) is None, topic
+            assert app.stores.steering.guidance(channel) is None, topic
             click(app, answer, CHOOSE_TOPIC_ACTION, channel=channel)
         assert wait_until(lambda c=channel: bool(headers(app, c)), timeout=10), topic
     app.settle(timeout=120)
@@ -111,22 +111,22 @@ def test_the_measured_inputs_post_nothing_and_change_nothing_until_the_click(
     answer = ask(app, typed)
     assert_private_question(answer, typed)
     assert public(app) == 0 and app.slack.state.history(CHANNEL) == []
-    assert app.store.guidance(CHANNEL) is None
+    assert app.stores.steering.guidance(CHANNEL) is None
 
     click(app, answer, CHOOSE_TOPIC_ACTION)
     click(app, answer, CHOOSE_TOPIC_ACTION)  # a second click starts nothing new
     assert wait_until(lambda: len(headers(app)) == 1, timeout=10)
     app.settle()
     assert len(headers(app)) == 1 and typed in headers(app)[0]
-    assert app.store.guidance(CHANNEL) is None
+    assert app.stores.steering.guidance(CHANNEL) is None
 
 
 def test_set_as_guidance_sets_it_and_announces_it_only_after_the_click(app: RunningApp) -> None:
     answer = ask(app, "guide for new hires")
     assert "Set as guidance" in json.dumps(answer["blocks"])
-    assert public(app) == 0 and app.store.guidance(CHANNEL) is None
+    assert public(app) == 0 and app.stores.steering.guidance(CHANNEL) is None
     click(app, answer, CHOOSE_COMMAND_ACTION)
-    guidance = app.store.guidance(CHANNEL)
+    guidance = app.stores.steering.guidance(CHANNEL)
     assert guidance is not None and guidance.text == "for new hires"
     assert wait_until(lambda: any("set this channel's guidance" in message.get("text", "")
                                   for message in app.slack.state.history(CHANNEL)), timeout=5)
@@ -136,7 +136,7 @@ def test_set_as_guidance_sets_it_and_announces_it_only_after_the_click(app: Runn
 def test_clear_guidance_is_set_at_once(app: RunningApp) -> None:
     answer = ask(app, "guide be concise and use bullet points")
     assert answer["response_type"] == "in_channel"
-    guidance = app.store.guidance(CHANNEL)
+    guidance = app.stores.steering.guidance(CHANNEL)
     assert guidance is not None and guidance.text == "be concise and use bullet points"
 
 

@@ -36,8 +36,8 @@ def test_slow_brainstorms_do_not_block_acks_or_reactions(
 
         started = time.perf_counter()
         reaction = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=idea_ts)
-        item = app.store.item_at(CHANNEL, idea_ts)
-        eventually(lambda: _assert_approvals(score_of(app.store, item.id), 1), timeout=2)
+        item = app.stores.signals.item_at(CHANNEL, idea_ts)
+        eventually(lambda: _assert_approvals(score_of(app.stores, item.id), 1), timeout=2)
         stored_after = time.perf_counter() - started
         assert reaction.status == 200 and reaction.elapsed < 1.0 and stored_after < 2.0
 
@@ -46,7 +46,7 @@ def test_slow_brainstorms_do_not_block_acks_or_reactions(
         assert app.deps.jobs.pending == 20
 
         slack.wait_for("chat.update", count=21, timeout=15)
-        assert len(list(app.store.export_rows())) == 2 + 20 * 2
+        assert len(list(app.stores.reports.export_rows())) == 2 + 20 * 2
 
 
 def _assert_pending(pending: int, expected: int) -> None:

@@ -20,8 +20,9 @@ from bot.digests import DigestOutcome, Digests, ScheduleChange
 from bot.emulator.slack_requests import TEAM
 from bot.emulator.web_api import SlackApiServer
 from handlers.digests import DigestPoster, SlackDigestChat
+from storage.brainstorms import NewBrainstorm
 from storage.digests import Subscription
-from storage.repository import NewBrainstorm, ReactionChange
+from storage.signals import ReactionChange
 from testkit.app import TOKEN, app_env, running_app
 from testkit.waiting import eventually
 
@@ -56,7 +57,7 @@ def poster(deps: Deps) -> DigestPoster:
 def quick_retries(deps: Deps, *, lease: timedelta = timedelta(minutes=10),
                   first_retry: timedelta = timedelta(0)) -> DigestPoster:
     """A poster whose claims and pauses after Slack failed are as short as a test needs."""
-    digests = Digests(deps.store, deps.digests.digest_store, grace=deps.digests.grace,
+    digests = Digests(deps.stores, grace=deps.digests.grace,
                       clock=deps.digests.clock, claim_lease=lease, first_retry=first_retry)
     return DigestPoster(digests, deps.workspaces)
 
@@ -75,19 +76,19 @@ def _assert_equal(actual: object, expected: object) -> None:
 def seed(deps: Deps, slack: SlackApiServer, ideas: list[str]) -> list[int]:
     """Ideas posted in the emulated Slack and stored, like a finished brainstorm."""
     header = slack.state.post_message(CHANNEL, "Brainstorm: digest test", as_bot=True)
-    saved = deps.store.save_brainstorm(NewBrainstorm(
+    saved = deps.stores.brainstorms.save_brainstorm(NewBrainstorm(
         channel=CHANNEL, requester="U0ALICE", topic="digest test", model="m", ideas=ideas,
         header_ts=header["ts"]))
     for item_id, text in zip(saved.item_ids, ideas, strict=True):
         message = slack.state.post_message(CHANNEL, text, as_bot=True, thread_ts=header["ts"])
-        deps.store.mark_posted(item_id, message["ts"])
+        deps.stores.brainstorms.mark_posted(item_id, message["ts"])
     return saved.item_ids
 
 
 def react(deps: Deps, item_id: int, user: str, emoji: str = "+1", *, polarity: int = 1,
           active: bool = True, step: list[int] = [0]) -> None:  # noqa: B006 (a counter)
     step[0] += 1
-    deps.store.apply_reactions([ReactionChange(item_id, user, emoji, polarity, active,
+    deps.stores.signals.apply_reactions([ReactionChange(item_id, user, emoji, polarity, active,
                                                 event_us=step[0], at=deps.digests.clock())])
 
 

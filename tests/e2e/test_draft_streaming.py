@@ -54,7 +54,7 @@ def test_a_draft_streams_natively_then_settles_like_any_draft(app: RunningApp,
     final = draft_message(app, thread_ts)
     assert final["ts"] == ts and "Standups move to 10:15" in json.dumps(final["blocks"])
     assert "feedback_buttons" in json.dumps(final["blocks"])
-    assert [(r["kind"], r["ts"]) for r in app.store.export_rows()] == [("draft", ts)]
+    assert [(r["kind"], r["ts"]) for r in app.stores.reports.export_rows()] == [("draft", ts)]
 
 
 def test_where_slack_refuses_streaming_the_placeholder_fills_in_by_update(

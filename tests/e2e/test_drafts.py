@@ -83,7 +83,7 @@ def test_a_draft_is_built_from_the_thread_and_stored(app: RunningApp, llm: FakeO
     assert "[bob] Should standups move to 10:15?" in prompt
     assert "[carol] Yes, and keep notes." in prompt
     assert "<<<USER_TEXT\nsummarise this for the team\nUSER_TEXT>>>" in prompt
-    rows = list(app.store.export_rows())
+    rows = list(app.stores.reports.export_rows())
     assert [(r["kind"], r["ts"]) for r in rows] == [("draft", final["ts"])]
 
 
@@ -101,8 +101,8 @@ def test_a_further_mention_revises_the_latest_draft(app: RunningApp, llm: FakeOp
     assert "<<<USER_TEXT\nFirst draft: the offsite is in Lyon.\nUSER_TEXT>>>" in prompt
     assert "<<<USER_TEXT\nshorter\nUSER_TEXT>>>" in prompt
     assert "Revision" in json.dumps(second["blocks"])
-    drafts = [r for r in app.store.export_rows() if r["kind"] == "draft"]
-    chain = draft_chain(app.store.engine, app.store.item_at(CHANNEL, second["ts"]).id)
+    drafts = [r for r in app.stores.reports.export_rows() if r["kind"] == "draft"]
+    chain = draft_chain(app.stores.engine, app.stores.signals.item_at(CHANNEL, second["ts"]).id)
     assert [d["instruction"] for d in chain] == ["write an announcement", "shorter"]
     assert len(drafts) == 2
 
@@ -158,7 +158,7 @@ def test_a_draft_longer_than_slack_allows_is_split(app: RunningApp, llm: FakeOpe
     joined = " ".join(m["blocks"][0]["text"]["text"] for m in parts)
     assert "Paragraph 1." in joined and "Paragraph 12." in joined
     assert "part 2 of" in json.dumps(parts[1]["blocks"])
-    [draft] = [r for r in app.store.export_rows() if r["kind"] == "draft"]
+    [draft] = [r for r in app.stores.reports.export_rows() if r["kind"] == "draft"]
     assert draft["text"].strip() == long_text.strip()
 
 
@@ -175,7 +175,7 @@ def test_the_llm_failing_mid_stream_ends_with_a_clear_note(app: RunningApp,
     assert "one two" in final["text"]
     message = app.slack.state.get_message(CHANNEL, final["ts"])
     assert "Drafting" not in json.dumps(message) and "writing" not in json.dumps(message)
-    assert list(app.store.export_rows()) == []
+    assert list(app.stores.reports.export_rows()) == []
 
 
 def test_an_llm_that_goes_silent_mid_stream_ends_with_a_clear_note(
@@ -192,7 +192,7 @@ def test_an_llm_that_goes_silent_mid_stream_ends_with_a_clear_note(
         [final] = settled_drafts(app)
         assert "stopped before finishing" in json.dumps(final["blocks"])
         assert len(llm.requests) == 1
-        assert list(app.store.export_rows()) == []
+        assert list(app.stores.reports.export_rows()) == []
 
 
 def test_the_llm_down_gives_a_clear_note_and_no_placeholder(app: RunningApp,
@@ -202,7 +202,7 @@ def test_the_llm_down_gives_a_clear_note_and_no_placeholder(app: RunningApp,
     mention(app, "summary", thread_ts=thread_ts)
     [final] = settled_drafts(app)
     assert "not answering" in json.dumps(final["blocks"])
-    assert list(app.store.export_rows()) == []
+    assert list(app.stores.reports.export_rows()) == []
 
 
 def test_three_deliveries_of_one_event_give_one_answer(app: RunningApp, llm: FakeOpenAI) -> None:
@@ -291,5 +291,5 @@ def test_reactions_on_drafts_are_signals(app: RunningApp, llm: FakeOpenAI) -> No
     [final] = settled_drafts(app)
     app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=final["ts"])
     app.deps.wait_quiet()
-    [row] = list(app.store.export_rows())
+    [row] = list(app.stores.reports.export_rows())
     assert row["kind"] == "draft" and row["approvals"] == 1

@@ -15,8 +15,9 @@ import pytest
 
 from bot.emulator.slack_requests import TEAM, mention_event
 from bot.emulator.web_api import SlackApiServer
+from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
-from storage.repository import NewBrainstorm, Store
+from storage.stores import Stores
 from storage.work import NewWork
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
@@ -66,8 +67,8 @@ def test_a_reaction_is_stored_when_slack_gets_its_answer(app: RunningApp) -> Non
     _, ideas = brainstorm(app, "acked reactions")
     reply = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=ideas[0]["ts"])
     assert reply.status == 200
-    item = app.store.item_at(CHANNEL, str(ideas[0]["ts"]))
-    assert item is not None and score_of(app.store, item.id)["approvals"] == 1  # no waiting
+    item = app.stores.signals.item_at(CHANNEL, str(ideas[0]["ts"]))
+    assert item is not None and score_of(app.stores, item.id)["approvals"] == 1  # no waiting
 
 
 def test_bad_reactions_are_refused_alone_and_good_ones_all_kept(app: RunningApp) -> None:
@@ -79,7 +80,7 @@ def test_bad_reactions_are_refused_alone_and_good_ones_all_kept(app: RunningApp)
         replies.append((emoji, app.sender.reaction(user=f"U{n:04d}", emoji=emoji,
                                                   channel=CHANNEL, ts=ideas[n % 5]["ts"])))
     assert all(reply.status == (200 if emoji == "+1" else 400) for emoji, reply in replies)
-    total = sum(score_of(app.store, app.store.item_at(CHANNEL, str(idea["ts"])).id)
+    total = sum(score_of(app.stores, app.stores.signals.item_at(CHANNEL, str(idea["ts"])).id)
                 ["approvals"] for idea in ideas)  # type: ignore[union-attr]
     assert total == 36
 
@@ -120,7 +121,7 @@ def test_slack_errors_mid_brainstorm_still_deliver_every_idea_once_in_order(
     ideas = app.slack.state.thread(CHANNEL, header["ts"])[1:]
     assert [str(m["text"]).split(".")[0] for m in ideas] == ["1", "2", "3", "4", "5"]
     assert "5 ideas in the thread" in json.dumps(header["blocks"])
-    assert len(list(app.store.export_rows())) == 5
+    assert len(list(app.stores.reports.export_rows())) == 5
 
 
 @pytest.mark.parametrize("after", [0, 2])  # the header; the third idea
@@ -196,15 +197,15 @@ def test_a_reaction_before_its_idea_is_recorded_is_delivered_again(app: RunningA
     on_human = app.sender.reaction(user="U0CAROL", emoji="+1", channel=CHANNEL,
                                    ts=human["ts"], item_user="U0BOB")
     assert on_human.status == 200  # never an item: no reason to ask again
-    saved = app.store.save_brainstorm(NewBrainstorm(
+    saved = app.stores.brainstorms.save_brainstorm(NewBrainstorm(
         channel=CHANNEL, requester="U0ALICE", topic="t", model="m", ideas=["an idea"],
         header_ts="1700000000.000009"))
     assert saved is not None
-    app.store.mark_posted(saved.item_ids[0], idea["ts"])
+    app.stores.brainstorms.mark_posted(saved.item_ids[0], idea["ts"])
     again = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=idea["ts"],
                                 event_id="EvEARLY", event_ts="1800000000.000001", retry_num=1)
     assert again.status == 200
-    assert score_of(app.store, saved.item_ids[0])["approvals"] == 1
+    assert score_of(app.stores, saved.item_ids[0])["approvals"] == 1
 
 
 def test_a_header_that_cannot_be_settled_is_settled_later(app: RunningApp) -> None:
@@ -307,13 +308,13 @@ def read_only(slack: SlackApiServer, tmp_path: Path) -> Iterator[RunningApp]:
     """A database with a posted brainstorm in it, opened read-only."""
     path = tmp_path / "ro.db"
     url = migrate(f"sqlite:///{path}")
-    store = Store(make_engine(url), team=TEAM)  # the emulated workspace's
-    saved = store.save_brainstorm(NewBrainstorm(channel=CHANNEL, requester="U0ALICE",
-                                                topic="kept", model="m", ideas=["an idea"],
-                                                header_ts="1700000000.000001"))
+    stores = Stores.open(make_engine(url), team=TEAM)  # the emulated workspace's
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
+        channel=CHANNEL, requester="U0ALICE", topic="kept", model="m", ideas=["an idea"],
+        header_ts="1700000000.000001"))
     assert saved is not None
-    store.mark_posted(saved.item_ids[0], "1700000000.000002")
-    store.engine.dispose()
+    stores.brainstorms.mark_posted(saved.item_ids[0], "1700000000.000002")
+    stores.engine.dispose()
     with running_app(slack, f"sqlite:///file:{path}?mode=ro&uri=true", **FAST) as running:
         yield running
 
@@ -326,7 +327,7 @@ def test_a_read_only_database_refuses_cleanly_and_says_so(
     reaction = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL,
                                    ts="1700000000.000002")
     assert reaction.status == 503  # Slack will deliver it again
-    assert score_of(app.store, 1)["approvals"] == 0
+    assert score_of(app.stores, 1)["approvals"] == 0
     # a click cannot be delivered again by Slack: the person is told to click again
     idea = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001"}
     click = app.sender.click(
@@ -336,7 +337,7 @@ def test_a_read_only_database_refuses_cleanly_and_says_so(
     assert click.status == 503
     [told] = app.slack.calls_to("response_url")
     assert "nothing was saved" in told.params["text"] and "Click again" in told.params["text"]
-    assert score_of(app.store, 1)["approvals"] == 0
+    assert score_of(app.stores, 1)["approvals"] == 0
     message = app.slack.state.post_message(CHANNEL, "<@U0BOT> summarise", user="U0ALICE")
     event = mention_event(user="U0ALICE", text=message["text"], channel=CHANNEL,
                           ts=message["ts"])

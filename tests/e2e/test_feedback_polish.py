@@ -31,7 +31,7 @@ def thread_with_alices_draft(app: RunningApp) -> str:
 
 
 def kinds(app: RunningApp) -> list[tuple[str, int]]:
-    return [(row["kind"], row["approvals"]) for row in app.store.export_rows()]
+    return [(row["kind"], row["approvals"]) for row in app.stores.reports.export_rows()]
 
 
 def test_feedback_critiques_the_persons_latest_message_without_rewriting_it(
@@ -72,7 +72,7 @@ def test_polish_edits_the_text_given_after_the_word_and_can_be_revised(
     assert ":sparkles: Polished · on the text you gave" in shown
     assert kinds(app) == [("polish", 0)]
     llm.reply("We are moving the launch to next week.")
-    [polished] = list(app.store.export_rows())
+    [polished] = list(app.stores.reports.export_rows())
     mention(app, "more formal", thread_ts=polished["thread_ts"])
     settled_drafts(app, 2)
     assert ("Your previous draft. Revise it according to the instruction"
@@ -87,7 +87,7 @@ def test_feedback_with_no_text_to_read_says_how_to_give_it(app: RunningApp,
     [final] = settled_drafts(app)
     assert "I found no text of yours to critique here" in final["text"]
     assert "`@idealoop feedback: &lt;your text&gt;`" in final["text"]  # not a link
-    assert list(app.store.export_rows()) == []
+    assert list(app.stores.reports.export_rows()) == []
     assert not [r for r in llm.requests if r["path"] == "/v1/chat/completions"]
 
 
@@ -106,4 +106,4 @@ def test_offline_feedback_and_polish_are_about_the_persons_text(slack: SlackApiS
         assert polished.startswith("Hi all, we will maybe move the launch to next week "
                                    "because design is not done yet.")
         assert "• Removed 1 filler word (really)" in polished
-        assert [row["kind"] for row in app.store.export_rows()] == ["feedback", "polish"]
+        assert [row["kind"] for row in app.stores.reports.export_rows()] == ["feedback", "polish"]

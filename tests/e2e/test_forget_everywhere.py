@@ -172,7 +172,7 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str,
                          (DM_DRAFT, DM_DRAFT_OUT)])
 
     # Alice installed the app (OAuth): slack_sdk's row names her and keeps her token.
-    SQLAlchemyInstallationStore(client_id="111.222", engine=app.store.engine).save(
+    SQLAlchemyInstallationStore(client_id="111.222", engine=app.stores.engine).save(
         Installation(app_id="A0APP", team_id=app.slack.state.team_id, bot_token="xoxb-bot",
                      bot_id="B0BOT", bot_user_id=BOT, bot_scopes="chat:write", user_id=ALICE,
                      user_token=USER_TOKEN, user_scopes="identify"))
@@ -187,7 +187,7 @@ def later_brainstorm(app: RunningApp, llm: FakeOpenAI, second: dict[str, Any]) -
                                    ts=second["ts"]).status == 200
     assert app.deps.wait_quiet()
     brainstorm(app, llm, "carol plans the offsite", ["Offsite by the lake"], CAROL)
-    inputs = app.store.latest_brainstorm_by(CHANNEL, CAROL)
+    inputs = app.stores.brainstorms.latest_brainstorm_by(CHANNEL, CAROL)
     assert inputs is not None and inputs.inputs is not None
     assert IDEA_1 in inputs.inputs["approved"] and inputs.inputs["guidance"] == GUIDE
     assert IDEA_2 in inputs.inputs["rejected"]
@@ -265,10 +265,10 @@ def test_forget_removes_every_copy_of_a_persons_words(
     first, second = write_through_every_path(app, llm, db_url, dm)
     later_brainstorm(app, llm, second)
     hers = markers_of(HERS)
-    before = scan(app.store.engine, hers)
+    before = scan(app.stores.engine, hers)
     print(f"\n{how} before forget:", dict(sorted(before.items())))
     # The scan finds what it looks for: each of her words is stored somewhere.
-    assert {m for m in hers if scan(app.store.engine, [m])} == set(hers)
+    assert {m for m in hers if scan(app.stores.engine, [m])} == set(hers)
     assert before["brainstorms.inputs"] >= 2  # Bob's and Carol's brainstorms carry her words
     assert _found_on_disk(db_url, hers)  # and the disk scan finds them in the file or log
 
@@ -290,11 +290,11 @@ def test_forget_removes_every_copy_of_a_persons_words(
         assert said.startswith("Done: idealoop has forgotten you") and \
             "1 idea in a direct message" in said and "copies elsewhere" in said
 
-    after = scan(app.store.engine, hers)
+    after = scan(app.stores.engine, hers)
     print(f"{how} after forget:", dict(sorted(after.items())))
     assert after == Counter()
     assert on_disk(db_url, hers) in ({}, {"idealoop.db": [], "idealoop.db-wal": []})
-    with app.store.engine.connect() as conn:  # the installation keeps the bot, not her
+    with app.stores.engine.connect() as conn:  # the installation keeps the bot, not her
         assert conn.execute(select(sql_column("user_id"), sql_column("bot_token")).select_from(
             table("slack_installations"))).all() == [("", "xoxb-bot")]
     # What steered Bob's and Carol's brainstorms says her words were removed.
@@ -305,7 +305,7 @@ def test_forget_removes_every_copy_of_a_persons_words(
     # "More like this" on her idea (the AI's words stay) still works, without her topic.
     llm.reply(json.dumps({"ideas": ["Sitting standups"]}))
     click(app, first, "more", CAROL)
-    assert scan(app.store.engine, hers) == Counter()
+    assert scan(app.stores.engine, hers) == Counter()
     carol = json.dumps(app.sender.command("why", user=CAROL).json())
     assert "more like this idea" in carol and IDEA_1 in carol
 
@@ -314,20 +314,20 @@ def test_retention_removes_every_copy_of_expired_texts(
     _, second = write_through_every_path(app, llm, db_url, dm)
     cutoff = utcnow()
     later_brainstorm(app, llm, second)  # newer than the cut-off; carries expired idea texts
-    assert vectors_before(app.store.engine, cutoff) >= 1  # the rejected idea's embedding
+    assert vectors_before(app.stores.engine, cutoff) >= 1  # the rejected idea's embedding
     expired = markers_of((*AI_WROTE, TOPIC, INSTRUCTION, DM_TOPIC, DM_DRAFT))
-    before = scan(app.store.engine, expired)
+    before = scan(app.stores.engine, expired)
     print("\nbefore retention:", dict(sorted(before.items())))
-    assert {m for m in expired if scan(app.store.engine, [m])} == set(expired)
+    assert {m for m in expired if scan(app.stores.engine, [m])} == set(expired)
     assert _found_on_disk(db_url, expired)
 
     privacy = Privacy(Settings(retention_days=1),
-                      PrivacyStore(app.store.engine, clock=lambda: cutoff + timedelta(days=1)),
+                      PrivacyStore(app.stores.engine, clock=lambda: cutoff + timedelta(days=1)),
                       owner="test", clock=lambda: cutoff + timedelta(days=1))
     purged = privacy.purge_if_due()
     assert purged is not None and purged.copies >= 1 and purged.log_cleared
-    assert vectors_before(app.store.engine, cutoff) == 0  # a vector can be read back
-    after = scan(app.store.engine, expired)
+    assert vectors_before(app.stores.engine, cutoff) == 0  # a vector can be read back
+    after = scan(app.stores.engine, expired)
     print("after retention:", dict(sorted(after.items())))
     assert after == Counter()
     assert on_disk(db_url, expired) in ({}, {"idealoop.db": [], "idealoop.db-wal": []})

@@ -75,7 +75,7 @@ def test_guidance_is_shown_set_announced_followed_and_cleared(app: RunningApp,
 def test_overlong_guidance_is_refused_and_nothing_changes(app: RunningApp) -> None:
     answer = app.sender.command("guide " + "x" * 700).json()
     assert answer["response_type"] == "ephemeral" and "under 600" in answer["text"]
-    assert app.store.guidance("C0GENERAL") is None
+    assert app.stores.steering.guidance("C0GENERAL") is None
 
 
 def test_the_offline_generator_says_it_cannot_follow_guidance(slack: SlackApiServer,

@@ -84,7 +84,7 @@ def test_guidance_and_digest_change_from_home_like_the_commands(app: RunningApp,
         "idealoop_guidance_modal")
     assert app.sender.submit(modal, {"guidance": "Be brief."}, user="U0ALICE").status == 200
     app.deps.wait_quiet()
-    assert app.store.guidance(CHANNEL).text == "Be brief."
+    assert app.stores.steering.guidance(CHANNEL).text == "Be brief."
     announced = app.slack.calls_to("chat.postMessage")[-1].params
     assert announced["channel"] == CHANNEL
     assert announced["text"].startswith(":compass: <@U0ALICE> set this channel's guidance")
@@ -105,7 +105,7 @@ def test_guidance_and_digest_change_from_home_like_the_commands(app: RunningApp,
     modal = open_modal(app, "U0ALICE", "idealoop_home_guidance")
     app.sender.submit(modal, {"guidance": ""}, user="U0ALICE")
     app.deps.wait_quiet()
-    assert app.store.guidance(CHANNEL) is None
+    assert app.stores.steering.guidance(CHANNEL) is None
 
 
 def test_home_changes_only_channels_the_person_uses(app: RunningApp, llm: FakeOpenAI) -> None:
@@ -119,7 +119,7 @@ def test_home_changes_only_channels_the_person_uses(app: RunningApp, llm: FakeOp
              "private_metadata": CHANNEL, "blocks": []}
     refused = app.sender.submit(modal, {"guidance": "Take over."}, user="U0CAROL").json()
     assert "channels you use idealoop in" in refused["errors"]["guidance"]
-    assert app.store.guidance(CHANNEL) is None
+    assert app.stores.steering.guidance(CHANNEL) is None
 
 
 def test_home_says_so_when_the_offline_generator_runs(slack: SlackApiServer,

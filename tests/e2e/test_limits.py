@@ -60,8 +60,8 @@ def test_a_person_who_reached_the_daily_limit_is_told_when_it_resets_and_nothing
                                   "one person may. Nothing was started; the count starts "
                                   "again at 00:00 Europe/Berlin, in ")
         assert len(llm.requests) == 2
-        assert count_rows(app.store.engine, "work") == 2  # nothing half-done
-        assert count_rows(app.store.engine, "brainstorms") == 1
+        assert count_rows(app.stores.engine, "work") == 2  # nothing half-done
+        assert count_rows(app.stores.engine, "brainstorms") == 1
         # Someone else still can, and the limit holds for mentions as well.
         assert brainstorm(app, "faster reviews", user="U0BOB") == ""
         mention(app, "and another draft", user="U0ALICE")
@@ -110,7 +110,7 @@ def test_the_token_budget_counts_brainstorms_and_drafts_and_then_refuses(
         refused = brainstorm(app, "faster reviews")
         assert refused.startswith("This workspace has used its AI budget for today (")
         assert "of 300 tokens). Nothing was started" in refused
-        assert count_rows(app.store.engine, "brainstorms") == 1
+        assert count_rows(app.stores.engine, "brainstorms") == 1
 
 
 def test_a_server_that_reports_no_usage_is_still_counted(
@@ -135,7 +135,7 @@ def test_the_allow_list_keeps_idealoop_to_its_channels(
             "idealoop is not enabled in this channel. Ask whoever runs idealoop to add it to "
             "IDEALOOP_CHANNELS, or use a channel where it is."]
         assert "not enabled in this channel" in app.sender.command("usage").json()["text"]
-        assert llm.requests == [] and count_rows(app.store.engine, "work") == 0
+        assert llm.requests == [] and count_rows(app.stores.engine, "work") == 0
         assert brainstorm(app, "shorter standups", channel="C0IDEAS") == ""
         assert len(llm.requests) == 1
 
@@ -150,5 +150,5 @@ def test_tokens_spent_on_an_attempt_that_saved_nothing_still_count(
     with limited(slack, llm, db_url, IDEALOOP_DAILY_TOKENS="100000") as app:
         llm.reply(json.dumps({"ideas": []}))  # the model answers, with nothing usable
         assert brainstorm(app, "shorter standups") == ""
-        assert count_rows(app.store.engine, "brainstorms") == 0  # nothing was saved
+        assert count_rows(app.stores.engine, "brainstorms") == 0  # nothing was saved
         assert _tokens(app.sender.command("usage").json()["text"]) > 0

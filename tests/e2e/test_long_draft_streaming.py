@@ -66,7 +66,7 @@ def assert_whole_draft(app: RunningApp, thread_ts: str) -> None:
     for paragraph in PARAGRAPHS:
         assert joined.count(paragraph.split(".")[0] + ".") == 1
     assert app.slack.state.streaming_messages() == []
-    [draft] = [r for r in app.store.export_rows() if r["kind"] == "draft"]
+    [draft] = [r for r in app.stores.reports.export_rows() if r["kind"] == "draft"]
     assert draft["text"].strip() == LONG_DRAFT.strip()
 
 

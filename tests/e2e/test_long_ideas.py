@@ -63,7 +63,7 @@ def test_sixty_ideas_of_5000_characters_reach_people_within_slacks_limits(
         sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
         assert len(sections) > 1 and all(len(s) <= SECTION_LIMIT for s in sections)
         assert shown_text(message).split() == f"*{n + 1}.* {neutralise(SIXTY[n])}".split()
-    assert [row["text"] for row in app.store.export_rows()] == SIXTY[:IDEAS_ASKED]
+    assert [row["text"] for row in app.stores.reports.export_rows()] == SIXTY[:IDEAS_ASKED]
     assert "10 ideas in the thread" in json.dumps(app.slack.state.get_message(
         CHANNEL, header_ts)["blocks"])
     # Eleven posts at once is past Slack's short burst in one channel: the app waited.

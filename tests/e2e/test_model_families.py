@@ -72,7 +72,7 @@ def test_a_draft_streams_and_settles_with_every_family(
         [final] = settled_drafts(app)
         assert "Standups move to 10:15" in json.dumps(final["blocks"])
         assert f"AI-written by `{llm_family.model}`" in json.dumps(final["blocks"])
-        assert [row["kind"] for row in app.store.export_rows()] == ["draft"]
+        assert [row["kind"] for row in app.stores.reports.export_rows()] == ["draft"]
         assert_asked_as_the_family_takes_it(llm, llm_family)
 
 
@@ -103,7 +103,7 @@ def test_a_configured_temperature_is_sent_to_a_chat_model(
         brainstorm(app, "shorter standups")
         mention(app, "summarise", thread_ts=start_thread(app, ["Standups at 10:15?"]))
         assert app.deps.wait_quiet(timeout=20)
-        assert "draft" in [row["kind"] for row in app.store.export_rows()]
+        assert "draft" in [row["kind"] for row in app.stores.reports.export_rows()]
         asked = chat_requests(llm)
         assert [(r["body"].get("temperature"), r["status"]) for r in asked] == [(0.9, 200)] * 2
         assert app.deps.model.adapted == {}
@@ -118,7 +118,7 @@ def test_a_reasoning_model_refuses_the_temperature_once_and_is_not_sent_it_again
         assert len(thread_replies(app, header_ts)) == 5
         mention(app, "summarise", thread_ts=start_thread(app, ["Standups at 10:15?"]))
         assert app.deps.wait_quiet(timeout=20)
-        assert "draft" in [row["kind"] for row in app.store.export_rows()]
+        assert "draft" in [row["kind"] for row in app.stores.reports.export_rows()]
         brainstorm(app, "faster reviews")
         asked = [(r["body"].get("temperature"), r["status"]) for r in chat_requests(llm)]
         # one refused call, then the same request without it; never again after that

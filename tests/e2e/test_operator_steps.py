@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.config import DEFAULT_MODEL
 from bot.emulator.web_api import SlackApiServer
 from storage.db import is_current, make_engine
-from storage.repository import Store
+from storage.stores import Stores
 from testkit.app import RunningApp, running_app
 from testkit.databases import scratch_database
 from testkit.fake_openai import FakeOpenAI
@@ -41,17 +41,17 @@ def test_a_server_without_the_default_model_names_the_setting_to_fix(
         said = json.dumps(header["blocks"])
         assert (f"The AI service does not offer the model '{DEFAULT_MODEL}'. Ask whoever runs "
                 "idealoop to check IDEALOOP_MODEL.") in said
-        assert list(app.store.export_rows()) == []  # nothing saved
+        assert list(app.stores.reports.export_rows()) == []  # nothing saved
 
 
 def _exported(url: str) -> list[dict]:
-    store = Store(make_engine(url))
+    stores = Stores.open(make_engine(url))
     try:
-        assert is_current(store.engine)
+        assert is_current(stores.engine)
         return [{key: row[key] for key in ("text", "approvals", "team")}
-                for row in store.export_rows()]
+                for row in stores.reports.export_rows()]
     finally:
-        store.engine.dispose()
+        stores.engine.dispose()
 
 
 def _with_data(slack: SlackApiServer, url: str) -> list[dict]:

@@ -62,7 +62,7 @@ def mention(app: RunningApp, text: str, thread_ts: str, user: str = "U0ALICE") -
 
 def tallies(app: RunningApp) -> dict[str, tuple[int, int, str]]:
     return {row["text"]: (row["approvals"], row["rejections"], row["topic"])
-            for row in app.store.export_rows()}
+            for row in app.stores.reports.export_rows()}
 
 
 def ask_to_forget(app: RunningApp, user: str) -> list[dict[str, Any]]:
@@ -121,10 +121,10 @@ def test_a_draft_asked_for_is_forgotten_with_the_person_who_asked(
     llm.reply("Polished: standups move to 10:15 from Monday.")
     mention(app, "polish", root["ts"])
     assert "Polished: standups" in json.dumps([row["text"] for row in
-                                               app.store.export_rows()])
+                                               app.stores.reports.export_rows()])
     assert press(app, ask_to_forget(app, "U0ALICE"), "forget", "U0ALICE") == 200
     assert "1 draft text" in app.slack.calls_to("response_url")[-1].params["text"]
-    [row] = app.store.export_rows()
+    [row] = app.stores.reports.export_rows()
     assert row["text"] == "" and row["purged"] is True and row["kind"] == "polish"
 
 
@@ -152,13 +152,13 @@ def test_retention_purges_old_words_once_a_day_and_people_see_it(
     react(app, walking, "U0BOB")
     later = utcnow() + timedelta(days=31)
     settings = Settings(retention_days=30)
-    replicas = [Privacy(settings, PrivacyStore(app.store.engine, clock=lambda: later),
+    replicas = [Privacy(settings, PrivacyStore(app.stores.engine, clock=lambda: later),
                         owner=f"replica-{n}", clock=lambda: later) for n in range(2)]
     first, second = (replica.purge_if_due() for replica in replicas)
     assert first is not None and first.items == 2 and first.brainstorms == 1
     assert second is None  # the other replica found today's purge done
 
-    [row, _] = app.store.export_rows()
+    [row, _] = app.stores.reports.export_rows()
     assert (row["text"], row["topic"], row["approvals"], row["purged"]) == ("", "", 1, True)
     app.sender.command("top all", response_url=app.slack.new_response_url())
     assert app.deps.wait_quiet()
@@ -235,4 +235,4 @@ def test_redaction_hides_personal_data_in_guidance_topics_and_seeds_from_the_llm
         posted = json.dumps([call.params for call in app.slack.calls_to("chat.postMessage")],
                             ensure_ascii=False)
         assert "030/12345678" in posted and IBAN in posted
-        assert any("030/12345678" in row["topic"] for row in app.store.export_rows())
+        assert any("030/12345678" in row["topic"] for row in app.stores.reports.export_rows())

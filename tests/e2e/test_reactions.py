@@ -34,9 +34,9 @@ def idea_ts(app: RunningApp, position: int) -> str:
 
 def score(app: RunningApp, position: int) -> dict[str, int]:
     """The item's tally plus `signals`: how many signal rows exist (proves events arrived)."""
-    item = app.store.item_at(CHANNEL, idea_ts(app, position))
+    item = app.stores.signals.item_at(CHANNEL, idea_ts(app, position))
     assert item is not None
-    return {**score_of(app.store, item.id), "signals": len(signals_of(app.store.engine, item.id))}
+    return {**score_of(app.stores, item.id), "signals": len(signals_of(app.stores.engine, item.id))}
 
 
 def _expect(tally: dict[str, int], **expected: int) -> None:
@@ -67,8 +67,8 @@ def test_skin_tones_count_as_their_base_emoji(app: RunningApp) -> None:
     react(app, 1, "U0ALICE", "+1::skin-tone-3")
     react(app, 1, "U0BOB", "-1::skin-tone-6")
     eventually(lambda: _expect(score(app, 1), approvals=1, rejections=1))
-    item = app.store.item_at(CHANNEL, idea_ts(app, 1))
-    assert {row["emoji"] for row in signals_of(app.store.engine, item.id)} == {"+1", "-1"}
+    item = app.stores.signals.item_at(CHANNEL, idea_ts(app, 1))
+    assert {row["emoji"] for row in signals_of(app.stores.engine, item.id)} == {"+1", "-1"}
 
 
 def test_removal_retracts_and_readding_counts_again(app: RunningApp) -> None:
@@ -110,7 +110,7 @@ def test_reactions_on_other_messages_and_by_the_bot_are_ignored(app: RunningApp)
     eventually(lambda: _expect(score(app, 3), neutral=1))
     time.sleep(0.2)
     assert all(score(app, n)["signals"] == 0 for n in (1, 2))
-    assert [row["approvals"] for row in app.store.export_rows()] == [0, 0, 0]
+    assert [row["approvals"] for row in app.stores.reports.export_rows()] == [0, 0, 0]
 
 
 def test_configured_emoji_sets_are_honoured(slack: SlackApiServer, llm: FakeOpenAI,

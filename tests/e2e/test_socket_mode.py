@@ -55,9 +55,9 @@ def brainstorm(app: RunningApp, topic: str) -> list[dict[str, object]]:
 
 
 def approvals(app: RunningApp, ts: object) -> int:
-    item = app.store.item_at(CHANNEL, str(ts))
+    item = app.stores.signals.item_at(CHANNEL, str(ts))
     assert item is not None
-    return score_of(app.store, item.id)["approvals"]
+    return score_of(app.stores, item.id)["approvals"]
 
 
 def test_a_reaction_is_acked_after_its_signal_is_stored(app: RunningApp) -> None:
@@ -111,10 +111,10 @@ def test_while_the_database_is_away_a_reaction_is_not_acked_and_slack_delivers_i
             assert react(1) == NO_ACK
             cluster.start()
             assert react(2) == 200
-            assert score_of(app.store, item)["approvals"] == 1
-            assert len(signals_of(app.store.engine, item)) == 1
+            assert score_of(app.stores, item)["approvals"] == 1
+            assert len(signals_of(app.stores.engine, item)) == 1
             assert react(3) == 200  # one more, late: acked, no second effect
-            assert len(signals_of(app.store.engine, item)) == 1
+            assert len(signals_of(app.stores.engine, item)) == 1
 
 
 def test_a_refresh_opens_a_new_connection_and_the_next_envelope_is_handled(

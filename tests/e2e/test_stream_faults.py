@@ -75,7 +75,7 @@ def assert_one_draft_once(app: RunningApp, thread_ts: str, seen: Seen,
     for text in seen.streamed:  # no piece appended twice, not even a word
         assert DRAFT.startswith(text), text
     assert app.slack.state.streaming_messages() == []
-    assert [r["ts"] for r in app.store.export_rows()] == [message["ts"]]
+    assert [r["ts"] for r in app.stores.reports.export_rows()] == [message["ts"]]
     # nothing Slack refuses, but asking a stream that did end to stop, when the answer
     # to the first stop was lost
     assert set(refused_calls(app)) <= {("chat.stopStream", "message_not_in_streaming_state"),

@@ -47,7 +47,7 @@ def test_the_first_idea_is_on_screen_before_the_model_has_finished(app: RunningA
         f"{n}. {idea}" for n, idea in enumerate(IDEAS, start=1)]
     request = llm.requests[-1]["body"]
     assert request["stream"] is True and request["response_format"]["type"] == "json_schema"
-    [row] = [r for r in app.store.export_rows()][:1]
+    [row] = [r for r in app.stores.reports.export_rows()][:1]
     assert row["text"] == "Walking standups"
 
 
@@ -59,7 +59,7 @@ def test_a_model_that_stops_part_way_leaves_the_ideas_it_wrote(app: RunningApp,
     assert 1 <= len(written) < 5 and written[0] == "1. Walking standups"
     status = json.dumps(header_message(app, header_ts)["blocks"])
     assert f"The AI stopped after {len(written)} idea" in status
-    assert len([r for r in app.store.export_rows()]) == len(written)  # each is an item
+    assert len([r for r in app.stores.reports.export_rows()]) == len(written)  # each is an item
 
 
 def test_plain_text_answers_stream_line_by_line(app: RunningApp, llm: FakeOpenAI) -> None:

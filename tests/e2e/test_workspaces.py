@@ -91,7 +91,7 @@ def react(app: RunningApp, team: str, message: dict[str, Any], user: str, emoji:
 
 
 def installed(app: RunningApp, team: str) -> bool:
-    store = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=app.deps.store.engine)
+    store = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=app.deps.stores.engine)
     return store.find_bot(enterprise_id=None, team_id=team) is not None
 
 
@@ -116,7 +116,7 @@ def test_two_workspaces_with_the_same_channel_id_never_share_anything(
     react(app, BLUE, blue_ideas[0], "U0ALICE", "+1")
     react(app, BLUE, blue_ideas[0], "U0BOB", "+1")
     react(app, BLUE, blue_ideas[1], "U0BOB", "-1")
-    blue, red = app.deps.for_team(BLUE).store, app.deps.for_team(RED).store
+    blue, red = app.deps.for_team(BLUE).stores.reports, app.deps.for_team(RED).stores.reports
     assert blue.channel_stats(CHANNEL).people == 2 and red.channel_stats(CHANNEL).people == 0
     assert [item.text for item in blue.top_items(CHANNEL)] == ["Walking standups"]
     assert red.top_items(CHANNEL) == []
@@ -157,7 +157,7 @@ def test_two_workspaces_with_the_same_channel_id_never_share_anything(
                 if "digest" in m["text"].lower()]
 
     # Export names each row's workspace.
-    teams = {row["team"] for row in app.deps.store.export_rows()}
+    teams = {row["team"] for row in app.deps.stores.reports.export_rows()}
     assert teams == {BLUE, RED}
     del blue_header, red_header
 
@@ -231,7 +231,7 @@ def test_rotating_tokens_are_refreshed_for_requests_and_for_later_work(
 
 
 def _bot_token(app: RunningApp) -> str:
-    store = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=app.deps.store.engine)
+    store = SQLAlchemyInstallationStore(client_id=CLIENT_ID, engine=app.deps.stores.engine)
     bot = store.find_bot(enterprise_id=None, team_id=BLUE)
     assert bot is not None and bot.bot_token
     return str(bot.bot_token)

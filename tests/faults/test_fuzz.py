@@ -225,6 +225,6 @@ def test_signed_payloads_of_any_shape_never_break_the_app(
     with urllib.request.urlopen(app.sender.url.replace("/slack/events", "/healthz"),
                                 timeout=5) as health:
         assert json.loads(health.read())["ok"] is True
-    kept = sum(1 for item in items for signal in signals_of(app.store.engine, item)
+    kept = sum(1 for item in items for signal in signals_of(app.stores.engine, item)
                if str(signal["user_id"]).startswith("UGOOD") and signal["active"])
     assert kept == good[0] >= EXAMPLES

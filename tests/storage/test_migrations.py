@@ -17,7 +17,7 @@ from sqlalchemy import Engine, MetaData, text
 from storage.db import alembic_config, make_engine
 from storage.digests import DigestStore
 from storage.models import Base
-from storage.repository import Store
+from storage.stores import Stores
 from testkit.databases import scratch_database, sqlite_database
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -72,6 +72,26 @@ def test_a_downgrade_gives_back_claims_waiting_to_retry(fresh_engine: Engine) ->
     command.upgrade(alembic_config(fresh_engine), "head")
 
 
+def test_daily_claims_cross_0019_both_ways(fresh_engine: Engine) -> None:
+    """Up: a claim held by an older process keeps a lease (its holder may be running).
+    Down: a claim given back goes, as the older code gave one back by deleting it."""
+    config = alembic_config(fresh_engine)
+    command.downgrade(config, "0018")
+    with fresh_engine.begin() as conn:
+        conn.execute(text("INSERT INTO maintenance_runs (job, day, owner, started_at) "
+                          "VALUES ('retention', '2026-11-30', 'old', CURRENT_TIMESTAMP)"))
+    command.upgrade(config, "head")
+    privacy = Stores.open(fresh_engine).privacy
+    assert privacy.claim_daily("retention", "2026-11-30", "new") is None
+    claim = privacy.claim_daily("retention", "2026-12-01", "new")
+    assert claim is not None and privacy.release_daily(claim)
+    command.downgrade(config, "0018")
+    with fresh_engine.connect() as conn:
+        assert conn.execute(text("SELECT day FROM maintenance_runs")).scalars().all() == [
+            "2026-11-30"]
+    command.upgrade(config, "head")
+
+
 def test_rows_from_before_workspaces_are_kept_and_adopted_by_the_one_workspace(
         fresh_engine: Engine) -> None:
     config = alembic_config(fresh_engine)
@@ -94,15 +114,17 @@ def test_rows_from_before_workspaces_are_kept_and_adopted_by_the_one_workspace(
             "created_by, updated_at) VALUES ('C1', 'day', '09:00', 'UTC', 0, 'U1', "
             "CURRENT_TIMESTAMP)"))
     command.upgrade(config, "head")
-    store = Store(fresh_engine)
-    assert store.guidance("C1") is not None  # kept, with no workspace yet
-    workspace = store.for_team("T1")
-    assert workspace.guidance("C1") is None and workspace.item_at("C1", "1.000002") is None
-    workspace.set_guidance("C1", "newer words", "U2")  # set since: it wins the clash
-    assert store.adopt_unowned("T1") == 3  # brainstorm, item, subscription; not guidance
-    assert workspace.item_at("C1", "1.000002") is not None
-    assert workspace.channel_stats("C1").people == 1  # the signal survived the rebuilds
-    assert workspace.guidance("C1").text == "newer words"  # type: ignore[union-attr]
-    assert store.guidance("C1") is None  # the older one is gone, not left to clash
+    stores = Stores.open(fresh_engine)
+    assert stores.steering.guidance("C1") is not None  # kept, with no workspace yet
+    workspace = stores.for_team("T1")
+    assert workspace.steering.guidance("C1") is None
+    assert workspace.signals.item_at("C1", "1.000002") is None
+    workspace.steering.set_guidance("C1", "newer words", "U2")  # set since: it wins the clash
+    # brainstorm, item, subscription; not guidance
+    assert stores.workspaces.adopt_unowned("T1") == 3
+    assert workspace.signals.item_at("C1", "1.000002") is not None
+    assert workspace.reports.channel_stats("C1").people == 1  # the signal survived the rebuilds
+    assert workspace.steering.guidance("C1").text == "newer words"  # type: ignore[union-attr]
+    assert stores.steering.guidance("C1") is None  # the older one is gone, not left to clash
     assert DigestStore(fresh_engine, team="T1").subscription("C1") is not None
-    assert store.adopt_unowned("T1") == 0
+    assert stores.workspaces.adopt_unowned("T1") == 0

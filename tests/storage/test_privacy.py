@@ -13,10 +13,13 @@ from sqlalchemy import text
 
 from bot.config import Settings
 from bot.privacy import Privacy
+from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
+from storage.drafts import NewDraft
 from storage.privacy import PrivacyStore
-from storage.repository import NewBrainstorm, NewDraft, ReactionChange, Store
-from storage.work import NewWork, WorkStore
+from storage.signals import ReactionChange
+from storage.stores import Stores
+from storage.work import NewWork
 from testkit.queries import count_rows, daily_runs
 
 OLD = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -37,85 +40,84 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def stores(db_url: str, clock: Clock) -> Iterator[tuple[Store, PrivacyStore, WorkStore]]:
+def stores(db_url: str, clock: Clock) -> Iterator[Stores]:
     engine = make_engine(db_url)
-    yield (Store(engine, clock=clock), PrivacyStore(engine, clock=clock),
-           WorkStore(engine, clock=clock))
+    yield Stores.open(engine, clock=clock)
     engine.dispose()
 
 
-def brainstorm(store: Store, requester: str, ts: int, topic: str = "standups") -> list[int]:
-    saved = store.save_brainstorm(NewBrainstorm(
+def brainstorm(stores: Stores, requester: str, ts: int, topic: str = "standups") -> list[int]:
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
         channel="C1", requester=requester, topic=topic, model="m", ideas=("a idea", "b idea"),
         header_ts=f"{ts}.000001", inputs={"approved": ["secret approved idea"]}))
     assert saved is not None
     for n, item_id in enumerate(saved.item_ids, start=2):
-        store.mark_posted(item_id, f"{ts}.00000{n}")
+        stores.brainstorms.mark_posted(item_id, f"{ts}.00000{n}")
     return saved.item_ids
 
 
-def react(store: Store, item_id: int, user: str, polarity: int = 1) -> None:
-    store.apply_reactions([ReactionChange(item_id=item_id, user_id=user,
-                                          emoji="+1" if polarity > 0 else "-1",
-                                          polarity=polarity, active=True, event_us=1,
-                                          at=store.clock())])
+def react(stores: Stores, item_id: int, user: str, polarity: int = 1) -> None:
+    stores.signals.apply_reactions([ReactionChange(item_id=item_id, user_id=user,
+                                                   emoji="+1" if polarity > 0 else "-1",
+                                                   polarity=polarity, active=True, event_us=1,
+                                                   at=stores.clock())])
 
 
-def draft(store: Store, requester: str, ts: int) -> int:
-    item_id = store.save_draft(NewDraft(channel="C1", thread_ts=f"{ts}.000001",
-                                        ts=f"{ts}.000009", text="my words, polished",
-                                        instruction="polish: my words", model="m",
-                                        kind="polish", requester=requester))
+def draft(stores: Stores, requester: str, ts: int) -> int:
+    item_id = stores.drafts.save_draft(NewDraft(channel="C1", thread_ts=f"{ts}.000001",
+                                                ts=f"{ts}.000009", text="my words, polished",
+                                                instruction="polish: my words", model="m",
+                                                kind="polish", requester=requester))
     assert item_id is not None
     return item_id
 
 
 def test_retention_removes_old_words_and_keeps_rows_and_counts(
-        stores: tuple[Store, PrivacyStore, WorkStore], clock: Clock) -> None:
-    store, privacy, work = stores
-    old_ideas = brainstorm(store, "U1", 100)
-    react(store, old_ideas[0], "U2")
-    react(store, old_ideas[1], "U3", -1)
-    old_draft = draft(store, "U1", 100)
-    store.save_vectors("emb", {old_ideas[1]: b"\0" * 8})
+        stores: Stores, clock: Clock) -> None:
+    privacy, work = stores.privacy, stores.work
+    old_ideas = brainstorm(stores, "U1", 100)
+    react(stores, old_ideas[0], "U2")
+    react(stores, old_ideas[1], "U3", -1)
+    old_draft = draft(stores, "U1", 100)
+    stores.steering.save_vectors("emb", {old_ideas[1]: b"\0" * 8})
     accepted = work.accept(NewWork(kind="brainstorm", delivery_key="k1", channel="C1",
                                    user_id="U1", request={"topic": "standups"}),
                            owner="me", lease=30)
     assert accepted is not None and work.finish(accepted)
     clock.at = NEW
-    new_ideas = brainstorm(store, "U1", 200, topic="reviews")
-    react(store, new_ideas[0], "U2")
-    stats_before = store.channel_stats("C1")
+    new_ideas = brainstorm(stores, "U1", 200, topic="reviews")
+    react(stores, new_ideas[0], "U2")
+    stats_before = stores.reports.channel_stats("C1")
 
     purged = privacy.purge_before(NEW - timedelta(days=30))
     assert (purged.items, purged.brainstorms, purged.work) == (3, 1, 1)
-    rows = {row["id"]: row for row in store.export_rows()}
+    rows = {row["id"]: row for row in stores.reports.export_rows()}
     assert [rows[i]["text"] for i in (*old_ideas, old_draft)] == ["", "", ""]
     assert all(rows[i]["purged"] for i in (*old_ideas, old_draft))
     assert rows[old_ideas[0]]["topic"] == "" and rows[old_ideas[0]]["approvals"] == 1
     assert rows[new_ideas[0]]["text"] == "a idea" and not rows[new_ideas[0]]["purged"]
-    assert store.channel_stats("C1") == stats_before  # counts stay true
+    assert stores.reports.channel_stats("C1") == stats_before  # counts stay true
     # Purged words are nowhere the AI or people read them.
-    assert [item.text for item in store.top_items("C1")] == ["a idea"]
-    assert store.rejected_ideas("C1") == []
-    assert store.channel_feedback("C1") == (["a idea"], [])
-    assert store.vectors("emb", [old_ideas[1]]) == {}
-    assert store.latest_draft("C1", "100.000001") is None
-    assert store.brainstorm_inputs_at("C1", "100.000001").inputs is None  # type: ignore[union-attr]
+    assert [item.text for item in stores.reports.top_items("C1")] == ["a idea"]
+    assert stores.steering.rejected_ideas("C1") == []
+    assert stores.steering.channel_feedback("C1") == (["a idea"], [])
+    assert stores.steering.vectors("emb", [old_ideas[1]]) == {}
+    assert stores.drafts.latest_draft("C1", "100.000001") is None
+    assert stores.brainstorms.brainstorm_inputs_at("C1", "100.000001").inputs is None  # type: ignore[union-attr]
     assert privacy.purge_before(NEW - timedelta(days=30)).items == 0  # nothing left to do
 
 
 def test_forgetting_a_person_removes_their_signals_and_words_only(
-        stores: tuple[Store, PrivacyStore, WorkStore]) -> None:
-    store, privacy, work = stores
-    alices = brainstorm(store, "U0ALICE", 100)
-    bobs = brainstorm(store, "U0BOB", 200, topic="reviews")
-    react(store, alices[0], "U0ALICE")
-    react(store, alices[0], "U0BOB")
-    react(store, bobs[0], "U0ALICE", -1)
-    mine, theirs = draft(store, "U0ALICE", 300), draft(store, "U0BOB", 400)
-    store.set_guidance("C1", "Alice's words for the AI", "U0ALICE")
-    store.set_guidance("C2", "Bob's words for the AI", "U0BOB")
+        stores: Stores) -> None:
+    privacy, work = stores.privacy, stores.work
+    alices = brainstorm(stores, "U0ALICE", 100)
+    bobs = brainstorm(stores, "U0BOB", 200, topic="reviews")
+    react(stores, alices[0], "U0ALICE")
+    react(stores, alices[0], "U0BOB")
+    react(stores, bobs[0], "U0ALICE", -1)
+    mine, theirs = draft(stores, "U0ALICE", 300), draft(stores, "U0BOB", 400)
+    stores.steering.set_guidance("C1", "Alice's words for the AI", "U0ALICE")
+    stores.steering.set_guidance("C2", "Bob's words for the AI", "U0BOB")
     asked = work.accept(NewWork(kind="brainstorm", delivery_key="k1", channel="C1",
                                 user_id="U0ALICE", request={"topic": "her words"}),
                         owner="me", lease=30)
@@ -124,14 +126,14 @@ def test_forgetting_a_person_removes_their_signals_and_words_only(
     forgotten = privacy.forget("U0ALICE")
     assert (forgotten.signals, forgotten.brainstorms, forgotten.drafts,
             forgotten.guidance) == (2, 1, 1, 1)
-    rows = {row["id"]: row for row in store.export_rows()}
+    rows = {row["id"]: row for row in stores.reports.export_rows()}
     assert rows[alices[0]]["approvals"] == 1  # Bob's approval stays
     assert rows[alices[0]]["topic"] == "" and rows[alices[0]]["text"] == "a idea"
     assert rows[bobs[0]]["rejections"] == 0 and rows[bobs[0]]["topic"] == "reviews"
     assert rows[mine]["text"] == "" and rows[theirs]["text"] == "my words, polished"
-    assert store.guidance("C1") is None and store.guidance("C2") is not None
-    assert store.channels_of("U0ALICE") == []
-    assert store.latest_brainstorm_by("C1", "U0ALICE") is None
+    assert stores.steering.guidance("C1") is None and stores.steering.guidance("C2") is not None
+    assert stores.reports.channels_of("U0ALICE") == []
+    assert stores.brainstorms.latest_brainstorm_by("C1", "U0ALICE") is None
     assert privacy.forget("U0ALICE").signals == 0
     # Her request of the day keeps counting against her daily limit, without its words.
     assert work.usage("", "U0ALICE", "C1", OLD - timedelta(hours=1)).person == 1
@@ -140,18 +142,21 @@ def test_forgetting_a_person_removes_their_signals_and_words_only(
 
 
 def test_a_daily_job_is_claimed_by_exactly_one_process(
-        stores: tuple[Store, PrivacyStore, WorkStore]) -> None:
-    _, privacy, _ = stores
+        stores: Stores) -> None:
+    privacy = stores.privacy
     with ThreadPoolExecutor(8) as pool:
         won = list(pool.map(lambda n: privacy.claim_daily("retention", "2026-11-30", f"p{n}"),
                             range(16)))
-    assert won.count(True) == 1
-    winner = f"p{won.index(True)}"
-    privacy.release_daily("retention", "2026-11-30")  # its purge failed: given back
-    assert privacy.claim_daily("retention", "2026-11-30", "p99")
-    privacy.finish_daily("retention", "2026-11-30", 7)
-    privacy.release_daily("retention", "2026-11-30")  # a finished run is not given back
-    assert not privacy.claim_daily("retention", "2026-11-30", winner)
+    claims = [claim for claim in won if claim is not None]
+    assert len(claims) == 1
+    winner = claims[0]
+    assert privacy.release_daily(winner)  # its purge failed: given back
+    again = privacy.claim_daily("retention", "2026-11-30", "p99")
+    assert again is not None and again.fence == winner.fence + 1
+    assert not privacy.finish_daily(winner, 3)  # the earlier holder is refused
+    assert privacy.finish_daily(again, 7)
+    assert not privacy.release_daily(again)  # a finished run is not given back
+    assert privacy.claim_daily("retention", "2026-11-30", winner.owner) is None
     assert daily_runs(privacy.engine, "retention") == [("2026-11-30", "p99", 7)]
     assert count_rows(privacy.engine, "maintenance_runs") == 1
 
@@ -161,9 +166,9 @@ def test_the_sqlite_log_is_emptied_after_a_forget_unless_a_reader_holds_it(
     """The edge: a reader mid-transaction (any process) pins the write-ahead log, so the
     forget cannot empty it; it says so, and the hourly offer empties it once it is free."""
     engine = make_engine(sqlite_url)
-    store, privacy = Store(engine), Privacy(Settings(), PrivacyStore(engine), owner="test")
+    stores, privacy = Stores.open(engine), Privacy(Settings(), PrivacyStore(engine), owner="test")
     wal = Path(sqlite_url.removeprefix("sqlite:///") + "-wal")
-    brainstorm(store, "U0ALICE", 1700000000, topic="zqsecret standups")
+    brainstorm(stores, "U0ALICE", 1700000000, topic="zqsecret standups")
     reader = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     reader.execute("BEGIN")
     assert reader.execute("SELECT count(*) FROM brainstorms").fetchone() == (1,)
@@ -182,36 +187,48 @@ def test_the_sqlite_log_is_emptied_after_a_forget_unless_a_reader_holds_it(
 
 
 def test_copies_go_by_the_same_words_or_with_their_item_and_nothing_else_does(
-        stores: tuple[Store, PrivacyStore, WorkStore], clock: Clock) -> None:
+        stores: Stores, clock: Clock) -> None:
     """A person's own words are removed where a value is exactly them (a topic copied by
     "More like this"), not where they are part of someone else's. Retention clears an
     idea's text in a later brainstorm's inputs once no unpurged item of the channel has
     it, which also catches copies of items purged before copies were tracked."""
-    store, privacy, _ = stores
-    brainstorm(store, "U0ALICE", 100, topic="standups")
+    privacy = stores.privacy
+    brainstorm(stores, "U0ALICE", 100, topic="standups")
     for requester, ts, topic, inputs in (
             ("U0BOB", 200, "standups", {"seed": "a idea", "approved": ["b idea"]}),
             ("U0CAROL", 300, "faster standups", {"approved": ["a idea"],
                                                   "guidance": "standups"})):
-        assert store.save_brainstorm(NewBrainstorm(
+        assert stores.brainstorms.save_brainstorm(NewBrainstorm(
             channel="C1", requester=requester, topic=topic, model="m", ideas=("c idea",),
             header_ts=f"{ts}.000001", inputs=inputs)) is not None
 
     forgotten = privacy.forget("U0ALICE")
     assert forgotten.copies == 2  # Bob's topic; Carol's inputs (her guidance, copied)
-    bob = store.latest_brainstorm_by("C1", "U0BOB")
-    carol = store.latest_brainstorm_by("C1", "U0CAROL")
+    bob = stores.brainstorms.latest_brainstorm_by("C1", "U0BOB")
+    carol = stores.brainstorms.latest_brainstorm_by("C1", "U0CAROL")
     assert bob is not None and carol is not None
     assert (bob.topic, bob.inputs) == ("", {"seed": "a idea", "approved": ["b idea"]})
     assert carol.topic == "faster standups"  # contains her words, but is not a copy
     assert carol.inputs == {"approved": ["a idea"], "guidance": ""}
 
     clock.at = NEW  # everything above is older than the cut-off but Carol's next one
-    assert store.save_brainstorm(NewBrainstorm(
+    assert stores.brainstorms.save_brainstorm(NewBrainstorm(
         channel="C1", requester="U0CAROL", topic="offsite", model="m", ideas=("d idea",),
         header_ts="400.000001",
         inputs={"approved": ["c idea", "long gone idea"], "rejected": ["b idea", "d idea"]}))
     assert privacy.purge_before(NEW - timedelta(days=1)).copies == 1
-    latest = store.latest_brainstorm_by("C1", "U0CAROL")
+    latest = stores.brainstorms.latest_brainstorm_by("C1", "U0CAROL")
     assert latest is not None
     assert latest.inputs == {"approved": ["", ""], "rejected": ["", "d idea"]}
+
+
+def test_a_daily_claim_whose_holder_died_is_taken_over_the_same_day(stores: Stores) -> None:
+    privacy = stores.privacy
+    dead = privacy.claim_daily("retention", "2026-11-30", "p1", lease=-1.0)  # ran out
+    assert dead is not None
+    held = privacy.claim_daily("retention", "2026-11-30", "p2")
+    assert held is not None and held.fence == dead.fence + 1
+    assert privacy.claim_daily("retention", "2026-11-30", "p3") is None  # p2's, alive
+    assert not privacy.finish_daily(dead, 1) and not privacy.release_daily(dead)
+    assert privacy.finish_daily(held, 2)
+    assert daily_runs(privacy.engine, "retention") == [("2026-11-30", "p2", 2)]

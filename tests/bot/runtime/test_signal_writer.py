@@ -10,8 +10,10 @@ from sqlalchemy import event
 
 from bot.errors import NotSaved
 from bot.runtime.signal_writer import SignalWriter
+from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
-from storage.repository import NewBrainstorm, ReactionChange, Store
+from storage.signals import ReactionChange
+from storage.stores import Stores
 from testkit.databases import signals_locked
 from testkit.processes import free_port
 from testkit.queries import score_of
@@ -20,18 +22,18 @@ from testkit.waiting import eventually
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-def saved_ideas(store: Store, count: int) -> list[int]:
-    saved = store.save_brainstorm(NewBrainstorm(
+def saved_ideas(stores: Stores, count: int) -> list[int]:
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
         channel="C1", requester="U1", topic="standups", model="m",
         ideas=[f"idea {n}" for n in range(count)], header_ts="100.000001"))
     for n, item_id in enumerate(saved.item_ids, start=2):
-        store.mark_posted(item_id, f"100.{n:06d}")
+        stores.brainstorms.mark_posted(item_id, f"100.{n:06d}")
     return saved.item_ids
 
 
-def test_the_signal_writer_stores_everything_it_is_given(store: Store) -> None:
-    items = saved_ideas(store, 5)
-    writer = SignalWriter(store, max_batch=50)
+def test_the_signal_writer_stores_everything_it_is_given(stores: Stores) -> None:
+    items = saved_ideas(stores, 5)
+    writer = SignalWriter(stores.signals, max_batch=50)
     try:
         for n in range(400):
             writer.submit(ReactionChange(item_id=items[n % 5], user_id=f"U{n}", emoji="+1",
@@ -39,7 +41,7 @@ def test_the_signal_writer_stores_everything_it_is_given(store: Store) -> None:
         assert writer.wait_idle(timeout=20)
     finally:
         writer.close()
-    assert sum(score_of(store, item)["approvals"] for item in items) == 400
+    assert sum(score_of(stores, item)["approvals"] for item in items) == 400
 
 
 def change(item: int, user: str, event_us: int, *, active: bool = True) -> ReactionChange:
@@ -47,12 +49,12 @@ def change(item: int, user: str, event_us: int, *, active: bool = True) -> React
                           event_us=event_us, at=AT)
 
 
-def test_one_change_the_database_refuses_does_not_sink_its_batch(store: Store) -> None:
+def test_one_change_the_database_refuses_does_not_sink_its_batch(stores: Stores) -> None:
     """The listener validates reactions first; this is the net behind it: a change the
     database itself refuses (here a lone surrogate, which no driver can encode) fails
     alone, and the rest of its batch is committed."""
-    items = saved_ideas(store, 5)
-    writer = SignalWriter(store, max_batch=500)
+    items = saved_ideas(stores, 5)
+    writer = SignalWriter(stores.signals, max_batch=500)
     try:
         tickets = [writer.submit(change(items[n % 5], "U\ud800" if n == 200 else f"U{n}",
                                         n + 1)) for n in range(400)]
@@ -61,14 +63,14 @@ def test_one_change_the_database_refuses_does_not_sink_its_batch(store: Store) -
         writer.close()
     failed = [n for n, ticket in enumerate(tickets) if ticket.error is not None]
     assert failed == [200] and all(ticket.done.is_set() for ticket in tickets)
-    assert sum(score_of(store, item)["approvals"] for item in items) == 399
+    assert sum(score_of(stores, item)["approvals"] for item in items) == 399
 
 
-def test_duplicates_in_a_batch_collapse_to_the_newest(store: Store, db_url: str) -> None:
+def test_duplicates_in_a_batch_collapse_to_the_newest(stores: Stores, db_url: str) -> None:
     """Four changes of one person's reaction queue up while the table is locked, and are
     written as one row: the newest. (PostgreSQL refuses one statement that upserts a row
     twice, so without the collapse the batch would fail and be retried row by row.)"""
-    [item] = saved_ideas(store, 1)
+    [item] = saved_ideas(stores, 1)
     rows_written: list[int] = []
 
     def count(conn: object, cursor: object, statement: str, parameters: object,
@@ -76,8 +78,8 @@ def test_duplicates_in_a_batch_collapse_to_the_newest(store: Store, db_url: str)
         if statement.lstrip().upper().startswith("INSERT INTO SIGNALS"):
             rows_written.append(len(parameters) if executemany else 1)  # type: ignore[arg-type]
 
-    event.listen(store.engine, "before_cursor_execute", count)
-    writer = SignalWriter(store)
+    event.listen(stores.engine, "before_cursor_execute", count)
+    writer = SignalWriter(stores.signals)
     try:
         with signals_locked(db_url):
             first = writer.submit(change(item, "U0", 1))  # taken alone; waits on the lock
@@ -87,30 +89,30 @@ def test_duplicates_in_a_batch_collapse_to_the_newest(store: Store, db_url: str)
         assert writer.wait_idle(timeout=20)
     finally:
         writer.close()
-        event.remove(store.engine, "before_cursor_execute", count)
+        event.remove(stores.engine, "before_cursor_execute", count)
     assert rows_written == [1, 1]
     assert all(ticket.error is None for ticket in [first, *tickets])
-    assert score_of(store, item)["approvals"] == 1  # U0's; U1's newest (4) removed theirs
+    assert score_of(stores, item)["approvals"] == 1  # U0's; U1's newest (4) removed theirs
 
 
 def test_an_unavailable_database_fails_the_batch_at_once(tmp_path: Path) -> None:
-    store = Store(make_engine(
+    stores = Stores.open(make_engine(
         f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2"))
-    writer = SignalWriter(store)
+    writer = SignalWriter(stores.signals)
     try:
         with pytest.raises(NotSaved):
             writer.store_now(change(1, "U1", 1), timeout=10)
     finally:
         writer.close()
-        store.engine.dispose()
+        stores.engine.dispose()
 
 
 def test_a_full_queue_refuses_at_once(sqlite_url: str) -> None:
     """While another process holds SQLite's write lock, the writer waits; past the
     queue's bound, a new change is refused at once instead of waiting too."""
-    store = Store(make_engine(sqlite_url))
-    [item] = saved_ideas(store, 1)
-    writer = SignalWriter(store, max_queue=2)
+    stores = Stores.open(make_engine(sqlite_url))
+    [item] = saved_ideas(stores, 1)
+    writer = SignalWriter(stores.signals, max_queue=2)
     try:
         with signals_locked(sqlite_url):
             first = writer.submit(change(item, "U1", 1))  # taken by the writer, which waits
@@ -121,8 +123,8 @@ def test_a_full_queue_refuses_at_once(sqlite_url: str) -> None:
                 writer.submit(change(item, "U4", 4))
     finally:
         writer.close()
-        store.engine.dispose()
-    assert score_of(store, item)["approvals"] == 3
+        stores.engine.dispose()
+    assert score_of(stores, item)["approvals"] == 3
 
 
 def _taken(writer: SignalWriter, ticket: object) -> None:

@@ -14,7 +14,9 @@ from bot.emulator.block_kit import check_blocks, check_message
 from bot.home import ChannelCard
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT
-from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
+from storage.brainstorms import BrainstormInputs, Steering
+from storage.reports import RankedItem
+from storage.steering import Guidance
 
 LONG = ("An idea the model would not stop writing & <kept> going @channel. " * 80)[:5000]
 

@@ -18,7 +18,8 @@ from bot.emulator.block_kit import check_blocks
 from bot.llm.offline.generator import OFFLINE_MODEL
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT
-from storage.repository import RankedItem, Steering
+from storage.brainstorms import Steering
+from storage.reports import RankedItem
 
 EVIL = "<!channel> @here <@U999> <https://evil.example|docs> & more"
 # Slack markup the builders themselves may emit: mentions of the requester or approvers,

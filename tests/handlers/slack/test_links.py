@@ -27,7 +27,9 @@ from bot.home import ChannelCard
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import neutralise, settled, show_links, split_for_slack
 from handlers.slack.streaming import NativeStream
-from storage.repository import BrainstormInputs, Guidance, RankedItem, Steering
+from storage.brainstorms import BrainstormInputs, Steering
+from storage.reports import RankedItem
+from storage.steering import Guidance
 
 EVIL = "https://evil.example/x"
 

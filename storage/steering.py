@@ -1,0 +1,165 @@
+"""Steering: what the next brainstorm is told and kept from. Every SQL statement about a
+channel's standing guidance, its approved and rejected ideas, what it was already
+offered, and the embeddings the rejection filter compares by meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, literal_column, select
+
+from storage.base import Repository, retry_locked
+from storage.models import Brainstorm, ChannelGuidance, Item, ItemVector, Signal
+from storage.scores import score_expr
+
+
+@dataclass(frozen=True)
+class Guidance:
+    text: str
+    set_by: str
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class RejectedIdea:
+    item_id: int
+    text: str
+
+VECTOR_BATCH = 500  # item ids per IN (…) when reading embeddings
+FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
+
+
+class SteeringStore(Repository):
+    """What steers a channel's next brainstorm: guidance, feedback, rejections, vectors."""
+
+    def guidance(self, channel: str) -> Guidance | None:
+        """The channel's standing guidance to the AI, if any."""
+        with self._read() as conn:
+            row = conn.execute(select(ChannelGuidance.text, ChannelGuidance.set_by,
+                                      ChannelGuidance.set_at)
+                               .where(self._in(ChannelGuidance, channel))).first()
+        return Guidance(row.text, row.set_by, row.set_at) if row else None
+
+    @retry_locked
+    def set_guidance(self, channel: str, text: str, user: str) -> None:
+        stmt = self._insert(ChannelGuidance).values(team=self.team, channel=channel, text=text,
+                                                    set_by=user, set_at=self.clock())
+        with self._write() as conn:
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["team", "channel"],
+                set_={"text": stmt.excluded.text, "set_by": stmt.excluded.set_by,
+                      "set_at": stmt.excluded.set_at}))
+
+    @retry_locked
+    def clear_guidance(self, channel: str) -> bool:
+        """Remove the channel's guidance; False when it had none."""
+        with self._write() as conn:
+            return bool(conn.execute(delete(ChannelGuidance)
+                                     .where(self._in(ChannelGuidance, channel))).rowcount)
+
+    def channel_feedback(self, channel: str, limit: int = 8, *,
+                         window: int = FEEDBACK_WINDOW) -> tuple[list[str], list[str]]:
+        """Texts of the channel's most approved and of its rejected items.
+
+        Approved: net score > 0, best first. Rejected: net score < 0, worst first.
+        Used to steer the next brainstorm and to keep rejected ideas from coming back.
+        Only the channel's `window` most recent items are weighed, so the cost of every
+        brainstorm stays flat as history grows (it grew linearly: 1 s at 1M signals).
+        """
+        recent = (
+            select(Item.id).where(self._in(Item, channel), Item.ts.is_not(None),
+                                  Item.purged_at.is_(None))
+            .order_by(Item.created_at.desc()).limit(window).subquery()
+        )
+        score = score_expr()
+        query = (
+            select(Item.text, score.label("score"))
+            .join(recent, recent.c.id == Item.id)
+            .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
+            .group_by(Item.id, Item.text)
+        )
+        with self._read() as conn:
+            best = conn.execute(
+                query.having(score > 0).order_by(score.desc(), Item.id.desc()).limit(limit)
+            ).all()
+            worst = conn.execute(
+                query.having(score < 0).order_by(score.asc(), Item.id.desc()).limit(limit * 4)
+            ).all()
+        return [row.text for row in best], [row.text for row in worst]
+
+    def proposed_on(self, channel: str, topic: str, limit: int = 30,
+                    recent: int = 500) -> list[str]:
+        """The latest ideas proposed in the channel on `topic` (the same words, whatever
+        their case), among its `recent` brainstorms: what asking again should move on
+        from. Cases are folded here, not in SQL: SQLite's lower() folds only ASCII."""
+        key = topic.strip().casefold()
+        with self._read() as conn:
+            same = [row.id for row in conn.execute(
+                select(Brainstorm.id, Brainstorm.topic).where(self._in(Brainstorm, channel))
+                .order_by(Brainstorm.id.desc()).limit(recent))
+                if row.topic.strip().casefold() == key]
+            if not same:
+                return []
+            return list(conn.execute(
+                select(Item.text).where(Item.brainstorm_id.in_(same), Item.purged_at.is_(None))
+                .order_by(Item.id.desc()).limit(limit)).scalars())
+
+    def passed_over(self, channel: str, limit: int = 50) -> list[str]:
+        """The channel's latest posted ideas that nobody reacted to (no signal at all)."""
+        judged = select(Signal.item_id).where(Signal.item_id == Item.id)
+        query = (
+            select(Item.text)
+            .where(self._in(Item, channel), Item.kind == "idea", Item.ts.is_not(None),
+                   Item.purged_at.is_(None), ~judged.exists())
+            .order_by(Item.created_at.desc(), Item.id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
+    def rejected_ideas(self, channel: str) -> list[RejectedIdea]:
+        """Every idea the channel rejected (net score below zero), however old: a
+        rejection stays a rejection. Reached through the partial index of standing
+        rejections, so the cost follows how many items were ever rejected, not history."""
+        # -1 written into the statement, so that a prepared, generic plan still matches
+        # the partial index's predicate.
+        rejected_items = select(Signal.item_id).where(
+            Signal.active, Signal.polarity == literal_column("-1"))
+        score = score_expr()
+        query = (
+            select(Item.id, Item.text)
+            .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
+            .where(self._in(Item, channel), Item.kind == "idea", Item.id.in_(rejected_items),
+                   Item.purged_at.is_(None))
+            .group_by(Item.id, Item.text)
+            .having(score < 0)
+            .order_by(Item.id)
+        )
+        with self._read() as conn:
+            return [RejectedIdea(row.id, row.text) for row in conn.execute(query)]
+
+    def vectors(self, model: str, item_ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored embeddings by `model` of those of `item_ids` that have one."""
+        found: dict[int, bytes] = {}
+        with self._read() as conn:
+            for start in range(0, len(item_ids), VECTOR_BATCH):
+                batch = item_ids[start:start + VECTOR_BATCH]
+                found.update((row.item_id, row.vector) for row in conn.execute(
+                    select(ItemVector.item_id, ItemVector.vector)
+                    .where(ItemVector.model == model, ItemVector.item_id.in_(batch))))
+        return found
+
+    @retry_locked
+    def save_vectors(self, model: str, vectors: Mapping[int, bytes]) -> None:
+        """Keep items' embeddings by `model`; one already kept stays (it is the same)."""
+        if not vectors:
+            return
+        stmt = self._insert(ItemVector).on_conflict_do_nothing(
+            index_elements=["item_id", "model"])
+        with self._write() as conn:
+            conn.execute(stmt, [{"item_id": item_id, "model": model, "vector": vector}
+                                for item_id, vector in vectors.items()])
+
