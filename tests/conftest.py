@@ -35,11 +35,12 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A throw-away PostgreSQL database for this test session, migrated to head."""
+    """A throw-away PostgreSQL database for this test session, migrated to head, whose
+    commits do not wait for the disk (no test crashes this server)."""
     with contextlib.ExitStack() as stack:
         try:
             url = stack.enter_context(scratch_database(POSTGRES_ADMIN_URL,
-                                                       prefix="idealoop_test"))
+                                                       prefix="idealoop_test", durable=False))
         except Exception as exc:  # no server: these tests cannot run here
             if os.environ.get("CI"):
                 raise
