@@ -48,10 +48,11 @@ class MigratedSqlite:
         self.path = path
 
     def copy(self, path: Path) -> str:
-        """A migrated, empty database at `path` (which must not exist yet); its URL."""
-        if path.exists():
-            raise FileExistsError(path)
-        shutil.copyfile(self.path, path)
+        """A migrated, empty database at `path`; its URL. A database already at `path`
+        (one another fixture of the same test made there) is kept and shared, as
+        migrating it again would have done."""
+        if not path.exists():
+            shutil.copyfile(self.path, path)
         return f"sqlite:///{path}"
 
 
