@@ -29,13 +29,14 @@ demo: $(RUNTIME_STAMP)
 
 # Lint, layer rules, types, then the tests (SQLite and PostgreSQL) on parallel workers.
 # Most tests wait on HTTP, child processes and PostgreSQL, so 4 workers beat 2 on these
-# 2 cores; --dist loadfile keeps each file (and its module-scoped apps) on one worker.
+# 2 cores; --dist worksteal lets an idle worker take tests from a busy one, so one file of
+# slow tests (the fault tests) does not leave the others waiting at the end.
 # `make test TEST_WORKERS=0` runs them in this process, one after another; PYTEST_ARGS
 # adds options (`make test PYTEST_ARGS="-k digest"`).
 TEST_WORKERS ?= 4
 test: $(DEV_STAMP) lint docs
 	bash scripts/ensure-postgres.sh
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -6,13 +6,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from bot.emulator.web_api import SlackApiServer
 from storage.db import make_engine
 from storage.stores import Stores
-from testkit.databases import empty_all_tables, migrate, scratch_database
+from testkit.databases import MigratedSqlite, empty_all_tables, scratch_database
 from testkit.fake_openai import FakeOpenAI
 from testkit.processes import SETTING_PREFIXES
 from testkit.strict_slack import assert_no_refusals
@@ -34,11 +35,12 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A throw-away PostgreSQL database for this test session, migrated to head."""
+    """A throw-away PostgreSQL database for this test session, migrated to head, whose
+    commits do not wait for the disk (no test crashes this server)."""
     with contextlib.ExitStack() as stack:
         try:
             url = stack.enter_context(scratch_database(POSTGRES_ADMIN_URL,
-                                                       prefix="idealoop_test"))
+                                                       prefix="idealoop_test", durable=False))
         except Exception as exc:  # no server: these tests cannot run here
             if os.environ.get("CI"):
                 raise
@@ -46,11 +48,18 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> MigratedSqlite:
+    """One SQLite database migrated to head for this session (each xdist worker's):
+    tests get copies of it (`sqlite_url`, `db_url`), not a migration each."""
+    return MigratedSqlite(tmp_path_factory.mktemp("migrated") / "idealoop.db")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        yield migrate(f"sqlite:///{tmp_path}/idealoop.db")
+        yield request.getfixturevalue("migrated_sqlite").copy(tmp_path / "idealoop.db")
         return
     url = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
@@ -60,8 +69,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: os.PathLike[str]) -> str:
-    return migrate(f"sqlite:///{tmp_path}/idealoop.db")
+def sqlite_url(migrated_sqlite: MigratedSqlite, tmp_path: Path) -> str:
+    """A migrated, empty SQLite database of this test's own."""
+    return migrated_sqlite.copy(tmp_path / "idealoop.db")
 
 
 @pytest.fixture

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from bot.emulator.web_api import SlackApiServer
 from testkit.app import RunningApp, Transport, running_app
 from testkit.fake_openai import FakeOpenAI
+from testkit.waiting import eventually
 
 CHANNEL = "C0GENERAL"
 
 
 @pytest.fixture
-def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str, transport: Transport):
+def app(request: pytest.FixtureRequest, slack: SlackApiServer, llm: FakeOpenAI, db_url: str,
+        transport: Transport):
+    """The real app; a test marked `app_env(NAME=value, ...)` sets those settings too."""
+    settings = {name: value for mark in request.node.iter_markers("app_env")
+                for name, value in mark.kwargs.items()}
     with running_app(slack, db_url, transport=transport, OPENAI_BASE_URL=llm.base_url,
-                     IDEALOOP_MODEL="fake-model") as running:
+                     IDEALOOP_MODEL="fake-model", **settings) as running:
         yield running
 
 
@@ -126,7 +130,8 @@ def test_ack_comes_at_once_while_the_llm_is_slow(app: RunningApp, llm: FakeOpenA
 
 @pytest.mark.parametrize("failure, expected", [
     ("down", "not answering"),
-    ("slow", "took too long"),
+    # The shortest LLM timeout there is, so the test waits 1 s for it, not 5.
+    pytest.param("slow", "took too long", marks=pytest.mark.app_env(IDEALOOP_LLM_TIMEOUT="1")),
     ("garbage", "not with anything usable"),
     ("empty", "not with anything usable"),
 ])
@@ -135,7 +140,7 @@ def test_llm_failures_say_so_and_store_nothing(app: RunningApp, llm: FakeOpenAI,
     if failure == "down":
         llm.fail(status=503, times=10)
     elif failure == "slow":
-        llm.delay(7.0)  # the app's LLM timeout is 5 s in tests
+        llm.delay(4.0)  # beyond the app's LLM timeout (1 s here; 5 s in other tests)
     elif failure == "garbage":
         llm.garbage(times=10)
     else:
@@ -197,9 +202,14 @@ def test_a_duplicated_command_delivery_runs_once(app: RunningApp) -> None:
     second = app.sender.command("pairing", trigger_id="trig-same")
     assert first.status == second.status == 200
     app.slack.wait_for("chat.update", timeout=10)
-    time.sleep(0.2)
+    assert app.deps.wait_quiet()  # everything either delivery started has finished
+    eventually(lambda: _nothing_pending(app), timeout=10)
     headers = [c for c in app.slack.calls_to("chat.postMessage") if "thread_ts" not in c.params]
     assert len(headers) == 1
+
+
+def _nothing_pending(app: RunningApp) -> None:
+    assert app.deps.work.store.count_pending() == 0
 
 
 def walking_rejected_async_approved(app: RunningApp, llm: FakeOpenAI) -> None:

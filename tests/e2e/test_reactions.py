@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -108,7 +107,7 @@ def test_reactions_on_other_messages_and_by_the_bot_are_ignored(app: RunningApp)
     react(app, 1, "U0BOT", "+1")
     react(app, 3, "U0CAROL", "eyes")  # a marker that is stored: the others were handled too
     eventually(lambda: _expect(score(app, 3), neutral=1))
-    time.sleep(0.2)
+    assert app.deps.wait_quiet()  # every delivery above has been handled
     assert all(score(app, n)["signals"] == 0 for n in (1, 2))
     assert [row["approvals"] for row in app.stores.reports.export_rows()] == [0, 0, 0]
 

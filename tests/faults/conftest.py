@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.databases import migrate, scratch_database
+from testkit.databases import scratch_database
 from tests.conftest import POSTGRES_ADMIN_URL
 
 
@@ -18,8 +18,8 @@ from tests.conftest import POSTGRES_ADMIN_URL
 def fault_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database of its own (not the shared test one): processes get killed."""
     if request.param == "sqlite":
-        yield migrate(f"sqlite:///{tmp_path}/faults.db")
+        yield request.getfixturevalue("migrated_sqlite").copy(tmp_path / "faults.db")
         return
     request.getfixturevalue("postgres_url")  # skips where PostgreSQL cannot run
-    with scratch_database(POSTGRES_ADMIN_URL, prefix="idealoop_fault") as url:
+    with scratch_database(POSTGRES_ADMIN_URL, prefix="idealoop_fault", durable=False) as url:
         yield url

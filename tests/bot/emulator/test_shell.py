@@ -21,6 +21,7 @@ from bot.command_parser import shell_commands
 from bot.config import Settings
 from bot.emulator.shell import HELP, Shell
 from storage.work import NewWork
+from testkit.databases import MigratedSqlite
 from testkit.processes import child_env
 
 ANSI = re.compile(r"\x1b\[")
@@ -77,8 +78,10 @@ def out() -> io.StringIO:
 
 
 @pytest.fixture
-def shell(tmp_path: Path, out: io.StringIO) -> Iterator[Shell]:
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path}/shell.db"})
+def shell(tmp_path: Path, out: io.StringIO, migrated_sqlite: MigratedSqlite) -> Iterator[Shell]:
+    # Already migrated (a copy): the shell's own upgrade finds nothing to do. The shell
+    # migrating a new file itself is what the piped `idealoop shell` tests run.
+    settings = Settings.from_env({"DATABASE_URL": migrated_sqlite.copy(tmp_path / "shell.db")})
     with Shell(settings, out=out) as session:
         yield session
 
