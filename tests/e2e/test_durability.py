@@ -177,6 +177,7 @@ def test_a_run_that_lost_its_lease_while_the_model_answered_saves_and_posts_noth
         assert stalled.deps.jobs.wait_idle(10)
         [header] = [m for m in slack.state.history(CHANNEL) if "taken over" in m["text"]]
         assert slack.state.thread(CHANNEL, header["ts"])[1:] == []  # it posted nothing
+        assert stalled.deps.for_team(TEAM).brainstormer.saved(CHANNEL, header["ts"]) is None
         gates[1].set()
         assert other.deps.wait_quiet(20)
         ideas = slack.state.thread(CHANNEL, header["ts"])[1:]
