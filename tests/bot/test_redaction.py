@@ -114,7 +114,7 @@ def test_every_card_number_is_hidden_however_it_is_grouped(
 
 @settings(deadline=None)  # phonenumbers reads a region's metadata on its first use
 @given(st.integers(9, 18), st.integers(1, 3), st.data())
-def test_international_numbers_of_9_to_15_digits_are_hidden_and_longer_ones_are_not(
+def test_international_numbers_of_9_to_15_digits_are_hidden_and_longer_ones_are_not_one(
         digits: int, country_digits: int, data: st.DataObject) -> None:
     """E.164: a country code and at most 15 digits in all. Written as people write
     them: +, the country code, then groups of three (groups of four can be a card's)."""
@@ -128,8 +128,8 @@ def test_international_numbers_of_9_to_15_digits_are_hidden_and_longer_ones_are_
     said = redact(f"ring me on {number} please")
     if digits <= 15:
         assert said == "ring me on [phone] please"
-    else:
-        assert "[phone]" not in said
+    else:  # not one number (its national part may still read as one, and go)
+        assert said.startswith(f"ring me on +{country} ")
 
 
 @given(st.lists(st.integers(0, 9), min_size=15, max_size=15))
