@@ -50,13 +50,16 @@ def load(path: Path = MUTANTS) -> list[Mutant]:
             for entry in raw["mutant"]]
 
 
-def pytest(tree: Path, tests: tuple[str, ...] | list[str], *, first_failure: bool) -> int:
-    """Run `tests` in `tree` (its code first on the path); pytest's exit code."""
+def pytest(tree: Path, tests: tuple[str, ...] | list[str], *,
+           first_failure: bool) -> tuple[int, str]:
+    """Run `tests` in `tree` (its code first on the path): pytest's exit code and the
+    last lines it printed."""
     command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
-               "--no-header", *(["-x"] if first_failure else []), *tests]
+               "--no-header", "-rfE", *(["-x"] if first_failure else []), *tests]
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(command, cwd=tree, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, check=False).returncode
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True,
+                          check=False)
+    return done.returncode, "\n".join(done.stdout.splitlines()[-12:])
 
 
 def run(mutants: list[Mutant]) -> int:
@@ -68,8 +71,9 @@ def run(mutants: list[Mutant]) -> int:
         every_test = sorted({test for mutant in mutants for test in mutant.tests})
         print(f"{len(mutants)} mutants, {len(every_test)} tests; first the tests unchanged",
               flush=True)
-        if pytest(tree, every_test, first_failure=False) != 0:
-            print("the tests fail on the unchanged code: fix that first")
+        code, said = pytest(tree, every_test, first_failure=False)
+        if code != 0:
+            print(f"the tests fail on the unchanged code: fix that first\n{said}")
             return 2
         killed, started = 0, time.monotonic()
         for number, mutant in enumerate(mutants, start=1):
@@ -81,7 +85,7 @@ def run(mutants: list[Mutant]) -> int:
             path.write_text(source.replace(mutant.original, mutant.replacement))
             began = time.monotonic()
             try:
-                code = pytest(tree, mutant.tests, first_failure=True)
+                code, _ = pytest(tree, mutant.tests, first_failure=True)
             finally:
                 path.write_text(source)
             verdict = {0: "SURVIVED", 1: "killed"}.get(code, f"ERROR({code})")
