@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # Exact versions of every dependency, so tests and CI install what was last tested.
 CONSTRAINTS := constraints.txt
 
-.PHONY: install demo test lint docs bench lock clean
+.PHONY: install demo test lint docs bench mutation lock clean
 
 $(RUNTIME_STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("idealoop needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -51,6 +51,12 @@ docs: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m bench
+
+# Break each guard listed in bench/mutants.toml in a copy of the tree and run the tests
+# that should notice (several minutes); prints what was killed and the kill rate.
+mutation: $(DEV_STAMP)
+	bash scripts/ensure-postgres.sh
+	$(BIN)/python -m bench.mutation
 
 # Re-resolve every dependency to the newest versions pyproject.toml allows, in a
 # throw-away virtualenv, and pin them in constraints.txt. Run `make test` after.

@@ -12,6 +12,8 @@ from typing import Any
 
 from bot.emulator.transport import DROPPED, Response, json_response
 
+HOLD_LIMIT = 30.0  # seconds a held call waits at most, so a failed test cannot hang
+
 
 @dataclass(frozen=True)
 class Call:
@@ -46,11 +48,13 @@ class Fault:
     after_effect: bool = False  # the call takes effect, then the answer fails
     drop: bool = False  # the connection closes without an answer
     after: int = 0  # matching calls still to let through before this fault applies
+    held: threading.Event | None = None  # the call waits until the test sets it
 
     @property
     def handles_normally(self) -> bool:
-        """A pure delay still handles the call (it just arrives late)."""
-        return (self.error is None and not self.garbage and self.delay > 0
+        """A pure delay or hold still handles the call (it just arrives late)."""
+        return (self.error is None and not self.garbage
+                and (self.delay > 0 or self.held is not None)
                 and self.status == 0 and not self.drop)
 
 
@@ -130,6 +134,7 @@ class CallLog:
         after_effect: bool = False,
         drop: bool = False,
         after: int = 0,
+        held: threading.Event | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` (``"*"`` = any) misbehave.
 
@@ -141,9 +146,12 @@ class CallLog:
         * ``error="..."`` - HTTP 200 ``{"ok": false, "error": error}``;
         * ``status`` or ``retry_after`` - that HTTP status (default 500; 429 when only
           ``retry_after`` is given) with a ``Retry-After`` header if ``retry_after`` is set;
-        * only ``delay`` - sleep, then handle the call normally (for client timeouts).
+        * only ``delay`` - sleep, then handle the call normally (for client timeouts);
+        * only ``held`` - wait until the test sets the event (at most `HOLD_LIMIT`
+          seconds), then handle the call normally: the test acts while the caller waits
+          on Slack, at exactly that point, with no sleeping on either side.
 
-        ``delay`` also applies before the other behaviours. Failures change no state,
+        ``delay`` and ``held`` also apply before the other behaviours. Failures change no state,
         unless ``after_effect=True``: then the call is carried out (the message is
         posted) and only its answer fails — what a client sees when Slack did the work
         but the answer was lost. With ``after=N`` the first N matching calls pass before
@@ -155,17 +163,17 @@ class CallLog:
         if status is None:
             if retry_after is not None:
                 status = 429
-            elif error is None and not garbage and not drop and delay > 0:
-                status = 0  # pure delay
+            elif error is None and not garbage and not drop and (delay > 0 or held):
+                status = 0  # pure delay or hold
             else:
                 status = 500
         with self._cond:
             self._faults.append(Fault(method, times, status, retry_after, error, delay, garbage,
-                                       after_effect, drop, after))
+                                       after_effect, drop, after, held))
 
     def faults_left(self) -> int:
         """How many injected failures are still to happen (0 once each has met its call:
-        with a `delay`, as soon as the delayed call arrives)."""
+        with a `delay` or `held`, as soon as the delayed call arrives)."""
         with self._cond:
             return sum(fault.times for fault in self._faults)
 

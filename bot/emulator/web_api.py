@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from bot.config import BOT_SCOPES
 from bot.emulator.block_kit import BlockKitError, check_message
-from bot.emulator.call_log import Call, CallLog
+from bot.emulator.call_log import HOLD_LIMIT, Call, CallLog
 from bot.emulator.methods import METHODS, UNAUTHENTICATED, CallContext
 from bot.emulator.oauth_apps import OAuthApps
 from bot.emulator.rate_limits import RateLimits
@@ -223,6 +223,8 @@ class SlackApiServer(CallLog):
         if fault is not None:
             if fault.delay > 0:
                 time.sleep(fault.delay)
+            if fault.held is not None:
+                fault.held.wait(HOLD_LIMIT)
             if not fault.handles_normally:
                 if fault.after_effect and method != RESPONSE_URL_METHOD:
                     self._handle_api(method, params, headers, decode_error)

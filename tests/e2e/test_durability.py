@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, update
 
 from bot.emulator.slack_requests import TEAM, mention_event
 from bot.emulator.web_api import SlackApiServer
+from storage.base import db_now
 from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
+from storage.models import Work
 from storage.stores import Stores
-from storage.work import NewWork
+from storage.work import PENDING, NewWork
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI, default_ideas
@@ -149,10 +152,12 @@ def test_a_header_slack_posted_before_failing_is_found_not_posted_again(
     assert len(app.slack.state.thread(CHANNEL, header["ts"])) == 1 + 5
 
 
-def test_a_run_that_lost_its_lease_posts_nothing_more(slack: SlackApiServer,
-                                                      llm: FakeOpenAI, db_url: str) -> None:
+def test_a_run_that_lost_its_lease_while_the_model_answered_saves_and_posts_nothing(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
     """One process stalls past its lease while the model answers; another takes the
-    brainstorm over. The first must not post once it wakes: the second does, once."""
+    brainstorm over. The first must not save or post once it wakes (its check before
+    saving stops it): the second does, once. The check before each post is
+    `test_a_retried_attempt_that_loses_its_lease_before_posting_posts_nothing`'s."""
     gates = [threading.Event(), threading.Event()]
     calls = itertools.count()
 
@@ -173,11 +178,53 @@ def test_a_run_that_lost_its_lease_posts_nothing_more(slack: SlackApiServer,
         assert stalled.deps.jobs.wait_idle(10)
         [header] = [m for m in slack.state.history(CHANNEL) if "taken over" in m["text"]]
         assert slack.state.thread(CHANNEL, header["ts"])[1:] == []  # it posted nothing
+        assert stalled.deps.for_team(TEAM).brainstormer.saved(CHANNEL, header["ts"]) is None
         gates[1].set()
         assert other.deps.wait_quiet(20)
         ideas = slack.state.thread(CHANNEL, header["ts"])[1:]
         assert sorted(str(m["text"]).split(".")[0] for m in ideas) == ["1", "2", "3", "4", "5"]
         assert other.deps.work.store.count_pending() == 0
+
+
+def test_a_retried_attempt_that_loses_its_lease_before_posting_posts_nothing(
+        slack: SlackApiServer, db_url: str) -> None:
+    """The first attempt saves the ideas but Slack is away for the first of them; the
+    second reads the thread for what was posted, and while Slack answers, the work
+    passes to another owner. The ideas are saved already, so only the check before each
+    post can stop it: it posts nothing, and the owner that takes the work after posts
+    each idea once."""
+    answered = threading.Event()
+    # the header passes, the first idea meets Slack away; the retry's read is held
+    slack.fail("chat.postMessage", status=503, after=1)
+    slack.fail("conversations.replies", held=answered)
+    with running_app(slack, db_url, IDEALOOP_WORK_LEASE="3") as app:
+        assert app.sender.command("lease lost at the post").status == 200
+        eventually(lambda: _arrived(slack), timeout=20)  # the second attempt is reading
+        engine = app.deps.work.store.engine
+        try:
+            assert _take_over(engine, "another process") == 1
+        finally:
+            answered.set()
+        assert app.deps.jobs.wait_idle(10)
+        [header] = [m for m in slack.state.history(CHANNEL)
+                    if "lease lost at the post" in m["text"]]
+        assert slack.state.thread(CHANNEL, header["ts"])[1:] == []  # it posted nothing
+        saved = app.deps.for_team(TEAM).brainstormer.saved(CHANNEL, header["ts"])
+        assert saved is not None and len(saved.ideas) == 5  # by the first attempt
+        assert not any(idea.ts for idea in saved.ideas)
+        assert app.deps.work.store.let_go_all("another process") == 1  # it died, say
+        eventually(lambda: _no_pending(app), timeout=20)  # this process takes it over
+        ideas = slack.state.thread(CHANNEL, header["ts"])[1:]
+        assert [str(m["text"]).split(".")[0] for m in ideas] == ["1", "2", "3", "4", "5"]
+
+
+def _take_over(engine: Engine, owner: str) -> int:
+    """Give every pending piece of work to `owner` in one statement (no other process
+    can take it in between): what a take-over after a lost lease leaves in the table."""
+    with engine.begin() as conn:
+        return conn.execute(update(Work).where(Work.state == PENDING)
+                            .values(owner=owner, lease_until=db_now(engine.dialect.name)
+                                    + 300)).rowcount
 
 
 def test_a_reaction_before_its_idea_is_recorded_is_delivered_again(app: RunningApp) -> None:

@@ -44,6 +44,7 @@ from storage.models import Item, ItemVector
 from storage.privacy import PrivacyStore
 from testkit.app import RunningApp, app_env, running_app
 from testkit.fake_openai import FakeOpenAI
+from testkit.processes import child_env
 
 CHANNEL = "C0GENERAL"
 DM = "D0ALICE"
@@ -201,7 +202,10 @@ def vectors_before(engine: Engine, cutoff: datetime) -> int:
 
 
 def _env(app: RunningApp, db_url: str) -> dict[str, str]:
-    return {**app_env(app.slack, db_url, IDEALOOP_LLM="offline"), "PATH": "/usr/bin:/bin"}
+    """The CLI's environment: this tree's code first on the path (`child_env`), so the
+    child runs the code under test even where another checkout is installed."""
+    return {**child_env(**app_env(app.slack, db_url, IDEALOOP_LLM="offline")),
+            "PATH": "/usr/bin:/bin"}
 
 
 def text_columns(engine: Engine) -> dict[str, list[str]]:

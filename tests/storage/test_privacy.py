@@ -141,6 +141,31 @@ def test_forgetting_a_person_removes_their_signals_and_words_only(
         assert conn.execute(text("SELECT request FROM work")).scalar_one() == "{}"
 
 
+def test_forgetting_a_person_in_one_workspace_leaves_the_other_alone(
+        stores: Stores) -> None:
+    """The same person (ids are per workspace, but may repeat) in two workspaces with the
+    same channel id: "forget me" in one removes nothing of the other; the operator's
+    `everywhere` removes both."""
+    blue, red = stores.for_team("T0BLUE"), stores.for_team("T0RED")
+    ideas = {}
+    for team, scoped in (("T0BLUE", blue), ("T0RED", red)):
+        ideas[team] = brainstorm(scoped, "U0ALICE", 100)
+        react(scoped, ideas[team][0], "U0ALICE")
+        scoped.steering.set_guidance("C1", f"Alice's words for {team}", "U0ALICE")
+
+    forgotten = blue.privacy.forget("U0ALICE")
+    assert (forgotten.signals, forgotten.brainstorms, forgotten.guidance) == (1, 1, 1)
+    assert blue.steering.guidance("C1") is None and blue.reports.channels_of("U0ALICE") == []
+    assert red.steering.guidance("C1") is not None
+    assert red.reports.channels_of("U0ALICE") == ["C1"]
+    kept = {row["id"]: row for row in red.reports.export_rows()}[ideas["T0RED"][0]]
+    assert kept["approvals"] == 1 and kept["topic"] == "standups"
+
+    everywhere = stores.privacy.forget("U0ALICE", everywhere=True)
+    assert (everywhere.signals, everywhere.brainstorms, everywhere.guidance) == (1, 1, 1)
+    assert red.steering.guidance("C1") is None and red.reports.channels_of("U0ALICE") == []
+
+
 def test_a_daily_job_is_claimed_by_exactly_one_process(
         stores: Stores) -> None:
     privacy = stores.privacy

@@ -187,3 +187,15 @@ def test_a_thread_is_an_agent_session_when_its_work_says_so(work: WorkStore) -> 
     assert work.in_agent_session("T1", "D1", "1.0")
     assert not work.in_agent_session("T1", "D1", "2.0")
     assert not work.in_agent_session("T2", "D1", "1.0")
+
+
+def test_the_tokens_of_two_attempts_add_up(work: WorkStore) -> None:
+    first = work.accept(new(), owner="a", lease=30)
+    assert first is not None
+    work.spent(first.id, 120)  # the first attempt's answer, before its process died
+    assert work.let_go(first)
+    second = work.claim_next(owner="b", lease=30)
+    assert second is not None and second.id == first.id and second.attempts == 2
+    work.spent(second.id, 80)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    assert work.usage("", "U1", "C1", since).tokens == 200

@@ -27,6 +27,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.config import BOT_SCOPES
 from bot.emulator.web_api import Call, SlackApiServer
 from bot.emulator.workspace import Workspace
+from testkit.waiting import eventually
 
 GENERAL = "C0GENERAL"
 
@@ -432,6 +433,28 @@ def test_delay_then_handle_normally(client: WebClient, server: SlackApiServer) -
     assert client.auth_test()["ok"]
     assert time.monotonic() - started >= 0.2
     assert len(server.calls_to("auth.test")) == 1
+
+
+def test_a_held_call_is_answered_once_released_and_handled_normally(
+        client: WebClient, server: SlackApiServer) -> None:
+    released = threading.Event()
+    server.fail("chat.postMessage", held=released)
+    answers: list[dict[str, object]] = []
+    caller = threading.Thread(target=lambda: answers.append(
+        client.chat_postMessage(channel=GENERAL, text="held").data))
+    caller.start()
+    try:
+        eventually(lambda: _no_faults_left(server), timeout=5)  # it arrived, and waits
+        assert answers == [] and server.calls_to("chat.postMessage") == []
+    finally:
+        released.set()
+    caller.join(5)
+    assert answers and answers[0]["ok"]
+    assert [m["text"] for m in server.state.history(GENERAL)] == ["held"]
+
+
+def _no_faults_left(server: SlackApiServer) -> None:
+    assert server.faults_left() == 0
 
 
 def test_wait_for(client: WebClient, server: SlackApiServer) -> None:

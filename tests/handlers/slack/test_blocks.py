@@ -8,23 +8,28 @@ sections longer than 3000 characters.
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from bot.emulator.block_kit import check_blocks
+from bot.home import ChannelCard
+from bot.ideas import BrainstormInputs, Guidance, Steering
 from bot.llm.offline.generator import OFFLINE_MODEL
+from bot.ranking import RankedItem
+from bot.rejections import BY_MEANING
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT
-from storage.brainstorms import Steering
-from storage.reports import RankedItem
 
 EVIL = "<!channel> @here <@U999> <https://evil.example|docs> & more"
-# Slack markup the builders themselves may emit: mentions of the requester or approvers,
-# and permalinks. Anything else in angle brackets came from untrusted text.
-_OWN_MARKUP = re.compile(r"<@U[A-Z0-9]+>|<https://slack\.example/[^|>]+\|open>")
+# Slack markup the builders themselves may emit: mentions of the requester or approvers
+# (U1 and U2 in these tests; EVIL's <@U999> is a person's text), and permalinks. Anything
+# else in angle brackets came from untrusted text.
+_OWN_MARKUP = re.compile(r"<@U[12]>|<https://slack\.example/[^|>]+\|open>")
 
 
 def _texts(payload: Any) -> Iterator[str]:
@@ -58,26 +63,145 @@ def _item(item_id: int, text: str, **kw: Any) -> RankedItem:
     return RankedItem(**fields)
 
 
-def _all_builders() -> list[tuple[str, blocks.Blocks]]:
-    return [
-        blocks.header("standups", "U1", status=blocks.thinking_status("gpt-4o-mini")),
-        blocks.header("", "U1", status=blocks.failed_status("The AI could not answer.")),
-        blocks.idea(1, "Rotate hosts", "gpt-4o-mini", offline=False),
-        blocks.idea(2, "", OFFLINE_MODEL, offline=True),
-        blocks.top_list([], "week", {}),
-        blocks.top_list([_item(1, "Rotate hosts")], "all", {}),
-    ]
+# Every argument that may carry a person's or the LLM's words gets all of Slack's pings.
+PINGS = "<!here> <!channel> <!everyone> @here @channel <@U999> <!subteam^S1> " + EVIL
+OWN_USER, APPROVER, OWN_CHANNEL = "U0OWN", "U0APPROVER", "C0OWN"
+# What the builders themselves may write: the requester, approvers in `/brainstorm top`,
+# the channel a card or modal is about, permalinks to the app's own messages, and the
+# placeholders of the usage they show (`/brainstorm <topic>`).
+_BUILDERS_OWN = re.compile(rf"<@(?:{OWN_USER}|{APPROVER})>|<#{OWN_CHANNEL}>|<(?:text|topic)>"
+                           r"|<https://slack\.example/[^|>]+\|(?:open|open the discussion)>")
+_APP_WORDS = "The AI could not answer (it took too long). Try again in a minute."
 
 
-@pytest.mark.parametrize("index", range(6))
-def test_every_builder_returns_fallback_and_blocks(index: int) -> None:
-    text, block_list = _all_builders()[index]
-    assert isinstance(text, str) and text.strip()
-    assert isinstance(block_list, list) and block_list
-    for block in block_list:
-        assert block["type"] in {"section", "context", "actions", "context_actions"}
-    for body in _texts(block_list):
-        assert body.strip()
+def _evil_item(item_id: int) -> RankedItem:
+    return _item(item_id, PINGS, topic=PINGS, approvers=[APPROVER])
+
+
+def _evil_inputs() -> BrainstormInputs:
+    return BrainstormInputs(
+        topic=PINGS, model=PINGS, steering=Steering(2, 1, 1, guided=True),
+        inputs={"guidance": PINGS, "approved": [PINGS], "rejected": [PINGS, ""],
+                "seed": PINGS, "proposed": 3, "passed_over": 2, "offline": True,
+                "matcher": BY_MEANING + PINGS})
+
+
+def _evil_card() -> ChannelCard:
+    return ChannelCard(channel=OWN_CHANNEL, approved=2, rejected=1, judged=3, posted=5,
+                       top=[_evil_item(1)], digest=PINGS,
+                       guidance=Guidance(PINGS, OWN_USER, datetime(2026, 1, 2, tzinfo=UTC)))
+
+
+# Each public builder of `handlers.slack.blocks`, called with people's and the LLM's words
+# wherever it takes them (the app's own words where only those are passed). A builder
+# added without a line here fails `test_every_builder_is_checked_for_pings`.
+SAMPLES: dict[str, Callable[[], list[object]]] = {
+    "feedback_buttons": lambda: [blocks.feedback_buttons()],
+    "next_steps": lambda: [blocks.next_steps(3)],
+    "forget_ask": lambda: [blocks.forget_ask(_APP_WORDS)],
+    "choice": lambda: [blocks.choice(PINGS, user=OWN_USER, run="top", topic=PINGS, key="k")],
+    "ai_label": lambda: [blocks.ai_label(PINGS), blocks.ai_label(PINGS, offline=True)],
+    "header": lambda: [blocks.header(PINGS, OWN_USER, status=blocks.thinking_status(PINGS),
+                                     explains=True, more_like=2)],
+    "thinking_status": lambda: [blocks.thinking_status(PINGS)],
+    "done_status": lambda: [blocks.done_status(5, PINGS, offline=False,
+                                               steering=Steering(1, 2, 3), note=_APP_WORDS)],
+    "steered_by": lambda: [blocks.steered_by(Steering(4, 5, 6, guided=True))],
+    "failed_status": lambda: [blocks.failed_status(_APP_WORDS)],
+    "stopped_by": lambda: [blocks.stopped_by(OWN_USER)],
+    "stopped_status": lambda: [blocks.stopped_status(blocks.stopped_by(OWN_USER), 2)],
+    "idea": lambda: [blocks.idea(1, PINGS, PINGS, offline=False),
+                     blocks.idea(2, PINGS * 200, PINGS, offline=True)],
+    "draft": lambda: [blocks.draft(PINGS, PINGS, offline=False, state=state, note=note,
+                                   sources=PINGS, part=(1, 2))
+                      for state, note in (("writing", ""), ("done", ""), ("failed", PINGS),
+                                          ("stopped", blocks.stopped_by(OWN_USER)))],
+    "stream_opening": lambda: [blocks.stream_opening(PINGS, mode)
+                               for mode in ("draft", "feedback", "polish")],
+    "drafting_placeholder": lambda: [blocks.drafting_placeholder(PINGS, mode)
+                                     for mode in ("draft", "feedback", "polish")],
+    "digest": lambda: [blocks.digest([_evil_item(1), _evil_item(2)], period, "week 49",
+                                     {1: "https://slack.example/p1"}, lambda user: PINGS)
+                       for period in ("day", "week")],
+    "stats": lambda: [blocks.stats([_APP_WORDS, _APP_WORDS])],
+    "why": lambda: [blocks.why(_evil_inputs()), blocks.why(_evil_inputs(), latest=False),
+                    blocks.why(BrainstormInputs(PINGS, PINGS, None, Steering())),
+                    blocks.why(None)],
+    "top_list": lambda: [blocks.top_list([_evil_item(1)], "week",
+                                         {1: "https://slack.example/p1"})],
+    "guidance_shown": lambda: [blocks.guidance_shown(_evil_card().guidance),
+                               blocks.guidance_shown(None)],
+    "guidance_set": lambda: [blocks.guidance_set(OWN_USER, PINGS)],
+    "guidance_cleared": lambda: [blocks.guidance_cleared(OWN_USER)],
+    "home_view": lambda: [blocks.home_view([_evil_card()], offline=True),
+                          blocks.home_view([], offline=False)],
+    "schedule_modal": lambda: [blocks.schedule_modal(OWN_CHANNEL, PINGS)],
+    "guidance_modal": lambda: [blocks.guidance_modal(OWN_CHANNEL, _evil_card().guidance)],
+    "home_unavailable": lambda: [blocks.home_unavailable(_APP_WORDS)],
+}
+
+
+def _public_builders() -> set[str]:
+    return {name for name, value in vars(blocks).items()
+            if inspect.isfunction(value) and value.__module__ == blocks.__name__
+            and not name.startswith("_")}
+
+
+def _mrkdwn(payload: Any) -> Iterator[str]:
+    """The texts Slack reads as mrkdwn (and so as pings): mrkdwn text objects, a
+    message's fallback `text`, and what the status builders return for them."""
+    if isinstance(payload, str):
+        yield payload
+    elif isinstance(payload, tuple):
+        for part in payload:
+            yield from _mrkdwn(part)
+    elif isinstance(payload, dict):
+        if payload.get("type") == "mrkdwn":
+            yield str(payload["text"])
+        for value in payload.values():
+            if isinstance(value, (dict, list)):
+                yield from _mrkdwn(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            yield from _mrkdwn(value)
+
+
+def test_every_builder_is_checked_for_pings() -> None:
+    assert _public_builders() == set(SAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_no_builder_lets_peoples_words_ping_anyone(name: str) -> None:
+    for built in SAMPLES[name]():
+        for text in _mrkdwn(built):
+            rest = _BUILDERS_OWN.sub("", text)
+            assert "<" not in rest, (name, text)  # no markup: a lone ">" is a quote
+            assert not re.search(r"@(channel|here|everyone)\b", rest, re.IGNORECASE), \
+                (name, text)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_builder_returns_fallback_and_blocks(name: str) -> None:
+    """Messages have a fallback and valid blocks; views and block lists valid blocks;
+    the status lines they put in a block some words."""
+    for built in SAMPLES[name]():
+        if isinstance(built, tuple):
+            text, block_list = built
+            assert isinstance(text, str) and text.strip()
+            assert isinstance(block_list, list) and block_list
+            check_blocks(block_list)
+        elif isinstance(built, list):
+            assert built
+            check_blocks(built)
+        elif isinstance(built, dict) and "blocks" in built:
+            assert built["type"] in {"home", "modal"} and built["blocks"]
+            check_blocks(built["blocks"], view=True)
+        elif isinstance(built, dict):  # one block
+            check_blocks([built])
+        else:
+            assert isinstance(built, str) and built.strip()
+        for body in _texts(built):
+            assert body.strip()
 
 
 def test_idea_message_shape_online() -> None:
