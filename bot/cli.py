@@ -291,8 +291,9 @@ def serve() -> None:
             serve_socket_mode(app, settings.slack_app_token)
         else:
             server = HttpServer(app, deps.health, signing_secret=settings.slack_signing_secret,
-                                port=settings.port)
-            log.info("idealoop listening on :%d (POST /slack/events, GET /healthz; model %s)",
+                                port=settings.port, metrics=deps.metrics)
+            log.info("idealoop listening on :%d (POST /slack/events, GET /healthz, "
+                     "GET /metrics; model %s)",
                      server.port, deps.model.model)
             server.run()
     finally:
