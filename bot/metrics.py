@@ -10,7 +10,8 @@ work. Never a team, channel or user id, and never a value a request chose: every
 taken from outside goes through `bounded` (a fixed list, or a short identifier, else
 "other"), so a client cannot grow the series without limit.
 
-One process or many: with `PROMETHEUS_MULTIPROC_DIR` set (before the process starts),
+One process or many: with `PROMETHEUS_MULTIPROC_DIR` set (before this module is imported:
+`idealoop serve` sets it from its settings, `.env` included, first thing),
 prometheus_client writes each process's values to files in that directory, and a scrape
 of any process sums them (`render`), so the web process and worker processes show as one
 app. Without it, the values live in this process's memory. Gauges worth having per app
@@ -45,6 +46,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}")
 #: Every series is registered here (not in prometheus_client's global registry): a
 #: scrape shows idealoop's series and nothing a library registered.
 REGISTRY = CollectorRegistry(auto_describe=True)
+_MULTIPROC_DIR_AT_IMPORT = os.environ.get(MULTIPROC_VARIABLE) or None
 
 # Slack's 3 s ack window, with detail where acks normally are (tens of milliseconds).
 _ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -145,8 +147,10 @@ def slack_request(method: str, outcome: str, retry_after: float | None = None) -
 
 
 def multiprocess_dir() -> str | None:
-    """The directory shared by the processes of one app, or None (one process)."""
-    return os.environ.get(MULTIPROC_VARIABLE) or None
+    """The directory shared by the processes of one app, or None (one process): as it
+    was when this module was imported, which is when prometheus_client chose where the
+    values live (set later, the scrape would read files this process never wrote)."""
+    return _MULTIPROC_DIR_AT_IMPORT
 
 
 class _Forward(Collector):
