@@ -72,9 +72,12 @@ class CountingHandler(RetryHandler):
     client's handlers into the client it makes for each request, so the first handler in
     the list sees every call any client of the app makes, with no other hook needed."""
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest,
-                   response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
+    def can_retry(self, *, state: RetryState, request: HttpRequest,
+                  response: HttpResponse | None = None,
+                  error: Exception | None = None) -> bool:
+        """Count the try; never retry. (`can_retry` itself, not `_can_retry`: the base
+        class stops asking after its `max_retry_count` tries, and a retried call's later
+        tries must be counted too.)"""
         slack_request(_method(request), *_outcome(response))
         return False
 
