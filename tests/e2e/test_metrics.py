@@ -109,3 +109,28 @@ def test_serve_shares_its_series_through_the_multiprocess_dir_of_its_env_file(
         assert value(text, "idealoop_llm_request_seconds_count", model="fake-model") >= 1
         assert list(shared.glob("counter_*.db")) and list(shared.glob("histogram_*.db"))
         assert served.stop() == 0
+
+
+def test_socket_mode_acks_are_counted_like_http_ones(
+        slack: SlackApiServer, llm: FakeOpenAI, sqlite_url: str) -> None:
+    """Over Socket Mode (no port, so read in the process): each envelope's ack is counted
+    under the same surfaces, after it was sent."""
+    llm.reply(json.dumps({"ideas": ["first idea", "second idea"]}))
+    with running_app(slack, sqlite_url, transport="socket_mode",
+                     OPENAI_BASE_URL=llm.base_url) as app:
+        before = app.deps.metrics().decode()
+        assert app.sender.command("over the socket").status == 200
+        assert app.deps.wait_quiet(timeout=10)
+        header = app.slack.calls_to("chat.postMessage")[0].response["ts"]
+        idea = app.slack.state.thread(CHANNEL, header)[1]["ts"]
+        assert app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL,
+                                   ts=idea).status == 200
+
+        def counted() -> None:
+            after = app.deps.metrics().decode()
+            for surface in ("command", "event:reaction_added"):
+                assert value(after, "idealoop_acks_total", surface=surface, outcome="2xx") \
+                    - value(before, "idealoop_acks_total", surface=surface,
+                            outcome="2xx") == 1
+
+        eventually(counted)
