@@ -143,9 +143,10 @@ def _counted(app: App, gate: SlackRequestGate, environ: dict[str, Any],
         seen["status"] = int(status.split(" ", 1)[0])
         return start_response(status, headers, *rest)
 
-    body = _slack(app, gate, environ, answer, seen)
-    count_ack(seen["surface"], seen.get("status", 500), time.perf_counter() - started)
-    return body
+    try:
+        return _slack(app, gate, environ, answer, seen)
+    finally:  # a request that raised is answered 500 by waitress, and counted so here
+        count_ack(seen["surface"], seen.get("status", 500), time.perf_counter() - started)
 
 
 def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
