@@ -269,12 +269,14 @@ def _environment_help() -> str:
 @_friendly
 def serve() -> None:
     """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
+    settings = _settings()
+    settings.require_serve()
+    if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.metrics_dir
     from bot.app import adopt_unowned_rows, build_deps, close_deps, create_app, digest_poster
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.server import HttpServer, serve_socket_mode
 
-    settings = _settings()
-    settings.require_serve()
     deps = build_deps(settings, stores=_stores(settings, migrate=True))
     app = create_app(settings, deps=deps)
     adopt_unowned_rows(deps)
@@ -291,8 +293,9 @@ def serve() -> None:
             serve_socket_mode(app, settings.slack_app_token)
         else:
             server = HttpServer(app, deps.health, signing_secret=settings.slack_signing_secret,
-                                port=settings.port)
-            log.info("idealoop listening on :%d (POST /slack/events, GET /healthz; model %s)",
+                                port=settings.port, metrics=deps.metrics)
+            log.info("idealoop listening on :%d (POST /slack/events, GET /healthz, "
+                     "GET /metrics; model %s)",
                      server.port, deps.model.model)
             server.run()
     finally:

@@ -80,6 +80,7 @@ class Settings:
     stream_ideas: bool = spec.IDEALOOP_STREAM_IDEAS.field()
     work_lease: float = spec.IDEALOOP_WORK_LEASE.field()
     log_format: str = spec.IDEALOOP_LOG_FORMAT.field()  # `bot.runtime.logs.formatter`
+    metrics_dir: str | None = spec.PROMETHEUS_MULTIPROC_DIR.field()  # `bot.metrics`
     # Governance (`bot.limits`): empty / 0 means no limit.
     channels: frozenset[str] = spec.IDEALOOP_CHANNELS.field()
     daily_limit_person: int = spec.IDEALOOP_DAILY_LIMIT_PERSON.field()

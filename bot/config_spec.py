@@ -19,6 +19,7 @@ import dataclasses
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
 from bot.errors import ConfigError
@@ -169,6 +170,12 @@ def time_zone(raw: str, name: str, var: Var[Any]) -> str:
         zoneinfo.ZoneInfo(raw)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{name} is not a known time zone: {raw!r}") from None
+    return raw
+
+
+def directory(raw: str, name: str, var: Var[Any]) -> str:
+    if not Path(raw).is_dir():
+        raise ConfigError(f"{name} must be an existing directory, got {raw!r}")
     return raw
 
 
@@ -337,6 +344,12 @@ IDEALOOP_LOG_FORMAT: Var[str] = Var(
     help="text | json: one JSON object per log line",
     doc="`json`: one JSON object per log line, with the workspace, channel and work id "
         "where known (see *Logs* under [Operating](operating.md#logs))")
+PROMETHEUS_MULTIPROC_DIR: Var[str | None] = Var(
+    "PROMETHEUS_MULTIPROC_DIR", None, optional(directory), SERVER, note="(one process)",
+    help="an empty directory the processes of one app share their metrics through",
+    doc="an empty directory (emptied before each start; a tmpfs suits it) where every "
+        "process of one app writes its metrics, so `GET /metrics` of any of them shows "
+        "the sum (see *Metrics* under [Operating](operating.md#metrics))")
 IDEALOOP_CHANNELS: Var[frozenset[str]] = Var(
     "IDEALOOP_CHANNELS", frozenset(), channel_ids, GOVERNANCE, note="(all)",
     help="channel ids idealoop works in, comma-separated (unset: all)",

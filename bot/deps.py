@@ -14,6 +14,7 @@ from bot.drafts import Drafter
 from bot.guidance import StandingGuidance
 from bot.ideas import Brainstormer
 from bot.llm.model import TextModel
+from bot.metrics import QueueGauges, render
 from bot.privacy import Privacy
 from bot.reports import Reports
 from bot.runtime.signal_writer import SignalWriter
@@ -85,6 +86,11 @@ class Deps:
             log.warning("health check: database unavailable: %s", type(exc).__name__)
             return False, {"ok": False, "database": "unavailable"}
         return True, {"ok": True, "database": "ok", "jobs_pending": self.jobs.pending}
+
+    def metrics(self) -> bytes:
+        """What `GET /metrics` answers: every series of the app (of all its processes
+        when they share `PROMETHEUS_MULTIPROC_DIR`), with the work queue read now."""
+        return render([QueueGauges(self.work.backlog)])
 
     def wait_quiet(self, timeout: float = 30.0) -> bool:
         """Wait until no listener and no background job is running (emulator, tests)."""

@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from bot.errors import ChatRefused, ChatUnavailable
+from bot.metrics import DIGESTS, DIGESTS_PAUSED, bounded
 from bot.work.backoff import backoff
 from storage.base import Clock, utcnow
 from storage.digests import EMPTY, POSTED, REFUSED, RETRY, Claim, DigestStore, Subscription
@@ -265,9 +266,15 @@ class Digests:
         """Claim the slot, then post its digest once: a slot someone else holds, or that
         already ended, is left alone; a digest an earlier try posted is found, not posted
         again; an empty period is recorded without a post; Slack away gives the claim
-        back for a later tick; Slack refusing the channel for good pauses the schedule."""
+        back for a later tick; Slack refusing the channel for good pauses the schedule.
+        Each outcome is counted (`bot.metrics.DIGESTS`)."""
         if slot.team != self.team:
             return self.for_team(slot.team).run(slot, chat)
+        outcome = self._run(slot, chat)
+        DIGESTS.labels(bounded(outcome.status, OUTCOMES)).inc()
+        return outcome
+
+    def _run(self, slot: Slot, chat: DigestChat) -> DigestOutcome:
         claim = self.digest_store.claim(slot.channel, slot.key,
                                         lease=self.claim_lease.total_seconds())
         if claim is None:
@@ -332,6 +339,7 @@ class Digests:
                     slot.key, slot.channel, exc)
         sub = self.digest_store.subscription(slot.channel)
         if sub is not None and self.digest_store.pause(slot.channel, reason):
+            DIGESTS_PAUSED.labels("refused").inc()
             chat.tell(sub.created_by, (
                 f"I paused the digest of <#{slot.channel}>: {reason} If I was removed from "
                 f"that channel, invite me back with `/invite @idealoop`; then run "
@@ -358,7 +366,10 @@ class Digests:
 
     def pause_all(self, reason: str) -> int:
         """Stop every digest of this workspace for `reason`; how many were running."""
-        return self.digest_store.pause_all(reason)
+        paused = self.digest_store.pause_all(reason)
+        if paused:
+            DIGESTS_PAUSED.labels("uninstalled" if reason == UNINSTALLED else "other").inc(paused)
+        return paused
 
     def resume_all(self, reason: str) -> int:
         """Start again the digests `pause_all` stopped for `reason`, from now on."""

@@ -288,6 +288,14 @@ class WorkStore(Repository):
                 select(Work.owner).where(Work.state == PENDING, Work.owner.is_not(None))
                 .distinct())]
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How much work is pending (queued or running) and when the oldest of it was
+        accepted (None when there is none): one indexed query, for a metrics scrape."""
+        with self._read() as conn:
+            row = conn.execute(select(func.count(), func.min(Work.created_at))
+                               .where(Work.state == PENDING)).one()
+        return int(row[0]), row[1]
+
     def count_pending(self) -> int:
         with self._read() as conn:
             return int(conn.execute(

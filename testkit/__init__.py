@@ -10,6 +10,7 @@ handlers and storage).
     queries.py      read-only looks into the database that only tests need
     slow_clients.py idle, slow-loris and short-body connections held open (issue 21)
     waiting.py      waiting on conditions, never on sleeps
+    metrics.py      a `/metrics` scrape read as Prometheus reads it
     clocks.py       a clock a test moves on by hand
     delivery.py     Slack's side of an ack: each request re-delivered until answered 200
     strict_slack.py every test fails on a call the emulated Slack would refuse

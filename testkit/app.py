@@ -78,7 +78,7 @@ def serving(settings: Settings, *, app: Callable[[Settings], App] | None = None)
     try:
         bolt = app(settings) if app is not None else create_app(settings, deps=deps)
         server = HttpServer(bolt, deps.health, signing_secret=settings.slack_signing_secret,
-                            host="127.0.0.1", port=0).start()
+                            host="127.0.0.1", port=0, metrics=deps.metrics).start()
     except BaseException:
         close_deps(deps)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from bot.llm.offline.generator import OFFLINE_MODEL, OfflineGenerator
 from bot.llm.offline.kinds import looks_english, only_symbols
 from bot.llm.offline.techniques import without_technique
 from bot.llm.thread_fitting import AI_AUTHOR
+from bot.metrics import llm_answered
 
 
 @dataclass
@@ -22,6 +24,7 @@ class OfflineModel:
     offline: bool = True
 
     def ideas(self, request: IdeaRequest) -> Generation:
+        started = time.perf_counter()
         ideas = self.generator.ideas(
             request.topic, request.count, avoid=request.rejected,
             # "More like this" weighs the seed's technique as two approvals.
@@ -36,6 +39,7 @@ class OfflineModel:
         elif not looks_english(request.topic):
             note = ("The offline generator writes English and only quotes your topic; set up "
                     "an LLM for ideas in your language.")
+        llm_answered(self.model, "chat", time.perf_counter() - started)  # beside a real LLM's
         return Generation(ideas=ideas, model=self.model, offline=True, note=note)
 
     def ideas_stream(self, request: IdeaRequest) -> IdeaStream:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from types import MappingProxyType
@@ -46,6 +47,7 @@ from bot.llm.prompts import (
     review_messages,
 )
 from bot.llm.thread_fitting import estimate_tokens
+from bot.metrics import llm_answered, llm_failed, llm_tokens
 from bot.redaction import redact, redact_messages
 
 if TYPE_CHECKING:  # our prompts are plain dicts of exactly this shape
@@ -104,6 +106,7 @@ class OpenAIModel:
         counted = TokenUsage(getattr(usage, "prompt_tokens", None),
                              getattr(usage, "completion_tokens", None))
         _estimate_unreported(counted, messages, content)
+        llm_tokens(self.model, counted.prompt_tokens, counted.completion_tokens)
         return Generation(
             ideas=ideas,
             model=getattr(response, "model", None) or self.model,
@@ -153,15 +156,18 @@ class OpenAIModel:
                     yield choices[0].delta.content
         except openai.APIError as exc:  # the SDK wraps read timeouts and dropped streams
             log.warning("LLM stream broke off: %s", type(exc).__name__)
+            llm_failed(self.model, "chat", exc)
             raise LLMUnavailable(
                 "LLM stream broke off",
                 user_message=f"The AI stopped before finishing {what}.",
             ) from None
-        except ValueError:
+        except ValueError as exc:
             log.warning("LLM stream sent something that is not JSON")
+            llm_failed(self.model, "chat", exc)
             raise LLMBadOutput("unreadable stream") from None
         finally:
             _estimate_unreported(usage, messages, "".join(received))
+            llm_tokens(self.model, usage.prompt_tokens, usage.completion_tokens)
 
     def draft_stream(self, request: DraftRequest,
                      usage: TokenUsage | None = None) -> Iterator[str]:
@@ -280,7 +286,23 @@ def _calling(call: Callable[[], T], model: str, *, setting: str = "IDEALOOP_EMBE
              pass_bad_request: bool = False) -> T:
     """`call()`, with every SDK failure turned into LLMUnavailable or LLMBadOutput and a
     message fit for the person; `setting` names the variable that chose `model`. A 400
-    is passed on as it is when the caller can ask again differently."""
+    is passed on as it is when the caller can ask again differently. Timed and counted
+    (`bot.metrics`): the error label is the SDK's exception type, not its message."""
+    kind = "chat" if setting == "IDEALOOP_MODEL" else "embeddings"
+    started = time.perf_counter()
+    try:
+        result = _translating(call, model, setting=setting, pass_bad_request=pass_bad_request)
+    except Exception as exc:
+        cause = exc.__context__ if isinstance(exc, LLMUnavailable | LLMBadOutput) else None
+        llm_failed(model, kind, cause or exc)
+        raise
+    llm_answered(model, kind, time.perf_counter() - started)
+    return result
+
+
+def _translating(call: Callable[[], T], model: str, *, setting: str,
+                 pass_bad_request: bool) -> T:
+    """`_calling`'s translation of the SDK's failures."""
     try:
         return call()
     except openai.BadRequestError:

@@ -1,7 +1,8 @@
 """`idealoop serve`: the app over HTTP (waitress) or Socket Mode (`bot.runtime.socket_mode`).
 
 HTTP mode is a small WSGI application: `POST /slack/events` for everything Slack
-sends (events, slash commands, interactivity), `GET /healthz` for load balancers, and,
+sends (events, slash commands, interactivity), `GET /healthz` for load balancers,
+`GET /metrics` for Prometheus (`bot.metrics`), and,
 when idealoop is installed by OAuth, Bolt's `GET /slack/install` (the "Add to Slack"
 page) and `GET /slack/oauth_redirect` (where Slack sends the installer back).
 
@@ -64,7 +65,15 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
-from bot.runtime.slack_http import MAX_BODY_BYTES, SlackRequest, SlackRequestGate
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import ack as count_ack
+from bot.runtime.slack_http import (
+    MAX_BODY_BYTES,
+    UNVERIFIED,
+    SlackRequest,
+    SlackRequestGate,
+    ack_surface,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +84,19 @@ STOP_TIMEOUT_SECONDS = 10.0  # how long a stop waits for the requests in progres
 MAX_CONNECTIONS = 1000
 MAX_HEADER_BYTES = 64 * 1024
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 StartResponse = Callable[..., Any]
 # (healthy, what to say): whether the process can do its work, e.g. reach its database.
 Health = Callable[[], tuple[bool, dict[str, Any]]]
+# The text of a Prometheus scrape (`bot.metrics.render`, through `Deps.metrics`).
+Metrics = Callable[[], bytes]
 
 
-def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate) \
+def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate,
+                  metrics: Metrics | None = None) \
         -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """Route Slack's requests, checked by `gate`, to Bolt; answer health checks; 404 for
-    anything else."""
+    """Route Slack's requests, checked by `gate`, to Bolt (each ack counted and timed);
+    answer health checks and, given `metrics`, Prometheus scrapes; 404 for anything else."""
 
     def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -91,11 +104,15 @@ def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate) \
         if path == EVENTS_PATH:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})
-            return _slack(app, gate, environ, start_response)
+            return _counted(app, gate, environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy, report = health()
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, report)
+        if path == METRICS_PATH and metrics is not None:
+            if method not in ("GET", "HEAD"):
+                return _json(start_response, "405 Method Not Allowed", {"error": "use GET"})
+            return _metrics(metrics, start_response, head=method == "HEAD")
         flow = app.oauth_flow
         if flow is not None and path in (flow.install_path, flow.redirect_uri_path):
             if method != "GET":
@@ -106,8 +123,34 @@ def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate) \
     return route
 
 
+def _metrics(metrics: Metrics, start_response: StartResponse, *, head: bool) -> list[bytes]:
+    """A scrape: the query string and headers are ignored (nothing a client sends picks
+    a series or a label), so the answer is the same few kilobytes for anyone."""
+    body = metrics()
+    start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE),
+                              ("Content-Length", str(len(body)))])
+    return [] if head else [body]
+
+
+def _counted(app: App, gate: SlackRequestGate, environ: dict[str, Any],
+             start_response: StartResponse) -> Iterable[bytes]:
+    """`_slack`, with its answer counted by surface and status class, and timed from the
+    request read in full (waitress reads it before a thread sees it) to the answer."""
+    started = time.perf_counter()
+    seen: dict[str, Any] = {"surface": UNVERIFIED}
+
+    def answer(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+        seen["status"] = int(status.split(" ", 1)[0])
+        return start_response(status, headers, *rest)
+
+    try:
+        return _slack(app, gate, environ, answer, seen)
+    finally:  # a request that raised is answered 500 by waitress, and counted so here
+        count_ack(seen["surface"], seen.get("status", 500), time.perf_counter() - started)
+
+
 def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
-           start_response: StartResponse) -> Iterable[bytes]:
+           start_response: StartResponse, seen: dict[str, Any]) -> Iterable[bytes]:
     refused = gate.too_large(environ.get("CONTENT_LENGTH"))
     if refused is None:
         raw = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
@@ -116,6 +159,7 @@ def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
         headers["Content-Type"] = str(environ.get("CONTENT_TYPE", ""))
         checked = gate.check(raw, headers)
         if isinstance(checked, SlackRequest):
+            seen["surface"] = ack_surface(checked.body)
             try:  # Bolt reads the payload's ids while building the request
                 request = BoltRequest(body=checked.as_json(), headers=checked.headers,
                                       query=environ.get("QUERY_STRING", ""))
@@ -253,8 +297,9 @@ class HttpServer:
     def __init__(self, app: App, health: Health, *, signing_secret: str | None,
                  host: str = "0.0.0.0", port: int = 3000, threads: int = 16,
                  read_deadline: float = READ_DEADLINE_SECONDS,
-                 idle_timeout: float = IDLE_TIMEOUT_SECONDS) -> None:
-        wsgi_app = make_wsgi_app(app, health, SlackRequestGate(signing_secret))
+                 idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+                 metrics: Metrics | None = None) -> None:
+        wsgi_app = make_wsgi_app(app, health, SlackRequestGate(signing_secret), metrics)
         self.server = _Server(
             wsgi_app, read_deadline=read_deadline, host=host, port=port, threads=threads,
             ident="idealoop",

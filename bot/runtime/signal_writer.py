@@ -23,9 +23,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 
 from bot.errors import NotSaved
+from bot.metrics import SIGNAL_BATCH, SIGNAL_COMMIT_SECONDS
 from bot.work.jobs import WorkCounter
 from storage.errors import DatabaseUnavailable
 from storage.signals import ReactionChange, SignalSink, SignalStore
@@ -137,8 +139,11 @@ class SignalWriter:
 
     def _commit(self, sink: SignalSink, changes: list[ReactionChange]) -> dict[int, str]:
         """Write `changes`; the errors of the ones that failed, by `id()` of the change."""
+        started = time.perf_counter()
         try:
             sink.apply(changes)
+            SIGNAL_BATCH.observe(len(changes))
+            SIGNAL_COMMIT_SECONDS.observe(time.perf_counter() - started)
             return {}
         except DatabaseUnavailable as exc:
             log.warning("could not store %d signals: the database is unavailable (%s); "

@@ -126,6 +126,35 @@ class SlackRequestGate:
         return True
 
 
+# The surfaces an ack is counted under (`bot.metrics.ACKS`): a fixed list, so a payload
+# cannot add series. Events are named by type; those idealoop does not subscribe to,
+# and anything unrecognised, count as "other".
+UNVERIFIED = "unverified"  # refused before its payload was trusted (size, signature, …)
+EVENT_TYPES = frozenset({
+    "agent_session_stopped", "app_home_opened", "app_mention", "app_uninstalled",
+    "assistant_thread_context_changed", "assistant_thread_started", "message",
+    "reaction_added", "reaction_removed", "tokens_revoked"})
+INTERACTION_TYPES = frozenset({
+    "block_actions", "block_suggestion", "message_action", "shortcut", "view_closed",
+    "view_submission"})
+
+
+def ack_surface(body: Mapping[str, Any]) -> str:
+    """What kind of request a checked payload is, as a metrics label: "command",
+    "event:<type>", an interaction type ("block_actions", "view_submission", …),
+    "url_verification" or "other". Over HTTP and Socket Mode alike."""
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        event_type = event.get("type") if isinstance(event, Mapping) else None
+        return f"event:{event_type}" if event_type in EVENT_TYPES else "event:other"
+    if kind in INTERACTION_TYPES or kind == "url_verification":
+        return str(kind)
+    return "other"
+
+
 class _Clock(Clock):
     """slack_sdk's verifier asks a clock object for now(); tests pass a function."""
 

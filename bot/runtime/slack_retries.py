@@ -30,15 +30,20 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.metrics import slack_request
+
 # Calls whose repetition makes a second message, or adds the same text twice.
 NOT_REPEATABLE = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
                   "chat.meMessage", "chat.startStream", "chat.appendStream",
                   "chat.stopStream")
 
 
+def _method(request: HttpRequest) -> str:
+    return request.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
 def _repeatable(request: HttpRequest) -> bool:
-    method = request.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    return method not in NOT_REPEATABLE
+    return _method(request) not in NOT_REPEATABLE
 
 
 class _RepeatableOnly(RetryHandler):
@@ -59,6 +64,45 @@ class _ConnectionErrors(_RepeatableOnly, ConnectionErrorRetryHandler):
     """Connections that broke before an answer came."""
 
 
+class CountingHandler(RetryHandler):
+    """Retries nothing: it counts every try of every Web API call (`bot.metrics`).
+
+    slack_sdk asks its retry handlers, in order, about every answer it gets (a 200 with
+    its parsed body, an HTTP error, a broken connection), and Bolt copies the app
+    client's handlers into the client it makes for each request, so the first handler in
+    the list sees every call any client of the app makes, with no other hook needed."""
+
+    def can_retry(self, *, state: RetryState, request: HttpRequest,
+                  response: HttpResponse | None = None,
+                  error: Exception | None = None) -> bool:
+        """Count the try; never retry. (`can_retry` itself, not `_can_retry`: the base
+        class stops asking after its `max_retry_count` tries, and a retried call's later
+        tries must be counted too.)"""
+        slack_request(_method(request), *_outcome(response))
+        return False
+
+
+def _outcome(response: HttpResponse | None) -> tuple[str, float | None]:
+    """How one try ended, and a 429's Retry-After in seconds."""
+    if response is None:
+        return "connection", None
+    status = response.status_code
+    if status == 429:
+        values = response.headers.get("retry-after") or response.headers.get("Retry-After")
+        value = values[0] if isinstance(values, list) and values else values
+        try:
+            return "ratelimited", float(value) if isinstance(value, str) and value else None
+        except ValueError:
+            return "ratelimited", None
+    if status >= 500:
+        return "http_5xx", None
+    if status >= 400:
+        return "http_4xx", None
+    body = response.body if isinstance(response.body, dict) else {}
+    return ("error" if body.get("ok") is False else "ok"), None
+
+
 def retry_handlers() -> list[RetryHandler]:
-    return [RateLimitErrorRetryHandler(max_retry_count=3), _ServerErrors(max_retry_count=3),
-            _ConnectionErrors(max_retry_count=2)]
+    """The counting handler first (it must see every answer), then the retries."""
+    return [CountingHandler(), RateLimitErrorRetryHandler(max_retry_count=3),
+            _ServerErrors(max_retry_count=3), _ConnectionErrors(max_retry_count=2)]

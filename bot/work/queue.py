@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import UTC
 from typing import Any, Protocol
 
 from bot.limits import Limits
@@ -186,6 +187,16 @@ class Work:
     def let_go_all(self, keep: Collection[int] = ()) -> int:
         """Give back everything this process holds but the work in `keep`."""
         return self.store.let_go_all(self.owner, keep=keep)
+
+    def backlog(self) -> tuple[int, float]:
+        """The pending work (queued or running) and the age in seconds of its oldest
+        piece (0 when none): the queue's gauges, read when metrics are scraped."""
+        depth, oldest = self.store.backlog()
+        if oldest is None:
+            return depth, 0.0
+        if oldest.tzinfo is None:  # SQLite gives back naive UTC datetimes
+            oldest = oldest.replace(tzinfo=UTC)
+        return depth, max(0.0, (self.store.clock() - oldest).total_seconds())
 
     def free_dead_owners(self) -> int:
         """Release the work of processes on this host that died; how many owners."""

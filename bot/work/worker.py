@@ -26,6 +26,7 @@ from collections.abc import Mapping
 
 from bot.errors import Busy
 from bot.log_context import log_scope
+from bot.metrics import WORK_TAKEOVERS, bounded
 from bot.work.jobs import Jobs
 from bot.work.queue import (
     GIVE_UP_AFTER,
@@ -91,6 +92,7 @@ class Worker:
             if item is None:
                 break
             log.info("taking over %s %d (attempt %d)", item.kind, item.id, item.attempts)
+            WORK_TAKEOVERS.labels(bounded(item.kind)).inc()
             if not self.run_soon(item):
                 break
             taken += 1

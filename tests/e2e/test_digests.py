@@ -16,14 +16,16 @@ import pytest
 from bot.app import build_deps, close_deps, make_client
 from bot.config import BOT_SCOPES, Settings
 from bot.deps import Deps
-from bot.digests import DigestOutcome, Digests, ScheduleChange
+from bot.digests import UNINSTALLED, DigestOutcome, Digests, ScheduleChange
 from bot.emulator.slack_requests import TEAM
 from bot.emulator.web_api import SlackApiServer
+from bot.metrics import render
 from handlers.digests import DigestPoster, SlackDigestChat
 from storage.brainstorms import NewBrainstorm
 from storage.digests import Subscription
 from storage.signals import ReactionChange
 from testkit.app import TOKEN, app_env, running_app
+from testkit.metrics import value
 from testkit.waiting import eventually
 
 CHANNEL = "C0GENERAL"
@@ -483,3 +485,17 @@ def test_cli_digest_takes_a_channel_by_name_or_id_and_names_the_period(
         assert last.startswith(f"idealoop: {said}") and "Traceback" not in unknown.stderr, \
             unknown.stderr
     assert digests_posted(slack) == []
+
+
+def test_digests_posted_and_schedules_paused_are_counted(
+        deps: Deps, slack: SlackApiServer, clock: Clock) -> None:
+    subscribed_with_one_approved_idea(deps, slack)
+    clock.set(NINE_BERLIN + timedelta(minutes=1))
+    before = render().decode()
+    assert poster(deps).post_due()[0].status == "posted"
+    assert deps.digests.pause_all(UNINSTALLED) == 1
+    after = render().decode()
+    assert value(after, "idealoop_digests_total", outcome="posted") \
+        - value(before, "idealoop_digests_total", outcome="posted") == 1
+    assert value(after, "idealoop_digests_paused_total", reason="uninstalled") \
+        - value(before, "idealoop_digests_paused_total", reason="uninstalled") == 1

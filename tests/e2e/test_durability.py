@@ -16,6 +16,7 @@ from sqlalchemy import Engine, update
 
 from bot.emulator.slack_requests import TEAM, mention_event
 from bot.emulator.web_api import SlackApiServer
+from bot.metrics import render
 from storage.base import db_now
 from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
@@ -25,6 +26,7 @@ from storage.work import PENDING, NewWork
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI, default_ideas
+from testkit.metrics import value
 from testkit.processes import free_port
 from testkit.queries import score_of
 from testkit.waiting import eventually
@@ -172,7 +174,12 @@ def test_a_run_that_lost_its_lease_while_the_model_answered_saves_and_posts_noth
         assert stalled.sender.command("taken over").status == 200
         llm.wait_for_requests(1)  # its header is posted; it waits on the model
         assert stalled.deps.work.let_go_all() == 1  # its lease, as if it had run out
+        before = render().decode()
         assert other.deps.worker.sweep() == 1
+        taken = other.deps.metrics().decode()  # counted, and still pending while it runs
+        assert value(taken, "idealoop_work_takeovers_total", kind="brainstorm") \
+            - value(before, "idealoop_work_takeovers_total", kind="brainstorm") == 1
+        assert value(taken, "idealoop_work_queue_depth") == 1
         llm.wait_for_requests(2)
         gates[0].set()  # the stalled process wakes up, with ideas to post
         assert stalled.deps.jobs.wait_idle(10)

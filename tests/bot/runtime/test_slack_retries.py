@@ -9,7 +9,9 @@ from slack_sdk.errors import SlackApiError
 from bot.app import make_client
 from bot.config import Settings
 from bot.emulator.web_api import SlackApiServer
+from bot.metrics import render
 from testkit.app import app_env
+from testkit.metrics import value
 
 
 def client_for(slack: SlackApiServer):
@@ -43,6 +45,22 @@ def test_a_rate_limited_post_is_repeated_after_retry_after(slack: SlackApiServer
     slack.fail("chat.postMessage", retry_after=0.1)  # Slack did not carry it out
     assert client.chat_postMessage(channel="C0GENERAL", text="later")["ok"]
     assert [m["text"] for m in slack.state.history("C0GENERAL")] == ["later"]
+
+
+def test_each_try_is_counted_and_a_429_with_its_retry_after(slack: SlackApiServer) -> None:
+    client = client_for(slack)
+    before = render().decode()
+    slack.fail("chat.postMessage", retry_after=0.1)
+    assert client.chat_postMessage(channel="C0GENERAL", text="later")["ok"]
+    after = render().decode()
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, method="chat.postMessage", **labels) - value(
+            before, name, method="chat.postMessage", **labels)
+
+    assert moved("idealoop_slack_api_requests_total", outcome="ratelimited") == 1
+    assert moved("idealoop_slack_api_requests_total", outcome="ok") == 1
+    assert moved("idealoop_slack_retry_after_seconds_count") == 1
 
 
 def _thread(slack: SlackApiServer) -> str:
