@@ -215,6 +215,8 @@ def test_an_install_with_a_forged_or_replayed_state_is_refused(app: RunningApp) 
 
 def test_rotating_tokens_are_refreshed_for_requests_and_for_later_work(
         slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """Tokens that expire in a minute: within any window. Where the window's edge lies is
+    `test_a_token_is_exchanged_only_within_two_hours_of_expiring`'s."""
     slack.enable_oauth(CLIENT_ID, CLIENT_SECRET, rotation=True, lifetime=60)
     with running_app(slack, db_url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID=CLIENT_ID,
                      SLACK_CLIENT_SECRET=CLIENT_SECRET, OPENAI_BASE_URL=llm.base_url,
@@ -231,6 +233,26 @@ def test_rotating_tokens_are_refreshed_for_requests_and_for_later_work(
         assert _bot_token(app) != first
         slack.expire_tokens(BLUE)  # every token issued so far stops working
         eventually(lambda: _posts_with_fresh_token(app, llm, idea), timeout=20)
+
+
+@pytest.mark.parametrize(("minutes", "exchanged"), [(119, True), (121, False)])
+def test_a_token_is_exchanged_only_within_two_hours_of_expiring(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str, minutes: int,
+        exchanged: bool) -> None:
+    """The window is Bolt's default, 120 minutes: a token that expires in 119 is
+    exchanged before use (for the request and for the work after it), one that expires in
+    121 is used as it is."""
+    slack.enable_oauth(CLIENT_ID, CLIENT_SECRET, rotation=True, lifetime=minutes * 60)
+    with running_app(slack, db_url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID=CLIENT_ID,
+                     SLACK_CLIENT_SECRET=CLIENT_SECRET, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as app:
+        install(app, BLUE)
+        first = _bot_token(app)
+        assert len(brainstorm(app, llm, BLUE, "standups", ["Walking standups"])) == 2
+        refreshes = [call for call in slack.calls_to("oauth.v2.access")
+                     if call.params.get("grant_type") == "refresh_token"]
+        assert bool(refreshes) is exchanged
+        assert (_bot_token(app) != first) is exchanged
 
 
 def _bot_token(app: RunningApp) -> str:
