@@ -39,19 +39,26 @@ def words_to_keep(text: str) -> IdeaWords:
     return IdeaWords(form, words, WORDS_VERSION)
 
 
-def _current(steering: SteeringStore, rejected: list[RejectedIdea]) -> list[IdeaWords]:
-    """The rejected ideas' words by the rule of this version: as kept, or worked out again
-    and saved back where none are kept or another version made them."""
-    current: list[IdeaWords] = []
+def _current(steering: SteeringStore,
+             rejected: list[RejectedIdea]) -> tuple[list[str], list[str]]:
+    """The rejected ideas' normal forms and content words by the rule of this version: as
+    kept, or worked out again and saved back where none are kept or another version
+    made them."""
+    forms: list[str] = []
+    words: list[str] = []
     stale: dict[int, IdeaWords] = {}
     for idea in rejected:
-        kept = idea.words
-        if kept is None or kept.version != WORDS_VERSION:
+        if idea.words_version == WORDS_VERSION and idea.form is not None \
+                and idea.words is not None:
+            forms.append(idea.form)
+            words.append(idea.words)
+        else:
             kept = stale[idea.item_id] = words_to_keep(idea.text)
-        current.append(kept)
+            forms.append(kept.form)
+            words.append(kept.words)
     if stale:
         steering.save_words(stale)
-    return current
+    return forms, words
 
 
 class RejectionCheck:
@@ -71,9 +78,9 @@ class RejectionCheck:
 
 
 class _ByWords(RejectionCheck):
-    def __init__(self, words: list[IdeaWords], topic: str) -> None:
+    def __init__(self, forms: list[str], words: list[str], topic: str) -> None:
         self.held = SameIdeas(topic=topic)
-        self.held.add_kept([kept.form for kept in words], [kept.words for kept in words])
+        self.held.add_kept(forms, words)
 
     def keeps(self, text: str) -> tuple[bool, bytes | None]:
         return not self.held.matches(text), None
@@ -81,7 +88,8 @@ class _ByWords(RejectionCheck):
 
 class _ByMeaning(RejectionCheck):
     def __init__(self, steering: SteeringStore, embedder: Embedder, rejected: list[RejectedIdea],
-                 words: list[IdeaWords], topic: str, threshold: float) -> None:
+                 forms_words: tuple[list[str], list[str]], topic: str,
+                 threshold: float) -> None:
         # numpy is imported only where an embeddings model is configured.
         from bot.llm.meaning import SameMeaning, pack
 
@@ -95,8 +103,8 @@ class _ByMeaning(RejectionCheck):
             steering.save_vectors(embedder.model, fresh)
             kept.update(fresh)
         self.held = SameMeaning([kept[idea.item_id] for idea in rejected], threshold=threshold)
-        self.forms = {kept.form for kept in words}
-        self.words = _ByWords(words, topic)
+        self.forms = set(forms_words[0])
+        self.words = _ByWords(*forms_words, topic)
 
     def keeps(self, text: str) -> tuple[bool, bytes | None]:
         if self.matcher == BY_WORDS:  # embeddings failed earlier in this brainstorm
@@ -126,12 +134,12 @@ class RejectionFilter:
     def check(self, channel: str, topic: str) -> RejectionCheck:
         """The filter for one brainstorm of `channel` on `topic`."""
         rejected = self.steering.rejected_ideas(channel)
-        words = _current(self.steering, rejected)
+        kept = _current(self.steering, rejected)
         if self.embedder is not None:
             try:
-                return _ByMeaning(self.steering, self.embedder, rejected, words, topic,
+                return _ByMeaning(self.steering, self.embedder, rejected, kept, topic,
                                   self.threshold)
             except (LLMError, ValueError) as exc:
                 log.warning("embeddings unavailable (%s); rejected ideas are recognised by "
                             "their words for this brainstorm", exc)
-        return _ByWords(words, topic)
+        return _ByWords(*kept, topic)

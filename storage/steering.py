@@ -28,7 +28,11 @@ class Guidance:
 class RejectedIdea:
     item_id: int
     text: str
-    words: IdeaWords | None = None  # as kept with it; None for none kept (before 0020)
+    # Its words as kept with it (`IdeaWords`, flat: 10,000 rejections make no objects
+    # more); None where none are kept (before 0020).
+    form: str | None = None
+    words: str | None = None
+    words_version: int | None = None
 
 VECTOR_BATCH = 500  # item ids per IN (…) when reading embeddings
 FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
@@ -141,9 +145,7 @@ class SteeringStore(Repository):
             .order_by(Item.id)
         )
         with self._read() as conn:
-            return [RejectedIdea(item_id, text, None if version is None else
-                                 IdeaWords(form or "", words or "", version))
-                    for item_id, text, form, words, version in conn.execute(query)]
+            return [RejectedIdea(*row) for row in conn.execute(query)]
 
     @retry_locked
     def save_words(self, words: Mapping[int, IdeaWords]) -> None:

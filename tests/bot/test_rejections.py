@@ -51,5 +51,6 @@ def test_words_missing_or_of_another_version_are_worked_out_again_and_saved(
     assert check.keeps("zz")[0]  # the stale words judge nothing
     assert not check.keeps("Standups walking around the block")[0]
     assert not check.keeps("Pair each newcomer with a buddy")[0]
-    assert [r.words for r in stores.steering.rejected_ideas("C1")] == [
+    assert [IdeaWords(r.form, r.words, r.words_version)  # type: ignore[arg-type]
+            for r in stores.steering.rejected_ideas("C1")] == [
         words_to_keep(idea) for idea in REJECTED]

@@ -16,6 +16,7 @@ from storage.db import make_engine, upgrade
 from storage.drafts import NewDraft
 from storage.idea_words import IdeaWords
 from storage.signals import ButtonClick, ReactionChange
+from storage.steering import RejectedIdea
 from storage.stores import Stores
 from testkit.queries import score_of, signals_of
 
@@ -316,14 +317,18 @@ def test_ideas_keep_the_words_they_are_given_and_rejected_ones_are_read_with_the
     unkept = stores.brainstorms.add_idea(saved.id, "Standups by video", 4)  # no words given
     for item_id in (first, second, third, unkept):
         _react(stores, item_id, "U2", "-1", polarity=-1)
-    assert [(r.text, r.words) for r in stores.steering.rejected_ideas("C1")] == [
+    assert [(r.text, _kept(r)) for r in stores.steering.rejected_ideas("C1")] == [
         ("Walking standups", walking), ("Sitting standups", sitting),
         ("Async standups", IdeaWords("async standups", "async standup", 1)),
-        ("Standups by video", None)]
+        ("Standups by video", IdeaWords(None, None, None))]  # type: ignore[arg-type]
     later = IdeaWords("standups by video", "standup video", 2)
     stores.steering.save_words({unkept: later, second: IdeaWords("x", "x", 2)})
-    read = {r.item_id: r.words for r in stores.steering.rejected_ideas("C1")}
+    read = {r.item_id: _kept(r) for r in stores.steering.rejected_ideas("C1")}
     assert read[unkept] == later and read[second] == IdeaWords("x", "x", 2)
+
+
+def _kept(idea: RejectedIdea) -> IdeaWords:
+    return IdeaWords(idea.form, idea.words, idea.words_version)  # type: ignore[arg-type]
 
 
 def test_a_purge_clears_the_kept_words_and_they_are_not_saved_back(stores: Stores) -> None:
