@@ -146,6 +146,8 @@ class Brainstormer:
         approved, rejected, count = request.approved, request.rejected, request.count
         # The prompt shows the model some rejected ideas; the filter holds every one.
         check = self.rejections.check(channel, topic)
+        if check.refreshed:  # kept by another version of the rule, or none: kept now
+            self.stores.steering.save_words(check.refreshed)
         note = " ".join(filter(None, [stream.note, OFFLINE_UNGUIDED if (
             guidance and stream.offline) else None])) or None
         inputs = {"approved": list(approved), "rejected": list(rejected),

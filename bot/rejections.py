@@ -14,8 +14,9 @@ By words, each idea's normal form and content words are kept with it when it is 
 rejected ideas, so nothing is stemmed again: 5 ideas against 10,000 rejected took 0.7 to
 1.4 s the first time (`bench/similarity.py`). Words kept under another `WORDS_VERSION`
 of the rule, or none (ideas saved before 0020, or migrated without the app), are worked
-out from the text when read and saved back (`_current`): a change of the rule costs
-each channel's first brainstorm after it once, and nothing is migrated for it.
+out from the text when read (`_current`), and the brainstorm saves them back
+(`RejectionCheck.refreshed`): a change of the rule costs each channel's first brainstorm
+after it once, and nothing is migrated for it.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ def words_to_keep(text: str) -> IdeaWords:
     return IdeaWords(form, words, WORDS_VERSION)
 
 
-def _current(steering: SteeringStore,
-             rejected: list[RejectedIdea]) -> tuple[list[str], list[str]]:
+def _current(rejected: list[RejectedIdea]) -> tuple[list[str], list[str],
+                                                   dict[int, IdeaWords]]:
     """The rejected ideas' normal forms and content words by the rule of this version: as
-    kept, or worked out again and saved back where none are kept or another version
-    made them."""
+    kept, or worked out again where none are kept or another version made them (those
+    also returned by item, to be saved back)."""
     forms: list[str] = []
     words: list[str] = []
     stale: dict[int, IdeaWords] = {}
@@ -56,9 +57,7 @@ def _current(steering: SteeringStore,
             kept = stale[idea.item_id] = words_to_keep(idea.text)
             forms.append(kept.form)
             words.append(kept.words)
-    if stale:
-        steering.save_words(stale)
-    return forms, words
+    return forms, words, stale
 
 
 class RejectionCheck:
@@ -66,6 +65,9 @@ class RejectionCheck:
     meaning, embedded) once; then each proposal is judged as it arrives."""
 
     matcher: str = BY_WORDS
+    # Rejected ideas' words worked out again (none kept, or by another version of the
+    # rule): the brainstorm saves them back (`SteeringStore.save_words`).
+    refreshed: dict[int, IdeaWords]
 
     def keeps(self, text: str) -> tuple[bool, bytes | None]:
         """Whether `text` is kept, and its vector when compared by meaning."""
@@ -134,12 +136,15 @@ class RejectionFilter:
     def check(self, channel: str, topic: str) -> RejectionCheck:
         """The filter for one brainstorm of `channel` on `topic`."""
         rejected = self.steering.rejected_ideas(channel)
-        kept = _current(self.steering, rejected)
+        forms, words, refreshed = _current(rejected)
+        check: RejectionCheck | None = None
         if self.embedder is not None:
             try:
-                return _ByMeaning(self.steering, self.embedder, rejected, kept, topic,
-                                  self.threshold)
+                check = _ByMeaning(self.steering, self.embedder, rejected, (forms, words),
+                                   topic, self.threshold)
             except (LLMError, ValueError) as exc:
                 log.warning("embeddings unavailable (%s); rejected ideas are recognised by "
                             "their words for this brainstorm", exc)
-        return _ByWords(*kept, topic)
+        check = check or _ByWords(forms, words, topic)
+        check.refreshed = refreshed
+        return check

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
+from bot.config import Settings
+from bot.ideas import Brainstormer
+from bot.llm.offline_model import OfflineModel
 from bot.llm.similarity import WORDS_VERSION
 from bot.rejections import RejectionFilter, words_to_keep
 from storage.brainstorms import NewBrainstorm
@@ -40,7 +43,7 @@ def test_ideas_are_judged_by_their_kept_words_as_by_their_texts(stores: Stores) 
     assert check.keeps("Rotate who runs the retro")[0]
 
 
-def test_words_missing_or_of_another_version_are_worked_out_again_and_saved(
+def test_words_missing_or_of_another_version_are_worked_out_again_to_be_saved(
         stores: Stores) -> None:
     stale = IdeaWords("zz", "zz", WORDS_VERSION - 1)  # what an older rule made of them
     ids = _reject_all(stores, [stale, stale, stale])
@@ -51,6 +54,28 @@ def test_words_missing_or_of_another_version_are_worked_out_again_and_saved(
     assert check.keeps("zz")[0]  # the stale words judge nothing
     assert not check.keeps("Standups walking around the block")[0]
     assert not check.keeps("Pair each newcomer with a buddy")[0]
+    assert check.refreshed == {item_id: words_to_keep(idea)
+                               for item_id, idea in zip(ids, REJECTED, strict=True)}
+    stores.steering.save_words(check.refreshed)  # as the brainstorm does
+    assert RejectionFilter(stores.steering).check("C1", "team habits").refreshed == {}
     assert [IdeaWords(r.form, r.words, r.words_version)  # type: ignore[arg-type]
             for r in stores.steering.rejected_ideas("C1")] == [
         words_to_keep(idea) for idea in REJECTED]
+
+
+def test_a_brainstorm_saves_back_the_words_worked_out_again_and_keeps_its_ideas_words(
+        stores: Stores) -> None:
+    ids = _reject_all(stores, [IdeaWords("zz", "zz", WORDS_VERSION - 1)] * 3)
+    done = Brainstormer(Settings(), OfflineModel(), stores).run(
+        channel="C1", requester="U1", topic="team habits", header_ts="2.000001")
+    kept = {r.item_id: IdeaWords(r.form, r.words, r.words_version)  # type: ignore[arg-type]
+            for r in stores.steering.rejected_ideas("C1")}
+    assert kept == {item_id: words_to_keep(idea)
+                    for item_id, idea in zip(ids, REJECTED, strict=True)}
+    with stores.engine.connect() as conn:
+        saved = conn.execute(text("SELECT id, text, idea_form, idea_words, words_version "
+                                  "FROM items WHERE id > :last ORDER BY id"),
+                             {"last": ids[-1]}).all()
+    assert [row.id for row in saved] == [idea.item_id for idea in done.ideas]
+    assert all(IdeaWords(row.idea_form, row.idea_words, row.words_version)
+               == words_to_keep(row.text) for row in saved)
