@@ -23,7 +23,7 @@ from bot.llm.model import (
     TokenUsage,
 )
 from bot.llm.offline.generator import OFFLINE_MODEL
-from bot.rejections import RejectionFilter
+from bot.rejections import RejectionFilter, words_to_keep
 from storage.brainstorms import BrainstormInputs as BrainstormInputs  # for handlers/
 from storage.brainstorms import IdeaInContext, NewBrainstorm, StoredBrainstorm
 from storage.brainstorms import Steering as Steering  # for handlers/
@@ -146,6 +146,8 @@ class Brainstormer:
         approved, rejected, count = request.approved, request.rejected, request.count
         # The prompt shows the model some rejected ideas; the filter holds every one.
         check = self.rejections.check(channel, topic)
+        if check.refreshed:  # kept by another version of the rule, or none: kept now
+            self.stores.steering.save_words(check.refreshed)
         note = " ".join(filter(None, [stream.note, OFFLINE_UNGUIDED if (
             guidance and stream.offline) else None])) or None
         inputs = {"approved": list(approved), "rejected": list(rejected),
@@ -170,7 +172,8 @@ class Brainstormer:
                     inputs["matcher"] = check.matcher
                     new = self.stores.brainstorms.save_brainstorm(NewBrainstorm(
                         channel=channel, requester=requester, topic=topic, model=stream.model,
-                        ideas=[text], header_ts=header_ts, thread_ts=thread_ts,
+                        ideas=[text], words=[words_to_keep(text)], header_ts=header_ts,
+                        thread_ts=thread_ts,
                         steering=Steering(len(approved), len(rejected), 0,
                                           guided=bool(guidance)),
                         inputs=inputs))
@@ -178,8 +181,8 @@ class Brainstormer:
                         return  # a rival attempt saved this brainstorm first: it stands
                     brainstorm_id, item_id = new.id, new.item_ids[0]
                 else:
-                    item_id = self.stores.brainstorms.add_idea(brainstorm_id, text, position,
-                                                               thread_ts)
+                    item_id = self.stores.brainstorms.add_idea(
+                        brainstorm_id, text, position, thread_ts, words_to_keep(text))
                 if vector is not None and check.vector_model:  # kept once, for their judging
                     self.stores.steering.save_vectors(check.vector_model, {item_id: vector})
                 yield Idea(position, item_id, text, None)

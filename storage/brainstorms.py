@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, already_saved, retry_locked
+from storage.idea_words import IdeaWords
 from storage.models import Brainstorm, Item
 
 
@@ -43,6 +44,10 @@ class NewBrainstorm:
     steering: Steering = Steering()
     inputs: Mapping[str, Any] | None = None  # what the model was given, for `why`
     thread_ts: str | None = None  # where its ideas go, when not under its own header
+    # Each idea's words for the rejection filter, in the order of `ideas` (the app works
+    # them out: `bot.llm.similarity.kept_words`); none given, they are worked out when
+    # first read.
+    words: Sequence[IdeaWords] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,7 @@ class BrainstormStore(Repository):
                         if new.inputs is not None else None,
                     ).returning(Brainstorm.id)
                 ).scalar_one()
+                words = new.words if new.words is not None else [None] * len(new.ideas)
                 item_ids = [
                     conn.execute(
                         insert(Item).values(
@@ -122,9 +128,11 @@ class BrainstormStore(Repository):
                             team=self.team, channel=new.channel, ts=None,
                             thread_ts=new.thread_ts or new.header_ts,
                             position=position, model=new.model, created_at=now,
+                            **_kept(kept),
                         ).returning(Item.id)
                     ).scalar_one()
-                    for position, text in enumerate(new.ideas, start=1)
+                    for position, (text, kept) in enumerate(
+                        zip(new.ideas, words, strict=True), start=1)
                 ]
                 return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
         except IntegrityError as exc:
@@ -133,9 +141,10 @@ class BrainstormStore(Repository):
 
     @retry_locked
     def add_idea(self, brainstorm_id: int, text: str, position: int,
-                 thread_ts: str | None = None) -> int:
+                 thread_ts: str | None = None, words: IdeaWords | None = None) -> int:
         """One more idea of a brainstorm whose ideas arrive one by one (streamed), in
-        `thread_ts` (default: under its header)."""
+        `thread_ts` (default: under its header), with its `words` for the rejection
+        filter."""
         with self._write() as conn:
             head = conn.execute(select(Brainstorm.team, Brainstorm.channel,
                                        Brainstorm.header_ts, Brainstorm.model)
@@ -146,7 +155,7 @@ class BrainstormStore(Repository):
                     channel=head.channel,
                     ts=None, thread_ts=thread_ts or head.header_ts, position=position,
                     model=head.model,
-                    created_at=self.clock(),
+                    created_at=self.clock(), **_kept(words),
                 ).returning(Item.id)
             ).scalar_one())
 
@@ -247,6 +256,14 @@ def _steering(row: Any) -> Steering:
     (empty before they were kept)."""
     return Steering(row.steered_approved or 0, row.steered_rejected or 0,
                     row.dropped_as_rejected or 0, bool(_inputs_of(row).get("guidance")))
+
+
+def _kept(words: IdeaWords | None) -> dict[str, Any]:
+    """The columns of an idea's words (none when the app gave none)."""
+    if words is None:
+        return {}
+    return {"idea_form": words.form, "idea_words": words.words,
+            "words_version": words.version}
 
 
 def _inputs_of(row: Any) -> dict[str, Any]:

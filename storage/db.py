@@ -20,6 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 if TYPE_CHECKING:
     from alembic.config import Config
 
+    from storage.idea_words import WordsOf
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE = {"idealoop_write": True}
@@ -100,11 +102,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (what `idealoop db upgrade` does)."""
+def upgrade(engine: Engine, revision: str = "head", *,
+            idea_words: WordsOf | None = None) -> None:
+    """Apply migrations up to `revision` (what `idealoop db upgrade` does). `idea_words`
+    is the app's rule for the words kept with each idea: 0020 fills them in for the
+    ideas saved before it (without it, they are worked out when first read)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    config = alembic_config(engine)
+    if idea_words is not None:
+        config.attributes["idea_words"] = idea_words
+    command.upgrade(config, revision)
 
 
 def is_current(engine: Engine) -> bool:

@@ -101,6 +101,13 @@ class Item(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     requester: Mapped[str | None] = mapped_column(String(32))  # drafts: who asked (0014 on)
+    # Ideas: their normal form and content words as the rejection filter compares them,
+    # worked out by `bot.llm.similarity.kept_words` when the idea is saved, under rule
+    # `words_version` (another version is worked out again when next read); 0020 on.
+    # Copies of the text: a purge or a forget clears them with it.
+    idea_form: Mapped[str | None] = mapped_column(Text)
+    idea_words: Mapped[str | None] = mapped_column(Text)
+    words_version: Mapped[int | None] = mapped_column(SmallInteger)
     # Set when retention or "forget me" removed its texts; the row and its signals stay.
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

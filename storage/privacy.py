@@ -9,7 +9,9 @@ stay true; `purged_at` says when its words went. What counts as words:
 - a brainstorm's `topic` and its `inputs` (the approved and rejected ideas, guidance and
   seed its prompt carried);
 - finished work's `request` (the topic or mention text it was accepted with);
-- an item's embedding (a vector can be turned back into words);
+- an item's embedding (a vector can be turned back into words), and the normal form and
+  content words kept with an idea for the rejection filter (`items.idea_form`,
+  `idea_words`: its words, lower-cased and stemmed);
 - forgetting: the ideas of the person's brainstorms in a direct message (nobody else
   judged them; a channel's ideas stay, without the topic);
 - every copy of those words in other rows: a topic copied into a follow-up ("More like
@@ -282,7 +284,7 @@ def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:
     if not any_state:
         stmt = stmt.where(Item.purged_at.is_(None))
     return stmt.values(text=PURGED, instruction=None, sources=None, source_users=None,
-                       purged_at=now)
+                       idea_form=None, idea_words=None, words_version=None, purged_at=now)
 
 
 def _purge_brainstorms(where: Any, *, now: datetime, any_state: bool = False) -> Any:

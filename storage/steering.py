@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, literal_column, select
+from sqlalchemy import and_, bindparam, delete, literal_column, select, update
 
 from storage.base import Repository, retry_locked
+from storage.idea_words import IdeaWords
 from storage.models import Brainstorm, ChannelGuidance, Item, ItemVector, Signal
 from storage.scores import score_expr
 
@@ -27,6 +28,11 @@ class Guidance:
 class RejectedIdea:
     item_id: int
     text: str
+    # Its words as kept with it (`IdeaWords`, flat: 10,000 rejections make no objects
+    # more); None where none are kept (before 0020).
+    form: str | None = None
+    words: str | None = None
+    words_version: int | None = None
 
 VECTOR_BATCH = 500  # item ids per IN (…) when reading embeddings
 FEEDBACK_WINDOW = 2_000  # recent items weighed when steering a brainstorm
@@ -130,16 +136,30 @@ class SteeringStore(Repository):
             Signal.active, Signal.polarity == literal_column("-1"))
         score = score_expr()
         query = (
-            select(Item.id, Item.text)
+            select(Item.id, Item.text, Item.idea_form, Item.idea_words, Item.words_version)
             .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
             .where(self._in(Item, channel), Item.kind == "idea", Item.id.in_(rejected_items),
                    Item.purged_at.is_(None))
-            .group_by(Item.id, Item.text)
+            .group_by(Item.id, Item.text, Item.idea_form, Item.idea_words, Item.words_version)
             .having(score < 0)
             .order_by(Item.id)
         )
         with self._read() as conn:
-            return [RejectedIdea(row.id, row.text) for row in conn.execute(query)]
+            return [RejectedIdea(*row) for row in conn.execute(query)]
+
+    @retry_locked
+    def save_words(self, words: Mapping[int, IdeaWords]) -> None:
+        """Keep ideas' words worked out again (none were kept, or by another version of
+        the rule). An idea purged meanwhile stays without: its text is gone."""
+        if not words:
+            return
+        stmt = (update(Item)
+                .where(Item.id == bindparam("item_id"), Item.purged_at.is_(None))
+                .values(idea_form=bindparam("form"), idea_words=bindparam("words"),
+                        words_version=bindparam("version")))
+        with self._write() as conn:
+            conn.execute(stmt, [{"item_id": item_id, "form": kept.form, "words": kept.words,
+                                 "version": kept.version} for item_id, kept in words.items()])
 
     def vectors(self, model: str, item_ids: Sequence[int]) -> dict[int, bytes]:
         """The stored embeddings by `model` of those of `item_ids` that have one."""

@@ -17,6 +17,16 @@ topic counts as rejected (the filter compares a new idea with every rejection, s
 loose match drops it). `tests/bot/llm/test_similarity.py` and `bench/similarity.py`
 measure both.
 
+**Kept with each idea.** The rejection filter compares new ideas with every idea a
+channel ever rejected (10,000 of them take seconds to stem), so an idea's normal form and
+content words are worked out once, when it is saved (`kept_words`), stored beside it
+(`items.idea_form`, `items.idea_words`, `items.words_version`), and read back with the
+rejected ideas (`SameIdeas.add_kept`, which searches them as text): this module stays
+their one definition, storage only keeps what it is given. `WORDS_VERSION` names the
+rule that made them: change `normalise`, `content_words`, `STOP_WORDS` or the stemmer
+and bump it, and every stored form made under another version is worked out again from
+the text the next time the filter reads it (`bot.rejections`), and saved back.
+
 **Worded alike** (`NearDuplicates`) is difflib's character ratio on the normal form. The
 offline generator uses it among its own templated phrasings, whose shared template
 words would make every pair "the same idea" by content words.
@@ -25,9 +35,11 @@ words would make every pair "the same idea" by content words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import accumulate, chain
 
 import snowballstemmer
 
@@ -35,6 +47,9 @@ SAME_IDEA = 0.3  # Dice of content-word stems; see the module docstring for how 
 MIN_SHARED = 2  # one shared word ("onboarding docs" / "onboarding videos") is not an idea
 MIN_COVER = 0.5  # and the shared words are at least half of the shorter idea's
 SIMILARITY = 0.8  # difflib ratio for "worded alike"
+# The version of the normal form and content words kept with each idea: bump it with any
+# change to what `normalise` or `content_words` return (see the module docstring).
+WORDS_VERSION = 1
 _WORDS = re.compile(r"[a-z0-9]+")
 _ANY_WORDS = re.compile(r"\w+")
 Form = Callable[[str], str]
@@ -84,6 +99,12 @@ def content_words(text: str) -> frozenset[str]:
                      if word not in STOP_WORDS)
 
 
+def kept_words(text: str) -> tuple[str, str]:
+    """What is stored with an idea for the rejection filter (`WORDS_VERSION`): its normal
+    form, and its content words space-separated in sorted order (a stem has no space)."""
+    return normalise(text), " ".join(sorted(content_words(text)))
+
+
 def _close(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
     """Enough shared content words, and enough of the shorter idea, to be one idea."""
     shared = len(a & b)
@@ -102,11 +123,48 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
+class _KeptWords:
+    """Content words of many held ideas as `kept_words` stored them, searched as text.
+
+    Turning 10,000 stored strings into sets costs more than the whole comparison, and
+    almost none of them shares a word with a new idea. So they stay strings, one line
+    each (" stem stem \n"), and one search of that text for an idea's words (" word ")
+    finds the few lines that share one; only those become sets.
+    """
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._text = ""
+        self._ends: list[int] = []  # where each line ends in `_text`
+        self._stale = False
+
+    def extend(self, words: Iterable[str]) -> None:
+        self._lines.extend(words)
+        self._stale = True
+
+    def sharing(self, words: frozenset[str]) -> Iterator[frozenset[str]]:
+        """The held ideas' content words that share at least one word with `words`."""
+        if not self._lines or not words:
+            return
+        if self._stale:
+            self._text = " " + " \n ".join(self._lines) + " "
+            self._ends = list(accumulate(map((3).__add__, map(len, self._lines))))
+            self._stale = False
+        # One pass for all the words: led by a literal space, the expression is tried only
+        # at spaces (str.find per word took 2.5 times as long; a look-behind, 40 times).
+        shared = re.compile(" (?:" + "|".join(map(re.escape, sorted(words))) + ")(?= )")
+        lines = {bisect_right(self._ends, found.start())
+                 for found in shared.finditer(self._text)}
+        for line in sorted(lines):
+            yield frozenset(self._lines[line].split())
+
+
 class SameIdeas:
     """Ideas that a candidate must not repeat, in other words or the same.
 
     `topic` names the brainstorm the candidates belong to: its words are shared by all
-    of them, so they are left out of the comparison.
+    of them, so they are left out of the comparison. Ideas are held by their text
+    (`add`) or by what `kept_words` made of it (`add_kept`): the same decisions.
     """
 
     def __init__(self, texts: Iterable[str] = (), *, topic: str = "",
@@ -115,6 +173,7 @@ class SameIdeas:
         self.threshold = threshold
         self._forms: set[str] = set()
         self._words: list[frozenset[str]] = []
+        self._kept = _KeptWords()
         for text in texts:
             self.add(text)
 
@@ -123,17 +182,35 @@ class SameIdeas:
 
     def add(self, text: str) -> None:
         self._forms.add(normalise(text))
-        words = self._of(text)
-        if words:
-            self._words.append(words)
+        self._words.append(content_words(text))
+
+    def add_kept(self, forms: Iterable[str], words: Iterable[str]) -> None:
+        """Hold ideas by what `kept_words` made of them (their normal forms, and their
+        content words as stored), without their texts: the same as `add` of each, with
+        nothing stemmed again and nothing parsed until a new idea shares a word."""
+        self._forms.update(forms)
+        self._kept.extend(words)
 
     def matches(self, text: str) -> bool:
-        """True when `text` is the same idea as one held."""
+        """True when `text` is the same idea as one held.
+
+        The held ideas keep their topic words; only those that share a word with
+        `text`'s (which are without the topic's) can be the same idea by their words,
+        since two ideas are the same by words only when they share one, so the rest are
+        passed over before the topic is taken out of the few left.
+        """
         if normalise(text) in self._forms:
             return True
         words = self._of(text)
-        return any(words == held or _close(words, held, self.threshold)
-                   for held in self._words)
+        if not words:
+            return False
+        sharing = chain((held for held in self._words if not words.isdisjoint(held)),
+                        self._kept.sharing(words))
+        for held in sharing:
+            held = held - self.topic_words
+            if words == held or _close(words, held, self.threshold):
+                return True
+        return False
 
 
 def same_idea(a: str, b: str, *, topic: str = "", threshold: float = SAME_IDEA) -> bool:

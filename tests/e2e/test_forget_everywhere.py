@@ -274,6 +274,8 @@ def test_forget_removes_every_copy_of_a_persons_words(
     # The scan finds what it looks for: each of her words is stored somewhere.
     assert {m for m in hers if scan(app.stores.engine, [m])} == set(hers)
     assert before["brainstorms.inputs"] >= 2  # Bob's and Carol's brainstorms carry her words
+    # the words kept for the rejection filter with her DM's idea are a copy of it too
+    assert before["items.idea_form"] >= 1 and before["items.idea_words"] >= 1
     assert _found_on_disk(db_url, hers)  # and the disk scan finds them in the file or log
 
     if how == "cli":
@@ -323,6 +325,7 @@ def test_retention_removes_every_copy_of_expired_texts(
     before = scan(app.stores.engine, expired)
     print("\nbefore retention:", dict(sorted(before.items())))
     assert {m for m in expired if scan(app.stores.engine, [m])} == set(expired)
+    assert before["items.idea_form"] >= 4 and before["items.idea_words"] >= 4  # the ideas'
     assert _found_on_disk(db_url, expired)
 
     privacy = Privacy(Settings(retention_days=1),

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from storage.brainstorms import NewBrainstorm, Steering
 from storage.db import make_engine, upgrade
 from storage.drafts import NewDraft
+from storage.idea_words import IdeaWords
 from storage.signals import ButtonClick, ReactionChange
+from storage.steering import RejectedIdea
 from storage.stores import Stores
 from testkit.queries import score_of, signals_of
 
@@ -299,3 +301,46 @@ def test_a_person_who_reacts_and_clicks_counts_once(stores: Stores) -> None:
     assert [tuple(row) for row in sources] == [
         ("+1", "reaction", True), ("button:draft", "button", True),
         ("button:up", "button", True), ("button:up", "button", True)]
+
+
+def test_ideas_keep_the_words_they_are_given_and_rejected_ones_are_read_with_them(
+        stores: Stores) -> None:
+    walking, sitting = IdeaWords("walking standups", "standup walk", 1), \
+        IdeaWords("sitting standups", "sit standup", 1)
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
+        channel="C1", requester="U1", topic="standups", model="m", header_ts="1.000001",
+        ideas=("Walking standups", "Sitting standups"), words=(walking, sitting)))
+    assert saved is not None
+    first, second = saved.item_ids
+    third = stores.brainstorms.add_idea(saved.id, "Async standups", 3,
+                                        words=IdeaWords("async standups", "async standup", 1))
+    unkept = stores.brainstorms.add_idea(saved.id, "Standups by video", 4)  # no words given
+    for item_id in (first, second, third, unkept):
+        _react(stores, item_id, "U2", "-1", polarity=-1)
+    assert [(r.text, _kept(r)) for r in stores.steering.rejected_ideas("C1")] == [
+        ("Walking standups", walking), ("Sitting standups", sitting),
+        ("Async standups", IdeaWords("async standups", "async standup", 1)),
+        ("Standups by video", IdeaWords(None, None, None))]  # type: ignore[arg-type]
+    later = IdeaWords("standups by video", "standup video", 2)
+    stores.steering.save_words({unkept: later, second: IdeaWords("x", "x", 2)})
+    read = {r.item_id: _kept(r) for r in stores.steering.rejected_ideas("C1")}
+    assert read[unkept] == later and read[second] == IdeaWords("x", "x", 2)
+
+
+def _kept(idea: RejectedIdea) -> IdeaWords:
+    return IdeaWords(idea.form, idea.words, idea.words_version)  # type: ignore[arg-type]
+
+
+def test_a_purge_clears_the_kept_words_and_they_are_not_saved_back(stores: Stores) -> None:
+    now = [AT]
+    stores = Stores.open(stores.engine, clock=lambda: now[0])
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
+        channel="C1", requester="U1", topic="t", model="m", header_ts="1.000001",
+        ideas=("Walking standups",), words=(IdeaWords("walking standups", "standup walk", 1),)))
+    assert saved is not None
+    now[0] = AT + timedelta(days=30)
+    assert stores.privacy.purge_before(AT + timedelta(days=1)).items == 1
+    stores.steering.save_words({saved.item_ids[0]: IdeaWords("walking standups", "walk", 1)})
+    with stores.engine.connect() as conn:
+        assert conn.execute(text("SELECT idea_form, idea_words, words_version FROM items"))\
+            .all() == [(None, None, None)]

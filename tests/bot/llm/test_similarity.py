@@ -13,7 +13,9 @@ import pytest
 
 from bot.llm.similarity import (
     NearDuplicates,
+    SameIdeas,
     dedupe,
+    kept_words,
     normalise,
     same_idea,
     without_rejected,
@@ -108,3 +110,36 @@ def test_long_texts_are_compared_as_written() -> None:
          "the retro whether decisions got faster or slower than before")
     assert NearDuplicates([a]).matches(b)
     assert same_idea(b, a)
+
+
+def _held_as_kept(texts: list[str], topic: str) -> SameIdeas:
+    """Ideas held by what `kept_words` made of them, as the rejection filter reads them."""
+    held = SameIdeas(topic=topic)
+    kept = [kept_words(text) for text in texts]
+    held.add_kept([form for form, _ in kept], [words for _, words in kept])
+    return held
+
+
+def test_ideas_held_by_their_kept_words_are_judged_as_by_their_texts() -> None:
+    """Every labelled idea against all the others of its topic held at once (the filter's
+    case: many rejections), and against each one alone: the same decisions both ways."""
+    for topic in {p["topic"] for p in PAIRS}:
+        texts = sorted({p[k] for p in PAIRS if p["topic"] == topic for k in ("a", "b")})
+        by_text, by_kept = SameIdeas(texts[1:], topic=topic), _held_as_kept(texts[1:], topic)
+        decisions = []
+        for text in texts[:1] + [p["a"] for p in PAIRS]:
+            decisions.append(by_text.matches(text))
+            assert decisions[-1] == by_kept.matches(text), text
+        assert any(decisions) and not all(decisions)  # both kinds of decision are made
+    for p in PAIRS:
+        assert _held_as_kept([p["b"]], p["topic"]).matches(p["a"]) == same_idea(
+            p["a"], p["b"], topic=p["topic"])
+
+
+def test_kept_words_are_the_normal_form_and_the_sorted_stems() -> None:
+    assert kept_words("Walking standups, AROUND the block!") == (
+        "walking standups around the block", "block standup walk")
+    assert kept_words("") == ("", "")
+    held = _held_as_kept(["Walking standups", "Café à Paris"], topic="")
+    assert held.matches("standups walking") and held.matches("café paris")
+    assert not held.matches("walking") and not held.matches("") and not held.matches("block")
