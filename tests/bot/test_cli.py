@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 from sqlalchemy import inspect
 
+from bot.cli import main
 from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
 from storage.stores import Stores
@@ -66,12 +69,8 @@ def test_an_unusable_sqlite_path_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_serve_help_lists_every_variable_settings_read() -> None:
-    import re
-    from pathlib import Path
-
     from click.testing import CliRunner
 
-    from bot.cli import main
     from bot.config import variables
     from bot.config_spec import names
 
@@ -126,3 +125,25 @@ def test_shell_refuses_fresh_with_db(tmp_path: Path) -> None:
                            f"database, so it cannot use --db sqlite:///{tmp_path}/x.db: drop "
                            "one of the two\n")
     assert not (tmp_path / "x.db").exists()
+
+
+def _terminal_commands(group: click.Group, prefix: str = "") -> set[str]:
+    """Every command a person can type after `idealoop` (`db upgrade` for a group's)."""
+    names: set[str] = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            names |= _terminal_commands(command, f"{prefix}{name} ")
+        else:
+            names.add(f"{prefix}{name}")
+    return names
+
+
+def test_the_readme_lists_every_terminal_command_and_no_other() -> None:
+    """The README's terminal table and the CLI name the same commands (click's own
+    `--help` is the other place they are written, generated from the code)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Commands in the terminal", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    named = {name.removeprefix("idealoop ") for row in rows
+             for name in re.findall(r"`([^`]+)`", row)}
+    assert named == _terminal_commands(main)
