@@ -128,3 +128,33 @@ def llm(llm_family: LLMFamily) -> Iterator[FakeOpenAI]:
     """The fake OpenAI-compatible server on a loopback port."""
     with FakeOpenAI(local=llm_family.local) as fake:
         yield fake
+
+
+# End-to-end files where the database matters (concurrency, claims, limits, workspaces,
+# privacy, faults) run on SQLite and PostgreSQL; the others test Slack surfaces, which the
+# database does not change, so they run on SQLite only (storage tests run on both, always).
+# A single test elsewhere that depends on the database is marked `database_matters`.
+# `IDEALOOP_TEST_EVERY_DATABASE=1` runs every end-to-end test on both.
+DATABASE_MATTERS = frozenset({
+    "test_concurrency", "test_digests", "test_durability", "test_forget_everywhere",
+    "test_install_page_and_logs", "test_limits", "test_metrics", "test_operator_steps",
+    "test_privacy", "test_reactions", "test_rejections_by_meaning", "test_workspaces",
+})
+
+
+def _sqlite_is_enough(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or callspec.params.get("db_url") != "postgresql":
+        return False
+    module = item.path.stem
+    return (item.path.parent.name == "e2e" and module not in DATABASE_MATTERS
+            and item.get_closest_marker("database_matters") is None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("IDEALOOP_TEST_EVERY_DATABASE") == "1":
+        return
+    enough = [item for item in items if _sqlite_is_enough(item)]
+    if enough:
+        config.hook.pytest_deselected(items=enough)
+        items[:] = [item for item in items if not _sqlite_is_enough(item)]

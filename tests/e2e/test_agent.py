@@ -137,6 +137,7 @@ def test_a_greeting_gets_an_introduction_with_a_model(app: RunningApp, llm: Fake
     assert llm.requests == []  # recognised without the model
 
 
+@pytest.mark.database_matters
 def test_a_greeting_delivered_again_is_introduced_once(app: RunningApp) -> None:
     message = app.slack.state.post_message(DM, "hi", user="U0ALICE")
     event = dm_message_event(user="U0ALICE", text="hi", channel=DM, ts=message["ts"])
@@ -242,6 +243,7 @@ def test_stop_ends_a_streamed_draft_where_it_was(app: RunningApp, llm: FakeOpenA
     assert list(app.stores.reports.export_rows()) == []  # a stopped draft is not saved as a draft
 
 
+@pytest.mark.database_matters
 def test_stop_settles_work_another_process_holds(app: RunningApp) -> None:
     """The run is elsewhere (another replica, or one that died): the stop's listener
     cancels it and settles its header at once; the holder stops at its next step."""
@@ -270,6 +272,7 @@ def test_stop_settles_work_another_process_holds(app: RunningApp) -> None:
         elsewhere.confirm(item)  # the holder posts nothing more
 
 
+@pytest.mark.database_matters
 def test_a_stop_the_database_cannot_record_is_delivered_again(
         slack: SlackApiServer, tmp_path: Any) -> None:
     url = f"sqlite:///file:{tmp_path}/missing/none.db?mode=ro&uri=true"

@@ -105,6 +105,7 @@ def test_drafts_and_feedback_in_the_pane(app: RunningApp, llm: FakeOpenAI) -> No
     assert [r["kind"] for r in app.stores.reports.export_rows()] == ["draft", "feedback"]
 
 
+@pytest.mark.database_matters
 def test_a_message_the_database_cannot_keep_is_delivered_again(
         slack: SlackApiServer, tmp_path: Any) -> None:
     url = f"sqlite:///file:{tmp_path}/missing/none.db?mode=ro&uri=true"

@@ -197,6 +197,7 @@ def test_not_in_channel_is_explained_to_the_person(app: RunningApp) -> None:
     assert list(app.stores.reports.export_rows()) == []
 
 
+@pytest.mark.database_matters
 def test_a_duplicated_command_delivery_runs_once(app: RunningApp) -> None:
     first = app.sender.command("pairing", trigger_id="trig-same")
     second = app.sender.command("pairing", trigger_id="trig-same")

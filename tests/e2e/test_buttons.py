@@ -93,6 +93,7 @@ def test_a_rejection_by_button_keeps_the_idea_out_of_later_brainstorms(
     assert [m["text"].split(" — ")[0] for m in later] == ["1. Timebox to ten minutes"]
 
 
+@pytest.mark.database_matters
 def test_draft_this_answers_once_even_when_the_click_is_delivered_twice(
         app: RunningApp, llm: FakeOpenAI) -> None:
     header_ts, (_, second) = ideas(app, llm, ["Walking standups", "Async updates"])

@@ -220,6 +220,7 @@ def test_three_deliveries_of_one_event_give_one_answer(app: RunningApp, llm: Fak
     assert len(llm.requests) == 1
 
 
+@pytest.mark.database_matters
 def test_two_processes_sharing_a_database_answer_once(slack: SlackApiServer, llm: FakeOpenAI,
                                                       db_url: str) -> None:
     llm.reply("One answer.")
