@@ -35,11 +35,13 @@ words would make every pair "the same idea" by content words.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import accumulate, chain
+from typing import Any
 
 import snowballstemmer
 
@@ -77,7 +79,17 @@ STOP_WORDS = frozenset((
     "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves",
 ))
 
-_STEMMER = snowballstemmer.stemmer("english")  # type: ignore[no-untyped-call]
+# A Snowball stemmer keeps the word it works on in the object, so one shared by threads
+# (brainstorms run on a pool) mixes their words up: wrong stems, or an IndexError. Each
+# thread has its own.
+_STEMMERS = threading.local()
+
+
+def _stemmer() -> Any:
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")  # type: ignore[no-untyped-call]
+    return stemmer
 
 
 def normalise(text: str) -> str:
@@ -88,7 +100,7 @@ def normalise(text: str) -> str:
 @lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
     """One word's stem. Cached: Snowball is pure Python, and a team's vocabulary is small."""
-    return str(_STEMMER.stemWord(word))
+    return str(_stemmer().stemWord(word))
 
 
 @lru_cache(maxsize=65_536)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.llm import similarity
 from bot.llm.similarity import (
     NearDuplicates,
     SameIdeas,
@@ -143,3 +144,38 @@ def test_kept_words_are_the_normal_form_and_the_sorted_stems() -> None:
     held = _held_as_kept(["Walking standups", "Café à Paris"], topic="")
     assert held.matches("standups walking") and held.matches("café paris")
     assert not held.matches("walking") and not held.matches("") and not held.matches("block")
+
+
+def test_words_stemmed_on_many_threads_at_once_get_their_own_stems() -> None:
+    """Brainstorms run on a pool: stems taken on many threads at once (each word new to
+    the cache) are each word's own, as one stemmer alone gives them."""
+    import threading
+
+    import snowballstemmer
+
+    stems = ("walk", "talk", "connect", "relat", "gener", "organiz", "hope", "meet")
+    endings = ("", "ation", "ness", "fulness", "ization", "ational", "ement", "ously")
+    words = [f"{stem}{ending}{tail}" for stem in stems for ending in endings
+             for tail in ("", "ing", "s", "ed", "ers", "ity", "ies", "ly")]
+    alone = snowballstemmer.stemmer("english")
+    expected = {word: str(alone.stemWord(word)) for word in words}
+    similarity.content_words.cache_clear()
+    similarity._stem.cache_clear()
+    seen: list[tuple[str, frozenset[str]]] = []
+    failed: list[BaseException] = []
+
+    def stem_all(offset: int) -> None:
+        try:
+            for n in range(len(words)):
+                word = words[(n * 7 + offset) % len(words)]
+                seen.append((word, similarity.content_words(word)))
+        except BaseException as exc:  # an IndexError from a stemmer mid-word elsewhere
+            failed.append(exc)
+
+    threads = [threading.Thread(target=stem_all, args=(k * 61,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    assert [(word, got) for word, got in seen if got != {expected[word]}] == []
