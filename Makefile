@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # Exact versions of every dependency, so tests and CI install what was last tested.
 CONSTRAINTS := constraints.txt
 
-.PHONY: install demo test lint docs bench mutation lock clean
+.PHONY: install demo test pytest lint docs bench mutation lock clean
 
 $(RUNTIME_STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit("idealoop needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -27,15 +27,18 @@ install: $(DEV_STAMP)
 demo: $(RUNTIME_STAMP)
 	$(BIN)/idealoop shell
 
-# Lint, layer rules, types, then the tests (SQLite and PostgreSQL) on parallel workers.
-# Most tests wait on HTTP, child processes and PostgreSQL, so 4 workers beat 2 on these
-# 2 cores; --dist worksteal lets an idle worker take tests from a busy one, so one file of
-# slow tests (the fault tests) does not leave the others waiting at the end.
-# `make test TEST_WORKERS=0` runs them in this process, one after another; PYTEST_ARGS
-# adds options (`make test PYTEST_ARGS="-k digest"`).
+# Lint, layer rules, types and the docs site beside the tests (SQLite and PostgreSQL) on
+# parallel workers: `make test` fails if any of them does. Most tests wait on HTTP, child
+# processes and PostgreSQL, so 4 workers beat 2 on these 2 cores; --dist worksteal lets an
+# idle worker take tests from a busy one, so one file of slow tests (the fault tests) does
+# not leave the others waiting at the end. `make test TEST_WORKERS=0` runs them in this
+# process, one after another; PYTEST_ARGS adds options (`make test PYTEST_ARGS="-k digest"`).
 TEST_WORKERS ?= 4
-test: $(DEV_STAMP) lint docs
+test: $(DEV_STAMP)
 	bash scripts/ensure-postgres.sh
+	$(MAKE) --no-print-directory -j 3 lint docs pytest
+
+pytest: $(DEV_STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
