@@ -1,0 +1,101 @@
+"""Who and where: the team, the bot's identity, its members and its channels."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+from bot.emulator.workspace.core import Core, WorkspaceError
+
+
+class Directory:
+    """The team's members and channels, and the ids the bot is known by.
+
+    Channels are created on first use so tests stay terse (post to any id and it exists).
+    """
+
+    def __init__(self, core: Core, *, team_id: str, team_name: str) -> None:
+        self._core = core
+        self.team_id = team_id
+        self.team_name = team_name
+        self.team_domain = "emulated"
+        self.bot_user_id = "U0BOT"
+        self.bot_id = "B0BOT"
+        self.bot_name = "idealoop"
+        self.users: dict[str, str] = {
+            "U0ALICE": "alice",
+            "U0BOB": "bob",
+            "U0CAROL": "carol",
+            self.bot_user_id: self.bot_name,
+        }
+        self.channels: dict[str, dict[str, Any]] = {}
+
+    def add_user(self, user_id: str, name: str) -> None:
+        """Add (or rename) a workspace member."""
+        with self._core.lock:
+            self.users[user_id] = name
+
+    def user_info(self, user_id: str) -> dict[str, Any]:
+        """Return a ``users.info``-shaped user object; raises ``user_not_found``."""
+        with self._core.lock:
+            name = self.users.get(user_id)
+            if name is None:
+                raise WorkspaceError("user_not_found", user_id)
+            is_bot = user_id == self.bot_user_id
+            real_name = name if is_bot else name.title()
+            return {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name,
+                "real_name": real_name,
+                "deleted": False,
+                "tz": "UTC",
+                "tz_offset": 0,
+                "is_bot": is_bot,
+                "profile": {
+                    "display_name": name,
+                    "real_name": real_name,
+                    **({"bot_id": self.bot_id} if is_bot else {}),
+                },
+            }
+
+    def ensure_channel(self, channel: str, name: str | None = None) -> str:
+        """Return the channel id for ``channel``, creating the channel on first use.
+
+        Auto-creation keeps tests terse (post to any id and it exists). ``#name`` or a
+        known channel name resolves to its id, as Slack does; an unknown ``#name`` raises
+        ``channel_not_found`` because we cannot invent a sensible id for it.
+        """
+        with self._core.lock:
+            if not channel:
+                raise WorkspaceError("channel_not_found", "empty channel")
+            if channel in self.channels:
+                return channel
+            wanted = channel.removeprefix("#")
+            for cid, info in self.channels.items():
+                if info["name"] == wanted:
+                    return cid
+            if channel.startswith("#"):
+                raise WorkspaceError("channel_not_found", channel)
+            kind = channel[0].upper()
+            self.channels[channel] = {
+                "id": channel,
+                "name": name or channel.lower(),
+                "is_channel": kind == "C",
+                "is_group": kind == "G",
+                "is_im": kind == "D",
+                "is_mpim": False,
+                "is_private": kind != "C",
+                "is_archived": False,
+                "is_general": (name or "") == "general",
+                "is_member": True,
+                "created": int(time.time()),
+                "creator": "U0ALICE",
+            }
+            return channel
+
+    def channel_info(self, channel: str) -> dict[str, Any]:
+        """Return a ``conversations.info``-shaped channel object (creating it on first use)."""
+        with self._core.lock:
+            return copy.deepcopy(self.channels[self.ensure_channel(channel)])
