@@ -63,6 +63,7 @@ def test_compose_runs_postgresql_a_migration_two_replicas_and_a_proxy() -> None:
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "server idealoop:3000" in nginx and "proxy_pass http://idealoop;" in nginx
+    assert re.search(r"location = /metrics \{\s*return 404;", nginx)  # kept off the internet
     mounted = services["proxy"]["volumes"][0].split(":")[0]
     assert (ROOT / mounted).resolve() == (ROOT / "deploy" / "nginx.conf").resolve()
 
