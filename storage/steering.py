@@ -174,12 +174,20 @@ class SteeringStore(Repository):
 
     @retry_locked
     def save_vectors(self, model: str, vectors: Mapping[int, bytes]) -> None:
-        """Keep items' embeddings by `model`; one already kept stays (it is the same)."""
+        """Keep items' embeddings by `model`; one already kept stays (it is the same).
+
+        An embedding is a copy of its idea's words, worked out over the network: an idea
+        purged meanwhile (retention, forgetting) gets none, and its row stays locked until
+        this commits, so a purge running now deletes what this writes."""
         if not vectors:
             return
+        live = (select(Item.id).where(Item.id.in_(list(vectors)), Item.purged_at.is_(None))
+                .with_for_update())
         stmt = self._insert(ItemVector).on_conflict_do_nothing(
             index_elements=["item_id", "model"])
         with self._write() as conn:
-            conn.execute(stmt, [{"item_id": item_id, "model": model, "vector": vector}
-                                for item_id, vector in vectors.items()])
+            kept = [item_id for (item_id,) in conn.execute(live)]
+            if kept:
+                conn.execute(stmt, [{"item_id": item_id, "model": model,
+                                     "vector": vectors[item_id]} for item_id in kept])
 

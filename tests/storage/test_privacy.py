@@ -107,6 +107,18 @@ def test_retention_removes_old_words_and_keeps_rows_and_counts(
     assert privacy.purge_before(NEW - timedelta(days=30)).items == 0  # nothing left to do
 
 
+def test_an_embedding_worked_out_while_its_idea_was_purged_is_not_kept(
+        stores: Stores, clock: Clock) -> None:
+    """The embedder answers after retention purged the idea: its vector, a copy of the
+    purged words, is not written (nothing would ever delete it)."""
+    ideas = brainstorm(stores, "U1", 100)
+    clock.at = NEW
+    assert stores.privacy.purge_before(NEW - timedelta(days=30)).items == 2
+    stores.steering.save_vectors("emb", {ideas[0]: b"\0" * 8})
+    assert stores.steering.vectors("emb", ideas) == {}
+    assert count_rows(stores.steering.engine, "item_vectors") == 0
+
+
 def test_forgetting_a_person_removes_their_signals_and_words_only(
         stores: Stores) -> None:
     privacy, work = stores.privacy, stores.work
