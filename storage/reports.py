@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select, union_all
 from sqlalchemy.orm import aliased
 
-from storage.base import Repository
+from storage.base import Repository, as_utc
 from storage.models import Brainstorm, ChannelGuidance, DigestSubscription, Item, Signal
 from storage.scores import distinct_users, score_expr, tally_columns
 
@@ -190,10 +190,7 @@ class ReportStore(Repository):
             for row in result:
                 out = dict(row._mapping)
                 out["score"] = out["approvals"] - out["rejections"]
-                created = out["created_at"]
-                if created.tzinfo is None:  # SQLite hands back naive UTC
-                    created = created.replace(tzinfo=UTC)
-                out["created_at"] = created.isoformat()
+                out["created_at"] = as_utc(out["created_at"]).isoformat()
                 out["purged"] = bool(out["purged"])
                 yield {name: out[name] for name in EXPORT_FIELDS}
 

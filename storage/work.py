@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Float, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 
-from storage.base import Repository, retry_locked
+from storage.base import Repository, as_utc, retry_locked
 from storage.claims import FencedLease, Held
 from storage.errors import QuotaReached
 from storage.models import Work
@@ -294,7 +294,7 @@ class WorkStore(Repository):
         with self._read() as conn:
             row = conn.execute(select(func.count(), func.min(Work.created_at))
                                .where(Work.state == PENDING)).one()
-        return int(row[0]), row[1]
+        return int(row[0]), None if row[1] is None else as_utc(row[1])
 
     def count_pending(self) -> int:
         with self._read() as conn:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import UTC
 from typing import Any, Protocol
 
 from bot.limits import Limits
@@ -194,8 +193,6 @@ class Work:
         depth, oldest = self.store.backlog()
         if oldest is None:
             return depth, 0.0
-        if oldest.tzinfo is None:  # SQLite gives back naive UTC datetimes
-            oldest = oldest.replace(tzinfo=UTC)
         return depth, max(0.0, (self.store.clock() - oldest).total_seconds())
 
     def free_dead_owners(self) -> int:

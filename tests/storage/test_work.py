@@ -199,3 +199,14 @@ def test_the_tokens_of_two_attempts_add_up(work: WorkStore) -> None:
     work.spent(second.id, 80)
     since = datetime(2000, 1, 1, tzinfo=UTC)
     assert work.usage("", "U1", "C1", since).tokens == 200
+
+
+def test_the_oldest_pending_work_comes_back_as_an_aware_utc_time(work: WorkStore) -> None:
+    """SQLite keeps no zone: the store, not its callers, makes the time UTC again
+    (`storage.base.as_utc`), so the queue's age gauge can subtract it from now."""
+    assert work.backlog() == (0, None)
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    assert work.accept(new(), owner="a", lease=30) is not None
+    depth, oldest = work.backlog()
+    assert depth == 1 and oldest is not None and oldest.utcoffset() == timedelta(0)
+    assert before <= oldest <= datetime.now(UTC) + timedelta(seconds=1)
