@@ -290,17 +290,12 @@ class WorkStore(Repository):
 
     def backlog(self) -> tuple[int, datetime | None]:
         """How much work is pending (queued or running) and when the oldest of it was
-        accepted (None when there is none): one indexed query, for a metrics scrape."""
+        accepted (None when there is none): one indexed query, for a metrics scrape
+        and for tests waiting until no work is left."""
         with self._read() as conn:
             row = conn.execute(select(func.count(), func.min(Work.created_at))
                                .where(Work.state == PENDING)).one()
         return int(row[0]), None if row[1] is None else as_utc(row[1])
-
-    def count_pending(self) -> int:
-        with self._read() as conn:
-            return int(conn.execute(
-                select(func.count()).select_from(Work).where(Work.state == PENDING)
-            ).scalar_one())
 
     @retry_locked
     def prune(self, older_than: timedelta) -> int:
