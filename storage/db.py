@@ -6,6 +6,11 @@ zeroed in the file; `storage.privacy` checkpoints the log after a purge), a busy
 timeout, and write transactions that take the write lock up front (`BEGIN IMMEDIATE`) so two writers
 queue on the busy timeout instead of deadlocking into "database is locked" when a
 reader upgrades to a writer. PostgreSQL needs nothing special.
+
+Every engine hides the bound parameters of a failed statement from its errors
+(`hide_parameters`): they are people's words (ideas, topics, requests), and an error's
+text reaches the log (`bot.runtime.logs` also drops what the driver's own message quotes
+of a row).
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ class DatabaseUrlError(ValueError):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for `url`, with the SQLite tuning above when it is SQLite."""
+    """Create an engine for `url`, with the SQLite tuning above when it is SQLite; its
+    errors never carry the statement's parameters."""
+    kwargs.setdefault("hide_parameters", True)
     try:
         parsed = make_url(url)
     except ArgumentError:
