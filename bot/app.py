@@ -30,7 +30,6 @@ from bot.llm.choose import make_embedder, make_model
 from bot.llm.model import Embedder, TextModel
 from bot.log_context import log_scope
 from bot.privacy import Privacy
-from bot.rejections import words_to_keep
 from bot.reports import Reports
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
@@ -78,8 +77,8 @@ def open_stores(settings: Settings, *, migrate: bool = False, check: bool = Fals
         engine = make_engine(settings.database_url)
     except DatabaseUrlError as exc:
         raise ConfigError(f"DATABASE_URL {exc}") from None
-    if migrate:  # the ideas saved before 0020 get their words by the app's rule
-        upgrade(engine, idea_words=words_to_keep)
+    if migrate:
+        upgrade(engine)
     elif check and not is_current(engine):
         engine.dispose()
         raise ConfigError(f"the database at {redact_url(settings.database_url)} is not up to "

@@ -25,8 +25,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-    from storage.idea_words import WordsOf
-
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE = {"idealoop_write": True}
@@ -109,17 +107,11 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head", *,
-            idea_words: WordsOf | None = None) -> None:
-    """Apply migrations up to `revision` (what `idealoop db upgrade` does). `idea_words`
-    is the app's rule for the words kept with each idea: 0020 fills them in for the
-    ideas saved before it (without it, they are worked out when first read)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision` (what `idealoop db upgrade` does)."""
     from alembic import command
 
-    config = alembic_config(engine)
-    if idea_words is not None:
-        config.attributes["idea_words"] = idea_words
-    command.upgrade(config, revision)
+    command.upgrade(alembic_config(engine), revision)
 
 
 def is_current(engine: Engine) -> bool:
