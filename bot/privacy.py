@@ -25,6 +25,7 @@ from datetime import timedelta
 from bot.config import Settings
 from bot.llm.similarity import clear_caches
 from storage.base import Clock, utcnow
+from storage.claims import LeaseLost
 from storage.privacy import Forgotten, PrivacyStore, Purged
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,13 @@ class Privacy:
         if claim is None:
             return None
         try:
-            purged = self.store.purge_before(now - timedelta(days=days))
+            purged = self.store.purge_before(now - timedelta(days=days), claim)
+        except LeaseLost:
+            log.warning("retention: this run's claim ran out and passed to another process "
+                        "mid-purge; this one stopped, and that one finishes the day's run")
+            return None
         except Exception:
-            self.store.release_daily(claim)  # the next hourly offer runs it
+            self.store.release_daily(claim)  # a later hourly offer (of any process) runs it
             raise
         if not self.store.finish_daily(claim, purged.total):
             log.warning("retention: this run's claim ran out and passed to another process "
