@@ -46,7 +46,7 @@ from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
 from bot.work.worker import Worker
 from handlers.digests import DigestPoster
-from handlers.work.runners import work_runners
+from handlers.work.wiring import work_runners
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade
 from storage.installations import Installations

@@ -9,7 +9,7 @@ reader upgrades to a writer. PostgreSQL needs nothing special.
 
 Every engine hides the bound parameters of a failed statement from its errors
 (`hide_parameters`): they are people's words (ideas, topics, requests), and an error's
-text reaches the log (`bot.runtime.logs` also drops what the driver's own message quotes
+text reaches the log (`bot.runtime.log_format` also drops what the driver's own message quotes
 of a row).
 """
 

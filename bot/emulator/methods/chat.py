@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.block_kit import check_message
+from bot.emulator.block_limits import check_message
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.methods.params import content, metadata, require, truthy
 from bot.emulator.workspace import WorkspaceError

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.block_kit import check_blocks
+from bot.emulator.block_limits import check_blocks
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.workspace import WorkspaceError
 
 
 def view_param(params: dict[str, Any], kind: str) -> dict[str, Any]:
     """The `view` param, checked as Slack checks it: its type, its blocks (at most 100,
-    each within Block Kit's limits: `bot.emulator.block_kit`), and a modal's title of at
+    each within Block Kit's limits: `bot.emulator.block_limits`), and a modal's title of at
     most 24 characters."""
     view = params.get("view")
     if not isinstance(view, dict) or view.get("type") != kind:

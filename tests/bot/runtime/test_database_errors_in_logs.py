@@ -1,6 +1,6 @@
 """A database error in the log says what failed, never the words in the statement: not
 its bound parameters (`storage.db` hides them), not the row PostgreSQL quotes in its
-DETAIL, not the value a data exception quotes (`bot.runtime.logs.said`)."""
+DETAIL, not the value a data exception quotes (`bot.runtime.log_format.said`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, insert, text
 
-from bot.runtime.logs import JsonFormatter, SafeFormatter
+from bot.runtime.log_format import JsonFormatter, SafeFormatter
 from storage.db import make_engine
 from storage.models import Work
 

@@ -1,4 +1,5 @@
-"""Log lines that nobody outside can forge or flood.
+"""How a log line is written: lines that nobody outside can forge or flood. (Which
+workspace, channel and work a line is about is `bot.log_context`'s.)
 
 Values from requests reach the log through our own messages and through the libraries'
 (Bolt's OAuth flow logs the `error` and `code` a redirect brings, slack_sdk a `state`).

@@ -1,6 +1,7 @@
-"""The runners that bind a piece of accepted work to Slack: each kind of work (`bot.work.runs`)
-with the chat surface that shows it, on the Slack client of the workspace it was asked in.
-`bot.app` hands them to the worker (`bot.work.worker.Worker.start`).
+"""Accepted work wired to Slack: each kind of work's run (`bot.work.runs`, where what to
+do is decided) with the chat surface that shows it (`brainstorm_chat`, `draft_chat`), on
+the Slack client of the workspace it was asked in. `bot.app` hands them to the worker
+(`bot.work.worker.Worker.start`).
 """
 
 from __future__ import annotations
