@@ -20,6 +20,7 @@ from bot.work.runs.draft import DraftRunner
 from handlers import agent
 from handlers.work.brainstorm_chat import SlackBrainstormChat
 from handlers.work.draft_chat import SlackDraftChat
+from handlers.work.private_draft_chat import PRIVATE_DRAFT, SlackPrivateDraftChat
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,13 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
             client, model_name=model.model, offline=model.offline,
             stream_interval=deps.settings.stream_interval))
 
+    def private_draft(team: str, client: WebClient) -> Runner:
+        return DraftRunner(deps.work, deps.for_team(team).drafter, SlackPrivateDraftChat(
+            client, model_name=model.model, offline=model.offline))
+
     return {"brainstorm": InWorkspace(workspaces, brainstorm),
-            "draft": InWorkspace(workspaces, draft)}
+            "draft": InWorkspace(workspaces, draft),
+            PRIVATE_DRAFT: InWorkspace(workspaces, private_draft)}
 
 
 class InWorkspace:
