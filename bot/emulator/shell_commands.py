@@ -48,6 +48,11 @@ IN_SLACK = (
                  "click a button on message [3]: feedback (again to take it\nback), "
                  "\"Draft this\", \"More like this\", \"Why these ideas?\"",
                  ("click",), lambda shell, rest: shell.in_slack.click(rest)),
+    ShellCommand("shortcut feedback 3",
+                 "a message shortcut on message [3]: \"Get feedback on this\"\n(a critique in its "
+                 "thread); `shortcut polish 3` (shown only\nto you, `click post` posts it in the "
+                 "thread);\n`shortcut brainstorm 3` (ideas in its thread)",
+                 ("shortcut",), lambda shell, rest: shell.in_slack.shortcut(rest)),
     ShellCommand("click forget|cancel",
                  "click a button on the last message only you saw\n(`/brainstorm forget me` "
                  "asks first); `click run` or\n`click topic` answers \"command or topic?\" "
