@@ -19,6 +19,7 @@ from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI
 from testkit.queries import count_rows, work_in_thread
+from tests.e2e.test_workspaces import BLUE, CLIENT_ID, CLIENT_SECRET, RED, install
 
 CHANNEL = "C0GENERAL"
 BOBS_TEXT = ("We will maybe move the launch to next week because design is really not "
@@ -171,3 +172,29 @@ def test_a_message_in_a_channel_the_bot_is_not_in_is_answered_politely(
     assert app.deps.wait_quiet(timeout=20)
     assert told(app) == [shortcuts.CANNOT_READ] * 3
     assert count_rows(app.stores.engine, "work") == 0 and prompts(llm) == []
+
+
+def test_a_shortcut_works_in_the_workspace_it_came_from_only(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    slack.state.streaming_refused = True
+    slack.enable_oauth(CLIENT_ID, CLIENT_SECRET)
+    with running_app(slack, db_url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID=CLIENT_ID,
+                     SLACK_CLIENT_SECRET=CLIENT_SECRET, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as app:
+        install(app, BLUE)
+        install(app, RED)
+        blue, red = app.slack.workspaces[BLUE], app.slack.workspaces[RED]
+        blue.streaming_refused = red.streaming_refused = True
+        blue.post_message(CHANNEL, "Blue's own message", user="U0BOB")
+        message = red.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+        llm.reply("*What works*\n• Short.")
+        reply = app.sender.shortcut(shortcuts.FEEDBACK_SHORTCUT, user="U0ALICE",
+                                    channel=CHANNEL, message=message, team=RED,
+                                    response_url=red.new_response_url(app.slack.base))
+        assert reply.status == 200
+        assert app.deps.wait_quiet(timeout=20)
+        [critique] = red.thread(CHANNEL, message["ts"])[1:]
+        assert critique["text"].startswith("*What works*")
+        assert [m for m in blue.history(CHANNEL) if m.get("bot_id")] == []
+        assert [row["team"] for row in app.deps.stores.reports.export_rows()] == [RED]
+        assert "Blue's own message" not in prompts(llm)[0]
