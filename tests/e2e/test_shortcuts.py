@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,23 @@ def test_a_shortcut_works_in_the_workspace_it_came_from_only(
         assert [m for m in blue.history(CHANNEL) if m.get("bot_id")] == []
         assert [row["team"] for row in app.deps.stores.reports.export_rows()] == [RED]
         assert "Blue's own message" not in prompts(llm)[0]
+
+
+@pytest.mark.database_matters
+def test_one_payload_delivered_to_two_replicas_is_answered_once(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    slack.state.streaming_refused = True
+    llm.reply(json.dumps({"ideas": ["Walking standups"]}))
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url) as first, \
+            running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url) as second:
+        bob = slack.state.post_message(CHANNEL, "Our standups run long", user="U0BOB")
+        with ThreadPoolExecutor(2) as pool:
+            replies = list(pool.map(
+                lambda running: use(running, shortcuts.BRAINSTORM_SHORTCUT, bob,
+                                    trigger_id="trig-shared"), (first, second)))
+        assert [r.status for r in replies] == [200, 200]
+        assert first.deps.wait_quiet(timeout=20) and second.deps.wait_quiet(timeout=20)
+        header, idea = bots_replies(first, bob["ts"])
+        assert "Walking standups" in idea["text"]
+        assert len(prompts(llm)) == 1
+        assert told(first) == [shortcuts.STARTED["brainstorm"]]  # one confirmation
