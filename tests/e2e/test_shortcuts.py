@@ -216,6 +216,7 @@ def test_one_payload_delivered_to_two_replicas_is_answered_once(
         assert [r.status for r in replies] == [200, 200]
         assert first.deps.wait_quiet(timeout=20) and second.deps.wait_quiet(timeout=20)
         header, idea = bots_replies(first, bob["ts"])
+        assert "Our standups run long" in header["text"]
         assert "Walking standups" in idea["text"]
         assert len(prompts(llm)) == 1
         assert told(first) == [shortcuts.STARTED["brainstorm"]]  # one confirmation
