@@ -60,6 +60,7 @@ STARTED = {
 }
 POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
 READ_FAILURES = ("not_in_channel", "channel_not_found")
+READ_CHECK_SECONDS = 1  # WebClient takes whole seconds
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def register(app: App, deps: Deps) -> None:
     def shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
                  context: BoltContext) -> None:
         on_shortcut(ack, used_on(body), client, respond, deps.for_team(context.team_id),
-                    bot_user=context.bot_user_id)
+                    bot_user=context.bot_user_id, response_url=str(body["response_url"]))
 
     def post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                        client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -111,7 +112,7 @@ def register(app: App, deps: Deps) -> None:
 
 
 def on_shortcut(ack: Ack, used: Used, client: WebClient, respond: Respond, deps: Deps, *,
-                bot_user: str | None) -> None:
+                bot_user: str | None, response_url: str) -> None:
     """Store the shortcut's work, then ack (the ack is the promise it will be done)."""
     if not used.text.strip():
         ack()
@@ -122,6 +123,7 @@ def on_shortcut(ack: Ack, used: Used, client: WebClient, respond: Respond, deps:
         _tell(respond, CANNOT_READ)
         return
     kind, request = _work(used, deps, bot_user)
+    request["response_url"] = response_url  # the run tells the person through it
     try:
         item = deps.work.accept(kind, team=deps.team, delivery_key=f"shortcut:{used.trigger_id}",
                                 channel=used.channel, user=used.user, thread_ts=used.thread_ts,
@@ -166,7 +168,11 @@ def topic_of(text: str, max_chars: int) -> str:
 
 def _readable(client: WebClient, used: Used) -> bool:
     """False when Slack says the bot cannot read the message's conversation (it is not
-    in the channel); anything else (Slack away) is left to the run, which retries."""
+    in the channel); anything else (Slack slow, away or pacing us) is left to the run,
+    which retries, and tells the person through the response URL if it cannot post."""
+    # Its own client: one short try, no waiting out a rate limit (Slack's 3 s for the ack).
+    client = WebClient(token=client.token, base_url=client.base_url,
+                       timeout=READ_CHECK_SECONDS, retry_handlers=[])
     try:
         client.conversations_replies(channel=used.channel, ts=used.thread_ts, limit=1)
     except SlackApiError as exc:

@@ -220,3 +220,19 @@ def test_one_payload_delivered_to_two_replicas_is_answered_once(
         assert "Walking standups" in idea["text"]
         assert len(prompts(llm)) == 1
         assert told(first) == [shortcuts.STARTED["brainstorm"]]  # one confirmation
+
+
+@pytest.mark.slack_refusals("not_in_channel")
+def test_when_slack_refuses_the_answer_the_asker_hears_it_through_the_response_url(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """The bot was in the channel when the shortcut came, and is not when its work runs
+    (removed meanwhile): the person hears why, through the payload's response URL."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    app.slack.fail("chat.postMessage", error="not_in_channel")
+    assert use(app, shortcuts.FEEDBACK_SHORTCUT, bob).status == 200
+    app.slack.fail("chat.postEphemeral", error="not_in_channel")
+    assert use(app, shortcuts.POLISH_SHORTCUT, bob).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    refusals = [text for text in told(app) if "/invite @idealoop" in text]
+    assert len(refusals) == 2, told(app)
+    assert bots_replies(app, bob["ts"]) == [] and prompts(llm) == []
