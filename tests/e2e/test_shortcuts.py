@@ -16,7 +16,7 @@ from bot.emulator.slack_requests import Reply
 from bot.emulator.web_api import SlackApiServer
 from handlers import shortcuts
 from handlers.slack.shortcut_blocks import POST_IN_THREAD_ACTION
-from testkit.app import RunningApp, running_app
+from testkit.app import RunningApp, Transport, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI
 from testkit.queries import count_rows, work_in_thread
@@ -58,14 +58,28 @@ def prompts(llm: FakeOpenAI) -> list[str]:
             if r["path"] == "/v1/chat/completions"]
 
 
+@pytest.fixture
+def app_over(slack: SlackApiServer, llm: FakeOpenAI, db_url: str,
+             transport: Transport) -> Iterator[RunningApp]:
+    """The app over HTTP and over Socket Mode (where a shortcut comes as an `interactive`
+    envelope)."""
+    slack.state.streaming_refused = True
+    with running_app(slack, db_url, transport=transport, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model", IDEALOOP_STREAM_INTERVAL="0.05",
+                     IDEALOOP_REDACT="1") as running:
+        yield running
+
+
 @pytest.mark.database_matters
 def test_feedback_is_posted_in_the_messages_thread_once_and_pings_nobody(
-        app: RunningApp, llm: FakeOpenAI) -> None:
+        app_over: RunningApp, llm: FakeOpenAI) -> None:
+    app = app_over
     bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
     llm.reply("*What works*\n• Short. <!channel> <@U0BOB>\n*Risks*\n• Hedged.")
     first = use(app, shortcuts.FEEDBACK_SHORTCUT, bob, trigger_id="trig-feedback-1")
     again = use(app, shortcuts.FEEDBACK_SHORTCUT, bob, trigger_id="trig-feedback-1")
     assert (first.status, again.status) == (200, 200)
+    assert first.elapsed < 3  # Slack's window for the answer to an interaction
     assert app.deps.wait_quiet(timeout=20)
     [critique] = bots_replies(app, bob["ts"])  # one, in bob's message's thread
     shown = json.dumps(critique["blocks"], ensure_ascii=False)
