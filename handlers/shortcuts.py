@@ -50,8 +50,8 @@ BRAINSTORM_SHORTCUT = "idealoop_brainstorm_from_message"
 #: callback_id -> what it does; the manifest declares exactly these (tests/test_manifest.py)
 SHORTCUTS = {FEEDBACK_SHORTCUT: "feedback", POLISH_SHORTCUT: "polish",
              BRAINSTORM_SHORTCUT: "brainstorm"}
-CANNOT_READ = ("I can't read that conversation: I'm not in it. Invite me with "
-               "`/invite @idealoop`, then use the shortcut again.")
+CANNOT_READ = ("I can't read that conversation: I'm not in it. In a channel, invite me "
+               "with `/invite @idealoop`, then use the shortcut again.")
 NO_TEXT = "That message has no text for me to work on."
 STARTED = {
     "feedback": "I'm writing feedback on that message in its thread. Nobody else is "
