@@ -12,8 +12,10 @@ import csv
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 log = logging.getLogger("idealoop")
+PARENT_CHECK_SECONDS = 0.5
 
 
 def _setup_logging(level: str, filename: str | None = None) -> None:
@@ -265,43 +268,132 @@ def _environment_help() -> str:
     return f"\b\nEnvironment (a .env file in this folder is read too):\n{lines}"
 
 
+WORKERS_HELP = ("Worker processes beside the web process, running brainstorms, drafts, "
+                "digests and purges; 0 runs them in this process. Default: "
+                "IDEALOOP_WORKER_PROCESSES, else 0 on SQLite and one per core on PostgreSQL.")
+
+
 @main.command(epilog=_environment_help())
+@click.option("--workers", "processes", type=click.IntRange(0, 64), default=None,
+              help=WORKERS_HELP)
 @_friendly
-def serve() -> None:
+def serve(processes: int | None) -> None:
     """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
     settings = _settings()
     settings.require_serve()
-    if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.metrics_dir
+    count = settings.worker_process_count() if processes is None else processes
+    # The processes of one app share their metrics through one directory: the operator's,
+    # else one made here for this run (and its children).
+    made = tempfile.mkdtemp(prefix="idealoop-metrics-") if count and not settings.metrics_dir \
+        else None
+    metrics_dir = settings.metrics_dir or made
+    if metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _serve(settings, count)
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _serve(settings: Settings, count: int) -> None:
     from bot.app import adopt_unowned_rows, build_deps, close_deps, create_app, digest_poster
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.server import HttpServer, serve_socket_mode
+    from bot.runtime.workers import WorkerProcesses
 
-    deps = build_deps(settings, stores=_stores(settings, migrate=True))
+    deps = build_deps(settings, stores=_stores(settings, migrate=True), work_here=not count)
     app = create_app(settings, deps=deps)
     adopt_unowned_rows(deps)
-    scheduler = start_scheduler(digest_poster(deps).post_due,
-                                deps.work.store.prune, deps.privacy.purge_if_due)
+    # With worker processes, they run the work and the clock (digests, pruning, purges:
+    # each claims its run, so any number of processes may tick); this process only acks.
+    scheduler = None if count else start_scheduler(
+        digest_poster(deps).post_due, deps.work.store.prune, deps.privacy.purge_if_due)
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    children = WorkerProcesses(count, on_death=deps.work.free_dead_owners, command=[
+        sys.executable, "-m", "bot.cli", "--log-level", level, "worker", "--child"]).start() \
+        if count else None
+
+    def health() -> tuple[bool, dict[str, Any]]:
+        healthy, report = deps.health()
+        if children is not None:
+            report["worker_processes"] = children.pids()
+        return healthy, report
+
     if deps.model.offline:
         log.warning("idealoop is serving Slack with the OFFLINE GENERATOR: no LLM is "
                     "configured (set OPENAI_API_KEY or OPENAI_BASE_URL, and IDEALOOP_MODEL). "
                     "Ideas and drafts come from templates; every AI label and the Home tab "
                     "say so.")
+    where = f"{count} worker processes" if count else "this process"
     try:
         if settings.slack_app_token:
-            log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)
-            serve_socket_mode(app, settings.slack_app_token)
+            log.info("idealoop serving over Socket Mode (model %s; work runs in %s)",
+                     deps.model.model, where)
+            status = HttpServer(None, health, signing_secret=None, port=settings.port,
+                                metrics=deps.metrics)
+            serve_socket_mode(app, settings.slack_app_token, status)
         else:
-            server = HttpServer(app, deps.health, signing_secret=settings.slack_signing_secret,
+            server = HttpServer(app, health, signing_secret=settings.slack_signing_secret,
                                 port=settings.port, metrics=deps.metrics)
             log.info("idealoop listening on :%d (POST /slack/events, GET /healthz, "
-                     "GET /metrics; model %s)",
-                     server.port, deps.model.model)
+                     "GET /metrics; model %s; work runs in %s)",
+                     server.port, deps.model.model, where)
             server.run()
+    finally:
+        if children is not None:
+            log.info("stopping the worker processes")
+            children.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        close_deps(deps)
+        log.info("idealoop stopped")
+
+
+@main.command()
+@click.option("--child", is_flag=True, hidden=True,
+              help="Started by `serve --workers N`: no port, stop when serve is gone.")
+@_friendly
+def worker(child: bool) -> None:
+    """Run brainstorms, drafts, digests and purges for any `serve` on the same database:
+    no Slack endpoint; GET /healthz and /metrics on IDEALOOP_WORKER_PORT."""
+    settings = _settings()
+    settings.require_serve(endpoint=False)
+    if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.metrics_dir
+    from bot.app import build_deps, close_deps, digest_poster, start_work
+    from bot.runtime.scheduler import start_scheduler
+    from bot.runtime.server import HttpServer, on_signals, serve_status
+
+    # A child's web process migrated the database already; a worker on its own only
+    # checks (`idealoop db upgrade`, or `serve`, migrates).
+    deps = build_deps(settings, stores=_stores(settings))
+    start_work(deps)
+    scheduler = start_scheduler(digest_poster(deps).post_due, deps.work.store.prune,
+                                deps.privacy.purge_if_due)
+    try:
+        if child:
+            _until_parent_gone(on_signals())
+        else:
+            status = HttpServer(None, deps.health, signing_secret=None,
+                                port=settings.worker_port, metrics=deps.metrics)
+            log.info("idealoop worker running (model %s); GET /healthz and /metrics on :%d",
+                     deps.model.model, status.port)
+            serve_status(status)
     finally:
         scheduler.shutdown(wait=False)
         close_deps(deps)
-        log.info("idealoop stopped")
+        log.info("idealoop worker stopped")
+
+
+def _until_parent_gone(stop: threading.Event) -> None:
+    """Wait for SIGTERM or SIGINT, or for the process that started this one to be gone
+    (a `serve` killed with -9 sends nothing: its children stop by themselves)."""
+    parent = os.getppid()
+    while not stop.wait(PARENT_CHECK_SECONDS):
+        if os.getppid() != parent:
+            log.warning("the serve process that started this worker is gone; stopping")
+            return
 
 
 @main.command()

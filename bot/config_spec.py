@@ -287,7 +287,20 @@ IDEALOOP_TIMEZONE: Var[str] = Var(
     help="default time zone of digests", doc="default time zone of digest schedules")
 PORT: Var[int] = Var(
     "PORT", 3000, number(int), SERVER, low=1, high=65535,
-    help="HTTP port", doc="HTTP port of `serve`")
+    help="HTTP port",
+    doc="HTTP port of `serve` (in Socket Mode: its `/healthz` and `/metrics` only)")
+IDEALOOP_WORKER_PROCESSES: Var[int | None] = Var(
+    "IDEALOOP_WORKER_PROCESSES", None, optional(number(int)), SERVER, low=0, high=64,
+    note="(0 on SQLite, one per core on PostgreSQL)",
+    help="worker processes `serve` starts beside the web process (0: the work runs in it)",
+    doc="worker processes `serve` starts beside its web process to run brainstorms, "
+        "drafts, digests and purges (`serve --workers N` wins over it); `0`: all of it "
+        "runs in the one process (see *Scale* under [Operating](operating.md#scale))")
+IDEALOOP_WORKER_PORT: Var[int] = Var(
+    "IDEALOOP_WORKER_PORT", 3001, number(int), SERVER, low=0, high=65535,
+    help="port of `idealoop worker`'s /healthz and /metrics",
+    doc="HTTP port of `idealoop worker`: `GET /healthz` and `GET /metrics`, nothing from "
+        "Slack (`0`: any free port)")
 IDEALOOP_APPROVE_EMOJI: Var[frozenset[str]] = Var(
     "IDEALOOP_APPROVE_EMOJI", frozenset(DEFAULT_APPROVE), emoji, BEHAVIOUR,
     shown=",".join(DEFAULT_APPROVE),

@@ -17,7 +17,7 @@ from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import WebSocketApp
 
 from bot.metrics import ack as count_ack
-from bot.runtime.server import on_signals
+from bot.runtime.server import HttpServer, on_signals
 from bot.runtime.slack_http import ack_surface
 
 log = logging.getLogger(__name__)
@@ -147,13 +147,20 @@ class SocketModeConnection:
         self.handler.connect()
         return self
 
-    def run(self) -> None:
-        """Serve until SIGTERM or SIGINT, then close. Call from the main thread."""
+    def run(self, status: HttpServer | None = None) -> None:
+        """Serve until SIGTERM or SIGINT, then close. Call from the main thread. `status`
+        (`/healthz`, `/metrics`) is served from when the connection is open until it is
+        closed."""
         stop = on_signals()
         self.start()
+        if status is not None:
+            status.start()
+            log.info("health and metrics on :%d (GET /healthz, GET /metrics)", status.port)
         stop.wait()
         log.info("stopping: closing the Socket Mode connection")
         self.close()
+        if status is not None:
+            status.close()
 
     def close(self) -> None:
         """Close the connection with a close frame (Slack sends nothing more to this
