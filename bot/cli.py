@@ -316,8 +316,12 @@ def _serve(settings: Settings, count: int) -> None:
 
     def health() -> tuple[bool, dict[str, Any]]:
         healthy, report = deps.health()
-        if children is not None:
+        if children is not None and healthy:  # the work is theirs: say how much waits
             report["worker_processes"] = children.pids()
+            try:
+                report["work_pending"] = deps.work.backlog()[0]
+            except Exception as exc:  # the database went away since the ping
+                log.warning("health check: work backlog unavailable: %s", type(exc).__name__)
         return healthy, report
 
     if deps.model.offline:
