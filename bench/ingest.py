@@ -75,6 +75,7 @@ class Load:
     in_flight: float = 0.0  # mean brainstorms in flight during the run
     app_cpu: float | None = None  # CPU seconds of the app process during the run
     command_acks: list[float] = field(default_factory=list)  # /brainstorm, while busy
+    brainstorms: int = 0  # /brainstorm sent during the run (busy)
     bench_cpu: float = 0.0  # CPU seconds of this process during the run
 
     @property
@@ -158,6 +159,7 @@ def _busy(sender: SlackSender, app: Target, llm: FakeOpenAI,
         load = send_reactions(app, targets, count, "B")
     load.in_flight = in_flight.mean_in_flight
     load.command_acks = in_flight.acks
+    load.brainstorms = in_flight.sent
     return load
 
 

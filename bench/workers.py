@@ -20,7 +20,9 @@ def _say(label: str, load: Load) -> str:
     cpu = f"; web process CPU {_per_event(load):.1f} ms/reaction" if load.app_cpu else ""
     text = (f"{load.rate:.0f} reactions/s stored and acked, ack {p50_p99(load.acks)}"
             + (f"; /brainstorm ack {p50_p99(load.command_acks)}" if load.command_acks else "")
-            + cpu + (f"; {load.lost} lost" if load.lost else ""))
+            + cpu + (f"; {load.lost} lost" if load.lost else "")
+            + (f"; {load.brainstorms / load.seconds:.1f} brainstorms/s started, "
+               f"{load.in_flight:.0f} in flight on average" if load.brainstorms else ""))
     print(f"    {label:<44} {text}", flush=True)
     return text
 

@@ -138,7 +138,10 @@ class Settings:
             return self.worker_processes
         if self.database_url.startswith("sqlite"):
             return 0
-        return os.cpu_count() or 1
+        try:  # the cores this process may run on (a container's cpuset), not the host's
+            return len(os.sched_getaffinity(0)) or 1
+        except (AttributeError, OSError):
+            return os.cpu_count() or 1
 
     @property
     def oauth(self) -> bool:

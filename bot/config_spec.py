@@ -326,9 +326,10 @@ IDEALOOP_LLM_RETRIES: Var[int] = Var(
     doc="retries of a failed LLM request (the SDK's backoff)")
 IDEALOOP_WORKERS: Var[int] = Var(
     "IDEALOOP_WORKERS", 32, number(int), SERVER, low=1, high=512,
-    help="brainstorms and drafts at once",
-    doc="brainstorms generated at once; more wait in a bounded queue, beyond that people "
-        "are told to retry")
+    help="brainstorms and drafts at once, in each process that runs work",
+    doc="brainstorms and drafts run at once by each process that runs work (`serve` "
+        "without worker processes, each worker process); more wait in a bounded queue, "
+        "beyond that people are told to retry")
 IDEALOOP_PROMPT_BUDGET: Var[int] = Var(
     "IDEALOOP_PROMPT_BUDGET", 6000, number(int), LLM, low=1000, high=1_000_000,
     help="draft prompt tokens",

@@ -79,7 +79,10 @@ class WorkerProcesses:
                     if slot.proc is not None and slot.proc.poll() is None]
 
     def _spawn(self, slot: _Slot) -> None:
-        slot.proc = subprocess.Popen(self.command, env=os.environ.copy())
+        # A session of its own: a Ctrl-C in the terminal reaches `serve` alone, which
+        # stops its children in order (`stop`) instead of racing them.
+        slot.proc = subprocess.Popen(self.command, env=os.environ.copy(),
+                                     start_new_session=True)
         slot.started = time.monotonic()
 
     def _watch(self) -> None:
