@@ -311,7 +311,8 @@ def _serve(settings: Settings, count: int) -> None:
         digest_poster(deps).post_due, deps.work.store.prune, deps.privacy.purge_if_due)
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
     children = WorkerProcesses(count, on_death=deps.work.free_dead_owners, command=[
-        sys.executable, "-m", "bot.cli", "--log-level", level, "worker", "--child"]).start() \
+        sys.executable, "-m", "bot.cli", "--log-level", level, "worker",
+        "--child-of", str(os.getpid())]).start() \
         if count else None
 
     def health() -> tuple[bool, dict[str, Any]]:
@@ -355,10 +356,10 @@ def _serve(settings: Settings, count: int) -> None:
 
 
 @main.command()
-@click.option("--child", is_flag=True, hidden=True,
-              help="Started by `serve --workers N`: no port, stop when serve is gone.")
+@click.option("--child-of", "parent", type=int, default=None, hidden=True,
+              help="Started by `serve --workers N` (its pid): no port, stop when it is gone.")
 @_friendly
-def worker(child: bool) -> None:
+def worker(parent: int | None) -> None:
     """Run brainstorms, drafts, digests and purges for any `serve` on the same database:
     no Slack endpoint; GET /healthz and /metrics on IDEALOOP_WORKER_PORT."""
     settings = _settings()
@@ -376,8 +377,8 @@ def worker(child: bool) -> None:
     scheduler = start_scheduler(digest_poster(deps).post_due, deps.work.store.prune,
                                 deps.privacy.purge_if_due)
     try:
-        if child:
-            _until_parent_gone(on_signals())
+        if parent is not None:
+            _until_parent_gone(parent, on_signals())
         else:
             status = HttpServer(None, deps.health, signing_secret=None,
                                 port=settings.worker_port, metrics=deps.metrics)
@@ -390,14 +391,14 @@ def worker(child: bool) -> None:
         log.info("idealoop worker stopped")
 
 
-def _until_parent_gone(stop: threading.Event) -> None:
-    """Wait for SIGTERM or SIGINT, or for the process that started this one to be gone
-    (a `serve` killed with -9 sends nothing: its children stop by themselves)."""
-    parent = os.getppid()
-    while not stop.wait(PARENT_CHECK_SECONDS):
-        if os.getppid() != parent:
-            log.warning("the serve process that started this worker is gone; stopping")
+def _until_parent_gone(parent: int, stop: threading.Event) -> None:
+    """Wait for SIGTERM or SIGINT, or for `parent`, the `serve` that started this process,
+    to be gone (killed with -9 it sends nothing; even before this process got here: its
+    children are then someone else's)."""
+    while os.getppid() == parent:
+        if stop.wait(PARENT_CHECK_SECONDS):
             return
+    log.warning("the serve process that started this worker is gone; stopping")
 
 
 @main.command()

@@ -253,7 +253,7 @@ def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
     with ServeProcess(env, cwd=cwd):
         resumed = _brainstorm_resumed(slack, header_ts, url, time.monotonic())
     return Stopped(exit_code, seconds, resumed, children,
-                   tuple(pid for pid in children if _alive(pid)))
+                   tuple(pid for pid in children if alive(pid)))
 
 
 def worker_pids(web: ServeProcess, count: int) -> list[int]:
@@ -267,7 +267,7 @@ def worker_pids(web: ServeProcess, count: int) -> list[int]:
     return list(eventually(running, timeout=20, interval=0.05))
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """True while process `pid` exists and is not a zombie."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

@@ -1,6 +1,6 @@
 """`idealoop serve --workers N`: N worker processes beside the web process, supervised.
 
-Each child is `idealoop worker --child`: the same settings (the environment and `.env`
+Each child is `idealoop worker --child-of <pid>`: the same settings (the environment and `.env`
 are inherited), no port of its own, its metrics written to the shared
 `PROMETHEUS_MULTIPROC_DIR` (the web process's `/metrics` sums them), and it stops by
 itself when the web process is gone. A thread here waits on the children:
@@ -32,7 +32,6 @@ from bot.work.backoff import backoff
 
 log = logging.getLogger(__name__)
 
-CHILD = ("bot.cli", "worker", "--child")
 WATCH_INTERVAL = 0.1  # how often the children are looked at
 QUICK_DEATH = 5.0  # a child that dies this soon after it started is restarted later
 MAX_PAUSE = 30.0
@@ -54,7 +53,8 @@ class WorkerProcesses:
                  command: Sequence[str] | None = None) -> None:
         self.count = count
         self.on_death = on_death
-        self.command = list(command or [sys.executable, "-m", *CHILD])
+        self.command = list(command or [sys.executable, "-m", "bot.cli", "worker",
+                                        "--child-of", str(os.getpid())])
         self._slots = [_Slot(n) for n in range(count)]
         self._stopping = threading.Event()
         self._lock = threading.Lock()

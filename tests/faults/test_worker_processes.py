@@ -9,7 +9,15 @@ from pathlib import Path
 
 from bot.emulator.web_api import SlackApiServer
 from testkit.fake_openai import FakeOpenAI
-from testkit.faults import kill_worker_mid_brainstorm, stop_mid_brainstorm
+from testkit.faults import (
+    alive,
+    kill_worker_mid_brainstorm,
+    serve_env,
+    stop_mid_brainstorm,
+    worker_pids,
+)
+from testkit.processes import ServeProcess
+from testkit.waiting import eventually
 
 
 def test_kill_of_a_worker_process_mid_brainstorm_is_taken_over_once(
@@ -31,3 +39,22 @@ def test_sigterm_to_serve_drains_its_worker_processes(
     resumed = stopped.resumed
     assert resumed.unsettled == 0 and resumed.pending == 0
     assert resumed.posted == 5 and resumed.duplicates == 0 and resumed.starts == 1
+
+
+def test_worker_processes_stop_by_themselves_when_serve_is_killed(
+        slack: SlackApiServer, llm: FakeOpenAI, sqlite_url: str, tmp_path: Path) -> None:
+    """`kill -9` of the web process sends its workers nothing (they run in sessions of
+    their own): each sees its parent gone and stops, giving its work back."""
+    env = serve_env(slack, sqlite_url, OPENAI_BASE_URL=llm.base_url,
+                    IDEALOOP_WORKER_PROCESSES="2")
+    with ServeProcess(env, cwd=tmp_path) as web:
+        children = worker_pids(web, 2)
+        web.kill()
+
+        def all_gone() -> None:
+            assert [pid for pid in children if alive(pid)] == []
+
+        eventually(all_gone, timeout=20, interval=0.05)
+        log = web.log_text()
+    assert log.count("the serve process that started this worker is gone") == 2
+    assert log.count("idealoop worker stopped") == 2 and "Traceback" not in log
