@@ -9,6 +9,7 @@ start takes.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import logging
 import os
@@ -87,6 +88,12 @@ def _friendly(fn: Callable[P, R]) -> Callable[P, R]:
             click.echo(f"idealoop: cannot reach Slack (check SLACK_API_URL and the network): "
                        f"{getattr(exc, 'reason', exc)}", err=True)
             sys.exit(4)
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            click.echo(f"idealoop: cannot listen on its port: {exc.strerror} (check PORT, "
+                       "or IDEALOOP_WORKER_PORT for idealoop worker)", err=True)
+            sys.exit(2)
         except Exception as exc:
             line, code = _failure_line(exc)
             if line is None:
@@ -335,9 +342,8 @@ def _serve(settings: Settings, count: int) -> None:
         if settings.slack_app_token:
             log.info("idealoop serving over Socket Mode (model %s; work runs in %s)",
                      deps.model.model, where)
-            status = HttpServer(None, health, signing_secret=None, port=settings.port,
-                                metrics=deps.metrics)
-            serve_socket_mode(app, settings.slack_app_token, status)
+            serve_socket_mode(app, settings.slack_app_token, lambda: HttpServer(
+                None, health, signing_secret=None, port=settings.port, metrics=deps.metrics))
         else:
             server = HttpServer(app, health, signing_secret=settings.slack_signing_secret,
                                 port=settings.port, metrics=deps.metrics)
@@ -373,15 +379,20 @@ def worker(parent: int | None) -> None:
     # A child's web process migrated the database already; a worker on its own only
     # checks (`idealoop db upgrade`, or `serve`, migrates).
     deps = build_deps(settings, stores=_stores(settings))
+    try:  # its port first: a worker that cannot be watched takes no work
+        status = None if parent is not None else HttpServer(
+            None, deps.health, signing_secret=None, port=settings.worker_port,
+            metrics=deps.metrics)
+    except BaseException:
+        close_deps(deps)
+        raise
     start_work(deps)
     scheduler = start_scheduler(digest_poster(deps).post_due, deps.work.store.prune,
                                 deps.privacy.purge_if_due)
     try:
-        if parent is not None:
-            _until_parent_gone(parent, on_signals())
+        if status is None:
+            _until_parent_gone(int(parent or 0), on_signals())
         else:
-            status = HttpServer(None, deps.health, signing_secret=None,
-                                port=settings.worker_port, metrics=deps.metrics)
             log.info("idealoop worker running (model %s); GET /healthz and /metrics on :%d",
                      deps.model.model, status.port)
             serve_status(status)

@@ -378,11 +378,12 @@ class HttpServer:
         server.task_dispatcher.shutdown(timeout=timeout)
 
 
-def serve_socket_mode(app: App, app_token: str, status: HttpServer | None = None) -> None:
+def serve_socket_mode(app: App, app_token: str,
+                      status: Callable[[], HttpServer] | None = None) -> None:
     """Connect to Slack over a WebSocket (no public URL needed) until SIGTERM or SIGINT,
     then disconnect: Slack sends nothing more to this process, and the caller stops the
-    rest gracefully. `status` (`/healthz` and `/metrics`, no `app`) is served once the
-    connection is open, and closed after it."""
+    rest gracefully. `status` makes the server of `/healthz` and `/metrics` (no `app`),
+    served once the connection is open, and closed after it."""
     from bot.runtime.socket_mode import SocketModeConnection
 
     SocketModeConnection(app, app_token).run(status)

@@ -5,6 +5,7 @@ shows what the workers counted (prometheus_client's multiprocess mode)."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from testkit.databases import scratch_database
 from testkit.fake_openai import FakeOpenAI
 from testkit.faults import holder_pid, worker_pids
 from testkit.metrics import scrape, value
-from testkit.processes import ServeProcess, free_port
+from testkit.processes import ServeProcess, child_env, free_port, idealoop
 from testkit.waiting import eventually
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -109,3 +110,18 @@ def test_a_worker_on_its_own_runs_stored_work_and_serves_health_and_metrics(
         assert SlackSender(alone.url, SECRET).command("anything").status == 404
         assert alone.stop() == 0
         assert "Traceback" not in alone.log_text()
+
+
+def test_a_worker_whose_port_is_taken_says_so_in_one_line(
+        slack: SlackApiServer, sqlite_url: str, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = child_env(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack.url,
+                        DATABASE_URL=sqlite_url, IDEALOOP_WORKER_PORT=str(port))
+        result = idealoop("worker", env=env, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "idealoop: cannot listen on its port: Address already in use (check PORT, or "
+        "IDEALOOP_WORKER_PORT for idealoop worker)")
