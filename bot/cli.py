@@ -8,6 +8,7 @@ start takes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import json
@@ -39,6 +40,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 log = logging.getLogger("idealoop")
 PARENT_CHECK_SECONDS = 0.5
+WORKERS_START_SECONDS = 60.0  # serve waits this long at most for its workers to be ready
 
 
 def _setup_logging(level: str, filename: str | None = None) -> None:
@@ -321,6 +323,12 @@ def _serve(settings: Settings, count: int) -> None:
         sys.executable, "-m", "bot.cli", "--log-level", level, "worker",
         "--child-of", str(os.getpid())]).start() \
         if count else None
+    if children is not None:  # Slack is answered once the work can be taken
+        ready = children.wait_ready(WORKERS_START_SECONDS)
+        if ready < count:
+            log.warning("%d of %d worker processes were not ready within %.0f s; serving "
+                        "anyway (the work waits for them)", count - ready, count,
+                        WORKERS_START_SECONDS)
 
     def health() -> tuple[bool, dict[str, Any]]:
         healthy, report = deps.health()
@@ -364,8 +372,10 @@ def _serve(settings: Settings, count: int) -> None:
 @main.command()
 @click.option("--child-of", "parent", type=int, default=None, hidden=True,
               help="Started by `serve --workers N` (its pid): no port, stop when it is gone.")
+@click.option("--ready-fd", type=int, default=None, hidden=True,
+              help="A pipe to write one byte to once work is taken (`serve`'s children).")
 @_friendly
-def worker(parent: int | None) -> None:
+def worker(parent: int | None, ready_fd: int | None) -> None:
     """Run brainstorms, drafts, digests and purges for any `serve` on the same database:
     no Slack endpoint; GET /healthz and /metrics on IDEALOOP_WORKER_PORT."""
     settings = _settings()
@@ -389,6 +399,10 @@ def worker(parent: int | None) -> None:
     start_work(deps)
     scheduler = start_scheduler(digest_poster(deps).post_due, deps.work.store.prune,
                                 deps.privacy.purge_if_due)
+    if ready_fd is not None:  # serve waits for this before it answers Slack
+        with contextlib.suppress(OSError):
+            os.write(ready_fd, b"1")
+            os.close(ready_fd)
     try:
         if status is None:
             _until_parent_gone(int(parent or 0), on_signals())

@@ -5,6 +5,8 @@ are inherited), no port of its own, its metrics written to the shared
 `PROMETHEUS_MULTIPROC_DIR` (the web process's `/metrics` sums them), and it stops by
 itself when the web process is gone. A thread here waits on the children:
 
+- `wait_ready` waits until each child has started taking work (it writes one byte to
+  a pipe it was given); `serve` answers Slack only after that;
 - a child that died (a crash, the OOM killer, `kill -9`) is replaced at once, and the work
   it held is given back at once (`on_death`, the web process's
   `Work.free_dead_owners`), so another worker takes it over without waiting for its
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -38,14 +41,21 @@ MAX_PAUSE = 30.0
 
 
 class _Slot:
-    """One place for a child: the process in it now, and how its last ones went."""
+    """One place for a child: the process in it now, the pipe it says it is ready on,
+    and how its last ones went."""
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.proc: subprocess.Popen[bytes] | None = None
+        self.ready: int | None = None  # the read end of the child's ready pipe
         self.started = 0.0
         self.quick_deaths = 0
         self.restart_at = 0.0
+
+    def close_ready(self) -> None:
+        if self.ready is not None:
+            os.close(self.ready)
+            self.ready = None
 
 
 class WorkerProcesses:
@@ -80,10 +90,40 @@ class WorkerProcesses:
 
     def _spawn(self, slot: _Slot) -> None:
         # A session of its own: a Ctrl-C in the terminal reaches `serve` alone, which
-        # stops its children in order (`stop`) instead of racing them.
-        slot.proc = subprocess.Popen(self.command, env=os.environ.copy(),
-                                     start_new_session=True)
+        # stops its children in order (`stop`) instead of racing them. The child writes
+        # a byte to `--ready-fd` once it takes work (`wait_ready`).
+        slot.close_ready()
+        read, write = os.pipe()
+        try:
+            slot.proc = subprocess.Popen([*self.command, "--ready-fd", str(write)],
+                                         env=os.environ.copy(), start_new_session=True,
+                                         pass_fds=(write,))
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        slot.ready = read
         slot.started = time.monotonic()
+
+    def wait_ready(self, timeout: float) -> int:
+        """Wait until every child said it takes work (or ended, or `timeout` seconds
+        passed); how many did. `serve` answers Slack only then, so the first request
+        does not wait for a worker to start."""
+        deadline = time.monotonic() + timeout
+        with self._lock:  # copies: the watching thread closes a dead child's pipe
+            pipes = [os.dup(slot.ready) for slot in self._slots if slot.ready is not None]
+        ready = 0
+        try:
+            for pipe in pipes:
+                left = deadline - time.monotonic()
+                readable, _, _ = select.select([pipe], [], [], max(0.0, left))
+                if readable and os.read(pipe, 1):  # b"": it ended before it was ready
+                    ready += 1
+        finally:
+            for pipe in pipes:
+                os.close(pipe)
+        return ready
 
     def _watch(self) -> None:
         while not self._stopping.wait(WATCH_INTERVAL):
@@ -96,6 +136,7 @@ class WorkerProcesses:
                     if proc is not None and proc.poll() is not None:
                         gone.append((proc.pid, proc.returncode))
                         self._died(slot)
+                        slot.close_ready()
                     if slot.proc is None and time.monotonic() >= slot.restart_at:
                         self._spawn(slot)
                         self.restarts += 1
@@ -149,6 +190,9 @@ class WorkerProcesses:
                 proc.wait()
                 clean = False
             process_gone(proc.pid)
+        with self._lock:
+            for slot in self._slots:
+                slot.close_ready()
         return clean
 
 

@@ -5,6 +5,7 @@ SIGTERM is killed at the deadline."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from bot.runtime.workers import WorkerProcesses
@@ -49,3 +50,25 @@ def test_stop_lets_children_that_obey_sigterm_end_by_themselves(tmp_path: Path) 
     assert wait_until(ready.exists, timeout=20, interval=0.02)
     assert supervisor.stop(deadline=5.0) is True
     assert supervisor.restarts == 0  # a stop is not a death to make up for
+
+
+def test_wait_ready_counts_the_children_that_said_they_take_work() -> None:
+    says = ("import os, sys, time\n"
+            "fd = int(sys.argv[sys.argv.index('--ready-fd') + 1])\n"
+            "os.write(fd, b'1')\n"
+            "time.sleep(120)\n")
+    supervisor = WorkerProcesses(2, command=[sys.executable, "-c", says]).start()
+    try:
+        assert supervisor.wait_ready(20) == 2
+    finally:
+        supervisor.stop(deadline=5.0)
+
+
+def test_a_child_that_ends_before_it_is_ready_is_not_counted_or_waited_for() -> None:
+    supervisor = WorkerProcesses(1, command=[sys.executable, "-c", "pass"]).start()
+    try:
+        began = time.monotonic()
+        assert supervisor.wait_ready(20) == 0
+        assert time.monotonic() - began < 15  # its pipe closed: nothing left to wait for
+    finally:
+        supervisor.stop(deadline=1.0)
