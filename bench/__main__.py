@@ -21,6 +21,7 @@ BENCHMARKS = (
     ("the learning loop", "bench.learning"),
     ("drafts and prompt budget", "bench.drafts"),
     ("first idea on screen", "bench.first_idea"),
+    ("web and worker processes", "bench.workers"),
     ("daily limits at accept", "bench.limits"),
     ("memory", "bench.memory"),
     ("start-up", "bench.startup"),

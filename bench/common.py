@@ -250,6 +250,7 @@ class InFlight:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-inflight", daemon=True)
         self.samples: list[int] = []
+        self.acks: list[float] = []  # each /brainstorm: request → answer, in seconds
 
     def ramp(self, seconds: float) -> InFlight:
         """Start `target` brainstorms spread over `seconds` (so they finish spread out too),
@@ -263,7 +264,9 @@ class InFlight:
 
     def _send(self, n: int) -> None:
         self.sent += 1
-        self.sender.command(f"inflight-{n}")
+        reply = self.sender.command(f"inflight-{n}")
+        if reply.status == 200:
+            self.acks.append(reply.elapsed)
 
     def _run(self) -> None:
         while not self._stop.is_set() and self.sent < self.limit:

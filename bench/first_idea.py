@@ -25,10 +25,14 @@ from bench.common import (
     banner,
     database,
     fakes,
+    postgres_available,
     quiet_logs,
     wait_call,
 )
 from bot.emulator.slack_requests import SlackSender
+from bot.emulator.web_api import Call, SlackApiServer
+from testkit.fake_openai import FakeOpenAI
+from testkit.processes import ServeProcess
 
 WRITING = 5.0  # seconds the fake model takes to write its 5 ideas
 IDEAS = ["Walk while you talk, so standups stay short",
@@ -69,6 +73,40 @@ def first_idea(streamed: bool, runs: int) -> tuple[list[float], list[float]]:
     return to_first, from_token
 
 
+def _ask(sender: SlackSender, slack: SlackApiServer, llm: FakeOpenAI, run: int) -> float:
+    """One `/brainstorm`; the seconds until its first idea is posted."""
+    start = len(slack.calls)
+    started = time.monotonic()
+    reply = sender.command(f"standups, round {run}", channel=CHANNEL,
+                           response_url=slack.new_response_url())
+    assert reply.status == 200
+
+    def idea(call: Call) -> bool:
+        return call.method == "chat.postMessage" and (
+            call.params.get("metadata") or {}).get("event_type") == "idealoop_idea"
+
+    posted = wait_call(slack, idea, timeout=30, start=start)
+    # the rest of its ideas, before the next round
+    wait_call(slack, lambda call: sum(map(idea, slack.calls[start:])) >= len(IDEAS),
+              timeout=30, start=start)
+    return posted.at - started
+
+
+def first_idea_served(processes: int, runs: int) -> list[float]:
+    """Command → first idea on screen through `idealoop serve` on PostgreSQL, its work run
+    in `processes` worker processes (0: in the web process), streamed ideas."""
+    answer = json.dumps({"ideas": IDEAS})
+    pieces = len(answer.split())
+    with fakes() as (slack, llm), database("postgresql") as url, \
+            ServeProcess(app_env(slack, llm, url,
+                                 IDEALOOP_WORKER_PROCESSES=str(processes))) as app:
+        sender = SlackSender(app.url, SECRET)
+        llm.reply(answer)
+        llm.chunk_delay(WRITING / pieces)
+        _ask(sender, slack, llm, -1)  # a first request warms each process up
+        return [_ask(sender, slack, llm, run) for run in range(runs)]
+
+
 def measure(quick: bool = QUICK) -> list[Row]:
     quiet_logs()
     banner("first idea on screen", f"a fake LLM writes 5 ideas over {WRITING:.0f} s")
@@ -80,9 +118,18 @@ def measure(quick: bool = QUICK) -> list[Row]:
     print(f"  /brainstorm → first idea: {before:.2f} s reading the whole answer (before), "
           f"{after:.2f} s posting each idea as it is written ({after / before:.2f}x); "
           f"first token → first idea {token:.2f} s (median of {runs})")
-    return [(f"first idea on screen, LLM writing 5 ideas over {WRITING:.0f} s",
+    rows = [(f"first idea on screen, LLM writing 5 ideas over {WRITING:.0f} s",
              f"{after:.2f} s streamed vs {before:.2f} s whole answer ({after / before:.2f}x); "
              f"first token → first idea {token:.2f} s")]
+    if not postgres_available():
+        return rows
+    served = {n: statistics.median(first_idea_served(n, runs)) for n in (0, 2)}
+    print(f"  serve on PostgreSQL, streamed: /brainstorm → first idea {served[0]:.2f} s with "
+          f"the work in the web process, {served[2]:.2f} s in 2 worker processes "
+          f"(median of {runs})")
+    rows.append(("first idea, serve on PostgreSQL: in the web process vs 2 worker processes",
+                 f"{served[0]:.2f} s vs {served[2]:.2f} s"))
+    return rows
 
 
 if __name__ == "__main__":

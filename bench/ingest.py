@@ -74,6 +74,8 @@ class Load:
     lost: int = 0  # answered 200 but not found in the database at the end
     in_flight: float = 0.0  # mean brainstorms in flight during the run
     app_cpu: float | None = None  # CPU seconds of the app process during the run
+    command_acks: list[float] = field(default_factory=list)  # /brainstorm, while busy
+    brainstorms: int = 0  # /brainstorm sent during the run (busy)
     bench_cpu: float = 0.0  # CPU seconds of this process during the run
 
     @property
@@ -122,10 +124,10 @@ def seed_targets(sender: SlackSender, slack: SlackApiServer,
 
 
 def measure_target(where: str, db: str, count: int, *, bare: bool = False,
-                   busy: bool = True) -> dict[str, Load]:
+                   busy: bool = True, **settings: str) -> dict[str, Load]:
     loads: dict[str, Load] = {}
     with fakes() as (slack, llm), database(db) as url, \
-            start_target(where, app_env(slack, llm, url), bare=bare) as app:
+            start_target(where, app_env(slack, llm, url, **settings), bare=bare) as app:
         sender = SlackSender(app.url, SECRET)
         try:
             if bare:
@@ -156,6 +158,8 @@ def _busy(sender: SlackSender, app: Target, llm: FakeOpenAI,
                                llm_delay=SLOW_LLM) as in_flight:
         load = send_reactions(app, targets, count, "B")
     load.in_flight = in_flight.mean_in_flight
+    load.command_acks = in_flight.acks
+    load.brainstorms = in_flight.sent
     return load
 
 

@@ -94,16 +94,18 @@ def database_label(settings: Settings) -> str:
 def build_deps(settings: Settings, *, model: TextModel | None = None,
                embedder: Embedder | None = None,
                stores: Stores | None = None, jobs: Jobs | None = None,
-               clock: Clock = utcnow) -> Deps:
+               clock: Clock = utcnow, work_here: bool = True) -> Deps:
     """The shared parts of a process: stores, model, background jobs. Pass any to swap it;
-    `clock` is what "now" means to storage and digests (the emulator moves it)."""
+    `clock` is what "now" means to storage and digests (the emulator moves it). Without
+    `work_here` (a web process with worker processes beside it) the work accepted here
+    is stored for the worker processes and never run here."""
     stores = stores or open_stores(settings, clock=clock)
     model = model or make_model(settings)
     jobs = jobs or Jobs(settings.workers)
     digests = Digests(stores, grace=timedelta(minutes=settings.digest_grace_minutes),
                       clock=clock)
     work = Work(stores.work, lease=settings.work_lease,
-                limits=Limits(settings, clock=clock))
+                limits=Limits(settings, clock=clock), hand_off=not work_here)
     return Deps(
         settings=settings,
         stores=stores,
@@ -114,7 +116,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         jobs=jobs,
         signals=SignalWriter(stores.signals),
         work=work,
-        worker=Worker(work, jobs),
+        worker=Worker(work, jobs, runs_work=work_here),
         listeners=TrackedExecutor(
             max_workers=max(8, settings.workers), thread_name_prefix="idealoop-listener"
         ),
@@ -213,6 +215,12 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     handlers.register_all(app, deps)
     deps.worker.start(work_runners(deps, deps.workspaces))
     return app
+
+
+def start_work(deps: Deps) -> None:
+    """A worker process (`idealoop worker`): run the work stored by any web process,
+    woken as soon as it is stored (`bot.work.worker`), with no Slack endpoint."""
+    deps.worker.start(work_runners(deps, deps.workspaces), wakeups=deps.work.wakeups())
 
 
 def the_one_team(deps: Deps) -> str:

@@ -8,12 +8,16 @@ start takes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -35,6 +39,8 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 log = logging.getLogger("idealoop")
+PARENT_CHECK_SECONDS = 0.5
+WORKERS_START_SECONDS = 60.0  # serve waits this long at most for its workers to be ready
 
 
 def _setup_logging(level: str, filename: str | None = None) -> None:
@@ -84,6 +90,12 @@ def _friendly(fn: Callable[P, R]) -> Callable[P, R]:
             click.echo(f"idealoop: cannot reach Slack (check SLACK_API_URL and the network): "
                        f"{getattr(exc, 'reason', exc)}", err=True)
             sys.exit(4)
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            click.echo(f"idealoop: cannot listen on its port: {exc.strerror} (check PORT, "
+                       "or IDEALOOP_WORKER_PORT for idealoop worker)", err=True)
+            sys.exit(2)
         except Exception as exc:
             line, code = _failure_line(exc)
             if line is None:
@@ -266,43 +278,153 @@ def _environment_help() -> str:
     return f"\b\nEnvironment (a .env file in this folder is read too):\n{lines}"
 
 
+WORKERS_HELP = ("Worker processes beside the web process, running brainstorms, drafts, "
+                "digests and purges; 0 runs them in this process. Default: "
+                "IDEALOOP_WORKER_PROCESSES, else 0 on SQLite and one per core on PostgreSQL.")
+
+
 @main.command(epilog=_environment_help())
+@click.option("--workers", "processes", type=click.IntRange(0, 64), default=None,
+              help=WORKERS_HELP)
 @_friendly
-def serve() -> None:
+def serve(processes: int | None) -> None:
     """Run the app against Slack (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)."""
     settings = _settings()
     settings.require_serve()
-    if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.metrics_dir
+    count = settings.worker_process_count() if processes is None else processes
+    # The processes of one app share their metrics through one directory: the operator's,
+    # else one made here for this run (and its children).
+    made = tempfile.mkdtemp(prefix="idealoop-metrics-") if count and not settings.metrics_dir \
+        else None
+    metrics_dir = settings.metrics_dir or made
+    if metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _serve(settings, count)
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _serve(settings: Settings, count: int) -> None:
     from bot.app import adopt_unowned_rows, build_deps, close_deps, create_app, digest_poster
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.server import HttpServer, serve_socket_mode
+    from bot.runtime.workers import WorkerProcesses
 
-    deps = build_deps(settings, stores=_stores(settings, migrate=True))
+    deps = build_deps(settings, stores=_stores(settings, migrate=True), work_here=not count)
     app = create_app(settings, deps=deps)
     adopt_unowned_rows(deps)
-    scheduler = start_scheduler(digest_poster(deps).post_due,
-                                deps.work.store.prune, deps.privacy.purge_if_due)
+    # With worker processes, they run the work and the clock (digests, pruning, purges:
+    # each claims its run, so any number of processes may tick); this process only acks.
+    scheduler = None if count else start_scheduler(
+        digest_poster(deps).post_due, deps.work.store.prune, deps.privacy.purge_if_due)
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    children = WorkerProcesses(count, on_death=deps.work.free_dead_owners, command=[
+        sys.executable, "-m", "bot.cli", "--log-level", level, "worker",
+        "--child-of", str(os.getpid())]).start() \
+        if count else None
+    if children is not None:  # Slack is answered once the work can be taken
+        ready = children.wait_ready(WORKERS_START_SECONDS)
+        if ready < count:
+            log.warning("%d of %d worker processes were not ready within %.0f s; serving "
+                        "anyway (the work waits for them)", count - ready, count,
+                        WORKERS_START_SECONDS)
+
+    def health() -> tuple[bool, dict[str, Any]]:
+        healthy, report = deps.health()
+        if children is not None and healthy:  # the work is theirs: say how much waits
+            report["worker_processes"] = children.pids()
+            try:
+                report["work_pending"] = deps.work.backlog()[0]
+            except Exception as exc:  # the database went away since the ping
+                log.warning("health check: work backlog unavailable: %s", type(exc).__name__)
+        return healthy, report
+
     if deps.model.offline:
         log.warning("idealoop is serving Slack with the OFFLINE GENERATOR: no LLM is "
                     "configured (set OPENAI_API_KEY or OPENAI_BASE_URL, and IDEALOOP_MODEL). "
                     "Ideas and drafts come from templates; every AI label and the Home tab "
                     "say so.")
+    where = f"{count} worker processes" if count else "this process"
     try:
         if settings.slack_app_token:
-            log.info("idealoop serving over Socket Mode (model %s)", deps.model.model)
-            serve_socket_mode(app, settings.slack_app_token)
+            log.info("idealoop serving over Socket Mode (model %s; work runs in %s)",
+                     deps.model.model, where)
+            serve_socket_mode(app, settings.slack_app_token, lambda: HttpServer(
+                None, health, signing_secret=None, port=settings.port, metrics=deps.metrics))
         else:
-            server = HttpServer(app, deps.health, signing_secret=settings.slack_signing_secret,
+            server = HttpServer(app, health, signing_secret=settings.slack_signing_secret,
                                 port=settings.port, metrics=deps.metrics)
             log.info("idealoop listening on :%d (POST /slack/events, GET /healthz, "
-                     "GET /metrics; model %s)",
-                     server.port, deps.model.model)
+                     "GET /metrics; model %s; work runs in %s)",
+                     server.port, deps.model.model, where)
             server.run()
+    finally:
+        if children is not None:
+            log.info("stopping the worker processes")
+            children.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        close_deps(deps)
+        log.info("idealoop stopped")
+
+
+@main.command()
+@click.option("--child-of", "parent", type=int, default=None, hidden=True,
+              help="Started by `serve --workers N` (its pid): no port, stop when it is gone.")
+@click.option("--ready-fd", type=int, default=None, hidden=True,
+              help="A pipe to write one byte to once work is taken (`serve`'s children).")
+@_friendly
+def worker(parent: int | None, ready_fd: int | None) -> None:
+    """Run brainstorms, drafts, digests and purges for any `serve` on the same database:
+    no Slack endpoint; GET /healthz and /metrics on IDEALOOP_WORKER_PORT."""
+    settings = _settings()
+    settings.require_serve(endpoint=False)
+    if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.metrics_dir
+    from bot.app import build_deps, close_deps, digest_poster, start_work
+    from bot.runtime.scheduler import start_scheduler
+    from bot.runtime.server import HttpServer, on_signals, serve_status
+
+    # A child's web process migrated the database already; a worker on its own only
+    # checks (`idealoop db upgrade`, or `serve`, migrates).
+    deps = build_deps(settings, stores=_stores(settings))
+    try:  # its port first: a worker that cannot be watched takes no work
+        status = None if parent is not None else HttpServer(
+            None, deps.health, signing_secret=None, port=settings.worker_port,
+            metrics=deps.metrics)
+    except BaseException:
+        close_deps(deps)
+        raise
+    start_work(deps)
+    scheduler = start_scheduler(digest_poster(deps).post_due, deps.work.store.prune,
+                                deps.privacy.purge_if_due)
+    if ready_fd is not None:  # serve waits for this before it answers Slack
+        with contextlib.suppress(OSError):
+            os.write(ready_fd, b"1")
+            os.close(ready_fd)
+    try:
+        if status is None:
+            _until_parent_gone(int(parent or 0), on_signals())
+        else:
+            log.info("idealoop worker running (model %s); GET /healthz and /metrics on :%d",
+                     deps.model.model, status.port)
+            serve_status(status)
     finally:
         scheduler.shutdown(wait=False)
         close_deps(deps)
-        log.info("idealoop stopped")
+        log.info("idealoop worker stopped")
+
+
+def _until_parent_gone(parent: int, stop: threading.Event) -> None:
+    """Wait for SIGTERM or SIGINT, or for `parent`, the `serve` that started this process,
+    to be gone (killed with -9 it sends nothing; even before this process got here: its
+    children are then someone else's)."""
+    while os.getppid() == parent:
+        if stop.wait(PARENT_CHECK_SECONDS):
+            return
+    log.warning("the serve process that started this worker is gone; stopping")
 
 
 @main.command()

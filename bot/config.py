@@ -67,6 +67,8 @@ class Settings:
     database_url: str = spec.DATABASE_URL.field()
     timezone: str = spec.IDEALOOP_TIMEZONE.field()
     port: int = spec.PORT.field()
+    worker_processes: int | None = spec.IDEALOOP_WORKER_PROCESSES.field()  # None: auto
+    worker_port: int = spec.IDEALOOP_WORKER_PORT.field()
     approve_emoji: frozenset[str] = spec.IDEALOOP_APPROVE_EMOJI.field()
     reject_emoji: frozenset[str] = spec.IDEALOOP_REJECT_EMOJI.field()
     ideas_per_brainstorm: int = spec.IDEALOOP_IDEAS.field()
@@ -128,13 +130,28 @@ class Settings:
         netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
         return urlunsplit(parts._replace(netloc=netloc))
 
+    def worker_process_count(self) -> int:
+        """How many worker processes `serve` starts: `IDEALOOP_WORKER_PROCESSES`, else
+        none on SQLite (one process: `make demo`, the embedded default) and one per core
+        on PostgreSQL."""
+        if self.worker_processes is not None:
+            return self.worker_processes
+        if self.database_url.startswith("sqlite"):
+            return 0
+        try:  # the cores this process may run on (a container's cpuset), not the host's
+            return len(os.sched_getaffinity(0)) or 1
+        except (AttributeError, OSError):
+            return os.cpu_count() or 1
+
     @property
     def oauth(self) -> bool:
         """Installed by OAuth in any number of workspaces (else one, by its bot token)."""
         return bool(self.slack_client_id)
 
-    def require_serve(self) -> None:
-        """Check what `idealoop serve` needs beyond the defaults, naming what is missing."""
+    def require_serve(self, *, endpoint: bool = True) -> None:
+        """Check what `idealoop serve` needs beyond the defaults, naming what is missing;
+        without the `endpoint` (`idealoop worker`: it answers Slack nothing), only the
+        tokens that reach Slack."""
         if self.slack_client_id and self.slack_bot_token:
             raise ConfigError("set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
                               "SLACK_CLIENT_SECRET to install in many; not both")
@@ -146,7 +163,7 @@ class Settings:
         if not self.slack_bot_token and not self.oauth:
             raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…; or set "
                               "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install by OAuth)")
-        if not self.slack_app_token and not self.slack_signing_secret:
+        if endpoint and not self.slack_app_token and not self.slack_signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is not set (needed in HTTP mode; "
                 "set SLACK_APP_TOKEN to use Socket Mode instead)"

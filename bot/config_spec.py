@@ -296,7 +296,20 @@ IDEALOOP_TIMEZONE: Var[str] = Var(
     help="default time zone of digests", doc="default time zone of digest schedules")
 PORT: Var[int] = Var(
     "PORT", 3000, number(int), SERVER, low=1, high=65535,
-    help="HTTP port", doc="HTTP port of `serve`")
+    help="HTTP port",
+    doc="HTTP port of `serve` (in Socket Mode: its `/healthz` and `/metrics` only)")
+IDEALOOP_WORKER_PROCESSES: Var[int | None] = Var(
+    "IDEALOOP_WORKER_PROCESSES", None, optional(number(int)), SERVER, low=0, high=64,
+    note="(0 on SQLite, one per core on PostgreSQL)",
+    help="worker processes `serve` starts beside the web process (0: the work runs in it)",
+    doc="worker processes `serve` starts beside its web process to run brainstorms, "
+        "drafts, digests and purges (`serve --workers N` wins over it); `0`: all of it "
+        "runs in the one process (see *Scale* under [Operating](operating.md#scale))")
+IDEALOOP_WORKER_PORT: Var[int] = Var(
+    "IDEALOOP_WORKER_PORT", 3001, number(int), SERVER, low=0, high=65535,
+    help="port of `idealoop worker`'s /healthz and /metrics",
+    doc="HTTP port of `idealoop worker`: `GET /healthz` and `GET /metrics`, nothing from "
+        "Slack (`0`: any free port)")
 IDEALOOP_APPROVE_EMOJI: Var[frozenset[str]] = Var(
     "IDEALOOP_APPROVE_EMOJI", frozenset(DEFAULT_APPROVE), emoji, BEHAVIOUR,
     shown=",".join(DEFAULT_APPROVE),
@@ -322,9 +335,10 @@ IDEALOOP_LLM_RETRIES: Var[int] = Var(
     doc="retries of a failed LLM request (the SDK's backoff)")
 IDEALOOP_WORKERS: Var[int] = Var(
     "IDEALOOP_WORKERS", 32, number(int), SERVER, low=1, high=512,
-    help="brainstorms and drafts at once",
-    doc="brainstorms generated at once; more wait in a bounded queue, beyond that people "
-        "are told to retry")
+    help="brainstorms and drafts at once, in each process that runs work",
+    doc="brainstorms and drafts run at once by each process that runs work (`serve` "
+        "without worker processes, each worker process); more wait in a bounded queue, "
+        "beyond that people are told to retry")
 IDEALOOP_PROMPT_BUDGET: Var[int] = Var(
     "IDEALOOP_PROMPT_BUDGET", 6000, number(int), LLM, low=1000, high=1_000_000,
     help="draft prompt tokens",

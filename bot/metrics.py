@@ -35,7 +35,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,20 @@ def multiprocess_dir() -> str | None:
     was when this module was imported, which is when prometheus_client chose where the
     values live (set later, the scrape would read files this process never wrote)."""
     return _MULTIPROC_DIR_AT_IMPORT
+
+
+def process_gone(pid: int) -> None:
+    """A process of this app ended (a worker process, `bot.runtime.workers`): its live
+    values are removed from the shared directory (`mark_process_dead`); what it counted
+    stays in the sums. Nothing with one process."""
+    path = multiprocess_dir()
+    if path is None:
+        return
+    try:
+        mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
+    except OSError as exc:
+        log.warning("metrics: could not clear process %d's files (%s)", pid,
+                    type(exc).__name__)
 
 
 class _Forward(Collector):

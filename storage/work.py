@@ -21,6 +21,7 @@ from storage.base import Repository, as_utc, retry_locked
 from storage.claims import FencedLease, Held
 from storage.errors import QuotaReached
 from storage.models import Work
+from storage.wakeups import WorkWakeups, notify
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 CANCELLED = "cancelled"  # stopped by a person (Slack's stop button) before it finished
@@ -97,22 +98,29 @@ class WorkStore(Repository):
                 self._lease.held(Held(item.owner, item.attempts)))
 
     @retry_locked
-    def accept(self, new: NewWork, *, owner: str, lease: float,
+    def accept(self, new: NewWork, *, owner: str | None, lease: float,
                quota: Quota | None = None) -> WorkItem | None:
         """Store newly accepted work, held by `owner`; None when its delivery was already
         accepted (a retry or a duplicate from Slack). With a `quota`, QuotaReached when
-        the work would go past one of its limits (and nothing is stored)."""
+        the work would go past one of its limits (and nothing is stored).
+
+        With no `owner` the work is left for worker processes: held by nobody, free to
+        claim at once (its first claim is attempt 1), and the listening workers are woken
+        in the same transaction (`storage.wakeups`)."""
         values = {
             "kind": new.kind, "delivery_key": new.delivery_key[:200], "team": new.team,
             "channel": new.channel,
             "user_id": new.user_id, "thread_ts": new.thread_ts,
-            "request": json.dumps(new.request), "owner": owner, "lease": lease,
-            "created_at": self.clock(),
+            "request": json.dumps(new.request), "owner": owner,
+            "lease": lease if owner is not None else None,
+            "attempts": 1 if owner is not None else 0, "created_at": self.clock(),
         }
         with self._write() as conn:
             if quota is not None and self._over_quota(conn, new, quota):
                 return None  # a repeated delivery of work accepted earlier
             row = conn.execute(self._accept, values).first()
+            if row is not None and owner is None:
+                notify(conn)
         return _item(row) if row is not None else None
 
     def _over_quota(self, conn: Connection, new: NewWork, quota: Quota) -> bool:
@@ -153,9 +161,9 @@ class WorkStore(Repository):
         """The statement behind `accept`, built once: it runs before every acknowledgement
         of a command or mention, and building it each time was most of its cost."""
         names = ("kind", "delivery_key", "team", "channel", "user_id", "thread_ts", "request",
-                 "owner", "created_at")
+                 "owner", "attempts", "created_at")
         return self._insert(Work).values({
-            **{name: bindparam(name) for name in names}, "state": PENDING, "attempts": 1,
+            **{name: bindparam(name) for name in names}, "state": PENDING,
             "lease_until": self._lease.after(bindparam("lease", type_=Float)),
         }).on_conflict_do_nothing(index_elements=["delivery_key"]).returning(*_COLUMNS)
 
@@ -174,6 +182,24 @@ class WorkStore(Repository):
         with self._write() as conn:
             row = conn.execute(stmt).first()
         return _item(row) if row is not None else None
+
+    def claimable(self) -> bool:
+        """True when some pending work's lease ran out (or nobody holds it): one indexed
+        read, so a worker on SQLite can look often without taking the write lock."""
+        with self._read() as conn:
+            return conn.execute(select(Work.id).where(Work.state == PENDING,
+                                                      self._lease.lapsed()).limit(1)
+                                ).first() is not None
+
+    def wakeups(self) -> WorkWakeups:
+        """What a worker process waits on for new work (`storage.wakeups`)."""
+        return WorkWakeups(self.engine, self.claimable)
+
+    def owners_of_pending(self) -> dict[int, str | None]:
+        """Each pending piece of work's holder (None: nobody), by id."""
+        with self._read() as conn:
+            return {row.id: row.owner for row in conn.execute(
+                select(Work.id, Work.owner).where(Work.state == PENDING))}
 
     @retry_locked
     def renew(self, *, owner: str, lease: float, ids: Collection[int]) -> set[int]:
@@ -267,9 +293,12 @@ class WorkStore(Repository):
     def let_go(self, item: WorkItem, *, retry_in: float = 0.0) -> bool:
         """Give the work back unfinished, for any process to take in `retry_in` seconds."""
         with self._write() as conn:
-            return conn.execute(
+            released = conn.execute(
                 update(Work).where(*self._held(item)).values(**self._lease.release(retry_in))
             ).rowcount == 1
+            if released and not retry_in:
+                notify(conn)
+        return released
 
     @retry_locked
     def let_go_all(self, owner: str, *, keep: Collection[int] = ()) -> int:
@@ -279,7 +308,10 @@ class WorkStore(Repository):
         if keep:
             stmt = stmt.where(Work.id.not_in(list(keep)))
         with self._write() as conn:
-            return conn.execute(stmt.values(**self._lease.free())).rowcount
+            released = int(conn.execute(stmt.values(**self._lease.free())).rowcount)
+            if released:
+                notify(conn)
+        return released
 
     def pending_owners(self) -> list[str]:
         """The owners of pending work, to spot the ones that died on this host."""

@@ -9,6 +9,8 @@ returns what Slack was told next to what was kept.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -33,9 +35,11 @@ IDEA_TS = [f"1700000000.{n:06d}" for n in range(2, 12)]
 
 
 def serve_env(slack: SlackApiServer, url: str, **extra: str) -> dict[str, str]:
+    """The settings of a `serve` under test: one process (its work run in it) unless
+    `extra` says IDEALOOP_WORKER_PROCESSES (the scenarios of `bot.runtime.workers`)."""
     return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.url, "DATABASE_URL": url, "IDEALOOP_LLM_RETRIES": "0",
-            **extra}
+            "IDEALOOP_WORKER_PROCESSES": "0", **extra}
 
 
 def seed_ideas(url: str) -> list[int]:
@@ -223,16 +227,21 @@ class Stopped:
     exit_code: int | None
     seconds: float  # from SIGTERM to exit
     resumed: Resumed
+    children: tuple[int, ...] = ()  # the worker processes serve had started
+    children_left: tuple[int, ...] = ()  # those of them still running after it exited
 
 
 def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path, *,
-                        llm_delay: float = 1.0) -> Stopped:
+                        llm_delay: float = 1.0, workers: int = 0) -> Stopped:
     """SIGTERM while a brainstorm waits on the LLM: the process stops taking requests,
     gives the running brainstorm its deadline, and exits; whatever it could not finish,
-    the next process does."""
-    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE="2")
+    the next process does. With `workers`, serve runs the work in that many worker
+    processes, which it stops first."""
+    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE="2",
+                    IDEALOOP_WORKER_PROCESSES=str(workers))
     llm.delay(llm_delay)
     with ServeProcess(env, cwd=cwd) as first:
+        children = tuple(worker_pids(first, workers))
         assert SlackSender(first.url, SECRET).command("graceful").status == 200
         header = slack.wait_for("chat.postMessage", timeout=20)[0]
         llm.wait_for_requests(1, timeout=20)
@@ -243,7 +252,79 @@ def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
     header_ts = str((header.response or {})["ts"])
     with ServeProcess(env, cwd=cwd):
         resumed = _brainstorm_resumed(slack, header_ts, url, time.monotonic())
-    return Stopped(exit_code, seconds, resumed)
+    return Stopped(exit_code, seconds, resumed, children,
+                   tuple(pid for pid in children if alive(pid)))
+
+
+def worker_pids(web: ServeProcess, count: int) -> list[int]:
+    """The worker processes of a `serve --workers N` as its /healthz lists them, once
+    `count` of them run."""
+    def running() -> list[int]:
+        pids = [int(pid) for pid in web.health().get("worker_processes", [])]
+        assert len(pids) == count, pids
+        return pids
+
+    return list(eventually(running, timeout=20, interval=0.05))
+
+
+def alive(pid: int) -> bool:
+    """True while process `pid` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def holder_pid(url: str) -> int:
+    """The process holding the one piece of pending work (its owner is host:pid:…)."""
+    work = WorkStore(make_engine(url))
+    try:
+        owners = [owner for owner in work.owners_of_pending().values() if owner]
+    finally:
+        work.engine.dispose()
+    assert len(owners) == 1, owners
+    return int(owners[0].split(":")[1])
+
+
+@dataclass(frozen=True)
+class WorkerKilled:
+    """`kill -9` of the worker process running a brainstorm, beside a living web process."""
+
+    resumed: Resumed
+    web: int  # the web process's pid
+    killed: int  # the worker process that held the brainstorm
+    before: tuple[int, ...]  # the worker processes before the kill
+    after: tuple[int, ...]  # … once the supervisor had replaced the killed one
+
+
+def kill_worker_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: Path,
+                               *, workers: int = 2, lease: float = 60) -> WorkerKilled:
+    """`serve` with `workers` worker processes; `kill -9` of the one whose brainstorm waits
+    on the LLM. The web process keeps answering; its supervisor starts another worker and
+    gives the dead one's work back at once (not after the lease: here a minute), and a
+    worker finishes it."""
+    env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE=str(lease),
+                    IDEALOOP_WORKER_PROCESSES=str(workers))
+    llm.delay(60)
+    with ServeProcess(env, cwd=cwd) as web:
+        before = worker_pids(web, workers)
+        assert SlackSender(web.url, SECRET).command("crash course").status == 200
+        header = slack.wait_for("chat.postMessage", timeout=20)[0]
+        llm.wait_for_requests(1, timeout=20)  # the brainstorm waits on the LLM now
+        killed = holder_pid(url)
+        llm.delay(0)
+        os.kill(killed, signal.SIGKILL)
+        started = time.monotonic()
+        resumed = _brainstorm_resumed(slack, str((header.response or {})["ts"]), url, started)
+
+        def replaced() -> list[int]:
+            pids = worker_pids(web, workers)
+            assert killed not in pids
+            return pids
+
+        after = eventually(replaced, timeout=20, interval=0.05)
+        return WorkerKilled(resumed, web.pid, killed, tuple(before), tuple(after))
 
 
 def _brainstorm_resumed(slack: SlackApiServer, header_ts: str, url: str,

@@ -189,8 +189,11 @@ class ServeProcess:
             return 0
 
     def pending(self) -> int:
+        """Work in progress: this process's jobs, or, for a `serve` whose work runs in
+        worker processes, the work stored and not finished (`work_pending`)."""
         try:
-            return int(self.health().get("jobs_pending", 0))
+            report = self.health()
+            return int(report.get("work_pending", report.get("jobs_pending", 0)))
         except (OSError, ValueError):
             return 0
 

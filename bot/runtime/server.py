@@ -92,15 +92,18 @@ Health = Callable[[], tuple[bool, dict[str, Any]]]
 Metrics = Callable[[], bytes]
 
 
-def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate,
+def make_wsgi_app(app: App | None, health: Health, gate: SlackRequestGate,
                   metrics: Metrics | None = None) \
         -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """Route Slack's requests, checked by `gate`, to Bolt (each ack counted and timed);
-    answer health checks and, given `metrics`, Prometheus scrapes; 404 for anything else."""
+    answer health checks and, given `metrics`, Prometheus scrapes; 404 for anything else.
+    With no `app` (a worker process, Socket Mode's health port) only the last two."""
 
     def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        if app is None:
+            return _status_only(path, method, start_response)
         if path == EVENTS_PATH:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})
@@ -118,6 +121,18 @@ def make_wsgi_app(app: App, health: Health, gate: SlackRequestGate,
             if method != "GET":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use GET"})
             return _oauth(app, path, environ, start_response)
+        return _json(start_response, "404 Not Found", {"error": "not found"})
+
+    def _status_only(path: str, method: str,
+                     start_response: StartResponse) -> Iterable[bytes]:
+        if path in (HEALTH_PATH, METRICS_PATH) and method not in ("GET", "HEAD"):
+            return _json(start_response, "405 Method Not Allowed", {"error": "use GET"})
+        if path == HEALTH_PATH:
+            healthy, report = health()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            return _json(start_response, status, report)
+        if path == METRICS_PATH and metrics is not None:
+            return _metrics(metrics, start_response, head=method == "HEAD")
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return route
@@ -292,9 +307,10 @@ def connection_limit() -> int:
 
 
 class HttpServer:
-    """The WSGI app served on a port (0 picks a free one, for tests and the emulator)."""
+    """The WSGI app served on a port (0 picks a free one, for tests and the emulator).
+    With no `app`: `/healthz` and `/metrics` only (`idealoop worker`, Socket Mode)."""
 
-    def __init__(self, app: App, health: Health, *, signing_secret: str | None,
+    def __init__(self, app: App | None, health: Health, *, signing_secret: str | None,
                  host: str = "0.0.0.0", port: int = 3000, threads: int = 16,
                  read_deadline: float = READ_DEADLINE_SECONDS,
                  idle_timeout: float = IDLE_TIMEOUT_SECONDS,
@@ -362,13 +378,24 @@ class HttpServer:
         server.task_dispatcher.shutdown(timeout=timeout)
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
+def serve_socket_mode(app: App, app_token: str,
+                      status: Callable[[], HttpServer] | None = None) -> None:
     """Connect to Slack over a WebSocket (no public URL needed) until SIGTERM or SIGINT,
     then disconnect: Slack sends nothing more to this process, and the caller stops the
-    rest gracefully."""
+    rest gracefully. `status` makes the server of `/healthz` and `/metrics` (no `app`),
+    served once the connection is open, and closed after it."""
     from bot.runtime.socket_mode import SocketModeConnection
 
-    SocketModeConnection(app, app_token).run()
+    SocketModeConnection(app, app_token).run(status)
+
+
+def serve_status(status: HttpServer, stop: threading.Event | None = None) -> None:
+    """Serve `status` (no Slack endpoint: a worker process) until SIGTERM or SIGINT or
+    `stop`, then close it."""
+    stop = stop or on_signals()
+    status.start()
+    stop.wait()
+    status.close()
 
 
 def on_signals() -> threading.Event:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -17,7 +18,7 @@ from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import WebSocketApp
 
 from bot.metrics import ack as count_ack
-from bot.runtime.server import on_signals
+from bot.runtime.server import HttpServer, on_signals
 from bot.runtime.slack_http import ack_surface
 
 log = logging.getLogger(__name__)
@@ -147,13 +148,28 @@ class SocketModeConnection:
         self.handler.connect()
         return self
 
-    def run(self) -> None:
-        """Serve until SIGTERM or SIGINT, then close. Call from the main thread."""
+    def run(self, status: Callable[[], HttpServer] | None = None) -> None:
+        """Serve until SIGTERM or SIGINT, then close. Call from the main thread. The
+        server `status` makes (`/healthz`, `/metrics`) is served from when the connection
+        is open until it is closed; a port it cannot take is said in the log, and the app
+        serves Slack without it."""
         stop = on_signals()
         self.start()
+        server = None
+        if status is not None:
+            try:
+                server = status().start()
+            except OSError as exc:
+                log.warning("no /healthz or /metrics: cannot listen on PORT (%s)",
+                            exc.strerror or type(exc).__name__)
+            else:
+                log.info("health and metrics on :%d (GET /healthz, GET /metrics)",
+                         server.port)
         stop.wait()
         log.info("stopping: closing the Socket Mode connection")
         self.close()
+        if server is not None:
+            server.close()
 
     def close(self) -> None:
         """Close the connection with a close frame (Slack sends nothing more to this

@@ -16,6 +16,11 @@ a draft) is keyed by its message, so a second save leaves the first.
 A restarted process need not wait for the old leases to run out: an owner on the same
 host whose process is gone (`bot.work.owners.is_dead`) is released at start-up.
 Elsewhere, and in any doubt, the lease decides.
+
+A web process with worker processes beside it (`idealoop serve --workers N`) accepts work
+without holding it (`hand_off`): the row is stored free to claim, the listening workers
+are woken in the same transaction, and the first worker to claim it runs it
+(`bot.work.worker`, `storage.wakeups`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from bot.work.backoff import backoff
 from bot.work.owners import is_dead, process_name
 from storage.claims import LeaseLost as LeaseLost  # another process took the work over
 from storage.errors import DatabaseUnavailable, QuotaReached
+from storage.wakeups import WorkWakeups
 from storage.work import NewWork, WorkStore
 from storage.work import WorkItem as WorkItem  # for handlers/
 
@@ -73,14 +79,16 @@ class Runner(Protocol):
 
 
 class Work:
-    """Accepting, holding and ending work, as this process (`owner`)."""
+    """Accepting, holding and ending work, as this process (`owner`). With `hand_off`,
+    work accepted here is left to worker processes (held by nobody, they are woken)."""
 
     def __init__(self, store: WorkStore, *, lease: float, limits: Limits,
-                 owner: str | None = None) -> None:
+                 owner: str | None = None, hand_off: bool = False) -> None:
         self.store = store
         self.lease = lease
         self.owner = owner or process_name()
         self.limits = limits
+        self.hand_off = hand_off
         self._stopped: dict[int, str] = {}  # work stopped through this process -> note
 
     def accept(self, kind: str, *, team: str, delivery_key: str, channel: str, user: str,
@@ -94,7 +102,8 @@ class Work:
             return self.store.accept(
                 NewWork(kind=kind, delivery_key=delivery_key, channel=channel, user_id=user,
                         request=request, thread_ts=thread_ts, team=team),
-                owner=self.owner, lease=self.lease, quota=self.limits.quota())
+                owner=None if self.hand_off else self.owner, lease=self.lease,
+                quota=self.limits.quota())
         except QuotaReached as exc:
             raise self.limits.reached(exc) from None
 
@@ -117,6 +126,11 @@ class Work:
 
     def claim_next(self) -> WorkItem | None:
         return self.store.claim_next(owner=self.owner, lease=self.lease)
+
+    def wakeups(self) -> WorkWakeups:
+        """What a worker process waits on between looks for work: woken when work is
+        stored or given back (`storage.wakeups`)."""
+        return self.store.wakeups()
 
     def renew(self, ids: Collection[int]) -> set[int]:
         """Keep the leases on `ids`; the ids still held."""

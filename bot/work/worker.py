@@ -15,6 +15,12 @@ cannot be reached (`bot.work.queue.GIVE_UP_AFTER`). A runner that finds its leas
 without touching the work.
 On a graceful stop, work that has not started is given back at once for the next
 process; running work gets a deadline, and its leases are kept alive until then.
+
+In a worker process (`idealoop worker`, or a child of `serve --workers N`) the thread also
+waits for new work between its rounds (`storage.wakeups`: PostgreSQL's `LISTEN`, a short
+poll on SQLite) and sweeps as soon as some is stored, at the latest every
+`FALLBACK_POLL` seconds. A web process with worker processes runs no work at all
+(`runs_work=False`): what it accepts is stored for them.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Mapping
 
 from bot.errors import Busy
@@ -38,16 +45,21 @@ from bot.work.queue import (
     Work,
 )
 from storage.errors import DatabaseUnavailable
+from storage.wakeups import WorkWakeups
 from storage.work import WorkItem
 
 log = logging.getLogger(__name__)
 FALLBACK_NOTE = "I could not finish this. Please try again."
+FALLBACK_POLL = 2.0  # a worker process looks for work at least this often
+FULL_PAUSE = 0.1  # with every job thread busy, how often it looks whether one is free
 
 
 class Worker:
-    def __init__(self, work: Work, jobs: Jobs) -> None:
+    def __init__(self, work: Work, jobs: Jobs, *, runs_work: bool = True) -> None:
         self.work = work
         self.jobs = jobs
+        self.runs_work = runs_work
+        self._wakeups: WorkWakeups | None = None
         self.runners: Mapping[str, Runner] = {}
         # Work queued or running here, by (id, attempt): an attempt that lost its lease and
         # ends late must not drop a later attempt of the same work from these.
@@ -62,16 +74,25 @@ class Worker:
     def interval(self) -> float:
         return max(0.2, self.work.lease / 3)
 
-    def start(self, runners: Mapping[str, Runner]) -> None:
-        """Begin renewing and sweeping, with a runner for each kind of work."""
+    def start(self, runners: Mapping[str, Runner], *,
+              wakeups: WorkWakeups | None = None) -> None:
+        """Begin renewing and sweeping, with a runner for each kind of work; with
+        `wakeups` (a worker process), also as soon as new work is stored. Nothing when
+        this process runs no work."""
+        if not self.runs_work:
+            return
         self.runners = runners
+        self._wakeups = wakeups
         self._thread = threading.Thread(target=self._loop, name="idealoop-worker", daemon=True)
         self._thread.start()
 
     def run_soon(self, item: WorkItem) -> bool:
         """Run accepted work on the job pool. When the pool is full it is given back, and
         the sweep of this or another process takes it when there is room. Never raises:
-        the work is stored, whatever happens here."""
+        the work is stored, whatever happens here. In a web process with worker
+        processes, nothing: the work was stored for them, and they were woken."""
+        if not self.runs_work:
+            return True
         with self._lock:
             self._held.add(_key(item))
         try:
@@ -91,8 +112,9 @@ class Worker:
             item = self.work.claim_next()
             if item is None:
                 break
-            log.info("taking over %s %d (attempt %d)", item.kind, item.id, item.attempts)
-            WORK_TAKEOVERS.labels(bounded(item.kind)).inc()
+            if item.attempts > 1:  # else new work, stored for the worker processes
+                log.info("taking over %s %d (attempt %d)", item.kind, item.id, item.attempts)
+                WORK_TAKEOVERS.labels(bounded(item.kind)).inc()
             if not self.run_soon(item):
                 break
             taken += 1
@@ -100,26 +122,47 @@ class Worker:
 
     def _loop(self) -> None:
         first = True
+        renew_at = 0.0
         while not self._stop.is_set():
             try:
-                with self._lock:
-                    held = {work_id for work_id, _ in self._held}
-                kept = self.work.renew(held)
-                with self._lock:  # work that ended meanwhile was not lost
-                    lost = (held - kept) & {work_id for work_id, _ in self._held}
-                if lost:
-                    log.warning("lost the lease on %d pieces of work: another process has "
-                                "them now", len(lost))
-                if first and self._sweeping:
-                    freed = self.work.free_dead_owners()
-                    if freed:
-                        log.info("released the work of %d processes that died here", freed)
-                    first = False
+                if time.monotonic() >= renew_at:
+                    renew_at = time.monotonic() + self.interval
+                    self._renew()
+                    if first and self._sweeping:
+                        freed = self.work.free_dead_owners()
+                        if freed:
+                            log.info("released the work of %d processes that died here",
+                                     freed)
+                        first = False
                 if self._sweeping:
                     self.sweep()
             except Exception as exc:  # the database may be down: try again next time
                 log.warning("work sweep failed: %s", type(exc).__name__)
-            self._stop.wait(self.interval)
+            self._pause(max(0.0, renew_at - time.monotonic()))
+        if self._wakeups is not None:
+            self._wakeups.close()
+
+    def _renew(self) -> None:
+        with self._lock:
+            held = {work_id for work_id, _ in self._held}
+        kept = self.work.renew(held)
+        with self._lock:  # work that ended meanwhile was not lost
+            lost = (held - kept) & {work_id for work_id, _ in self._held}
+        if lost:
+            log.warning("lost the lease on %d pieces of work: another process has "
+                        "them now", len(lost))
+
+    def _pause(self, until_renewal: float) -> None:
+        """Until the next round: the next renewal, or, in a worker process, new work
+        (at the latest FALLBACK_POLL seconds); while every job thread is busy, only a
+        short look whether one is free."""
+        wakeups = self._wakeups
+        if wakeups is None or not self._sweeping:
+            self._stop.wait(until_renewal)
+        elif self.jobs.pending >= self.jobs.workers:
+            self._stop.wait(min(until_renewal, FULL_PAUSE))
+        else:
+            wakeups.wait(min(until_renewal, FALLBACK_POLL))
 
     def _run(self, item: WorkItem) -> None:
         with log_scope(team=item.team, channel=item.channel, work_id=item.id):
@@ -183,6 +226,8 @@ class Worker:
         """Stop sweeping; give back work that has not started; let running work finish
         within `deadline` seconds, its leases renewed meanwhile."""
         self._sweeping = False
+        if self._wakeups is not None:
+            self._wakeups.close()
         if not self.jobs.shutdown(deadline):
             log.warning("stopping with work still running; another process will take it "
                         "over when its lease runs out")

@@ -23,6 +23,7 @@ from testkit.databases import migrate
 from testkit.delivery import Deliverer
 from testkit.fake_openai import FakeOpenAI
 from testkit.faults import IDEA_TS, seed_ideas
+from testkit.metrics import scrape, value
 from testkit.processes import ServeProcess, child_env, idealoop
 from testkit.queries import score_of, signals_of
 from testkit.socket_mode import ACK_WINDOW, NO_ACK, SocketModeSender, SocketModeServer
@@ -174,6 +175,10 @@ def test_serve_in_socket_mode_stops_on_sigterm_cleanly_and_keeps_acked_work(
         assert sender.command("first topic").status == 200
         first = slack.wait_for("chat.update", timeout=15)[0].params["ts"]
         ideas = slack.state.thread(CHANNEL, str(first))[1:]
+        # No Slack endpoint, but a port for probes and Prometheus: /healthz, /metrics.
+        assert served.health_status() == 200
+        scraped = scrape(f"{served.base}/metrics")
+        assert value(scraped, "idealoop_acks_total", surface="command", outcome="2xx") == 1
         llm.delay(1.5)  # the next brainstorm is still thinking when SIGTERM comes
         assert sender.command("second topic").status == 200
         llm.wait_for_requests(2)

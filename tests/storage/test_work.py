@@ -210,3 +210,46 @@ def test_the_oldest_pending_work_comes_back_as_an_aware_utc_time(work: WorkStore
     depth, oldest = work.backlog()
     assert depth == 1 and oldest is not None and oldest.utcoffset() == timedelta(0)
     assert before <= oldest <= datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_work_left_for_worker_processes_is_free_at_once_and_its_first_claim_is_attempt_one(
+        work: WorkStore) -> None:
+    """A web process with worker processes stores work held by nobody (`owner=None`)."""
+    assert not work.claimable()
+    left = work.accept(new(), owner=None, lease=30)
+    assert left is not None and left.owner is None and left.attempts == 0
+    assert work.claimable()
+    assert work.owners_of_pending() == {left.id: None}
+    taken = work.claim_next(owner="worker", lease=30)
+    assert taken is not None and taken.id == left.id
+    assert taken.owner == "worker" and taken.attempts == 1
+    assert not work.claimable()  # held now
+    assert work.claim_next(owner="other", lease=30) is None
+    assert work.finish(taken)
+
+
+def test_a_waiting_worker_wakes_when_work_is_stored_and_not_before(work: WorkStore) -> None:
+    """PostgreSQL: the NOTIFY sent in the accepting transaction reaches a LISTENing worker;
+    SQLite: its short poll sees the row. Work given back wakes it too; work stored with a
+    holder does not (that process runs it)."""
+    wakeups = work.wakeups()
+    try:
+        assert wakeups.wait(0.3) is (wakeups.postgres)  # a new connection: look once
+        assert wakeups.wait(0.3) is False  # nothing stored, nothing heard
+        held = work.accept(new("command:held"), owner="web", lease=30)
+        assert held is not None
+        assert wakeups.wait(0.3) is False
+        with ThreadPoolExecutor(1) as pool:
+            woken = pool.submit(wakeups.wait, 10.0)
+            stored = work.accept(new("command:left"), owner=None, lease=30)
+            started = datetime.now(UTC)
+            assert woken.result(timeout=10) is True
+        assert (datetime.now(UTC) - started) < timedelta(seconds=1)
+        assert stored is not None
+        taken = work.claim_next(owner="worker", lease=30)
+        assert taken is not None and taken.id == stored.id
+        assert wakeups.wait(0.3) is False
+        assert work.let_go(taken)  # given back: free for any worker at once
+        assert wakeups.wait(5.0) is True
+    finally:
+        wakeups.close()
