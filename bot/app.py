@@ -119,7 +119,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         drafter=Drafter(settings, model, stores),
         digests=digests,
         jobs=jobs,
-        signals=SignalWriter(stores.signals),
+        signals=SignalWriter(stores.signals, writers=stores.signals.writers),
         work=work,
         worker=Worker(work, jobs),
         listeners=TrackedExecutor(
