@@ -14,7 +14,7 @@ The baseline runs twice as its own process: on the same server as idealoop (wait
 is given against both ("same server", "its fastest server").
 
 Runs on SQLite and PostgreSQL, idle and while about 20 brainstorms are in flight (the
-fake LLM takes 2 s; finished ones are replaced, about 10 brainstorms a second, so ideas
+fake LLM waits 1.5 s; finished ones are replaced, about 10 brainstorms a second, so ideas
 keep being posted and stored during the run): reactions stored then against the idle
 rate of the same run, the reaction ack p99, and the ack of each `/brainstorm` sent meanwhile.
 Each as a real `idealoop serve` process (`IDEALOOP_BENCH_WORKERS=N`: `serve --workers N`,
@@ -65,7 +65,7 @@ SENDERS = 8
 #: raises it, so the best of a few interleaved runs is the fairest comparison.
 ROUNDS = 2 if QUICK else 3
 IN_FLIGHT = 20
-SLOW_LLM = 2.0  # seconds per brainstorm while 20 are in flight
+SLOW_LLM = 1.5  # seconds the LLM waits: with 20 in flight, about 10 brainstorms a second
 POLL = 0.002
 STORE_TIMEOUT = 10.0
 
