@@ -28,7 +28,7 @@ from bot.emulator.slack_requests import (
 )
 from bot.emulator.web_api import SlackApiServer
 from bot.runtime.server import HttpServer
-from testkit.app import SECRET, app_env
+from testkit.app import SECRET, app_env, running_app
 from testkit.fake_openai import FakeOpenAI
 from testkit.metrics import scrape, value
 from testkit.queries import signals_of
@@ -215,3 +215,34 @@ def test_the_fast_path_answers_every_reaction_as_bolt_does(
     assert {answers[name][0] for name in ("approval", "removal", "a file",
                                           "another workspace")} == {200}
     llm.delay(0)
+
+
+def test_installed_by_oauth_it_serves_only_the_workspaces_bolt_authorizes(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """With many workspaces, the fast path asks the authorization Bolt asks: a reaction
+    from a workspace where idealoop is installed is stored there; one from a workspace
+    where it is not is left to Bolt, which answers it as it always did."""
+    from tests.e2e.test_workspaces import BLUE, CLIENT_ID, CLIENT_SECRET, brainstorm, install
+
+    slack.enable_oauth(CLIENT_ID, CLIENT_SECRET)
+    with running_app(slack, db_url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID=CLIENT_ID,
+                     SLACK_CLIENT_SECRET=CLIENT_SECRET, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as app:
+        install(app, BLUE)
+        _header, idea, *_ = brainstorm(app, llm, BLUE, "standups",
+                                       ["Walking standups", "Async updates"])
+        assert isinstance(app.server, HttpServer)
+        url = f"http://127.0.0.1:{app.server.port}/metrics"
+        before = scrape(url)
+        assert app.sender.reaction(user="U0ALICE", emoji="+1", channel=CHANNEL,
+                                   ts=idea["ts"], team=BLUE).status == 200
+        app.sender.reaction(user="U0ALICE", emoji="+1", channel=CHANNEL, ts=idea["ts"],
+                            team="T0GREEN")  # never installed: Bolt's answer, whatever it is
+        after = scrape(url)
+        assert moved(before, after, FAST, surface="event:reaction_added") == 1
+        blue = app.deps.for_team(BLUE)
+        item = blue.judgements.item_at(CHANNEL, idea["ts"])
+        assert item is not None
+        assert [s["user_id"] for s in signals_of(app.deps.stores.engine, item.id)] == ["U0ALICE"]
+        green = app.deps.for_team("T0GREEN").judgements.item_at(CHANNEL, idea["ts"])
+        assert green is None
