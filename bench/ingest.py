@@ -190,12 +190,14 @@ def _busy(sender: SlackSender, app: Target, llm: FakeOpenAI,
     return load
 
 
-def _line(label: str, load: Load, base: Load, fastest: Load | None = None) -> str:
+def _line(label: str, load: Load, base: Load, fastest: Load | None = None,
+          fastest_name: str = "") -> str:
     """Print a run's figures; the table's value (with the app's CPU, when separate)."""
     text = (f"{load.rate:.0f} events/s acknowledged after commit ({ratio(load.rate, base.rate)}"
             f" of bare Bolt's {base.rate:.0f}/s on the same server")
-    if fastest is not None and fastest is not base:
-        text += f", {ratio(load.rate, fastest.rate)} of its {fastest.rate:.0f}/s on the fastest"
+    if fastest is not None:
+        text += (f", {ratio(load.rate, fastest.rate)} of its {fastest.rate:.0f}/s on its "
+                 f"fastest, {fastest_name}")
     text += (f"); request → stored and acked {p50_p99(load.acks)}; {load.lost} acknowledged "
              "but not stored")
     if load.refused:
@@ -276,12 +278,14 @@ def measure(quick: bool = QUICK) -> list[Row]:
             rows.append((f"bare Bolt reaction_added, {SENDERS} senders, {name} ({where})",
                          f"{base.rate:.0f} events/s acked; ack {p50_p99(base.acks)}"))
         base = bases["waitress"]
-        fastest = max(bases.values(), key=lambda load: load.rate)
+        fastest_server = max(bases, key=lambda server: bases[server].rate)
+        fastest = bases[fastest_server]
         for db in databases:
             name = "SQLite" if db == "sqlite" else "PostgreSQL"
             idle[db].lost = lost[db]
             rows.append((f"reactions stored, {name}, {SENDERS} senders, idle ({where})",
-                         _line(f"{name}, idle (best of {ROUNDS})", idle[db], base, fastest)))
+                         _line(f"{name}, idle (best of {ROUNDS})", idle[db], base, fastest,
+                               fastest_server)))
             if db in busy:
                 rows.append((f"reactions stored, {name}, ~{IN_FLIGHT} brainstorms in flight "
                              f"({where})", _busy_line(f"{name}, brainstorms streaming",
