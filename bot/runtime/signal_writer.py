@@ -113,6 +113,9 @@ class SignalWriter:
             self._drain(sink)
 
     def _drain(self, sink: SignalSink) -> None:
+        """Write batches until this writer takes its stop (one `None` per writer, put
+        after everything submitted before `close`); what is queued behind it is still
+        written, and another writer's stop is left for that writer."""
         stopping = False
         while not stopping:
             first = self._queue.get()
@@ -124,6 +127,8 @@ class SignalWriter:
                 except queue.Empty:
                     break
                 if ticket is None:
+                    if stopping:  # a second stop: another writer's
+                        self._queue.put(None)
                     stopping = True
                     break
                 batch.append(ticket)
