@@ -246,3 +246,31 @@ def test_installed_by_oauth_it_serves_only_the_workspaces_bolt_authorizes(
         assert [s["user_id"] for s in signals_of(app.deps.stores.engine, item.id)] == ["U0ALICE"]
         green = app.deps.for_team("T0GREEN").judgements.item_at(CHANNEL, idea["ts"])
         assert green is None
+
+
+def test_over_socket_mode_reactions_take_the_fast_path_too(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """An envelope's payload reaches the same entry point as an HTTP request (no
+    signature to check: Slack's own connection), so its reaction is stored the same
+    way and counted once, as a fast-path ack."""
+    llm.reply(json.dumps({"ideas": ["first idea", "second idea"]}))
+    with running_app(slack, db_url, transport="socket_mode",
+                     OPENAI_BASE_URL=llm.base_url) as app:
+        assert app.sender.command("over the socket").status == 200
+        assert app.deps.wait_quiet(timeout=10)
+        header = app.slack.calls_to("chat.postMessage")[0].response["ts"]
+        idea = app.slack.state.thread(CHANNEL, header)[1]["ts"]
+        before = app.deps.metrics().decode()
+        assert app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL,
+                                   ts=idea).status == 200
+
+        def counted() -> None:
+            after = app.deps.metrics().decode()
+            assert moved(before, after, FAST, surface="event:reaction_added") == 1
+            assert moved(before, after, "idealoop_acks_total",
+                         surface="event:reaction_added", outcome="2xx") == 1
+
+        eventually(counted)
+        item = app.stores.signals.item_at(CHANNEL, idea)
+        assert item is not None
+        assert [s["user_id"] for s in signals_of(app.deps.stores.engine, item.id)] == ["U0BOB"]
