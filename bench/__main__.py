@@ -16,6 +16,7 @@ from bench.common import CORES, QUICK, Row
 BENCHMARKS = (
     ("ack latency and bot overhead", "bench.ack"),
     ("reaction ingestion", "bench.ingest"),
+    ("one brainstorm's cost", "bench.brainstorm_cost"),
     ("digest cost", "bench.digest_cost"),
     ("same idea: rejection filter", "bench.similarity"),
     ("the learning loop", "bench.learning"),

@@ -12,8 +12,12 @@ like with like.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +34,7 @@ from testkit import databases
 from testkit.app import serving
 from testkit.databases import scratch_database
 from testkit.fake_openai import FakeOpenAI
-from testkit.processes import SERVE, ServeProcess
+from testkit.processes import ROOT, SERVE, ServeProcess, child_env
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 CORES = os.cpu_count() or 1
@@ -173,12 +177,58 @@ class InProcessApp:
         return None  # shares this process: not separable
 
 
+#: `IDEALOOP_BENCH_WORKERS=N` runs `idealoop serve --workers N` (web and worker
+#: processes) where `serve` has that option; unset, or without it, `serve` as shipped.
+WORKERS = os.environ.get("IDEALOOP_BENCH_WORKERS", "").strip()
+
+
+@functools.cache
+def serve_has_workers() -> bool:
+    """Whether this tree's `idealoop serve` takes `--workers` (asked from its --help)."""
+    try:
+        shown = subprocess.run([sys.executable, "-m", *SERVE, "--help"], env=child_env(),
+                               cwd=ROOT, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--workers" in shown.stdout
+
+
+def serve_command() -> tuple[str, ...]:
+    """`idealoop serve` as the benchmarks start it (see `WORKERS`)."""
+    if WORKERS and serve_has_workers():
+        return (*SERVE, "--workers", WORKERS)
+    return SERVE
+
+
+def serve_label() -> str:
+    """How `serve` runs in this benchmark run, for the printed figures."""
+    if not WORKERS:
+        return "serve as shipped"
+    if not serve_has_workers():
+        return f"serve as shipped (IDEALOOP_BENCH_WORKERS={WORKERS}, but no --workers)"
+    return f"serve --workers {WORKERS}"
+
+
+def listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
+
+
+def bare_stdlib(env: dict[str, str]) -> ServeProcess:
+    """The bare Bolt app on Bolt's own development server (`bench/bare_bolt.py stdlib`),
+    as its own process, ready once its port accepts connections."""
+    process = ServeProcess(env, module=("bench.bare_bolt", "stdlib"))
+    process.ready = lambda: listening(process.port)
+    return process
+
+
 def start_target(where: str, env: dict[str, str], *, bare: bool = False) \
         -> contextlib.AbstractContextManager[Any]:
     """`where` is "in-process" or "subprocess"."""
     if where == "in-process":
         return InProcessApp(env, bare=bare)
-    return ServeProcess(env, module=("bench.bare_bolt",) if bare else SERVE)
+    return ServeProcess(env, module=("bench.bare_bolt",) if bare else serve_command())
 
 
 # -- driving the app -------------------------------------------------------------------------
@@ -250,7 +300,9 @@ class InFlight:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-inflight", daemon=True)
         self.samples: list[int] = []
-        self.acks: list[float] = []  # each /brainstorm: request → answer, in seconds
+        self.acks: list[float] = []  # request → answer of each /brainstorm sent
+        self.refused = 0  # /brainstorm answered anything but 200
+        self.began = time.monotonic()
 
     def ramp(self, seconds: float) -> InFlight:
         """Start `target` brainstorms spread over `seconds` (so they finish spread out too),
@@ -267,6 +319,13 @@ class InFlight:
         reply = self.sender.command(f"inflight-{n}")
         if reply.status == 200:
             self.acks.append(reply.elapsed)
+        else:
+            self.refused += 1
+
+    @property
+    def rate(self) -> float:
+        """Brainstorms started per second so far."""
+        return self.sent / max(1e-9, time.monotonic() - self.began)
 
     def _run(self) -> None:
         while not self._stop.is_set() and self.sent < self.limit:

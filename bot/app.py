@@ -7,10 +7,15 @@ line, the emulator, the tests and the benchmarks build the app only through it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware.authorization.internals import _is_bot_token
+from slack_bolt.middleware.authorization.single_team_authorization import (
+    SingleTeamAuthorization,
+)
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -31,6 +36,7 @@ from bot.llm.model import Embedder, TextModel
 from bot.log_context import log_scope
 from bot.privacy import Privacy
 from bot.reports import Reports
+from bot.runtime.entry import FastPath
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
 from bot.runtime.slack_retries import retry_handlers
@@ -114,7 +120,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         drafter=Drafter(settings, model, stores),
         digests=digests,
         jobs=jobs,
-        signals=SignalWriter(stores.signals),
+        signals=SignalWriter(stores.signals, writers=stores.signals.writers),
         work=work,
         worker=Worker(work, jobs, runs_work=work_here),
         listeners=TrackedExecutor(
@@ -181,7 +187,13 @@ class ScopedApp(App):
     """Bolt's app, each request handled inside a `log_scope` of its workspace and
     channel. `dispatch` is where HTTP (`bot.runtime.server`) and Socket Mode requests
     alike reach Bolt, so every line logged about a request, by idealoop or by Bolt,
-    carries them (`IDEALOOP_LOG_FORMAT=json`)."""
+    carries them (`IDEALOOP_LOG_FORMAT=json`).
+
+    `fast_path`, when set, is asked first by the one entry point (`bot.runtime.entry`):
+    reactions are answered there without Bolt's middleware chain
+    (`handlers.reactions.fast_path`)."""
+
+    fast_path: FastPath | None = None
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         team, channel = req.context.team_id, req.context.channel_id
@@ -213,6 +225,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         logger=logging.getLogger("slack_bolt"),
     )
     handlers.register_all(app, deps)
+    app.fast_path = handlers.reactions.fast_path(deps, bot_user_of(app, deps))
     deps.worker.start(work_runners(deps, deps.workspaces))
     return app
 
@@ -221,6 +234,44 @@ def start_work(deps: Deps) -> None:
     """A worker process (`idealoop worker`): run the work stored by any web process,
     woken as soon as it is stored (`bot.work.worker`), with no Slack endpoint."""
     deps.worker.start(work_runners(deps, deps.workspaces), wakeups=deps.work.wakeups())
+
+
+def bot_user_of(app: App, deps: Deps) -> Callable[[str | None], str | None]:
+    """Bolt's authorization of a request from a workspace, as the reactions' fast path
+    asks it: the bot user id Bolt would put in the request's context, or None where
+    Bolt should answer itself.
+
+    - With a bot token, Bolt's `SingleTeamAuthorization` authorizes every request with
+      the `auth.test` it made at start (or at its first request): its answer is read
+      from there; until it has one, None.
+    - Installed by OAuth, Bolt asks `WorkspaceAuthorize` for the request's team: the
+      same is asked here; not installed, or the store away, is None (Bolt then refuses
+      the request its own way, as before)."""
+    single = next((middleware for middleware in app._middleware_list  # Bolt's own list
+                   if isinstance(middleware, SingleTeamAuthorization)), None)
+    if single is not None:
+        bot_token = _is_bot_token(app.client.token)
+
+        def from_token(team: str | None) -> str | None:
+            result = single.auth_test_result
+            user = result.get("user_id") if result and bot_token else None
+            return str(user) if user else None
+
+        return from_token
+    workspaces = deps.workspaces
+    if not isinstance(workspaces, InstalledWorkspaces):
+        return lambda team: None
+
+    def installed(team: str | None) -> str | None:
+        if not team:
+            return None
+        try:
+            bot = workspaces.bot(team)
+        except Exception:  # not installed, the store away: Bolt answers as it does
+            return None
+        return str(bot.bot_user_id) if bot.bot_user_id else None
+
+    return installed
 
 
 def the_one_team(deps: Deps) -> str:

@@ -63,6 +63,12 @@ ACK_SECONDS = Histogram(
     "idealoop_ack_seconds", "Time from a request read in full to its answer, by surface.",
     ["surface"], buckets=_ACK_BUCKETS, registry=REGISTRY)
 
+FAST_PATH = Counter(
+    "idealoop_fast_path_requests",
+    "Requests from Slack answered by a fast path instead of Bolt's middleware chain "
+    "(reactions: `handlers.reactions`), by surface.",
+    ["surface"], registry=REGISTRY)
+
 SIGNAL_BATCH = Histogram(
     "idealoop_signal_batch_signals", "Reaction signals committed together in one batch.",
     buckets=_BATCH_BUCKETS, registry=REGISTRY)
@@ -122,6 +128,16 @@ def ack(surface: str, status: int, seconds: float) -> None:
     count, latency = _ack_series(surface, status_class(status))
     count.inc()
     latency.observe(seconds)
+
+
+def fast_path(surface: str) -> None:
+    """One request answered by a fast path (`surface` is already bounded by the caller)."""
+    _fast_series(surface).inc()
+
+
+@functools.cache
+def _fast_series(surface: str) -> Counter:
+    return FAST_PATH.labels(surface)
 
 
 @functools.cache

@@ -27,20 +27,23 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
-    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        expected = isinstance(error, IdealoopError | DatabaseUnavailable)
-        if expected:
-            log.warning("request failed: %s: %s", type(error).__name__, error)
-        else:
-            log.error("unexpected error in a listener", exc_info=error)
-        if body.get("type") in ("block_actions", "message_action") and isinstance(
-                error, NotSaved | DatabaseUnavailable):
-            return BoltResponse(status=503, body="")  # the person was told; they try again
-        if body.get("command") or body.get("response_url"):
-            return BoltResponse(status=200, body={"response_type": "ephemeral",
-                                                  "text": user_message(error)})
-        if isinstance(error, NotSaved | NotYet | DatabaseUnavailable):
-            return BoltResponse(status=503, body="")
-        return BoltResponse(status=400 if isinstance(error, BadInput) else 500, body="")
+    app.error(error_response)
 
-    app.error(on_error)
+
+def error_response(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """The answer to a request whose listener raised `error` (Bolt's error handler; the
+    reactions' fast path, `handlers.reactions.fast_path`, answers the same)."""
+    expected = isinstance(error, IdealoopError | DatabaseUnavailable)
+    if expected:
+        log.warning("request failed: %s: %s", type(error).__name__, error)
+    else:
+        log.error("unexpected error in a listener", exc_info=error)
+    if body.get("type") in ("block_actions", "message_action") and isinstance(
+            error, NotSaved | DatabaseUnavailable):
+        return BoltResponse(status=503, body="")  # the person was told; they click again
+    if body.get("command") or body.get("response_url"):
+        return BoltResponse(status=200, body={"response_type": "ephemeral",
+                                              "text": user_message(error)})
+    if isinstance(error, NotSaved | NotYet | DatabaseUnavailable):
+        return BoltResponse(status=503, body="")
+    return BoltResponse(status=400 if isinstance(error, BadInput) else 500, body="")

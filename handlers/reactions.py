@@ -5,31 +5,91 @@ when it cannot be, the listener raises and Slack is answered 503, to deliver the
 again. An event whose fields Slack would never send is answered 400. A reaction on one
 of the bot's messages that is not recorded as an item while work in its channel is still
 running is answered 503 too (`bot.signals.reaction_change`).
+
+Reactions are most of what Slack sends, so they have a fast path (`fast_path`): the
+payload the transport checked (over HTTP: signature, timestamp window, size, parsing and
+shape, `bot.runtime.slack_http`) goes straight to the same `_record` and the same error
+answers (`handlers.errors.error_response`), without Bolt's middleware chain, its
+context and its listener matching. It takes only what Bolt would hand to the listeners
+below with the same workspace and bot user, and leaves everything else to Bolt: other
+payloads, a workspace Bolt would refuse or has not authorized yet (`BotUser` says None),
+the bot's own reactions (Bolt acks them unseen), events carrying a `bot_id`, org-wide
+installs and SSL checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.request.internals import (
+    extract_channel_id,
+    extract_is_enterprise_install,
+    extract_team_id,
+    extract_user_id,
+)
 
 from bot.deps import Deps
 from bot.errors import BadInput
+from bot.log_context import log_scope
 from bot.signals import ReactionEvent
+from handlers.errors import error_response
+
+#: The event types taken, and whether each adds a reaction.
+ADDED = {"reaction_added": True, "reaction_removed": False}
+#: The bot user of a workspace, as Bolt would authorize a request from it (by team id);
+#: None when Bolt should decide (not installed, not authorized yet, the store away).
+BotUser = Callable[[str | None], str | None]
 
 
 def register(app: App, deps: Deps) -> None:
     def reaction_added(event: dict[str, Any], context: BoltContext) -> None:
-        _record(event, context, deps.for_team(context.team_id), added=True)
+        _record(event, deps.for_team(context.team_id), context.bot_user_id, added=True)
 
     def reaction_removed(event: dict[str, Any], context: BoltContext) -> None:
-        _record(event, context, deps.for_team(context.team_id), added=False)
+        _record(event, deps.for_team(context.team_id), context.bot_user_id, added=False)
 
     app.event("reaction_added")(reaction_added)
     app.event("reaction_removed")(reaction_removed)
 
 
-def _record(event: dict[str, Any], context: BoltContext, deps: Deps, *, added: bool) -> None:
+def fast_path(deps: Deps, bot_user: BotUser) -> Callable[[dict[str, Any]], BoltResponse | None]:
+    """The answer to a reaction event without Bolt's middleware chain (see above), or
+    None to leave the payload to Bolt. `bot_user` is Bolt's authorization, asked the
+    same way."""
+
+    def take(body: dict[str, Any]) -> BoltResponse | None:
+        event = body.get("event")
+        if body.get("type") != "event_callback" or not isinstance(event, dict):
+            return None
+        kind = event.get("type")
+        if not isinstance(kind, str) or kind not in ADDED:
+            return None
+        try:  # Bolt's own reading of the ids (a payload it cannot read is Bolt's to refuse)
+            if ("ssl_check" in body or event.get("bot_id") is not None
+                    or extract_is_enterprise_install(body)):
+                return None
+            team, user = extract_team_id(body), extract_user_id(body)
+            channel = extract_channel_id(body)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            return None
+        bot_user_id = bot_user(team)
+        if bot_user_id is None or user == bot_user_id:
+            return None  # Bolt refuses the workspace, or acks the bot's own reaction
+        with log_scope(team=str(team) if team else None,
+                       channel=str(channel) if channel else None):
+            try:
+                _record(event, deps.for_team(team), bot_user_id, added=ADDED[kind])
+            except Exception as error:  # as Bolt's listener runner hands it on
+                return error_response(error, body)
+        return BoltResponse(status=200, body="")
+
+    return take
+
+
+def _record(event: dict[str, Any], deps: Deps, bot_user_id: str | None, *,
+            added: bool) -> None:
     item = event.get("item") or {}
     if item.get("type") != "message":
         return  # reactions on files and file comments are not signals
@@ -42,7 +102,7 @@ def _record(event: dict[str, Any], context: BoltContext, deps: Deps, *, added: b
     change = deps.judgements.reaction(
         ReactionEvent(added=added, user=user, emoji=emoji, channel=channel, message_ts=ts,
                       event_ts=str(event_ts), author=author if isinstance(author, str) else None),
-        settings=deps.settings, bot_user_id=context.bot_user_id,
+        settings=deps.settings, bot_user_id=bot_user_id,
         work_pending=deps.work.pending_in,
     )
     if change is not None:

@@ -8,14 +8,16 @@ one saved and posts only what is missing.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.base import Repository, already_saved, retry_locked
+from storage.base import Clock, Repository, already_saved, retry_locked, utcnow
 from storage.idea_words import IdeaWords
 from storage.models import Brainstorm, Item
 
@@ -96,8 +98,34 @@ class BrainstormInputs:
     steering: Steering
 
 
+HEADS_KEPT = 1024  # brainstorms whose head `add_idea` remembers (those streaming now)
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What each idea of a brainstorm repeats from it (never changes once saved)."""
+
+    team: str
+    channel: str
+    header_ts: str | None
+    model: str | None
+
+
 class BrainstormStore(Repository):
     """The brainstorms of a workspace, the ideas they proposed, and what steered them."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow, team: str = "") -> None:
+        super().__init__(engine, clock=clock, team=team)
+        # Shared by the copies `for_team` makes: a brainstorm's id says whose it is.
+        self._heads: OrderedDict[int, _Head] = OrderedDict()
+        self._heads_lock = threading.Lock()
+
+    def _remember(self, brainstorm_id: int, head: _Head) -> None:
+        with self._heads_lock:
+            self._heads[brainstorm_id] = head
+            self._heads.move_to_end(brainstorm_id)
+            if len(self._heads) > HEADS_KEPT:
+                self._heads.popitem(last=False)
 
     @retry_locked
     def save_brainstorm(self, new: NewBrainstorm) -> SavedBrainstorm | None:
@@ -134,7 +162,9 @@ class BrainstormStore(Repository):
                     for position, (text, kept) in enumerate(
                         zip(new.ideas, words, strict=True), start=1)
                 ]
-                return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
+            self._remember(brainstorm_id, _Head(self.team, new.channel, new.header_ts,
+                                                new.model))
+            return SavedBrainstorm(id=brainstorm_id, item_ids=item_ids)
         except IntegrityError as exc:
             already_saved(exc, "uq_brainstorms_channel_header")
         return None
@@ -144,11 +174,16 @@ class BrainstormStore(Repository):
                  thread_ts: str | None = None, words: IdeaWords | None = None) -> int:
         """One more idea of a brainstorm whose ideas arrive one by one (streamed), in
         `thread_ts` (default: under its header), with its `words` for the rejection
-        filter."""
+        filter. The brainstorm's head is remembered from `save_brainstorm` (its first
+        idea), so a streamed idea is one statement, not a read and a write."""
+        with self._heads_lock:
+            head = self._heads.get(brainstorm_id)
         with self._write() as conn:
-            head = conn.execute(select(Brainstorm.team, Brainstorm.channel,
-                                       Brainstorm.header_ts, Brainstorm.model)
-                                .where(Brainstorm.id == brainstorm_id)).one()
+            if head is None:  # saved by another process, or before a restart
+                row = conn.execute(select(Brainstorm.team, Brainstorm.channel,
+                                          Brainstorm.header_ts, Brainstorm.model)
+                                   .where(Brainstorm.id == brainstorm_id)).one()
+                head = _Head(row.team, row.channel, row.header_ts, row.model)
             return int(conn.execute(
                 insert(Item).values(
                     brainstorm_id=brainstorm_id, kind="idea", text=text, team=head.team,

@@ -111,6 +111,13 @@ class SignalStore(Repository):
         with self._write() as conn:
             conn.execute(self._upsert_signal_many, [_signal_values(c) for c in changes])
 
+    @property
+    def writers(self) -> int:
+        """How many sinks can usefully commit signals at once: SQLite has one writer at a
+        time; on PostgreSQL a second commit is sent while the first waits for its WAL
+        flush (a commit there is mostly that wait), and the two are flushed together."""
+        return 1 if self.engine.dialect.name == "sqlite" else 2
+
     @contextmanager
     def signal_sink(self) -> Iterator[SignalSink]:
         """A connection of its own for the thread that writes signals (see `SignalSink`)."""
@@ -188,10 +195,13 @@ class SignalSink:
         self._conn: Connection | None = None
 
     def apply(self, changes: Sequence[ReactionChange]) -> None:
-        """Apply `changes` in one transaction (as `SignalStore.apply_reactions` does)."""
+        """Apply `changes` in one transaction (as `SignalStore.apply_reactions` does).
+        Rows are written in key order, so two sinks committing at once (PostgreSQL,
+        `SignalStore.writers`) take their row locks in the same order and never
+        deadlock; a key in both waits for the first commit, then the newer event wins."""
         if not changes:
             return
-        rows = [_signal_values(change) for change in changes]
+        rows = [_signal_values(change) for change in sorted(changes, key=_signal_key)]
         for attempt in (1, 2):  # a dropped connection is retried once, on a new one
             with translated(), self.store._write_lock:
                 conn = self._connection()
@@ -215,6 +225,10 @@ class SignalSink:
             with contextlib.suppress(SQLAlchemyError):
                 self._conn.close()
             self._conn = None
+
+
+def _signal_key(change: ReactionChange) -> tuple[int, str, str]:
+    return change.item_id, change.user_id, change.emoji
 
 
 def _signal_values(change: ReactionChange) -> dict[str, Any]:

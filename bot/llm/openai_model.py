@@ -142,18 +142,17 @@ class OpenAIModel:
         `usage`: as the server reports them, or, when it reports none or the stream
         breaks off, estimated from the prompt and the text received."""
         received: list[str] = []
+        _unparsed(chunks)
         try:
             for chunk in chunks:
-                choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
-                counted = getattr(chunk, "usage", None)
+                text, counted, model = _chunk_parts(chunk)
                 if counted is not None:
-                    usage.prompt_tokens = getattr(counted, "prompt_tokens", None)
-                    usage.completion_tokens = getattr(counted, "completion_tokens", None)
-                if isinstance(usage, IdeaStream) and getattr(chunk, "model", None):
-                    usage.model = chunk.model
-                if choices and getattr(choices[0].delta, "content", None):
-                    received.append(choices[0].delta.content)
-                    yield choices[0].delta.content
+                    usage.prompt_tokens, usage.completion_tokens = counted
+                if isinstance(usage, IdeaStream) and model:
+                    usage.model = model
+                if text:
+                    received.append(text)
+                    yield text
         except openai.APIError as exc:  # the SDK wraps read timeouts and dropped streams
             log.warning("LLM stream broke off: %s", type(exc).__name__)
             llm_failed(self.model, "chat", exc)
@@ -400,3 +399,43 @@ def openai_embedder(settings: Settings, *, http_client: Any = None) -> OpenAIEmb
     """Embeddings by `IDEALOOP_EMBEDDING_MODEL` on the configured server."""
     return OpenAIEmbedder(_client(settings, http_client), settings.embedding_model or "",
                           redact=settings.redact)
+
+
+def _unparsed(chunks: Any) -> None:
+    """Have the SDK's stream hand over each chunk as the JSON object it read, not built
+    into its typed models: building them (`construct_type`, field by field, chunk by
+    chunk) was the largest cost of a brainstorm in the app's own threads
+    (bench/brainstorm_cost.py). Everything else the stream does, error events and
+    closing included, is unchanged. `_cast_to` is the SDK's own attribute, read when
+    iteration starts; a stream without it keeps its typed chunks (`_chunk_parts` reads
+    both)."""
+    if isinstance(chunks, openai.Stream) and hasattr(chunks, "_cast_to"):
+        chunks._cast_to = object
+
+
+def _chunk_parts(chunk: Any) -> tuple[str | None, tuple[int | None, int | None] | None,
+                                      str | None]:
+    """A streamed chunk's text, its token counts (the usage chunk, which has no
+    choices), and the model named: from the JSON object or from a typed chunk alike.
+    Fields a server leaves out or sends malformed count as absent."""
+    if isinstance(chunk, dict):
+        choices = chunk.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices else None
+        delta = first.get("delta") if isinstance(first, dict) else None
+        text = delta.get("content") if isinstance(delta, dict) else None
+        counted = chunk.get("usage")
+        tokens = ((_count(counted.get("prompt_tokens")), _count(counted.get("completion_tokens")))
+                  if isinstance(counted, dict) else None)
+        model = chunk.get("model")
+        return (text if isinstance(text, str) else None, tokens,
+                model if isinstance(model, str) else None)
+    choices = getattr(chunk, "choices", None) or []  # the usage chunk has none
+    text = getattr(choices[0].delta, "content", None) if choices else None
+    counted = getattr(chunk, "usage", None)
+    tokens = ((getattr(counted, "prompt_tokens", None),
+               getattr(counted, "completion_tokens", None)) if counted is not None else None)
+    return text, tokens, getattr(chunk, "model", None)
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

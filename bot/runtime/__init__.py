@@ -1,6 +1,8 @@
 """Process plumbing: how `idealoop serve` runs, not what it thinks.
 
     server.py         the HTTP server (POST /slack/events, GET /healthz, GET /metrics)
+    entry.py          the one way in for HTTP and Socket Mode: reactions' fast path, else
+                      Bolt; every ack counted and timed here
     workers.py        `serve --workers N`: the worker processes beside it, supervised
     socket_mode.py    serve over Socket Mode, on a client that closes its threads' races
     slack_http.py     what a request must be before Bolt sees it: size, signature, shape

@@ -67,12 +67,12 @@ from waitress.server import TcpWSGIServer
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import ack as count_ack
+from bot.runtime.entry import Unreadable, answer
 from bot.runtime.slack_http import (
     MAX_BODY_BYTES,
     UNVERIFIED,
     SlackRequest,
     SlackRequestGate,
-    ack_surface,
 )
 
 log = logging.getLogger(__name__)
@@ -150,22 +150,26 @@ def _metrics(metrics: Metrics, start_response: StartResponse, *, head: bool) -> 
 def _counted(app: App, gate: SlackRequestGate, environ: dict[str, Any],
              start_response: StartResponse) -> Iterable[bytes]:
     """`_slack`, with its answer counted by surface and status class, and timed from the
-    request read in full (waitress reads it before a thread sees it) to the answer."""
+    request read in full (waitress reads it before a thread sees it) to the answer. A
+    request that passed the gate is counted where Socket Mode's are too
+    (`bot.runtime.entry.answer`); one refused before is counted here, as "unverified"."""
     started = time.perf_counter()
-    seen: dict[str, Any] = {"surface": UNVERIFIED}
+    seen: dict[str, Any] = {}
 
     def answer(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
         seen["status"] = int(status.split(" ", 1)[0])
         return start_response(status, headers, *rest)
 
     try:
-        return _slack(app, gate, environ, answer, seen)
+        return _slack(app, gate, environ, answer, seen, started)
     finally:  # a request that raised is answered 500 by waitress, and counted so here
-        count_ack(seen["surface"], seen.get("status", 500), time.perf_counter() - started)
+        if not seen.get("counted"):
+            count_ack(UNVERIFIED, seen.get("status", 500), time.perf_counter() - started)
 
 
 def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
-           start_response: StartResponse, seen: dict[str, Any]) -> Iterable[bytes]:
+           start_response: StartResponse, seen: dict[str, Any],
+           started: float) -> Iterable[bytes]:
     refused = gate.too_large(environ.get("CONTENT_LENGTH"))
     if refused is None:
         raw = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
@@ -174,15 +178,14 @@ def _slack(app: App, gate: SlackRequestGate, environ: dict[str, Any],
         headers["Content-Type"] = str(environ.get("CONTENT_TYPE", ""))
         checked = gate.check(raw, headers)
         if isinstance(checked, SlackRequest):
-            seen["surface"] = ack_surface(checked.body)
-            try:  # Bolt reads the payload's ids while building the request
-                request = BoltRequest(body=checked.as_json(), headers=checked.headers,
-                                      query=environ.get("QUERY_STRING", ""))
-            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
-                log.warning("refused a payload Bolt cannot read (%s: %s)",
-                            type(exc).__name__, exc)
+            seen["counted"] = True  # by `answer`, however it ends
+            try:
+                response = answer(app, checked.body, started=started,
+                                  json_text=checked.as_json, headers=checked.headers,
+                                  query=environ.get("QUERY_STRING", ""))
+            except Unreadable:
                 return _json(start_response, "400 Bad Request", {"error": "malformed request"})
-            return _bolt(start_response, app.dispatch(request))
+            return _bolt(start_response, response)
         refused = checked
     return _json(start_response, refused.status, {"error": refused.error})
 

@@ -1,4 +1,4 @@
-"""The one thread that writes reaction signals to the database: a group commit.
+"""The threads that write reaction signals to the database: a group commit.
 
 Reactions are the most frequent thing Slack sends, and each one is a person's judgement,
 so Slack gets its 200 only once the signal is committed (`SignalWriter.store` waits for
@@ -16,6 +16,9 @@ burst, many share one commit.
   requests answer Slack with an error and Slack re-delivers them, which the upsert keyed
   on event time makes harmless. Slack's re-delivery is the one retry policy.
 - The queue is bounded: when it is full, a request fails at once instead of waiting.
+- `writers` threads take batches from the one queue, each on its own connection: one on
+  SQLite (one writer at a time), two on PostgreSQL (`SignalStore.writers`), where a
+  commit is mostly waiting for the WAL flush and the next batch can be sent meanwhile.
 """
 
 from __future__ import annotations
@@ -51,15 +54,16 @@ class _Ticket:
 
 class SignalWriter:
     def __init__(self, store: SignalStore, *, max_batch: int = 500,
-                 max_queue: int = 10_000) -> None:
+                 max_queue: int = 10_000, writers: int = 1) -> None:
         self.store = store
         self.max_batch = max_batch
         self._queue: queue.Queue[_Ticket | None] = queue.Queue(maxsize=max_queue)
         self._work = WorkCounter()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="idealoop-signals",
-                                        daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, name=f"idealoop-signals-{n}",
+                                          daemon=True) for n in range(max(1, writers))]
+        for thread in self._threads:
+            thread.start()
 
     def store_now(self, change: ReactionChange, timeout: float = COMMIT_WAIT) -> None:
         """Return once `change` is committed; NotSaved when it cannot be, in time."""
@@ -98,14 +102,20 @@ class SignalWriter:
     def close(self, timeout: float = 10.0) -> None:
         """Write what is queued, then stop."""
         self._closed = True
-        self._queue.put(None)
-        self._thread.join(timeout)
+        for _thread in self._threads:
+            self._queue.put(None)  # one stop for each writer
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         with self.store.signal_sink() as sink:
             self._drain(sink)
 
     def _drain(self, sink: SignalSink) -> None:
+        """Write batches until this writer takes its stop (one `None` per writer, put
+        after everything submitted before `close`); what is queued behind it is still
+        written, and another writer's stop is left for that writer."""
         stopping = False
         while not stopping:
             first = self._queue.get()
@@ -117,6 +127,8 @@ class SignalWriter:
                 except queue.Empty:
                     break
                 if ticket is None:
+                    if stopping:  # a second stop: another writer's
+                        self._queue.put(None)
                     stopping = True
                     break
                 batch.append(ticket)

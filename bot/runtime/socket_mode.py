@@ -11,15 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import WebSocketApp
 
-from bot.metrics import ack as count_ack
+from bot.runtime.entry import Unreadable, answer
 from bot.runtime.server import HttpServer, on_signals
-from bot.runtime.slack_http import ack_surface
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +110,16 @@ class _Handler(SocketModeHandler):
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
 
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        """Bolt's handling of an envelope, its ack counted and timed as over HTTP
-        (`bot.metrics.ack`): from the envelope read to the ack sent (or not: non-200)."""
+        """An envelope's payload answered through the one entry point HTTP requests take
+        too (`bot.runtime.entry.answer`: the fast path, else Bolt as Bolt's adapter runs
+        it), counted and timed from the envelope read; acked when the answer is 200."""
         started = time.perf_counter()
-        response = run_bolt_app(self.app, req)
+        try:
+            response = answer(self.app, req.payload, started=started,
+                              headers=build_headers(req), mode="socket_mode")
+        except Unreadable:
+            return  # not acked: answered 400 over HTTP
         send_response(client, req, response, time.time())
-        surface = ack_surface(req.payload) if isinstance(req.payload, dict) else "other"
-        count_ack(surface, response.status, time.perf_counter() - started)
 
 
 class SocketModeConnection:

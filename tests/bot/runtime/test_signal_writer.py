@@ -44,6 +44,23 @@ def test_the_signal_writer_stores_everything_it_is_given(stores: Stores) -> None
     assert sum(score_of(stores, item)["approvals"] for item in items) == 400
 
 
+def test_two_writers_store_everything_and_both_stop_at_once(stores: Stores) -> None:
+    """PostgreSQL's two writers (`SignalStore.writers`), here on either database: every
+    change is stored, and `close` stops both (each takes one stop, however the queue
+    is split between them)."""
+    items = saved_ideas(stores, 5)
+    writer = SignalWriter(stores.signals, max_batch=7, writers=2)
+    try:
+        for n in range(300):
+            writer.submit(ReactionChange(item_id=items[n % 5], user_id=f"U{n}", emoji="+1",
+                                         polarity=1, active=True, event_us=n + 1, at=AT))
+        assert writer.wait_idle(timeout=20)
+    finally:
+        writer.close(timeout=5)
+    assert not any(thread.is_alive() for thread in writer._threads)
+    assert sum(score_of(stores, item)["approvals"] for item in items) == 300
+
+
 def change(item: int, user: str, event_us: int, *, active: bool = True) -> ReactionChange:
     return ReactionChange(item_id=item, user_id=user, emoji="+1", polarity=1, active=active,
                           event_us=event_us, at=AT)
