@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.config import BOT_SCOPES, Settings
+from bot.decisions import Decisions
 from bot.deps import Deps
 from bot.digests import UNINSTALLED, Digests
 from bot.drafts import Drafter
@@ -124,6 +125,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         guidance=StandingGuidance(stores.steering),
         reports=Reports(stores, digests),
         judgements=Judgements(stores.signals),
+        decisions=Decisions(settings, stores, clock=clock),
     )
 
 

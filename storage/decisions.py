@@ -80,8 +80,30 @@ def _stored(row: Any) -> StoredDecision:
         reminder_ts=row.reminder_ts, item_kind=row.kind, purged=row.purged_at is not None)
 
 
+@dataclass(frozen=True)
+class Decidable:
+    """An item a decision can be made on, as the modal needs it."""
+
+    id: int
+    kind: str
+    text: str
+    thread_ts: str  # its thread (an idea's brainstorm thread), where a decision is said
+    purged: bool
+
+
 class DecisionStore(Repository):
     """The decisions of a workspace."""
+
+    def decidable(self, channel: str, ts: str) -> Decidable | None:
+        """The item posted as message `ts` in `channel`, if there is one."""
+        with self._read() as conn:
+            row = conn.execute(select(Item.id, Item.kind, Item.text, Item.ts, Item.thread_ts,
+                                      Item.purged_at)
+                               .where(self._in(Item, channel), Item.ts == ts)).first()
+        if row is None:
+            return None
+        return Decidable(row.id, row.kind, row.text, row.thread_ts or row.ts,
+                         row.purged_at is not None)
 
     def _select(self) -> Any:
         return (select(*_COLUMNS).join(Item, Item.id == Decision.item_id)

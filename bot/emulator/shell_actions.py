@@ -389,6 +389,9 @@ BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)
     "cancel": ("idealoop_forget_me_cancel", None),
     "run": ("idealoop_choose_command", None), "set": ("idealoop_choose_command", None),
     "topic": ("idealoop_choose_topic", None),
+    "decide": ("idealoop_decide", None), "done": ("idealoop_decision_done", None),
+    "dropped": ("idealoop_decision_dropped", None),
+    "snooze": ("idealoop_decision_snooze", None),
 }
 
 

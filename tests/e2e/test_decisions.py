@@ -1,0 +1,166 @@
+"""Decisions end to end (issue 25): "Decide…" on an idea opens a modal (`views.open` with
+the click's trigger), its submission is stored before Slack is answered and announced in
+the idea's thread; a wrong form or a database that is away keeps the modal open with the
+reason under the field; the owner's reminder comes once, and its buttons close the
+decision and update the message. Signed HTTP requests to the real Bolt app, the emulated
+Slack Web API and the fake LLM."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.emulator.shell import find_button
+from bot.emulator.slack_requests import TEAM
+from bot.emulator.web_api import SlackApiServer
+from storage.brainstorms import NewBrainstorm
+from storage.db import make_engine
+from storage.stores import Stores
+from testkit.app import RunningApp, running_app
+from testkit.databases import migrate
+from testkit.fake_openai import FakeOpenAI
+from tests.e2e.test_brainstorm import CHANNEL, brainstorm, thread_replies
+
+ALICE, BOB = "U0ALICE", "U0BOB"
+
+
+@pytest.fixture
+def app(slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> Iterator[RunningApp]:
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as running:
+        yield running
+
+
+def an_idea(app: RunningApp, llm: FakeOpenAI) -> tuple[str, dict[str, Any]]:
+    llm.reply(json.dumps({"ideas": ["Walking standups <!channel>", "Async updates"]}))
+    header_ts = brainstorm(app, "standups")
+    return header_ts, thread_replies(app, header_ts)[0]
+
+
+def open_decide(app: RunningApp, message: dict[str, Any], user: str = ALICE) \
+        -> dict[str, Any]:
+    """Click "Decide…" on `message`; the modal Slack opened."""
+    action = find_button(message, "decide")
+    assert action is not None, "no Decide… button"
+    opened = len(app.slack.calls_to("views.open"))
+    reply = app.sender.click(action, user=user, channel=CHANNEL, message=message,
+                             response_url=app.slack.new_response_url(channel=CHANNEL,
+                                                                     user=user))
+    assert reply.status == 200
+    calls = app.slack.calls_to("views.open")
+    assert len(calls) == opened + 1 and calls[-1].response["ok"], calls[-1].response
+    return calls[-1].response["view"]
+
+
+def values(text: str | None = "Walk at ten", owner: str | None = BOB,
+           due: str | None = None, note: str | None = "Try it for a month") -> dict[str, Any]:
+    return {"decision": text, "owner": owner,
+            "due": due or (date.today() + timedelta(days=3)).isoformat(), "note": note}
+
+
+def test_decide_opens_a_prefilled_modal_stores_once_and_announces_in_the_thread(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    header_ts, idea = an_idea(app, llm)
+    modal = open_decide(app, idea)
+    assert modal["callback_id"] == "idealoop_decide_modal"
+    inputs = {block["block_id"]: block["element"] for block in modal["blocks"]
+              if block["type"] == "input"}
+    assert inputs["decision"]["initial_value"] == "Walking standups <!channel>"
+    assert inputs["owner"]["type"] == "users_select" and inputs["owner"]["initial_user"] == ALICE
+    assert inputs["due"]["type"] == "datepicker"
+
+    reply = app.sender.submit(modal, values("Walking standups, <!here> from Monday"),
+                              user=ALICE)
+    assert reply.status == 200 and reply.body == ""  # the modal closes
+    stored = app.stores.decisions.export_rows()  # stored before the answer
+    assert [(d.text, d.decider, d.owner, d.status) for d in stored] == [
+        ("Walking standups, <!here> from Monday", ALICE, BOB, "planned")]
+    app.deps.wait_quiet()
+    said = [call.params for call in app.slack.calls_to("chat.postMessage")
+            if "recorded a decision" in call.params.get("text", "")]
+    assert len(said) == 1 and said[0]["thread_ts"] == header_ts
+    shown = json.dumps(said[0]["blocks"])
+    assert f"<@{ALICE}>" in shown and f"<@{BOB}>" in shown
+    assert "<!here>" not in shown and "&lt;!here&gt;" in shown  # no ping from the text
+
+    # the same submission delivered again stores and announces nothing more
+    assert app.sender.submit(modal, values("Another"), user=ALICE).status == 200
+    app.deps.wait_quiet()
+    assert len(app.stores.decisions.export_rows()) == 1
+    assert sum("recorded a decision" in call.params.get("text", "")
+               for call in app.slack.calls_to("chat.postMessage")) == 1
+    # a decision is the decider's strong approval of the idea
+    row = next(r for r in app.stores.reports.export_rows()
+               if r["text"].startswith("Walking standups"))
+    assert (row["approvals"], row["score"]) == (1, 1)
+
+
+@pytest.mark.parametrize(("form", "field", "said"), [
+    (values(text="  "), "decision", "Say what was decided."),
+    (values(owner=None), "owner", "Pick who owns this decision."),
+    (values(due="2020-01-01"), "due", "Pick a date from today"),
+    (values(due="next week"), "due", "That is not a date"),
+    (values(note="x" * 1001), "note", "Keep the note under 1,000 characters."),
+])
+def test_a_wrong_form_stays_open_with_the_reason_under_its_field(
+        app: RunningApp, llm: FakeOpenAI, form: dict[str, Any], field: str, said: str) -> None:
+    _, idea = an_idea(app, llm)
+    modal = open_decide(app, idea)
+    answer = app.sender.submit(modal, form, user=ALICE).json()
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == [field] and answer["errors"][field].startswith(said)
+    assert app.stores.decisions.export_rows() == []
+
+
+def test_a_database_away_keeps_the_modal_open_and_says_so(slack: SlackApiServer,
+                                                          tmp_path: Path) -> None:
+    """A read-only database: the modal opens (a read), the submission cannot be stored, so
+    the modal stays open saying so, and Slack got no promise."""
+    path = tmp_path / "ro.db"
+    stores = Stores.open(make_engine(migrate(f"sqlite:///{path}")), team=TEAM)
+    saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
+        channel=CHANNEL, requester=ALICE, topic="kept", model="m", ideas=["an idea"],
+        header_ts="1700000000.000001"))
+    assert saved is not None
+    stores.brainstorms.mark_posted(saved.item_ids[0], "1700000000.000002")
+    stores.engine.dispose()
+    idea = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001",
+            "blocks": [{"type": "actions", "block_id": "b", "elements": [
+                {"type": "button", "action_id": "idealoop_decide", "value": "1",
+                 "text": {"type": "plain_text", "text": "Decide…"}}]}]}
+    with running_app(slack, f"sqlite:///file:{path}?mode=ro&uri=true") as app:
+        modal = open_decide(app, idea)
+        answer = app.sender.submit(modal, values(), user=ALICE)
+        assert answer.status == 200 and answer.json()["response_action"] == "errors"
+        assert "nothing was saved" in answer.json()["errors"]["decision"]
+        assert app.stores.decisions.export_rows() == []
+
+
+def test_decide_on_a_message_that_is_no_idea_is_refused_privately(app: RunningApp,
+                                                                 llm: FakeOpenAI) -> None:
+    header_ts, idea = an_idea(app, llm)
+    forged = {**idea, "ts": header_ts}  # the header is not an item
+    action = find_button(idea, "decide")
+    assert action is not None
+    app.sender.click(action, user=ALICE, channel=CHANNEL, message=forged,
+                     response_url=app.slack.new_response_url(channel=CHANNEL, user=ALICE))
+    app.deps.wait_quiet()
+    assert not app.slack.calls_to("views.open")
+    assert "ideas and drafts" in app.slack.calls_to("response_url")[-1].params["text"]
+
+
+def test_an_expired_trigger_opens_nothing(app: RunningApp, llm: FakeOpenAI) -> None:
+    _, idea = an_idea(app, llm)
+    action = find_button(idea, "decide")
+    assert action is not None
+    app.sender.click(action, user=ALICE, channel=CHANNEL, message=idea,
+                     trigger_id="1000.1.abc",  # issued long ago
+                     response_url=app.slack.new_response_url(channel=CHANNEL, user=ALICE))
+    app.deps.wait_quiet()
+    assert app.slack.calls_to("views.open")[-1].response["error"] == "expired_trigger_id"
+    assert "Click *Decide…* again" in app.slack.calls_to("response_url")[-1].params["text"]
