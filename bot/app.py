@@ -7,7 +7,8 @@ line, the emulator, the tests and the benchmarks build the app only through it.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -46,6 +47,7 @@ from bot.runtime.workspaces import (
 from bot.signals import Judgements
 from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
+from bot.work.runs.reminder import queue_due_reminders
 from bot.work.worker import Worker
 from handlers.digests import DigestPoster
 from handlers.work.runners import work_runners
@@ -243,6 +245,18 @@ def adopt_unowned_rows(deps: Deps) -> None:
     if resumed:
         log.info("idealoop works in %s again: %d paused digest schedules resumed", team,
                  resumed)
+
+
+def remind_due(deps: Deps) -> Callable[[datetime | None], int]:
+    """What hands reminders that came due to durable work and runs those this process
+    accepted: `serve`'s scheduler tick and the emulator's `advance`. Returns how many."""
+    def tick(now: datetime | None = None) -> int:
+        accepted = queue_due_reminders(deps.decisions, deps.work, now)
+        for item in accepted:
+            deps.worker.run_soon(item)
+        return len(accepted)
+
+    return tick
 
 
 def digest_poster(deps: Deps) -> DigestPoster:

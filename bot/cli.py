@@ -273,7 +273,14 @@ def serve() -> None:
     settings.require_serve()
     if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.metrics_dir
-    from bot.app import adopt_unowned_rows, build_deps, close_deps, create_app, digest_poster
+    from bot.app import (
+        adopt_unowned_rows,
+        build_deps,
+        close_deps,
+        create_app,
+        digest_poster,
+        remind_due,
+    )
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.server import HttpServer, serve_socket_mode
 
@@ -281,7 +288,8 @@ def serve() -> None:
     app = create_app(settings, deps=deps)
     adopt_unowned_rows(deps)
     scheduler = start_scheduler(digest_poster(deps).post_due,
-                                deps.work.store.prune, deps.privacy.purge_if_due)
+                                deps.work.store.prune, deps.privacy.purge_if_due,
+                                remind_due=remind_due(deps))
     if deps.model.offline:
         log.warning("idealoop is serving Slack with the OFFLINE GENERATOR: no LLM is "
                     "configured (set OPENAI_API_KEY or OPENAI_BASE_URL, and IDEALOOP_MODEL). "

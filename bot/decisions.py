@@ -240,6 +240,10 @@ class Decisions:
         return self.stores.decisions.in_channel(channel, since=since, until=until,
                                                 limit=DECIDED_LIMIT)
 
+    def reminded(self, decision_id: int, on: date, channel: str, ts: str) -> bool:
+        """Record the reminder for date `on` as sent (message `ts` in `channel`)."""
+        return self.stores.decisions.reminded(decision_id, on, channel, ts)
+
     def reminder_due_at(self, day: date) -> datetime:
         """When a reminder for `day` comes due (UTC)."""
         return datetime.combine(day, REMIND_AT, tzinfo=self.zone).astimezone(UTC)

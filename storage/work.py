@@ -23,6 +23,8 @@ from storage.errors import QuotaReached
 from storage.models import Work
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+# Work people asked for, which the daily limits count (a decision's reminder is the app's).
+ASKED = ("brainstorm", "draft")
 CANCELLED = "cancelled"  # stopped by a person (Slack's stop button) before it finished
 
 
@@ -315,7 +317,8 @@ class WorkStore(Repository):
 
 def _usage(conn: Connection, team: str, user_id: str, channel: str, since: datetime) -> Usage:
     started = (select(func.count()).select_from(Work)
-               .where(Work.team == team, Work.created_at >= since, Work.state != FAILED))
+               .where(Work.team == team, Work.created_at >= since, Work.state != FAILED,
+                      Work.kind.in_(ASKED)))
     tokens = (select(func.coalesce(func.sum(Work.tokens), 0))
               .where(Work.team == team, Work.created_at >= since))
     return Usage(

@@ -11,14 +11,17 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from bot.decisions import REMINDER_WORK
 from bot.deps import Deps
 from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
 from bot.work.queue import Runner, WorkItem
 from bot.work.runs.brainstorm import BrainstormRunner
 from bot.work.runs.draft import DraftRunner
+from bot.work.runs.reminder import ReminderRunner
 from handlers import agent
 from handlers.work.brainstorm_chat import SlackBrainstormChat
 from handlers.work.draft_chat import SlackDraftChat
+from handlers.work.reminder_chat import SlackReminderChat
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,13 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
             client, model_name=model.model, offline=model.offline,
             stream_interval=deps.settings.stream_interval))
 
+    def reminder(team: str, client: WebClient) -> Runner:
+        return ReminderRunner(deps.work, deps.for_team(team).decisions,
+                              SlackReminderChat(client))
+
     return {"brainstorm": InWorkspace(workspaces, brainstorm),
-            "draft": InWorkspace(workspaces, draft)}
+            "draft": InWorkspace(workspaces, draft),
+            REMINDER_WORK: InWorkspace(workspaces, reminder)}
 
 
 class InWorkspace:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.app import remind_due
 from bot.emulator.shell import find_button
 from bot.emulator.slack_requests import TEAM
 from bot.emulator.web_api import SlackApiServer
@@ -24,6 +26,7 @@ from storage.stores import Stores
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI
+from testkit.waiting import wait_until
 from tests.e2e.test_brainstorm import CHANNEL, brainstorm, thread_replies
 
 ALICE, BOB = "U0ALICE", "U0BOB"
@@ -164,3 +167,96 @@ def test_an_expired_trigger_opens_nothing(app: RunningApp, llm: FakeOpenAI) -> N
     app.deps.wait_quiet()
     assert app.slack.calls_to("views.open")[-1].response["error"] == "expired_trigger_id"
     assert "Click *Decide…* again" in app.slack.calls_to("response_url")[-1].params["text"]
+
+
+def decided(app: RunningApp, llm: FakeOpenAI, due: date) -> int:
+    _, idea = an_idea(app, llm)
+    modal = open_decide(app, idea)
+    assert app.sender.submit(modal, values(due=due.isoformat()), user=ALICE).body == ""
+    [decision] = app.stores.decisions.export_rows()
+    return decision.id
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def reminders(app: RunningApp) -> list[Any]:
+    return [call for call in app.slack.calls_to("chat.postMessage")
+            if call.params.get("text", "").startswith(":alarm_clock:")]
+
+
+def test_the_owner_is_reminded_once_on_the_due_date_and_done_closes_it(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    due = date.today() + timedelta(days=2)
+    decision_id = decided(app, llm, due)
+    tick = remind_due(app.deps)
+    assert tick(at(due - timedelta(days=1), 12)) == 0
+    assert tick(at(due, 8)) == 0  # reminders go out at 09:00 (IDEALOOP_TIMEZONE: UTC)
+    assert tick(at(due, 9)) == 1
+    app.deps.wait_quiet()
+    assert wait_until(lambda: len(reminders(app)) == 1, 10)
+    [sent] = reminders(app)
+    assert sent.params["channel"] == "D0BOB" and sent.response["channel"] == "D0BOB"
+    assert tick(at(due, 10)) == 0 and tick(at(due + timedelta(days=1), 9)) == 0
+    stored = app.stores.decisions.get(decision_id)
+    assert stored is not None and stored.reminded_on == due
+    assert stored.reminder_ts == sent.response["ts"]
+
+    message = app.slack.state.get_message("D0BOB", sent.response["ts"])
+    url = app.slack.new_response_url(channel="D0BOB", user=BOB,
+                                     message_ts=sent.response["ts"])
+    action = find_button(message, "done")
+    assert action is not None
+    assert app.sender.click(action, user=BOB, channel="D0BOB", message=message,
+                            response_url=url).status == 200
+    closed = app.stores.decisions.get(decision_id)
+    assert closed is not None and (closed.status, closed.closed_by) == ("done", BOB)
+    app.deps.wait_quiet()
+    after = app.slack.state.get_message("D0BOB", sent.response["ts"])
+    assert "Marked done" in after["text"]
+    assert find_button(after, "done") is None  # the buttons are gone
+    # the same click delivered again changes nothing
+    assert app.sender.click(action, user=BOB, channel="D0BOB", message=message,
+                            response_url=url).status == 200
+    app.deps.wait_quiet()
+    assert "already closed" in app.slack.state.get_message("D0BOB", sent.response["ts"])[
+        "text"]
+
+
+def test_snooze_a_week_reminds_again_a_week_later(app: RunningApp, llm: FakeOpenAI) -> None:
+    due = date.today()
+    decision_id = decided(app, llm, due)
+    tick = remind_due(app.deps)
+    assert tick(at(due, 9)) == 1
+    app.deps.wait_quiet()
+    assert wait_until(lambda: len(reminders(app)) == 1, 10)
+    [sent] = reminders(app)
+    message = app.slack.state.get_message("D0BOB", sent.response["ts"])
+    action = find_button(message, "snooze")
+    assert action is not None
+    app.sender.click(action, user=BOB, channel="D0BOB", message=message,
+                     response_url=app.slack.new_response_url(
+                         channel="D0BOB", user=BOB, message_ts=sent.response["ts"]))
+    snoozed = app.stores.decisions.get(decision_id)
+    assert snoozed is not None and snoozed.remind_on == due + timedelta(days=7)
+    assert tick(at(due + timedelta(days=6), 12)) == 0
+    assert tick(at(due + timedelta(days=7), 9)) == 1
+    app.deps.wait_quiet()
+    assert wait_until(lambda: len(reminders(app)) == 2, 10)
+
+
+@pytest.mark.database_matters
+def test_two_replicas_remind_once(slack: SlackApiServer, llm: FakeOpenAI, db_url: str,
+                                  app: RunningApp) -> None:
+    due = date.today() + timedelta(days=1)
+    decided(app, llm, due)
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as other:
+        ticks = [remind_due(app.deps), remind_due(other.deps)]
+        with ThreadPoolExecutor(4) as pool:
+            accepted = list(pool.map(lambda n: ticks[n % 2](at(due, 9)), range(8)))
+        app.deps.wait_quiet()
+        other.deps.wait_quiet()
+    assert sum(accepted) == 1
+    assert wait_until(lambda: len(reminders(app)) == 1, 10)
