@@ -8,8 +8,6 @@ start takes.
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import os
 import sys
@@ -319,33 +317,37 @@ def serve() -> None:
 @click.option("--team", default=None, help="Only this workspace's items (team id, e.g. T0123).")
 @click.option("--pairs", is_flag=True,
               help="Preference pairs (approved vs rejected idea on the same topic) as JSONL.")
+@click.option("--decisions", is_flag=True,
+              help="Decisions (owner, due date, status) instead of ideas and drafts.")
 @_friendly
-def export(fmt: str, channel: str | None, team: str | None, pairs: bool) -> None:
-    """Write ideas and drafts with their signals to stdout."""
+def export(fmt: str, channel: str | None, team: str | None, pairs: bool,
+           decisions: bool) -> None:
+    """Write ideas and drafts with their signals (or decisions) to stdout."""
     from bot.insights import preference_pairs
-    from storage.reports import EXPORT_FIELDS
+    from bot.reports import write_export
+    from storage.reports import DECISION_FIELDS, EXPORT_FIELDS
 
     settings = _settings()
     stores = _stores(settings)
     found = (_channel(channel, stores, team, lambda: _token_client(settings))
              if channel else None)
+    what = "every decision ever made" if decisions else "every item ever posted"
     # stdout is the data; what was looked at goes to stderr.
     click.echo(f"idealoop: exporting {found or 'every channel'}"
-               f"{f' of workspace {team}' if team else ''}, every item ever posted", err=True)
-    rows: Iterable[dict[str, Any]] = stores.reports.export_rows(
-        channel=found.id if found else None, team=team)
-    out = sys.stdout
+               f"{f' of workspace {team}' if team else ''}, {what}", err=True)
+    where = found.id if found else None
+    if decisions:
+        if pairs:
+            raise ConfigError("--pairs and --decisions are different exports; pick one")
+        write_export(stores.reports.decision_rows(channel=where, team=team),
+                     DECISION_FIELDS, fmt, sys.stdout)
+        return
+    rows: Iterable[dict[str, Any]] = stores.reports.export_rows(channel=where, team=team)
     if pairs:
         if fmt == "csv":
             raise ConfigError("--pairs writes JSONL only; drop --format csv")
         rows, fmt = preference_pairs(rows), "jsonl"
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_export(rows, EXPORT_FIELDS, fmt, sys.stdout)
 
 
 @main.command()

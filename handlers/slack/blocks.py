@@ -58,7 +58,7 @@ MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
 IDEA_SECTIONS = 3  # an idea's message shows at most this many sections of its text
 FALLBACK_CHARS = 2000  # an idea's notification text (`text`), clipped with "…"
 TOPIC_IN_LISTS = 200  # a topic named beside an idea in a digest or the top list
-HOME_CARDS = 24  # 4 blocks a channel: with the header and notes, under a view's 100
+HOME_CARDS = 23  # 4 blocks a channel: with the header, decisions and notes, under 100
 
 
 # Action ids of the buttons on idealoop's messages (`handlers.actions` listens for them).
@@ -306,10 +306,12 @@ def drafting_placeholder(model: str, mode: str = "draft") -> tuple[str, Blocks]:
 
 
 def digest(items: list[RankedItem], period: str, label: str, links: dict[int, str],
-           names: Callable[[str], str]) -> tuple[str, Blocks]:
-    """A scheduled digest: the period's best-approved items, within Block Kit's limits
-    (50 blocks a message, 3000 characters a section). Approvers are named, not
-    mentioned, so a daily digest never notifies them."""
+           names: Callable[[str], str],
+           decided: list[StoredDecision] | None = None) -> tuple[str, Blocks]:
+    """A scheduled digest: the period's best-approved items, and the decisions made in
+    it ("Decided this period"), within Block Kit's limits (50 blocks a message, 3000
+    characters a section). Approvers, deciders and owners are named, not mentioned, so
+    a daily digest never notifies them."""
     title = f":calendar: *{'Daily' if period == 'day' else 'Weekly'} idea digest* — {label}"
     out: Blocks = [_section(title),
                    _context("The ideas this channel's people approved most. "
@@ -327,6 +329,13 @@ def digest(items: list[RankedItem], period: str, label: str, links: dict[int, st
         out.append(_ranked(rank, item.text, meta, 1500))
     text = f"{'Daily' if period == 'day' else 'Weekly'} idea digest — {label}: " + \
         f"{len(items[:MAX_DIGEST_ITEMS])} approved ideas"
+    if decided:
+        lines = [f"{neutralise(_clip(d.text, 200)) or REMOVED_INPUT} — decided by "
+                 f"{neutralise(_clip(names(d.decider), 40))}, owner "
+                 f"{neutralise(_clip(names(d.owner), 40))}, due {d.due:%a %d %b}"
+                 + ("" if d.status == "planned" else f" ({d.status})") for d in decided]
+        out.append(_section(_bullets(":white_check_mark: *Decided this period*", lines)))
+        text += f", {len(decided)} decision{'s' if len(decided) != 1 else ''}"
     return text, out
 
 
@@ -477,12 +486,20 @@ GUIDANCE_MODAL = "idealoop_guidance_modal"
 SCHEDULE_INPUT, GUIDANCE_INPUT = "schedule", "guidance"  # block and action ids
 
 
-def home_view(cards: list[ChannelCard], *, offline: bool) -> dict[str, Any]:
-    """A person's App Home: a card per channel they use idealoop in."""
+def home_view(cards: list[ChannelCard], *, offline: bool,
+              yours: list[StoredDecision] | None = None,
+              due: list[StoredDecision] | None = None) -> dict[str, Any]:
+    """A person's App Home: the decisions they own and those due this week, then a card
+    per channel they use idealoop in."""
     shown: Blocks = [HeaderBlock(text="idealoop").to_dict()]
     if offline:
         shown.append(_context(":warning: idealoop runs with the *offline generator* here: no "
                               "LLM is configured, so ideas come from templates."))
+    if yours is not None or due is not None:
+        shown += [*decision_list(":white_check_mark: Your decisions", yours or [],
+                                 "None open. *Decide…* on an idea records one."),
+                  *decision_list(":alarm_clock: Due this week", due or [],
+                                 "Nothing due in the next seven days.")]
     if not cards:
         shown.append(_section("You have not used idealoop in a channel yet. Run "
                               "`/brainstorm <topic>` in one; your channels show up here."))

@@ -7,6 +7,8 @@ Slack Web API and the fake LLM."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import remind_due
+from bot.app import digest_poster, remind_due
 from bot.emulator.shell import find_button
-from bot.emulator.slack_requests import TEAM
+from bot.emulator.slack_requests import TEAM, home_opened_event
 from bot.emulator.web_api import SlackApiServer
 from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
@@ -26,6 +28,7 @@ from storage.stores import Stores
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI
+from testkit.processes import child_env, idealoop
 from testkit.waiting import wait_until
 from tests.e2e.test_brainstorm import CHANNEL, brainstorm, thread_replies
 
@@ -260,3 +263,32 @@ def test_two_replicas_remind_once(slack: SlackApiServer, llm: FakeOpenAI, db_url
         other.deps.wait_quiet()
     assert sum(accepted) == 1
     assert wait_until(lambda: len(reminders(app)) == 1, 10)
+
+
+def test_home_digest_and_export_show_the_decision(app: RunningApp, llm: FakeOpenAI,
+                                                  db_url: str, tmp_path: Path) -> None:
+    due = date.today() + timedelta(days=2)
+    decided(app, llm, due)
+    assert app.sender.event(home_opened_event(BOB)).status == 200
+    app.deps.wait_quiet()
+    home = json.dumps(app.slack.state.home_views[BOB]["blocks"], ensure_ascii=False)
+    assert "Your decisions" in home and "Walk at ten" in home and "Due this week" in home
+    assert home.count("Walk at ten") == 2  # owned by Bob, due within the week
+    poster = digest_poster(app.deps)
+    slot = app.deps.for_team(TEAM).digests.slot_for(CHANNEL, "day", "UTC")
+    assert poster.post(slot.forced(datetime.now(UTC) + timedelta(minutes=1))).status == \
+        "posted"
+    digest = app.slack.calls_to("chat.postMessage")[-1].params
+    shown = json.dumps(digest["blocks"], ensure_ascii=False)
+    assert "Decided this period" in shown and "Walk at ten" in shown
+    assert "<@" not in shown  # named, not mentioned
+    env = child_env(DATABASE_URL=db_url)
+    jsonl = idealoop("export", "--decisions", env=env, cwd=tmp_path)
+    assert jsonl.returncode == 0, jsonl.stderr
+    lines = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert [(d["text"], d["decider"], d["owner"], d["status"], d["due"], d["item_kind"])
+            for d in lines] == [("Walk at ten", ALICE, BOB, "planned", due.isoformat(), "idea")]
+    table = idealoop("export", "--decisions", "--format", "csv", env=env, cwd=tmp_path)
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert [(r["text"], r["owner"], r["note"]) for r in rows] == [
+        ("Walk at ten", BOB, "Try it for a month")]

@@ -138,7 +138,8 @@ SAMPLES: dict[str, Callable[[], list[object]]] = {
     "drafting_placeholder": lambda: [blocks.drafting_placeholder(PINGS, mode)
                                      for mode in ("draft", "feedback", "polish")],
     "digest": lambda: [blocks.digest([_evil_item(1), _evil_item(2)], period, "week 49",
-                                     {1: "https://slack.example/p1"}, lambda user: PINGS)
+                                     {1: "https://slack.example/p1"}, lambda user: PINGS,
+                                     decided=[_evil_decision()])
                        for period in ("day", "week")],
     "stats": lambda: [blocks.stats([_APP_WORDS, _APP_WORDS])],
     "why": lambda: [blocks.why(_evil_inputs()), blocks.why(_evil_inputs(), latest=False),
@@ -150,7 +151,8 @@ SAMPLES: dict[str, Callable[[], list[object]]] = {
                                blocks.guidance_shown(None)],
     "guidance_set": lambda: [blocks.guidance_set(OWN_USER, PINGS)],
     "guidance_cleared": lambda: [blocks.guidance_cleared(OWN_USER)],
-    "home_view": lambda: [blocks.home_view([_evil_card()], offline=True),
+    "home_view": lambda: [blocks.home_view([_evil_card()], offline=True,
+                                           yours=[_evil_decision()], due=[_evil_decision()]),
                           blocks.home_view([], offline=False)],
     "schedule_modal": lambda: [blocks.schedule_modal(OWN_CHANNEL, PINGS)],
     "guidance_modal": lambda: [blocks.guidance_modal(OWN_CHANNEL, _evil_card().guidance)],
