@@ -159,7 +159,7 @@ def open_dm(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
         raise WorkspaceError("not_implemented", "only a DM with one user is emulated")
     if users[0] not in ctx.ws.users:
         raise WorkspaceError("user_not_found")
-    channel = ctx.ws.ensure_channel(dm_of(users[0]))
+    channel = ctx.ws.ensure_channel(dm_of(users[0]), name=f"dm-{ctx.ws.users[users[0]]}")
     return {"ok": True, "channel": {"id": channel}}
 
 
