@@ -188,8 +188,9 @@ def steered_by(steering: Steering) -> str:
             return (":compass: Steered by this channel's guidance; your reactions steer "
                     "the next.")
         return ":compass: Nothing steered this one yet: your reactions steer the next."
-    said = (f":compass: Steered by {_count(steering.approved, 'approved idea')} and "
-            f"{_count(steering.rejected, 'rejected idea')} from this channel{guided}")
+    decided = f" ({steering.decided} decided)" if steering.decided else ""
+    said = (f":compass: Steered by {_count(steering.approved, 'approved idea')}{decided} "
+            f"and {_count(steering.rejected, 'rejected idea')} from this channel{guided}")
     if steering.dropped:
         said += (f"; {_count(steering.dropped, 'proposal')} dropped as the same as a "
                  "rejected idea")
@@ -373,10 +374,13 @@ def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str
         out.append(_section(f"*This channel's guidance:*\n> {neutralise(str(inputs['guidance']))}"))
     elif "guidance" in inputs:  # its author was forgotten
         out.append(_section(f"*This channel's guidance:* {REMOVED_INPUT}"))
+    decided = {n for n in inputs.get("decided") or [] if isinstance(n, int)}
     for key, heading in (("approved", "Approved ideas it was asked to lean toward"),
                          ("rejected", "Rejected ideas it was told never to propose again")):
-        texts = [neutralise(_clip(str(text), 200)) if text else REMOVED_INPUT
-                 for text in inputs.get(key) or []]
+        texts = [(neutralise(_clip(str(text), 200)) if text else REMOVED_INPUT)
+                 + (" _(decided: the team made a decision on it)_"
+                    if key == "approved" and n in decided else "")
+                 for n, text in enumerate(inputs.get(key) or [])]
         if texts:
             out.append(_section(_bullets(f"*{heading}:*", texts)))
     notes = []

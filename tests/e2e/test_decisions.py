@@ -292,3 +292,27 @@ def test_home_digest_and_export_show_the_decision(app: RunningApp, llm: FakeOpen
     rows = list(csv.DictReader(io.StringIO(table.stdout)))
     assert [(r["text"], r["owner"], r["note"]) for r in rows] == [
         ("Walk at ten", BOB, "Try it for a month")]
+
+
+def test_a_decided_idea_leads_the_next_brainstorm_and_is_named_as_decided(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates", "Timebox"]}))
+    walking, async_updates, _ = thread_replies(app, brainstorm(app, "standups"))
+    app.sender.reaction(user=BOB, emoji="+1", channel=CHANNEL, ts=async_updates["ts"])
+    app.sender.reaction(user="U0CAROL", emoji="+1", channel=CHANNEL, ts=async_updates["ts"])
+    modal = open_decide(app, walking)
+    assert app.sender.submit(modal, values("Walking standups"), user=ALICE).body == ""
+    app.deps.wait_quiet()
+    llm.reply(json.dumps({"ideas": ["Standing desks"]}))
+    header_ts = brainstorm(app, "standups again")
+    app.deps.wait_quiet()
+    header = json.dumps(app.slack.state.get_message(CHANNEL, header_ts)["blocks"],
+                        ensure_ascii=False)
+    assert "Steered by 2 approved ideas (1 decided)" in header
+    # the decided idea (one approval) leads the approved ones (two approvals)
+    prompt = json.dumps(llm.requests[-1], ensure_ascii=False)
+    assert prompt.index("Walking standups") < prompt.index("Async updates")
+    why = app.sender.command("why").json()
+    shown = json.dumps(why, ensure_ascii=False)
+    assert "Walking standups _(decided: the team made a decision on it)_" in shown
+    assert "Async updates _(decided" not in shown
