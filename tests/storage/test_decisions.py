@@ -3,7 +3,7 @@ once, snoozed once per reminder, reminders due once per date, scoped by workspac
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from storage.decisions import DONE, DROPPED, PLANNED, NewDecision
 from storage.stores import Stores
@@ -71,3 +71,27 @@ def test_decisions_are_scoped_by_workspace(stores: Stores) -> None:
     assert [d.id for d in stores.decisions.due_between(date(2026, 11, 2), DUE,
                                                        user="U1")] == [decision]
     assert stores.decisions.due_between(date(2026, 11, 2), DUE, user="U9") == []
+
+
+def test_forget_removes_the_words_of_the_decisions_a_person_made(stores: Stores) -> None:
+    ids = _brainstorm(stores)
+    mine = _decide(stores, ids[0])  # decided by U1
+    other, _ = stores.decisions.save(NewDecision(
+        channel="C1", item_id=ids[1], thread_ts="100.000001", view_id="V2", text="Keep it",
+        decider="U3", owner="U1", due=DUE, note="theirs"))
+    forgotten = stores.privacy.forget("U1")
+    assert forgotten.decisions == 1
+    gone = stores.decisions.get(mine)
+    assert gone is not None and (gone.text, gone.note, gone.purged) == ("", None, True)
+    assert (gone.owner, gone.due, gone.status) == ("U2", DUE, PLANNED)  # the rest stays
+    kept = stores.decisions.get(other.id)
+    assert kept is not None and (kept.text, kept.note) == ("Keep it", "theirs")
+
+
+def test_retention_removes_the_words_of_old_decisions(stores: Stores) -> None:
+    decision = _decide(stores, _brainstorm(stores)[0])
+    assert stores.privacy.purge_before(datetime(2000, 1, 1, tzinfo=UTC)).decisions == 0
+    purged = stores.privacy.purge_before(datetime.now(UTC) + timedelta(days=1))
+    assert purged.decisions == 1
+    gone = stores.decisions.get(decision)
+    assert gone is not None and (gone.text, gone.note, gone.purged) == ("", None, True)
