@@ -47,6 +47,7 @@ from bot.runtime.workspaces import (
 from bot.signals import Judgements
 from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
+from bot.work.runs.notice import queue_unannounced
 from bot.work.runs.reminder import queue_due_reminders
 from bot.work.worker import Worker
 from handlers.digests import DigestPoster
@@ -249,8 +250,11 @@ def adopt_unowned_rows(deps: Deps) -> None:
 
 def remind_due(deps: Deps) -> Callable[[datetime | None], int]:
     """What hands reminders that came due to durable work and runs those this process
-    accepted: `serve`'s scheduler tick and the emulator's `advance`. Returns how many."""
+    accepted (and decisions whose announcement was lost): `serve`'s scheduler tick and
+    the emulator's `advance`. Returns how many reminders."""
     def tick(now: datetime | None = None) -> int:
+        for notice in queue_unannounced(deps.decisions, deps.work, now):  # lost ones
+            deps.worker.run_soon(notice)
         accepted = queue_due_reminders(deps.decisions, deps.work, now)
         for item in accepted:
             deps.worker.run_soon(item)

@@ -10,6 +10,8 @@ date ("Decide…"), and the owner is reminded on that date. Slack-free.
   brainstorms and drafts, and neither does its reminder.
 - Its owner, or whoever decided it, may close it (done or dropped) or snooze its
   reminder a week; each click does its part once.
+- It is announced in the item's thread by durable work (`NOTICE_WORK`), queued when it
+  is stored and again by the scheduler tick while it is not announced, under one key.
 - Reminders come due at `REMIND_AT` on their day in `IDEALOOP_TIMEZONE`; the scheduler
   tick hands each to durable work (`reminder_work`), keyed by the decision and the
   date, so it is sent once across every replica (`bot.work.runs.reminder`).
@@ -42,6 +44,9 @@ MOST_AHEAD = timedelta(days=3 * 366)  # a due date further than this is a typo
 SNOOZE = timedelta(days=7)
 REMIND_AT = time(9, 0)  # local time a reminder is sent on its day
 REMINDER_WORK = "reminder"  # the kind of durable work that sends one
+NOTICE_WORK = "decision_notice"  # … that announces a decision in its thread
+NOTICE_SWEEP_AFTER = timedelta(seconds=30)  # unannounced this long: the tick takes it
+NOT_ANNOUNCED = ""  # `announced_ts` of a decision Slack refused to announce, for good
 DECIDED_LIMIT = 20  # a digest lists at most this many decisions
 PURGED_IDEA = ("This message's words are no longer kept (idealoop's retention policy), "
                "so a decision cannot be made on it here.")
@@ -244,6 +249,15 @@ class Decisions:
         """Record the reminder for date `on` as sent (message `ts` in `channel`)."""
         return self.stores.decisions.reminded(decision_id, on, channel, ts)
 
+    def announced(self, decision_id: int, ts: str) -> bool:
+        """Record the decision's announcement in its thread (`NOT_ANNOUNCED`: refused)."""
+        return self.stores.decisions.announced(decision_id, ts)
+
+    def unannounced(self, now: datetime | None = None) -> list[StoredDecision]:
+        """Decisions of every workspace stored a while ago and still not announced: the
+        work that announces them was lost (a crash, the database away after storing)."""
+        return self.stores.decisions.unannounced((now or self.clock()) - NOTICE_SWEEP_AFTER)
+
     def reminder_due_at(self, day: date) -> datetime:
         """When a reminder for `day` comes due (UTC)."""
         return datetime.combine(day, REMIND_AT, tzinfo=self.zone).astimezone(UTC)
@@ -259,6 +273,11 @@ def reminder_key(decision: StoredDecision) -> str:
     """The delivery key of a decision's reminder for its current date: the work that
     sends it is accepted once across replicas."""
     return f"reminder:{decision.team}:{decision.id}:{decision.remind_on.isoformat()}"
+
+
+def notice_key(decision: StoredDecision) -> str:
+    """The delivery key of a decision's announcement: accepted once, whoever queues it."""
+    return f"notice:{decision.team}:{decision.id}"
 
 
 def status_word(status: str) -> str:

@@ -9,7 +9,8 @@ stored (`bot.decisions`) and announced in the item's thread; the owner's reminde
   an item that cannot be decided on, or a database that is away is answered with
   `response_action: errors` under the field concerned, so the modal stays open and the
   person sees why (nothing is stored). A second delivery of the same submission stores
-  nothing more and is not announced again.
+  nothing more and is not announced again. The announcement in the thread is durable
+  work (`bot.work.runs.notice`), queued before Slack is answered.
 - A reminder's click is stored before Slack is answered; the message is then replaced
   by what the decision is now. A click that cannot be stored is told to the person and
   answered 503, as every click is (`handlers.actions`).
@@ -41,6 +42,7 @@ from bot.decisions import (
 from bot.deps import Deps
 from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
 from bot.slack_values import is_slack_id, is_ts
+from bot.work.runs.notice import queue_notice
 from handlers.actions import click_of
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
@@ -128,7 +130,7 @@ def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
     """Store the decision, then close the modal; errors keep it open, under their field."""
     form = form_of(body, view)
     try:
-        decision, created = deps.decisions.decide(form, action_ts=f"{time.time():.6f}")
+        decision, _ = deps.decisions.decide(form, action_ts=f"{time.time():.6f}")
     except FormErrors as exc:
         ack(response_action="errors",
             errors={field: said[:ERROR_CHARS] for field, said in exc.errors.items()})
@@ -136,19 +138,15 @@ def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
     except (BadInput, DatabaseUnavailable) as exc:
         ack(response_action="errors", errors={TEXT: user_message(exc)[:ERROR_CHARS]})
         return
+    try:  # announced by durable work; queued once, whichever delivery gets here
+        notice = queue_notice(deps.work, decision)
+    except DatabaseUnavailable as exc:  # stored: the scheduler tick queues it in a minute
+        log.warning("decision %d stored, its announcement not queued yet: %s", decision.id,
+                    exc)
+        notice = None
     ack()
-    if created:
-        _soon(deps, announce, client, decision)
-
-
-def announce(client: WebClient, decision: Any) -> None:
-    """Say the decision in the item's thread, naming who decided and who owns it."""
-    text, shown = blocks.decision_announced(decision)
-    try:
-        client.chat_postMessage(channel=decision.channel, thread_ts=decision.thread_ts,
-                                text=text, blocks=shown)
-    except SLACK_FAILURES as exc:
-        log.warning("could not announce decision %d: %s", decision.id, failure_name(exc))
+    if notice is not None:
+        deps.worker.run_soon(notice)
 
 
 def on_reminder_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],

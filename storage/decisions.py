@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, retry_locked
@@ -60,6 +60,7 @@ class StoredDecision:
     reminder_ts: str | None
     item_kind: str = "idea"
     purged: bool = False
+    announced_ts: str | None = None
 
 
 _COLUMNS = (Decision.id, Decision.team, Decision.channel, Decision.item_id,
@@ -67,7 +68,7 @@ _COLUMNS = (Decision.id, Decision.team, Decision.channel, Decision.item_id,
             Decision.owner, Decision.due, Decision.status, Decision.closed_by,
             Decision.created_at, Decision.updated_at, Decision.remind_on,
             Decision.reminded_on, Decision.reminder_channel, Decision.reminder_ts,
-            Decision.purged_at, Item.kind)
+            Decision.purged_at, Item.kind, Decision.announced_ts)
 
 
 def _stored(row: Any) -> StoredDecision:
@@ -77,7 +78,8 @@ def _stored(row: Any) -> StoredDecision:
         owner=row.owner, due=row.due, status=row.status, closed_by=row.closed_by,
         created_at=row.created_at, updated_at=row.updated_at, remind_on=row.remind_on,
         reminded_on=row.reminded_on, reminder_channel=row.reminder_channel,
-        reminder_ts=row.reminder_ts, item_kind=row.kind, purged=row.purged_at is not None)
+        reminder_ts=row.reminder_ts, item_kind=row.kind, purged=row.purged_at is not None,
+        announced_ts=row.announced_ts)
 
 
 @dataclass(frozen=True)
@@ -237,5 +239,23 @@ class DecisionStore(Repository):
         with self._write() as conn:
             return bool(conn.execute(update(Decision).where(
                 Decision.team == self.team, Decision.id == decision_id,
-                and_(Decision.remind_on == on),
+                Decision.remind_on == on,
             ).values(reminded_on=on, reminder_channel=channel, reminder_ts=ts)).rowcount)
+
+    def unannounced(self, before: datetime, *, limit: int = 200) -> list[StoredDecision]:
+        """Decisions, of any workspace, stored before `before` and not yet announced in
+        their thread."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(*_COLUMNS).join(Item, Item.id == Decision.item_id).where(
+                    Decision.announced_ts.is_(None), Decision.created_at < before)
+                .order_by(Decision.created_at, Decision.id).limit(limit)).all()
+        return [_stored(row) for row in rows]
+
+    @retry_locked
+    def announced(self, decision_id: int, ts: str) -> bool:
+        """Record the message that announced the decision in its thread."""
+        with self._write() as conn:
+            return bool(conn.execute(update(Decision).where(
+                Decision.team == self.team, Decision.id == decision_id,
+            ).values(announced_ts=ts)).rowcount)

@@ -289,7 +289,8 @@ class Decision(Base):
     who decided, who owns it and by when. `status` is "planned", then "done" or
     "dropped". Its owner is reminded on `remind_on` (the due date, a week later when
     snoozed): `reminded_on` is the date the last reminder was for, `reminder_channel` and
-    `reminder_ts` the DM that carries its buttons. `view_id` is the modal it was submitted
+    `reminder_ts` the DM that carries its buttons; `announced_ts` its message in the
+thread. `view_id` is the modal it was submitted
     from: a second delivery of the same submission stores nothing more (0021 on)."""
 
     __tablename__ = "decisions"
@@ -300,6 +301,7 @@ class Decision(Base):
         Index("ix_decisions_remind", "status", "remind_on"),  # reminders that come due
         Index("ix_decisions_created", "created_at"),  # retention
         Index("ix_decisions_decider", "decider"),  # "forget me"
+        Index("ix_decisions_unannounced", "announced_ts", "created_at"),  # the sweep
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -321,5 +323,8 @@ class Decision(Base):
     reminded_on: Mapped[date | None] = mapped_column(Date)
     reminder_channel: Mapped[str | None] = mapped_column(String(32))
     reminder_ts: Mapped[str | None] = mapped_column(String(32))
+    # The message that announced it in its thread; None until posted (the scheduler tick
+    # hands unannounced decisions to durable work, so a crash cannot lose it).
+    announced_ts: Mapped[str | None] = mapped_column(String(32))
     # Set when retention or "forget me" removed its text and note; the row stays.
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

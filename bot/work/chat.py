@@ -92,3 +92,12 @@ class ReminderChat(Protocol):
     def post(self, work: WorkItem, decision: StoredDecision) -> tuple[str, str]:
         """Post the reminder with its buttons to the owner; (channel, ts)."""
         ...
+
+
+class NoticeChat(Protocol):
+    """What a decision's announcement needs from the chat: a reply in the item's thread,
+    found again where an earlier attempt posted it. Raises ChatUnavailable or
+    ChatRefused."""
+
+    def find(self, work: WorkItem, decision: StoredDecision) -> str | None: ...
+    def post(self, work: WorkItem, decision: StoredDecision) -> str: ...

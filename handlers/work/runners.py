@@ -11,16 +11,18 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
-from bot.decisions import REMINDER_WORK
+from bot.decisions import NOTICE_WORK, REMINDER_WORK
 from bot.deps import Deps
 from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
 from bot.work.queue import Runner, WorkItem
 from bot.work.runs.brainstorm import BrainstormRunner
 from bot.work.runs.draft import DraftRunner
+from bot.work.runs.notice import NoticeRunner
 from bot.work.runs.reminder import ReminderRunner
 from handlers import agent
 from handlers.work.brainstorm_chat import SlackBrainstormChat
 from handlers.work.draft_chat import SlackDraftChat
+from handlers.work.notice_chat import SlackNoticeChat
 from handlers.work.reminder_chat import SlackReminderChat
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,13 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
         return ReminderRunner(deps.work, deps.for_team(team).decisions,
                               SlackReminderChat(client))
 
+    def notice(team: str, client: WebClient) -> Runner:
+        return NoticeRunner(deps.work, deps.for_team(team).decisions, SlackNoticeChat(client))
+
     return {"brainstorm": InWorkspace(workspaces, brainstorm),
             "draft": InWorkspace(workspaces, draft),
-            REMINDER_WORK: InWorkspace(workspaces, reminder)}
+            REMINDER_WORK: InWorkspace(workspaces, reminder),
+            NOTICE_WORK: InWorkspace(workspaces, notice)}
 
 
 class InWorkspace:

@@ -24,6 +24,7 @@ from bot.emulator.slack_requests import TEAM, home_opened_event
 from bot.emulator.web_api import SlackApiServer
 from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
+from storage.decisions import NewDecision
 from storage.stores import Stores
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
@@ -316,3 +317,42 @@ def test_a_decided_idea_leads_the_next_brainstorm_and_is_named_as_decided(
     shown = json.dumps(why, ensure_ascii=False)
     assert "Walking standups _(decided: the team made a decision on it)_" in shown
     assert "Async updates _(decided" not in shown
+
+
+def test_an_announcement_slack_refused_for_a_moment_is_posted_once_later(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_WORK_LEASE="1") as app:
+        _, idea = an_idea(app, llm)
+        modal = open_decide(app, idea)
+        slack.fail("chat.postMessage", status=503, times=1)
+        assert app.sender.submit(modal, values(), user=ALICE).body == ""
+        assert wait_until(lambda: all(d.announced_ts for d in
+                                      app.stores.decisions.export_rows()), 20)
+        app.deps.wait_quiet()
+        said = [call for call in slack.calls_to("chat.postMessage")
+                if "recorded a decision" in call.params.get("text", "") and call.response
+                and call.response.get("ok")]
+        assert len(said) == 1
+
+
+def test_a_decision_whose_announcement_was_lost_is_announced_by_the_tick(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    _, idea = an_idea(app, llm)
+    item = app.stores.signals.item_at(CHANNEL, idea["ts"])
+    assert item is not None
+    stored, _ = app.stores.decisions.save(NewDecision(  # as if the process died right here
+        channel=CHANNEL, item_id=item.id, thread_ts=idea["thread_ts"], view_id="VLOST",
+        text="Walk at ten", decider=ALICE, owner=BOB, due=date.today()))
+    tick = remind_due(app.deps)
+    tick(datetime.now(UTC))  # too fresh: its own work may still be running
+    app.deps.wait_quiet()
+    assert app.stores.decisions.get(stored.id).announced_ts is None  # type: ignore[union-attr]
+    tick(datetime.now(UTC) + timedelta(minutes=1))
+    tick(datetime.now(UTC) + timedelta(minutes=2))
+    app.deps.wait_quiet()
+    said = [call for call in app.slack.calls_to("chat.postMessage")
+            if "recorded a decision" in call.params.get("text", "")]
+    assert len(said) == 1 and said[0].params["thread_ts"] == idea["thread_ts"]
+    announced = app.stores.decisions.get(stored.id)
+    assert announced is not None and announced.announced_ts == said[0].response["ts"]

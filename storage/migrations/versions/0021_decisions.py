@@ -1,5 +1,6 @@
 """Decisions: what a person decided on an idea or a draft ("Decide…"), its owner, due
-date and status, and the state of the owner's reminder (`storage.decisions`).
+date and status, its announcement in the thread, and the state of the owner's reminder
+(`storage.decisions`).
 
 Revision ID: 0021
 Revises: 0020
@@ -40,6 +41,7 @@ def upgrade() -> None:
         sa.Column("reminded_on", sa.Date(), nullable=True),
         sa.Column("reminder_channel", sa.String(32), nullable=True),
         sa.Column("reminder_ts", sa.String(32), nullable=True),
+        sa.Column("announced_ts", sa.String(32), nullable=True),
         sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("team", "view_id", name="uq_decisions_view"),
     )
@@ -49,6 +51,7 @@ def upgrade() -> None:
     op.create_index("ix_decisions_remind", "decisions", ["status", "remind_on"])
     op.create_index("ix_decisions_created", "decisions", ["created_at"])
     op.create_index("ix_decisions_decider", "decisions", ["decider"])
+    op.create_index("ix_decisions_unannounced", "decisions", ["announced_ts", "created_at"])
 
 
 def downgrade() -> None:
