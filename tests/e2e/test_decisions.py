@@ -124,10 +124,8 @@ def test_a_wrong_form_stays_open_with_the_reason_under_its_field(
     assert app.stores.decisions.export_rows() == []
 
 
-def test_a_database_away_keeps_the_modal_open_and_says_so(slack: SlackApiServer,
-                                                          tmp_path: Path) -> None:
-    """A read-only database: the modal opens (a read), the submission cannot be stored, so
-    the modal stays open saying so, and Slack got no promise."""
+def read_only_with_a_decision(slack: SlackApiServer, tmp_path: Path) -> tuple[str, int]:
+    """A database with a posted idea and a decision on it, to be opened read-only."""
     path = tmp_path / "ro.db"
     stores = Stores.open(make_engine(migrate(f"sqlite:///{path}")), team=TEAM)
     saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
@@ -135,17 +133,48 @@ def test_a_database_away_keeps_the_modal_open_and_says_so(slack: SlackApiServer,
         header_ts="1700000000.000001"))
     assert saved is not None
     stores.brainstorms.mark_posted(saved.item_ids[0], "1700000000.000002")
+    decision, _ = stores.decisions.save(NewDecision(
+        channel=CHANNEL, item_id=saved.item_ids[0], thread_ts="1700000000.000001",
+        view_id="V0", text="Walk at ten", decider=ALICE, owner=BOB, due=date.today()))
     stores.engine.dispose()
+    return f"sqlite:///file:{path}?mode=ro&uri=true", decision.id
+
+
+def test_a_database_away_keeps_the_modal_open_and_says_so(slack: SlackApiServer,
+                                                          tmp_path: Path) -> None:
+    """A read-only database: the modal opens (a read), the submission cannot be stored, so
+    the modal stays open saying so, and Slack got no promise."""
+    url, _ = read_only_with_a_decision(slack, tmp_path)
     idea = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001",
             "blocks": [{"type": "actions", "block_id": "b", "elements": [
                 {"type": "button", "action_id": "idealoop_decide", "value": "1",
                  "text": {"type": "plain_text", "text": "Decide…"}}]}]}
-    with running_app(slack, f"sqlite:///file:{path}?mode=ro&uri=true") as app:
+    with running_app(slack, url) as app:
         modal = open_decide(app, idea)
         answer = app.sender.submit(modal, values(), user=ALICE)
         assert answer.status == 200 and answer.json()["response_action"] == "errors"
         assert "nothing was saved" in answer.json()["errors"]["decision"]
-        assert app.stores.decisions.export_rows() == []
+        assert len(app.stores.decisions.export_rows()) == 1  # only the one from before
+
+
+def test_a_reminder_click_the_database_cannot_store_is_said_and_answered_503(
+        slack: SlackApiServer, tmp_path: Path) -> None:
+    url, decision_id = read_only_with_a_decision(slack, tmp_path)
+    reminder = {"ts": "1700000001.000001", "blocks": [
+        {"type": "actions", "block_id": "b", "elements": [
+            {"type": "button", "action_id": "idealoop_decision_done",
+             "value": str(decision_id), "text": {"type": "plain_text", "text": "Done"}}]}]}
+    with running_app(slack, url) as app:
+        action = find_button(reminder, "done")
+        assert action is not None
+        reply = app.sender.click(action, user=BOB, channel="D0BOB", message=reminder,
+                                 response_url=app.slack.new_response_url(channel="D0BOB",
+                                                                         user=BOB))
+        assert reply.status == 503  # not a promise: the person clicks again
+        told = app.slack.calls_to("response_url")[-1].params["text"]
+        assert "nothing was saved" in told and "Click again" in told
+        stored = app.stores.decisions.get(decision_id)
+        assert stored is not None and stored.status == "planned"
 
 
 def test_decide_on_a_message_that_is_no_idea_is_refused_privately(app: RunningApp,
