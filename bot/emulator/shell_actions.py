@@ -121,7 +121,7 @@ class InSlack:
             return
         if not number_text or (number == 0 and not number_text.strip("[]").isdigit()):
             self.screen.note("Say which message and which button: `click 3 👍` (or 👎, "
-                             "draft, more, why).")
+                             "draft, more, why, decide, done, dropped, snooze).")
             return
         if not 1 <= number <= len(self.screen.messages):
             self.screen.note(no_such(number))
@@ -468,8 +468,9 @@ def no_such(number: int | None, *, button: str | None = None) -> str:
     if button is None:
         return f"There is no message [{number}]. Messages are numbered in [brackets]."
     where = f"Message [{number}]" if number is not None else "The last message only you saw"
-    return (f"{where} has no {button or 'such'} button. Buttons: 👍, 👎, draft, more, why "
-            "(forget, cancel, run, set, topic on one only you saw).")
+    return (f"{where} has no {button or 'such'} button. Buttons: 👍, 👎, draft, more, why, "
+            "decide; done, dropped, snooze on a reminder (forget, cancel, run, set, topic on "
+            "one only you saw).")
 
 
 def home_button(view: dict[str, Any], label: str, channel: str) -> dict[str, Any] | None:
