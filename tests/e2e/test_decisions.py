@@ -385,3 +385,36 @@ def test_a_decision_whose_announcement_was_lost_is_announced_by_the_tick(
     assert len(said) == 1 and said[0].params["thread_ts"] == idea["thread_ts"]
     announced = app.stores.decisions.get(stored.id)
     assert announced is not None and announced.announced_ts == said[0].response["ts"]
+
+
+def test_decide_in_a_channel_idealoop_does_not_work_in_is_refused(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_CHANNELS="C0OTHER") as app:
+        stores = app.stores.for_team(TEAM)
+        saved = stores.brainstorms.save_brainstorm(NewBrainstorm(  # from before the list
+            channel=CHANNEL, requester=ALICE, topic="kept", model="m", ideas=["an idea"],
+            header_ts="1700000000.000001"))
+        assert saved is not None
+        stores.brainstorms.mark_posted(saved.item_ids[0], "1700000000.000002")
+        idea = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001",
+                "blocks": [{"type": "actions", "block_id": "b", "elements": [
+                    {"type": "button", "action_id": "idealoop_decide", "value": "1",
+                     "text": {"type": "plain_text", "text": "Decide…"}}]}]}
+        action = find_button(idea, "decide")
+        assert action is not None
+        reply = app.sender.click(action, user=ALICE, channel=CHANNEL, message=idea,
+                                 response_url=app.slack.new_response_url(channel=CHANNEL,
+                                                                         user=ALICE))
+        assert reply.status == 200
+        app.deps.wait_quiet()
+        assert not app.slack.calls_to("views.open")
+        assert "not enabled in this channel" in app.slack.calls_to("response_url")[-1].params[
+            "text"]
+        # a submission forged for that channel stores nothing either
+        modal = {"type": "modal", "id": "VFORGED", "callback_id": "idealoop_decide_modal",
+                 "private_metadata": json.dumps({"c": CHANNEL, "m": idea["ts"]}),
+                 "blocks": []}
+        answer = app.sender.submit(modal, values(), user=ALICE).json()
+        assert "not enabled in this channel" in answer["errors"]["decision"]
+        assert stores.decisions.export_rows() == []
