@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.config import Settings
 from bot.errors import BadInput
@@ -47,7 +47,6 @@ REMINDER_WORK = "reminder"  # the kind of durable work that sends one
 NOTICE_WORK = "decision_notice"  # … that announces a decision in its thread
 NOTICE_SWEEP_AFTER = timedelta(seconds=30)  # unannounced this long: the tick takes it
 NOT_ANNOUNCED = ""  # `announced_ts` of a decision Slack refused to announce, for good
-DECIDED_LIMIT = 20  # a digest lists at most this many decisions
 PURGED_IDEA = ("This message's words are no longer kept (idealoop's retention policy), "
                "so a decision cannot be made on it here.")
 NOT_DECIDABLE = "Decisions are made on idealoop's ideas and drafts."
@@ -238,13 +237,6 @@ class Decisions:
     def in_channel(self, channel: str) -> list[StoredDecision]:
         return self.stores.decisions.in_channel(channel)
 
-    def decided_between(self, channel: str, since: datetime,
-                        until: datetime) -> list[StoredDecision]:
-        """The channel's decisions made in [since, until): a digest's "Decided this
-        period"."""
-        return self.stores.decisions.in_channel(channel, since=since, until=until,
-                                                limit=DECIDED_LIMIT)
-
     def reminded(self, decision_id: int, on: date, channel: str, ts: str) -> bool:
         """Record the reminder for date `on` as sent (message `ts` in `channel`)."""
         return self.stores.decisions.reminded(decision_id, on, channel, ts)
@@ -257,10 +249,6 @@ class Decisions:
         """Decisions of every workspace stored a while ago and still not announced: the
         work that announces them was lost (a crash, the database away after storing)."""
         return self.stores.decisions.unannounced((now or self.clock()) - NOTICE_SWEEP_AFTER)
-
-    def reminder_due_at(self, day: date) -> datetime:
-        """When a reminder for `day` comes due (UTC)."""
-        return datetime.combine(day, REMIND_AT, tzinfo=self.zone).astimezone(UTC)
 
     def due_reminders(self, now: datetime | None = None) -> list[StoredDecision]:
         """Planned decisions of every workspace whose reminder is due by `now`."""
@@ -279,6 +267,3 @@ def notice_key(decision: StoredDecision) -> str:
     """The delivery key of a decision's announcement: accepted once, whoever queues it."""
     return f"notice:{decision.team}:{decision.id}"
 
-
-def status_word(status: str) -> str:
-    return {PLANNED: "planned", DONE: "done", DROPPED: "dropped"}.get(status, status)

@@ -58,9 +58,9 @@ def register(app: App, deps: Deps) -> None:
                client: WebClient, context: BoltContext) -> None:
         open_decide(ack, body, action, respond, client, deps.for_team(context.team_id))
 
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                   context: BoltContext) -> None:
-        on_submission(ack, body, view, client, deps.for_team(context.team_id))
+        on_submission(ack, body, view, deps.for_team(context.team_id))
 
     def answer(status: str) -> Callable[..., None]:
         def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any],
@@ -125,8 +125,7 @@ def form_of(body: dict[str, Any], view: dict[str, Any]) -> DecisionForm:
                         due=picked(DUE, "selected_date"), note=picked(NOTE, "value"))
 
 
-def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
-                  deps: Deps) -> None:
+def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
     """Store the decision, then close the modal; errors keep it open, under their field."""
     form = form_of(body, view)
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, retry_locked
@@ -22,7 +22,6 @@ from storage.models import Decision, Item
 
 PLANNED, DONE, DROPPED = "planned", "done", "dropped"
 CLOSED = (DONE, DROPPED)
-PURGED_TEXT = ""  # what a purged decision's text becomes (the row and its dates stay)
 
 
 @dataclass(frozen=True)
@@ -198,18 +197,6 @@ class DecisionStore(Repository):
                                 .order_by(Decision.created_at, Decision.id)
                                 .limit(limit)).all()
         return [_stored(row) for row in rows]
-
-    def on_items(self, item_ids: list[int]) -> dict[int, int]:
-        """How many decisions were made on each of `item_ids` (those with any)."""
-        if not item_ids:
-            return {}
-        with self._read() as conn:
-            rows = conn.execute(select(Decision.item_id, func.count())
-                                .where(Decision.team == self.team,
-                                       Decision.item_id.in_(item_ids),
-                                       Decision.status != DROPPED)
-                                .group_by(Decision.item_id)).all()
-        return {row[0]: int(row[1]) for row in rows}
 
     def export_rows(self, channel: str | None = None) -> list[StoredDecision]:
         """Every decision of the workspace (of `channel`), oldest first, for the export."""

@@ -67,7 +67,6 @@ def test_decisions_are_scoped_by_workspace(stores: Stores) -> None:
     assert other.decisions.close(decision, DONE, "U2") is None
     assert other.decisions.owned_by("U2") == [] and other.decisions.export_rows() == []
     assert [d.id for d in stores.decisions.owned_by("U2")] == [decision]
-    assert stores.decisions.on_items(ids) == {ids[0]: 1}
     assert [d.id for d in stores.decisions.due_between(date(2026, 11, 2), DUE,
                                                        user="U1")] == [decision]
     assert stores.decisions.due_between(date(2026, 11, 2), DUE, user="U9") == []
