@@ -418,3 +418,25 @@ def test_decide_in_a_channel_idealoop_does_not_work_in_is_refused(
         answer = app.sender.submit(modal, values(), user=ALICE).json()
         assert "not enabled in this channel" in answer["errors"]["decision"]
         assert stores.decisions.export_rows() == []
+
+
+@pytest.mark.slack_refusals("user_not_found")
+def test_a_reminder_slack_refuses_for_good_is_not_tried_again(app: RunningApp,
+                                                              llm: FakeOpenAI) -> None:
+    _, idea = an_idea(app, llm)
+    modal = open_decide(app, idea)
+    due = date.today()
+    assert app.sender.submit(modal, values(owner="U0GHOST", due=due.isoformat()),
+                             user=ALICE).body == ""  # someone Slack does not know (any more)
+    tick = remind_due(app.deps)
+    assert tick(at(due, 9)) == 1
+    app.deps.wait_quiet()
+    [decision] = app.stores.decisions.export_rows()
+
+    def reminded_on() -> date | None:
+        stored = app.stores.decisions.get(decision.id)
+        return stored.reminded_on if stored else None
+
+    assert wait_until(lambda: reminded_on() == due, 10)
+    assert reminders(app) == []
+    assert tick(at(due + timedelta(days=2), 9)) == 0

@@ -58,8 +58,9 @@ class ReminderRunner:
             if found is None:
                 self.work.confirm(item)
                 found = self.chat.post(item, decision)
-        except ChatRefused as exc:  # the owner left, the app cannot write to them
-            log.info("reminder of decision %d refused: %s", decision.id, exc)
+        except ChatRefused as exc:  # the owner left, the app cannot write to them: this
+            log.info("reminder of decision %d refused: %s", decision.id, exc)  # date is over
+            self.decisions.reminded(decision.id, on, "", "")
             return exc.user_message
         except ChatUnavailable as exc:
             raise RetryLater(f"the reminder could not be posted: {exc}") from exc
