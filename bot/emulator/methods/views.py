@@ -6,10 +6,11 @@ tests/bot/emulator/test_views.py):
 - `views.open` exchanges a trigger: one that is not of Slack's form ("12345.98765.abcd…")
   is `invalid_trigger_id`, one used before is `exchanged_trigger_id`, one older than
   three seconds is `expired_trigger_id` — the errors of
-  https://docs.slack.dev/reference/methods/views.open; the three seconds are
-  https://docs.slack.dev/interactivity/handling-user-interaction ("trigger_id … expires
-  in three seconds"). The emulator mints its triggers with the millisecond they were
-  issued first (`bot.emulator.slack_requests.new_trigger_id`), so it can tell.
+  https://docs.slack.dev/reference/methods/views.open; the three seconds are Bolt's
+  "Pass a valid trigger_id within 3 seconds of receiving it"
+  (https://docs.slack.dev/tools/bolt-python/concepts/opening-modals). The emulator mints
+  its triggers with the millisecond they were issued first
+  (`bot.emulator.slack_requests.new_trigger_id`), so it can tell.
 - A modal's `title`, `submit` and `close` are plain text of at most 24 characters; a
   modal with an input block must have `submit`; `private_metadata` is at most 3,000
   characters and `callback_id` 255 (https://docs.slack.dev/reference/views/modal-views).
