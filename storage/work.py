@@ -316,9 +316,8 @@ class WorkStore(Repository):
 
 
 def _usage(conn: Connection, team: str, user_id: str, channel: str, since: datetime) -> Usage:
-    started = (select(func.count()).select_from(Work)
-               .where(Work.team == team, Work.created_at >= since, Work.state != FAILED,
-                      Work.kind.in_(ASKED)))
+    started = (select(func.count()).select_from(Work).where(Work.kind.in_(ASKED))
+               .where(Work.team == team, Work.created_at >= since, Work.state != FAILED))
     tokens = (select(func.coalesce(func.sum(Work.tokens), 0))
               .where(Work.team == team, Work.created_at >= since))
     return Usage(

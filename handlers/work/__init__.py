@@ -2,6 +2,8 @@
 
     brainstorm_chat.py  SlackBrainstormChat: a brainstorm's header and its ideas as replies
     draft_chat.py       SlackDraftChat: a draft's placeholder, streamed in, then its parts
+    notice_chat.py      SlackNoticeChat: a decision's announcement, a reply in its thread
+    reminder_chat.py    SlackReminderChat: a decision's reminder, a DM to its owner
     runners.py          work_runners: each kind of work's run, with its chat surface, on the
                         Slack client of the workspace it was asked in (InWorkspace)
 
