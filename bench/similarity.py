@@ -4,7 +4,8 @@ before (the baseline, run in the same process), and what the filter costs as a c
 rejections grow: 5 new ideas against 1,000 and 10,000 rejected ones, the first time
 and again; the new ideas match none of them, so each is compared with every one. Two
 ways, in the same process: computing (each rejected idea's words worked out from its
-text in the request path: the first time stems every one, again finds them cached) and
+text in the request path: the first time stems every one, again finds their stems
+cached, not their words: `content_words` keeps no text) and
 stored (the words `kept_words` made when each idea was saved, as the filter reads them
 now), with the ratio of the two. Then the whole filter on SQLite, 10,000 rejected ideas
 with their words stored: reading them (`SteeringStore.rejected_ideas`) and judging 5

@@ -32,7 +32,6 @@ from bot.llm.choose import make_embedder, make_model
 from bot.llm.model import Embedder, TextModel
 from bot.log_context import log_scope
 from bot.privacy import Privacy
-from bot.rejections import words_to_keep
 from bot.reports import Reports
 from bot.runtime.oauth_states import SignedStateStore
 from bot.runtime.signal_writer import SignalWriter
@@ -51,7 +50,7 @@ from bot.work.runs.notice import queue_unannounced
 from bot.work.runs.reminder import queue_due_reminders
 from bot.work.worker import Worker
 from handlers.digests import DigestPoster
-from handlers.work.runners import work_runners
+from handlers.work.wiring import work_runners
 from storage.base import Clock, utcnow
 from storage.db import DatabaseUrlError, for_writers, is_current, make_engine, redact_url, upgrade
 from storage.installations import Installations
@@ -82,8 +81,8 @@ def open_stores(settings: Settings, *, migrate: bool = False, check: bool = Fals
         engine = make_engine(settings.database_url)
     except DatabaseUrlError as exc:
         raise ConfigError(f"DATABASE_URL {exc}") from None
-    if migrate:  # the ideas saved before 0020 get their words by the app's rule
-        upgrade(engine, idea_words=words_to_keep)
+    if migrate:
+        upgrade(engine)
     elif check and not is_current(engine):
         engine.dispose()
         raise ConfigError(f"the database at {redact_url(settings.database_url)} is not up to "

@@ -22,7 +22,7 @@ import click
 
 from bot.config import Settings
 from bot.errors import BadInput, ConfigError
-from bot.runtime.logs import log_thread_exceptions, safe_handler, use_log_format
+from bot.runtime.log_format import log_thread_exceptions, safe_handler, use_log_format
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -244,6 +244,7 @@ def shell(database_url: str | None, fresh: bool) -> None:
             raise ConfigError("--db must be a SQLAlchemy URL such as sqlite:///ideas.db")
         settings = dataclasses.replace(settings, database_url=database_url)
     interactive = sys.stdin.isatty()
+    # NO_COLOR is every tool's convention, not a setting (`bot.config_spec.CONVENTIONS`).
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if interactive:
         import readline  # noqa: F401  (line editing and history for input())

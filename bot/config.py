@@ -80,7 +80,7 @@ class Settings:
     stream_interval: float = spec.IDEALOOP_STREAM_INTERVAL.field()
     stream_ideas: bool = spec.IDEALOOP_STREAM_IDEAS.field()
     work_lease: float = spec.IDEALOOP_WORK_LEASE.field()
-    log_format: str = spec.IDEALOOP_LOG_FORMAT.field()  # `bot.runtime.logs.formatter`
+    log_format: str = spec.IDEALOOP_LOG_FORMAT.field()  # `bot.runtime.log_format.formatter`
     metrics_dir: str | None = spec.PROMETHEUS_MULTIPROC_DIR.field()  # `bot.metrics`
     # Governance (`bot.limits`): empty / 0 means no limit.
     channels: frozenset[str] = spec.IDEALOOP_CHANNELS.field()

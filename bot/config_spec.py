@@ -11,6 +11,14 @@ A `Var` reads one variable (or its alias) from the environment: blank means the 
 anything else is parsed by its `read`, which raises a one-line `ConfigError` naming the
 variable and never echoing a secret. Checks across variables (the LLM mode against the
 key, approve against reject emoji) stay in `Settings.from_env`.
+
+Two variables are read elsewhere, on purpose (`CONVENTIONS`): they are conventions other
+tools share, not idealoop settings, with no default, bounds or page of ours, so they are
+read where they take effect. `NO_COLOR` (https://no-color.org: a program that colours its
+output leaves colour off when it is set, whatever the program) is read by `idealoop
+shell` (`bot/cli.py`); `PROMETHEUS_MULTIPROC_DIR` is prometheus_client's own, set by
+`serve` from `IDEALOOP_METRICS_DIR` and read by `bot.metrics`. A test fails when code
+reads any other variable outside this table.
 """
 
 from __future__ import annotations
@@ -35,7 +43,8 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
-LOG_FORMATS = ("text", "json")  # `bot.runtime.logs.formatter`
+CONVENTIONS = ("NO_COLOR", "PROMETHEUS_MULTIPROC_DIR")  # read where used: see above
+LOG_FORMATS = ("text", "json")  # `bot.runtime.log_format.formatter`
 
 # The groups, in the order the docs and `.env.example` show them.
 SLACK, LLM, SERVER, BEHAVIOUR, GOVERNANCE, PRIVACY = (

@@ -222,17 +222,20 @@ class Drafter:
     def plan(self, *, channel: str, thread_ts: str, mention_text: str,
              thread: Sequence[ThreadMessage], mention_ts: str | None = None,
              requester: str = "", bot_user: Any = None,
-             ideas: list[tuple[int, str]] | None = None) -> DraftPlan:
+             ideas: list[tuple[int, str]] | None = None,
+             review_ts: str | None = None) -> DraftPlan:
         """Decide the prompt: instruction, previous draft, referenced ideas, fitted thread.
 
         The mention itself is left out of the thread material: it is the instruction.
         `IDEALOOP_REDACT` is applied where the prompt leaves for the server
-        (`bot.llm.openai_model`), not here.
+        (`bot.llm.openai_model`), not here. `review_ts`: feedback or polish on that
+        message of the thread (a message shortcut), whoever wrote it.
         """
         asked = asked_for(mention_text)
         if asked.mode != DRAFT:
             return self._review_plan(channel, thread_ts, asked, thread, mention_ts, requester,
-                                     bot_user if isinstance(bot_user, str) else None)
+                                     bot_user if isinstance(bot_user, str) else None,
+                                     review_ts)
         instruction = instruction_from(mention_text)
         if ideas is None:  # a mention: revises the thread's draft; numbers name ideas
             previous = self.stores.drafts.latest_draft(channel, thread_ts)
@@ -260,10 +263,19 @@ class Drafter:
 
     def _review_plan(self, channel: str, thread_ts: str, asked: Asked,
                      thread: Sequence[ThreadMessage], mention_ts: str | None,
-                     requester: str, bot_user: str | None) -> DraftPlan:
-        """Feedback on, or a polished version of, a person's text, with the rest of the
-        thread as context."""
-        if asked.inline:
+                     requester: str, bot_user: str | None,
+                     review_ts: str | None = None) -> DraftPlan:
+        """Feedback on, or a polished version of, a person's text (or of the message at
+        `review_ts`), with the rest of the thread as context."""
+        if review_ts is not None:
+            message = next((m for m in thread if m.ts == review_ts and m.text.strip()), None)
+            if message is None:
+                raise BadInput("That message is no longer there (or has no text), so there "
+                               "is nothing to work on.")
+            work, skip, whose = message.text, message.ts, message.user
+            reviewed = ("your message" if message.user == requester
+                        else f"{message.author}'s message")
+        elif asked.inline:
             work, reviewed, skip, whose = asked.inline, "the text you gave", None, None
         else:
             message = text_to_review(thread, requester, mention_ts, bot_user)

@@ -4,7 +4,8 @@ A log line says what happened; an operator reading thousands of them from many
 workspaces also needs to know *where*. Passing a team id into every `log.info` would
 touch every call, and the libraries' own lines (Bolt's, slack_sdk's) could never carry
 it. So the places where a request or a piece of work begins open a `log_scope`, and the
-JSON log formatter (`bot.runtime.logs`) reads the fields from here.
+JSON log formatter (`bot.runtime.log_format`, how a line is written) reads the fields
+from here.
 
 They live in context variables: each thread (and each task copied from it with
 `contextvars.copy_context`, as the listener and job pools do) sees the scope it runs

@@ -8,7 +8,9 @@
   removes one person's signals and the texts they wrote or asked for, at once.
 
 Both reach every copy of the words (`storage.privacy`), and on SQLite they empty the
-write-ahead log afterwards, so the words are not left on disk either.
+write-ahead log afterwards, so the words are not left on disk either. In memory, the
+rejection filter keeps no text (`bot.llm.similarity.content_words` is not cached); the
+process that forgets or purges also empties its cache of single stemmed words.
 
 What neither can reach is said wherever it is offered: the messages in Slack itself
 (idealoop's posts, and people's own) stay in Slack, under Slack's retention.
@@ -21,7 +23,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.config import Settings
+from bot.llm.similarity import clear_caches
 from storage.base import Clock, utcnow
+from storage.claims import LeaseLost
 from storage.privacy import Forgotten, PrivacyStore, Purged
 
 log = logging.getLogger(__name__)
@@ -94,13 +98,18 @@ class Privacy:
         if claim is None:
             return None
         try:
-            purged = self.store.purge_before(now - timedelta(days=days))
+            purged = self.store.purge_before(now - timedelta(days=days), claim)
+        except LeaseLost:
+            log.warning("retention: this run's claim ran out and passed to another process "
+                        "mid-purge; this one stopped, and that one finishes the day's run")
+            return None
         except Exception:
-            self.store.release_daily(claim)  # the next hourly offer runs it
+            self.store.release_daily(claim)  # a later hourly offer (of any process) runs it
             raise
         if not self.store.finish_daily(claim, purged.total):
             log.warning("retention: this run's claim ran out and passed to another process "
                         "before it was recorded; that process records the day's run")
+        clear_caches()
         purged = replace(purged, log_cleared=self._checkpoint(patient=True))
         log.info("retention (%d days): purged the texts of %d items and %d brainstorms, "
                  "forgot %d finished requests, cleared %d copies", days, purged.items,
@@ -112,6 +121,7 @@ class Privacy:
         """Forget `user` in this workspace (`everywhere`: in every workspace). `patient`
         (the CLI, which no deadline waits for) waits longer for SQLite's log to empty."""
         forgotten = self.store.forget(user, everywhere=everywhere)
+        clear_caches()
         forgotten = replace(forgotten, log_cleared=self._checkpoint(patient=patient))
         log.info("forgot a person: %d signals, %d brainstorms, %d drafts, %d guidance, "
                  "%d copies elsewhere, %d installations", forgotten.signals,

@@ -13,7 +13,7 @@ By words, each idea's normal form and content words are kept with it when it is 
 (`words_to_keep`, made by `bot.llm.similarity.kept_words`) and read back with the
 rejected ideas, so nothing is stemmed again: 5 ideas against 10,000 rejected took 0.7 to
 1.4 s the first time (`bench/similarity.py`). Words kept under another `WORDS_VERSION`
-of the rule, or none (ideas saved before 0020, or migrated without the app), are worked
+of the rule, or none (ideas saved before 0020, which fills in no row), are worked
 out from the text when read (`_current`), and the brainstorm saves them back
 (`RejectionCheck.refreshed`): a change of the rule costs each channel's first brainstorm
 after it once, and nothing is migrated for it.

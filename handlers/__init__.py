@@ -18,6 +18,7 @@ from handlers import (
     installs,
     mentions,
     reactions,
+    shortcuts,
 )
 
 
@@ -33,3 +34,4 @@ def register_all(app: App, deps: Deps) -> None:
     assistant.register(app, deps)
     forget.register(app, deps)
     installs.register(app, deps)
+    shortcuts.register(app, deps)

@@ -2,7 +2,9 @@
 
 With listeners run before the response (`process_before_response`), this answer is the
 HTTP response itself:
-- a slash command or an interaction: 200 with a short message only the person sees
+- a click or a message shortcut whose work could not be stored: 503 (the person was
+  told through its response URL, and clicks or uses the shortcut again);
+- a slash command or another interaction: 200 with a short message only the person sees
   (Slack does not re-deliver commands, so this is where they hear it);
 - an event: no 200, so that Slack delivers it again — 503 when the database could not
   store it (re-delivery will work once it is back) or what it refers to is not
@@ -31,9 +33,9 @@ def register(app: App, deps: Deps) -> None:
             log.warning("request failed: %s: %s", type(error).__name__, error)
         else:
             log.error("unexpected error in a listener", exc_info=error)
-        if body.get("type") == "block_actions" and isinstance(
+        if body.get("type") in ("block_actions", "message_action") and isinstance(
                 error, NotSaved | DatabaseUnavailable):
-            return BoltResponse(status=503, body="")  # the person was told; they click again
+            return BoltResponse(status=503, body="")  # the person was told; they try again
         if body.get("command") or body.get("response_url"):
             return BoltResponse(status=200, body={"response_type": "ephemeral",
                                                   "text": user_message(error)})

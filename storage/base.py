@@ -38,6 +38,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """`moment` as an aware UTC datetime. SQLite keeps no zone and hands back naive
+    datetimes (idealoop stores UTC); PostgreSQL hands back aware ones. Every datetime a
+    store returns goes through this, so callers never see a naive one."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def _is_lock_error(exc: BaseException) -> bool:
     """SQLite's "database is locked": worth retrying, unlike every other failure."""
     cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else exc

@@ -11,6 +11,10 @@ took the row over) changes nothing and learns so from the row count.
 
 These are the pieces of SQL the three repositories put in their own statements; each
 adds the conditions of its own (a work row still pending, a digest run still claimed).
+A holder that renews a lease at the start of each transaction of a long job (`still_held`
+with `renew`) fences the job's writes too: on PostgreSQL the renewal locks the claimed
+row until the transaction commits, so no process takes the lease over meanwhile; on
+SQLite the write lock does the same.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ from typing import Any
 from sqlalchemy import Float, and_, bindparam, or_
 
 from storage.base import db_now
+
+
+class LeaseLost(Exception):
+    """The lease passed to another process (or ran out): its former holder stops."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,11 @@ class FencedLease:
     def unexpired(self) -> Any:
         """The lease has not lapsed yet (a holder renews only a live lease)."""
         return self.until >= self.now()
+
+    def still_held(self, held: Held) -> Any:
+        """`held`'s lease, not lapsed and taken by nobody since: the condition of a
+        renewal."""
+        return and_(self.held(held), self.unexpired())
 
     def renew(self, seconds: float | Any) -> dict[str, Any]:
         """The values that extend a held lease to `seconds` from now."""

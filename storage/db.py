@@ -6,6 +6,11 @@ zeroed in the file; `storage.privacy` checkpoints the log after a purge), a busy
 timeout, and write transactions that take the write lock up front (`BEGIN IMMEDIATE`) so two writers
 queue on the busy timeout instead of deadlocking into "database is locked" when a
 reader upgrades to a writer. PostgreSQL needs nothing special.
+
+Every engine hides the bound parameters of a failed statement from its errors
+(`hide_parameters`): they are people's words (ideas, topics, requests), and an error's
+text reaches the log (`bot.runtime.log_format` also drops what the driver's own message quotes
+of a row).
 """
 
 from __future__ import annotations
@@ -19,8 +24,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-    from storage.idea_words import WordsOf
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -41,7 +44,9 @@ class DatabaseUrlError(ValueError):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for `url`, with the SQLite tuning above when it is SQLite."""
+    """Create an engine for `url`, with the SQLite tuning above when it is SQLite; its
+    errors never carry the statement's parameters."""
+    kwargs.setdefault("hide_parameters", True)
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -102,17 +107,11 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head", *,
-            idea_words: WordsOf | None = None) -> None:
-    """Apply migrations up to `revision` (what `idealoop db upgrade` does). `idea_words`
-    is the app's rule for the words kept with each idea: 0020 fills them in for the
-    ideas saved before it (without it, they are worked out when first read)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision` (what `idealoop db upgrade` does)."""
     from alembic import command
 
-    config = alembic_config(engine)
-    if idea_words is not None:
-        config.attributes["idea_words"] = idea_words
-    command.upgrade(config, revision)
+    command.upgrade(alembic_config(engine), revision)
 
 
 def is_current(engine: Engine) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.base import Repository, retry_locked
+from storage.base import Repository, as_utc, retry_locked
 from storage.models import Decision, Item
 
 PLANNED, DONE, DROPPED = "planned", "done", "dropped"
@@ -75,7 +75,8 @@ def _stored(row: Any) -> StoredDecision:
         id=row.id, team=row.team, channel=row.channel, item_id=row.item_id,
         thread_ts=row.thread_ts, text=row.text, note=row.note, decider=row.decider,
         owner=row.owner, due=row.due, status=row.status, closed_by=row.closed_by,
-        created_at=row.created_at, updated_at=row.updated_at, remind_on=row.remind_on,
+        created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+        remind_on=row.remind_on,
         reminded_on=row.reminded_on, reminder_channel=row.reminder_channel,
         reminder_ts=row.reminder_ts, item_kind=row.kind, purged=row.purged_at is not None,
         announced_ts=row.announced_ts)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import and_, delete, select, update
 
-from storage.base import Repository, retry_locked
+from storage.base import Repository, as_utc, retry_locked
 from storage.claims import FencedLease, Held
 from storage.models import DigestRun, DigestSubscription
 
@@ -56,8 +56,8 @@ _SUBSCRIPTION_COLUMNS = (
 def _subscription(row: dict[str, object]) -> Subscription:
     values = dict(row)
     since = values["since"]
-    if isinstance(since, datetime) and since.tzinfo is None:  # SQLite keeps no zone
-        values["since"] = since.replace(tzinfo=UTC)
+    if isinstance(since, datetime):
+        values["since"] = as_utc(since)
     return Subscription(**values)  # type: ignore[arg-type]
 
 

@@ -4,7 +4,6 @@ idea is written, so that the rule has one home and storage imports none of the a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -16,6 +15,3 @@ class IdeaWords:
     form: str
     words: str
     version: int
-
-
-WordsOf = Callable[[str], IdeaWords]  # an idea's text -> its words, by the app's rule

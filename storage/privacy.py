@@ -38,11 +38,16 @@ a purge or a forget the log is checkpointed into the file and truncated
 (`checkpoint`).
 
 A daily job runs once across replicas through `maintenance_runs`: the first process to
-insert the row of (job, day) runs it, under a fenced lease (`storage.claims`). A purge is
-one transaction: one that fails gives its claim back for the next hourly attempt; a
-process killed half-way leaves nothing half-purged, and once its lease runs out the next
-hourly attempt of any process runs the day's job (it covers everything older than the
-cut-off).
+insert the row of (job, day) runs it, under a fenced lease (`storage.claims`). A purge
+runs in batches (`PURGE_BATCH` rows a transaction), and each batch first renews the
+lease, fenced: a purge longer than the lease keeps it, and a holder whose lease passed
+to another process (it ran out, say while the process stalled) raises `LeaseLost` and
+deletes nothing more, so two replicas never purge at once. A purge that fails gives its
+claim back with a retry time (`RETRY_IN`), not free at once: the replica that failed
+and the others all try again at a later hourly offer, not the next second. A process
+killed half-way leaves its finished batches purged (each batch is whole) and, once its
+lease runs out, the next hourly attempt of any process runs the day's job again: it
+covers everything older than the cut-off, so it does the rest.
 """
 
 from __future__ import annotations
@@ -70,7 +75,7 @@ from sqlalchemy import (
 )
 
 from storage.base import Repository, retry_locked, translated
-from storage.claims import FencedLease, Held
+from storage.claims import FencedLease, Held, LeaseLost
 from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from storage.models import (
     Brainstorm,
@@ -87,7 +92,9 @@ from storage.models import (
 log = logging.getLogger(__name__)
 PURGED = ""  # what a purged text reads as
 CHECKPOINT_TRIES = 3
-DAILY_LEASE = 3600.0  # seconds a daily job's claim is held: well past a purge's length
+DAILY_LEASE = 3600.0  # seconds a daily job's claim is held, renewed by each purge batch
+RETRY_IN = 3600.0  # seconds before a claim given back (its job failed) may be taken again
+PURGE_BATCH = 1_000  # rows of a table a purge changes per transaction
 
 
 @dataclass(frozen=True)
@@ -163,14 +170,28 @@ class PrivacyStore(Repository):
         return DailyClaim(job, day, owner, fence) if fence else None
 
     @retry_locked
-    def release_daily(self, claim: DailyClaim) -> bool:
-        """Give back a claim whose job failed, for a later attempt the same day; False
+    def release_daily(self, claim: DailyClaim, *, retry_in: float = RETRY_IN) -> bool:
+        """Give back a claim whose job failed, for any process to take again in
+        `retry_in` seconds (a later hourly offer the same day, not this second); False
         when it was no longer its holder's, or the job had finished."""
         with self._write() as conn:
             return conn.execute(
                 update(MaintenanceRun)
                 .where(*self._held(claim), MaintenanceRun.finished_at.is_(None))
-                .values(**self._lease.free())).rowcount == 1
+                .values(**self._lease.release(retry_in))).rowcount == 1
+
+    def _renew(self, conn: Connection, claim: DailyClaim, lease: float) -> None:
+        """Within a purge's transaction: extend `claim` by `lease` seconds, or LeaseLost
+        when it ran out or passed to another process (the transaction then writes
+        nothing). On PostgreSQL the renewal locks the run's row until the transaction
+        commits: a takeover waits for it, then finds the lease alive."""
+        renewed = conn.execute(
+            update(MaintenanceRun)
+            .where(*self._run(claim.job, claim.day), MaintenanceRun.finished_at.is_(None),
+                   self._lease.still_held(Held(claim.owner, claim.fence)))
+            .values(**self._lease.renew(lease))).rowcount
+        if renewed != 1:
+            raise LeaseLost(f"{claim.job} of {claim.day} is no longer {claim.owner}'s")
 
     @retry_locked
     def finish_daily(self, claim: DailyClaim, affected: int) -> bool:
@@ -186,22 +207,47 @@ class PrivacyStore(Repository):
         return (*self._run(claim.job, claim.day),
                 self._lease.held(Held(claim.owner, claim.fence)))
 
+    def purge_before(self, cutoff: datetime, claim: DailyClaim, *,
+                     lease: float = DAILY_LEASE, batch: int = PURGE_BATCH) -> Purged:
+        """Remove the words of everything created before `cutoff`; keep the rows. Runs
+        under `claim`, in batches of `batch` rows, each renewing the claim by `lease`
+        seconds first: LeaseLost (and nothing more removed) once it is no longer held."""
+        now = self.clock()
+
+        def in_batches(pick: Any, purge: Callable[[Connection, list[int], datetime], int]
+                       ) -> int:
+            done = 0
+            while True:
+                picked = self._purge_batch(claim, lease, pick, purge, now)
+                done += picked
+                if picked < batch:
+                    return done
+
+        items = in_batches(_old_items(cutoff, batch), _items_batch)
+        brainstorms = in_batches(_old_brainstorms(cutoff, batch), _brainstorms_batch)
+        work = in_batches(_old_work(cutoff, batch), _work_batch)
+        decisions = in_batches(_old_decisions(cutoff, batch), _decisions_batch)
+        copies = self._scrub_copies(claim, lease)
+        return Purged(items, brainstorms, work, copies, decisions=decisions)
+
     @retry_locked
-    def purge_before(self, cutoff: datetime) -> Purged:
-        """Remove the words of everything created before `cutoff`; keep the rows."""
+    def _purge_batch(self, claim: DailyClaim, lease: float, pick: Any,
+                     purge: Callable[[Connection, list[int], datetime], int],
+                     now: datetime) -> int:
+        """One fenced transaction: renew `claim`, then `purge` the rows `pick` names;
+        how many it picked (fewer than a batch: none are left)."""
         with self._write() as conn:
-            items = select(Item.id).where(Item.created_at < cutoff, Item.purged_at.is_(None))
-            conn.execute(delete(ItemVector).where(ItemVector.item_id.in_(items)))
-            purged_items = conn.execute(_purge_items(Item.created_at < cutoff,
-                                                     now=self.clock())).rowcount
-            purged_brainstorms = conn.execute(_purge_brainstorms(
-                Brainstorm.created_at < cutoff, now=self.clock())).rowcount
-            work = conn.execute(delete(Work).where(Work.created_at < cutoff,
-                                                   Work.state != "pending")).rowcount
-            decisions = conn.execute(_purge_decisions(Decision.created_at < cutoff,
-                                                      now=self.clock())).rowcount
-            copies = _Copies(conn, lambda table: true()).scrub()
-        return Purged(purged_items, purged_brainstorms, work, copies, decisions=decisions)
+            self._renew(conn, claim, lease)
+            ids = list(conn.execute(pick).scalars())
+            if ids:
+                purge(conn, ids, now)
+        return len(ids)
+
+    @retry_locked
+    def _scrub_copies(self, claim: DailyClaim, lease: float) -> int:
+        with self._write() as conn:
+            self._renew(conn, claim, lease)
+            return _Copies(conn, lambda table: true()).scrub()
 
     @retry_locked
     def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
@@ -293,6 +339,45 @@ class PrivacyStore(Repository):
             if not busy:
                 return True
         return False
+
+
+def _old_items(cutoff: datetime, batch: int) -> Any:
+    return (select(Item.id).where(Item.created_at < cutoff, Item.purged_at.is_(None))
+            .order_by(Item.id).limit(batch))
+
+
+def _items_batch(conn: Connection, ids: list[int], now: datetime) -> int:
+    conn.execute(delete(ItemVector).where(ItemVector.item_id.in_(ids)))
+    return int(conn.execute(_purge_items(Item.id.in_(ids), now=now)).rowcount)
+
+
+def _old_brainstorms(cutoff: datetime, batch: int) -> Any:
+    return (select(Brainstorm.id).where(Brainstorm.created_at < cutoff,
+                                        Brainstorm.purged_at.is_(None))
+            .order_by(Brainstorm.id).limit(batch))
+
+
+def _brainstorms_batch(conn: Connection, ids: list[int], now: datetime) -> int:
+    return int(conn.execute(_purge_brainstorms(Brainstorm.id.in_(ids), now=now)).rowcount)
+
+
+def _old_work(cutoff: datetime, batch: int) -> Any:
+    return (select(Work.id).where(Work.created_at < cutoff, Work.state != "pending")
+            .order_by(Work.id).limit(batch))
+
+
+def _work_batch(conn: Connection, ids: list[int], now: datetime) -> int:
+    return int(conn.execute(delete(Work).where(Work.id.in_(ids))).rowcount)
+
+
+def _old_decisions(cutoff: datetime, batch: int) -> Any:
+    return (select(Decision.id).where(Decision.created_at < cutoff,
+                                      Decision.purged_at.is_(None))
+            .order_by(Decision.id).limit(batch))
+
+
+def _decisions_batch(conn: Connection, ids: list[int], now: datetime) -> int:
+    return int(conn.execute(_purge_decisions(Decision.id.in_(ids), now=now)).rowcount)
 
 
 def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:

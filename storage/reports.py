@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select, union_all
 from sqlalchemy.orm import aliased
 
-from storage.base import Repository
+from storage.base import Repository, as_utc
 from storage.models import (
     Brainstorm,
     ChannelGuidance,
@@ -205,10 +205,7 @@ class ReportStore(Repository):
             for row in result:
                 out = dict(row._mapping)
                 out["score"] = out["approvals"] - out["rejections"]
-                created = out["created_at"]
-                if created.tzinfo is None:  # SQLite hands back naive UTC
-                    created = created.replace(tzinfo=UTC)
-                out["created_at"] = created.isoformat()
+                out["created_at"] = as_utc(out["created_at"]).isoformat()
                 out["purged"] = bool(out["purged"])
                 yield {name: out[name] for name in EXPORT_FIELDS}
 
@@ -233,7 +230,7 @@ class ReportStore(Repository):
             out = dict(row._mapping)
             for name in ("created_at", "updated_at"):
                 at = out[name]
-                out[name] = (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
+                out[name] = as_utc(at).isoformat()
             for name in ("due", "reminded_on"):
                 out[name] = out[name].isoformat() if out[name] is not None else None
             out["purged"] = bool(out["purged"])

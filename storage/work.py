@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy import Float, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 
-from storage.base import Repository, retry_locked
+from storage.base import Repository, as_utc, retry_locked
 from storage.claims import FencedLease, Held
 from storage.errors import QuotaReached
 from storage.models import Work
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
-# Work people asked for, which the daily limits count (a decision's reminder is the app's).
-ASKED = ("brainstorm", "draft")
+# Work the app gives itself (a decision's announcement and reminder: `bot.decisions`),
+# which the daily limits do not count; they count every kind people ask for.
+THE_APPS = ("reminder", "decision_notice")
 CANCELLED = "cancelled"  # stopped by a person (Slack's stop button) before it finished
 
 
@@ -292,17 +293,12 @@ class WorkStore(Repository):
 
     def backlog(self) -> tuple[int, datetime | None]:
         """How much work is pending (queued or running) and when the oldest of it was
-        accepted (None when there is none): one indexed query, for a metrics scrape."""
+        accepted (None when there is none): one indexed query, for a metrics scrape
+        and for tests waiting until no work is left."""
         with self._read() as conn:
             row = conn.execute(select(func.count(), func.min(Work.created_at))
                                .where(Work.state == PENDING)).one()
-        return int(row[0]), row[1]
-
-    def count_pending(self) -> int:
-        with self._read() as conn:
-            return int(conn.execute(
-                select(func.count()).select_from(Work).where(Work.state == PENDING)
-            ).scalar_one())
+        return int(row[0]), None if row[1] is None else as_utc(row[1])
 
     @retry_locked
     def prune(self, older_than: timedelta) -> int:
@@ -316,7 +312,7 @@ class WorkStore(Repository):
 
 
 def _usage(conn: Connection, team: str, user_id: str, channel: str, since: datetime) -> Usage:
-    started = (select(func.count()).select_from(Work).where(Work.kind.in_(ASKED))
+    started = (select(func.count()).select_from(Work).where(Work.kind.not_in(THE_APPS))
                .where(Work.team == team, Work.created_at >= since, Work.state != FAILED))
     tokens = (select(func.coalesce(func.sum(Work.tokens), 0))
               .where(Work.team == team, Work.created_at >= since))

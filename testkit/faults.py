@@ -185,7 +185,7 @@ def _thread_of(slack: SlackApiServer, ts: str) -> list[dict[str, object]]:
 def _work_pending(url: str) -> int:
     work = WorkStore(make_engine(url))
     try:
-        return work.count_pending()
+        return work.backlog()[0]
     finally:
         work.engine.dispose()
 

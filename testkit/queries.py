@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, text
 
+from storage.base import db_now
 from storage.models import DigestRun, Item, MaintenanceRun, Signal
 from storage.reports import top_items_query
 from storage.stores import Stores
@@ -84,6 +85,14 @@ def daily_runs(engine: Engine, job: str) -> list[tuple[str, str, int | None]]:
         return [(row.day, row.owner, row.affected) for row in conn.execute(
             select(MaintenanceRun.day, MaintenanceRun.owner, MaintenanceRun.affected)
             .where(MaintenanceRun.job == job).order_by(MaintenanceRun.day))]
+
+
+def lease_left(engine: Engine, job: str, day: str) -> float:
+    """Seconds until the lease on a daily job's run lapses, by the database's clock."""
+    with engine.connect() as conn:
+        return float(conn.execute(
+            select(MaintenanceRun.lease_until - db_now(engine.dialect.name))
+            .where(MaintenanceRun.job == job, MaintenanceRun.day == day)).scalar_one())
 
 
 def work_in_thread(engine: Engine, channel: str, thread_ts: str) -> list[dict[str, Any]]:

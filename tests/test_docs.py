@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import re
 import tomllib
 from collections.abc import Iterator
@@ -63,6 +64,40 @@ def test_every_relative_link_resolves(page: Path) -> None:
     broken = [target for target in relative_links(page)
               if not (page.parent / target).exists()]
     assert broken == []
+
+
+# A file of the repository, or a module and what it defines, named in code on a page:
+# `bot/runtime/log_format.py`, `tests/x.py::test_y`, `bot.llm.similarity.kept_words`.
+NAMED_PATH = re.compile(r"`((?:bot|handlers|storage|testkit|tests|bench)/[\w/.-]*?)"
+                        r"(?:::[\w:\[\]-]+)?`")
+NAMED_MODULE = re.compile(r"`((?:bot|handlers|storage|testkit|bench)(?:\.\w+)+)")
+
+
+def _resolves(dotted: str) -> bool:
+    """`dotted` is a module, or a name its longest importable prefix defines."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(found, name):
+                return False
+            found = getattr(found, name)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", markdown_files(), ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_file_and_module_a_page_names_exists(page: Path) -> None:
+    """A newcomer goes where a page points: a file or module renamed without the docs
+    following (the old `bot/runtime/logs.py`) sends them nowhere."""
+    text = page.read_text(encoding="utf-8")
+    missing = [path for path in NAMED_PATH.findall(text)
+               if not (ROOT / path.rstrip("/")).exists()]
+    missing += [dotted for dotted in NAMED_MODULE.findall(text) if not _resolves(dotted)]
+    assert missing == []
 
 
 def test_every_behaviour_page_names_the_tests_that_prove_it() -> None:

@@ -25,7 +25,7 @@ from slack_bolt import Assistant
 import handlers
 from bot.app import build_deps, close_deps
 from bot.config import BOT_SCOPES, Settings
-from handlers import agent
+from handlers import agent, shortcuts
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "tests" / "data" / "slack_manifest_rules.yml"
@@ -82,6 +82,7 @@ class Recorder:
         self.commands: set[str] = set()
         self.events: set[str] = set()
         self.actions: set[str] = set()
+        self.shortcuts: set[str] = set()
 
     def _record(self, bucket: set[str], name: str) -> Any:
         bucket.add(name)
@@ -97,6 +98,9 @@ class Recorder:
 
     def action(self, name: str) -> Any:
         return self._record(self.actions, name)
+
+    def shortcut(self, callback_id: str) -> Any:
+        return self._record(self.shortcuts, callback_id)
 
     def view(self, name: str) -> Any:
         return self._record(self.actions, name)  # modal submissions are interactivity too
@@ -145,7 +149,44 @@ def test_every_registered_command_and_event_is_declared_and_nothing_else(tmp_pat
     assert rec.events >= LEGACY_EVENTS  # installs made with assistant_view keep working
     assert declared_events == rec.events - LEGACY_EVENTS
     interactive = data["settings"].get("interactivity", {}).get("is_enabled", False)
-    assert interactive == bool(rec.actions)
+    assert interactive == bool(rec.actions or rec.shortcuts)
+    assert shortcuts_out_of_step(data, rec.shortcuts) == []
+
+
+def shortcuts_out_of_step(data: dict[str, Any], handled: set[str]) -> list[str]:
+    """What differs between the manifest's message shortcuts and the callback ids
+    handlers/ listens to: each must have the other. Slack sends a message shortcut's
+    payload (`type: message_action`) with the `callback_id` its manifest entry gives
+    (https://api.slack.com/reference/interaction-payloads/shortcuts)."""
+    declared = data["features"].get("shortcuts", [])
+    ids = {s["callback_id"] for s in declared}
+    problems = [f"declared, not handled: {i}" for i in sorted(ids - handled)]
+    problems += [f"handled, not declared: {i}" for i in sorted(handled - ids)]
+    problems += [f"not a message shortcut: {s['callback_id']}" for s in declared
+                 if s.get("type") != "message"]
+    if len(ids) != len(declared):
+        problems.append("a callback_id declared twice")
+    return problems
+
+
+def test_a_shortcut_handled_but_not_declared_or_declared_but_not_handled_fails(
+        tmp_path: Path) -> None:
+    handled = registered(tmp_path).shortcuts
+    assert handled == set(shortcuts.SHORTCUTS)
+    data = manifest()
+    assert shortcuts_out_of_step(data, handled) == []
+    dropped = manifest()
+    lost = dropped["features"]["shortcuts"].pop()
+    assert shortcuts_out_of_step(dropped, handled) == [
+        f"handled, not declared: {lost['callback_id']}"]
+    extra = manifest()
+    extra["features"]["shortcuts"].append({"name": "Summarise", "type": "message",
+                                           "callback_id": "idealoop_summarise",
+                                           "description": "x"})
+    assert shortcuts_out_of_step(extra, handled) == ["declared, not handled: idealoop_summarise"]
+    global_one = manifest()
+    global_one["features"]["shortcuts"][0]["type"] = "global"
+    assert shortcuts_out_of_step(global_one, handled)
 
 
 def test_scopes_are_exactly_what_the_listeners_need(tmp_path: Path) -> None:
@@ -209,6 +250,13 @@ def test_the_schema_refuses_what_slack_refuses() -> None:
     assert list(validator.iter_errors(data))
     data = manifest()
     data["display_information"]["name"] = "x" * 36
+    assert list(validator.iter_errors(data))
+    # a shortcut's name over 24 characters, or one without its callback_id
+    data = manifest()
+    data["features"]["shortcuts"][0]["name"] = "x" * 25
+    assert list(validator.iter_errors(data))
+    data = manifest()
+    del data["features"]["shortcuts"][0]["callback_id"]
     assert list(validator.iter_errors(data))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 EMOJI = {
     "+1": "👍", "-1": "👎", "thumbsup": "👍", "thumbsdown": "👎", "bulb": "💡",
     "robot_face": "🤖", "warning": "⚠️", "hourglass_flowing_sand": "⏳", "thread": "🧵",
-    "black_square_for_stop": "⏹️",
+    "black_square_for_stop": "⏹️", "lock": "🔒",
     "compass": "🧭", "mag": "🔍", "information_source": "ℹ️",
     "trophy": "🏆", "fire": "🔥", "x": "❌", "heart": "❤️", "star": "⭐", "tada": "🎉",
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",

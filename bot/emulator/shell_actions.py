@@ -141,6 +141,31 @@ class InSlack:
         if reply.status != 200:
             self.screen.note(f"The app answered HTTP {reply.status} to your click.")
 
+    def shortcut(self, rest: str) -> None:
+        """`shortcut feedback 3`: a message shortcut on message [3], as Slack sends it."""
+        name, _, number_text = rest.strip().partition(" ")
+        callback_id = SHORTCUTS.get(name.lower())
+        try:
+            number = int(number_text.strip().strip("[]"))
+        except ValueError:
+            number = 0
+        if callback_id is None or number == 0:
+            self.screen.note("Say which shortcut and which message: `shortcut feedback 3` "
+                             "(or polish, brainstorm).")
+            return
+        if not 1 <= number <= len(self.screen.messages):
+            self.screen.note(no_such(number))
+            return
+        channel, ts = self.screen.messages[number - 1]
+        message = self.state.get_message(channel, ts) or {"ts": ts}
+        user = self.shell.cursor.user
+        response_url = self.shell.slack.new_response_url(channel=channel, user=user)
+        reply = self.shell.sender.shortcut(callback_id, user=user, channel=channel,
+                                           message=message, response_url=response_url)
+        if reply.status != 200:
+            self.screen.note(f"The app answered HTTP {reply.status} to the shortcut; Slack "
+                             "shows you an error and does not send it again.")
+
     def click_private(self, name: str) -> None:
         """`click forget`: a button on the latest message only you were shown."""
         private = self.screen.private
@@ -469,8 +494,8 @@ def no_such(number: int | None, *, button: str | None = None) -> str:
         return f"There is no message [{number}]. Messages are numbered in [brackets]."
     where = f"Message [{number}]" if number is not None else "The last message only you saw"
     return (f"{where} has no {button or 'such'} button. Buttons: 👍, 👎, draft, more, why, "
-            "decide; done, dropped, snooze on a reminder (forget, cancel, run, set, topic on "
-            "one only you saw).")
+            "decide; done, dropped, snooze on a reminder (forget, cancel, run, set, topic, "
+            "post on one only you saw).")
 
 
 def home_button(view: dict[str, Any], label: str, channel: str) -> dict[str, Any] | None:
@@ -492,11 +517,14 @@ BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)
     "why": ("idealoop_why", None), "forget": ("idealoop_forget_me", None),
     "cancel": ("idealoop_forget_me_cancel", None),
     "run": ("idealoop_choose_command", None), "set": ("idealoop_choose_command", None),
-    "topic": ("idealoop_choose_topic", None),
+    "topic": ("idealoop_choose_topic", None), "post": ("idealoop_post_in_thread", None),
     "decide": ("idealoop_decide", None), "done": ("idealoop_decision_done", None),
     "dropped": ("idealoop_decision_dropped", None),
     "snooze": ("idealoop_decision_snooze", None),
 }
+# `shortcut <name> N` -> the callback_id of idealoop's message shortcut (manifest.yml)
+SHORTCUTS = {"feedback": "idealoop_feedback_on_message", "polish": "idealoop_polish_message",
+             "brainstorm": "idealoop_brainstorm_from_message"}
 
 
 def find_button(message: dict[str, Any], name: str) -> dict[str, Any] | None:

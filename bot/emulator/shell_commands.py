@@ -48,6 +48,11 @@ IN_SLACK = (
                  "click a button on message [3]: feedback (again to take it\nback), "
                  "\"Draft this\", \"More like this\", \"Why these ideas?\"",
                  ("click",), lambda shell, rest: shell.in_slack.click(rest)),
+    ShellCommand("shortcut feedback 3",
+                 "a message shortcut on message [3]: \"Get feedback on this\"\n(a critique in its "
+                 "thread); `shortcut polish 3` (shown only\nto you, `click post` posts it in the "
+                 "thread);\n`shortcut brainstorm 3` (ideas in its thread)",
+                 ("shortcut",), lambda shell, rest: shell.in_slack.shortcut(rest)),
     ShellCommand("decide 3 [owner bob] [due +3d] [note …]",
                  "\"Decide…\" on idea or draft [3]: its form sent as prefilled\n(you own it, "
                  "due in a week) with these changes; `text …`\nrewords the decision",

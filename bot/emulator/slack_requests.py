@@ -93,6 +93,33 @@ def block_actions_body(action: dict[str, Any], *, user: str, channel: str,
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
+def message_action_body(callback_id: str, *, user: str, channel: str,
+                        message: dict[str, Any], response_url: str,
+                        trigger_id: str | None = None, action_ts: str | None = None,
+                        team: str = TEAM) -> bytes:
+    """A message shortcut used on `message`, form-encoded as Slack sends interactivity.
+    The fields are those of Slack's shortcut payloads
+    (https://api.slack.com/reference/interaction-payloads/shortcuts): `type`
+    "message_action", the shortcut's `callback_id`, a `trigger_id`, a `response_url`
+    (message shortcuts only), the `message` whole (with `ts`, and `thread_ts` when it is a
+    reply), the `channel` it is in, the `user` who used it and the `team`; `message_ts`
+    and `action_ts` as Bolt's own type of the payload has them
+    (slack-bolt `src/types/shortcuts/message-shortcut.ts`)."""
+    payload = {
+        "type": "message_action", "callback_id": callback_id,
+        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+        "message_ts": message["ts"], "response_url": response_url,
+        "message": {"type": "message", **message},
+        "user": {"id": user, "name": user.lower(), "username": user.lower(), "team_id": team},
+        "channel": {"id": channel, "name": "emulated"},
+        "team": {"id": team, "domain": "emulated"},
+        "api_app_id": APP_ID, "token": "legacy-unused",
+        "action_ts": action_ts or f"{time.time():.6f}",
+        "is_enterprise_install": False, "enterprise": None,
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
 def home_click_body(action: dict[str, Any], *, user: str, view: dict[str, Any],
                     trigger_id: str | None = None) -> bytes:
     """A click on a button of the App Home tab (no channel, no message, no response URL)."""
@@ -244,6 +271,16 @@ class SlackSender:
                                               message=message, response_url=response_url,
                                               trigger_id=trigger_id, ephemeral=ephemeral,
                                               team=team),
+                           "application/x-www-form-urlencoded")
+
+    def shortcut(self, callback_id: str, *, user: str, channel: str,
+                 message: dict[str, Any], response_url: str,
+                 trigger_id: str | None = None, team: str = TEAM) -> Reply:
+        """A signed `message_action` request: `user` used the message shortcut
+        `callback_id` on `message`."""
+        return self.signed(message_action_body(callback_id, user=user, channel=channel,
+                                               message=message, response_url=response_url,
+                                               trigger_id=trigger_id, team=team),
                            "application/x-www-form-urlencoded")
 
     def home_click(self, action: dict[str, Any], *, user: str, view: dict[str, Any],

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from bot.config import BOT_SCOPES
-from bot.emulator.block_kit import BlockKitError, check_message
+from bot.emulator.block_limits import BlockKitError, check_message
 from bot.emulator.call_log import HOLD_LIMIT, Call, CallLog
 from bot.emulator.methods import METHODS, UNAUTHENTICATED, CallContext
 from bot.emulator.oauth_apps import OAuthApps

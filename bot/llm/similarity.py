@@ -99,14 +99,17 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
-    """One word's stem. Cached: Snowball is pure Python, and a team's vocabulary is small."""
+    """One word's stem. Cached: Snowball is pure Python, and a team's vocabulary is small.
+    The cache holds single words, never a text or whose it was; forgetting a person
+    and retention empty it anyway (`clear_caches`, from `bot.privacy`)."""
     return str(_stemmer().stemWord(word))
 
 
-@lru_cache(maxsize=65_536)
 def content_words(text: str) -> frozenset[str]:
-    """The stems of `text`'s words that carry meaning (cached: rejected ideas are
-    compared in every brainstorm of their channel)."""
+    """The stems of `text`'s words that carry meaning. Not cached: a cache keyed by
+    the text would keep people's words in memory after they were forgotten or purged,
+    and the rejection filter reads the words stored with each idea instead
+    (`kept_words`), so it has little to gain (`bench/similarity.py`)."""
     return frozenset(_stem(word) for word in _ANY_WORDS.findall(text.lower())
                      if word not in STOP_WORDS)
 
@@ -125,9 +128,9 @@ def _close(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
 
 
 def clear_caches() -> None:
-    """Forget every stem and word set worked out so far (for measuring the cold cost)."""
+    """Forget every stem worked out so far: after a person is forgotten or texts are
+    purged (`bot.privacy`), and for measuring the cold cost."""
     _stem.cache_clear()
-    content_words.cache_clear()
 
 
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:

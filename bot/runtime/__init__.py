@@ -9,7 +9,9 @@
     workspaces.py     each workspace's Web API client, for work done after Slack's answer
     oauth_states.py   the install's OAuth state, signed instead of stored until used
     doctor.py         `idealoop doctor`: a deployment checked from outside
-    logs.py           the log formatter: one line per record, request values escaped, clipped
+    log_format.py     how a log line is written (text or JSON): one line per record,
+                      request values escaped and clipped, no statement's values
 
-The job pool and the worker that runs accepted work are in `bot.work`.
+The job pool and the worker that runs accepted work are in `bot.work`; which workspace,
+channel and work a log line is about is in `bot.log_context`.
 """

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from datetime import UTC
 from typing import Any, Protocol
 
 from bot.limits import Limits
 from bot.work.backoff import backoff
 from bot.work.owners import is_dead, process_name
+from storage.claims import LeaseLost as LeaseLost  # another process took the work over
 from storage.errors import DatabaseUnavailable, QuotaReached
 from storage.work import NewWork, WorkStore
 from storage.work import WorkItem as WorkItem  # for handlers/
@@ -47,10 +47,6 @@ STOPS_REMEMBERED = 1000  # work stopped through this process, kept for its runs 
 class RetryLater(Exception):
     """A step failed in a way a later attempt may fix (Slack or the database was down);
     the work stays pending and is tried again."""
-
-
-class LeaseLost(Exception):
-    """Another process has taken this work over: this one must do nothing more with it."""
 
 
 class Stopped(LeaseLost):
@@ -204,8 +200,6 @@ class Work:
         depth, oldest = self.store.backlog()
         if oldest is None:
             return depth, 0.0
-        if oldest.tzinfo is None:  # SQLite gives back naive UTC datetimes
-            oldest = oldest.replace(tzinfo=UTC)
         return depth, max(0.0, (self.store.clock() - oldest).total_seconds())
 
     def free_dead_owners(self) -> int:

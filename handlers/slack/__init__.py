@@ -1,6 +1,7 @@
 """What the surfaces share about Slack itself.
 
     blocks.py      Block Kit builders: plain values in, message payloads out
+    shortcut_blocks.py  the message shortcuts' polished text, privately and in the thread
     mrkdwn.py      escaping LLM text so it cannot ping anyone; cutting it to fit a section
     streaming.py   a message that fills in while the LLM writes (throttled chat.update)
     lookups.py     people's names, message permalinks, what idealoop posted in a thread

@@ -5,7 +5,7 @@ Text that came from the LLM or from a person is passed through `neutralise` here
 at the last step before Slack, so nothing posted can ping anyone.
 
 Whatever the model writes, what is built here stays within Slack's limits
-(`bot.emulator.block_kit` lists them with their sources): an idea longer than one section
+(`bot.emulator.block_limits` lists them with their sources): an idea longer than one section
 (3,000 characters) is split across sections of its message, and past `IDEA_SECTIONS` it
 is clipped with "…" and a note saying how much is not shown (the whole idea stays
 stored: "Draft this" and export use all of it); lists (digests, top, Home) clip each

@@ -14,13 +14,11 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from slack_sdk.webhook import WebhookClient
 
 from bot.ideas import Brainstormed, Idea
 from bot.work.queue import WorkItem
 from handlers.slack import blocks
-from handlers.slack.api_errors import SLACK_FAILURES, failure_name, slack_call
+from handlers.slack.api_errors import slack_call
 from handlers.slack.lookups import (
     WORK_EVENT,
     posted_in_channel,
@@ -28,6 +26,7 @@ from handlers.slack.lookups import (
     retract,
     work_metadata,
 )
+from handlers.work.draft_chat import tell_through
 
 log = logging.getLogger(__name__)
 IDEA_EVENT = "idealoop_idea"  # metadata naming the item an idea message shows
@@ -108,13 +107,5 @@ class SlackBrainstormChat:
     def tell(self, work: WorkItem, text: str) -> None:
         """Through the command's response URL, which works even where the bot cannot post."""
         url = work.request.get("response_url")
-        if not url:
-            return
-        try:
-            # Only a rate limit is waited out: a post repeated after a dropped connection
-            # could show twice (the default retries it).
-            WebhookClient(str(url), timeout=10, retry_handlers=[
-                RateLimitErrorRetryHandler(max_retry_count=2)],
-            ).send(text=text, response_type="ephemeral")
-        except SLACK_FAILURES as exc:
-            log.warning("could not answer through the response URL: %s", failure_name(exc))
+        if url:
+            tell_through(str(url), text)

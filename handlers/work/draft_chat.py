@@ -27,6 +27,8 @@ from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
 
 from bot.drafts import asked_for
 from bot.llm.thread_fitting import AI_AUTHOR, ThreadMessage
@@ -250,6 +252,10 @@ class SlackDraftChat:
         retract(self.client, work.channel, ts)
 
     def tell(self, work: WorkItem, text: str) -> None:
+        url = work.request.get("response_url")  # a shortcut's: works where the bot cannot post
+        if isinstance(url, str) and url:
+            tell_through(url, text)
+            return
         tell_privately(self.client, work.channel, work.user_id, str(work.thread_ts), text)
 
 
@@ -285,3 +291,15 @@ def tell_privately(client: WebClient, channel: str, user: str | None, thread_ts:
         client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
     except SLACK_FAILURES as exc:
         log.warning("could not tell %s privately: %s", user, failure_name(exc))
+
+
+def tell_through(url: str, text: str) -> None:
+    """An ephemeral answer through an interaction's response URL, only its person sees
+    it, even where the bot cannot post; best effort. Only a rate limit is waited out: a
+    post repeated after a dropped connection could show twice (the default retries it)."""
+    try:
+        WebhookClient(url, timeout=10, retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=2)],
+        ).send(text=text, response_type="ephemeral")
+    except SLACK_FAILURES as exc:
+        log.warning("could not answer through the response URL: %s", failure_name(exc))

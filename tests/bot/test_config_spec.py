@@ -9,6 +9,8 @@ by no variable (or two), and when a variable's bounds or default disagree with w
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from click.testing import CliRunner
 from bot import config_docs
 from bot.cli import main
 from bot.config import Settings, variables
-from bot.config_spec import GROUPS, Var, names
+from bot.config_spec import CONVENTIONS, GROUPS, Var, names
 from bot.errors import ConfigError
 
 
@@ -101,3 +103,17 @@ def test_every_default_in_env_example_parses_to_the_default() -> None:
         if written and var.env != "IDEALOOP_LLM":  # auto: resolved against the key
             assert getattr(Settings.from_env({var.env: written}), field.name) == \
                 field.default, var.env
+
+
+def test_code_reads_no_environment_variable_outside_the_spec_but_the_conventions() -> None:
+    """Settings live in one table; what the code reads from the environment elsewhere is
+    either in it or one of the cross-tool conventions the spec names (NO_COLOR)."""
+    root = Path(__file__).resolve().parents[2]
+    read = re.compile(r"os\.(?:environ(?:\.get)?\(|environ\[|getenv\()\s*[\"']([A-Z][A-Z0-9_]*)")
+    known = set(names(variables())) | set(CONVENTIONS)
+    found = {(path.relative_to(root).as_posix(), name)
+             for package in ("bot", "handlers", "storage")
+             for path in (root / package).rglob("*.py")
+             for name in read.findall(path.read_text(encoding="utf-8"))}
+    assert {(path, name) for path, name in found if name not in known} == set()
+    assert ("bot/cli.py", "NO_COLOR") in found  # the scan sees the reads there are

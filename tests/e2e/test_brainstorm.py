@@ -102,7 +102,7 @@ def test_a_mistyped_sub_command_is_answered_privately_never_brainstormed(
     assert '"action_id": "idealoop_choose_topic"' in json.dumps(answer["blocks"])
     app.settle()
     assert app.slack.calls_to("chat.postMessage") == []
-    assert app.deps.work.store.count_pending() == 0
+    assert app.deps.work.store.backlog()[0] == 0
 
 
 def test_a_quoted_topic_that_starts_like_a_sub_command_is_brainstormed(
@@ -210,7 +210,7 @@ def test_a_duplicated_command_delivery_runs_once(app: RunningApp) -> None:
 
 
 def _nothing_pending(app: RunningApp) -> None:
-    assert app.deps.work.store.count_pending() == 0
+    assert app.deps.work.store.backlog()[0] == 0
 
 
 def walking_rejected_async_approved(app: RunningApp, llm: FakeOpenAI) -> None:

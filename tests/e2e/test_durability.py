@@ -65,7 +65,7 @@ def _header_ts(app: RunningApp, topic: str) -> str:
 def _settled(app: RunningApp, header_ts: str) -> None:
     header = app.slack.state.get_message(CHANNEL, header_ts)
     assert header is not None and "Thinking" not in json.dumps(header.get("blocks"))
-    assert app.deps.work.store.count_pending() == 0
+    assert app.deps.work.store.backlog()[0] == 0
 
 
 def test_a_reaction_is_stored_when_slack_gets_its_answer(app: RunningApp) -> None:
@@ -190,7 +190,7 @@ def test_a_run_that_lost_its_lease_while_the_model_answered_saves_and_posts_noth
         assert other.deps.wait_quiet(20)
         ideas = slack.state.thread(CHANNEL, header["ts"])[1:]
         assert sorted(str(m["text"]).split(".")[0] for m in ideas) == ["1", "2", "3", "4", "5"]
-        assert other.deps.work.store.count_pending() == 0
+        assert other.deps.work.store.backlog()[0] == 0
 
 
 def test_a_retried_attempt_that_loses_its_lease_before_posting_posts_nothing(
@@ -343,7 +343,7 @@ def _only(entries: list[dict[str, object]]) -> dict[str, object]:
 
 
 def _no_pending(app: RunningApp) -> None:
-    assert app.deps.work.store.count_pending() == 0
+    assert app.deps.work.store.backlog()[0] == 0
 
 
 def test_a_duplicate_delivery_is_one_brainstorm(app: RunningApp) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from bot.emulator.slack_requests import SlackSender
 from bot.emulator.web_api import SlackApiServer
-from bot.runtime.logs import TRACEBACK_PREFIX
+from bot.runtime.log_format import TRACEBACK_PREFIX
 from storage.db import make_engine
 from testkit.app import SECRET
 from testkit.processes import ServeProcess

@@ -40,7 +40,7 @@ def drafted(app: RunningApp, llm: FakeOpenAI, reply: str, delay: float) -> str:
 
 def _done(app: RunningApp) -> None:
     assert app.deps.wait_quiet(timeout=1)
-    assert app.deps.work.store.count_pending() == 0
+    assert app.deps.work.store.backlog()[0] == 0
 
 
 def refused(app: RunningApp) -> list[tuple[str, Any]]:

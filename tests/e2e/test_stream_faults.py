@@ -58,7 +58,7 @@ def drafted(app: RunningApp, llm: FakeOpenAI, *, delay: float = 0.01) -> str:
 
 def _done(app: RunningApp) -> None:
     assert app.deps.wait_quiet(timeout=1)
-    assert app.deps.work.store.count_pending() == 0
+    assert app.deps.work.store.backlog()[0] == 0
 
 
 def assert_one_draft_once(app: RunningApp, thread_ts: str, seen: Seen,

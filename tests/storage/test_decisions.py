@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from storage.decisions import DONE, DROPPED, PLANNED, NewDecision
 from storage.stores import Stores
+from tests.storage.test_privacy import purge_before
 from tests.storage.test_stores import _brainstorm
 
 DUE = date(2026, 11, 6)
@@ -89,8 +90,8 @@ def test_forget_removes_the_words_of_the_decisions_a_person_made(stores: Stores)
 
 def test_retention_removes_the_words_of_old_decisions(stores: Stores) -> None:
     decision = _decide(stores, _brainstorm(stores)[0])
-    assert stores.privacy.purge_before(datetime(2000, 1, 1, tzinfo=UTC)).decisions == 0
-    purged = stores.privacy.purge_before(datetime.now(UTC) + timedelta(days=1))
+    assert purge_before(stores.privacy, datetime(2000, 1, 1, tzinfo=UTC)).decisions == 0
+    purged = purge_before(stores.privacy, datetime.now(UTC) + timedelta(days=1))
     assert purged.decisions == 1
     gone = stores.decisions.get(decision)
     assert gone is not None and (gone.text, gone.note, gone.purged) == ("", None, True)

@@ -15,11 +15,13 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, inspect, text
 
-from bot.rejections import words_to_keep
-from storage.db import alembic_config, make_engine, upgrade
+from bot.app import open_stores
+from bot.config import Settings
+from bot.rejections import RejectionFilter, words_to_keep
+from storage.db import alembic_config, make_engine
 from storage.digests import DigestStore
-from storage.idea_words import IdeaWords
 from storage.models import Base
+from storage.signals import ReactionChange
 from storage.stores import Stores
 from testkit.databases import scratch_database, sqlite_database
 from tests.conftest import POSTGRES_ADMIN_URL
@@ -133,39 +135,45 @@ def test_rows_from_before_workspaces_are_kept_and_adopted_by_the_one_workspace(
     assert stores.workspaces.adopt_unowned("T1") == 0
 
 
-def test_0020_fills_in_the_words_of_existing_ideas_by_the_rule_it_is_given(
+def test_0020_fills_in_no_row_and_older_ideas_are_judged_by_words_worked_out_when_read(
         fresh_engine: Engine) -> None:
-    """In batches (2,500 ideas: three of them); a purged idea and a draft get none; down,
-    the columns go; up without the rule, they stay empty for the filter to work out."""
+    """0020 only adds the columns: filling them in inside the migration's transaction
+    would hold `items` locked on PostgreSQL for as long as a large table takes. The app's
+    own upgrade (`open_stores(migrate=True)`, as `serve` and `db upgrade` run it) leaves
+    them empty; the filter works the words out from the text, and the brainstorm saves
+    them back. Down, the columns go."""
     config = alembic_config(fresh_engine)
     command.downgrade(config, "0019")
+    rejected = ["Walking standups around the block", "Pair each newcomer with a buddy"]
     with fresh_engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO brainstorms (id, team, channel, requester, topic, header_ts, model, "
-            "created_at) VALUES (1, 'T1', 'C1', 'U1', 'standups', '1.000001', 'm', "
+            "created_at) VALUES (1, '', 'C1', 'U1', 'team habits', '1.000001', 'm', "
             "CURRENT_TIMESTAMP)"))
         conn.execute(text(
             "INSERT INTO items (id, brainstorm_id, kind, text, team, channel, position, model, "
-            "created_at, purged_at) VALUES (:id, 1, :kind, :text, 'T1', 'C1', :id, 'm', "
-            "CURRENT_TIMESTAMP, :purged)"),
-            [{"id": n, "kind": "idea", "text": f"Walking standups number {n}", "purged": None}
-             for n in range(1, 2_501)]
-            + [{"id": 2_501, "kind": "idea", "text": "", "purged": datetime.now(UTC)},
-               {"id": 2_502, "kind": "draft", "text": "A draft", "purged": None}])
-    upgrade(fresh_engine, idea_words=words_to_keep)
-    with fresh_engine.connect() as conn:
-        rows = conn.execute(text("SELECT id, text, idea_form, idea_words, words_version "
-                                 "FROM items ORDER BY id")).all()
-    assert [IdeaWords(row.idea_form, row.idea_words, row.words_version)
-            for row in rows[:2_500]] == [words_to_keep(row.text) for row in rows[:2_500]]
-    assert rows[0].idea_words == "1 number standup walk"
-    assert [(row.idea_form, row.idea_words, row.words_version) for row in rows[2_500:]] == [
-        (None, None, None)] * 2
+            "ts, created_at) VALUES (:id, 1, 'idea', :text, '', 'C1', :id, 'm', :ts, "
+            "CURRENT_TIMESTAMP)"),
+            [{"id": n, "text": idea, "ts": f"1.00000{n + 1}"}
+             for n, idea in enumerate(rejected, start=1)])
+    stores = open_stores(Settings(database_url=fresh_engine.url.render_as_string(
+        hide_password=False)), migrate=True)
+    try:
+        with stores.engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT count(*) FROM items WHERE idea_form IS NOT NULL "
+                "OR idea_words IS NOT NULL OR words_version IS NOT NULL")).scalar() == 0
+        stores.signals.apply_reactions([ReactionChange(
+            item_id=item_id, user_id="U2", emoji="-1", polarity=-1, active=True, event_us=1,
+            at=datetime.now(UTC)) for item_id in (1, 2)])
+        check = RejectionFilter(stores.steering).check("C1", "team habits")
+        assert not check.keeps("Standups walking around the block")[0]  # reworded
+        assert not check.keeps("pair each newcomer with a buddy!")[0]
+        assert check.keeps("A book club at lunch")[0]
+        assert check.refreshed == {1: words_to_keep(rejected[0]), 2: words_to_keep(rejected[1])}
+    finally:
+        stores.engine.dispose()
     command.downgrade(config, "0019")
     assert not {"idea_form", "idea_words", "words_version"} & {
         column["name"] for column in inspect(fresh_engine).get_columns("items")}
     command.upgrade(config, "head")
-    with fresh_engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM items WHERE idea_words IS NOT NULL "
-                                 "OR words_version IS NOT NULL")).scalar() == 0
-        assert conn.execute(text("SELECT count(*) FROM items")).scalar() == 2_502

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,13 +15,14 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.privacy import Privacy
 from storage.brainstorms import NewBrainstorm
+from storage.claims import LeaseLost
 from storage.db import make_engine
 from storage.drafts import NewDraft
-from storage.privacy import PrivacyStore
+from storage.privacy import RETRY_IN, PrivacyStore, Purged
 from storage.signals import ReactionChange
 from storage.stores import Stores
 from storage.work import NewWork
-from testkit.queries import count_rows, daily_runs
+from testkit.queries import count_rows, daily_runs, lease_left
 
 OLD = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 NEW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -72,6 +74,16 @@ def draft(stores: Stores, requester: str, ts: int) -> int:
     return item_id
 
 
+def purge_before(privacy: PrivacyStore, cutoff: datetime) -> Purged:
+    """A purge run as the day's holder of retention (a day of its own per call)."""
+    claim = privacy.claim_daily("retention-test", f"day-{next(_DAYS)}", "test")
+    assert claim is not None
+    return privacy.purge_before(cutoff, claim)
+
+
+_DAYS = itertools.count()
+
+
 def test_retention_removes_old_words_and_keeps_rows_and_counts(
         stores: Stores, clock: Clock) -> None:
     privacy, work = stores.privacy, stores.work
@@ -89,7 +101,7 @@ def test_retention_removes_old_words_and_keeps_rows_and_counts(
     react(stores, new_ideas[0], "U2")
     stats_before = stores.reports.channel_stats("C1")
 
-    purged = privacy.purge_before(NEW - timedelta(days=30))
+    purged = purge_before(privacy, NEW - timedelta(days=30))
     assert (purged.items, purged.brainstorms, purged.work) == (3, 1, 1)
     rows = {row["id"]: row for row in stores.reports.export_rows()}
     assert [rows[i]["text"] for i in (*old_ideas, old_draft)] == ["", "", ""]
@@ -104,7 +116,7 @@ def test_retention_removes_old_words_and_keeps_rows_and_counts(
     assert stores.steering.vectors("emb", [old_ideas[1]]) == {}
     assert stores.drafts.latest_draft("C1", "100.000001") is None
     assert stores.brainstorms.brainstorm_inputs_at("C1", "100.000001").inputs is None  # type: ignore[union-attr]
-    assert privacy.purge_before(NEW - timedelta(days=30)).items == 0  # nothing left to do
+    assert purge_before(privacy, NEW - timedelta(days=30)).items == 0  # nothing left to do
 
 
 def test_an_embedding_worked_out_while_its_idea_was_purged_is_not_kept(
@@ -113,7 +125,7 @@ def test_an_embedding_worked_out_while_its_idea_was_purged_is_not_kept(
     purged words, is not written (nothing would ever delete it)."""
     ideas = brainstorm(stores, "U1", 100)
     clock.at = NEW
-    assert stores.privacy.purge_before(NEW - timedelta(days=30)).items == 2
+    assert purge_before(stores.privacy, NEW - timedelta(days=30)).items == 2
     stores.steering.save_vectors("emb", {ideas[0]: b"\0" * 8})
     assert stores.steering.vectors("emb", ideas) == {}
     assert count_rows(stores.steering.engine, "item_vectors") == 0
@@ -187,7 +199,7 @@ def test_a_daily_job_is_claimed_by_exactly_one_process(
     claims = [claim for claim in won if claim is not None]
     assert len(claims) == 1
     winner = claims[0]
-    assert privacy.release_daily(winner)  # its purge failed: given back
+    assert privacy.release_daily(winner, retry_in=0)  # its purge failed: given back
     again = privacy.claim_daily("retention", "2026-11-30", "p99")
     assert again is not None and again.fence == winner.fence + 1
     assert not privacy.finish_daily(winner, 3)  # the earlier holder is refused
@@ -196,6 +208,57 @@ def test_a_daily_job_is_claimed_by_exactly_one_process(
     assert privacy.claim_daily("retention", "2026-11-30", winner.owner) is None
     assert daily_runs(privacy.engine, "retention") == [("2026-11-30", "p99", 7)]
     assert count_rows(privacy.engine, "maintenance_runs") == 1
+
+
+def test_a_claim_given_back_waits_for_its_retry_time_before_anyone_takes_it(
+        stores: Stores) -> None:
+    """A purge that failed gives its claim back for a later hourly offer: during a
+    rolling deploy a second replica does not run the same day's purge the next second."""
+    privacy = stores.privacy
+    failed = privacy.claim_daily("retention", "2026-11-30", "p1")
+    assert failed is not None and privacy.release_daily(failed)
+    assert privacy.claim_daily("retention", "2026-11-30", "p2") is None  # not yet
+    assert privacy.claim_daily("retention", "2026-11-30", "p1") is None
+    assert lease_left(privacy.engine, "retention", "2026-11-30") > RETRY_IN - 60
+
+
+def test_a_purge_renews_its_claim_batch_by_batch_and_stops_once_it_lost_it(
+        stores: Stores, clock: Clock) -> None:
+    """Each batch renews the claim first: a purge longer than the lease keeps it, and a
+    holder whose lease ran out and passed to another process deletes nothing more; the
+    new holder purges what is left."""
+    privacy = stores.privacy
+    ideas = [item for ts in (100, 200, 300) for item in brainstorm(stores, "U1", ts)]
+    clock.at = NEW
+    cutoff = NEW - timedelta(days=30)
+    slow = privacy.claim_daily("retention", "2026-11-30", "p1", lease=60)
+    assert slow is not None
+    assert privacy.purge_before(cutoff, slow, lease=3600, batch=2).items == 6  # 4 batches
+    assert lease_left(privacy.engine, "retention", "2026-11-30") > 3000  # renewed
+
+    clock.at = OLD
+    for ts in (400, 500):
+        brainstorm(stores, "U1", ts)
+    clock.at = NEW + timedelta(days=1)
+    stalled = privacy.claim_daily("retention", "2026-12-01", "p1")
+    assert stalled is not None
+    with pytest.raises(LeaseLost):  # its lease runs out after its first batch
+        privacy.purge_before(cutoff, stalled, lease=-1.0, batch=2)
+    assert _texts_left(stores) == 2  # one batch of two went; it touched nothing after
+    taker = privacy.claim_daily("retention", "2026-12-01", "p2")
+    assert taker is not None and taker.fence == stalled.fence + 1
+    with pytest.raises(LeaseLost):  # the lease is p2's now: p1 is fenced off at once
+        privacy.purge_before(cutoff, stalled, batch=2)
+    assert _texts_left(stores) == 2
+    assert privacy.purge_before(cutoff, taker, batch=2).items == 2
+    assert _texts_left(stores) == 0 and len(ideas) == 6
+    assert privacy.finish_daily(taker, 2) and not privacy.finish_daily(stalled, 2)
+
+
+def _texts_left(stores: Stores) -> int:
+    with stores.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM items WHERE purged_at IS NULL"))
+                   .scalar_one())
 
 
 def test_the_sqlite_log_is_emptied_after_a_forget_unless_a_reader_holds_it(
@@ -253,7 +316,7 @@ def test_copies_go_by_the_same_words_or_with_their_item_and_nothing_else_does(
         channel="C1", requester="U0CAROL", topic="offsite", model="m", ideas=("d idea",),
         header_ts="400.000001",
         inputs={"approved": ["c idea", "long gone idea"], "rejected": ["b idea", "d idea"]}))
-    assert privacy.purge_before(NEW - timedelta(days=1)).copies == 1
+    assert purge_before(privacy, NEW - timedelta(days=1)).copies == 1
     latest = stores.brainstorms.latest_brainstorm_by("C1", "U0CAROL")
     assert latest is not None
     assert latest.inputs == {"approved": ["", ""], "rejected": ["", "d idea"]}

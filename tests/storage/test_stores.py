@@ -339,7 +339,9 @@ def test_a_purge_clears_the_kept_words_and_they_are_not_saved_back(stores: Store
         ideas=("Walking standups",), words=(IdeaWords("walking standups", "standup walk", 1),)))
     assert saved is not None
     now[0] = AT + timedelta(days=30)
-    assert stores.privacy.purge_before(AT + timedelta(days=1)).items == 1
+    claim = stores.privacy.claim_daily("retention", "2026-12-01", "test")
+    assert claim is not None
+    assert stores.privacy.purge_before(AT + timedelta(days=1), claim).items == 1
     stores.steering.save_words({saved.item_ids[0]: IdeaWords("walking standups", "walk", 1)})
     with stores.engine.connect() as conn:
         assert conn.execute(text("SELECT idea_form, idea_words, words_version FROM items"))\

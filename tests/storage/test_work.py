@@ -50,7 +50,7 @@ def test_held_work_is_not_taken_until_its_lease_runs_out(work: WorkStore) -> Non
     # The old holder lost it: nothing it does changes the row any more.
     assert work.finish(held) is False and work.set_placeholder(held, "1.0") is False
     assert work.set_placeholder(taken, "2.0") and work.finish(taken)
-    assert work.count_pending() == 0
+    assert work.backlog()[0] == 0
 
 
 def _claimed(work: WorkStore, owner: str) -> WorkItem:
@@ -192,7 +192,7 @@ def test_stopping_a_thread_cancels_its_unfinished_work_whoever_holds_it(
     work.spent(held.id, 42)  # what it spent until it noticed still counts
     assert work.usage("T1", "U1", "D1", datetime(2000, 1, 1, tzinfo=UTC)).tokens == 42
     assert work.cancel("T1", "D1", "1.0", note="again") == []  # a repeated stop
-    assert work.count_pending() == 1  # the other thread's work runs on
+    assert work.backlog()[0] == 1  # the other thread's work runs on
 
 
 def test_a_thread_is_an_agent_session_when_its_work_says_so(work: WorkStore) -> None:
@@ -213,3 +213,14 @@ def test_the_tokens_of_two_attempts_add_up(work: WorkStore) -> None:
     work.spent(second.id, 80)
     since = datetime(2000, 1, 1, tzinfo=UTC)
     assert work.usage("", "U1", "C1", since).tokens == 200
+
+
+def test_the_oldest_pending_work_comes_back_as_an_aware_utc_time(work: WorkStore) -> None:
+    """SQLite keeps no zone: the store, not its callers, makes the time UTC again
+    (`storage.base.as_utc`), so the queue's age gauge can subtract it from now."""
+    assert work.backlog() == (0, None)
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    assert work.accept(new(), owner="a", lease=30) is not None
+    depth, oldest = work.backlog()
+    assert depth == 1 and oldest is not None and oldest.utcoffset() == timedelta(0)
+    assert before <= oldest <= datetime.now(UTC) + timedelta(seconds=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.block_kit import check_message
+from bot.emulator.block_limits import check_message
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.methods.params import content, metadata, require, truthy
 from bot.emulator.workspace import WorkspaceError
@@ -18,7 +18,7 @@ def post_message(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     if not text and not blocks and not attachments:
         raise WorkspaceError("no_text")
     check_message(text, blocks)
-    channel = ctx.ws.ensure_channel(str(params["channel"]))
+    channel = ctx.ws.require_member(str(params["channel"]))
     msg = ctx.ws.post_message(
         channel,
         text or "",

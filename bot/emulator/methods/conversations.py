@@ -84,7 +84,7 @@ def paginate(
 
 def replies(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     require(params, "channel", "ts")
-    channel = ctx.ws.ensure_channel(str(params["channel"]))
+    channel = ctx.ws.require_member(str(params["channel"]))
     ts = str(params["ts"])
     root_ts = ctx.ws.thread_root_ts(channel, ts)
     if root_ts is None or ctx.ws.get_message(channel, root_ts) is None:
@@ -99,7 +99,7 @@ def replies(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def history(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     require(params, "channel")
-    channel = ctx.ws.ensure_channel(str(params["channel"]))
+    channel = ctx.ws.require_member(str(params["channel"]))
     keep = time_window(params)
     messages = with_metadata(
         [m for m in reversed(ctx.ws.history(channel)) if keep(m["ts"])], params)

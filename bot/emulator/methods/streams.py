@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.emulator.block_kit import check_blocks
+from bot.emulator.block_limits import check_blocks
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.methods.params import list_param, metadata
 from bot.emulator.workspace import WorkspaceError

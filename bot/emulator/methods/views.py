@@ -29,7 +29,7 @@ import time
 from datetime import date
 from typing import Any
 
-from bot.emulator.block_kit import check_blocks
+from bot.emulator.block_limits import check_blocks
 from bot.emulator.methods.context import CallContext, Method
 from bot.emulator.workspace import WorkspaceError
 
@@ -44,7 +44,7 @@ _TRIGGER = re.compile(r"(\d+)\.(\d+)\.([0-9a-f]+)")
 
 def view_param(params: dict[str, Any], kind: str) -> dict[str, Any]:
     """The `view` param, checked as Slack checks it: its type, its blocks (at most 100,
-    each within Block Kit's limits: `bot.emulator.block_kit`), and a modal's own limits
+    each within Block Kit's limits: `bot.emulator.block_limits`), and a modal's own limits
     (see the module's docstring)."""
     view = params.get("view")
     if not isinstance(view, dict) or view.get("type") != kind:

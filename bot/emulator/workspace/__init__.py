@@ -80,6 +80,8 @@ class Workspace:
         self.user_info = self.directory.user_info
         self.ensure_channel = self.directory.ensure_channel
         self.channel_info = self.directory.channel_info
+        self.set_member = self.directory.set_member
+        self.require_member = self.directory.require_member
         self.post_message = self.messages.post_message
         self.update_message = self.messages.update_message
         self.delete_message = self.messages.delete_message

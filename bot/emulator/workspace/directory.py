@@ -95,6 +95,24 @@ class Directory:
             }
             return channel
 
+    def set_member(self, channel: str, member: bool) -> None:
+        """Put the bot in `channel` or take it out (`/invite @idealoop`, `/remove`)."""
+        with self._core.lock:
+            self.channels[self.ensure_channel(channel)]["is_member"] = member
+
+    def require_member(self, channel: str) -> str:
+        """The channel id, or `not_in_channel` when the bot is not in that channel: Slack
+        refuses a bot token's reads (`conversations.replies`, `.history`) and posts
+        (`chat.postMessage`) there — each method's page lists `not_in_channel`
+        (https://docs.slack.dev/reference/methods/conversations.replies,
+        https://docs.slack.dev/reference/methods/chat.postMessage). A message shortcut
+        on a message in such a channel is still delivered to the app."""
+        with self._core.lock:
+            channel = self.ensure_channel(channel)
+            if not self.channels[channel]["is_member"]:
+                raise WorkspaceError("not_in_channel", channel)
+            return channel
+
     def channel_info(self, channel: str) -> dict[str, Any]:
         """Return a ``conversations.info``-shaped channel object (creating it on first use)."""
         with self._core.lock:

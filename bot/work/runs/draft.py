@@ -26,6 +26,10 @@ def _ideas(raw: object) -> list[tuple[int, str]] | None:
     return [(int(n), str(text)) for n, text in raw]
 
 
+def _ts(raw: object) -> str | None:
+    """The message a shortcut asked about, as stored with its work."""
+    return raw if isinstance(raw, str) and raw else None
+
 
 class DraftRunner:
     def __init__(self, work: Work, drafter: Drafter, chat: DraftChat, *,
@@ -69,7 +73,8 @@ class DraftRunner:
                                      thread=thread, mention_ts=str(item.request.get("ts")),
                                      requester=item.user_id,
                                      bot_user=item.request.get("bot"),
-                                     ideas=_ideas(item.request.get("ideas")))
+                                     ideas=_ideas(item.request.get("ideas")),
+                                     review_ts=_ts(item.request.get("review_ts")))
             log.info("drafting in %s/%s: %d messages, ~%d prompt tokens (%d condensed, "
                      "%d left out)", item.channel, item.thread_ts, plan.fitted.total_messages,
                      plan.fitted.tokens, plan.fitted.condensed, plan.fitted.omitted)

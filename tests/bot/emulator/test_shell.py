@@ -20,6 +20,8 @@ import pytest
 from bot.command_parser import shell_commands
 from bot.config import Settings
 from bot.emulator.shell import HELP, Shell
+from bot.emulator.shell_actions import SHORTCUTS as SHORTCUT_IDS
+from handlers import shortcuts
 from storage.work import NewWork
 from testkit.databases import MigratedSqlite
 from testkit.processes import child_env
@@ -511,3 +513,28 @@ def test_one_wording_for_a_missing_message_or_button(shell: Shell, out: io.Strin
     assert step(shell, out, "click 1 draft").splitlines() == [no_button]
     assert no_such(None, button="forget").startswith(
         "The last message only you saw has no forget button.")
+
+
+def test_message_shortcuts_on_a_persons_message(shell: Shell, out: io.StringIO) -> None:
+    """`shortcut feedback|polish|brainstorm N`: Slack's message shortcuts, each with its
+    result in its place; `click post` posts the privately shown polished text."""
+    assert set(SHORTCUT_IDS.values()) == set(shortcuts.SHORTCUTS)  # the app's, by id
+    assert "shortcut feedback 3" in step(shell, out, "help")
+    step(shell, out, "as bob")
+    step(shell, out, "We will maybe move the launch to next week because design is really "
+                     "not done yet.")
+    step(shell, out, "as alice")
+    critique = step(shell, out, "shortcut feedback 1")
+    assert "(only visible to you) I'm writing feedback on that message in its thread" in critique
+    assert "↳ [2] idealoop" in critique and "Feedback · on bob's message" in critique
+    polished = step(shell, out, "shortcut polish 1")
+    assert "(only visible to you) We will maybe move the launch" in polished
+    assert "[Post in thread]" in polished and "↳" not in polished  # nothing in public
+    posted = step(shell, out, "click post")
+    assert "↳ [3] idealoop: We will maybe move the launch" in posted
+    assert "posted at alice's request" in posted and "Posted in the thread." in posted
+    ideas = step(shell, out, "shortcut brainstorm 1")
+    assert "↳ [4] idealoop: 💡 Brainstorm: We will maybe move the launch" in ideas
+    assert "↳ [5] idealoop: 1. " in ideas
+    assert "Say which shortcut and which message" in step(shell, out, "shortcut nonsense 1")
+    assert "There is no message [99]" in step(shell, out, "shortcut polish 99")

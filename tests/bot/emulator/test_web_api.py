@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.request
 from types import SimpleNamespace
+from urllib.parse import parse_qs
 
 import pytest
 from slack_sdk import WebClient
@@ -25,6 +26,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.webhook import WebhookClient
 
 from bot.config import BOT_SCOPES
+from bot.emulator.slack_requests import message_action_body
 from bot.emulator.web_api import Call, SlackApiServer
 from bot.emulator.workspace import Workspace
 from testkit.waiting import eventually
@@ -534,3 +536,39 @@ def test_conversations_list_needs_channels_read_and_pages(server: SlackApiServer
     with pytest.raises(SlackApiError) as bad:
         client.conversations_list(types="channels")
     assert bad.value.response["error"] == "invalid_types"
+
+
+def test_a_channel_the_bot_is_not_in_refuses_its_reads_and_posts(
+        client: WebClient, state: Workspace) -> None:
+    """Slack answers `not_in_channel` to a bot token reading or posting in a channel the
+    bot is not a member of (the methods' pages list it); a message shortcut there still
+    reaches the app, which must say so politely."""
+    message = state.post_message("C0RANDOM", "hello", user="U0BOB")
+    state.set_member("C0RANDOM", False)
+    for call in (lambda: client.conversations_replies(channel="C0RANDOM", ts=message["ts"]),
+                 lambda: client.conversations_history(channel="C0RANDOM"),
+                 lambda: client.chat_postMessage(channel="C0RANDOM", text="x")):
+        with pytest.raises(SlackApiError) as exc:
+            call()
+        assert exc.value.response["error"] == "not_in_channel"
+    assert client.conversations_info(channel="C0RANDOM")["channel"]["is_member"] is False
+    state.set_member("C0RANDOM", True)  # /invite @idealoop
+    assert client.conversations_replies(channel="C0RANDOM", ts=message["ts"])["ok"]
+
+
+def test_a_message_shortcut_payload_has_slacks_fields() -> None:
+    """https://api.slack.com/reference/interaction-payloads/shortcuts: a message shortcut
+    is `type: message_action` with its `callback_id`, a `trigger_id`, a `response_url`,
+    the whole `message`, its `channel`, the `user` and the `team`."""
+    message = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001", "user": "U0BOB",
+               "text": "hi"}
+    body = message_action_body("idealoop_polish_message", user="U0ALICE", channel=GENERAL,
+                               message=message, response_url="http://x/response/1",
+                               trigger_id="trig-1")
+    payload = json.loads(parse_qs(body.decode())["payload"][0])
+    assert payload["type"] == "message_action"
+    assert payload["callback_id"] == "idealoop_polish_message"
+    assert payload["trigger_id"] == "trig-1" and payload["response_url"] == "http://x/response/1"
+    assert payload["message"] == {"type": "message", **message}
+    assert payload["channel"]["id"] == GENERAL and payload["user"]["id"] == "U0ALICE"
+    assert payload["team"]["id"] and payload["message_ts"] == message["ts"]

@@ -7,10 +7,12 @@ here (and printed by `bench/similarity.py`, next to the character rule used befo
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.llm import similarity
 from bot.llm.similarity import (
     NearDuplicates,
@@ -21,6 +23,9 @@ from bot.llm.similarity import (
     same_idea,
     without_rejected,
 )
+from bot.privacy import Privacy
+from storage.db import make_engine
+from storage.privacy import PrivacyStore
 from testkit.idea_pairs import false_drops
 
 PAIRS = [json.loads(line) for line in
@@ -159,8 +164,7 @@ def test_words_stemmed_on_many_threads_at_once_get_their_own_stems() -> None:
              for tail in ("", "ing", "s", "ed", "ers", "ity", "ies", "ly")]
     alone = snowballstemmer.stemmer("english")
     expected = {word: str(alone.stemWord(word)) for word in words}
-    similarity.content_words.cache_clear()
-    similarity._stem.cache_clear()
+    similarity.clear_caches()
     seen: list[tuple[str, frozenset[str]]] = []
     failed: list[BaseException] = []
 
@@ -179,3 +183,24 @@ def test_words_stemmed_on_many_threads_at_once_get_their_own_stems() -> None:
         thread.join()
     assert failed == []
     assert [(word, got) for word, got in seen if got != {expected[word]}] == []
+
+
+def test_working_out_an_ideas_words_keeps_no_reference_to_its_text() -> None:
+    """After "forget me" or a purge, nobody's words may stay in this process's memory:
+    `content_words` is not cached by its text (the stored words make a cache moot)."""
+    text = "".join(["a zanzibarquokka ", "retro with ", "snacks"])  # a new, uninterned str
+    before = sys.getrefcount(text)
+    assert similarity.content_words(text) == {"zanzibarquokka", "retro", "snack"}
+    similarity.SameIdeas([text], topic=text).matches(text)
+    assert sys.getrefcount(text) == before
+
+
+def test_forgetting_a_person_empties_the_cache_of_stemmed_words(sqlite_url: str) -> None:
+    similarity.content_words("a zanzibarquokka retro")
+    assert similarity._stem.cache_info().currsize > 0
+    engine = make_engine(sqlite_url)
+    try:
+        Privacy(Settings(), PrivacyStore(engine), owner="test").forget("U0ALICE")
+    finally:
+        engine.dispose()
+    assert similarity._stem.cache_info().currsize == 0

@@ -15,7 +15,7 @@ import pytest
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.log_context import log_fields, log_scope
-from bot.runtime.logs import (
+from bot.runtime.log_format import (
     MAX_EXCEPTION,
     MAX_MESSAGE,
     MAX_VALUE,
@@ -26,7 +26,7 @@ from bot.runtime.logs import (
     use_log_format,
 )
 from bot.work.jobs import Jobs, TrackedExecutor
-from tests.bot.runtime.test_logs import HOSTILE
+from tests.bot.runtime.test_log_format import HOSTILE
 
 
 def record(msg: object, *args: object, exc: bool = False,

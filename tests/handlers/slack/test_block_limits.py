@@ -1,5 +1,5 @@
 """Whatever the model writes, the builders keep within Slack's limits: their output is
-checked with the emulator's own Block Kit rules (`bot.emulator.block_kit`, which cites
+checked with the emulator's own Block Kit rules (`bot.emulator.block_limits`, which cites
 Slack's reference for each), for long ideas, many of them, and text that grows when
 escaped."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator.block_kit import check_blocks, check_message
+from bot.emulator.block_limits import check_blocks, check_message
 from bot.home import ChannelCard
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.decisions import Proposal
-from bot.emulator.block_kit import check_blocks
+from bot.emulator.block_limits import check_blocks
 from bot.home import ChannelCard
 from bot.ideas import BrainstormInputs, Guidance, Steering
 from bot.llm.offline.generator import OFFLINE_MODEL

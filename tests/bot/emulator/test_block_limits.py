@@ -1,5 +1,5 @@
 """The emulator refuses what Slack refuses: one test per Block Kit and message limit
-(`bot.emulator.block_kit` cites Slack's page for each), over real HTTP, with Slack's
+(`bot.emulator.block_limits` cites Slack's page for each), over real HTTP, with Slack's
 error code and a reason in ``response_metadata.messages``."""
 
 from __future__ import annotations

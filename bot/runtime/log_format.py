@@ -1,4 +1,5 @@
-"""Log lines that nobody outside can forge or flood.
+"""How a log line is written: lines that nobody outside can forge or flood. (Which
+workspace, channel and work a line is about is `bot.log_context`'s.)
 
 Values from requests reach the log through our own messages and through the libraries'
 (Bolt's OAuth flow logs the `error` and `code` a redirect brings, slack_sdk a `state`).
@@ -22,6 +23,13 @@ field (`MAX_EXCEPTION`), each of its lines escaped and clipped as in the text fo
 What a record's `args` held beyond its message (request bodies, tokens) is never
 written: there is no field for "everything else".
 
+A database error's text can quote people's words: SQLAlchemy's `[parameters: ...]`
+(idealoop's engines hide them, `storage.db`), the driver's `DETAIL` (PostgreSQL's
+"Failing row contains (...)", "Key (...)=(...)") and PostgreSQL's data exceptions
+(`invalid input syntax for type integer: "..."`). In a traceback and in the JSON `error`
+field, each such error (SQLAlchemy's or a driver's, anywhere in the chain) says only its
+first line, and a data exception (SQLSTATE class 22) only its code (`said`).
+
 An exception nobody caught in a thread would be printed to stderr as it is;
 `log_thread_exceptions` sends it through logging instead.
 """
@@ -32,6 +40,7 @@ import json
 import logging
 import re
 import threading
+import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +56,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings and isolates.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_DATABASE_MODULES = frozenset({"sqlalchemy", "psycopg", "psycopg2", "sqlite3"})
 
 
 def _escape_one(match: re.Match[str]) -> str:
@@ -103,7 +113,7 @@ class SafeFormatter(logging.Formatter):
         return safe(text, MAX_MESSAGE)
 
     def formatException(self, ei: Any) -> str:
-        return _prefixed(super().formatException(ei))
+        return _prefixed(format_exception(ei))
 
     def formatStack(self, stack_info: str) -> str:
         return _prefixed(super().formatStack(stack_info))
@@ -123,6 +133,9 @@ class JsonFormatter(logging.Formatter):
     one, `stack` when asked for. Every text is escaped and clipped before JSON encodes
     it, so a field reads exactly as the same value does in the text format."""
 
+    def formatException(self, ei: Any) -> str:
+        return format_exception(ei)
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC)
@@ -135,13 +148,58 @@ class JsonFormatter(logging.Formatter):
                       for name, value in log_fields().items()})
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            entry["error"] = safe(f"{type(error).__name__}: {error}", MAX_MESSAGE)
+            entry["error"] = safe(f"{type(error).__name__}: {said(error)}", MAX_MESSAGE)
             entry["exception"] = _joined(self.formatException(record.exc_info))
         elif record.exc_text:
             entry["exception"] = _joined(record.exc_text)
         if record.stack_info:
             entry["stack"] = _joined(self.formatStack(record.stack_info))
         return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def _from_database(error: BaseException) -> bool:
+    return type(error).__module__.partition(".")[0] in _DATABASE_MODULES
+
+
+def _sqlstate(error: BaseException) -> str:
+    driver = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
+    return str(getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None) or "")
+
+
+def said(error: BaseException) -> str:
+    """What `error` says, fit for the log: all of it, but for a database error (see the
+    module's docstring) its first line, or its SQLSTATE alone for a data exception."""
+    text = str(error)
+    if not _from_database(error):
+        return text
+    code = _sqlstate(error)
+    if code.startswith("22"):
+        return f"({type(getattr(error, 'orig', None) or error).__name__}) SQLSTATE {code} " \
+               "(a data exception; its message, which quotes the value, is left out)"
+    return text.split("\n", 1)[0]
+
+
+def format_exception(ei: Any) -> str:
+    """A traceback as `logging` writes it, each database error in it saying only `said`."""
+    shown = traceback.TracebackException(*ei)
+    _scrub(shown, ei[1], set())
+    return "".join(shown.format()).rstrip("\n")
+
+
+def _scrub(shown: traceback.TracebackException | None, error: BaseException | None,
+           seen: set[int]) -> None:
+    """Replace the text of each database error in `shown` (the rendering of `error` and
+    of the exceptions chained to it) by what `said` keeps of it."""
+    if shown is None or error is None or id(error) in seen:
+        return
+    seen.add(id(error))
+    if _from_database(error):
+        shown._str = said(error)  # type: ignore[attr-defined]  # the text it prints
+    _scrub(shown.__cause__, error.__cause__, seen)
+    _scrub(shown.__context__, error.__context__, seen)
+    for inner_shown, inner in zip(getattr(shown, "exceptions", None) or (),
+                                  getattr(error, "exceptions", None) or (), strict=False):
+        _scrub(inner_shown, inner, seen)
 
 
 def _joined(text: str) -> str:

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from bot.runtime.logs import (
+from bot.runtime.log_format import (
     MAX_MESSAGE,
     MAX_VALUE,
     TRACEBACK_PREFIX,

@@ -2,7 +2,7 @@
 refused with Slack's own error (`invalid_blocks`, `msg_too_long`) and, like Slack, a
 reason in ``response_metadata.messages`` pointing at the offending field.
 
-Each limit: Slack's page; the emulator's test (tests/bot/emulator/test_block_kit.py, one
+Each limit: Slack's page; the emulator's test (tests/bot/emulator/test_block_limits.py, one
 per limit); the tests that show the app keeps within it for any model output
 (B = tests/handlers/slack/test_block_limits.py, pure builders checked with these rules;
 E = tests/e2e/test_long_ideas.py, 60 ideas of 5,000 characters through the real app, where

@@ -1,6 +1,7 @@
-"""The runners that bind a piece of accepted work to Slack: each kind of work (`bot.work.runs`)
-with the chat surface that shows it, on the Slack client of the workspace it was asked in.
-`bot.app` hands them to the worker (`bot.work.worker.Worker.start`).
+"""Accepted work wired to Slack: each kind of work's run (`bot.work.runs`, where what to
+do is decided) with the chat surface that shows it (`brainstorm_chat`, `draft_chat`), on
+the Slack client of the workspace it was asked in. `bot.app` hands them to the worker
+(`bot.work.worker.Worker.start`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from handlers import agent
 from handlers.work.brainstorm_chat import SlackBrainstormChat
 from handlers.work.draft_chat import SlackDraftChat
 from handlers.work.notice_chat import SlackNoticeChat
+from handlers.work.private_draft_chat import PRIVATE_DRAFT, SlackPrivateDraftChat
 from handlers.work.reminder_chat import SlackReminderChat
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,10 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
             client, model_name=model.model, offline=model.offline,
             stream_interval=deps.settings.stream_interval))
 
+    def private_draft(team: str, client: WebClient) -> Runner:
+        return DraftRunner(deps.work, deps.for_team(team).drafter, SlackPrivateDraftChat(
+            client, model_name=model.model, offline=model.offline))
+
     def reminder(team: str, client: WebClient) -> Runner:
         return ReminderRunner(deps.work, deps.for_team(team).decisions,
                               SlackReminderChat(client))
@@ -51,6 +57,7 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
 
     return {"brainstorm": InWorkspace(workspaces, brainstorm),
             "draft": InWorkspace(workspaces, draft),
+            PRIVATE_DRAFT: InWorkspace(workspaces, private_draft),
             REMINDER_WORK: InWorkspace(workspaces, reminder),
             NOTICE_WORK: InWorkspace(workspaces, notice)}
 

@@ -1,0 +1,250 @@
+"""Message shortcuts, on any message the bot can read, without a mention:
+
+- "Get feedback on this": a critique of the message, written in its thread (no
+  broadcast to the channel, nobody mentioned: `blocks.draft` neutralises what the model
+  writes); the person who asked is the only one told, privately, where it is.
+- "Polish this": the message polished, shown only to the person who asked
+  (`handlers.work.private_draft_chat`), with a [Post in thread] button that posts it
+  there as the bot, saying who asked.
+- "Brainstorm from this": a brainstorm in the message's thread, on the message's words.
+
+Each is accepted work like a mention (durable, under the daily limits and the channel
+allow-list, its prompt redacted where it leaves for the LLM), in the workspace it came
+from. Slack answers a shortcut's payload with an error to the person when it gets no 200
+within three seconds; it does not send it again by itself. A payload that arrives twice
+all the same (a proxy, a replayed request) is one piece of work: it is keyed by its
+`trigger_id`, which Slack mints once per use of a shortcut — using the shortcut again is
+a new request, and gets a new answer. When the work cannot be stored, the person is told
+through the payload's response URL and Slack gets a 503 (`handlers.errors`): they use
+the shortcut again.
+
+Slack sends the payload also for a message in a channel the bot is not in; the bot could
+neither read the thread nor post in it. That is checked first (`conversations.replies`),
+and the person is told how to invite the bot; nothing is stored or counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.slack_values import is_slack_id, is_ts
+from handlers.slack import shortcut_blocks
+from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.lookups import UserNames, posted_in_thread
+from handlers.slack.payloads import dig, obj
+from handlers.work.private_draft_chat import PRIVATE_DRAFT
+
+log = logging.getLogger(__name__)
+FEEDBACK_SHORTCUT = "idealoop_feedback_on_message"
+POLISH_SHORTCUT = "idealoop_polish_message"
+BRAINSTORM_SHORTCUT = "idealoop_brainstorm_from_message"
+#: callback_id -> what it does; the manifest declares exactly these (tests/test_manifest.py)
+SHORTCUTS = {FEEDBACK_SHORTCUT: "feedback", POLISH_SHORTCUT: "polish",
+             BRAINSTORM_SHORTCUT: "brainstorm"}
+CANNOT_READ = ("I can't read that conversation: I'm not in it. In a channel, invite me "
+               "with `/invite @idealoop`, then use the shortcut again.")
+NO_TEXT = "That message has no text for me to work on."
+STARTED = {
+    "feedback": "I'm writing feedback on that message in its thread. Nobody else is "
+                "notified.",
+    "brainstorm": "I'm brainstorming from that message in its thread.",
+}
+POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
+READ_FAILURES = ("not_in_channel", "channel_not_found")
+READ_CHECK_SECONDS = 1  # WebClient takes whole seconds
+
+
+@dataclass(frozen=True)
+class Used:
+    """A message shortcut used on a message: which, by whom, on which message."""
+
+    shortcut: str
+    trigger_id: str
+    user: str
+    channel: str
+    message_ts: str
+    thread_ts: str  # the message's thread (its own ts when it has none)
+    is_reply: bool
+    text: str
+
+
+def used_on(body: dict[str, Any]) -> Used:
+    """The shortcut in a `message_action` payload; BadInput when its ids are not
+    Slack's or it has no response URL (every message shortcut carries one)."""
+    message = obj(body.get("message"))
+    user, channel = dig(body, "user", "id"), dig(body, "channel", "id")
+    ts, thread_ts = message.get("ts") or body.get("message_ts"), message.get("thread_ts")
+    trigger, url = body.get("trigger_id"), body.get("response_url")
+    if not (is_slack_id(user) and is_slack_id(channel) and is_ts(ts)
+            and (thread_ts is None or is_ts(thread_ts))
+            and isinstance(trigger, str) and trigger
+            and isinstance(url, str) and url.startswith("http")):
+        raise BadInput("a message shortcut without a usable user, channel, message or "
+                       "response URL")
+    return Used(SHORTCUTS.get(str(body.get("callback_id")), ""), trigger, str(user),
+                str(channel), str(ts), str(thread_ts or ts),
+                bool(thread_ts) and thread_ts != ts, str(message.get("text") or ""))
+
+
+def register(app: App, deps: Deps) -> None:
+    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
+                 context: BoltContext) -> None:
+        on_shortcut(ack, used_on(body), client, respond, deps.for_team(context.team_id),
+                    bot_user=context.bot_user_id, response_url=str(body["response_url"]))
+
+    def post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                       client: WebClient, respond: Respond, context: BoltContext) -> None:
+        on_post_in_thread(ack, body, action, client, respond,
+                          deps.for_team(context.team_id))
+
+    for callback_id in SHORTCUTS:
+        app.shortcut(callback_id)(shortcut)
+    app.action(shortcut_blocks.POST_IN_THREAD_ACTION)(post_in_thread)
+
+
+def on_shortcut(ack: Ack, used: Used, client: WebClient, respond: Respond, deps: Deps, *,
+                bot_user: str | None, response_url: str) -> None:
+    """Store the shortcut's work, then ack (the ack is the promise it will be done)."""
+    if not used.text.strip():
+        ack()
+        _tell(respond, NO_TEXT)
+        return
+    if not _readable(client, used):
+        ack()
+        _tell(respond, CANNOT_READ)
+        return
+    kind, request = _work(used, deps, bot_user)
+    request["response_url"] = response_url  # the run tells the person through it
+    try:
+        item = deps.work.accept(kind, team=deps.team, delivery_key=f"shortcut:{used.trigger_id}",
+                                channel=used.channel, user=used.user, thread_ts=used.thread_ts,
+                                request=request)
+    except BadInput as exc:  # a daily limit, a channel idealoop does not work in, a topic
+        ack()
+        _tell(respond, exc.user_message)
+        return
+    except DatabaseUnavailable as exc:
+        _tell(respond, user_message(exc) + " Use the shortcut again in a minute.")
+        raise NotSaved(str(exc)) from exc
+    ack()
+    if item is None:  # the same payload delivered twice: its work is under way already
+        return
+    deps.worker.run_soon(item)
+    started = STARTED.get(used.shortcut)
+    if started:
+        _soon(deps, _tell, respond, started)
+
+
+def _work(used: Used, deps: Deps, bot_user: str | None) -> tuple[str, dict[str, Any]]:
+    """The kind of work a shortcut is, and what its run needs."""
+    bot = bot_user if is_slack_id(bot_user) else None
+    if used.shortcut == "feedback":
+        return "draft", {"text": "feedback", "ts": None, "review_ts": used.message_ts,
+                         "bot": bot, "shortcut": "feedback"}
+    if used.shortcut == "polish":
+        return PRIVATE_DRAFT, {"text": "polish", "ts": None, "review_ts": used.message_ts,
+                               "bot": bot, "shortcut": "polish",
+                               "private_thread_ts": used.thread_ts if used.is_reply else None}
+    if used.shortcut == "brainstorm":
+        return "brainstorm", {"topic": topic_of(used.text, deps.settings.topic_max_chars),
+                              "from_message": used.message_ts, "shortcut": "brainstorm"}
+    raise BadInput("a message shortcut idealoop does not have")
+
+
+def topic_of(text: str, max_chars: int) -> str:
+    """A brainstorm's topic from a message: its words on one line, clipped with "…"."""
+    words = " ".join(text.split())
+    return words if len(words) <= max_chars else words[: max_chars - 1].rstrip() + "…"
+
+
+def _readable(client: WebClient, used: Used) -> bool:
+    """False when Slack says the bot cannot read the message's conversation (it is not
+    in the channel); anything else (Slack slow, away or pacing us) is left to the run,
+    which retries, and tells the person through the response URL if it cannot post."""
+    # Its own client: one short try, no waiting out a rate limit (Slack's 3 s for the ack).
+    client = WebClient(token=client.token, base_url=client.base_url,
+                       timeout=READ_CHECK_SECONDS, retry_handlers=[])
+    try:
+        client.conversations_replies(channel=used.channel, ts=used.thread_ts, limit=1)
+    except SlackApiError as exc:
+        if str(exc.response.get("error")) in READ_FAILURES:
+            log.info("a shortcut in %s, which the bot cannot read: %s", used.channel,
+                     exc.response.get("error"))
+            return False
+        log.warning("could not look at a shortcut's message: %s", failure_name(exc))
+    except SLACK_FAILURES as exc:
+        log.warning("could not look at a shortcut's message: %s", failure_name(exc))
+    return True
+
+
+_posting = threading.Lock()  # one [Post in thread] at a time in this process
+
+
+def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                      client: WebClient, respond: Respond, deps: Deps) -> None:
+    """[Post in thread] under a privately shown polished text: posted once in the thread,
+    as the bot, saying who asked."""
+    user = dig(body, "user", "id")
+    channel = dig(body, "channel", "id") or dig(body, "container", "channel_id")
+    keys = shortcut_blocks.parse_post_value(action.get("value"))
+    ack()
+    if keys is None or not (is_slack_id(user) and is_slack_id(channel)):
+        _tell(respond, "This button no longer works; use the shortcut again.")
+        return
+    _soon(deps, _post_polished, client, respond, deps, str(user), str(channel), *keys)
+
+
+def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, channel: str,
+                   draft_ts: str, thread_ts: str) -> None:
+    try:
+        saved = deps.drafter.saved_at(channel, draft_ts)
+    except DatabaseUnavailable as exc:
+        _tell(respond, user_message(exc) + " Click again in a minute.")
+        return
+    if saved is None:
+        _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
+        return
+    with _posting:
+        try:
+            posted = posted_in_thread(client, channel, thread_ts, POSTED_EVENT)
+            if any(payload.get("draft_ts") == draft_ts for payload, _ in posted):
+                _tell(respond, "It is in the thread already.")
+                return
+            text, shown = shortcut_blocks.posted_polish(
+                saved.text, deps.model.model, offline=deps.model.offline,
+                asker=UserNames(client)(user))
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+                                    blocks=shown, metadata={
+                                        "event_type": POSTED_EVENT,
+                                        "event_payload": {"draft_ts": draft_ts}})
+        except SLACK_FAILURES as exc:
+            log.warning("could not post a polished text: %s", failure_name(exc))
+            _tell(respond, "I could not post it in the thread just now; click again in a "
+                           "minute.")
+            return
+    _tell(respond, "Posted in the thread.")
+
+
+def _soon(deps: Deps, fn: Any, *args: Any) -> None:
+    """After Slack has its answer, on the job pool (or here when the pool is full)."""
+    try:
+        deps.jobs.submit(fn, *args)
+    except Busy:
+        fn(*args)
+
+
+def _tell(respond: Respond, text: str) -> None:
+    """Only to the person who used the shortcut or clicked, through the response URL."""
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    except SLACK_FAILURES as exc:
+        log.warning("could not answer a shortcut: %s", failure_name(exc))
