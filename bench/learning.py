@@ -1,6 +1,7 @@
 """Does the loop learn? A simulated team with hidden tastes (`testkit/learning.py`)
 judges 10 brainstorms in one channel, through the real Brainstormer, the offline
-generator and a SQLite store.
+generator and a SQLite store; each round it also records a decision on one idea it
+likes, which counts as a strong approval (`bot.decisions`).
 
 The team approves ideas of three kinds (techniques: smallest experiment, automate,
 measure first) and rejects two (gamify, 10x thinking). Printed: the share of each
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from bench.common import Row
 from bot.config import Settings
+from bot.decisions import Decisions
 from bot.ideas import Brainstormer
 from bot.llm.offline_model import OfflineModel
 from bot.llm.prompts import brainstorm_messages
@@ -29,8 +31,13 @@ def measure(quick: bool = False) -> list[Row]:
     with sqlite_database("idealoop-learning-") as url:
         stores = Stores.open(make_engine(url))
         try:
-            rounds = simulate(Brainstormer(Settings(), OfflineModel(), stores), stores, CHANNEL)
+            rounds = simulate(Brainstormer(Settings(), OfflineModel(), stores), stores, CHANNEL,
+                              decisions=Decisions(Settings(), stores))
             approved, rejected = stores.steering.channel_feedback(CHANNEL)
+            decided = stores.steering.decided_texts(CHANNEL)  # the recent ones
+            made = {d.text for d in stores.decisions.export_rows()}
+            strong = sum(1 for row in stores.reports.export_rows()
+                         if row["text"] in made and row["approvals"] == 3)
         finally:
             stores.engine.dispose()
     for n, r in enumerate(rounds, start=1):
@@ -50,6 +57,11 @@ def measure(quick: bool = False) -> list[Row]:
          " ".join(f"{r.rejected / r.ideas:.0%}" for r in rounds)),
         ("learning loop (LLM path), signals in the next prompt",
          f"{len(approved)} approved and {len(rejected)} rejected ideas, fenced as data"),
+        ("learning loop, decisions as strong approvals",
+         f"{sum(r.decided for r in rounds)} decisions; {strong} decided ideas counted with "
+         "the decider's approval (3 approvals, not 2); the next prompt opens with the "
+         f"{sum(1 for text in approved[:len(decided)] if text in decided)} recent decided "
+         "ideas"),
     ]
 
 

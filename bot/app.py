@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.config import BOT_SCOPES, Settings
+from bot.decisions import Decisions
 from bot.deps import Deps
 from bot.digests import UNINSTALLED, Digests
 from bot.drafts import Drafter
@@ -50,6 +51,8 @@ from bot.runtime.workspaces import (
 from bot.signals import Judgements
 from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
+from bot.work.runs.notice import queue_unannounced
+from bot.work.runs.reminder import queue_due_reminders
 from bot.work.worker import Worker
 from handlers.digests import DigestPoster
 from handlers.work.wiring import work_runners
@@ -131,6 +134,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         guidance=StandingGuidance(stores.steering),
         reports=Reports(stores, digests),
         judgements=Judgements(stores.signals),
+        decisions=Decisions(settings, stores, clock=clock),
     )
 
 
@@ -299,6 +303,21 @@ def adopt_unowned_rows(deps: Deps) -> None:
     if resumed:
         log.info("idealoop works in %s again: %d paused digest schedules resumed", team,
                  resumed)
+
+
+def remind_due(deps: Deps) -> Callable[[datetime | None], int]:
+    """What hands reminders that came due to durable work and runs those this process
+    accepted (and decisions whose announcement was lost): `serve`'s scheduler tick and
+    the emulator's `advance`. Returns how many reminders."""
+    def tick(now: datetime | None = None) -> int:
+        for notice in queue_unannounced(deps.decisions, deps.work, now):  # lost ones
+            deps.worker.run_soon(notice)
+        accepted = queue_due_reminders(deps.decisions, deps.work, now)
+        for item in accepted:
+            deps.worker.run_soon(item)
+        return len(accepted)
+
+    return tick
 
 
 def digest_poster(deps: Deps) -> DigestPoster:

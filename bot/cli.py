@@ -9,9 +9,7 @@ start takes.
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
-import json
 import logging
 import os
 import shutil
@@ -307,7 +305,14 @@ def serve(processes: int | None) -> None:
 
 
 def _serve(settings: Settings, count: int) -> None:
-    from bot.app import adopt_unowned_rows, build_deps, close_deps, create_app, digest_poster
+    from bot.app import (
+        adopt_unowned_rows,
+        build_deps,
+        close_deps,
+        create_app,
+        digest_poster,
+        remind_due,
+    )
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.server import HttpServer, serve_socket_mode
     from bot.runtime.workers import WorkerProcesses
@@ -318,7 +323,8 @@ def _serve(settings: Settings, count: int) -> None:
     # With worker processes, they run the work and the clock (digests, pruning, purges:
     # each claims its run, so any number of processes may tick); this process only acks.
     scheduler = None if count else start_scheduler(
-        digest_poster(deps).post_due, deps.work.store.prune, deps.privacy.purge_if_due)
+        digest_poster(deps).post_due, deps.work.store.prune, deps.privacy.purge_if_due,
+        remind_due=remind_due(deps))
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
     children = WorkerProcesses(count, on_death=deps.work.free_dead_owners, command=[
         sys.executable, "-m", "bot.cli", "--log-level", level, "worker",
@@ -383,7 +389,7 @@ def worker(parent: int | None, ready_fd: int | None) -> None:
     settings.require_serve(endpoint=False)
     if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.metrics_dir
-    from bot.app import build_deps, close_deps, digest_poster, start_work
+    from bot.app import build_deps, close_deps, digest_poster, remind_due, start_work
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.server import HttpServer, on_signals, serve_status
 
@@ -399,7 +405,7 @@ def worker(parent: int | None, ready_fd: int | None) -> None:
         raise
     start_work(deps)
     scheduler = start_scheduler(digest_poster(deps).post_due, deps.work.store.prune,
-                                deps.privacy.purge_if_due)
+                                deps.privacy.purge_if_due, remind_due=remind_due(deps))
     if ready_fd is not None:  # serve waits for this before it answers Slack
         with contextlib.suppress(OSError):
             os.write(ready_fd, b"1")
@@ -434,33 +440,37 @@ def _until_parent_gone(parent: int, stop: threading.Event) -> None:
 @click.option("--team", default=None, help="Only this workspace's items (team id, e.g. T0123).")
 @click.option("--pairs", is_flag=True,
               help="Preference pairs (approved vs rejected idea on the same topic) as JSONL.")
+@click.option("--decisions", is_flag=True,
+              help="Decisions (owner, due date, status) instead of ideas and drafts.")
 @_friendly
-def export(fmt: str, channel: str | None, team: str | None, pairs: bool) -> None:
-    """Write ideas and drafts with their signals to stdout."""
+def export(fmt: str, channel: str | None, team: str | None, pairs: bool,
+           decisions: bool) -> None:
+    """Write ideas and drafts with their signals (or decisions) to stdout."""
     from bot.insights import preference_pairs
-    from storage.reports import EXPORT_FIELDS
+    from bot.reports import write_export
+    from storage.reports import DECISION_FIELDS, EXPORT_FIELDS
 
     settings = _settings()
     stores = _stores(settings)
     found = (_channel(channel, stores, team, lambda: _token_client(settings))
              if channel else None)
+    what = "every decision ever made" if decisions else "every item ever posted"
     # stdout is the data; what was looked at goes to stderr.
     click.echo(f"idealoop: exporting {found or 'every channel'}"
-               f"{f' of workspace {team}' if team else ''}, every item ever posted", err=True)
-    rows: Iterable[dict[str, Any]] = stores.reports.export_rows(
-        channel=found.id if found else None, team=team)
-    out = sys.stdout
+               f"{f' of workspace {team}' if team else ''}, {what}", err=True)
+    where = found.id if found else None
+    if decisions:
+        if pairs:
+            raise ConfigError("--pairs and --decisions are different exports; pick one")
+        write_export(stores.reports.decision_rows(channel=where, team=team),
+                     DECISION_FIELDS, fmt, sys.stdout)
+        return
+    rows: Iterable[dict[str, Any]] = stores.reports.export_rows(channel=where, team=team)
     if pairs:
         if fmt == "csv":
             raise ConfigError("--pairs writes JSONL only; drop --format csv")
         rows, fmt = preference_pairs(rows), "jsonl"
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_export(rows, EXPORT_FIELDS, fmt, sys.stdout)
 
 
 @main.command()

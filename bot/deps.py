@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.config import Settings
+from bot.decisions import Decisions
 from bot.digests import Digests
 from bot.drafts import Drafter
 from bot.guidance import StandingGuidance
@@ -46,6 +47,7 @@ class Deps:
     guidance: StandingGuidance  # each channel's standing guidance to the AI
     reports: Reports  # top, stats and the App Home
     judgements: Judgements  # the item a click or reaction is on, and clicks
+    decisions: Decisions  # decisions made on ideas and drafts, and their reminders
     team: str = ""  # the workspace the stores and the services built on them serve
     _teams: dict[str, Deps] = field(default_factory=dict, repr=False, compare=False)
     _teams_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
@@ -69,6 +71,7 @@ class Deps:
                                  guidance=self.guidance.for_team(team),
                                  reports=self.reports.for_team(team),
                                  judgements=self.judgements.for_team(team),
+                                 decisions=self.decisions.for_team(team),
                                  _teams=self._teams, _teams_lock=self._teams_lock)
                 self._teams[team] = scoped
         return scoped

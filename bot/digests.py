@@ -38,6 +38,7 @@ from bot.errors import ChatRefused, ChatUnavailable
 from bot.metrics import DIGESTS, DIGESTS_PAUSED, bounded
 from bot.work.backoff import backoff
 from storage.base import Clock, utcnow
+from storage.decisions import StoredDecision
 from storage.digests import EMPTY, POSTED, REFUSED, RETRY, Claim, DigestStore, Subscription
 from storage.reports import RankedItem
 from storage.stores import Stores
@@ -50,6 +51,7 @@ CLAIM_LEASE = timedelta(minutes=10)  # a holder that has not ended its run by th
 FIRST_RETRY = timedelta(minutes=1)  # Slack away: 1, 2, 4 … minutes, at most MAX_RETRY
 MAX_RETRY = timedelta(hours=1)
 MAX_ITEMS = 10
+MAX_DECIDED = 10  # decisions listed under "Decided this period"
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,10 @@ class DigestChat(Protocol):
         """The digest of `slot` if one was posted (by its metadata), else None."""
         ...
 
-    def render(self, slot: Slot, items: list[RankedItem]) -> DigestMessage:
-        """The message for `slot` (may look up names and links: it can take a while)."""
+    def render(self, slot: Slot, items: list[RankedItem],
+               decided: list[StoredDecision]) -> DigestMessage:
+        """The message for `slot`, with the decisions made in its period (may look up
+        names and links: it can take a while)."""
         ...
 
     def post(self, slot: Slot, message: DigestMessage) -> str:
@@ -288,13 +292,13 @@ class Digests:
                          slot.channel)
                 self._end(claim, slot, status=POSTED, ts=found)
                 return DigestOutcome(slot.channel, slot.key, "found", ts=found)
-            items = self.content(slot)
-            if not items:
-                log.info("digest %s for %s: nothing approved in the period; nothing posted",
-                         slot.key, slot.channel)
+            items, decided = self.content(slot), self.decided(slot)
+            if not items and not decided:
+                log.info("digest %s for %s: nothing approved or decided in the period; "
+                         "nothing posted", slot.key, slot.channel)
                 self._end(claim, slot, status=EMPTY)
                 return DigestOutcome(slot.channel, slot.key, "empty")
-            message = chat.render(slot, items)
+            message = chat.render(slot, items, decided)
             if not self.digest_store.renew(claim, lease=self.claim_lease.total_seconds()):
                 # This process stalled past its lease and another took the claim over: it
                 # posts (or finds) the digest; posting here too would make two.
@@ -359,6 +363,12 @@ class Digests:
         """The items approved in the slot's period, best first."""
         return self.stores.reports.approved_between(
             slot.channel, since=slot.start, until=slot.due, limit=MAX_ITEMS)
+
+    def decided(self, slot: Slot) -> list[StoredDecision]:
+        """The decisions made in the slot's channel in its period ("Decided this
+        period"), oldest first."""
+        return self.stores.decisions.in_channel(slot.channel, since=slot.start,
+                                                until=slot.due, limit=MAX_DECIDED)
 
     def subscription(self, channel: str) -> Subscription | None:
         """The channel's digest schedule, if it has one."""

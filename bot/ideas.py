@@ -150,7 +150,10 @@ class Brainstormer:
             self.stores.steering.save_words(check.refreshed)
         note = " ".join(filter(None, [stream.note, OFFLINE_UNGUIDED if (
             guidance and stream.offline) else None])) or None
+        decided_texts = self.stores.steering.decided_texts(channel) if approved else set()
+        decided = [n for n, text in enumerate(approved) if text in decided_texts]
         inputs = {"approved": list(approved), "rejected": list(rejected),
+                  **({"decided": decided} if decided else {}),  # indices into "approved"
                   "proposed": len(request.proposed), "passed_over": len(request.passed_over),
                   "offline": stream.offline, "matcher": check.matcher, "streamed": True,
                   **({"seed": seed} if seed else {}),
@@ -175,7 +178,7 @@ class Brainstormer:
                         ideas=[text], words=[words_to_keep(text)], header_ts=header_ts,
                         thread_ts=thread_ts,
                         steering=Steering(len(approved), len(rejected), 0,
-                                          guided=bool(guidance)),
+                                          guided=bool(guidance), decided=len(decided)),
                         inputs=inputs))
                     if new is None:
                         return  # a rival attempt saved this brainstorm first: it stands

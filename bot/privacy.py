@@ -38,6 +38,8 @@ FORGET_ASK = (
     "• the topics of the brainstorms you asked for, and the texts of the drafts, critiques "
     "and polished versions you asked for;\n"
     "• the standing guidance you wrote for any channel (that channel's AI loses it);\n"
+    "• the words and notes of the decisions you recorded (who owns them, their due "
+    "dates and status stay);\n"
     "• every copy of those words elsewhere in idealoop (others' follow-ups, what later "
     "brainstorms were given, “drew on” lines naming you), the ideas of your "
     "brainstorms in a direct message, and your user token if you installed the app.\n"
@@ -51,6 +53,8 @@ def forgotten_summary(forgotten: Forgotten, who: str = "you") -> str:
              _count(forgotten.brainstorms, "brainstorm topic", "brainstorm topics"),
              _count(forgotten.drafts, "draft text", "draft texts"),
              _count(forgotten.guidance, "channel guidance", "channel guidances")]
+    if forgotten.decisions:
+        parts.append(_count(forgotten.decisions, "decision's words", "decisions' words"))
     if forgotten.dm_ideas:
         parts.append(_count(forgotten.dm_ideas, "idea in a direct message",
                             "ideas in direct messages"))

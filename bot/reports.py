@@ -3,6 +3,11 @@ people judged the AI (`/brainstorm stats`), and a person's App Home. Slack-free.
 
 from __future__ import annotations
 
+import csv
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
 from bot import home, ranking
 from bot.digests import Digests
 from bot.home import ChannelCard
@@ -38,3 +43,15 @@ class Reports:
     def may_change(self, user: str, channel: str) -> bool:
         """Home's buttons change only channels the person uses idealoop in."""
         return home.may_change(self.stores, user, channel)
+
+
+def write_export(rows: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str,
+                 out: TextIO) -> None:
+    """`idealoop export`: rows as JSON lines, or as CSV under a header of `fields`."""
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -99,12 +99,15 @@ def reaction_change(event: ReactionEvent, *, signals: SignalStore, settings: Set
 
 # Buttons on an item's message, as signals: (stored name, polarity, whether a second
 # click takes it back, the buttons it turns off). 👍 and 👎 exclude each other; "Draft
-# this" and "More like this" are strong approvals that stay once given, until the same
-# person clicks 👎 (a button judgement is one judgement per person).
+# this", "More like this" and a decision recorded with "Decide…" are strong approvals
+# that stay once given, until the same person clicks 👎 (a button judgement is one
+# judgement per person).
 BUTTONS: dict[str, tuple[str, int, bool, tuple[str, ...]]] = {
     "up": ("button:up", APPROVE, True, ("button:down",)),
-    "down": ("button:down", REJECT, True, ("button:up", "button:draft", "button:more")),
+    "down": ("button:down", REJECT, True, ("button:up", "button:draft", "button:more",
+                                           "button:decide")),
     "draft": ("button:draft", APPROVE, False, ()),
+    "decide": ("button:decide", APPROVE, False, ()),
     "more": ("button:more", APPROVE, False, ()),
 }
 

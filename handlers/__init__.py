@@ -11,6 +11,7 @@ from handlers import (
     agent,
     assistant,
     commands,
+    decisions,
     errors,
     forget,
     home,
@@ -27,6 +28,7 @@ def register_all(app: App, deps: Deps) -> None:
     reactions.register(app, deps)
     mentions.register(app, deps)
     actions.register(app, deps)
+    decisions.register(app, deps)
     home.register(app, deps)
     agent.register(app, deps)
     assistant.register(app, deps)

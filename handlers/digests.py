@@ -18,6 +18,7 @@ from functools import cached_property
 
 from slack_sdk import WebClient
 
+from bot.decisions import StoredDecision
 from bot.digests import DigestMessage, DigestOutcome, Digests, Slot
 from bot.ranking import RankedItem
 from bot.runtime.workspaces import Workspaces
@@ -49,10 +50,11 @@ class SlackDigestChat:
                                        oldest=us_to_ts(int(slot.start.timestamp() * 1e6)))
         return next((ts for payload, ts in posted if payload.get("period") == slot.key), None)
 
-    def render(self, slot: Slot, items: list[RankedItem]) -> DigestMessage:
+    def render(self, slot: Slot, items: list[RankedItem],
+               decided: list[StoredDecision]) -> DigestMessage:
         text, digest_blocks = blocks.digest(items, slot.period, _label(slot),
                                             permalinks(self.client, items),
-                                            UserNames(self.client))
+                                            UserNames(self.client), decided=decided)
         return DigestMessage(text, digest_blocks)
 
     def post(self, slot: Slot, message: DigestMessage) -> str:

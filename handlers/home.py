@@ -132,7 +132,9 @@ def publish(client: WebClient, deps: Deps, user: str) -> None:
     """Publish `user`'s home; a database that is away is said there, not hidden."""
     try:
         view = blocks.home_view(deps.reports.home_cards(user),
-                                offline=deps.model.offline)
+                                offline=deps.model.offline,
+                                yours=deps.decisions.yours(user),
+                                due=deps.decisions.due_this_week(user))
     except DatabaseUnavailable as exc:
         log.warning("home for %s: %s", user, exc)
         view = blocks.home_unavailable(user_message(exc))

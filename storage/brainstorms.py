@@ -31,6 +31,7 @@ class Steering:
     rejected: int = 0
     dropped: int = 0
     guided: bool = False  # the channel's guidance was in the prompt
+    decided: int = 0  # of the approved ideas, how many the team decided on ("Decide…")
 
 
 @dataclass(frozen=True)
@@ -289,8 +290,11 @@ _STEERING = (Brainstorm.steered_approved, Brainstorm.steered_rejected,
 def _steering(row: Any) -> Steering:
     """What steered a brainstorm, from a row with the `_STEERING` columns and its inputs
     (empty before they were kept)."""
+    inputs = _inputs_of(row)
+    decided = inputs.get("decided")
     return Steering(row.steered_approved or 0, row.steered_rejected or 0,
-                    row.dropped_as_rejected or 0, bool(_inputs_of(row).get("guidance")))
+                    row.dropped_as_rejected or 0, bool(inputs.get("guidance")),
+                    decided=len(decided) if isinstance(decided, list) else 0)
 
 
 def _kept(words: IdeaWords | None) -> dict[str, Any]:

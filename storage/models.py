@@ -7,10 +7,11 @@ compared (for out-of-order reaction deliveries) are kept as integer microseconds
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -281,3 +282,49 @@ class MaintenanceRun(Base):
     affected: Mapped[int | None] = mapped_column(Integer)  # rows changed
     lease_until: Mapped[float | None] = mapped_column(Float)
     attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class Decision(Base):
+    """A decision a person recorded on an idea or a draft ("Decide…"): what was decided,
+    who decided, who owns it and by when. `status` is "planned", then "done" or
+    "dropped". Its owner is reminded on `remind_on` (the due date, a week later when
+    snoozed): `reminded_on` is the date the last reminder was for, `reminder_channel` and
+    `reminder_ts` the DM that carries its buttons; `announced_ts` its message in the
+thread. `view_id` is the modal it was submitted
+    from: a second delivery of the same submission stores nothing more (0021 on)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        UniqueConstraint("team", "view_id", name="uq_decisions_view"),
+        Index("ix_decisions_owner", "team", "owner", "status"),  # "Your decisions"
+        Index("ix_decisions_channel_created", "team", "channel", "created_at"),  # digests
+        Index("ix_decisions_remind", "status", "remind_on"),  # reminders that come due
+        Index("ix_decisions_created", "created_at"),  # retention
+        Index("ix_decisions_decider", "decider"),  # "forget me"
+        Index("ix_decisions_unannounced", "announced_ts", "created_at"),  # the sweep
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = _team()
+    channel: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    thread_ts: Mapped[str] = mapped_column(String(32))  # where it is announced
+    view_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    decider: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(32))
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    remind_on: Mapped[date] = mapped_column(Date)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+    reminder_channel: Mapped[str | None] = mapped_column(String(32))
+    reminder_ts: Mapped[str | None] = mapped_column(String(32))
+    # The message that announced it in its thread; None until posted (the scheduler tick
+    # hands unannounced decisions to durable work, so a crash cannot lose it).
+    announced_ts: Mapped[str | None] = mapped_column(String(32))
+    # Set when retention or "forget me" removed its text and note; the row stays.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -14,6 +14,9 @@ stay true; `purged_at` says when its words went. What counts as words:
   `idea_words`: its words, lower-cased and stemmed);
 - forgetting: the ideas of the person's brainstorms in a direct message (nobody else
   judged them; a channel's ideas stay, without the topic);
+- a decision's `text` and `note` ("Decide…"): retention purges those of old decisions,
+  forgetting those of the decisions the person made, and of any decision whose text is
+  a copy of words the forget removed (the row, its owner, dates and status stay);
 - every copy of those words in other rows: a topic copied into a follow-up ("More like
   this" asks with the topic of the idea's brainstorm), the approved and rejected idea
   texts, seed and guidance carried in later brainstorms' `inputs`, the idea texts a
@@ -77,6 +80,7 @@ from storage.db import SQLITE_BUSY_TIMEOUT_MS
 from storage.models import (
     Brainstorm,
     ChannelGuidance,
+    Decision,
     DigestSubscription,
     Item,
     ItemVector,
@@ -112,10 +116,11 @@ class Purged:
     work: int  # finished work forgotten
     copies: int = 0  # other rows that carried a copy of a removed text, cleared of it
     log_cleared: bool = True  # SQLite: the write-ahead log was emptied (see `checkpoint`)
+    decisions: int = 0  # decisions whose text and note were removed
 
     @property
     def total(self) -> int:
-        return self.items + self.brainstorms + self.work + self.copies
+        return self.items + self.brainstorms + self.work + self.copies + self.decisions
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,7 @@ class Forgotten:
     installations: int = 0  # OAuth installation rows that named them, cleared of them
     dm_ideas: int = 0  # ideas of the brainstorms they asked for in a direct message
     log_cleared: bool = True  # SQLite: the write-ahead log was emptied (see `checkpoint`)
+    decisions: int = 0  # decisions they made: text and note removed
 
 
 class PrivacyStore(Repository):
@@ -220,8 +226,9 @@ class PrivacyStore(Repository):
         items = in_batches(_old_items(cutoff, batch), _items_batch)
         brainstorms = in_batches(_old_brainstorms(cutoff, batch), _brainstorms_batch)
         work = in_batches(_old_work(cutoff, batch), _work_batch)
+        decisions = in_batches(_old_decisions(cutoff, batch), _decisions_batch)
         copies = self._scrub_copies(claim, lease)
-        return Purged(items, brainstorms, work, copies)
+        return Purged(items, brainstorms, work, copies, decisions=decisions)
 
     @retry_locked
     def _purge_batch(self, claim: DailyClaim, lease: float, pick: Any,
@@ -290,9 +297,17 @@ class PrivacyStore(Repository):
             copies = conn.execute(_unname(user, here)).rowcount
             installations = conn.execute(_forget_installer(
                 user, None if everywhere else self.team)).rowcount
+            decisions = conn.execute(_purge_decisions(
+                and_(here(Decision), Decision.decider == user), now=now)).rowcount
+            # A decision worded as words this forget removes (a topic, an idea of theirs
+            # its text was prefilled from) is a copy of them.
+            copied = words | removed
+            if copied:
+                copies += conn.execute(_purge_decisions(
+                    and_(here(Decision), Decision.text.in_(sorted(copied))), now=now)).rowcount
             copies += _Copies(conn, here, words, removed).scrub()
         return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
-                         dm_ideas)
+                         dm_ideas, decisions=decisions)
 
     def checkpoint(self, *, tries: int = CHECKPOINT_TRIES, wait: float = 0.1) -> bool:
         """SQLite: copy the write-ahead log into the database file and truncate it to
@@ -355,12 +370,27 @@ def _work_batch(conn: Connection, ids: list[int], now: datetime) -> int:
     return int(conn.execute(delete(Work).where(Work.id.in_(ids))).rowcount)
 
 
+def _old_decisions(cutoff: datetime, batch: int) -> Any:
+    return (select(Decision.id).where(Decision.created_at < cutoff,
+                                      Decision.purged_at.is_(None))
+            .order_by(Decision.id).limit(batch))
+
+
+def _decisions_batch(conn: Connection, ids: list[int], now: datetime) -> int:
+    return int(conn.execute(_purge_decisions(Decision.id.in_(ids), now=now)).rowcount)
+
+
 def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:
     stmt = update(Item).where(where)
     if not any_state:
         stmt = stmt.where(Item.purged_at.is_(None))
     return stmt.values(text=PURGED, instruction=None, sources=None, source_users=None,
                        idea_form=None, idea_words=None, words_version=None, purged_at=now)
+
+
+def _purge_decisions(where: Any, *, now: datetime) -> Any:
+    return (update(Decision).where(where, Decision.purged_at.is_(None))
+            .values(text=PURGED, note=None, purged_at=now))
 
 
 def _purge_brainstorms(where: Any, *, now: datetime, any_state: bool = False) -> Any:

@@ -13,7 +13,14 @@ from sqlalchemy import and_, case, exists, func, select, union_all
 from sqlalchemy.orm import aliased
 
 from storage.base import Repository, as_utc
-from storage.models import Brainstorm, ChannelGuidance, DigestSubscription, Item, Signal
+from storage.models import (
+    Brainstorm,
+    ChannelGuidance,
+    Decision,
+    DigestSubscription,
+    Item,
+    Signal,
+)
 from storage.scores import distinct_users, score_expr, tally_columns
 
 
@@ -49,6 +56,14 @@ class ChannelStats:
 EXPORT_FIELDS = (
     "id", "kind", "channel", "ts", "thread_ts", "position", "text", "topic", "brainstorm_id",
     "model", "approvals", "rejections", "neutral", "score", "created_at", "purged", "team",
+)
+
+
+# `idealoop export --decisions`: one row per decision.
+DECISION_FIELDS = (
+    "id", "team", "channel", "item_id", "item_kind", "thread_ts", "text", "note", "decider",
+    "owner", "due", "status", "closed_by", "created_at", "updated_at", "reminded_on",
+    "purged",
 )
 
 
@@ -193,6 +208,34 @@ class ReportStore(Repository):
                 out["created_at"] = as_utc(out["created_at"]).isoformat()
                 out["purged"] = bool(out["purged"])
                 yield {name: out[name] for name in EXPORT_FIELDS}
+
+    def decision_rows(self, channel: str | None = None,
+                      team: str | None = None) -> Generator[dict[str, Any]]:
+        """One row per decision, oldest first: of every workspace, or of `team`."""
+        query = (select(Decision.id, Decision.team, Decision.channel, Decision.item_id,
+                        Item.kind.label("item_kind"), Decision.thread_ts, Decision.text,
+                        Decision.note, Decision.decider, Decision.owner, Decision.due,
+                        Decision.status, Decision.closed_by, Decision.created_at,
+                        Decision.updated_at, Decision.reminded_on,
+                        Decision.purged_at.is_not(None).label("purged"))
+                 .join(Item, Item.id == Decision.item_id)
+                 .order_by(Decision.created_at, Decision.id))
+        if team is not None:
+            query = query.where(Decision.team == team)
+        if channel:
+            query = query.where(Decision.channel == channel)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        for row in rows:
+            out = dict(row._mapping)
+            for name in ("created_at", "updated_at"):
+                at = out[name]
+                out[name] = as_utc(at).isoformat()
+            for name in ("due", "reminded_on"):
+                out[name] = out[name].isoformat() if out[name] is not None else None
+            out["purged"] = bool(out["purged"])
+            yield {name: out[name] for name in DECISION_FIELDS}
+
 
 def top_items_query(team: str, channel: str, since: datetime | None, until: datetime | None,
                     limit: int, *,

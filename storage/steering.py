@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, literal_column, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, literal_column, select, update
 
 from storage.base import Repository, retry_locked
 from storage.idea_words import IdeaWords
-from storage.models import Brainstorm, ChannelGuidance, Item, ItemVector, Signal
+from storage.models import Brainstorm, ChannelGuidance, Decision, Item, ItemVector, Signal
 from storage.scores import score_expr
 
 
@@ -87,14 +87,32 @@ class SteeringStore(Repository):
             .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
             .group_by(Item.id, Item.text)
         )
+        # A decision is the strongest approval: decided ideas lead the approved ones.
+        decided = exists(select(Decision.id).where(Decision.item_id == Item.id,
+                                                   Decision.status != "dropped"))
         with self._read() as conn:
             best = conn.execute(
-                query.having(score > 0).order_by(score.desc(), Item.id.desc()).limit(limit)
+                query.having(score > 0)
+                .order_by(case((decided, 0), else_=1), score.desc(), Item.id.desc())
+                .limit(limit)
             ).all()
             worst = conn.execute(
                 query.having(score < 0).order_by(score.asc(), Item.id.desc()).limit(limit * 4)
             ).all()
         return [row.text for row in best], [row.text for row in worst]
+
+    def decided_texts(self, channel: str, *, window: int = FEEDBACK_WINDOW) -> set[str]:
+        """The texts of the channel's recent items the team made a decision on (and did
+        not drop): named as decided where they steer a brainstorm."""
+        recent = (select(Item.id).where(self._in(Item, channel), Item.ts.is_not(None),
+                                        Item.purged_at.is_(None))
+                  .order_by(Item.created_at.desc()).limit(window).subquery())
+        with self._read() as conn:
+            return set(conn.execute(
+                select(Item.text).join(recent, recent.c.id == Item.id)
+                .where(exists(select(Decision.id).where(Decision.item_id == Item.id,
+                                                        Decision.status != "dropped")))
+            ).scalars())
 
     def proposed_on(self, channel: str, topic: str, limit: int = 30,
                     recent: int = 500) -> list[str]:

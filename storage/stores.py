@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from storage.base import Clock, Repository, utcnow
 from storage.brainstorms import BrainstormStore
+from storage.decisions import DecisionStore
 from storage.digests import DigestStore
 from storage.drafts import DraftStore
 from storage.privacy import PrivacyStore
@@ -37,6 +38,7 @@ class Stores:
     work: WorkStore  # accepted brainstorms and drafts, with their leases
     privacy: PrivacyStore  # retention and "forget me"
     workspaces: WorkspaceStore  # rows from before workspaces were recorded
+    decisions: DecisionStore  # decisions made on ideas and drafts, and their reminders
 
     @classmethod
     def open(cls, engine: Engine, *, clock: Clock = utcnow, team: str = "") -> Stores:
@@ -47,7 +49,8 @@ class Stores:
         return cls(brainstorms=on(BrainstormStore), drafts=on(DraftStore),
                    signals=on(SignalStore), steering=on(SteeringStore),
                    reports=on(ReportStore), digests=on(DigestStore), work=on(WorkStore),
-                   privacy=on(PrivacyStore), workspaces=on(WorkspaceStore))
+                   privacy=on(PrivacyStore), workspaces=on(WorkspaceStore),
+                   decisions=on(DecisionStore))
 
     @property
     def engine(self) -> Engine:

@@ -24,6 +24,9 @@ from storage.models import Work
 from storage.wakeups import WorkWakeups, notify
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+# Work the app gives itself (a decision's announcement and reminder: `bot.decisions`),
+# which the daily limits do not count; they count every kind people ask for.
+THE_APPS = ("reminder", "decision_notice")
 CANCELLED = "cancelled"  # stopped by a person (Slack's stop button) before it finished
 
 
@@ -341,7 +344,7 @@ class WorkStore(Repository):
 
 
 def _usage(conn: Connection, team: str, user_id: str, channel: str, since: datetime) -> Usage:
-    started = (select(func.count()).select_from(Work)
+    started = (select(func.count()).select_from(Work).where(Work.kind.not_in(THE_APPS))
                .where(Work.team == team, Work.created_at >= since, Work.state != FAILED))
     tokens = (select(func.coalesce(func.sum(Work.tokens), 0))
               .where(Work.team == team, Work.created_at >= since))

@@ -2,7 +2,9 @@
 `bench/learning.py` prints and `tests/bot/test_learning.py` checks.
 
 The team approves ideas of some kinds (the offline generator's techniques) and rejects
-others; two people react to each idea they have a view on, and ignore the rest.
+others; two people react to each idea they have a view on, and ignore the rest. Given
+`decisions`, a third person also records a decision ("Decide…") on the round's first
+idea of a kind the team likes: the strongest approval (`bot.decisions`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.decisions import DecisionForm, Decisions
 from bot.ideas import Brainstormer
 from bot.llm.offline.techniques import technique_of
 from storage.signals import ReactionChange
@@ -22,6 +25,7 @@ TOPICS = ("shorter standups", "cheaper CI", "better onboarding", "faster code re
           "fewer meetings", "clearer release notes", "a calmer on-call", "better retros",
           "a tidier wiki", "quicker hiring")
 PEOPLE = ("U0ANA", "U0BEN")
+DECIDER = "U0CAT"
 
 
 @dataclass(frozen=True)
@@ -30,10 +34,12 @@ class Round:
     ideas: int
     approved: int
     rejected: int
+    decided: int = 0
 
 
 def simulate(brainstormer: Brainstormer, stores: Stores, channel: str,
-             topics: Iterable[str] = TOPICS) -> list[Round]:
+             topics: Iterable[str] = TOPICS, *,
+             decisions: Decisions | None = None) -> list[Round]:
     """One brainstorm per topic, each judged by the team before the next."""
     clock = itertools.count(1)
     rounds = []
@@ -51,5 +57,14 @@ def simulate(brainstormer: Brainstormer, stores: Stores, channel: str,
                                    polarity, True, event_us=next(clock), at=stores.clock())
                     for person in PEOPLE])
             verdicts.append(polarity)
-        rounds.append(Round(topic, len(verdicts), verdicts.count(1), verdicts.count(-1)))
+        liked = [idea for idea, verdict in zip(result.ideas, verdicts, strict=True)
+                 if verdict > 0]
+        if decisions is not None and liked:
+            decisions.decide(DecisionForm(
+                channel=channel, message_ts=f"{n}.{liked[0].position + 1:06d}",
+                view_id=f"V{n}", decider=DECIDER, text=liked[0].text, owner=PEOPLE[0],
+                due=decisions.today().isoformat(), note=None),
+                action_ts=f"{next(clock)}.000000")
+        rounds.append(Round(topic, len(verdicts), verdicts.count(1), verdicts.count(-1),
+                            decided=int(decisions is not None and bool(liked))))
     return rounds

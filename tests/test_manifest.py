@@ -61,6 +61,8 @@ METHOD_SCOPES = {
     # "Authentication token bearing the chat:write scope" (its method page).
     "agents_sessions_setStatus": {"chat:write"},
     "users_info": {"users:read"},
+    # https://docs.slack.dev/reference/methods/conversations.open: a DM needs im:write.
+    "conversations_open": {"im:write"},
     "reactions_add": {"reactions:write"},
     "chat_startStream": {"chat:write"},
     "chat_appendStream": {"chat:write"},

@@ -12,9 +12,10 @@ bursts. Each method's tier is on its reference page:
   (https://docs.slack.dev/reference/methods/chat.postMessage);
 - chat.startStream, chat.stopStream: Tier 2
   (https://docs.slack.dev/reference/methods/chat.startStream, …/chat.stopStream);
-- chat.update, views.publish, conversations.replies, conversations.history: Tier 3
-  (https://docs.slack.dev/reference/methods/chat.update, …/views.publish,
-  …/conversations.replies, …/conversations.history);
+- chat.update, views.publish, conversations.replies, conversations.history,
+  conversations.open: Tier 3 (https://docs.slack.dev/reference/methods/chat.update,
+  …/views.publish, …/conversations.replies, …/conversations.history,
+  …/conversations.open);
 - chat.appendStream: Tier 4 (https://docs.slack.dev/reference/methods/chat.appendStream).
 
 Slack does not publish burst sizes; here a limit is a token bucket that holds a minute's
@@ -61,6 +62,7 @@ LIMITS: dict[str, Limit] = {
     "views.publish": TIER_3,
     "conversations.replies": TIER_3,
     "conversations.history": TIER_3,
+    "conversations.open": TIER_3,
     "chat.appendStream": TIER_4,
 }
 

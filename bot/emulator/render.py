@@ -16,6 +16,7 @@ EMOJI = {
     "white_check_mark": "✅", "heavy_check_mark": "✔️", "raised_hands": "🙌", "100": "💯",
     "no_entry_sign": "🚫", "eyes": "👀", "construction": "🚧", "memo": "📝", "sparkles": "✨",
     "calendar": "📅", "thinking_face": "🤔", "bar_chart": "📊", "scissors": "✂️",
+    "alarm_clock": "⏰", "wastebasket": "🗑️", "zzz": "💤",
 }
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")

@@ -74,7 +74,10 @@ class Screen:
         elif kind == "modal_opened":
             self.modal = payload["view"]
             self.view("modal", payload["view"])
-            self.note("Fill it in with `submit <text>`, or leave it with `cancel`.")
+            inputs = sum(block.get("type") == "input" for block in payload["view"]["blocks"])
+            self.note("Fill it in with `submit <text>`, or leave it with `cancel`." if inputs < 2
+                      else "Send it as shown with `submit`, or change fields first: `submit "
+                           "owner bob due +3d note …` (or `cancel`).")
         elif kind == "assistant_changed":
             self.pane(payload)
         elif kind == "agent_session_changed":
@@ -131,7 +134,10 @@ class Screen:
             if block.get("type") == "input":
                 label = (block.get("label") or {}).get("text", "")
                 hint = (block.get("hint") or {}).get("text", "")
-                initial = (block.get("element") or {}).get("initial_value") or ""
+                element = block.get("element") or {}
+                initial = element.get("initial_value") or element.get("initial_date") or ""
+                if element.get("initial_user"):
+                    initial = "@" + self.user_name(str(element["initial_user"]))
                 self.say(f"│ {label}: [{initial}]" + (self.style.dim(f" ({hint})") if hint
                                                        else ""))
         self.say(self.style.bold("└"))

@@ -30,6 +30,7 @@ from bot.app import (
     database_label,
     digest_poster,
     open_stores,
+    remind_due,
 )
 from bot.config import Settings
 from bot.deps import Deps
@@ -91,6 +92,7 @@ class Shell:
             raise
         self.sender = SlackSender(self.server.url, secret)
         self.poster = digest_poster(self.deps)
+        self.remind = remind_due(self.deps)  # as `serve`'s scheduler tick does
         self.cursor = Cursor(channel="C0GENERAL", user="U0ALICE")
         self.screen: Screen = Screen(out, self.style, self.state, lambda: self.cursor)
         self.in_slack: InSlack = InSlack(self)

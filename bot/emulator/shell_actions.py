@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 SLACK_RETRIES = 3  # Slack delivers an event again three times when it is not answered 200
 ADVANCE_STEP = timedelta(hours=1)
+DECIDE_MODAL = "idealoop_decide_modal"  # the callback id of "Decide…"'s form
 REACTION = re.compile(r"^(?P<remove>-)?(?::(?P<name>[a-z0-9_+\-']+(?:::[a-z0-9-]+)?):|"
                       r"(?P<bare>[+-]1))\s+\[?(?P<n>\d+)\]?$")
 
@@ -120,7 +121,7 @@ class InSlack:
             return
         if not number_text or (number == 0 and not number_text.strip("[]").isdigit()):
             self.screen.note("Say which message and which button: `click 3 👍` (or 👎, "
-                             "draft, more, why).")
+                             "draft, more, why, decide, done, dropped, snooze).")
             return
         if not 1 <= number <= len(self.screen.messages):
             self.screen.note(no_such(number))
@@ -132,7 +133,9 @@ class InSlack:
             self.screen.note(no_such(number, button=name.strip()))
             return
         user = self.shell.cursor.user
-        response_url = self.shell.slack.new_response_url(channel=channel, user=user)
+        # Slack ties a click's response URL to its message: `replace_original` edits it.
+        response_url = self.shell.slack.new_response_url(channel=channel, user=user,
+                                                         message_ts=ts)
         reply = self.shell.sender.click(found, user=user, channel=channel, message=message,
                                         response_url=response_url)
         if reply.status != 200:
@@ -207,18 +210,94 @@ class InSlack:
         modal = self.screen.modal
         if modal is None:
             self.screen.note("No modal is open. Open one from your Home tab: "
-                             "`home guide #general`.")
+                             "`home guide #general`, or with `decide 3`.")
             return
-        [field] = [block["block_id"] for block in modal.get("blocks") or []
-                   if block.get("type") == "input"][:1] or ["value"]
-        reply = self.shell.sender.submit(modal, {field: rest.strip()},
-                                         user=self.shell.cursor.user)
+        inputs = [block for block in modal.get("blocks") or [] if block.get("type") == "input"]
+        if len(inputs) > 1:  # a form (the decision): its values as shown, `rest` changes some
+            values = self.form_values(modal, rest)
+            if values is None:
+                return
+        else:
+            [field] = [block["block_id"] for block in inputs][:1] or ["value"]
+            values = {field: rest.strip()}
+        self.submit_values(modal, values)
+
+    def submit_values(self, modal: dict[str, Any], values: dict[str, str | None]) -> bool:
+        """Submit the open modal with `values`; False (the app's errors said) when it
+        stays open."""
+        reply = self.shell.sender.submit(modal, values, user=self.shell.cursor.user)
         body = reply.json() if reply.body else {}
         if isinstance(body, dict) and body.get("response_action") == "errors":
             for message in (body.get("errors") or {}).values():
                 self.screen.note(f"The modal says: {message}")
+            return False
+        if reply.status != 200:
+            self.screen.note(f"The app answered HTTP {reply.status} to the form.")
+            return False
+        self.screen.modal = None
+        return True
+
+    def form_values(self, modal: dict[str, Any], rest: str) -> dict[str, str | None] | None:
+        """The values of a form's inputs as it shows them, changed by `rest`: `owner
+        <name>`, `due <YYYY-MM-DD|+3d>`, `note <text>` (the rest of the line) and `text
+        <decision>` (up to the next of these words). None, said, for a name or date that
+        does not parse."""
+        values: dict[str, str | None] = {}
+        for block in modal.get("blocks") or []:
+            if block.get("type") != "input":
+                continue
+            element = block.get("element") or {}
+            values[block["block_id"]] = (element.get("initial_value")
+                                         or element.get("initial_user")
+                                         or element.get("initial_date"))
+        words = re.split(r"\s+(?=(?:owner|due|note|text)\s)", " " + rest.strip())
+        for part in words:
+            key, _, value = part.strip().partition(" ")
+            value = value.strip()
+            if key == "owner":
+                user = self.user_id(value)
+                if user is None:
+                    self.screen.note(f"There is nobody called {value} here "
+                                     "(alice, bob, carol, or someone `as` made).")
+                    return None
+                values["owner"] = user
+            elif key == "due":
+                days = re.fullmatch(r"\+(\d{1,4})d", value)
+                values["due"] = ((self.shell.clock().date() + timedelta(days=int(days[1])))
+                                 .isoformat() if days else value)
+            elif key == "note":
+                values["note"] = value
+            elif key == "text":
+                values["decision"] = value
+        return values
+
+    def user_id(self, name: str) -> str | None:
+        wanted = name.strip().lstrip("@").lower()
+        if wanted.upper() in self.state.users:
+            return wanted.upper()
+        return next((uid for uid, known in self.state.users.items()
+                     if known.lower() == wanted), None)
+
+    def decide(self, rest: str) -> None:
+        """`decide 3 [owner bob] [due +3d] [note …]`: "Decide…" on message [3], and its
+        form submitted as prefilled, with those changes."""
+        number, _, options = rest.strip().partition(" ")
+        if not number.strip("[]").isdigit():
+            self.screen.note("Say which idea or draft to decide on: `decide 3 owner bob due "
+                             "+3d note try it for a month`.")
             return
         self.screen.modal = None
+        self.click(f"{number} decide")
+        self.shell.pump()
+        modal = self.open_modal()  # what the app opened, as the pump showed it
+        if modal is None or modal.get("callback_id") != DECIDE_MODAL:
+            return  # the app said why (only to you)
+        values = self.form_values(modal, options)
+        if values is not None:
+            self.submit_values(modal, values)
+
+    def open_modal(self) -> dict[str, Any] | None:
+        return self.screen.modal
 
     def cancel(self) -> None:
         self.screen.modal = None
@@ -338,7 +417,7 @@ class Moves:
         if left > timedelta(days=90):
             self.screen.note("Move the clock at most 90 days at a time.")
             return
-        shell, posted = self.shell, 0
+        shell, posted, reminded = self.shell, 0, 0
         # Walk the clock forward the way a running `serve` would live through it: the
         # scheduler looks at least every step, so every digest that comes due is seen.
         while left > timedelta():
@@ -346,7 +425,11 @@ class Moves:
             shell.clock.advance(step)
             left -= step
             posted += sum(o.status == "posted" for o in shell.poster.post_due(shell.clock()))
+            reminded += shell.remind(shell.clock())
             shell.pump()
+        if reminded:
+            self.screen.note(f"{reminded} decision reminder{'s' if reminded != 1 else ''} "
+                             "came due and went to the owner's DM.")
         self.screen.note(f"The emulated clock now reads {shell.clock():%a %d %b %Y %H:%M} UTC.")
         if not posted:
             self.screen.note("No scheduled digest came due with anything approved.")
@@ -366,6 +449,26 @@ class Moves:
                          "signals.")
         for row in rows:
             self.screen.say(json.dumps(row, ensure_ascii=False))
+
+    def decisions(self, rest: str) -> None:
+        """`decisions`: yours, those due this week, and this channel's, from the app."""
+        assert self.shell.deps is not None
+        user = self.shell.cursor.user
+        decisions = self.shell.deps.for_team(self.state.team_id).decisions
+        channel = self.shell.cursor.channel
+        for heading, found in (("Your decisions", decisions.yours(user)),
+                               ("Due this week (yours, or ones you made)",
+                                decisions.due_this_week(user)),
+                               (f"Decided in {self.screen.channel_label(channel)}",
+                                decisions.in_channel(channel))):
+            self.screen.say(self.screen.style.bold(heading))
+            if not found:
+                self.screen.say("  none")
+            for decision in found:
+                self.screen.say(
+                    f"  #{decision.id} {decision.text[:120] or '(removed)'} — owner "
+                    f"@{self.screen.user_name(decision.owner)}, due {decision.due:%a %d %b}, "
+                    f"{decision.status}, decided by @{self.screen.user_name(decision.decider)}")
 
     def lookup(self, text: str) -> str | None:
         """The channel `text` names (`general`, `#general`, `C0GENERAL`), the open one
@@ -390,8 +493,9 @@ def no_such(number: int | None, *, button: str | None = None) -> str:
     if button is None:
         return f"There is no message [{number}]. Messages are numbered in [brackets]."
     where = f"Message [{number}]" if number is not None else "The last message only you saw"
-    return (f"{where} has no {button or 'such'} button. Buttons: 👍, 👎, draft, more, why "
-            "(forget, cancel, run, set, topic, post on one only you saw).")
+    return (f"{where} has no {button or 'such'} button. Buttons: 👍, 👎, draft, more, why, "
+            "decide; done, dropped, snooze on a reminder (forget, cancel, run, set, topic, "
+            "post on one only you saw).")
 
 
 def home_button(view: dict[str, Any], label: str, channel: str) -> dict[str, Any] | None:
@@ -414,6 +518,9 @@ BUTTON_NAMES = {  # what `click N <name>` may say -> (action type or id, value)
     "cancel": ("idealoop_forget_me_cancel", None),
     "run": ("idealoop_choose_command", None), "set": ("idealoop_choose_command", None),
     "topic": ("idealoop_choose_topic", None), "post": ("idealoop_post_in_thread", None),
+    "decide": ("idealoop_decide", None), "done": ("idealoop_decision_done", None),
+    "dropped": ("idealoop_decision_dropped", None),
+    "snooze": ("idealoop_decision_snooze", None),
 }
 # `shortcut <name> N` -> the callback_id of idealoop's message shortcut (manifest.yml)
 SHORTCUTS = {"feedback": "idealoop_feedback_on_message", "polish": "idealoop_polish_message",

@@ -53,6 +53,12 @@ IN_SLACK = (
                  "thread); `shortcut polish 3` (shown only\nto you, `click post` posts it in the "
                  "thread);\n`shortcut brainstorm 3` (ideas in its thread)",
                  ("shortcut",), lambda shell, rest: shell.in_slack.shortcut(rest)),
+    ShellCommand("decide 3 [owner bob] [due +3d] [note …]",
+                 "\"Decide…\" on idea or draft [3]: its form sent as prefilled\n(you own it, "
+                 "due in a week) with these changes; `text …`\nrewords the decision",
+                 ("decide",), lambda shell, rest: shell.in_slack.decide(rest)),
+    ShellCommand("click 5 done|dropped|snooze",
+                 "a reminder's buttons, in the owner's DM (after `advance`)"),
     ShellCommand("click forget|cancel",
                  "click a button on the last message only you saw\n(`/brainstorm forget me` "
                  "asks first); `click run` or\n`click topic` answers \"command or topic?\" "
@@ -86,11 +92,14 @@ SHELL = (
                  "guidance; then `submit <text>` (or `cancel`)"),
     ShellCommand("", "", ("submit",), lambda shell, rest: shell.in_slack.submit(rest)),
     ShellCommand("", "", ("cancel",), lambda shell, rest: shell.in_slack.cancel()),
+    ShellCommand("decisions", "yours, those due this week, and this channel's",
+                 ("decisions",), lambda shell, rest: shell.moves.decisions(rest)),
     ShellCommand("digest [#name|id]", "post this (or that) channel's digest of the last day now",
                  ("digest",), lambda shell, rest: shell.moves.digest(rest)),
     ShellCommand("advance 1d|3h|30m",
                  "move the emulated clock forward; scheduled digests that come\n"
-                 "due are posted (subscribe with /brainstorm digest daily)",
+                 "due are posted (subscribe with /brainstorm digest daily), and\n"
+                 "decisions' reminders go to their owners' DMs at 09:00",
                  ("advance",), lambda shell, rest: shell.moves.advance(rest)),
     ShellCommand("export [#name|id]",
                  "this (or that) channel's ideas and their signals, as JSON lines",

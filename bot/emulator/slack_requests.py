@@ -5,6 +5,7 @@ Used by `idealoop shell` to drive the real app exactly as Slack would, and by th
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.error
@@ -18,6 +19,15 @@ from slack_sdk.signature import SignatureVerifier
 
 TEAM = "T0001"
 APP_ID = "A0IDEALOOP"
+_TRIGGERS = itertools.count(1)
+
+
+def new_trigger_id(now: float | None = None) -> str:
+    """A trigger id in Slack's form ("12345.98765.abcd2358fdea"), its first part the
+    millisecond it was issued: `views.open` in the emulator refuses it three seconds on
+    (`bot.emulator.methods.views.check_trigger`)."""
+    issued = int((time.time() if now is None else now) * 1000)
+    return f"{issued}.{next(_TRIGGERS)}.{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ def command_body(text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL"
         "channel_id": channel, "channel_name": channel_name, "user_id": user,
         "user_name": user.lower(), "command": command, "text": text, "api_app_id": APP_ID,
         "is_enterprise_install": "false", "response_url": response_url,
-        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+        "trigger_id": trigger_id or new_trigger_id(),
     }).encode()
 
 
@@ -74,7 +84,7 @@ def block_actions_body(action: dict[str, Any], *, user: str, channel: str,
                       "is_ephemeral": ephemeral,
                       **({"thread_ts": message["thread_ts"]} if message.get("thread_ts")
                          else {})},
-        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+        "trigger_id": trigger_id or new_trigger_id(),
         "channel": {"id": channel, "name": "emulated"},
         "message": message, "response_url": response_url, "actions": [action],
     }
@@ -118,22 +128,45 @@ def home_click_body(action: dict[str, Any], *, user: str, view: dict[str, Any],
         "user": {"id": user, "username": user.lower(), "team_id": TEAM},
         "api_app_id": APP_ID, "token": "legacy-unused",
         "container": {"type": "view", "view_id": view.get("id", "V0HOME")},
-        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+        "trigger_id": trigger_id or new_trigger_id(),
         "view": view, "actions": [action],
     }
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def view_submission_body(view: dict[str, Any], values: dict[str, str], *,
-                         user: str) -> bytes:
-    """A modal submitted with `values` (block id -> text typed into its input)."""
-    state = {block: {block: {"type": "plain_text_input", "value": value}}
-             for block, value in values.items()}
+# What each input element's state carries in a view_submission
+# (https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload).
+_SELECTED = {"users_select": "selected_user", "datepicker": "selected_date",
+             "conversations_select": "selected_conversation",
+             "channels_select": "selected_channel"}
+
+
+def view_state(view: dict[str, Any], values: dict[str, str | None]) -> dict[str, Any]:
+    """`view.state.values` as Slack sends them: for each input block, its element's
+    action id and what was typed or picked, in the field its type uses (`value` for a
+    text input, `selected_user` for a user picker, `selected_date` for a date picker).
+    A block the view does not have is taken as a text input whose action id is its
+    block id."""
+    elements = {block.get("block_id"): block.get("element") or {}
+                for block in view.get("blocks") or [] if block.get("type") == "input"}
+    state: dict[str, Any] = {}
+    for block, value in values.items():
+        element = elements.get(block) or {"type": "plain_text_input", "action_id": block}
+        kind = str(element.get("type") or "plain_text_input")
+        state[block] = {str(element.get("action_id") or block): {
+            "type": kind, _SELECTED.get(kind, "value"): value}}
+    return state
+
+
+def view_submission_body(view: dict[str, Any], values: dict[str, str | None], *,
+                         user: str, team: str = TEAM) -> bytes:
+    """A modal submitted with `values` (block id -> what was typed or picked in it)."""
+    state = view_state(view, values)
     payload = {
-        "type": "view_submission", "team": {"id": TEAM, "domain": "emulated"},
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "type": "view_submission", "team": {"id": team, "domain": "emulated"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": APP_ID, "token": "legacy-unused",
-        "trigger_id": f"trig-{uuid.uuid4().hex}",
+        "trigger_id": new_trigger_id(),
         "view": {**view, "state": {"values": state}},
     }
     return urlencode({"payload": json.dumps(payload)}).encode()
@@ -256,8 +289,9 @@ class SlackSender:
                                            trigger_id=trigger_id),
                            "application/x-www-form-urlencoded")
 
-    def submit(self, view: dict[str, Any], values: dict[str, str], *, user: str) -> Reply:
-        return self.signed(view_submission_body(view, values, user=user),
+    def submit(self, view: dict[str, Any], values: dict[str, str | None], *, user: str,
+               team: str = TEAM) -> Reply:
+        return self.signed(view_submission_body(view, values, user=user, team=team),
                            "application/x-www-form-urlencoded")
 
     def reaction(self, *, added: bool = True, user: str, emoji: str, channel: str, ts: str,

@@ -1,11 +1,14 @@
-"""The clock of `idealoop serve`: an APScheduler tick that posts due digests every minute,
-forgets finished work every hour, and every hour offers to run the day's retention purge
+"""The clock of `idealoop serve`: an APScheduler tick that posts due digests and hands
+decisions' reminders that came due to durable work every minute, forgets finished work
+every hour, and every hour offers to run the day's retention purge
 (which runs once a day across replicas: `bot.privacy`).
 
 APScheduler only wakes the process up (in memory, one job store per process, as its FAQ
 asks); what makes a digest happen exactly once is the claim in the database
 (`bot.digests.Digests.claim`), so any number of `serve` processes and a manual
-`idealoop digest` can run at the same moment. The jobs are passed in as plain callables:
+`idealoop digest` can run at the same moment; likewise a reminder is sent once because
+its work is accepted under a key of the decision and its date
+(`bot.work.runs.reminder.queue_due_reminders`). The jobs are passed in as plain callables:
 the tick knows when, not how.
 """
 
@@ -30,7 +33,8 @@ WORK_MEMORY = timedelta(days=1)
 def start_scheduler(post_due_digests: Callable[[datetime], object],
                     prune_finished_work: Callable[[timedelta], int],
                     purge_old_texts: Callable[[], object] = lambda: None,
-                    clock: Clock = utcnow) \
+                    clock: Clock = utcnow,
+                    remind_due: Callable[[datetime], object] = lambda now: None) \
         -> BackgroundScheduler:
     """A background scheduler that checks for due digests every minute, and once an hour
     forgets finished work older than a day and offers to run the retention purge."""
@@ -40,6 +44,10 @@ def start_scheduler(post_due_digests: Callable[[datetime], object],
             post_due_digests(clock())
         except Exception:  # one bad tick must not stop the next ones
             log.exception("digest tick failed")
+        try:
+            remind_due(clock())
+        except Exception as exc:  # the database may be away: the next tick tries again
+            log.warning("reminder tick failed: %s", type(exc).__name__)
 
     def prune() -> None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.decisions import StoredDecision
 from bot.ideas import Brainstormed, Idea
 from bot.llm.thread_fitting import ThreadMessage
 from bot.work.queue import WorkItem
@@ -78,3 +79,25 @@ class DraftChat(Protocol):
     def tell(self, work: WorkItem, text: str) -> None:
         """Tell only the person who asked; best effort, never raises."""
         ...
+
+
+class ReminderChat(Protocol):
+    """What a decision's reminder needs from the chat: the owner's direct message, found
+    again where an earlier attempt posted it. Raises ChatUnavailable or ChatRefused."""
+
+    def find(self, work: WorkItem, decision: StoredDecision) -> tuple[str, str] | None:
+        """(channel, ts) of the reminder this work posted before, if any."""
+        ...
+
+    def post(self, work: WorkItem, decision: StoredDecision) -> tuple[str, str]:
+        """Post the reminder with its buttons to the owner; (channel, ts)."""
+        ...
+
+
+class NoticeChat(Protocol):
+    """What a decision's announcement needs from the chat: a reply in the item's thread,
+    found again where an earlier attempt posted it. Raises ChatUnavailable or
+    ChatRefused."""
+
+    def find(self, work: WorkItem, decision: StoredDecision) -> str | None: ...
+    def post(self, work: WorkItem, decision: StoredDecision) -> str: ...

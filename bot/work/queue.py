@@ -107,6 +107,16 @@ class Work:
         except QuotaReached as exc:
             raise self.limits.reached(exc) from None
 
+    def schedule(self, kind: str, *, team: str, delivery_key: str, channel: str, user: str,
+                 request: dict[str, Any]) -> WorkItem | None:
+        """Store work the app gives itself (a decision's reminder), held by this process;
+        None when its key was taken before (by this or another replica: it runs once).
+        No person asked for it, so no daily limit counts it."""
+        return self.store.accept(
+            NewWork(kind=kind, delivery_key=delivery_key, channel=channel, user_id=user,
+                    request=request, team=team),
+            owner=self.owner, lease=self.lease)
+
     def spent(self, item: WorkItem, tokens: int) -> None:
         """Count the LLM tokens an attempt spent against the day's budget, whatever came
         of it; best effort (a database that is away loses this attempt's count, said in

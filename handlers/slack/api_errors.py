@@ -39,7 +39,9 @@ _MESSAGES = {
 _PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "msg_too_long",
               "invalid_auth", "account_inactive", "token_revoked", "not_authed",
               "message_not_found", "cant_update_message", "restricted_action",
-              "invalid_blocks", "no_permission", "missing_scope", "thread_not_found"}
+              "invalid_blocks", "no_permission", "missing_scope", "thread_not_found",
+              # conversations.open: nobody to write to (a reminder's owner who left)
+              "user_not_found", "user_disabled", "cannot_dm_bot"}
 
 
 def error_code(exc: BaseException) -> str:

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     ContextActionsBlock,
+    DatePickerElement,
     DividerBlock,
     FeedbackButtonObject,
     FeedbackButtonsElement,
@@ -30,21 +31,34 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     PlainTextInputElement,
     SectionBlock,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
+from bot.decisions import (
+    DONE,
+    DROPPED,
+    DUE,
+    NOTE,
+    NOTE_MAX,
+    OWNER,
+    TEXT,
+    TEXT_MAX,
+    Proposal,
+    StoredDecision,
+)
 from bot.home import ChannelCard
 from bot.ideas import BrainstormInputs, Guidance, Steering
 from bot.ranking import RankedItem
 from bot.rejections import BY_MEANING
-from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise, split_for_slack
+from handlers.slack.mrkdwn import SECTION_LIMIT, neutralise, show_links, split_for_slack
 
 Blocks = list[dict[str, Any]]
 MAX_DIGEST_ITEMS = 20  # 2 + 20 blocks, well under Slack's 50
 IDEA_SECTIONS = 3  # an idea's message shows at most this many sections of its text
 FALLBACK_CHARS = 2000  # an idea's notification text (`text`), clipped with "…"
 TOPIC_IN_LISTS = 200  # a topic named beside an idea in a digest or the top list
-HOME_CARDS = 24  # 4 blocks a channel: with the header and notes, under a view's 100
+HOME_CARDS = 23  # 4 blocks a channel: with the header, decisions and notes, under 100
 
 
 # Action ids of the buttons on idealoop's messages (`handlers.actions` listens for them).
@@ -52,6 +66,11 @@ FEEDBACK_ACTION = "idealoop_feedback"  # 👍 / 👎 on every idea and draft: va
 DRAFT_THIS_ACTION = "idealoop_draft_this"  # on an idea: value is its position
 MORE_LIKE_THIS_ACTION = "idealoop_more_like_this"  # on an idea: value is its position
 WHY_ACTION = "idealoop_why"  # on a settled brainstorm header
+DECIDE_ACTION = "idealoop_decide"  # "Decide…" on an idea or a draft: opens DECIDE_MODAL
+DECIDE_MODAL = "idealoop_decide_modal"  # private_metadata: JSON {"c": channel, "m": ts}
+# A reminder's buttons (in the owner's DM): value is the decision's id.
+REMINDER_DONE, REMINDER_DROPPED = "idealoop_decision_done", "idealoop_decision_dropped"
+REMINDER_SNOOZE = "idealoop_decision_snooze"
 FORGET_ACTION = "idealoop_forget_me"  # `/brainstorm forget me`: values below
 FORGET, KEEP = "forget", "keep"
 CHOOSE_COMMAND_ACTION = "idealoop_choose_command"  # a private "command or topic?" question
@@ -79,7 +98,14 @@ def next_steps(position: int) -> dict[str, Any]:
                       value=str(position)),
         ButtonElement(text=":sparkles: More like this", action_id=MORE_LIKE_THIS_ACTION,
                       value=str(position)),
+        _decide_button(str(position)),
     ]).to_dict()
+
+
+def _decide_button(value: str) -> ButtonElement:
+    """"Decide…": a modal to record a decision made on this idea or draft."""
+    return ButtonElement(text=":white_check_mark: Decide…", action_id=DECIDE_ACTION,
+                         value=value)
 
 
 def forget_ask(ask: str) -> Blocks:
@@ -162,8 +188,9 @@ def steered_by(steering: Steering) -> str:
             return (":compass: Steered by this channel's guidance; your reactions steer "
                     "the next.")
         return ":compass: Nothing steered this one yet: your reactions steer the next."
-    said = (f":compass: Steered by {_count(steering.approved, 'approved idea')} and "
-            f"{_count(steering.rejected, 'rejected idea')} from this channel{guided}")
+    decided = f" ({steering.decided} decided)" if steering.decided else ""
+    said = (f":compass: Steered by {_count(steering.approved, 'approved idea')}{decided} "
+            f"and {_count(steering.rejected, 'rejected idea')} from this channel{guided}")
     if steering.dropped:
         said += (f"; {_count(steering.dropped, 'proposal')} dropped as the same as a "
                  "rejected idea")
@@ -237,6 +264,7 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
     if len(body) > SECTION_LIMIT:
         body = body[: SECTION_LIMIT - 20].rstrip() + " …(continues)"
     emoji, kind, next_step = WRITTEN_LABELS.get(label, WRITTEN_LABELS["draft"])
+    written = label
     status = {
         "writing": f"{emoji} {kind} · writing…",
         "done": f"{emoji} {kind}" + (f" · part {part[0]} of {part[1]}" if part[1] > 1 else "")
@@ -254,6 +282,8 @@ def draft(text: str, model: str, *, offline: bool, state: str, note: str = "",
         blocks.append(_context(label))
     if state == "done" and part[0] == 1:  # the message that is the item
         blocks.append(feedback_buttons())
+        if written != "feedback":  # a critique is answered, not decided on
+            blocks.append(ActionsBlock(elements=[_decide_button(written)]).to_dict())
     fallback_body = body if body.strip() else (note if state == "stopped" else neutralise(note))
     return f"{fallback_body[:SECTION_LIMIT]}\n— AI-written by {neutralise(model)}", blocks
 
@@ -277,10 +307,12 @@ def drafting_placeholder(model: str, mode: str = "draft") -> tuple[str, Blocks]:
 
 
 def digest(items: list[RankedItem], period: str, label: str, links: dict[int, str],
-           names: Callable[[str], str]) -> tuple[str, Blocks]:
-    """A scheduled digest: the period's best-approved items, within Block Kit's limits
-    (50 blocks a message, 3000 characters a section). Approvers are named, not
-    mentioned, so a daily digest never notifies them."""
+           names: Callable[[str], str],
+           decided: list[StoredDecision] | None = None) -> tuple[str, Blocks]:
+    """A scheduled digest: the period's best-approved items, and the decisions made in
+    it ("Decided this period"), within Block Kit's limits (50 blocks a message, 3000
+    characters a section). Approvers, deciders and owners are named, not mentioned, so
+    a daily digest never notifies them."""
     title = f":calendar: *{'Daily' if period == 'day' else 'Weekly'} idea digest* — {label}"
     out: Blocks = [_section(title),
                    _context("The ideas this channel's people approved most. "
@@ -298,6 +330,13 @@ def digest(items: list[RankedItem], period: str, label: str, links: dict[int, st
         out.append(_ranked(rank, item.text, meta, 1500))
     text = f"{'Daily' if period == 'day' else 'Weekly'} idea digest — {label}: " + \
         f"{len(items[:MAX_DIGEST_ITEMS])} approved ideas"
+    if decided:
+        lines = [f"{neutralise(_clip(d.text, 200)) or REMOVED_INPUT} — decided by "
+                 f"{neutralise(_clip(names(d.decider), 40))}, owner "
+                 f"{neutralise(_clip(names(d.owner), 40))}, due {d.due:%a %d %b}"
+                 + ("" if d.status == "planned" else f" ({d.status})") for d in decided]
+        out.append(_section(_bullets(":white_check_mark: *Decided this period*", lines)))
+        text += f", {len(decided)} decision{'s' if len(decided) != 1 else ''}"
     return text, out
 
 
@@ -335,10 +374,13 @@ def why(explained: BrainstormInputs | None, *, latest: bool = True) -> tuple[str
         out.append(_section(f"*This channel's guidance:*\n> {neutralise(str(inputs['guidance']))}"))
     elif "guidance" in inputs:  # its author was forgotten
         out.append(_section(f"*This channel's guidance:* {REMOVED_INPUT}"))
+    decided = {n for n in inputs.get("decided") or [] if isinstance(n, int)}
     for key, heading in (("approved", "Approved ideas it was asked to lean toward"),
                          ("rejected", "Rejected ideas it was told never to propose again")):
-        texts = [neutralise(_clip(str(text), 200)) if text else REMOVED_INPUT
-                 for text in inputs.get(key) or []]
+        texts = [(neutralise(_clip(str(text), 200)) if text else REMOVED_INPUT)
+                 + (" _(decided: the team made a decision on it)_"
+                    if key == "approved" and n in decided else "")
+                 for n, text in enumerate(inputs.get(key) or [])]
         if texts:
             out.append(_section(_bullets(f"*{heading}:*", texts)))
     notes = []
@@ -448,12 +490,20 @@ GUIDANCE_MODAL = "idealoop_guidance_modal"
 SCHEDULE_INPUT, GUIDANCE_INPUT = "schedule", "guidance"  # block and action ids
 
 
-def home_view(cards: list[ChannelCard], *, offline: bool) -> dict[str, Any]:
-    """A person's App Home: a card per channel they use idealoop in."""
+def home_view(cards: list[ChannelCard], *, offline: bool,
+              yours: list[StoredDecision] | None = None,
+              due: list[StoredDecision] | None = None) -> dict[str, Any]:
+    """A person's App Home: the decisions they own and those due this week, then a card
+    per channel they use idealoop in."""
     shown: Blocks = [HeaderBlock(text="idealoop").to_dict()]
     if offline:
         shown.append(_context(":warning: idealoop runs with the *offline generator* here: no "
                               "LLM is configured, so ideas come from templates."))
+    if yours is not None or due is not None:
+        shown += [*decision_list(":white_check_mark: Your decisions", yours or [],
+                                 "None open. *Decide…* on an idea records one."),
+                  *decision_list(":alarm_clock: Due this week", due or [],
+                                 "Nothing due in the next seven days.")]
     if not cards:
         shown.append(_section("You have not used idealoop in a channel yet. Run "
                               "`/brainstorm <topic>` in one; your channels show up here."))
@@ -520,3 +570,84 @@ def home_unavailable(message: str) -> dict[str, Any]:
     return View(type="home", blocks=[HeaderBlock(text="idealoop").to_dict(),
                                      _section(f":warning: {message} Open this tab again in "
                                               "a minute.")]).to_dict()
+
+
+# -- Decisions ------------------------------------------------------------------------------
+
+def decide_modal(proposal: Proposal, *, decider: str, due: str,
+                 metadata: str) -> dict[str, Any]:
+    """"Decide…": the decision (prefilled from the idea or draft, editable), its owner
+    (the decider to start with), due date and a note. `metadata` says where it came from."""
+    thing = "idea" if proposal.kind == "idea" else "draft"
+    return View(
+        type="modal", callback_id=DECIDE_MODAL, private_metadata=metadata,
+        title="Record a decision", submit="Decide", close="Cancel", blocks=[
+            SectionBlock(text=MarkdownTextObject(
+                text=f"Turn this {thing} into a decision with an owner and a due date. "
+                     "It is announced in its thread, and its owner is reminded on the "
+                     "due date.")),
+            InputBlock(block_id=TEXT, label="The decision",
+                       element=PlainTextInputElement(
+                           action_id=TEXT, multiline=True, max_length=TEXT_MAX,
+                           initial_value=show_links(proposal.text)[:TEXT_MAX] or None)),
+            InputBlock(block_id=OWNER, label="Owner",
+                       element=UserSelectElement(action_id=OWNER, initial_user=decider,
+                                                 placeholder="Who carries it out")),
+            InputBlock(block_id=DUE, label="Due date",
+                       element=DatePickerElement(action_id=DUE, initial_date=due)),
+            InputBlock(block_id=NOTE, label="Note", optional=True,
+                       element=PlainTextInputElement(
+                           action_id=NOTE, multiline=True, max_length=NOTE_MAX,
+                           placeholder="Context, a link, the next step")),
+        ]).to_dict()
+
+
+def _decision_lines(decision: StoredDecision) -> str:
+    note = (f"\n_Note:_ {neutralise(_clip(decision.note, 500))}" if decision.note else "")
+    return (f"> {neutralise(_clip(decision.text, 2000)) or REMOVED_INPUT}\n"
+            f"Owner: <@{decision.owner}> · due *{decision.due:%a %d %b %Y}*{note}")
+
+
+def decision_announced(decision: StoredDecision) -> tuple[str, Blocks]:
+    """In the idea's thread: who decided what, who owns it, by when. The decider and the
+    owner are named (our words); what they typed is neutralised."""
+    text = (f":white_check_mark: <@{decision.decider}> recorded a decision; owner "
+            f"<@{decision.owner}>, due {decision.due:%Y-%m-%d}.")
+    head = f":white_check_mark: *Decided* by <@{decision.decider}>"
+    return text, [_section(f"{head}\n{_decision_lines(decision)}"),
+                  _context("The owner is reminded on the due date. Decisions show in App "
+                           "Home, the digest and the export.")]
+
+
+def reminder(decision: StoredDecision, link: str | None = None) -> tuple[str, Blocks]:
+    """The owner's reminder on the due date, with its three buttons."""
+    value = str(decision.id)
+    where = f" (<{link}|open the discussion>)" if link else f" in <#{decision.channel}>"
+    text = f":alarm_clock: Due today: {neutralise(_clip(decision.text, 200))}"
+    return text, [
+        _section(f":alarm_clock: *A decision you own is due*{where}, decided by "
+                 f"<@{decision.decider}>:\n{_decision_lines(decision)}"),
+        ActionsBlock(elements=[
+            ButtonElement(text="Done", action_id=REMINDER_DONE, value=value, style="primary"),
+            ButtonElement(text="Dropped", action_id=REMINDER_DROPPED, value=value),
+            ButtonElement(text="Snooze a week", action_id=REMINDER_SNOOZE, value=value),
+        ]).to_dict()]
+
+
+def reminder_answered(decision: StoredDecision, said: str, user: str) -> tuple[str, Blocks]:
+    """The reminder once a button did its part: what it is now, and no buttons (a
+    snoozed reminder comes again)."""
+    mark = {DONE: ":white_check_mark:", DROPPED: ":wastebasket:"}.get(decision.status,
+                                                                     ":zzz:")
+    line = f"{mark} {said} (<@{user}>)"
+    return f"{line} {neutralise(_clip(decision.text, 200))}", [
+        _section(f"{line}\n{_decision_lines(decision)}")]
+
+
+def decision_list(heading: str, decisions: list[StoredDecision], empty: str) -> Blocks:
+    """A list of decisions (App Home, `decisions`): each with its owner and due date."""
+    if not decisions:
+        return [_section(f"*{heading}*\n{empty}")]
+    lines = [f"• {neutralise(_clip(d.text, 150)) or REMOVED_INPUT} — <@{d.owner}>, due "
+             f"{d.due:%a %d %b} in <#{d.channel}>" for d in decisions]
+    return [_section(_bullets(f"*{heading}*", [line[2:] for line in lines]))]

@@ -12,15 +12,20 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from bot.decisions import NOTICE_WORK, REMINDER_WORK
 from bot.deps import Deps
 from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
 from bot.work.queue import Runner, WorkItem
 from bot.work.runs.brainstorm import BrainstormRunner
 from bot.work.runs.draft import DraftRunner
+from bot.work.runs.notice import NoticeRunner
+from bot.work.runs.reminder import ReminderRunner
 from handlers import agent
 from handlers.work.brainstorm_chat import SlackBrainstormChat
 from handlers.work.draft_chat import SlackDraftChat
+from handlers.work.notice_chat import SlackNoticeChat
 from handlers.work.private_draft_chat import PRIVATE_DRAFT, SlackPrivateDraftChat
+from handlers.work.reminder_chat import SlackReminderChat
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +48,18 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
         return DraftRunner(deps.work, deps.for_team(team).drafter, SlackPrivateDraftChat(
             client, model_name=model.model, offline=model.offline))
 
+    def reminder(team: str, client: WebClient) -> Runner:
+        return ReminderRunner(deps.work, deps.for_team(team).decisions,
+                              SlackReminderChat(client))
+
+    def notice(team: str, client: WebClient) -> Runner:
+        return NoticeRunner(deps.work, deps.for_team(team).decisions, SlackNoticeChat(client))
+
     return {"brainstorm": InWorkspace(workspaces, brainstorm),
             "draft": InWorkspace(workspaces, draft),
-            PRIVATE_DRAFT: InWorkspace(workspaces, private_draft)}
+            PRIVATE_DRAFT: InWorkspace(workspaces, private_draft),
+            REMINDER_WORK: InWorkspace(workspaces, reminder),
+            NOTICE_WORK: InWorkspace(workspaces, notice)}
 
 
 class InWorkspace:

@@ -4,6 +4,7 @@ offline generator proposes next, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from bot.config import Settings
+from bot.decisions import Decisions
 from bot.ideas import Brainstormer
 from bot.llm.offline.names import name_in
 from bot.llm.offline.techniques import NAME_TECHNIQUES, NAMING_TECHNIQUES, technique_of
@@ -18,6 +19,20 @@ def test_the_share_of_approved_ideas_rises_and_rejected_kinds_fade(stores: Store
     first, last = rounds[:3], rounds[-3:]
     assert sum(r.approved for r in last) >= sum(r.approved for r in first) + 3
     assert sum(r.rejected for r in last) == 0
+
+
+def test_a_decision_counts_as_a_strong_approval_and_leads_the_next_prompt(
+        stores: Stores) -> None:
+    rounds = simulate(Brainstormer(Settings(), OfflineModel(), stores), stores, "C0LEARN",
+                      decisions=Decisions(Settings(), stores))
+    made = stores.decisions.export_rows()
+    assert sum(r.decided for r in rounds) == len(made) >= 8
+    tallies = {row["text"]: row["approvals"] for row in stores.reports.export_rows()}
+    assert all(tallies[d.text] == 3 for d in made)  # two reactions and the decision
+    # the recent decided ideas lead the approved ones the next prompt carries
+    recent = stores.steering.decided_texts("C0LEARN")
+    approved, _ = stores.steering.channel_feedback("C0LEARN")
+    assert recent and all(text in recent for text in approved[:len(recent)])
 
 
 def test_the_same_topic_twice_moves_on_to_fresh_ideas(stores: Stores) -> None:

@@ -234,7 +234,7 @@ def test_a_digest_posted_just_before_a_crash_is_found_not_posted_again(
     # a process claims and posts, then dies before it records the post
     assert deps.digests.digest_store.claim(CHANNEL, slot.key, lease=1.0) is not None
     chat = SlackDigestChat(make_client(deps.settings))
-    chat.post(slot, chat.render(slot, deps.digests.content(slot)))
+    chat.post(slot, chat.render(slot, deps.digests.content(slot), []))
     [outcome] = eventually(lambda: _finished(poster(deps).post_due()), timeout=10)
     assert outcome.status == "found" and outcome.ts == digests_posted(slack)[0]["ts"]
     assert len(digests_posted(slack)) == 1

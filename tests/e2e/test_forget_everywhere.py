@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,10 @@ DM_DRAFT = "Draft zqdmdraft a welcome note"  # her draft request in the pane
 USER_TOKEN = "xoxp-zqtoken-alice"  # her user token from installing the app
 NAME = "zqname alice"  # her display name: a draft's "drew on" line names her
 DM_IDEA = "zqdmidea a buddy per joiner"  # the AI's, but only she saw it (her DM)
-HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN, NAME, DM_IDEA)
+DECISION = "zqdecision walk at ten"  # the decision she recorded on idea 1 ("Decide…")
+DECISION_NOTE = "zqdecnote try it for a month"  # its note
+HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN, NAME, DM_IDEA, DECISION,
+        DECISION_NOTE)
 # What the AI wrote, for retention: texts older than the cut-off.
 IDEA_1, IDEA_2 = "zqidea1 walking standups", "zqidea2 async updates"
 MORE = "zqmore standing standups"  # from "More like this"
@@ -105,6 +108,16 @@ def click(app: RunningApp, message: dict[str, Any], name: str, user: str) -> Non
                              response_url=app.slack.new_response_url(channel=CHANNEL,
                                                                      user=user))
     assert reply.status == 200
+    assert app.deps.wait_quiet(timeout=20)
+
+
+def decide(app: RunningApp, message: dict[str, Any], user: str,
+           values: dict[str, str | None]) -> None:
+    """"Decide…" on `message` and its form submitted with `values`."""
+    click(app, message, "decide", user)
+    modal = app.slack.calls_to("views.open")[-1].response["view"]
+    reply = app.sender.submit(modal, values, user=user)
+    assert reply.status == 200 and reply.body == "", reply.body
     assert app.deps.wait_quiet(timeout=20)
 
 
@@ -162,6 +175,8 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str,
     root = app.slack.state.post_message(CHANNEL, POLISHED, user=ALICE)
     llm.reply(POLISH_OUT)
     mention(app, INSTRUCTION, root["ts"], ALICE)
+    decide(app, first, ALICE, {"decision": DECISION, "owner": BOB,
+                               "due": date.today().isoformat(), "note": DECISION_NOTE})
     assert app.sender.command("digest daily 09:00", user=ALICE).status == 200
     assert app.deps.wait_quiet()
     digest = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--channel", CHANNEL,
@@ -321,7 +336,8 @@ def test_retention_removes_every_copy_of_expired_texts(
     cutoff = utcnow()
     later_brainstorm(app, llm, second)  # newer than the cut-off; carries expired idea texts
     assert vectors_before(app.stores.engine, cutoff) >= 1  # the rejected idea's embedding
-    expired = markers_of((*AI_WROTE, TOPIC, INSTRUCTION, DM_TOPIC, DM_DRAFT))
+    expired = markers_of((*AI_WROTE, TOPIC, INSTRUCTION, DM_TOPIC, DM_DRAFT, DECISION,
+                          DECISION_NOTE))
     before = scan(app.stores.engine, expired)
     print("\nbefore retention:", dict(sorted(before.items())))
     assert {m for m in expired if scan(app.stores.engine, [m])} == set(expired)

@@ -146,6 +146,20 @@ def test_a_quota_lets_exactly_its_limit_through_when_requests_race(work: WorkSto
     assert work.usage("", "U1", "C1", work.clock() + timedelta(minutes=1)).person == 0
 
 
+def test_work_the_app_gives_itself_counts_against_no_daily_limit(work: WorkStore) -> None:
+    """A decision's announcement and reminder (`bot.decisions`) are not a person's
+    brainstorms or drafts: the daily limits do not count them."""
+    since = work.clock() - timedelta(hours=1)
+    for kind in ("reminder", "decision_notice"):
+        assert work.accept(NewWork(kind=kind, delivery_key=f"{kind}:1", channel="C1",
+                                   user_id="U1", request={"decision": 1}),
+                           owner="me", lease=30) is not None
+    assert work.usage("", "U1", "C1", since).person == 0
+    assert work.usage("", "U1", "C1", since).channel == 0
+    assert work.accept(new("command:X"), owner="me", lease=30,
+                       quota=Quota(since=since, person=1)) is not None
+
+
 def test_the_day_of_a_quota_is_compared_as_stored(work: WorkStore) -> None:
     """Limits count from local midnight, handed over in UTC (`bot.limits.Day`): a row
     stored at 23:30 UTC is after 00:00 in Berlin (23:00 UTC), on SQLite as on PostgreSQL."""

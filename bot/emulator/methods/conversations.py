@@ -151,7 +151,25 @@ def users_info(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "user": ctx.ws.user_info(str(params["user"]))}
 
 
+def open_dm(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
+    """`conversations.open` with one user: the app's direct message with them (the same
+    one each time, as Slack answers). Only DMs with one person are emulated."""
+    users = [user for user in str(params.get("users") or "").split(",") if user]
+    if params.get("channel") or len(users) != 1:
+        raise WorkspaceError("not_implemented", "only a DM with one user is emulated")
+    if users[0] not in ctx.ws.users:
+        raise WorkspaceError("user_not_found")
+    channel = ctx.ws.ensure_channel(dm_of(users[0]), name=f"dm-{ctx.ws.users[users[0]]}")
+    return {"ok": True, "channel": {"id": channel}}
+
+
+def dm_of(user: str) -> str:
+    """The id of the app's DM with `user` in the emulator (D0ALICE for U0ALICE)."""
+    return "D" + user[1:]
+
+
 METHODS: dict[str, Method] = {
+    "conversations.open": open_dm,
     "conversations.replies": replies,
     "conversations.history": history,
     "conversations.info": info,

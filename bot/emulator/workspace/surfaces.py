@@ -43,8 +43,11 @@ class Surfaces:
         return record
 
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        """`views.open`: a modal opens for the interaction that gave ``trigger_id``."""
+        """`views.open`: a modal opens for the interaction that gave ``trigger_id``; a
+        trigger opens one modal only (``exchanged_trigger_id`` after that)."""
         with self._core.lock:
+            if any(modal["trigger_id"] == trigger_id for modal in self.modals.values()):
+                raise WorkspaceError("exchanged_trigger_id")
             record = self._with_new_id(view)
             self.modals[record["id"]] = {"trigger_id": trigger_id, "view": record}
         self._core.emit("modal_opened", {"view": copy.deepcopy(record)})

@@ -1,7 +1,10 @@
-"""Accepted work carried to its end, resumably: a brainstorm, a draft. Slack-free.
+"""Accepted work carried to its end, resumably: a brainstorm, a draft, a decision's
+reminder. Slack-free.
 
     brainstorm.py  BrainstormRunner: the header, each idea as the model finishes it
     draft.py       DraftRunner: the placeholder, the draft streamed in, its parts settled
+    notice.py      NoticeRunner: a decision announced once in its item's thread
+    reminder.py    ReminderRunner: a decision's owner reminded once, by DM, on its date
     steps.py       what both share: the first message, a final state shown, a stop shown
 
 A run is attempted until it is done or settled (`bot.work.worker` decides when to try

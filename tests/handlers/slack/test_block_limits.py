@@ -5,7 +5,7 @@ escaped."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from bot.home import ChannelCard
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT
 from storage.brainstorms import BrainstormInputs, Steering
+from storage.decisions import StoredDecision
 from storage.reports import RankedItem
 from storage.steering import Guidance
 
@@ -82,9 +83,15 @@ def test_home_with_many_channels_of_long_ideas_stays_within_a_views_limits() -> 
     guidance = Guidance("g" * 600, "U1", datetime(2026, 1, 1, tzinfo=UTC))
     cards = [ChannelCard(f"C{n:08d}", 5, 1, 6, 9, [ranked(i) for i in range(3)],
                          "daily at 09:00 " + "z" * 500, guidance) for n in range(40)]
-    view = blocks.home_view(cards, offline=True)
+    at = datetime(2026, 12, 7, tzinfo=UTC)
+    decisions = [StoredDecision(
+        id=n, team="T1", channel="C1", item_id=n, thread_ts="1.000001", text="d" * 3000,
+        note="n" * 1000, decider="U1", owner="U2", due=date(2026, 12, 8), status="planned",
+        closed_by=None, created_at=at, updated_at=at, remind_on=date(2026, 12, 8),
+        reminded_on=None, reminder_channel=None, reminder_ts=None) for n in range(20)]
+    view = blocks.home_view(cards, offline=True, yours=decisions, due=decisions)
     check_blocks(view["blocks"], view=True)
-    assert "16 more channels" in view["blocks"][-1]["elements"][0]["text"]
+    assert "17 more channels" in view["blocks"][-1]["elements"][0]["text"]
 
 
 def test_why_with_long_inputs_stays_within_limits() -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from bot.decisions import Proposal
 from bot.emulator.block_limits import check_blocks
 from bot.home import ChannelCard
 from bot.ideas import BrainstormInputs, Guidance, Steering
@@ -24,6 +25,7 @@ from bot.ranking import RankedItem
 from bot.rejections import BY_MEANING
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import SECTION_LIMIT
+from storage.decisions import StoredDecision
 
 EVIL = "<!channel> @here <@U999> <https://evil.example|docs> & more"
 # Slack markup the builders themselves may emit: mentions of the requester or approvers
@@ -86,6 +88,21 @@ def _evil_inputs() -> BrainstormInputs:
                 "matcher": BY_MEANING + PINGS})
 
 
+def _evil_proposal() -> Proposal:
+    return Proposal(item_id=1, kind="idea", channel=OWN_CHANNEL, thread_ts="1.000001",
+                    text=PINGS)
+
+
+def _evil_decision() -> StoredDecision:
+    at = datetime(2026, 12, 7, tzinfo=UTC)
+    return StoredDecision(
+        id=1, team="T1", channel=OWN_CHANNEL, item_id=1, thread_ts="1.000001", text=PINGS,
+        note=PINGS, decider=OWN_USER, owner=APPROVER, due=date(2026, 12, 14),
+        status="planned", closed_by=None, created_at=at, updated_at=at,
+        remind_on=date(2026, 12, 14), reminded_on=None, reminder_channel=None,
+        reminder_ts=None)
+
+
 def _evil_card() -> ChannelCard:
     return ChannelCard(channel=OWN_CHANNEL, approved=2, rejected=1, judged=3, posted=5,
                        top=[_evil_item(1)], digest=PINGS,
@@ -121,7 +138,8 @@ SAMPLES: dict[str, Callable[[], list[object]]] = {
     "drafting_placeholder": lambda: [blocks.drafting_placeholder(PINGS, mode)
                                      for mode in ("draft", "feedback", "polish")],
     "digest": lambda: [blocks.digest([_evil_item(1), _evil_item(2)], period, "week 49",
-                                     {1: "https://slack.example/p1"}, lambda user: PINGS)
+                                     {1: "https://slack.example/p1"}, lambda user: PINGS,
+                                     decided=[_evil_decision()])
                        for period in ("day", "week")],
     "stats": lambda: [blocks.stats([_APP_WORDS, _APP_WORDS])],
     "why": lambda: [blocks.why(_evil_inputs()), blocks.why(_evil_inputs(), latest=False),
@@ -133,11 +151,21 @@ SAMPLES: dict[str, Callable[[], list[object]]] = {
                                blocks.guidance_shown(None)],
     "guidance_set": lambda: [blocks.guidance_set(OWN_USER, PINGS)],
     "guidance_cleared": lambda: [blocks.guidance_cleared(OWN_USER)],
-    "home_view": lambda: [blocks.home_view([_evil_card()], offline=True),
+    "home_view": lambda: [blocks.home_view([_evil_card()], offline=True,
+                                           yours=[_evil_decision()], due=[_evil_decision()]),
                           blocks.home_view([], offline=False)],
     "schedule_modal": lambda: [blocks.schedule_modal(OWN_CHANNEL, PINGS)],
     "guidance_modal": lambda: [blocks.guidance_modal(OWN_CHANNEL, _evil_card().guidance)],
     "home_unavailable": lambda: [blocks.home_unavailable(_APP_WORDS)],
+    "decide_modal": lambda: [blocks.decide_modal(_evil_proposal(), decider=OWN_USER,
+                                                 due="2026-12-14", metadata=PINGS)],
+    "decision_announced": lambda: [blocks.decision_announced(_evil_decision())],
+    "reminder": lambda: [blocks.reminder(_evil_decision()),
+                         blocks.reminder(_evil_decision(), "https://slack.example/p1")],
+    "reminder_answered": lambda: [blocks.reminder_answered(_evil_decision(), _APP_WORDS,
+                                                           OWN_USER)],
+    "decision_list": lambda: [blocks.decision_list("Yours", [_evil_decision()], "none"),
+                              blocks.decision_list("Yours", [], "none")],
 }
 
 
@@ -226,6 +254,9 @@ def test_idea_message_shape_online() -> None:
              "text": {"type": "plain_text", "text": ":memo: Draft this", "emoji": True}},
             {"type": "button", "action_id": "idealoop_more_like_this", "value": "3",
              "text": {"type": "plain_text", "text": ":sparkles: More like this",
+                      "emoji": True}},
+            {"type": "button", "action_id": "idealoop_decide", "value": "3",
+             "text": {"type": "plain_text", "text": ":white_check_mark: Decide…",
                       "emoji": True}}]},
     ]
 

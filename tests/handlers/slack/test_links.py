@@ -13,7 +13,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -22,12 +22,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk import WebClient
 
+from bot.decisions import Proposal
 from bot.emulator.web_api import SlackApiServer
 from bot.home import ChannelCard
 from handlers.slack import blocks
 from handlers.slack.mrkdwn import neutralise, settled, show_links, split_for_slack
 from handlers.slack.streaming import NativeStream
 from storage.brainstorms import BrainstormInputs, Steering
+from storage.decisions import StoredDecision
 from storage.reports import RankedItem
 from storage.steering import Guidance
 
@@ -291,7 +293,25 @@ AI_SURFACES: dict[str, Callable[[], Any]] = {
         top=[_item(LINKED)], digest="daily", guidance=_GUIDANCE)], offline=False),
     "guidance_shown": lambda: blocks.guidance_shown(_GUIDANCE),
     "guidance_set": lambda: blocks.guidance_set("U0ALICE", LINKED),
+    "decide_modal": lambda: blocks.decide_modal(
+        Proposal(1, "idea", "C0GENERAL", "1.000001", LINKED), decider="U0ALICE",
+        due="2026-12-14", metadata="{}"),
+    "decision_announced": lambda: blocks.decision_announced(_decision(LINKED)),
+    "reminder": lambda: blocks.reminder(_decision(LINKED)),
+    "reminder_answered": lambda: blocks.reminder_answered(_decision(LINKED), "Done.",
+                                                          "U0ALICE"),
+    "decision_list": lambda: blocks.decision_list("Yours", [_decision(LINKED)], "none"),
 }
+
+
+def _decision(text: str) -> StoredDecision:
+    at = datetime(2026, 12, 7, tzinfo=UTC)
+    return StoredDecision(
+        id=1, team="T1", channel="C0GENERAL", item_id=1, thread_ts="1.000001", text=text,
+        note=text, decider="U0ALICE", owner="U0BOB", due=date(2026, 12, 14),
+        status="planned", closed_by=None, created_at=at, updated_at=at,
+        remind_on=date(2026, 12, 14), reminded_on=None, reminder_channel=None,
+        reminder_ts=None)
 # The rest show only idealoop's own words, model names and ids.
 OUR_WORDS = {"feedback_buttons", "next_steps", "forget_ask", "ai_label", "thinking_status",
              "steered_by", "failed_status", "stopped_by", "stopped_status", "stream_opening",

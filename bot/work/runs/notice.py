@@ -1,0 +1,64 @@
+"""A decision announced once in its item's thread, naming who decided and who owns it.
+
+The handler queues it as durable work when the decision is stored; the scheduler tick
+(`queue_unannounced`) queues any decision still unannounced a while later (its work was
+lost: a crash, the database away just after the decision was stored), under the same
+key, so it is accepted once. The run finds a message an earlier attempt posted (by its
+metadata, in the thread) before posting, and records it on the decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.decisions import NOT_ANNOUNCED, NOTICE_WORK, Decisions, StoredDecision, notice_key
+from bot.errors import ChatRefused, ChatUnavailable
+from bot.work.chat import NoticeChat
+from bot.work.queue import RetryLater, Work, WorkItem
+
+log = logging.getLogger(__name__)
+
+
+def queue_notice(work: Work, decision: StoredDecision) -> WorkItem | None:
+    """The work that announces `decision`; None when it was queued before."""
+    return work.schedule(NOTICE_WORK, team=decision.team, delivery_key=notice_key(decision),
+                         channel=decision.channel, user=decision.decider,
+                         request={"decision": decision.id})
+
+
+def queue_unannounced(decisions: Decisions, work: Work,
+                      now: datetime | None = None) -> list[WorkItem]:
+    """Queue the announcement of each decision still unannounced; the work this process
+    holds now (to run soon)."""
+    return [item for decision in decisions.unannounced(now)
+            if (item := queue_notice(work, decision)) is not None]
+
+
+class NoticeRunner:
+    def __init__(self, work: Work, decisions: Decisions, chat: NoticeChat) -> None:
+        self.work = work
+        self.decisions = decisions
+        self.chat = chat
+
+    def run(self, item: WorkItem, last: bool) -> str | None:
+        decision = self.decisions.get(int(item.request["decision"]))
+        if decision is None or decision.announced_ts is not None:
+            return None
+        try:
+            ts = self.chat.find(item, decision) if item.attempts > 1 else None
+            if ts is None:
+                self.work.confirm(item)
+                ts = self.chat.post(item, decision)
+        except ChatRefused as exc:  # the thread is gone, the bot left: nobody to tell
+            log.info("decision %d could not be announced: %s", decision.id, exc)
+            self.decisions.announced(decision.id, NOT_ANNOUNCED)
+            return exc.user_message
+        except ChatUnavailable as exc:
+            raise RetryLater(f"the decision could not be announced: {exc}") from exc
+        self.decisions.announced(decision.id, ts)
+        return None
+
+    def settle(self, item: WorkItem, note: str) -> None:
+        """Nobody waits on an announcement: giving it up shows nothing."""
+        log.info("gave up announcing decision %s: %s", item.request.get("decision"), note)

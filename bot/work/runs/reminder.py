@@ -1,0 +1,72 @@
+"""A decision's reminder, sent once: its owner gets a direct message on the due date with
+[Done] [Dropped] [Snooze a week] (`bot.decisions`).
+
+`queue_due_reminders` is called by the scheduler tick of every replica (and the shell's
+`advance`): each reminder that came due becomes durable work under a key of the decision
+and its date, so however many replicas see it due, one accepts it. The run is resumable
+like the others: a later attempt first looks for the message an earlier one posted (by
+its metadata, in the owner's DM) before posting; it confirms its lease before posting,
+and records the message on the decision, after which the reminder is not due again until
+it is snoozed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from bot.decisions import PLANNED, REMINDER_WORK, Decisions, reminder_key
+from bot.errors import ChatRefused, ChatUnavailable
+from bot.work.chat import ReminderChat
+from bot.work.queue import RetryLater, Work, WorkItem
+
+log = logging.getLogger(__name__)
+
+
+def queue_due_reminders(decisions: Decisions, work: Work,
+                        now: datetime | None = None) -> list[WorkItem]:
+    """Accept the reminders due by `now` that no replica accepted yet; the work this
+    process holds now (to run soon)."""
+    accepted = []
+    for decision in decisions.due_reminders(now):
+        item = work.schedule(REMINDER_WORK, team=decision.team,
+                             delivery_key=reminder_key(decision), channel=decision.channel,
+                             user=decision.owner,
+                             request={"decision": decision.id,
+                                      "on": decision.remind_on.isoformat()})
+        if item is not None:
+            accepted.append(item)
+    return accepted
+
+
+class ReminderRunner:
+    def __init__(self, work: Work, decisions: Decisions, chat: ReminderChat) -> None:
+        self.work = work
+        self.decisions = decisions
+        self.chat = chat
+
+    def run(self, item: WorkItem, last: bool) -> str | None:
+        """Remind the owner, once; nothing when the decision was closed, snoozed or
+        reminded meanwhile."""
+        on = date.fromisoformat(str(item.request["on"]))
+        decision = self.decisions.get(int(item.request["decision"]))
+        if decision is None or decision.status != PLANNED or decision.remind_on != on \
+                or decision.reminded_on == on:
+            return None
+        try:
+            found = self.chat.find(item, decision) if item.attempts > 1 else None
+            if found is None:
+                self.work.confirm(item)
+                found = self.chat.post(item, decision)
+        except ChatRefused as exc:  # the owner left, the app cannot write to them: this
+            log.info("reminder of decision %d refused: %s", decision.id, exc)  # date is over
+            self.decisions.reminded(decision.id, on, "", "")
+            return exc.user_message
+        except ChatUnavailable as exc:
+            raise RetryLater(f"the reminder could not be posted: {exc}") from exc
+        self.decisions.reminded(decision.id, on, *found)
+        return None
+
+    def settle(self, item: WorkItem, note: str) -> None:
+        """Nobody waits on a reminder: giving it up shows nothing."""
+        log.info("gave up reminding of decision %s: %s", item.request.get("decision"), note)
