@@ -318,6 +318,7 @@ class Drafter:
             sources=plan.sources, source_users=plan.source_users, kind=plan.mode,
             prompt_tokens=plan.usage.prompt_tokens,
             completion_tokens=plan.usage.completion_tokens, requester=plan.requester,
+            author=plan.reviewed_user,
         ))
         kept = self.stores.drafts.draft_at(plan.channel, ts)
         if kept is None:  # cannot happen: it was saved in the statement above

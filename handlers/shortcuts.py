@@ -75,6 +75,7 @@ class Used:
     thread_ts: str  # the message's thread (its own ts when it has none)
     is_reply: bool
     text: str
+    author: str | None = None  # who wrote the message (None: a bot's, or not said)
 
 
 def used_on(body: dict[str, Any]) -> Used:
@@ -90,9 +91,11 @@ def used_on(body: dict[str, Any]) -> Used:
             and isinstance(url, str) and url.startswith("http")):
         raise BadInput("a message shortcut without a usable user, channel, message or "
                        "response URL")
+    author = message.get("user")
     return Used(SHORTCUTS.get(str(body.get("callback_id")), ""), trigger, str(user),
                 str(channel), str(ts), str(thread_ts or ts),
-                bool(thread_ts) and thread_ts != ts, str(message.get("text") or ""))
+                bool(thread_ts) and thread_ts != ts, str(message.get("text") or ""),
+                str(author) if is_slack_id(author) else None)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -156,7 +159,8 @@ def _work(used: Used, deps: Deps, bot_user: str | None) -> tuple[str, dict[str, 
                                "private_thread_ts": used.thread_ts if used.is_reply else None}
     if used.shortcut == "brainstorm":
         return "brainstorm", {"topic": topic_of(used.text, deps.settings.topic_max_chars),
-                              "from_message": used.message_ts, "shortcut": "brainstorm"}
+                              "from_message": used.message_ts, "shortcut": "brainstorm",
+                              "author": used.author}  # the topic is their words
     raise BadInput("a message shortcut idealoop does not have")
 
 

@@ -30,6 +30,7 @@ class NewDraft:
     prompt_tokens: int | None = None  # None: the offline generator, which uses none
     completion_tokens: int | None = None
     requester: str | None = None  # who asked for it
+    author: str | None = None  # feedback, polish: whose message it reworks
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class DraftStore(Repository):
                         source_users=_ids(draft.source_users),
                         prompt_tokens=draft.prompt_tokens,
                         completion_tokens=draft.completion_tokens,
-                        requester=draft.requester,
+                        requester=draft.requester, author=draft.author,
                     ).returning(Item.id)
                 ).scalar_one()
         except IntegrityError as exc:
