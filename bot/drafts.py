@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import DraftRequest, TextModel, TokenUsage
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
-from storage.drafts import NewDraft, StoredDraft
+from storage.drafts import NewDraft, PrivateDraft, StoredDraft
 from storage.stores import Stores
 
 DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
@@ -324,6 +324,16 @@ class Drafter:
         if kept is None:  # cannot happen: it was saved in the statement above
             raise LLMBadOutput("the draft was not saved")
         return kept
+
+    def shown_privately(self, channel: str, ts: str) -> PrivateDraft | None:
+        """The draft first shown only to its asker as message `ts` ("Polish this"), and
+        where it was posted in the thread since, if it was."""
+        return self.stores.drafts.private_draft(channel, ts)
+
+    def posted(self, channel: str, private_ts: str, posted_ts: str) -> bool:
+        """The privately shown draft `private_ts` was posted as `posted_ts`: reactions
+        and feedback on that message count for it from now on."""
+        return self.stores.drafts.posted_privately_shown(channel, private_ts, posted_ts)
 
     def saved_at(self, channel: str, ts: str) -> StoredDraft | None:
         """The draft saved under message `ts`, if an earlier attempt got that far."""

@@ -59,6 +59,7 @@ STARTED = {
     "brainstorm": "I'm brainstorming from that message in its thread.",
 }
 POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
+ALREADY_POSTED = "It is in the thread already."
 READ_FAILURES = ("not_in_channel", "channel_not_found")
 READ_CHECK_SECONDS = 1  # WebClient takes whole seconds
 
@@ -196,7 +197,8 @@ _posting = threading.Lock()  # one [Post in thread] at a time in this process
 def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                       client: WebClient, respond: Respond, deps: Deps) -> None:
     """[Post in thread] under a privately shown polished text: posted once in the thread,
-    as the bot, saying who asked."""
+    as the bot, saying who asked. The saved draft moves to the posted message, so that
+    reactions and feedback clicks on it count for it."""
     user = dig(body, "user", "id")
     channel = dig(body, "channel", "id") or dig(body, "container", "channel_id")
     keys = shortcut_blocks.parse_post_value(action.get("value"))
@@ -210,32 +212,52 @@ def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
 def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, channel: str,
                    draft_ts: str, thread_ts: str) -> None:
     try:
-        saved = deps.drafter.saved_at(channel, draft_ts)
+        saved = deps.drafter.shown_privately(channel, draft_ts)
     except DatabaseUnavailable as exc:
         _tell(respond, user_message(exc) + " Click again in a minute.")
         return
     if saved is None:
         _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
         return
+    if saved.posted_ts is not None:
+        _tell(respond, ALREADY_POSTED)
+        return
     with _posting:
         try:
-            posted = posted_in_thread(client, channel, thread_ts, POSTED_EVENT)
-            if any(payload.get("draft_ts") == draft_ts for payload, _ in posted):
-                _tell(respond, "It is in the thread already.")
+            # posted by a click whose process stopped before it recorded it
+            posted = [ts for payload, ts in posted_in_thread(client, channel, thread_ts,
+                                                             POSTED_EVENT)
+                      if payload.get("draft_ts") == draft_ts]
+            if posted:
+                _record_posted(deps, channel, draft_ts, posted[0])
+                _tell(respond, ALREADY_POSTED)
                 return
             text, shown = shortcut_blocks.posted_polish(
-                saved.text, deps.model.model, offline=deps.model.offline,
+                saved.draft.text, deps.model.model, offline=deps.model.offline,
                 asker=UserNames(client)(user))
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                    blocks=shown, metadata={
-                                        "event_type": POSTED_EVENT,
-                                        "event_payload": {"draft_ts": draft_ts}})
+            answer = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+                                             blocks=shown, metadata={
+                                                 "event_type": POSTED_EVENT,
+                                                 "event_payload": {"draft_ts": draft_ts}})
         except SLACK_FAILURES as exc:
             log.warning("could not post a polished text: %s", failure_name(exc))
             _tell(respond, "I could not post it in the thread just now; click again in a "
                            "minute.")
             return
+        _record_posted(deps, channel, draft_ts, str(answer.get("ts") or ""))
     _tell(respond, "Posted in the thread.")
+
+
+def _record_posted(deps: Deps, channel: str, draft_ts: str, posted_ts: str) -> None:
+    """From now on the draft is the posted message: reactions and feedback clicks on it
+    count for it. The database away: it stays the private one (they are not counted),
+    and a later click, finding it in the thread, records it."""
+    if not posted_ts:
+        return
+    try:
+        deps.drafter.posted(channel, draft_ts, posted_ts)
+    except DatabaseUnavailable as exc:
+        log.warning("could not record where a polished text was posted: %s", exc)
 
 
 def _soon(deps: Deps, fn: Any, *args: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, already_saved, retry_locked
@@ -43,6 +43,13 @@ class StoredDraft:
     sources: str | None = None
     kind: str = "draft"
 
+@dataclass(frozen=True)
+class PrivateDraft:
+    """A draft shown privately first ("Polish this"), and where it was posted since."""
+
+    draft: StoredDraft
+    posted_ts: str | None  # None: not posted in the thread yet
+
 WRITTEN = ("draft", "feedback", "polish")  # items written from a thread on a mention
 REVISABLE = ("draft", "polish")
 
@@ -60,6 +67,33 @@ class DraftStore(Repository):
         """The draft, critique or polished version saved as message `ts` (a resumed
         attempt finds it done)."""
         return self._draft(self._in(Item, channel), Item.ts == ts, kinds=WRITTEN)
+
+    def private_draft(self, channel: str, private_ts: str) -> PrivateDraft | None:
+        """The draft first shown privately as message `private_ts`, posted or not."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id,
+                       Item.sources, Item.kind, Item.private_ts)
+                .where(self._in(Item, channel), Item.kind.in_(WRITTEN),
+                       or_(Item.ts == private_ts, Item.private_ts == private_ts))
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        posted = row.ts if row.private_ts == private_ts and row.ts != private_ts else None
+        return PrivateDraft(StoredDraft(row.id, row.text, row.ts, row.instruction,
+                                        row.parent_id, row.sources, row.kind), posted)
+
+    @retry_locked
+    def posted_privately_shown(self, channel: str, private_ts: str, posted_ts: str) -> bool:
+        """The draft shown privately as `private_ts` is now posted as `posted_ts`: it is
+        found (reactions, feedback clicks) by the posted message from now on. False when
+        it was not found there (posted already, or no longer kept)."""
+        with self._write() as conn:
+            return conn.execute(
+                update(Item).where(self._in(Item, channel), Item.ts == private_ts,
+                                   Item.kind.in_(WRITTEN))
+                .values(ts=posted_ts, private_ts=private_ts)).rowcount == 1
 
     def _draft(self, *where: Any, kinds: tuple[str, ...]) -> StoredDraft | None:
         with self._read() as conn:

@@ -107,6 +107,9 @@ class Item(Base):
     requester: Mapped[str | None] = mapped_column(String(32))  # drafts: who asked (0014 on)
     # Feedback, polish: whose message it reworks (its words are theirs too; 0022 on).
     author: Mapped[str | None] = mapped_column(String(32))
+    # A polished text shown privately first (an ephemeral message, which its
+    # [Post in thread] button names), once posted: `ts` is then the posted message's.
+    private_ts: Mapped[str | None] = mapped_column(String(32))
     # Ideas: their normal form and content words as the rejection filter compares them,
     # worked out by `bot.llm.similarity.kept_words` when the idea is saved, under rule
     # `words_version` (another version is worked out again when next read); 0020 on.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.emulator.shell_actions import find_button
 from bot.emulator.slack_requests import Reply
 from bot.emulator.web_api import SlackApiServer
 from handlers import shortcuts
@@ -19,7 +20,7 @@ from handlers.slack.shortcut_blocks import POST_IN_THREAD_ACTION
 from testkit.app import RunningApp, Transport, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI
-from testkit.queries import count_rows, work_in_thread
+from testkit.queries import count_rows, score_of, work_in_thread
 from tests.e2e.test_workspaces import BLUE, CLIENT_ID, CLIENT_SECRET, RED, install
 
 CHANNEL = "C0GENERAL"
@@ -127,6 +128,51 @@ def test_polish_is_shown_only_to_the_asker_and_posted_in_the_thread_on_request(
     assert "posted at alice's request" in shown
     assert told(app)[-2:] == ["Posted in the thread.", "It is in the thread already."]
     assert [row["kind"] for row in app.stores.reports.export_rows()] == ["polish"]
+
+
+def polish_and_post(app: RunningApp, llm: FakeOpenAI, message: dict, *,
+                    user: str = "U0ALICE") -> dict:
+    """`user` polishes `message` and clicks [Post in thread]: the click's payload."""
+    llm.reply("We move the launch to next week: design needs more time.")
+    assert use(app, shortcuts.POLISH_SHORTCUT, message, user=user).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    polished = {**app.slack.state.ephemeral[-1],
+                "ts": app.slack.calls_to("chat.postEphemeral")[-1].response["message_ts"]}
+    button = find_button(polished, "post")
+    assert button is not None
+    return {"action": button, "message": polished}
+
+
+@pytest.mark.database_matters
+def test_reactions_and_feedback_on_the_posted_polish_count_for_it(
+        app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
+    """The polished text is saved under the private message that showed it (nobody can
+    react to that one); once posted, people react to the posted one, and that counts."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    click = polish_and_post(app, llm, bob)
+    assert app.sender.click(click["action"], user="U0ALICE", channel=CHANNEL,
+                            message=click["message"], ephemeral=True,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    [posted] = bots_replies(app, bob["ts"])
+    [polish] = [row for row in app.stores.reports.export_rows() if row["kind"] == "polish"]
+    for user in ("U0BOB", "U0CAROL"):
+        assert app.sender.reaction(user=user, emoji="+1", channel=CHANNEL,
+                                   ts=posted["ts"]).status == 200
+    up = find_button(app.slack.state.get_message(CHANNEL, posted["ts"]), "up")
+    assert up is not None
+    assert app.sender.click(up, user="U0DAN", channel=CHANNEL, message=posted,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    assert score_of(app.stores, polish["id"])["approvals"] == 3
+    # clicked again (its button still shows): not posted twice, and the count stands
+    assert app.sender.click(click["action"], user="U0ALICE", channel=CHANNEL,
+                            message=click["message"], ephemeral=True,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    assert len(bots_replies(app, bob["ts"])) == 1
+    assert told(app)[-1] == shortcuts.ALREADY_POSTED
+    assert score_of(app.stores, polish["id"])["approvals"] == 3
 
 
 def test_brainstorm_from_a_message_runs_in_its_thread_seeded_by_it(

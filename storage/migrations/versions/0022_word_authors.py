@@ -5,6 +5,11 @@ stores that person's words, or the model's rework of them, under the person who 
 that their "forget me" finds those words (`storage.privacy`); rows saved before it keep
 their words until retention purges them (docs/configuration.md: what forgetting reaches).
 
+A polished text is first shown only to the person who asked, in an ephemeral message: it
+is saved under that message's ts. Once they post it in the thread, `items.ts` becomes the
+posted message's (reactions and feedback clicks on it count for it) and
+`items.private_ts` keeps the ephemeral one, which its [Post in thread] button names.
+
 Revision ID: 0022
 Revises: 0020
 Create Date: 2026-12-07
@@ -24,6 +29,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("items", sa.Column("author", sa.String(32), nullable=True))
     op.add_column("brainstorms", sa.Column("author", sa.String(32), nullable=True))
+    op.add_column("items", sa.Column("private_ts", sa.String(32), nullable=True))
     op.create_index("ix_items_author", "items", ["author"])
     op.create_index("ix_brainstorms_author", "brainstorms", ["author"])
 
@@ -34,4 +40,5 @@ def downgrade() -> None:
     with op.batch_alter_table("brainstorms") as batch:
         batch.drop_column("author")
     with op.batch_alter_table("items") as batch:
+        batch.drop_column("private_ts")
         batch.drop_column("author")
