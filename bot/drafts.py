@@ -330,6 +330,16 @@ class Drafter:
         where it was posted in the thread since, if it was."""
         return self.stores.drafts.private_draft(channel, ts)
 
+    def claim_post(self, channel: str, ts: str) -> bool:
+        """The right to post the privately shown draft `ts`: True for one click, across
+        every process, until it is posted or given back (or its holder died a minute
+        ago)."""
+        return self.stores.drafts.claim_post(channel, ts)
+
+    def release_post(self, channel: str, ts: str) -> None:
+        """Give back the right to post it: Slack refused; a later click tries again."""
+        self.stores.drafts.release_post(channel, ts)
+
     def posted(self, channel: str, private_ts: str, posted_ts: str) -> bool:
         """The privately shown draft `private_ts` was posted as `posted_ts`: reactions
         and feedback on that message count for it from now on."""

@@ -5,7 +5,9 @@
   writes); the person who asked is the only one told, privately, where it is.
 - "Polish this": the message polished, shown only to the person who asked
   (`handlers.work.private_draft_chat`), with a [Post in thread] button that posts it
-  there as the bot, saying who asked.
+  there as the bot, saying who asked: once, whichever replica each click reaches (a
+  claim in the database), and from then on reactions on the posted message count for
+  the saved polish.
 - "Brainstorm from this": a brainstorm in the message's thread, on the message's words.
 
 Each is accepted work like a mention (durable, under the daily limits and the channel
@@ -25,8 +27,8 @@ and the person is told how to invite the bot; nothing is stored or counted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +62,7 @@ STARTED = {
 }
 POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
 ALREADY_POSTED = "It is in the thread already."
+BEING_POSTED = "It is being posted in the thread."
 READ_FAILURES = ("not_in_channel", "channel_not_found")
 READ_CHECK_SECONDS = 1  # WebClient takes whole seconds
 
@@ -191,9 +194,6 @@ def _readable(client: WebClient, used: Used) -> bool:
     return True
 
 
-_posting = threading.Lock()  # one [Post in thread] at a time in this process
-
-
 def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                       client: WebClient, respond: Respond, deps: Deps) -> None:
     """[Post in thread] under a privately shown polished text: posted once in the thread,
@@ -211,47 +211,56 @@ def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
 
 def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, channel: str,
                    draft_ts: str, thread_ts: str) -> None:
+    """Posted by the one click, in whichever process, that claims it in the database;
+    another click meanwhile (a double click, handled by another replica) posts nothing."""
     try:
         saved = deps.drafter.shown_privately(channel, draft_ts)
+        if saved is None:
+            _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
+            return
+        if saved.posted_ts is not None:
+            _tell(respond, ALREADY_POSTED)
+            return
+        if not deps.drafter.claim_post(channel, draft_ts):
+            again = deps.drafter.shown_privately(channel, draft_ts)
+            _tell(respond, ALREADY_POSTED if again is not None and again.posted_ts
+                  else BEING_POSTED)
+            return
     except DatabaseUnavailable as exc:
         _tell(respond, user_message(exc) + " Click again in a minute.")
         return
-    if saved is None:
-        _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
-        return
-    if saved.posted_ts is not None:
-        _tell(respond, ALREADY_POSTED)
-        return
-    with _posting:
-        try:
-            # posted by a click whose process stopped before it recorded it
-            posted = [ts for payload, ts in posted_in_thread(client, channel, thread_ts,
-                                                             POSTED_EVENT)
-                      if payload.get("draft_ts") == draft_ts]
-            if posted:
-                _record_posted(deps, channel, draft_ts, posted[0])
-                _tell(respond, ALREADY_POSTED)
-                return
-            text, shown = shortcut_blocks.posted_polish(
-                saved.draft.text, deps.model.model, offline=deps.model.offline,
-                asker=UserNames(client)(user))
-            answer = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                             blocks=shown, metadata={
-                                                 "event_type": POSTED_EVENT,
-                                                 "event_payload": {"draft_ts": draft_ts}})
-        except SLACK_FAILURES as exc:
-            log.warning("could not post a polished text: %s", failure_name(exc))
-            _tell(respond, "I could not post it in the thread just now; click again in a "
-                           "minute.")
+    try:
+        # posted by a click whose process stopped before it recorded it
+        posted = [ts for payload, ts in posted_in_thread(client, channel, thread_ts,
+                                                         POSTED_EVENT)
+                  if payload.get("draft_ts") == draft_ts]
+        if posted:
+            _record_posted(deps, channel, draft_ts, posted[0])
+            _tell(respond, ALREADY_POSTED)
             return
-        _record_posted(deps, channel, draft_ts, str(answer.get("ts") or ""))
+        text, shown = shortcut_blocks.posted_polish(
+            saved.draft.text, deps.model.model, offline=deps.model.offline,
+            asker=UserNames(client)(user))
+        answer = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+                                         blocks=shown, metadata={
+                                             "event_type": POSTED_EVENT,
+                                             "event_payload": {"draft_ts": draft_ts}})
+    except SLACK_FAILURES as exc:
+        log.warning("could not post a polished text: %s", failure_name(exc))
+        with contextlib.suppress(DatabaseUnavailable):  # else its claim runs out
+            deps.drafter.release_post(channel, draft_ts)
+        _tell(respond, "I could not post it in the thread just now; click again in a "
+                       "minute.")
+        return
+    _record_posted(deps, channel, draft_ts, str(answer.get("ts") or ""))
     _tell(respond, "Posted in the thread.")
 
 
 def _record_posted(deps: Deps, channel: str, draft_ts: str, posted_ts: str) -> None:
     """From now on the draft is the posted message: reactions and feedback clicks on it
-    count for it. The database away: it stays the private one (they are not counted),
-    and a later click, finding it in the thread, records it."""
+    count for it; its claim ends. The database away: it stays the private one (they are
+    not counted), and a click once its claim ran out, finding it in the thread, records
+    it."""
     if not posted_ts:
         return
     try:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Float, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.base import Repository, already_saved, retry_locked
+from storage.base import Repository, already_saved, db_now, retry_locked
 from storage.models import Item
 
 
@@ -51,6 +51,7 @@ class PrivateDraft:
     posted_ts: str | None  # None: not posted in the thread yet
 
 WRITTEN = ("draft", "feedback", "polish")  # items written from a thread on a mention
+POST_LEASE = 60.0  # seconds one click holds the right to post a private draft
 REVISABLE = ("draft", "polish")
 
 
@@ -85,6 +86,29 @@ class DraftStore(Repository):
                                         row.parent_id, row.sources, row.kind), posted)
 
     @retry_locked
+    def claim_post(self, channel: str, private_ts: str, *,
+                   lease: float = POST_LEASE) -> bool:
+        """The right to post the draft shown privately as `private_ts`, for `lease`
+        seconds: True for one caller across every process (two clicks at once, handled
+        by two replicas); False while another holds it, once it is posted, or when it is
+        not kept. A holder that died loses it when `lease` runs out."""
+        now = db_now(self.engine.dialect.name)
+        with self._write() as conn:
+            return conn.execute(
+                update(Item).where(self._in(Item, channel), Item.ts == private_ts,
+                                   Item.kind.in_(WRITTEN),
+                                   or_(Item.post_until.is_(None), Item.post_until < now))
+                .values(post_until=now + bindparam("lease", float(lease), type_=Float))
+            ).rowcount == 1
+
+    @retry_locked
+    def release_post(self, channel: str, private_ts: str) -> None:
+        """Give back the claim to post it (Slack refused the post): a click may try again."""
+        with self._write() as conn:
+            conn.execute(update(Item).where(self._in(Item, channel), Item.ts == private_ts,
+                                            Item.kind.in_(WRITTEN)).values(post_until=None))
+
+    @retry_locked
     def posted_privately_shown(self, channel: str, private_ts: str, posted_ts: str) -> bool:
         """The draft shown privately as `private_ts` is now posted as `posted_ts`: it is
         found (reactions, feedback clicks) by the posted message from now on. False when
@@ -93,7 +117,8 @@ class DraftStore(Repository):
             return conn.execute(
                 update(Item).where(self._in(Item, channel), Item.ts == private_ts,
                                    Item.kind.in_(WRITTEN))
-                .values(ts=posted_ts, private_ts=private_ts)).rowcount == 1
+                .values(ts=posted_ts, private_ts=private_ts, post_until=None)
+            ).rowcount == 1
 
     def _draft(self, *where: Any, kinds: tuple[str, ...]) -> StoredDraft | None:
         with self._read() as conn:

@@ -110,6 +110,9 @@ class Item(Base):
     # A polished text shown privately first (an ephemeral message, which its
     # [Post in thread] button names), once posted: `ts` is then the posted message's.
     private_ts: Mapped[str | None] = mapped_column(String(32))
+    # Until when one [Post in thread] click (in any process) holds the right to post it,
+    # in seconds of the database's clock (`storage.drafts.DraftStore.claim_post`).
+    post_until: Mapped[float | None] = mapped_column(Float)
     # Ideas: their normal form and content words as the rejection filter compares them,
     # worked out by `bot.llm.similarity.kept_words` when the idea is saved, under rule
     # `words_version` (another version is worked out again when next read); 0020 on.

@@ -9,6 +9,8 @@ A polished text is first shown only to the person who asked, in an ephemeral mes
 is saved under that message's ts. Once they post it in the thread, `items.ts` becomes the
 posted message's (reactions and feedback clicks on it count for it) and
 `items.private_ts` keeps the ephemeral one, which its [Post in thread] button names.
+`items.post_until` is the claim of the one click, in whichever process, that posts it
+(seconds of the database's clock): a click finding it unexpired posts nothing.
 
 Revision ID: 0022
 Revises: 0020
@@ -30,6 +32,7 @@ def upgrade() -> None:
     op.add_column("items", sa.Column("author", sa.String(32), nullable=True))
     op.add_column("brainstorms", sa.Column("author", sa.String(32), nullable=True))
     op.add_column("items", sa.Column("private_ts", sa.String(32), nullable=True))
+    op.add_column("items", sa.Column("post_until", sa.Float(), nullable=True))
     op.create_index("ix_items_author", "items", ["author"])
     op.create_index("ix_brainstorms_author", "brainstorms", ["author"])
 
@@ -40,5 +43,6 @@ def downgrade() -> None:
     with op.batch_alter_table("brainstorms") as batch:
         batch.drop_column("author")
     with op.batch_alter_table("items") as batch:
+        batch.drop_column("post_until")
         batch.drop_column("private_ts")
         batch.drop_column("author")
