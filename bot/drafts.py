@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.errors import BadInput, LLMBadOutput
 from bot.llm.model import DraftRequest, TextModel, TokenUsage
 from bot.llm.thread_fitting import FittedThread, ThreadMessage, estimate_tokens, fit_thread
-from storage.drafts import NewDraft, StoredDraft
+from storage.drafts import NewDraft, PrivateDraft, StoredDraft
 from storage.stores import Stores
 
 DEFAULT_INSTRUCTION = "Summarise this thread: the question, what was said, and what is open."
@@ -318,11 +318,32 @@ class Drafter:
             sources=plan.sources, source_users=plan.source_users, kind=plan.mode,
             prompt_tokens=plan.usage.prompt_tokens,
             completion_tokens=plan.usage.completion_tokens, requester=plan.requester,
+            author=plan.reviewed_user,
         ))
         kept = self.stores.drafts.draft_at(plan.channel, ts)
         if kept is None:  # cannot happen: it was saved in the statement above
             raise LLMBadOutput("the draft was not saved")
         return kept
+
+    def shown_privately(self, channel: str, ts: str) -> PrivateDraft | None:
+        """The draft first shown only to its asker as message `ts` ("Polish this"), and
+        where it was posted in the thread since, if it was."""
+        return self.stores.drafts.private_draft(channel, ts)
+
+    def claim_post(self, channel: str, ts: str) -> bool:
+        """The right to post the privately shown draft `ts`: True for one click, across
+        every process, until it is posted or given back (or its holder died a minute
+        ago)."""
+        return self.stores.drafts.claim_post(channel, ts)
+
+    def release_post(self, channel: str, ts: str) -> None:
+        """Give back the right to post it: Slack refused; a later click tries again."""
+        self.stores.drafts.release_post(channel, ts)
+
+    def posted(self, channel: str, private_ts: str, posted_ts: str) -> bool:
+        """The privately shown draft `private_ts` was posted as `posted_ts`: reactions
+        and feedback on that message count for it from now on."""
+        return self.stores.drafts.posted_privately_shown(channel, private_ts, posted_ts)
 
     def saved_at(self, channel: str, ts: str) -> StoredDraft | None:
         """The draft saved under message `ts`, if an earlier attempt got that far."""

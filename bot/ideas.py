@@ -108,7 +108,8 @@ class Brainstormer:
     def generate(self, *, channel: str, requester: str, topic: str, header_ts: str,
                  seed: str | None = None, thread_ts: str | None = None,
                  before_save: Callable[[], None] = lambda: None,
-                 usage: TokenUsage | None = None) -> Generator[Idea, None, None]:
+                 usage: TokenUsage | None = None,
+                 author: str | None = None) -> Generator[Idea, None, None]:
         """Ask the model, and save and yield each idea as soon as it is written and
         passes the rejection filter: the first one creates the brainstorm, each later
         one joins it. An idea the same as one the channel ever rejected is dropped.
@@ -117,6 +118,8 @@ class Brainstormer:
         after some (those stay: they may be on screen already). Stops early when a rival
         attempt saved a brainstorm under this header first. `before_save` runs before
         each idea is saved (the runner confirms it still holds the work there).
+        `author`: whose message the topic is, when not the requester's ("Brainstorm from
+        this"): their "forget me" finds it.
         """
         approved, rejected = self.stores.steering.channel_feedback(channel)
         count = self.settings.ideas_per_brainstorm
@@ -133,7 +136,7 @@ class Brainstormer:
             yield from self._generated(stream, request, channel=channel, requester=requester,
                                        topic=topic, header_ts=header_ts, seed=seed,
                                        thread_ts=thread_ts, before_save=before_save,
-                                       guidance=guidance)
+                                       guidance=guidance, author=author)
         finally:  # whatever came of it, the tokens it spent are told
             if usage is not None:
                 usage.prompt_tokens = stream.prompt_tokens
@@ -142,7 +145,7 @@ class Brainstormer:
     def _generated(self, stream: IdeaStream, request: IdeaRequest, *, channel: str,
                    requester: str, topic: str, header_ts: str, seed: str | None,
                    thread_ts: str | None, before_save: Callable[[], None],
-                   guidance: Guidance | None) -> Iterator[Idea]:
+                   guidance: Guidance | None, author: str | None = None) -> Iterator[Idea]:
         approved, rejected, count = request.approved, request.rejected, request.count
         # The prompt shows the model some rejected ideas; the filter holds every one.
         check = self.rejections.check(channel, topic)
@@ -179,7 +182,7 @@ class Brainstormer:
                         thread_ts=thread_ts,
                         steering=Steering(len(approved), len(rejected), 0,
                                           guided=bool(guidance), decided=len(decided)),
-                        inputs=inputs))
+                        inputs=inputs, author=author))
                     if new is None:
                         return  # a rival attempt saved this brainstorm first: it stands
                     brainstorm_id, item_id = new.id, new.item_ids[0]

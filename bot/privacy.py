@@ -58,6 +58,12 @@ def forgotten_summary(forgotten: Forgotten, who: str = "you") -> str:
     if forgotten.dm_ideas:
         parts.append(_count(forgotten.dm_ideas, "idea in a direct message",
                             "ideas in direct messages"))
+    if forgotten.reworked:
+        parts.append(_count(forgotten.reworked, "text others brought in from your message",
+                            "texts others brought in from your messages")
+                     if who == "you" else _count(forgotten.reworked,
+                                                 "text brought in from their messages",
+                                                 "texts brought in from their messages"))
     if forgotten.copies:
         parts.append(_count(forgotten.copies, "copy elsewhere", "copies elsewhere"))
     said = f"Done: idealoop has forgotten {who}. Removed " + ", ".join(parts) + "."

@@ -5,7 +5,9 @@
   writes); the person who asked is the only one told, privately, where it is.
 - "Polish this": the message polished, shown only to the person who asked
   (`handlers.work.private_draft_chat`), with a [Post in thread] button that posts it
-  there as the bot, saying who asked.
+  there as the bot, saying who asked: once, whichever replica each click reaches (a
+  claim in the database), and from then on reactions on the posted message count for
+  the saved polish.
 - "Brainstorm from this": a brainstorm in the message's thread, on the message's words.
 
 Each is accepted work like a mention (durable, under the daily limits and the channel
@@ -25,8 +27,8 @@ and the person is told how to invite the bot; nothing is stored or counted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,8 @@ STARTED = {
     "brainstorm": "I'm brainstorming from that message in its thread.",
 }
 POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
+ALREADY_POSTED = "It is in the thread already."
+BEING_POSTED = "It is being posted in the thread."
 READ_FAILURES = ("not_in_channel", "channel_not_found")
 READ_CHECK_SECONDS = 1  # WebClient takes whole seconds
 
@@ -75,6 +79,7 @@ class Used:
     thread_ts: str  # the message's thread (its own ts when it has none)
     is_reply: bool
     text: str
+    author: str | None = None  # who wrote the message (None: a bot's, or not said)
 
 
 def used_on(body: dict[str, Any]) -> Used:
@@ -90,9 +95,11 @@ def used_on(body: dict[str, Any]) -> Used:
             and isinstance(url, str) and url.startswith("http")):
         raise BadInput("a message shortcut without a usable user, channel, message or "
                        "response URL")
+    author = message.get("user")
     return Used(SHORTCUTS.get(str(body.get("callback_id")), ""), trigger, str(user),
                 str(channel), str(ts), str(thread_ts or ts),
-                bool(thread_ts) and thread_ts != ts, str(message.get("text") or ""))
+                bool(thread_ts) and thread_ts != ts, str(message.get("text") or ""),
+                str(author) if is_slack_id(author) else None)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -156,7 +163,8 @@ def _work(used: Used, deps: Deps, bot_user: str | None) -> tuple[str, dict[str, 
                                "private_thread_ts": used.thread_ts if used.is_reply else None}
     if used.shortcut == "brainstorm":
         return "brainstorm", {"topic": topic_of(used.text, deps.settings.topic_max_chars),
-                              "from_message": used.message_ts, "shortcut": "brainstorm"}
+                              "from_message": used.message_ts, "shortcut": "brainstorm",
+                              "author": used.author}  # the topic is their words
     raise BadInput("a message shortcut idealoop does not have")
 
 
@@ -186,13 +194,11 @@ def _readable(client: WebClient, used: Used) -> bool:
     return True
 
 
-_posting = threading.Lock()  # one [Post in thread] at a time in this process
-
-
 def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                       client: WebClient, respond: Respond, deps: Deps) -> None:
     """[Post in thread] under a privately shown polished text: posted once in the thread,
-    as the bot, saying who asked."""
+    as the bot, saying who asked. The saved draft moves to the posted message, so that
+    reactions and feedback clicks on it count for it."""
     user = dig(body, "user", "id")
     channel = dig(body, "channel", "id") or dig(body, "container", "channel_id")
     keys = shortcut_blocks.parse_post_value(action.get("value"))
@@ -205,33 +211,62 @@ def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
 
 def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, channel: str,
                    draft_ts: str, thread_ts: str) -> None:
+    """Posted by the one click, in whichever process, that claims it in the database;
+    another click meanwhile (a double click, handled by another replica) posts nothing."""
     try:
-        saved = deps.drafter.saved_at(channel, draft_ts)
+        saved = deps.drafter.shown_privately(channel, draft_ts)
+        if saved is None:
+            _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
+            return
+        if saved.posted_ts is not None:
+            _tell(respond, ALREADY_POSTED)
+            return
+        if not deps.drafter.claim_post(channel, draft_ts):
+            again = deps.drafter.shown_privately(channel, draft_ts)
+            _tell(respond, ALREADY_POSTED if again is not None and again.posted_ts
+                  else BEING_POSTED)
+            return
     except DatabaseUnavailable as exc:
         _tell(respond, user_message(exc) + " Click again in a minute.")
         return
-    if saved is None:
-        _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
-        return
-    with _posting:
-        try:
-            posted = posted_in_thread(client, channel, thread_ts, POSTED_EVENT)
-            if any(payload.get("draft_ts") == draft_ts for payload, _ in posted):
-                _tell(respond, "It is in the thread already.")
-                return
-            text, shown = shortcut_blocks.posted_polish(
-                saved.text, deps.model.model, offline=deps.model.offline,
-                asker=UserNames(client)(user))
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                    blocks=shown, metadata={
-                                        "event_type": POSTED_EVENT,
-                                        "event_payload": {"draft_ts": draft_ts}})
-        except SLACK_FAILURES as exc:
-            log.warning("could not post a polished text: %s", failure_name(exc))
-            _tell(respond, "I could not post it in the thread just now; click again in a "
-                           "minute.")
+    try:
+        # posted by a click whose process stopped before it recorded it
+        posted = [ts for payload, ts in posted_in_thread(client, channel, thread_ts,
+                                                         POSTED_EVENT)
+                  if payload.get("draft_ts") == draft_ts]
+        if posted:
+            _record_posted(deps, channel, draft_ts, posted[0])
+            _tell(respond, ALREADY_POSTED)
             return
+        text, shown = shortcut_blocks.posted_polish(
+            saved.draft.text, deps.model.model, offline=deps.model.offline,
+            asker=UserNames(client)(user))
+        answer = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
+                                         blocks=shown, metadata={
+                                             "event_type": POSTED_EVENT,
+                                             "event_payload": {"draft_ts": draft_ts}})
+    except SLACK_FAILURES as exc:
+        log.warning("could not post a polished text: %s", failure_name(exc))
+        with contextlib.suppress(DatabaseUnavailable):  # else its claim runs out
+            deps.drafter.release_post(channel, draft_ts)
+        _tell(respond, "I could not post it in the thread just now; click again in a "
+                       "minute.")
+        return
+    _record_posted(deps, channel, draft_ts, str(answer.get("ts") or ""))
     _tell(respond, "Posted in the thread.")
+
+
+def _record_posted(deps: Deps, channel: str, draft_ts: str, posted_ts: str) -> None:
+    """From now on the draft is the posted message: reactions and feedback clicks on it
+    count for it; its claim ends. The database away: it stays the private one (they are
+    not counted), and a click once its claim ran out, finding it in the thread, records
+    it."""
+    if not posted_ts:
+        return
+    try:
+        deps.drafter.posted(channel, draft_ts, posted_ts)
+    except DatabaseUnavailable as exc:
+        log.warning("could not record where a polished text was posted: %s", exc)
 
 
 def _soon(deps: Deps, fn: Any, *args: Any) -> None:

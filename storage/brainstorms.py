@@ -51,6 +51,7 @@ class NewBrainstorm:
     # them out: `bot.llm.similarity.kept_words`); none given, they are worked out when
     # first read.
     words: Sequence[IdeaWords] | None = None
+    author: str | None = None  # whose message the topic is ("Brainstorm from this")
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class BrainstormStore(Repository):
                 brainstorm_id = conn.execute(
                     insert(Brainstorm).values(
                         team=self.team, channel=new.channel, requester=new.requester,
-                        topic=new.topic,
+                        topic=new.topic, author=new.author,
                         header_ts=new.header_ts, model=new.model, prompt_tokens=new.prompt_tokens,
                         completion_tokens=new.completion_tokens, created_at=now,
                         steered_approved=new.steering.approved,

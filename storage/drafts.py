@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Float, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.base import Repository, already_saved, retry_locked
+from storage.base import Repository, already_saved, db_now, retry_locked
 from storage.models import Item
 
 
@@ -30,6 +30,7 @@ class NewDraft:
     prompt_tokens: int | None = None  # None: the offline generator, which uses none
     completion_tokens: int | None = None
     requester: str | None = None  # who asked for it
+    author: str | None = None  # feedback, polish: whose message it reworks
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,15 @@ class StoredDraft:
     sources: str | None = None
     kind: str = "draft"
 
+@dataclass(frozen=True)
+class PrivateDraft:
+    """A draft shown privately first ("Polish this"), and where it was posted since."""
+
+    draft: StoredDraft
+    posted_ts: str | None  # None: not posted in the thread yet
+
 WRITTEN = ("draft", "feedback", "polish")  # items written from a thread on a mention
+POST_LEASE = 60.0  # seconds one click holds the right to post a private draft
 REVISABLE = ("draft", "polish")
 
 
@@ -59,6 +68,57 @@ class DraftStore(Repository):
         """The draft, critique or polished version saved as message `ts` (a resumed
         attempt finds it done)."""
         return self._draft(self._in(Item, channel), Item.ts == ts, kinds=WRITTEN)
+
+    def private_draft(self, channel: str, private_ts: str) -> PrivateDraft | None:
+        """The draft first shown privately as message `private_ts`, posted or not."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id,
+                       Item.sources, Item.kind, Item.private_ts)
+                .where(self._in(Item, channel), Item.kind.in_(WRITTEN),
+                       or_(Item.ts == private_ts, Item.private_ts == private_ts))
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        posted = row.ts if row.private_ts == private_ts and row.ts != private_ts else None
+        return PrivateDraft(StoredDraft(row.id, row.text, row.ts, row.instruction,
+                                        row.parent_id, row.sources, row.kind), posted)
+
+    @retry_locked
+    def claim_post(self, channel: str, private_ts: str, *,
+                   lease: float = POST_LEASE) -> bool:
+        """The right to post the draft shown privately as `private_ts`, for `lease`
+        seconds: True for one caller across every process (two clicks at once, handled
+        by two replicas); False while another holds it, once it is posted, or when it is
+        not kept. A holder that died loses it when `lease` runs out."""
+        now = db_now(self.engine.dialect.name)
+        with self._write() as conn:
+            return conn.execute(
+                update(Item).where(self._in(Item, channel), Item.ts == private_ts,
+                                   Item.kind.in_(WRITTEN),
+                                   or_(Item.post_until.is_(None), Item.post_until < now))
+                .values(post_until=now + bindparam("lease", float(lease), type_=Float))
+            ).rowcount == 1
+
+    @retry_locked
+    def release_post(self, channel: str, private_ts: str) -> None:
+        """Give back the claim to post it (Slack refused the post): a click may try again."""
+        with self._write() as conn:
+            conn.execute(update(Item).where(self._in(Item, channel), Item.ts == private_ts,
+                                            Item.kind.in_(WRITTEN)).values(post_until=None))
+
+    @retry_locked
+    def posted_privately_shown(self, channel: str, private_ts: str, posted_ts: str) -> bool:
+        """The draft shown privately as `private_ts` is now posted as `posted_ts`: it is
+        found (reactions, feedback clicks) by the posted message from now on. False when
+        it was not found there (posted already, or no longer kept)."""
+        with self._write() as conn:
+            return conn.execute(
+                update(Item).where(self._in(Item, channel), Item.ts == private_ts,
+                                   Item.kind.in_(WRITTEN))
+                .values(ts=posted_ts, private_ts=private_ts, post_until=None)
+            ).rowcount == 1
 
     def _draft(self, *where: Any, kinds: tuple[str, ...]) -> StoredDraft | None:
         with self._read() as conn:
@@ -89,7 +149,7 @@ class DraftStore(Repository):
                         source_users=_ids(draft.source_users),
                         prompt_tokens=draft.prompt_tokens,
                         completion_tokens=draft.completion_tokens,
-                        requester=draft.requester,
+                        requester=draft.requester, author=draft.author,
                     ).returning(Item.id)
                 ).scalar_one()
         except IntegrityError as exc:

@@ -46,6 +46,7 @@ class Brainstorm(Base):
         UniqueConstraint("team", "channel", "header_ts", name="uq_brainstorms_channel_header"),
         Index("ix_brainstorms_requester", "requester"),  # a person's channels (App Home)
         Index("ix_brainstorms_created", "created_at"),  # retention
+        Index("ix_brainstorms_author", "author"),  # "forget me"
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,6 +64,8 @@ class Brainstorm(Base):
     steered_rejected: Mapped[int | None] = mapped_column(Integer)
     dropped_as_rejected: Mapped[int | None] = mapped_column(Integer)
     inputs: Mapped[str | None] = mapped_column(Text)  # JSON: what the model was given
+    # "Brainstorm from this" on someone else's message: whose words the topic is (0022 on).
+    author: Mapped[str | None] = mapped_column(String(32))
     # Set when retention or "forget me" removed its topic and inputs (`storage.privacy`).
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -78,6 +81,7 @@ class Item(Base):
         Index("ix_items_channel_thread", "channel", "thread_ts"),
         Index("ix_items_created", "created_at"),  # retention
         Index("ix_items_requester", "requester"),  # "forget me"
+        Index("ix_items_author", "author"),  # "forget me"
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -102,6 +106,14 @@ class Item(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     requester: Mapped[str | None] = mapped_column(String(32))  # drafts: who asked (0014 on)
+    # Feedback, polish: whose message it reworks (its words are theirs too; 0022 on).
+    author: Mapped[str | None] = mapped_column(String(32))
+    # A polished text shown privately first (an ephemeral message, which its
+    # [Post in thread] button names), once posted: `ts` is then the posted message's.
+    private_ts: Mapped[str | None] = mapped_column(String(32))
+    # Until when one [Post in thread] click (in any process) holds the right to post it,
+    # in seconds of the database's clock (`storage.drafts.DraftStore.claim_post`).
+    post_until: Mapped[float | None] = mapped_column(Float)
     # Ideas: their normal form and content words as the rejection filter compares them,
     # worked out by `bot.llm.similarity.kept_words` when the idea is saved, under rule
     # `words_version` (another version is worked out again when next read); 0020 on.

@@ -17,6 +17,9 @@ stay true; `purged_at` says when its words went. What counts as words:
 - a decision's `text` and `note` ("Decide…"): retention purges those of old decisions,
   forgetting those of the decisions the person made, and of any decision whose text is
   a copy of words the forget removed (the row, its owner, dates and status stay);
+- forgetting: the words of their messages that others brought in with a message
+  shortcut (`author`: feedback on and polished versions of them, brainstorm topics taken
+  from them, and the requests that carried those topics);
 - every copy of those words in other rows: a topic copied into a follow-up ("More like
   this" asks with the topic of the idea's brainstorm), the approved and rejected idea
   texts, seed and guidance carried in later brainstorms' `inputs`, the idea texts a
@@ -135,6 +138,9 @@ class Forgotten:
     copies: int = 0  # other rows that carried a copy of their words, cleared of it
     installations: int = 0  # OAuth installation rows that named them, cleared of them
     dm_ideas: int = 0  # ideas of the brainstorms they asked for in a direct message
+    # others' feedback on, polished versions of, and brainstorms from their messages
+    # (a message shortcut): texts and topics removed
+    reworked: int = 0
     log_cleared: bool = True  # SQLite: the write-ahead log was emptied (see `checkpoint`)
     decisions: int = 0  # decisions they made: text and note removed
 
@@ -267,18 +273,27 @@ class PrivacyStore(Repository):
                 Signal.user_id == user,
                 Signal.item_id.in_(select(Item.id).where(here(Item))))).rowcount
             theirs = and_(here(Item), Item.requester == user)
+            # Feedback on, or a polished version of, their message that someone else
+            # asked for: their words too (a polished text is mostly theirs).
+            authored = and_(here(Item), Item.author == user)
             # The ideas of their brainstorms in a direct message: nobody else saw or
             # judged them (a channel's ideas stay, since the channel judged them).
             in_dm = and_(here(Item), Item.brainstorm_id.in_(select(Brainstorm.id).where(
                 here(Brainstorm), Brainstorm.requester == user,
                 Brainstorm.channel.startswith("D"))))
             removed = frozenset(conn.execute(select(Item.text).where(
-                or_(theirs, in_dm), Item.text != PURGED)).scalars())
+                or_(theirs, in_dm, authored), Item.text != PURGED)).scalars())
             conn.execute(delete(ItemVector).where(
-                ItemVector.item_id.in_(select(Item.id).where(or_(theirs, in_dm)))))
+                ItemVector.item_id.in_(select(Item.id).where(or_(theirs, in_dm, authored)))))
             drafts = conn.execute(_purge_items(theirs, now=now, any_state=True)
                                   .values(requester=None)).rowcount
             dm_ideas = conn.execute(_purge_items(in_dm, now=now, any_state=True)).rowcount
+            reworked = conn.execute(_purge_items(authored, now=now, any_state=True)).rowcount
+            # "Brainstorm from this" on their message: its topic is their words (the ideas
+            # stay, as for their own brainstorms in a channel).
+            reworked += conn.execute(_purge_brainstorms(
+                and_(here(Brainstorm), Brainstorm.author == user), now=now,
+                any_state=True)).rowcount
             brainstorms = conn.execute(
                 _purge_brainstorms(and_(here(Brainstorm), Brainstorm.requester == user),
                                    now=now, any_state=True)
@@ -307,7 +322,7 @@ class PrivacyStore(Repository):
                     and_(here(Decision), Decision.text.in_(sorted(copied))), now=now)).rowcount
             copies += _Copies(conn, here, words, removed).scrub()
         return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
-                         dm_ideas, decisions=decisions)
+                         dm_ideas, reworked, decisions=decisions)
 
     def checkpoint(self, *, tries: int = CHECKPOINT_TRIES, wait: float = 0.1) -> bool:
         """SQLite: copy the write-ahead log into the database file and truncate it to
@@ -385,7 +400,8 @@ def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:
     if not any_state:
         stmt = stmt.where(Item.purged_at.is_(None))
     return stmt.values(text=PURGED, instruction=None, sources=None, source_users=None,
-                       idea_form=None, idea_words=None, words_version=None, purged_at=now)
+                       idea_form=None, idea_words=None, words_version=None, author=None,
+                       purged_at=now)
 
 
 def _purge_decisions(where: Any, *, now: datetime) -> Any:
@@ -397,7 +413,7 @@ def _purge_brainstorms(where: Any, *, now: datetime, any_state: bool = False) ->
     stmt = update(Brainstorm).where(where)
     if not any_state:
         stmt = stmt.where(Brainstorm.purged_at.is_(None))
-    return stmt.values(topic=PURGED, inputs=None, purged_at=now)
+    return stmt.values(topic=PURGED, inputs=None, author=None, purged_at=now)
 
 
 _INSTALLATIONS = table("slack_installations", column("team_id"), column("user_id"),
@@ -424,6 +440,16 @@ def _words_of(conn: Connection, user: str, here: Callable[[Any], Any]) -> frozen
             here(Brainstorm), Brainstorm.requester == user)):
         if "seed" not in _json(inputs):
             words.add(topic)
+    # Topics taken from their message by someone else's "Brainstorm from this", and the
+    # requests that carried them (also when the brainstorm was never saved).
+    words.update(conn.execute(select(Brainstorm.topic).where(
+        here(Brainstorm), Brainstorm.author == user)).scalars())
+    for request in conn.execute(select(Work.request).where(
+            here(Work), Work.request.contains(json.dumps({"author": user})[1:-1],
+                                              autoescape=True))).scalars():
+        asked = _json(request)
+        if asked.get("author") == user and isinstance(asked.get("topic"), str):
+            words.add(asked["topic"])
     words.update(conn.execute(select(ChannelGuidance.text).where(
         here(ChannelGuidance), ChannelGuidance.set_by == user)).scalars())
     words.update(instruction for instruction in conn.execute(select(Item.instruction).where(

@@ -74,8 +74,10 @@ class SignalStore(Repository):
     def item_at(self, channel: str, ts: str) -> ItemRef | None:
         """The item posted as message `ts` in `channel`, if the bot posted one there.
 
-        Found items are remembered (a bounded LRU): an item's message never changes, and
-        every reaction asks. Misses are not remembered, as the item may be posted next.
+        Found items are remembered (a bounded LRU): an item's message never changes (but
+        once: a polished text shown privately, which nobody can react to, moves to the
+        message it is posted as), and every reaction asks. Misses are not remembered, as
+        the item may be posted next.
         """
         key = (self.team, channel, ts)
         with self._items_lock:

@@ -38,6 +38,7 @@ from bot.emulator.slack_requests import (
 )
 from bot.emulator.web_api import SlackApiServer
 from bot.privacy import Privacy
+from handlers import shortcuts
 from handlers.slack.blocks import REMOVED_INPUT
 from storage.base import utcnow
 from storage.models import Item, ItemVector
@@ -49,7 +50,7 @@ from testkit.processes import child_env
 CHANNEL = "C0GENERAL"
 DM = "D0ALICE"
 BOT = "U0BOT"
-ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
+ALICE, BOB, CAROL, DAN = "U0ALICE", "U0BOB", "U0CAROL", "U0DAN"
 
 # Alice's own words, one marker per path that carries them.
 TOPIC = "zqtopic standups at ten"  # her brainstorm; copied by Bob's "More like this"
@@ -63,8 +64,13 @@ NAME = "zqname alice"  # her display name: a draft's "drew on" line names her
 DM_IDEA = "zqdmidea a buddy per joiner"  # the AI's, but only she saw it (her DM)
 DECISION = "zqdecision walk at ten"  # the decision she recorded on idea 1 ("Decide…")
 DECISION_NOTE = "zqdecnote try it for a month"  # its note
+# Her message, on which Dan uses each message shortcut: "Brainstorm from this" makes it
+# his brainstorm's topic; "Get feedback on this" and "Polish this" rework it.
+SHORTCUT_ON = "zqshortcut our retro notes go out late every sprint"
+FEEDBACK_OUT = "*What works*\n• zqfbout retro notes go out late every sprint: named."
+POLISHED_OUT = "zqpolishedout Our retro notes go out late every sprint."
 HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN, NAME, DM_IDEA, DECISION,
-        DECISION_NOTE)
+        DECISION_NOTE, SHORTCUT_ON, FEEDBACK_OUT, POLISHED_OUT)
 # What the AI wrote, for retention: texts older than the cut-off.
 IDEA_1, IDEA_2 = "zqidea1 walking standups", "zqidea2 async updates"
 MORE = "zqmore standing standups"  # from "More like this"
@@ -119,6 +125,22 @@ def decide(app: RunningApp, message: dict[str, Any], user: str,
     reply = app.sender.submit(modal, values, user=user)
     assert reply.status == 200 and reply.body == "", reply.body
     assert app.deps.wait_quiet(timeout=20)
+
+
+def shortcuts_on_her_message(app: RunningApp, llm: FakeOpenAI) -> None:
+    """Dan uses each message shortcut on a message of Alice's: her words go into his
+    brainstorm's topic, his critique and his polished version of it."""
+    app.slack.state.add_user(DAN, "dan")
+    message = app.slack.state.post_message(CHANNEL, SHORTCUT_ON, user=ALICE)
+    for callback_id, reply in ((shortcuts.BRAINSTORM_SHORTCUT,
+                                json.dumps({"ideas": ["Notes written during the retro"]})),
+                               (shortcuts.FEEDBACK_SHORTCUT, FEEDBACK_OUT),
+                               (shortcuts.POLISH_SHORTCUT, POLISHED_OUT)):
+        llm.reply(reply)
+        assert app.sender.shortcut(
+            callback_id, user=DAN, channel=CHANNEL, message=message,
+            response_url=app.slack.new_response_url(channel=CHANNEL, user=DAN)).status == 200
+        assert app.deps.wait_quiet(timeout=20)
 
 
 def mention(app: RunningApp, text: str, thread_ts: str, user: str) -> None:
@@ -177,6 +199,7 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str,
     mention(app, INSTRUCTION, root["ts"], ALICE)
     decide(app, first, ALICE, {"decision": DECISION, "owner": BOB,
                                "due": date.today().isoformat(), "note": DECISION_NOTE})
+    shortcuts_on_her_message(app, llm)
     assert app.sender.command("digest daily 09:00", user=ALICE).status == 200
     assert app.deps.wait_quiet()
     digest = subprocess.run([sys.executable, "-m", "bot.cli", "digest", "--channel", CHANNEL,
@@ -198,7 +221,7 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str,
 def later_brainstorm(app: RunningApp, llm: FakeOpenAI, second: dict[str, Any]) -> None:
     """Carol's brainstorm after all that: its inputs carry the approved idea, the
     rejected one and the guidance; the rejected one's embedding is kept."""
-    for user in (CAROL, "U0DAN"):  # outweighing Bob's "Draft this"
+    for user in (CAROL, DAN):  # outweighing Bob's "Draft this"
         assert app.sender.reaction(user=user, emoji="-1", channel=CHANNEL,
                                    ts=second["ts"]).status == 200
     assert app.deps.wait_quiet()
@@ -291,6 +314,9 @@ def test_forget_removes_every_copy_of_a_persons_words(
     assert before["brainstorms.inputs"] >= 2  # Bob's and Carol's brainstorms carry her words
     # the words kept for the rejection filter with her DM's idea are a copy of it too
     assert before["items.idea_form"] >= 1 and before["items.idea_words"] >= 1
+    # her message, brought in by Dan's shortcuts: his brainstorm's topic, the request that
+    # carried it, his critique of it and his polished version
+    assert before["brainstorms.topic"] >= 2 and before["work.request"] >= 1
     assert _found_on_disk(db_url, hers)  # and the disk scan finds them in the file or log
 
     if how == "cli":
@@ -337,7 +363,7 @@ def test_retention_removes_every_copy_of_expired_texts(
     later_brainstorm(app, llm, second)  # newer than the cut-off; carries expired idea texts
     assert vectors_before(app.stores.engine, cutoff) >= 1  # the rejected idea's embedding
     expired = markers_of((*AI_WROTE, TOPIC, INSTRUCTION, DM_TOPIC, DM_DRAFT, DECISION,
-                          DECISION_NOTE))
+                          DECISION_NOTE, SHORTCUT_ON, FEEDBACK_OUT, POLISHED_OUT))
     before = scan(app.stores.engine, expired)
     print("\nbefore retention:", dict(sorted(before.items())))
     assert {m for m in expired if scan(app.stores.engine, [m])} == set(expired)

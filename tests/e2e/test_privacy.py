@@ -22,6 +22,7 @@ from storage.base import utcnow
 from storage.privacy import PrivacyStore
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
+from testkit.processes import child_env
 
 CHANNEL = "C0GENERAL"
 BOT = "U0BOT"
@@ -132,7 +133,8 @@ def test_the_operator_forgets_a_person_from_the_command_line(
         app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
     [idea] = brainstorm(app, llm, "standups", ["Walking standups"])
     react(app, idea, "U0BOB")
-    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+    # this tree's code first on the path: the child runs the code (and migrations) under test
+    env = {**child_env(DATABASE_URL=db_url), "PATH": "/usr/bin:/bin"}
     refused = subprocess.run([sys.executable, "-m", "bot.cli", "forget", "--user", "bob"],
                              env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "--user takes a Slack user id" in refused.stderr

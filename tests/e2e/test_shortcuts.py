@@ -6,20 +6,25 @@ away or the bot cannot read the channel."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from bot.emulator.slack_requests import Reply
+from bot.emulator.shell_actions import find_button
+from bot.emulator.slack_requests import Reply, SlackSender
 from bot.emulator.web_api import SlackApiServer
 from handlers import shortcuts
 from handlers.slack.shortcut_blocks import POST_IN_THREAD_ACTION
-from testkit.app import RunningApp, Transport, running_app
+from testkit.app import SECRET, RunningApp, Transport, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI
-from testkit.queries import count_rows, work_in_thread
+from testkit.faults import serve_env
+from testkit.processes import ServeProcess
+from testkit.queries import count_rows, score_of, work_in_thread
+from testkit.waiting import eventually, wait_until
 from tests.e2e.test_workspaces import BLUE, CLIENT_ID, CLIENT_SECRET, RED, install
 
 CHANNEL = "C0GENERAL"
@@ -127,6 +132,92 @@ def test_polish_is_shown_only_to_the_asker_and_posted_in_the_thread_on_request(
     assert "posted at alice's request" in shown
     assert told(app)[-2:] == ["Posted in the thread.", "It is in the thread already."]
     assert [row["kind"] for row in app.stores.reports.export_rows()] == ["polish"]
+
+
+def polish_and_post(app: RunningApp, llm: FakeOpenAI, message: dict, *,
+                    user: str = "U0ALICE") -> dict:
+    """`user` polishes `message` and clicks [Post in thread]: the click's payload."""
+    llm.reply("We move the launch to next week: design needs more time.")
+    assert use(app, shortcuts.POLISH_SHORTCUT, message, user=user).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    polished = {**app.slack.state.ephemeral[-1],
+                "ts": app.slack.calls_to("chat.postEphemeral")[-1].response["message_ts"]}
+    button = find_button(polished, "post")
+    assert button is not None
+    return {"action": button, "message": polished}
+
+
+@pytest.mark.database_matters
+def test_reactions_and_feedback_on_the_posted_polish_count_for_it(
+        app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
+    """The polished text is saved under the private message that showed it (nobody can
+    react to that one); once posted, people react to the posted one, and that counts."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    click = polish_and_post(app, llm, bob)
+    assert app.sender.click(click["action"], user="U0ALICE", channel=CHANNEL,
+                            message=click["message"], ephemeral=True,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    [posted] = bots_replies(app, bob["ts"])
+    [polish] = [row for row in app.stores.reports.export_rows() if row["kind"] == "polish"]
+    for user in ("U0BOB", "U0CAROL"):
+        assert app.sender.reaction(user=user, emoji="+1", channel=CHANNEL,
+                                   ts=posted["ts"]).status == 200
+    up = find_button(app.slack.state.get_message(CHANNEL, posted["ts"]), "up")
+    assert up is not None
+    assert app.sender.click(up, user="U0DAN", channel=CHANNEL, message=posted,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    assert score_of(app.stores, polish["id"])["approvals"] == 3
+    # clicked again (its button still shows): not posted twice, and the count stands
+    assert app.sender.click(click["action"], user="U0ALICE", channel=CHANNEL,
+                            message=click["message"], ephemeral=True,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    assert len(bots_replies(app, bob["ts"])) == 1
+    assert told(app)[-1] == shortcuts.ALREADY_POSTED
+    assert score_of(app.stores, polish["id"])["approvals"] == 3
+
+
+@pytest.mark.database_matters
+def test_two_clicks_at_once_in_two_processes_post_it_once(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str, tmp_path: Path) -> None:
+    """A double click whose two payloads two replicas (`idealoop serve` processes on one
+    database) handle at the same moment: one posts, the other is told it is being posted.
+    Each click that gets as far as posting first asks Slack who asked (`users.info`):
+    those calls are held until both clicks got that far, or one was told it was taken,
+    so the two are truly at once."""
+    slack.state.streaming_refused = True
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as app:
+        bob = slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+        click = polish_and_post(app, llm, bob)
+    held = threading.Event()
+    slack.fail("users.info", held=held, times=2)
+    env = serve_env(slack, db_url, IDEALOOP_LLM="offline")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    try:
+        with ServeProcess(env, cwd=tmp_path / "one") as one, \
+                ServeProcess(env, cwd=tmp_path / "two") as two, ThreadPoolExecutor(2) as pool:
+            replies = list(pool.map(lambda serve: SlackSender(serve.url, SECRET).click(
+                click["action"], user="U0ALICE", channel=CHANNEL, message=click["message"],
+                ephemeral=True, response_url=slack.new_response_url()), (one, two)))
+            assert [r.status for r in replies] == [200, 200]
+            assert wait_until(lambda: slack.faults_left() == 0
+                              or shortcuts.BEING_POSTED in told(app), 30)
+            held.set()
+            eventually(lambda: _both_answered(app), timeout=30)
+    finally:
+        held.set()
+        slack.clear_faults()
+    assert len(bots_replies(app, bob["ts"])) == 1
+    assert sorted(told(app)[-2:]) == sorted(["Posted in the thread.",
+                                             shortcuts.BEING_POSTED])
+
+
+def _both_answered(app: RunningApp) -> None:
+    assert len([t for t in told(app) if "thread" in t]) >= 2
 
 
 def test_brainstorm_from_a_message_runs_in_its_thread_seeded_by_it(

@@ -346,3 +346,24 @@ def test_a_purge_clears_the_kept_words_and_they_are_not_saved_back(stores: Store
     with stores.engine.connect() as conn:
         assert conn.execute(text("SELECT idea_form, idea_words, words_version FROM items"))\
             .all() == [(None, None, None)]
+
+
+def test_a_private_draft_is_claimed_for_posting_once_then_found_by_its_posted_message(
+        stores: Stores) -> None:
+    """[Post in thread]: one claim at a time across every process (a claim given back, or
+    run out, may be taken again); once posted, the draft is the posted message."""
+    stores.drafts.save_draft(NewDraft(channel="C1", thread_ts="1.000001", ts="2.000001",
+                                      text="polished", instruction="polish: tighten",
+                                      model="m", kind="polish", requester="U1"))
+    assert stores.drafts.claim_post("C1", "2.000001") is True
+    assert stores.drafts.claim_post("C1", "2.000001") is False  # held
+    stores.drafts.release_post("C1", "2.000001")
+    assert stores.drafts.claim_post("C1", "2.000001", lease=-1) is True  # ran out at once
+    assert stores.drafts.claim_post("C1", "2.000001") is True
+    assert stores.drafts.claim_post("C9", "2.000001") is False  # not kept there
+    assert stores.drafts.posted_privately_shown("C1", "2.000001", "3.000001") is True
+    assert stores.drafts.claim_post("C1", "2.000001") is False  # posted
+    shown = stores.drafts.private_draft("C1", "2.000001")
+    assert shown is not None and shown.posted_ts == "3.000001"
+    assert stores.signals.item_at("C1", "3.000001") is not None  # reactions find it
+    assert stores.drafts.posted_privately_shown("C1", "2.000001", "4.000001") is False

@@ -94,7 +94,8 @@ class BrainstormRunner:
         ideas = self.brainstormer.generate(
             channel=item.channel, requester=item.user_id, topic=topic, header_ts=header_ts,
             seed=seed if isinstance(seed, str) else None, thread_ts=item.thread_ts,
-            before_save=lambda: self.work.confirm(item), usage=usage)
+            before_save=lambda: self.work.confirm(item), usage=usage,
+            author=_author(item.request.get("author")))
         try:
             for idea in ideas:
                 if isinstance(error, ChatUnavailable):
@@ -162,3 +163,9 @@ class BrainstormRunner:
             self.chat.show_failed(item, header_ts, str(item.request["topic"]), note)
         else:
             self.chat.tell(item, note)
+
+
+def _author(raw: object) -> str | None:
+    """Whose message a brainstorm's topic is ("Brainstorm from this"), as stored with its
+    work."""
+    return raw if isinstance(raw, str) and raw else None
