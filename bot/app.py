@@ -74,7 +74,8 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=15,
         logger=logging.getLogger("slack_sdk.web"),
-        retry_handlers=retry_handlers(),  # instead of the defaults, which repeat posts
+        # instead of the defaults, which repeat posts
+        retry_handlers=retry_handlers(settings.slack_retry_pause),
     )
 
 

@@ -57,6 +57,7 @@ class Settings:
     slack_signing_secret: str | None = spec.SLACK_SIGNING_SECRET.field()
     slack_app_token: str | None = spec.SLACK_APP_TOKEN.field()
     slack_api_url: str = spec.SLACK_API_URL.field()
+    slack_retry_pause: float = spec.IDEALOOP_SLACK_RETRY_PAUSE.field()
     openai_api_key: str | None = spec.OPENAI_API_KEY.field()
     openai_base_url: str | None = spec.OPENAI_BASE_URL.field()
     model: str = spec.IDEALOOP_MODEL.field()

@@ -249,6 +249,12 @@ SLACK_API_URL: Var[str] = Var(
     "SLACK_API_URL", "https://slack.com/api/", url, SLACK,
     help="Slack Web API base URL",
     doc="base URL of the Slack Web API (proxies, tests, the emulator)")
+IDEALOOP_SLACK_RETRY_PAUSE: Var[float] = Var(
+    "IDEALOOP_SLACK_RETRY_PAUSE", 0.5, number(float), SLACK, low=0.01, high=30.0,
+    help="seconds before a Slack call is first repeated",
+    doc="seconds before a Web API call that got a 5xx or a dropped connection is first "
+        "repeated (only calls safe to repeat); each later try waits twice as long, plus a "
+        "random share of up to twice this")
 OPENAI_API_KEY: Var[str | None] = Var(
     "OPENAI_API_KEY", None, optional(text), LLM, secret=True,
     help="key for the LLM server", doc="key for the LLM server")

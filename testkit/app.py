@@ -64,6 +64,9 @@ def app_env(slack: SlackApiServer, db_url: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": db_url,
         "IDEALOOP_LLM_TIMEOUT": "5",
         "IDEALOOP_LLM_RETRIES": "0",
+        # A Web API call that got a 5xx or lost its connection is repeated after 10 ms,
+        # not slack_sdk's 0.5 s and more: the same tries, without seconds of pauses.
+        "IDEALOOP_SLACK_RETRY_PAUSE": "0.01",
     }
     env.update(extra)
     return env

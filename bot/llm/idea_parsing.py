@@ -101,21 +101,37 @@ class StreamedIdeas:
     its line ends. Plain lines without list markers are only known to be ideas once the
     answer is complete, so they come at the end (`finish`), as `parse_ideas` reads them.
     Repeats within the answer are dropped as they arrive.
+
+    Each piece is read once: the text already taken apart is not looked at again (reading
+    the whole answer again for every piece took seconds for an answer of 300,000
+    characters in 5,000 pieces, and grew with the square of its length).
     """
 
     def __init__(self, topic: str = "") -> None:
-        self.buffer = ""
+        self.pieces: list[str] = []  # the whole answer so far, for `finish`
         self.taken = 0  # candidates looked at so far
         self.given = 0  # ideas handed out
         self.seen = SameIdeas(topic=topic)
+        self._start = ""  # the answer until its shape is known: whitespace, "`" or "``"
+        self._reader: _JsonStrings | _ListLines | None = None
 
     def feed(self, piece: str) -> list[str]:
-        self.buffer += piece
-        return self._new(self._candidates())
+        self.pieces.append(piece)
+        if self._reader is None:
+            self._start += piece
+            text = self._start.lstrip()
+            if text.startswith(("{", "[", "```")):
+                self._reader = _JsonStrings()
+            elif text and not "```".startswith(text):
+                self._reader = _ListLines()
+            else:
+                return []
+            piece, self._start = text, ""
+        return self._new(self._reader.feed(piece))
 
     def finish(self) -> list[str]:
         """The ideas left once the answer is complete; LLMBadOutput if it held none."""
-        text = self.buffer.strip()
+        text = "".join(self.pieces).strip()
         candidates = _from_json(text)
         if candidates is None:
             candidates = _from_lines(text)
@@ -123,14 +139,6 @@ class StreamedIdeas:
         if not self.given:
             raise LLMBadOutput(f"no ideas in LLM output: {text[:200]!r}")
         return ideas
-
-    def _candidates(self) -> list[str]:
-        """The ideas whole so far: closed JSON strings, or finished list lines."""
-        text = self.buffer.lstrip()
-        if text.startswith(("{", "[", "```")):
-            return _json_strings(text)
-        lines = text.split("\n")
-        return [_unbold(line) for line in lines[:-1] if _LIST_MARKER.match(_unbold(line))]
 
     def _new(self, candidates: list[str]) -> list[str]:
         fresh: list[str] = []
@@ -144,25 +152,77 @@ class StreamedIdeas:
         return fresh
 
 
-def _json_strings(text: str) -> list[str]:
-    """The complete string items of the first JSON list in `text` so far."""
-    start = text.find("[")
-    found: list[str] = []
-    if start < 0:
-        return found
-    position = start + 1
-    decoder = json.JSONDecoder()
-    while True:
-        rest = text[position:].lstrip(" \t\r\n,")
-        if not rest.startswith('"'):
-            return found  # the list ended, or holds objects: `finish` reads those
-        quote = len(text) - len(rest)
-        try:
-            value, end = decoder.raw_decode(text, quote)
-        except ValueError:
-            return found  # the string is not closed yet
-        after = text[end:].lstrip()
-        if after[:1] not in ("", ",", "]"):
-            return found
-        found.append(value)
-        position = end
+class _ListLines:
+    """The finished lines of a growing answer that carry a list marker, unbolded."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self._line = ""  # the line still being written
+
+    def feed(self, piece: str) -> list[str]:
+        *finished, self._line = (self._line + piece).split("\n")
+        self.found += [line for line in map(_unbold, finished) if _LIST_MARKER.match(line)]
+        return self.found
+
+
+_DECODER = json.JSONDecoder()
+_SEPARATORS = re.compile(r"[ \t\r\n,]*")
+_SPACE = re.compile(r"\s*")
+
+
+def _skip(chars: re.Pattern[str], text: str, position: int) -> int:
+    """Where `text` goes on after the run of `chars` at `position`."""
+    run = chars.match(text, position)
+    return run.end() if run else position
+
+
+class _JsonStrings:
+    """The complete string items of the first JSON list in a growing answer. A string is
+    taken once it closes and what follows it (if anything yet) is "," or "]"; the list is
+    over at the first item that is not a string (`finish` reads lists of objects)."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self._text = ""  # the answer from the first place the next item may start
+        self._in_list = False
+        self._check_after = False  # the last string taken ended the text so far
+        self._over = False
+
+    def feed(self, piece: str) -> list[str]:
+        if self._over:
+            return self.found
+        text = self._text + piece
+        if not self._in_list:
+            start = text.find("[")
+            if start < 0:  # nothing before a "[" is needed
+                self._text = ""
+                return self.found
+            text, self._in_list = text[start + 1:], True
+        position = 0
+        while True:
+            if self._check_after:
+                after = _skip(_SPACE, text, position)
+                if after == len(text):
+                    break
+                if text[after] not in ",]":
+                    self._over = True
+                    break
+                self._check_after = False
+            at = _skip(_SEPARATORS, text, position)
+            if at == len(text):
+                break
+            if text[at] != '"':
+                self._over = True
+                break
+            try:
+                value, end = _DECODER.raw_decode(text, at)
+            except ValueError:
+                break  # the string is not closed yet
+            after = _skip(_SPACE, text, end)
+            if after < len(text) and text[after] not in ",]":
+                self._over = True
+                break
+            self.found.append(value)
+            position, self._check_after = end, after == len(text)
+        self._text = "" if self._over else text[position:]
+        return self.found

@@ -195,6 +195,9 @@ _NESTED = ("event", "message", "previous_message", "item", "assistant_thread", "
            "function_data")
 _MAX_DEPTH = 4
 _COMMAND_FIELDS = ("command", "user_id", "channel_id", "response_url")
+# A click carries the element clicked, always (Slack's block_actions and
+# interactive_message payloads); Bolt reads `actions[0]` of both without looking.
+_CLICKS = ("block_actions", "interactive_message")
 
 
 # No text Slack sends holds these, and neither database can store them (PostgreSQL refuses
@@ -238,6 +241,8 @@ def shape_problem(body: Any, depth: int = 0) -> str | None:
             return "a command from an unknown kind of user or channel id"
         if not _is_web_url(body["response_url"]):
             return "a command whose response_url is not a web address"
+    if depth == 0 and body.get("type") in _CLICKS and not body.get("actions"):
+        return "a click with no action"
     for name in _STRING_OR_OBJECT:
         value = body.get(name)
         if value is not None and not isinstance(value, str | dict):

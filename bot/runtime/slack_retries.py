@@ -20,12 +20,15 @@ calls that create or add are not:
 
 from __future__ import annotations
 
+import random
+
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -62,6 +65,18 @@ class _ServerErrors(_RepeatableOnly, ServerErrorRetryHandler):
 
 class _ConnectionErrors(_RepeatableOnly, ConnectionErrorRetryHandler):
     """Connections that broke before an answer came."""
+
+
+class Pauses(RetryIntervalCalculator):
+    """slack_sdk's exponential backoff with jitter, scaled to `first`: try n (from 0)
+    waits first * 2**n plus a random share of up to 2 * first. The default, 0.5 s, is
+    slack_sdk's own (0.5 * 2**n plus up to 1 s); `IDEALOOP_SLACK_RETRY_PAUSE` sets it."""
+
+    def __init__(self, first: float) -> None:
+        self.first = first
+
+    def calculate_sleep_duration(self, current_attempt: int) -> float:
+        return float(self.first * 2 ** current_attempt + random.random() * 2 * self.first)
 
 
 class CountingHandler(RetryHandler):
@@ -102,7 +117,10 @@ def _outcome(response: HttpResponse | None) -> tuple[str, float | None]:
     return ("error" if body.get("ok") is False else "ok"), None
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """The counting handler first (it must see every answer), then the retries."""
+def retry_handlers(pause: float = 0.5) -> list[RetryHandler]:
+    """The counting handler first (it must see every answer), then the retries; a 5xx or
+    a dropped connection is repeated after `Pauses(pause)`, a 429 after its Retry-After."""
+    pauses = Pauses(pause)
     return [CountingHandler(), RateLimitErrorRetryHandler(max_retry_count=3),
-            _ServerErrors(max_retry_count=3), _ConnectionErrors(max_retry_count=2)]
+            _ServerErrors(max_retry_count=3, interval_calculator=pauses),
+            _ConnectionErrors(max_retry_count=2, interval_calculator=pauses)]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.errors import LLMBadOutput
-from bot.llm.idea_parsing import MAX_IDEA_CHARS, parse_ideas
+from bot.llm.idea_parsing import MAX_IDEA_CHARS, StreamedIdeas, parse_ideas
 
 # --- JSON answers ---------------------------------------------------------------------------
 
@@ -232,3 +234,36 @@ def test_null_entries_in_json_are_skipped() -> None:
 def test_bold_wrapped_numbered_list() -> None:
     content = "**1. Rotate hosts**\n**2. Timebox to 10 minutes**"
     assert parse_ideas(content) == ["Rotate hosts", "Timebox to 10 minutes"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.one_of(
+    st.lists(st.text(max_size=12), max_size=6).map(lambda xs: json.dumps({"ideas": xs})),
+    st.lists(st.text(max_size=12), max_size=6).map(
+        lambda xs: "```json\n" + json.dumps(xs, indent=1) + "\n```"),
+    st.lists(st.text("ab -1.*\n", max_size=10), max_size=6).map(
+        lambda xs: "\n".join(f"{n}. {x}" for n, x in enumerate(xs, 1)))), st.data())
+def test_an_answer_streamed_in_any_pieces_gives_the_ideas_it_gives_whole(
+        answer: str, data: st.DataObject) -> None:
+    """The streamed reader keeps where it got to between pieces: however the answer is
+    cut, the same ideas come out, and none later than the piece that completes it."""
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(answer)), max_size=8)))
+    pieces = [answer[start:end]
+              for start, end in zip([0, *cuts], [*cuts, len(answer)], strict=True)]
+
+    def streamed(parts: list[str]) -> tuple[list[list[str]], list[str] | None]:
+        reader = StreamedIdeas(topic="t")
+        fed = [reader.feed(part) for part in parts]
+        try:
+            return fed, reader.finish()
+        except LLMBadOutput:
+            return fed, None
+
+    fed, rest = streamed(pieces)
+    whole_fed, whole_rest = streamed(["".join(pieces)])
+    assert [idea for got in fed for idea in got] + (rest or []) == (
+        whole_fed[0] + (whole_rest or []))
+    # An idea is given by the first prefix that holds it whole, never later.
+    for n in range(1, len(pieces) + 1):
+        prefix, _ = streamed(["".join(pieces[:n])])
+        assert [idea for got in fed[:n] for idea in got] == prefix[0]

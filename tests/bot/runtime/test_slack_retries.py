@@ -10,6 +10,7 @@ from bot.app import make_client
 from bot.config import Settings
 from bot.emulator.web_api import SlackApiServer
 from bot.metrics import render
+from bot.runtime.slack_retries import Pauses
 from testkit.app import app_env
 from testkit.metrics import value
 
@@ -116,3 +117,22 @@ def test_an_ephemeral_message_is_never_repeated_by_the_client(slack: SlackApiSer
         client.chat_postEphemeral(channel="C0GENERAL", user="U0ALICE", text="only you")
     assert [e["text"] for e in slack.state.ephemeral] == ["only you"]
     assert len(slack.calls_to("chat.postEphemeral", include_failed=True)) == 1
+
+
+def test_repeats_wait_the_pause_of_the_setting_doubling_with_each_try(
+        slack: SlackApiServer) -> None:
+    client = make_client(Settings.from_env(app_env(
+        slack, "sqlite://", IDEALOOP_LLM="offline", IDEALOOP_SLACK_RETRY_PAUSE="0.25")))
+    pauses = {type(handler).__name__: getattr(handler, "interval_calculator", None)
+              for handler in client.retry_handlers}
+    for name in ("_ServerErrors", "_ConnectionErrors"):
+        calculator = pauses[name]
+        assert isinstance(calculator, Pauses) and calculator.first == 0.25
+        for attempt in range(3):
+            waited = calculator.calculate_sleep_duration(attempt)
+            assert 0.25 * 2 ** attempt <= waited <= 0.25 * 2 ** attempt + 0.5
+    # The default is slack_sdk's own: 0.5 s, 1 s, 2 s, each plus up to 1 s.
+    default = Pauses(Settings.from_env({}).slack_retry_pause)
+    assert default.first == 0.5
+    assert all(0.5 * 2 ** n <= default.calculate_sleep_duration(n) <= 0.5 * 2 ** n + 1
+               for n in range(3))
