@@ -2,13 +2,14 @@
 draft, "Draft this" and "More like this" on each idea, "Why these ideas?" on a header.
 
 A click is stored before Slack gets its answer (listeners finish first:
-`process_before_response`). A click that cannot be stored is told to the person through
-the response URL and answered 503: Slack does not deliver clicks again, so the person
-clicks again. Confirmations go through the response URL from the job pool, after the
-answer, so Slack waits for the database only. A click delivered twice changes nothing:
-a feedback click is ordered by its `action_ts`, and "Draft this" / "More like this" are
-work stored under a key of the idea and the person, so each person gets one of each per
-idea.
+`process_before_response`). A click that cannot be stored is answered 503 and told to the
+person through the response URL: Slack does not deliver clicks again, so the person
+clicks again. Everything said through the response URL (confirmations, refusals, the
+database being away) goes from the job pool, so Slack waits for the database only,
+never for the response URL: store, answer Slack, then tell the person. A click
+delivered twice changes nothing: a feedback click is ordered by its `action_ts`, and
+"Draft this" / "More like this" are work stored under a key of the idea and the person,
+so each person gets one of each per idea.
 """
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ def on_feedback(ack: Ack, click: Click, respond: Respond, deps: Deps) -> None:
     item = _item(click, deps, respond)
     if item is None:
         ack()
+        _later(deps, respond, lambda: (NOT_AN_ITEM, []))
         return
-    on = _stored(lambda: deps.judgements.click(button_click(
+    on = _stored(deps, lambda: deps.judgements.click(button_click(
         click.value, user=click.user, item=item, action_ts=click.action_ts)), respond)
     ack()
     _later(deps, respond, lambda: (confirmation(click.value, on, item.kind), []))
@@ -137,10 +139,10 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
     item = _item(click, deps, respond)
     if item is None or item.kind != "idea":
         ack()
-        if item is not None:
-            _later(deps, respond, lambda: ("Those buttons work on ideas only.", []))
+        said = NOT_AN_ITEM if item is None else "Those buttons work on ideas only."
+        _later(deps, respond, lambda: (said, []))
         return
-    idea = _stored(lambda: deps.brainstormer.idea(item.id), respond)
+    idea = _stored(deps, lambda: deps.brainstormer.idea(item.id), respond)
     if not idea.text:  # its words were removed (retention, or the person who asked left)
         ack()
         _later(deps, respond, lambda: (PURGED_IDEA, []))
@@ -166,10 +168,11 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
                                 thread_ts=thread_ts, request=request)
 
     try:
-        work = _stored(accept, respond)
+        work = _stored(deps, accept, respond)
     except BadInput as exc:  # a daily limit, or a channel idealoop does not work in: the
         ack()                # click still counts as the person's approval of the idea
-        _tell(respond, exc.user_message)
+        refused = exc.user_message
+        _later(deps, respond, lambda: (refused, []))
         return
     ack()
     if work is None:
@@ -181,28 +184,32 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
 
 
 def _item(click: Click, deps: Deps, respond: Respond) -> ItemRef | None:
+    """The item clicked on, None when the message is not one (the caller acks, then says
+    so); the database away: NotSaved, the person told after Slack's 503."""
     try:
-        item = deps.judgements.item_at(click.channel, click.message_ts)
+        return deps.judgements.item_at(click.channel, click.message_ts)
     except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc))
+        said = user_message(exc)
+        _later(deps, respond, lambda: (said, []))
         raise NotSaved(str(exc)) from exc
-    if item is None:
-        _tell(respond, NOT_AN_ITEM)
-    return item
 
 
-def _stored(store: Callable[[], T], respond: Respond) -> T:
-    """`store()`, or the person told it was not saved and Slack answered 503."""
+def _stored(deps: Deps, store: Callable[[], T], respond: Respond) -> T:
+    """`store()`, or Slack answered 503 and the person told (after it) it was not saved."""
     try:
         return store()
     except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc) + " Click again in a minute.")
+        said = user_message(exc) + " Click again in a minute."
+        _later(deps, respond, lambda: (said, []))
         raise NotSaved(str(exc)) from exc
 
 
 def _later(deps: Deps, respond: Respond,
            answer: Callable[[], tuple[str, list[dict[str, Any]]]]) -> None:
-    """Answer through the response URL after Slack has its 200 (on the job pool)."""
+    """Answer through the response URL after Slack has its answer, on the job pool: a
+    listener finishes before Slack is answered (`process_before_response`), so a
+    response URL that is slow or away (slack_sdk waits and retries) would hold the ack
+    past Slack's 3 seconds. Here and now only when the pool is full."""
     def send() -> None:
         try:
             text, shown = answer()

@@ -241,19 +241,20 @@ def on_choice(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: We
         text = str(picked["run"]) if "run" in picked else _quoted(str(picked["topic"]))
     except (ValueError, KeyError, TypeError):
         ack()
-        _say(respond, "This button no longer works; type the `/brainstorm` command again.")
+        _soon(deps, _say, respond,
+              "This button no longer works; type the `/brainstorm` command again.")
         return
     if clicker != asker:
         ack()
-        _say(respond, f"Only <@{asker}> can answer this question; type your own "
-                      "`/brainstorm …` to ask yours.")
+        _soon(deps, _say, respond, f"Only <@{asker}> can answer this question; type your "
+                                   "own `/brainstorm …` to ask yours.")
         return
     command = {"text": text, "user_id": clicker, "team_id": dig(body, "team", "id"),
                "channel_id": dig(body, "channel", "id") or dig(body, "container", "channel_id"),
                "trigger_id": f"choice-{key}", "response_url": body.get("response_url")}
     chosen = (f"a brainstorm on \u201c{picked['topic']}\u201d" if "topic" in picked
               else f"`/brainstorm {text}`")
-    handle_brainstorm(ClickAck(ack, respond, f"You chose {chosen}."), command, client,
+    handle_brainstorm(ClickAck(ack, respond, f"You chose {chosen}.", deps), command, client,
                       respond, deps, decided=True)
 
 
@@ -261,15 +262,21 @@ def on_choice(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: We
 class ClickAck:
     """What a sub-command says in its ack, said through the clicked question's response
     URL instead: the question is replaced by the answer (or by `chosen` when the answer
-    comes later); an in-channel answer is posted and the question removed."""
+    comes later); an in-channel answer is posted and the question removed. Slack is
+    answered first; the response URL is called from the job pool after it."""
 
     ack: Ack
     respond: Respond
     chosen: str
+    deps: Deps
 
     def __call__(self, text: str = "", blocks: list[dict[str, Any]] | None = None,
                  response_type: str | None = None, **_: Any) -> None:
         self.ack()
+        _soon(self.deps, self._answer, text, blocks, response_type)
+
+    def _answer(self, text: str, blocks: list[dict[str, Any]] | None,
+                response_type: str | None) -> None:
         try:
             if response_type == "in_channel":
                 self.respond(text=self.chosen, response_type="ephemeral",
@@ -286,6 +293,14 @@ class ClickAck:
 def _quoted(topic: str) -> str:
     """A topic as typed with quotes, which `command_parser.parse` always reads as a topic."""
     return f"\u201c{topic}\u201d"
+
+
+def _soon(deps: Deps, fn: Any, *args: Any) -> None:
+    """After Slack has its answer, on the job pool (here and now when it is full)."""
+    try:
+        deps.jobs.submit(fn, *args)
+    except Busy:
+        fn(*args)
 
 
 def _say(respond: Respond, text: str) -> None:

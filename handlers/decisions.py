@@ -12,8 +12,9 @@ stored (`bot.decisions`) and announced in the item's thread; the owner's reminde
   nothing more and is not announced again. The announcement in the thread is durable
   work (`bot.work.runs.notice`), queued before Slack is answered.
 - A reminder's click is stored before Slack is answered; the message is then replaced
-  by what the decision is now. A click that cannot be stored is told to the person and
-  answered 503, as every click is (`handlers.actions`).
+  by what the decision is now. A click that cannot be stored is answered 503 and told to
+  the person, as every click is (`handlers.actions`). What goes through a response URL
+  goes after Slack's answer, from the job pool.
 """
 
 from __future__ import annotations
@@ -88,9 +89,11 @@ def open_decide(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond:
         due = deps.decisions.today() + FIRST_DUE
     except (BadInput, DatabaseUnavailable) as exc:
         ack()
-        _tell(respond, user_message(exc))
+        _soon(deps, _tell, respond, user_message(exc))
         return
     ack()
+    # `views.open` stays here: the trigger runs out three seconds after the click, and a
+    # job on the pool may wait behind brainstorms (the call itself is Slack's only).
     metadata = json.dumps({"c": click.channel, "m": click.message_ts})
     view = blocks.decide_modal(proposal, decider=click.user, due=due.isoformat(),
                                metadata=metadata)
@@ -161,10 +164,10 @@ def on_reminder_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                           else deps.decisions.close(decision_id, status, click.user))
     except BadInput as exc:
         ack()
-        _tell(respond, exc.user_message)
+        _soon(deps, _tell, respond, exc.user_message)
         return
-    except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc) + " Click again in a minute.")
+    except DatabaseUnavailable as exc:  # Slack answered 503 first, then the person told
+        _soon(deps, _tell, respond, user_message(exc) + " Click again in a minute.")
         raise NotSaved(str(exc)) from exc
     ack()
     text, shown = blocks.reminder_answered(closed.decision, closed.said, click.user)

@@ -3,7 +3,8 @@
 Only the person who asked sees the question (it is ephemeral), and a click forgets the
 person who clicked, so nobody can forget someone else. The removal is one database
 transaction, done before Slack gets its answer; the question is then replaced by what
-was removed. When the database is down the person is told and nothing changed.
+was removed, through the response URL from the job pool (after Slack's answer, which a
+slow response URL must not hold). When the database is down the person is told and nothing changed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.deps import Deps
-from bot.errors import BadInput, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
 from bot.privacy import FORGET_CANCELLED, forgotten_summary
 from bot.slack_values import is_slack_id
 from handlers.slack import blocks
@@ -31,18 +32,26 @@ def register(app: App, deps: Deps) -> None:
             raise BadInput("a forget click without a usable user")
         try:
             forgotten = deps.for_team(context.team_id).privacy.forget(str(user))
-        except DatabaseUnavailable as exc:
-            _answer(respond, user_message(exc) + " Click again in a minute.")
+        except DatabaseUnavailable as exc:  # answered 503, then the person told
+            _soon(deps, _answer, respond, user_message(exc) + " Click again in a minute.")
             raise NotSaved(str(exc)) from exc
         ack()
-        _answer(respond, forgotten_summary(forgotten))
+        _soon(deps, _answer, respond, forgotten_summary(forgotten))
 
     def keep(ack: Ack, respond: Respond) -> None:
         ack()
-        _answer(respond, FORGET_CANCELLED)
+        _soon(deps, _answer, respond, FORGET_CANCELLED)
 
     app.action(blocks.FORGET_ACTION)(forget)
     app.action(f"{blocks.FORGET_ACTION}_cancel")(keep)
+
+
+def _soon(deps: Deps, fn: Any, *args: Any) -> None:
+    """After Slack has its answer, on the job pool (here and now when it is full)."""
+    try:
+        deps.jobs.submit(fn, *args)
+    except Busy:
+        fn(*args)
 
 
 def _answer(respond: Respond, text: str) -> None:

@@ -123,11 +123,11 @@ def on_shortcut(ack: Ack, used: Used, client: WebClient, respond: Respond, deps:
     """Store the shortcut's work, then ack (the ack is the promise it will be done)."""
     if not used.text.strip():
         ack()
-        _tell(respond, NO_TEXT)
+        _soon(deps, _tell, respond, NO_TEXT)
         return
     if not _readable(client, used):
         ack()
-        _tell(respond, CANNOT_READ)
+        _soon(deps, _tell, respond, CANNOT_READ)
         return
     kind, request = _work(used, deps, bot_user)
     request["response_url"] = response_url  # the run tells the person through it
@@ -137,10 +137,10 @@ def on_shortcut(ack: Ack, used: Used, client: WebClient, respond: Respond, deps:
                                 request=request)
     except BadInput as exc:  # a daily limit, a channel idealoop does not work in, a topic
         ack()
-        _tell(respond, exc.user_message)
+        _soon(deps, _tell, respond, exc.user_message)
         return
-    except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc) + " Use the shortcut again in a minute.")
+    except DatabaseUnavailable as exc:  # answered 503, then the person told
+        _soon(deps, _tell, respond, user_message(exc) + " Use the shortcut again in a minute.")
         raise NotSaved(str(exc)) from exc
     ack()
     if item is None:  # the same payload delivered twice: its work is under way already
@@ -204,7 +204,7 @@ def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     keys = shortcut_blocks.parse_post_value(action.get("value"))
     ack()
     if keys is None or not (is_slack_id(user) and is_slack_id(channel)):
-        _tell(respond, "This button no longer works; use the shortcut again.")
+        _soon(deps, _tell, respond, "This button no longer works; use the shortcut again.")
         return
     _soon(deps, _post_polished, client, respond, deps, str(user), str(channel), *keys)
 

@@ -4,6 +4,7 @@ app, the emulated Slack (response URLs included) and the fake LLM."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,3 +158,30 @@ def test_a_click_on_a_message_that_is_not_an_item_is_answered_not_kept(
     assert click(app, stranger, "👍") == 200
     assert told(app)[-1].startswith("That message is not one of idealoop's ideas")
     assert counts(app)["Walking standups"] == (0, 0, 0)
+
+
+@pytest.mark.parametrize("on_an_idea", [True, False], ids=["idea", "not-an-item"])
+def test_a_response_url_that_hangs_does_not_hold_the_ack(app: RunningApp, llm: FakeOpenAI,
+                                                         on_an_idea: bool) -> None:
+    """Store, answer Slack, then tell the person: Slack's response URL held (slow or
+    unreachable: slack_sdk waits, then retries), the click is answered first (with the
+    click stored), and the person hears once the response URL answers."""
+    _, (walking, _) = ideas(app, llm, ["Walking standups", "Async updates"])
+    message = walking if on_an_idea else {**walking, "ts": "1700000009.000009"}
+    released = threading.Event()
+    app.slack.fail("response_url", held=released)
+    try:
+        action = find_button(message, "👍")
+        assert action is not None
+        reply = app.sender.click(action, user="U0BOB", channel=CHANNEL, message=message,
+                                 response_url=app.slack.new_response_url(channel=CHANNEL,
+                                                                         user="U0BOB"))
+        assert reply.status == 200
+        assert not told(app)  # answered while the response URL had not answered yet
+        assert counts(app)["Walking standups"] == ((1, 0, 1) if on_an_idea else (0, 0, 0))
+        assert wait_until(lambda: app.slack.faults_left() == 0, 5)  # it is being held
+    finally:
+        released.set()
+    assert wait_until(lambda: told(app), 10)
+    expected = "👍 Counted" if on_an_idea else "That message is not one of idealoop's ideas"
+    assert told(app)[-1].startswith(expected)

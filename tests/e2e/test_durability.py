@@ -389,7 +389,7 @@ def test_a_read_only_database_refuses_cleanly_and_says_so(
          "block_id": "b", "action_ts": "1700000001.000001"}, user="U0BOB", channel=CHANNEL,
         message=idea, response_url=app.slack.new_response_url(channel=CHANNEL, user="U0BOB"))
     assert click.status == 503
-    [told] = app.slack.calls_to("response_url")
+    [told] = app.slack.wait_for("response_url")  # told after Slack has its answer
     assert "nothing was saved" in told.params["text"] and "Click again" in told.params["text"]
     assert score_of(app.stores, 1)["approvals"] == 0
     message = app.slack.state.post_message(CHANNEL, "<@U0BOT> summarise", user="U0ALICE")
