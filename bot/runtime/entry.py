@@ -1,10 +1,11 @@
 """The one way in for what Slack sends, over HTTP and Socket Mode alike: `answer`.
 
 A request that passed its transport's checks (over HTTP: size, signature, parsing and
-shape, `bot.runtime.slack_http`; over Socket Mode: Slack's own connection) arrives here
-as a parsed payload. The app's fast path, when it has one (`bot.app.ScopedApp.fast_path`:
-reactions, `handlers.reactions.fast_path`), may answer it without Bolt's middleware
-chain; everything else, and anything the fast path is not sure of, goes through Bolt
+shape, `bot.runtime.slack_http`; over Socket Mode: Slack's own connection, and the same
+size and shape checks, `bot.runtime.socket_mode`) arrives here as a parsed payload.
+The app's fast path, when it has one (`bot.app.ScopedApp.fast_path`: reactions,
+`handlers.reactions.fast_path`), may answer it without Bolt's middleware chain;
+everything else, and anything the fast path is not sure of, goes through Bolt
 (`App.dispatch`).
 
 Every answer is counted here, once, by surface and status class, timed from `started`
@@ -34,12 +35,13 @@ log = logging.getLogger(__name__)
 #: A fast path: the answer to a payload, or None to leave it to Bolt.
 FastPath = Callable[[dict[str, Any]], BoltResponse | None]
 #: Bolt reads the payload's ids while building the request: these mean a shape it
-#: cannot read (the HTTP gate refuses most of them first; Socket Mode has no gate).
+#: cannot read (both transports refuse most of them first, `slack_http.payload_problem`).
 UNREADABLE = (AttributeError, TypeError, KeyError, IndexError, ValueError)
 
 
 class Unreadable(Exception):
-    """Bolt could not read the payload's ids: answered 400 over HTTP."""
+    """Bolt could not read the payload's ids: answered 400 over HTTP, acked unhandled
+    over Socket Mode."""
 
 
 def answer(app: App, body: dict[str, Any], *, started: float,

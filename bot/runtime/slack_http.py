@@ -102,7 +102,7 @@ class SlackRequestGate:
         except ValueError as exc:
             log.warning("refused a malformed request body (%s)", type(exc).__name__)
             return Refusal("400 Bad Request", "malformed request")
-        problem = shape_problem(body) or _unstorable_text(body)
+        problem = payload_problem(body)
         if problem is not None:
             log.warning("refused a request of the wrong shape: %s", problem)
             return Refusal("400 Bad Request", "malformed request")
@@ -227,6 +227,17 @@ def _is_web_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("https", "http") and bool(parts.netloc)
+
+
+def payload_problem(body: Any) -> str | None:
+    """What makes a parsed payload one Slack never sends, unfit for Bolt or for the
+    database (its shape, or text neither database stores), or None. Over HTTP the gate
+    asks it (400); Socket Mode asks it of each envelope's payload
+    (`bot.runtime.socket_mode`)."""
+    problem = shape_problem(body)
+    if problem is None and isinstance(body, dict):
+        problem = _unstorable_text(body)
+    return problem
 
 
 def shape_problem(body: Any, depth: int = 0) -> str | None:

@@ -15,11 +15,14 @@ from slack_bolt.adapter.socket_mode.internals import build_headers, send_respons
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 from slack_sdk.socket_mode.interval_runner import IntervalRunner
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.socket_mode.websocket_client import SocketModeClient
 from websocket import WebSocketApp
 
+from bot.metrics import ack as count_ack
 from bot.runtime.entry import Unreadable, answer
 from bot.runtime.server import HttpServer, on_signals
+from bot.runtime.slack_http import MAX_BODY_BYTES, UNVERIFIED, payload_problem
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,16 @@ class _Client(SocketModeClient):
         if not self._starting():
             super()._monitor_current_session()  # type: ignore[no-untyped-call]
 
+    def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+        """An envelope larger than any Slack sends is refused as the HTTP gate refuses
+        its body (`MAX_BODY_BYTES`): acked, not handled (`refuse`)."""
+        if (len(raw_message) > MAX_BODY_BYTES // 4
+                and len(raw_message.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES):
+            refuse(self, message.get("envelope_id"), time.perf_counter(),
+                   f"{len(raw_message)} characters (limit {MAX_BODY_BYTES} bytes)")
+            return
+        super().run_message_listeners(message, raw_message)
+
     def _run_current_session(self) -> None:
         session = self.current_session
         if session is None or self.closed:
@@ -146,12 +159,33 @@ class _Handler(SocketModeHandler):
         too (`bot.runtime.entry.answer`: the fast path, else Bolt as Bolt's adapter runs
         it), counted and timed from the envelope read; acked when the answer is 200."""
         started = time.perf_counter()
+        problem = payload_problem(req.payload)
+        if problem is not None:
+            refuse(client, req.envelope_id, started, problem)
+            return
         try:
             response = answer(self.app, req.payload, started=started,
                               headers=build_headers(req), mode="socket_mode")
-        except Unreadable:
-            return  # not acked: answered 400 over HTTP
+        except Unreadable:  # logged and counted by `answer`
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
         send_response(client, req, response, time.time())
+
+
+def refuse(client: SocketModeClient, envelope_id: Any, started: float, problem: str) -> None:
+    """An envelope whose payload Slack would never send (the checks the HTTP gate makes,
+    `bot.runtime.slack_http`, answered 400 there): one warning line, without the
+    payload, and acked with no payload, so nothing is stored, nothing reaches Bolt (a
+    block_actions with no action breaks its listener matching), and Slack does not
+    deliver it again. Slack delivers an envelope it has no ack for again (after 3 s, an
+    event up to 3 times: https://api.slack.com/apis/connections/socket-implement and
+    https://docs.slack.dev/apis/events-api/using-socket-mode/); the same bytes would be
+    refused each time, and Socket Mode has no status to say 400 with, only the ack.
+    Counted with the requests HTTP refuses, as "unverified"."""
+    log.warning("refused a Socket Mode envelope of the wrong shape: %s", problem)
+    if isinstance(envelope_id, str) and envelope_id:
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=envelope_id))
+    count_ack(UNVERIFIED, 400, time.perf_counter() - started)
 
 
 class SocketModeConnection:
@@ -171,7 +205,8 @@ class SocketModeConnection:
 
     An envelope is acked only when Bolt answered 200: a listener that could not keep its
     promise (the database is away) answers 503, the adapter sends no ack, and Slack
-    delivers the envelope again.
+    delivers the envelope again. An envelope whose payload fails the HTTP gate's checks
+    (size, shape, unstorable text; or Bolt cannot read it) is acked unhandled (`refuse`).
     """
 
     def __init__(self, app: App, app_token: str) -> None:

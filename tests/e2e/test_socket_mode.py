@@ -10,12 +10,16 @@ broken connections, and SIGTERM.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
-from bot.emulator.slack_requests import event_body, reaction_event
+from bot.emulator.slack_requests import block_actions_body, event_body, reaction_event
+from bot.runtime.slack_http import MAX_BODY_BYTES
 from bot.emulator.web_api import SlackApiServer
 from testkit import pg_cluster
 from testkit.app import APP_TOKEN, TOKEN, RunningApp, running_app
@@ -219,3 +223,59 @@ def test_serve_in_socket_mode_rides_out_a_refresh(
 
 def _one_closed(link: SocketModeServer) -> None:
     assert len(link.closed()) == 1
+
+
+UNSAID = "words-the-log-must-not-hold"  # in every malformed payload below
+
+
+def malformed(idea: dict[str, Any], response_url: str) -> list[tuple[str, dict[str, Any]]]:
+    """Envelopes whose payloads the HTTP gate answers 400 (`slack_http.payload_problem`,
+    `MAX_BODY_BYTES`), each on an idea, with `UNSAID` in it."""
+    form = dict(parse_qsl(block_actions_body(
+        {"type": "button", "action_id": "idealoop_feedback", "value": "up",
+         "block_id": "b", "action_ts": "1700000001.000001"}, user="U0BOB", channel=CHANNEL,
+        message={**idea, "text": UNSAID}, response_url=response_url).decode()))
+    click = json.loads(form["payload"])
+
+    def reaction(**changes: Any) -> dict[str, Any]:
+        event = reaction_event(added=True, user="U0BOB", emoji="+1", channel=CHANNEL,
+                               ts=str(idea["ts"]))
+        return json.loads(event_body({**event, **changes}))  # type: ignore[no-any-return]
+
+    return [
+        ("interactive", {**click, "actions": []}),  # Bolt reads actions[0]
+        ("interactive", {**click, "actions": [{**click["actions"][0], "action_id": 7}]}),
+        ("events_api", reaction(user={"id": 12}, reaction=UNSAID)),
+        ("events_api", reaction(reaction=f"+1\x00{UNSAID}")),  # no database stores NUL
+        ("events_api", {**reaction(reaction=UNSAID), "event": None}),
+        ("slash_commands", {"command": "/brainstorm", "text": UNSAID, "user_id": "U0BOB"}),
+        ("events_api", reaction(reaction=UNSAID + "x" * MAX_BODY_BYTES)),  # too large
+    ]
+
+
+def test_envelopes_slack_never_sends_are_acked_unhandled_and_the_app_goes_on(
+        app: RunningApp, caplog: pytest.LogCaptureFixture) -> None:
+    """The checks the HTTP gate makes, over Socket Mode: each malformed envelope is acked
+    with no payload (Slack would deliver it again otherwise, and it would be refused
+    again), nothing is stored or said, one warning line each without the payload, no
+    traceback, and the next good envelope is handled."""
+    [idea, *_] = brainstorm(app, "malformed envelopes")
+    link = link_of(app)
+    said = len(app.slack.calls_to("response_url"))
+    caplog.set_level(logging.INFO)
+    for type_, payload in malformed(idea, app.slack.new_response_url(channel=CHANNEL,
+                                                                      user="U0BOB")):
+        envelope = link.push(type_, payload)
+        ack = link.wait_ack(envelope.envelope_id, ACK_WINDOW)
+        assert ack is not None, f"no ack for a malformed {type_} envelope"
+        assert ack.payload is None
+    refused = [record for record in caplog.records
+               if record.getMessage().startswith("refused a Socket Mode envelope")]
+    assert len(refused) == 7
+    assert UNSAID not in caplog.text and "Traceback" not in caplog.text
+    assert not any(record.exc_info for record in caplog.records)
+    item = app.stores.signals.item_at(CHANNEL, str(idea["ts"]))
+    assert item is not None and signals_of(app.stores.engine, item.id) == []
+    assert len(app.slack.calls_to("response_url")) == said
+    reply = app.sender.reaction(user="U0BOB", emoji="+1", channel=CHANNEL, ts=idea["ts"])
+    assert reply.status == 200 and approvals(app, idea["ts"]) == 1
