@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 import pytest
 
 from bot.emulator.slack_requests import block_actions_body, event_body, reaction_event
-from bot.runtime.slack_http import MAX_BODY_BYTES
 from bot.emulator.web_api import SlackApiServer
+from bot.runtime.slack_http import MAX_BODY_BYTES
 from testkit import pg_cluster
 from testkit.app import APP_TOKEN, TOKEN, RunningApp, running_app
 from testkit.databases import migrate
