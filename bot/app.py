@@ -195,8 +195,8 @@ class ScopedApp(App):
     carries them (`IDEALOOP_LOG_FORMAT=json`).
 
     `fast_path`, when set, is asked first by the one entry point (`bot.runtime.entry`):
-    reactions are answered there without Bolt's middleware chain
-    (`handlers.reactions.fast_path`)."""
+    reactions and 👍 / 👎 clicks are answered there without Bolt's middleware chain
+    (`handlers.reactions.fast_path`, `handlers.actions.fast_path`)."""
 
     fast_path: FastPath | None = None
 
@@ -230,9 +230,24 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         logger=logging.getLogger("slack_bolt"),
     )
     handlers.register_all(app, deps)
-    app.fast_path = handlers.reactions.fast_path(deps, bot_user_of(app, deps))
+    app.fast_path = fast_paths(
+        handlers.reactions.fast_path(deps, bot_user_of(app, deps)),
+        handlers.actions.fast_path(deps, bot_user_of(app, deps), proxy=app.client.proxy,
+                                   ssl=app.client.ssl))
     deps.worker.start(work_runners(deps, deps.workspaces))
     return app
+
+
+def fast_paths(*paths: FastPath) -> FastPath:
+    """One fast path that asks each of `paths` in turn: the first answer, or None (Bolt)."""
+    def take(body: dict[str, Any]) -> BoltResponse | None:
+        for path in paths:
+            response = path(body)
+            if response is not None:
+                return response
+        return None
+
+    return take
 
 
 def start_work(deps: Deps) -> None:

@@ -19,13 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt.request.internals import (
+    extract_channel_id,
+    extract_is_enterprise_install,
+    extract_team_id,
+)
 
 from bot.deps import Deps
 from bot.drafts import DRAFT_THIS
 from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.log_context import log_scope
 from bot.signals import ItemRef, button_click
 from bot.slack_values import is_slack_id, is_ts
+from handlers.errors import error_response
+from handlers.reactions import BotUser
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.payloads import dig, obj
@@ -99,6 +107,46 @@ def register(app: App, deps: Deps) -> None:
     app.action(blocks.DRAFT_THIS_ACTION)(draft_this)
     app.action(blocks.MORE_LIKE_THIS_ACTION)(more_like_this)
     app.action(blocks.WHY_ACTION)(why)
+
+
+def fast_path(deps: Deps, bot_user: BotUser, *, proxy: str | None = None,
+              ssl: Any = None) -> Callable[[dict[str, Any]], BoltResponse | None]:
+    """The answer to a 👍 / 👎 click without Bolt's middleware chain, or None to leave
+    the payload to Bolt: as the reactions' fast path (`handlers.reactions.fast_path`),
+    what Bolt would hand to `feedback` above, with the same workspace (`bot_user`, asked
+    as Bolt authorizes), goes to the same `on_feedback`, with Bolt's own `Ack` and a
+    `Respond` built as Bolt builds it (the app client's `proxy` and `ssl`), and the same
+    error answers (`handlers.errors.error_response`). Only `block_actions` whose first
+    action is the feedback button are taken; an org-wide install, a workspace Bolt would
+    refuse or has not authorized yet, and everything else are Bolt's."""
+
+    def take(body: dict[str, Any]) -> BoltResponse | None:
+        actions = body.get("actions")
+        if (body.get("type") != "block_actions" or not isinstance(actions, list)
+                or not actions or not isinstance(actions[0], dict)
+                or actions[0].get("action_id") != blocks.FEEDBACK_ACTION):
+            return None
+        try:  # Bolt's own reading of the ids (a payload it cannot read is Bolt's to refuse)
+            if "ssl_check" in body or extract_is_enterprise_install(body):
+                return None
+            team, channel = extract_team_id(body), extract_channel_id(body)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            return None
+        if bot_user(team) is None:
+            return None
+        url = body.get("response_url")
+        ack = Ack()  # type: ignore[no-untyped-call]
+        respond = Respond(response_url=url if isinstance(url, str) else None, proxy=proxy,
+                          ssl=ssl)
+        with log_scope(team=str(team) if team else None,
+                       channel=str(channel) if channel else None):
+            try:
+                on_feedback(ack, click_of(body, actions[0]), respond, deps.for_team(team))
+            except Exception as error:  # as Bolt's listener runner hands it on
+                return error_response(error, body)
+        return ack.response or BoltResponse(status=200, body="")
+
+    return take
 
 
 def on_feedback(ack: Ack, click: Click, respond: Respond, deps: Deps) -> None:

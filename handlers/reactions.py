@@ -6,7 +6,8 @@ again. An event whose fields Slack would never send is answered 400. A reaction 
 of the bot's messages that is not recorded as an item while work in its channel is still
 running is answered 503 too (`bot.signals.reaction_change`).
 
-Reactions are most of what Slack sends, so they have a fast path (`fast_path`): the
+Reactions are most of what Slack sends, so they have a fast path (`fast_path`; 👍 / 👎
+clicks have one too, `handlers.actions.fast_path`, built the same way): the
 payload the transport checked (over HTTP: signature, timestamp window, size, parsing and
 shape, `bot.runtime.slack_http`) goes straight to the same `_record` and the same error
 answers (`handlers.errors.error_response`), without Bolt's middleware chain, its

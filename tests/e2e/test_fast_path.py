@@ -1,6 +1,6 @@
-"""The reactions' fast path (`handlers.reactions.fast_path`, asked by the one entry point
-`bot.runtime.entry.answer`): signed reactions are stored without Bolt's middleware chain,
-and everything Bolt refused is still refused. Real app, real HTTP, signed as Slack signs;
+"""The fast path (`handlers.reactions.fast_path` and `handlers.actions.fast_path`, asked by
+the one entry point `bot.runtime.entry.answer`): signed reactions and 👍 / 👎 clicks are
+stored without Bolt's middleware chain, and everything Bolt refused is still refused. Real app, real HTTP, signed as Slack signs;
 whether the fast path answered is read from `/metrics` (`idealoop_fast_path_requests`)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from slack_bolt import App
@@ -23,6 +24,7 @@ from bot.deps import Deps
 from bot.emulator.slack_requests import (
     TEAM,
     SlackSender,
+    block_actions_body,
     event_body,
     reaction_event,
 )
@@ -274,3 +276,78 @@ def test_over_socket_mode_reactions_take_the_fast_path_too(
         item = app.stores.signals.item_at(CHANNEL, idea)
         assert item is not None
         assert [s["user_id"] for s in signals_of(app.deps.stores.engine, item.id)] == ["U0BOB"]
+
+
+def feedback(value: str, action_ts: str = "1700000001.000001") -> dict[str, Any]:
+    """The `actions[]` entry of a click on 👍 ("up") or 👎 ("down")."""
+    return {"type": "feedback_buttons", "action_id": "idealoop_feedback", "value": value,
+            "block_id": "b", "action_ts": action_ts}
+
+
+def click_payload(app: Served, action: dict[str, Any], ts: str, *, user: str = "U0CAROL",
+                  **changes: Any) -> dict[str, Any]:
+    form = dict(parse_qsl(block_actions_body(
+        action, user=user, channel=CHANNEL, message={"ts": ts},
+        response_url=app.slack.new_response_url(channel=CHANNEL, user=user)).decode()))
+    return {**json.loads(form["payload"]), **changes}  # type: ignore[no-any-return]
+
+
+def test_a_feedback_click_is_stored_through_the_fast_path(app: Served) -> None:
+    """👍 / 👎 take the reactions' shorter way: stored when Slack gets its 200, counted
+    as a fast-path ack, and the person told through the response URL after it."""
+    before = app.metrics()
+    idea = app.ideas[0]
+    reply = app.sender.click(feedback("up"), user="U0BOB", channel=CHANNEL,
+                             message={"ts": idea},
+                             response_url=app.slack.new_response_url(channel=CHANNEL,
+                                                                     user="U0BOB"))
+    assert reply.status == 200 and reply.body == ""
+    after = app.metrics()
+    assert moved(before, after, FAST, surface="block_actions") == 1
+    assert moved(before, after, "idealoop_acks_total", surface="block_actions",
+                 outcome="2xx") == 1
+    assert [(s["user_id"], s["active"]) for s in app.signals(idea)] == [("U0BOB", True)]
+    [told] = app.slack.wait_for("response_url")
+    assert told.params["text"].startswith("👍 Counted: you approve this idea.")
+
+
+def test_the_fast_path_answers_every_feedback_click_as_bolt_does(app: Served) -> None:
+    """Each click answered by Bolt's whole chain, then by the fast path (or left to
+    Bolt, where the fast path says so): the same status, body and content type."""
+    idea = app.ideas[1]
+    taken = {
+        "approval": click_payload(app, feedback("up"), idea),
+        "rejection": click_payload(app, feedback("down", "1700000002.000002"), idea,
+                                   user="U0DAN"),
+        "an unknown value": click_payload(app, feedback("sideways"), idea),
+        "not an item": click_payload(app, feedback("up"), "1600000000.000001"),
+        "no response URL": {k: v for k, v in click_payload(app, feedback("up"),
+                                                           idea).items()
+                            if k != "response_url"},
+        "not a user": click_payload(app, feedback("up"), idea, user="somebody"),
+        "another workspace": click_payload(app, feedback("up"), idea,
+                                           team={"id": "T0OTHER", "domain": "other"}),
+    }
+    left_to_bolt = {
+        "another button": click_payload(app, {**feedback("up"),
+                                              "action_id": "not_ours"}, idea),
+        "an org-wide install": click_payload(app, feedback("up"), idea,
+                                             is_enterprise_install=True),
+        "an attachment click": click_payload(app, feedback("up"), idea,
+                                             type="interactive_message"),
+    }
+    answers: dict[str, tuple[int, str, str]] = {}
+    for name, payload in {**taken, **left_to_bolt}.items():
+        by_bolt = _bolt_answer(app.bolt, deepcopy(payload))
+        fast_path = getattr(app.bolt, "fast_path", None)
+        fast = fast_path(deepcopy(payload)) if fast_path is not None else None
+        assert (fast is None) == (name in left_to_bolt), name
+        if fast is not None:
+            assert _seen(fast) == by_bolt, name
+        answers[name] = by_bolt
+    assert {answers[name][0] for name in taken if name != "no response URL"} == {200}
+    assert answers["no response URL"][0] == 400  # nowhere to tell the person: malformed
+    assert "ephemeral" in answers["an unknown value"][1]
+    assert app.deps.wait_quiet(timeout=10)
+    assert sorted((s["user_id"], s["active"]) for s in app.signals(idea)) == [
+        ("U0CAROL", True), ("U0DAN", True)]  # each click once, though answered twice
