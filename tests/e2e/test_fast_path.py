@@ -1,7 +1,8 @@
 """The fast path (`handlers.reactions.fast_path` and `handlers.actions.fast_path`, asked by
 the one entry point `bot.runtime.entry.answer`): signed reactions and 👍 / 👎 clicks are
-stored without Bolt's middleware chain, and everything Bolt refused is still refused. Real app, real HTTP, signed as Slack signs;
-whether the fast path answered is read from `/metrics` (`idealoop_fast_path_requests`)."""
+stored without Bolt's middleware chain, and everything Bolt refused is still refused.
+Real app, real HTTP, signed as Slack signs; whether the fast path answered is read from
+`/metrics` (`idealoop_fast_path_requests`)."""
 
 from __future__ import annotations
 
