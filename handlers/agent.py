@@ -143,9 +143,10 @@ def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltCon
                    say: Callable[[str], None], extra: dict[str, Any] | None = None,
                    introduced: Callable[[], bool] | None = None) -> None:
     """Store what the person asked in a DM thread (an agent session's or the assistant
-    pane's) as work (Slack's answer waits for it), then `show` a status (and the topic
-    as a title). When it cannot be stored, they are told and Slack delivers the message
-    again (503). `extra` goes into the work's request. Small talk ("hi", "what can you
+    pane's) as work (Slack's answer waits for it), then, after Slack's answer (from the
+    job pool), `show` a status (and the topic as a title) and start the work. When it
+    cannot be stored, Slack is answered 503 (it delivers the message again) and they are
+    told. `extra` goes into the work's request. Small talk ("hi", "what can you
     do?") is answered at once with the introduction, and stores nothing: `introduced`
     says whether an earlier delivery of the message already got it."""
     channel, user = event.get("channel"), event.get("user")
@@ -176,18 +177,23 @@ def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltCon
                                     request={"text": text, "ts": ts,
                                              "bot": context.bot_user_id, **(extra or {})})
     except BadInput as exc:
-        say(exc.user_message)
+        _soon(deps, say, exc.user_message)
         return
-    except DatabaseUnavailable as exc:
-        say(user_message(exc) + " Slack will send me your message again shortly.")
+    except DatabaseUnavailable as exc:  # answered 503 first, then the person told
+        _soon(deps, say, user_message(exc) + " Slack will send me your message again shortly.")
         raise NotSaved(str(exc)) from exc
     if work is None:  # Slack delivered this message twice
         return
-    try:
-        show("is brainstorming…" if topic else "is writing…", topic)
-    except SLACK_FAILURES as exc:
-        log.warning("could not show the status or title: %s", failure_name(exc))
-    deps.worker.run_soon(work)
+
+    def start() -> None:
+        """The status, then the run (in this order: the run sets the status after it)."""
+        try:
+            show("is brainstorming…" if topic else "is writing…", topic)
+        except SLACK_FAILURES as exc:
+            log.warning("could not show the status or title: %s", failure_name(exc))
+        deps.worker.run_soon(work)
+
+    _soon(deps, start)  # after Slack's answer: a slow status call must not hold it
 
 
 def stop(event: dict[str, Any], deps: Deps, client: WebClient) -> None:

@@ -9,6 +9,7 @@ event Slack then sends is delivered, signed."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,6 +69,25 @@ def press_stop(app: RunningApp, thread_ts: str) -> int:
     made = len(app.slack.calls)
     assert app.sender.event(event).status == 200
     return made
+
+
+def test_a_status_call_that_hangs_does_not_hold_the_ack(app: RunningApp,
+                                                       llm: FakeOpenAI) -> None:
+    """Store, answer Slack, then show the status and start the work: Slack's
+    `agents.sessions.setStatus` held, the message is acked with its work stored, and the
+    session goes on once Slack answers."""
+    llm.reply(json.dumps({"ideas": ["Buddy for the first week"]}))
+    released = threading.Event()
+    app.slack.fail("agents.sessions.setStatus", held=released)
+    try:
+        root = write(app, "brainstorm onboarding")  # acked (200) while the call is held
+        assert not statuses(app, root)  # Slack has not answered the status call yet
+        assert work_in_thread(app.stores.engine, DM, root)  # stored before the ack
+    finally:
+        released.set()
+    app.deps.wait_quiet(timeout=20)
+    assert [s["status"] for s in statuses(app, root)] == ["processing", "active"]
+    assert bot_replies(app, root)[1]["text"].startswith("1. Buddy for the first week")
 
 
 def test_opening_the_messages_tab_greets_once_and_offers_the_prompts(app: RunningApp) -> None:
