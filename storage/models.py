@@ -311,6 +311,7 @@ thread. `view_id` is the modal it was submitted
         Index("ix_decisions_owner", "team", "owner", "status"),  # "Your decisions"
         Index("ix_decisions_channel_created", "team", "channel", "created_at"),  # digests
         Index("ix_decisions_remind", "status", "remind_on"),  # reminders that come due
+        Index("ix_decisions_remind_at", "status", "remind_at"),  # … in the owner's zone
         Index("ix_decisions_created", "created_at"),  # retention
         Index("ix_decisions_decider", "decider"),  # "forget me"
         Index("ix_decisions_unannounced", "announced_ts", "created_at"),  # the sweep
@@ -340,3 +341,8 @@ thread. `view_id` is the modal it was submitted
     announced_ts: Mapped[str | None] = mapped_column(String(32))
     # Set when retention or "forget me" removed its text and note; the row stays.
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The owner's time zone (Slack's `tz`, or a fixed offset like "+05:30"), None when
+    # Slack did not say; `remind_at` the instant the reminder of `remind_on` comes due
+    # (09:00 there), None on rows stored before 0023 (09:00 in IDEALOOP_TIMEZONE).
+    owner_tz: Mapped[str | None] = mapped_column(String(64))
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,7 +34,7 @@ from testkit.processes import child_env, idealoop
 from testkit.waiting import wait_until
 from tests.e2e.test_brainstorm import CHANNEL, brainstorm, thread_replies
 
-ALICE, BOB = "U0ALICE", "U0BOB"
+ALICE, BOB, CAROL, DAN = "U0ALICE", "U0BOB", "U0CAROL", "U0DAN"
 
 
 @pytest.fixture
@@ -279,16 +280,63 @@ def test_snooze_a_week_reminds_again_a_week_later(app: RunningApp, llm: FakeOpen
     assert wait_until(lambda: len(reminders(app)) == 2, 10)
 
 
+def nine_in(zone: str, day: date) -> datetime:
+    """09:00 of `day` in `zone`, in UTC."""
+    return datetime.combine(day, time(9), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def test_each_owner_is_reminded_at_nine_in_their_own_time_zone(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """Owners in Los Angeles and Tokyo, and one Slack says no zone for: each reminder
+    comes at 09:00 of the due date where its owner lives (Slack's `users.info` `tz`),
+    the last at 09:00 in IDEALOOP_TIMEZONE (here Paris); each once."""
+    slack.state.set_zone(BOB, "America/Los_Angeles")
+    slack.state.set_zone(CAROL, "Asia/Tokyo")
+    slack.state.add_user(DAN, "dan")
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_TIMEZONE="Europe/Paris") as app:
+        due = date.today() + timedelta(days=3)
+        llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates", "Demo day"]}))
+        ideas = thread_replies(app, brainstorm(app, "standups"))
+        owners = {}
+        for idea, owner in zip(ideas, (BOB, CAROL, DAN), strict=True):
+            if owner == DAN:  # Slack does not say where dan lives
+                slack.fail("users.info", error="user_not_found")
+            modal = open_decide(app, idea)
+            form = values(owner=owner, due=due.isoformat())
+            assert app.sender.submit(modal, form, user=ALICE).body == ""
+            owners[owner] = next(d for d in app.stores.decisions.export_rows()
+                                 if d.owner == owner)
+        assert owners[BOB].owner_tz == "America/Los_Angeles"
+        assert owners[CAROL].owner_tz == "Asia/Tokyo" and owners[DAN].owner_tz is None
+        app.deps.wait_quiet()
+        tick = remind_due(app.deps)
+        second = timedelta(seconds=1)
+        moments = sorted([(nine_in("Asia/Tokyo", due), CAROL),
+                          (nine_in("Europe/Paris", due), DAN),
+                          (nine_in("America/Los_Angeles", due), BOB)])
+        for n, (moment, owner) in enumerate(moments, start=1):
+            assert tick(moment - second) == 0, owner
+            assert tick(moment) == 1, owner
+            assert tick(moment + second) == 0, owner  # once
+            app.deps.wait_quiet()
+            assert wait_until(lambda n=n: len(reminders(app)) == n, 10)
+            assert reminders(app)[-1].params["channel"] == "D" + owner[1:]
+        assert tick(nine_in("America/Los_Angeles", due) + timedelta(days=1)) == 0
+
+
 @pytest.mark.database_matters
 def test_two_replicas_remind_once(slack: SlackApiServer, llm: FakeOpenAI, db_url: str,
                                   app: RunningApp) -> None:
+    slack.state.set_zone(BOB, "Asia/Tokyo")  # the owner's 09:00 is 00:00 UTC
     due = date.today() + timedelta(days=1)
     decided(app, llm, due)
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
                      IDEALOOP_MODEL="fake-model") as other:
         ticks = [remind_due(app.deps), remind_due(other.deps)]
         with ThreadPoolExecutor(4) as pool:
-            accepted = list(pool.map(lambda n: ticks[n % 2](at(due, 9)), range(8)))
+            accepted = list(pool.map(lambda n: ticks[n % 2](nine_in("Asia/Tokyo", due)),
+                                     range(8)))
         app.deps.wait_quiet()
         other.deps.wait_quiet()
     assert sum(accepted) == 1

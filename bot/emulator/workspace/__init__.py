@@ -77,6 +77,7 @@ class Workspace:
         self.next_ts = self.core.next_ts
         self.add_listener = self.core.add_listener
         self.add_user = self.directory.add_user
+        self.set_zone = self.directory.set_zone
         self.user_info = self.directory.user_info
         self.ensure_channel = self.directory.ensure_channel
         self.channel_info = self.directory.channel_info
