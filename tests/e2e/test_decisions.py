@@ -488,3 +488,65 @@ def test_a_reminder_slack_refuses_for_good_is_not_tried_again(app: RunningApp,
     assert wait_until(lambda: reminded_on() == due, 10)
     assert reminders(app) == []
     assert tick(at(due + timedelta(days=2), 9)) == 0
+
+
+def test_decide_over_socket_mode_answers_in_the_envelope_ack(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """The Decide flow over Socket Mode, as `serve` runs with SLACK_APP_TOKEN. A
+    `view_submission` envelope accepts a response payload (`accepts_response_payload`),
+    and what an HTTP answer's body would say goes in the ack instead:
+    `{"envelope_id": …, "payload": {"response_action": "errors", "errors": {…}}}`
+    (https://docs.slack.dev/apis/events-api/using-socket-mode/, "Acknowledge events":
+    the payload of the ack is the response; for modals, https://docs.slack.dev/surfaces/
+    modals/ "Displaying errors in views"). A wrong form keeps the modal open that way; a
+    right one is acked empty (the modal closes) only once it is stored; the same
+    submission delivered again stores and announces nothing more."""
+    with running_app(slack, db_url, transport="socket_mode", OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as app:
+        assert app.link is not None
+        _, idea = an_idea(app, llm)
+        modal = open_decide(app, idea)
+
+        wrong = app.sender.submit(modal, values(due="2020-01-01"), user=ALICE)
+        ack = app.link.acks()[-1]
+        assert wrong.status == 200 and ack.payload is not None
+        assert set(ack.payload) == {"response_action", "errors"}
+        assert ack.payload["response_action"] == "errors"
+        assert list(ack.payload["errors"]) == ["due"]
+        assert ack.payload["errors"]["due"].startswith("Pick a date from today")
+        assert wrong.json() == ack.payload
+        assert app.stores.decisions.export_rows() == []
+
+        right = app.sender.submit(modal, values(), user=ALICE)
+        assert right.status == 200 and right.body == ""
+        assert app.link.acks()[-1].payload is None  # acked empty: the modal closes
+        [stored] = app.stores.decisions.export_rows()  # stored when the ack left
+        assert (stored.owner, stored.decider, stored.status) == (BOB, ALICE, "planned")
+
+        again = app.sender.submit(modal, values(text="Something else"), user=ALICE)
+        assert again.status == 200 and again.body == ""
+        app.deps.wait_quiet()
+        assert len(app.stores.decisions.export_rows()) == 1
+        assert wait_until(lambda: sum(
+            "recorded a decision" in call.params.get("text", "")
+            for call in app.slack.calls_to("chat.postMessage")) == 1, 10)
+
+
+def test_a_database_away_over_socket_mode_keeps_the_modal_open_in_the_ack(
+        slack: SlackApiServer, tmp_path: Path) -> None:
+    """A read-only database over Socket Mode: the ack itself carries the error under the
+    decision, so the modal stays open and says so; nothing is stored."""
+    url, _ = read_only_with_a_decision(slack, tmp_path)
+    idea = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001",
+            "blocks": [{"type": "actions", "block_id": "b", "elements": [
+                {"type": "button", "action_id": "idealoop_decide", "value": "1",
+                 "text": {"type": "plain_text", "text": "Decide…"}}]}]}
+    with running_app(slack, url, transport="socket_mode") as app:
+        assert app.link is not None
+        modal = open_decide(app, idea)
+        answer = app.sender.submit(modal, values(), user=ALICE)
+        ack = app.link.acks()[-1]
+        assert answer.status == 200 and ack.payload is not None
+        assert ack.payload["response_action"] == "errors"
+        assert "nothing was saved" in ack.payload["errors"]["decision"]
+        assert len(app.stores.decisions.export_rows()) == 1  # only the one from before
