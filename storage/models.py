@@ -346,3 +346,24 @@ thread. `view_id` is the modal it was submitted
     # (09:00 there), None on rows stored before 0023 (09:00 in IDEALOOP_TIMEZONE).
     owner_tz: Mapped[str | None] = mapped_column(String(64))
     remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Board(Base):
+    """A channel's idea board: the channel canvas idealoop keeps with the week's top
+    approved ideas and the open decisions (`/brainstorm board`, 0023 on). `canvas_id` is
+    None until Slack created the canvas; `shown` is the fingerprint of what it shows
+    now, so that it is edited only when that changed; `refused` says why Slack would
+    not create or edit it (the channel has a canvas of its own, canvases are off)."""
+
+    __tablename__ = "boards"
+    __table_args__ = (UniqueConstraint("team", "channel", name="uq_boards_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = _team()
+    channel: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    canvas_id: Mapped[str | None] = mapped_column(String(32))
+    shown: Mapped[str | None] = mapped_column(String(64))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refused: Mapped[str | None] = mapped_column(String(64))
