@@ -23,6 +23,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 
 import handlers
+from bot.boards import Boards
 from bot.config import BOT_SCOPES, Settings
 from bot.decisions import Decisions
 from bot.deps import Deps
@@ -51,6 +52,7 @@ from bot.runtime.workspaces import (
 from bot.signals import Judgements
 from bot.work.jobs import Jobs, TrackedExecutor
 from bot.work.queue import Work
+from bot.work.runs.board import queue_stale_boards
 from bot.work.runs.notice import queue_unannounced
 from bot.work.runs.reminder import queue_due_reminders
 from bot.work.worker import Worker
@@ -136,6 +138,7 @@ def build_deps(settings: Settings, *, model: TextModel | None = None,
         reports=Reports(stores, digests),
         judgements=Judgements(stores.signals),
         decisions=Decisions(settings, stores, clock=clock),
+        boards=Boards(settings, stores, clock=clock),
     )
 
 
@@ -323,7 +326,8 @@ def adopt_unowned_rows(deps: Deps) -> None:
 
 def remind_due(deps: Deps) -> Callable[[datetime | None], int]:
     """What hands reminders that came due to durable work and runs those this process
-    accepted (and decisions whose announcement was lost): `serve`'s scheduler tick and
+    accepted (and decisions whose announcement was lost, and idea boards to bring up to
+    date, at most once a minute each): `serve`'s scheduler tick and
     the emulator's `advance`. Returns how many reminders."""
     def tick(now: datetime | None = None) -> int:
         for notice in queue_unannounced(deps.decisions, deps.work, now):  # lost ones
@@ -331,6 +335,8 @@ def remind_due(deps: Deps) -> Callable[[datetime | None], int]:
         accepted = queue_due_reminders(deps.decisions, deps.work, now)
         for item in accepted:
             deps.worker.run_soon(item)
+        for board in queue_stale_boards(deps.boards, deps.work, now or deps.decisions.clock()):
+            deps.worker.run_soon(board)  # idea boards behind what they would show
         return len(accepted)
 
     return tick

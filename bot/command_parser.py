@@ -64,6 +64,9 @@ TABLE = (
                "alone, it shows it; a change is announced here"),
     Subcommand("usage", ("usage",), "usage",
                "today's use against this workspace's daily limits (only you see it)"),
+    Subcommand("board", ("board",), "board",
+               "this channel's idea board: a canvas with the week's top approved ideas and "
+               "the open decisions, kept up to date"),
     Subcommand("forget", ("forget me",), "forget me",
                "remove your reactions and the texts you asked for (it asks first)"),
     Subcommand("help", ("help",), "help", "this list"),
@@ -80,6 +83,7 @@ _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 REAL_WORDS = frozenset({
     "digests", "guides", "guided", "guise", "guile", "helps", "hell", "held", "helm", "heap",
     "hemp", "kelp", "yelp", "state", "states", "stat", "sage", "usages",
+    "boards", "broad", "hoard", "beard", "boar", "aboard",
 })
 # Guidance that starts with one of these reads as a topic ("guide for new hires").
 TOPIC_STARTS = frozenset({"for", "on", "to", "about", "of", "with", "in", "at", "around",
@@ -97,7 +101,7 @@ INSTRUCTION_WORDS = frozenset({
 @dataclass(frozen=True)
 class BrainstormCommand:
     # "help" | "brainstorm" | "top" | "digest" | "stats" | "why" | "guide" | "usage" |
-    # "forget" | "choose" (a private question: `text` says why, `run` is the command
+    # "board" | "forget" | "choose" (a private question: `text` says why, `run` is the command
     # offered and `topic` the topic offered)
     action: str
     text: str  # the topic for "brainstorm", the arguments otherwise
@@ -167,7 +171,7 @@ def parse(text: str | None, *, decided: bool = False) -> BrainstormCommand:
             return _choose(f"Did you mean `/brainstorm {run}`, or a brainstorm on "
                            f"\u201c{stripped}\u201d?", run, stripped)
         return BrainstormCommand("brainstorm", stripped)
-    if word in ("help", "stats", "why", "usage") and not rest:
+    if word in ("help", "stats", "why", "usage", "board") and not rest:
         return BrainstormCommand(word, "")
     if word == "guide":  # alone: show it; "off": clear it; anything else: the guidance
         if rest and rest.lower() != "off" and could_be_topic(rest) and not decided:

@@ -299,7 +299,10 @@ DATABASE_URL: Var[str] = Var(
     doc="any SQLAlchemy URL; PostgreSQL via `postgresql+psycopg://…`")
 IDEALOOP_TIMEZONE: Var[str] = Var(
     "IDEALOOP_TIMEZONE", "UTC", time_zone, SERVER,
-    help="default time zone of digests", doc="default time zone of digest schedules")
+    help="default time zone of digests and due dates",
+    doc="default time zone of digest schedules and decisions' due dates; a decision's "
+        "reminder comes at 09:00 in its owner's Slack time zone, in this one when Slack "
+        "does not say")
 PORT: Var[int] = Var(
     "PORT", 3000, number(int), SERVER, low=1, high=65535,
     help="HTTP port",

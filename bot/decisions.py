@@ -12,16 +12,18 @@ date ("Decide…"), and the owner is reminded on that date. Slack-free.
   reminder a week; each click does its part once.
 - It is announced in the item's thread by durable work (`NOTICE_WORK`), queued when it
   is stored and again by the scheduler tick while it is not announced, under one key.
-- Reminders come due at `REMIND_AT` on their day in `IDEALOOP_TIMEZONE`; the scheduler
-  tick hands each to durable work (`reminder_work`), keyed by the decision and the
-  date, so it is sent once across every replica (`bot.work.runs.reminder`).
+- Reminders come due at `REMIND_AT` on their day in the owner's time zone (the one Slack
+  gave for them when the decision was made: `owner_zone`), in `IDEALOOP_TIMEZONE` when
+  Slack did not say; the scheduler tick hands each to durable work (`reminder_work`),
+  keyed by the decision and the date, so it is sent once across every replica
+  (`bot.work.runs.reminder`).
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from bot.config import Settings
 from bot.errors import BadInput
@@ -88,6 +90,7 @@ class DecisionForm:
     owner: str | None
     due: str | None  # YYYY-MM-DD, as Slack's date picker sends it
     note: str | None
+    owner_tz: str | None = None  # the owner's time zone (`owner_zone`), when Slack said
 
 
 @dataclass(frozen=True)
@@ -143,10 +146,11 @@ class Decisions:
         self.limits.check_channel(form.channel)
         text, owner, due, note = self.check(form)
         item = self._decidable(form.channel, form.message_ts)
+        owner_tz = form.owner_tz if _zone(form.owner_tz) is not None else None
         decision, created = self.stores.decisions.save(NewDecision(
             channel=form.channel, item_id=item.id, thread_ts=item.thread_ts,
             view_id=form.view_id, text=text, decider=form.decider, owner=owner, due=due,
-            note=note))
+            note=note, owner_tz=owner_tz, remind_at=self.remind_at(due, owner_tz)))
         if created:  # a decision is the decider's strong approval of what it came from
             self.stores.signals.click(button_click(
                 "decide", user=form.decider, action_ts=action_ts,
@@ -206,8 +210,9 @@ class Decisions:
         if decision.status != PLANNED:
             return Closed(decision, False, ALREADY_CLOSED.format(status=decision.status))
         until = max(decision.remind_on, self.today()) + SNOOZE
-        changed = self.stores.decisions.snooze(decision_id, until,
-                                               seen_remind_on=decision.remind_on)
+        changed = self.stores.decisions.snooze(
+            decision_id, until, seen_remind_on=decision.remind_on,
+            remind_at=self.remind_at(until, decision.owner_tz))
         now = self.stores.decisions.get(decision_id) or decision
         said = (f"Snoozed: I will remind you again on {until:%A %d %B}." if changed else
                 f"Already snoozed: the next reminder is on {now.remind_on:%A %d %B}.")
@@ -251,10 +256,56 @@ class Decisions:
         return self.stores.decisions.unannounced((now or self.clock()) - NOTICE_SWEEP_AFTER)
 
     def due_reminders(self, now: datetime | None = None) -> list[StoredDecision]:
-        """Planned decisions of every workspace whose reminder is due by `now`."""
-        local = (now or self.clock()).astimezone(self.zone)
+        """Planned decisions of every workspace whose reminder is due by `now`: at
+        `REMIND_AT` in their owner's zone, in `IDEALOOP_TIMEZONE` when it is unknown."""
+        now = now or self.clock()
+        local = now.astimezone(self.zone)
         latest = local.date() if local.time() >= REMIND_AT else local.date() - timedelta(1)
-        return self.stores.decisions.due_reminders(latest)
+        return self.stores.decisions.due_reminders(now, undated_by=latest)
+
+    def remind_at(self, on: date, owner_tz: str | None) -> datetime | None:
+        """The instant the reminder of day `on` comes due: `REMIND_AT` in the owner's
+        zone; None when it is unknown (then `IDEALOOP_TIMEZONE`'s, as it is set then)."""
+        zone = _zone(owner_tz)
+        if zone is None:
+            return None
+        return datetime.combine(on, REMIND_AT, tzinfo=zone).astimezone(UTC)
+
+
+ZONE_MAX = 64  # decisions.owner_tz
+
+
+def owner_zone(tz: object, tz_offset: object) -> str | None:
+    """A person's time zone as Slack gives it for them (`users.info`: `tz`, an IANA name
+    like "America/Los_Angeles", and `tz_offset`, seconds from UTC now): the name when it
+    is one this machine knows, else the offset as "+05:30" (it does not follow daylight
+    saving time), else None."""
+    if isinstance(tz, str) and len(tz) <= ZONE_MAX and _named(tz) is not None:
+        return tz
+    if isinstance(tz_offset, int) and not isinstance(tz_offset, bool) \
+            and abs(tz_offset) < 24 * 3600 and tz_offset % 60 == 0:
+        sign, minutes = ("-" if tz_offset < 0 else "+"), abs(tz_offset) // 60
+        return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return None
+
+
+def _named(name: str) -> tzinfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def _zone(owner_tz: str | None) -> tzinfo | None:
+    """The zone `owner_zone` named: an IANA zone or a fixed offset; None when unknown."""
+    if not owner_tz:
+        return None
+    if owner_tz[0] in "+-" and len(owner_tz) == 6 and owner_tz[3] == ":" \
+            and owner_tz[1:3].isdigit() and owner_tz[4:].isdigit():
+        sign = -1 if owner_tz[0] == "-" else 1
+        return timezone(sign * timedelta(hours=int(owner_tz[1:3]),
+                                         minutes=int(owner_tz[4:])))
+    return _named(owner_tz)
 
 
 def reminder_key(decision: StoredDecision) -> str:

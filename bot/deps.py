@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.boards import Boards
 from bot.config import Settings
 from bot.decisions import Decisions
 from bot.digests import Digests
@@ -48,6 +49,7 @@ class Deps:
     reports: Reports  # top, stats and the App Home
     judgements: Judgements  # the item a click or reaction is on, and clicks
     decisions: Decisions  # decisions made on ideas and drafts, and their reminders
+    boards: Boards  # channels' idea boards (canvases)
     team: str = ""  # the workspace the stores and the services built on them serve
     _teams: dict[str, Deps] = field(default_factory=dict, repr=False, compare=False)
     _teams_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
@@ -72,6 +74,7 @@ class Deps:
                                  reports=self.reports.for_team(team),
                                  judgements=self.judgements.for_team(team),
                                  decisions=self.decisions.for_team(team),
+                                 boards=self.boards.for_team(team),
                                  _teams=self._teams, _teams_lock=self._teams_lock)
                 self._teams[team] = scoped
         return scoped

@@ -25,10 +25,12 @@ from bot.ideas import clean_topic
 from bot.limits import NOT_HERE
 from bot.privacy import FORGET_ASK
 from bot.ranking import DEFAULT_PERIOD
+from bot.work.runs.board import queue_board
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES
 from handlers.slack.lookups import permalinks
 from handlers.slack.payloads import dig
+from handlers.work.board_chat import REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +206,31 @@ def _usage(call: Invocation) -> None:
         call.tell(user_message(exc))
 
 
+def _board(call: Invocation) -> None:
+    """`/brainstorm board`: the channel's idea board, a canvas created on first use and
+    kept up to date (`bot.boards`); its update is durable work, queued before the ack."""
+    try:
+        board, refused = call.deps.boards.ask(call.channel, call.user)
+        item = queue_board(call.deps.work, board, call.deps.boards.clock())
+    except (BadInput, DatabaseUnavailable) as exc:
+        call.tell(user_message(exc))
+        return
+    said = BOARD_MADE if board.canvas_id is None else BOARD_KEPT
+    if refused is not None:
+        why = REFUSED.get(refused, f"`{refused}`.")
+        said = f"Slack refused this channel's idea board last time: {why} Trying again. {said}"
+    call.tell(said)
+    if item is not None:
+        call.deps.worker.run_soon(item)
+
+
+BOARD_MADE = ("Making this channel's idea board: it opens from the canvas tab at the top of "
+              "the channel in a moment. It shows this week's top approved ideas and the "
+              "open decisions, brought up to date at most once a minute.")
+BOARD_KEPT = ("This channel's idea board is its canvas (the tab at the top of the channel); "
+              "it is brought up to date within a minute of a change.")
+
+
 def _forget(call: Invocation) -> None:
     """`/brainstorm forget me`: what would be removed, and buttons to decide
     (`handlers.forget` does it)."""
@@ -312,6 +339,6 @@ def _say(respond: Respond, text: str) -> None:
 
 ACTIONS: dict[str, Callable[[Invocation], None]] = {
     "help": _help, "top": _top, "digest": _digest, "stats": _stats, "brainstorm": _brainstorm,
-    "why": _why, "guide": _guide, "usage": _usage, "forget": _forget,
+    "why": _why, "guide": _guide, "usage": _usage, "forget": _forget, "board": _board,
 }
 ANYWHERE = ("help", "usage", "forget")  # answered in channels idealoop does not work in

@@ -23,6 +23,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -47,6 +48,7 @@ from bot.work.runs.notice import queue_notice
 from handlers.actions import click_of
 from handlers.slack import blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.lookups import user_zone
 from handlers.slack.payloads import dig
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,9 @@ def register(app: App, deps: Deps) -> None:
                client: WebClient, context: BoltContext) -> None:
         open_decide(ack, body, action, respond, client, deps.for_team(context.team_id))
 
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient,
                   context: BoltContext) -> None:
-        on_submission(ack, body, view, deps.for_team(context.team_id))
+        on_submission(ack, body, view, deps.for_team(context.team_id), client)
 
     def answer(status: str) -> Callable[..., None]:
         def clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any],
@@ -128,9 +130,13 @@ def form_of(body: dict[str, Any], view: dict[str, Any]) -> DecisionForm:
                         due=picked(DUE, "selected_date"), note=picked(NOTE, "value"))
 
 
-def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:
-    """Store the decision, then close the modal; errors keep it open, under their field."""
+def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], deps: Deps,
+                  client: WebClient) -> None:
+    """Store the decision, with its owner's time zone (their reminder comes at 09:00
+    there), then close the modal; errors keep it open, under their field."""
     form = form_of(body, view)
+    if is_slack_id(form.owner):
+        form = replace(form, owner_tz=user_zone(client, str(form.owner)))
     try:
         decision, _ = deps.decisions.decide(form, action_ts=f"{time.time():.6f}")
     except FormErrors as exc:

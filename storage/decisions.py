@@ -3,18 +3,19 @@
 A decision is saved once per modal submission (`view_id`): a second delivery of the same
 submission stores nothing more and gets the first one back. Its status moves from
 "planned" to "done" or "dropped" once; a close names who closed it. Its owner's reminder
-comes due on `remind_on` (the due date; a week later each time it is snoozed) and is
-recorded as sent for that date (`reminded_on`), so a reminder that was sent is not
+comes due on `remind_on` (the due date; a week later each time it is snoozed), at the
+instant `remind_at` (09:00 in the owner's time zone, worked out by `bot.decisions`), and
+is recorded as sent for that date (`reminded_on`), so a reminder that was sent is not
 sent again, and a snooze makes a new one due.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, as_utc, retry_locked
@@ -35,6 +36,8 @@ class NewDecision:
     owner: str
     due: date
     note: str | None = None
+    owner_tz: str | None = None  # the owner's time zone, when Slack said
+    remind_at: datetime | None = None  # when the reminder of `due` comes due
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class StoredDecision:
     item_kind: str = "idea"
     purged: bool = False
     announced_ts: str | None = None
+    owner_tz: str | None = None
+    remind_at: datetime | None = None
 
 
 _COLUMNS = (Decision.id, Decision.team, Decision.channel, Decision.item_id,
@@ -67,7 +72,8 @@ _COLUMNS = (Decision.id, Decision.team, Decision.channel, Decision.item_id,
             Decision.owner, Decision.due, Decision.status, Decision.closed_by,
             Decision.created_at, Decision.updated_at, Decision.remind_on,
             Decision.reminded_on, Decision.reminder_channel, Decision.reminder_ts,
-            Decision.purged_at, Item.kind, Decision.announced_ts)
+            Decision.purged_at, Item.kind, Decision.announced_ts, Decision.owner_tz,
+            Decision.remind_at)
 
 
 def _stored(row: Any) -> StoredDecision:
@@ -79,7 +85,13 @@ def _stored(row: Any) -> StoredDecision:
         remind_on=row.remind_on,
         reminded_on=row.reminded_on, reminder_channel=row.reminder_channel,
         reminder_ts=row.reminder_ts, item_kind=row.kind, purged=row.purged_at is not None,
-        announced_ts=row.announced_ts)
+        announced_ts=row.announced_ts, owner_tz=row.owner_tz,
+        remind_at=as_utc(row.remind_at) if row.remind_at is not None else None)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite keeps a datetime's wall clock, not its zone: every instant is stored in UTC."""
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,7 @@ class DecisionStore(Repository):
                     thread_ts=new.thread_ts, view_id=new.view_id[:64], text=new.text,
                     note=new.note, decider=new.decider, owner=new.owner, due=new.due,
                     status=PLANNED, created_at=now, updated_at=now, remind_on=new.due,
+                    owner_tz=new.owner_tz, remind_at=_utc(new.remind_at),
                 ).returning(Decision.id)).scalar_one()
             created = True
         except IntegrityError as exc:
@@ -156,14 +169,17 @@ class DecisionStore(Repository):
         return self.get(decision_id) if changed else None
 
     @retry_locked
-    def snooze(self, decision_id: int, until: date, *, seen_remind_on: date) -> bool:
-        """Move a planned decision's reminder to `until`, if it is still due on
-        `seen_remind_on` (a second click on the same reminder changes nothing)."""
+    def snooze(self, decision_id: int, until: date, *, seen_remind_on: date,
+               remind_at: datetime | None = None) -> bool:
+        """Move a planned decision's reminder to `until` (the instant `remind_at`), if it
+        is still due on `seen_remind_on` (a second click on the same reminder changes
+        nothing)."""
         with self._write() as conn:
             return bool(conn.execute(update(Decision).where(
                 Decision.team == self.team, Decision.id == decision_id,
                 Decision.status == PLANNED, Decision.remind_on == seen_remind_on,
-            ).values(remind_on=until, updated_at=self.clock())).rowcount)
+            ).values(remind_on=until, remind_at=_utc(remind_at),
+                     updated_at=self.clock())).rowcount)
 
     def owned_by(self, owner: str, *, limit: int = 20) -> list[StoredDecision]:
         """`owner`'s planned decisions, soonest due first."""
@@ -209,13 +225,17 @@ class DecisionStore(Repository):
 
     # -- reminders: across every workspace (the scheduler serves them all) ---------------
 
-    def due_reminders(self, today: date, *, limit: int = 200) -> list[StoredDecision]:
-        """Planned decisions, of any workspace, whose reminder is due by `today` and not
-        yet sent for its date."""
+    def due_reminders(self, now: datetime, *, undated_by: date,
+                      limit: int = 200) -> list[StoredDecision]:
+        """Planned decisions, of any workspace, whose reminder is due by `now` (those
+        without a `remind_at`: due on `undated_by` or before) and not yet sent for its
+        date."""
         with self._read() as conn:
             rows = conn.execute(
                 select(*_COLUMNS).join(Item, Item.id == Decision.item_id).where(
-                    Decision.status == PLANNED, Decision.remind_on <= today,
+                    Decision.status == PLANNED,
+                    or_(Decision.remind_at <= now.astimezone(UTC),
+                        and_(Decision.remind_at.is_(None), Decision.remind_on <= undated_by)),
                     or_(Decision.reminded_on.is_(None),
                         Decision.reminded_on < Decision.remind_on))
                 .order_by(Decision.remind_on, Decision.id).limit(limit)).all()

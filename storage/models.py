@@ -311,6 +311,7 @@ thread. `view_id` is the modal it was submitted
         Index("ix_decisions_owner", "team", "owner", "status"),  # "Your decisions"
         Index("ix_decisions_channel_created", "team", "channel", "created_at"),  # digests
         Index("ix_decisions_remind", "status", "remind_on"),  # reminders that come due
+        Index("ix_decisions_remind_at", "status", "remind_at"),  # … in the owner's zone
         Index("ix_decisions_created", "created_at"),  # retention
         Index("ix_decisions_decider", "decider"),  # "forget me"
         Index("ix_decisions_unannounced", "announced_ts", "created_at"),  # the sweep
@@ -340,3 +341,29 @@ thread. `view_id` is the modal it was submitted
     announced_ts: Mapped[str | None] = mapped_column(String(32))
     # Set when retention or "forget me" removed its text and note; the row stays.
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The owner's time zone (Slack's `tz`, or a fixed offset like "+05:30"), None when
+    # Slack did not say; `remind_at` the instant the reminder of `remind_on` comes due
+    # (09:00 there), None on rows stored before 0023 (09:00 in IDEALOOP_TIMEZONE).
+    owner_tz: Mapped[str | None] = mapped_column(String(64))
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Board(Base):
+    """A channel's idea board: the channel canvas idealoop keeps with the week's top
+    approved ideas and the open decisions (`/brainstorm board`, 0023 on). `canvas_id` is
+    None until Slack created the canvas; `shown` is the fingerprint of what it shows
+    now, so that it is edited only when that changed; `refused` says why Slack would
+    not create or edit it (the channel has a canvas of its own, canvases are off)."""
+
+    __tablename__ = "boards"
+    __table_args__ = (UniqueConstraint("team", "channel", name="uq_boards_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = _team()
+    channel: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    canvas_id: Mapped[str | None] = mapped_column(String(32))
+    shown: Mapped[str | None] = mapped_column(String(64))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refused: Mapped[str | None] = mapped_column(String(64))

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from storage.base import Clock, Repository, utcnow
+from storage.boards import BoardStore
 from storage.brainstorms import BrainstormStore
 from storage.decisions import DecisionStore
 from storage.digests import DigestStore
@@ -39,6 +40,7 @@ class Stores:
     privacy: PrivacyStore  # retention and "forget me"
     workspaces: WorkspaceStore  # rows from before workspaces were recorded
     decisions: DecisionStore  # decisions made on ideas and drafts, and their reminders
+    boards: BoardStore  # channels' idea boards (their canvases)
 
     @classmethod
     def open(cls, engine: Engine, *, clock: Clock = utcnow, team: str = "") -> Stores:
@@ -50,7 +52,7 @@ class Stores:
                    signals=on(SignalStore), steering=on(SteeringStore),
                    reports=on(ReportStore), digests=on(DigestStore), work=on(WorkStore),
                    privacy=on(PrivacyStore), workspaces=on(WorkspaceStore),
-                   decisions=on(DecisionStore))
+                   decisions=on(DecisionStore), boards=on(BoardStore))
 
     @property
     def engine(self) -> Engine:

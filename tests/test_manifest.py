@@ -70,6 +70,10 @@ METHOD_SCOPES = {
     "auth_test": set(),
     "views_publish": set(),
     "views_open": set(),
+    # https://docs.slack.dev/reference/methods/conversations.canvases.create and
+    # …/canvases.edit: bot tokens need canvases:write.
+    "conversations_canvases_create": {"canvases:write"},
+    "canvases_edit": {"canvases:write"},
 }
 
 

@@ -78,6 +78,8 @@ class Screen:
             self.note("Fill it in with `submit <text>`, or leave it with `cancel`." if inputs < 2
                       else "Send it as shown with `submit`, or change fields first: `submit "
                            "owner bob due +3d note …` (or `cancel`).")
+        elif kind == "canvas":
+            self.canvas(payload)
         elif kind == "assistant_changed":
             self.pane(payload)
         elif kind == "agent_session_changed":
@@ -90,6 +92,15 @@ class Screen:
             replaces = body.get("replace_original") and payload.get("replaces")
             if body.get("response_type") != "in_channel" and not replaces:
                 self.ephemeral(body.get("text") or "", body.get("blocks"))
+
+    def canvas(self, canvas: dict[str, Any]) -> None:
+        """A channel canvas made or changed (the idea board): its markdown, as shown."""
+        verb = "made" if canvas.get("edits", 0) == 0 else f"edited ({canvas['edits']})"
+        self.say(self.style.dim(f"┌ canvas of {canvas['channel']} {verb}: "
+                                f"{canvas.get('title') or 'untitled'}"))
+        for line in str(canvas.get("markdown") or "").rstrip("\n").splitlines():
+            self.say(f"│ {line}")
+        self.say(self.style.dim("└"))
 
     def message(self, channel: str, message: dict[str, Any], *, new: bool) -> None:
         number = self.number(channel, message["ts"])

@@ -92,6 +92,10 @@ SHELL = (
                  "guidance; then `submit <text>` (or `cancel`)"),
     ShellCommand("", "", ("submit",), lambda shell, rest: shell.in_slack.submit(rest)),
     ShellCommand("", "", ("cancel",), lambda shell, rest: shell.in_slack.cancel()),
+    ShellCommand("board", "same as /brainstorm board: this channel's idea board (a canvas),\n"
+                 "shown when it is made and each time it is edited",
+                 ("board",), lambda shell, rest: shell.in_slack.slash(
+                     "/brainstorm", f"board {rest}".strip())),
     ShellCommand("decisions", "yours, those due this week, and this channel's",
                  ("decisions",), lambda shell, rest: shell.moves.decisions(rest)),
     ShellCommand("digest [#name|id]", "post this (or that) channel's digest of the last day now",

@@ -57,7 +57,12 @@ logger = logging.getLogger(__name__)
 RESPONSE_URL_METHOD = "response_url"
 #: Methods checked for their scope, as Slack answers `missing_scope` without it; the
 #: others are not (yet) checked. https://docs.slack.dev/reference/methods/conversations.list
-SCOPE_NEEDED: dict[str, tuple[str, ...]] = {"conversations.list": ("channels:read",)}
+SCOPE_NEEDED: dict[str, tuple[str, ...]] = {
+    "conversations.list": ("channels:read",),
+    # https://docs.slack.dev/reference/methods/canvases.edit (and .create's pages)
+    "conversations.canvases.create": ("canvases:write",),
+    "canvases.edit": ("canvases:write",),
+}
 
 
 class SocketModeEndpoint(Protocol):

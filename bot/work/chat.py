@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.boards import BoardView
 from bot.decisions import StoredDecision
 from bot.ideas import Brainstormed, Idea
 from bot.llm.thread_fitting import ThreadMessage
@@ -101,3 +102,17 @@ class NoticeChat(Protocol):
 
     def find(self, work: WorkItem, decision: StoredDecision) -> str | None: ...
     def post(self, work: WorkItem, decision: StoredDecision) -> str: ...
+
+
+class BoardChat(Protocol):
+    """What an idea board needs from the chat: a channel canvas, created once and then
+    replaced with what the board shows. Raises ChatUnavailable or ChatRefused
+    (`ChatRefused.gone`: the canvas was deleted)."""
+
+    def create(self, channel: str, view: BoardView) -> str:
+        """Create the channel's canvas showing `view`; its id."""
+        ...
+
+    def edit(self, canvas_id: str, view: BoardView) -> None:
+        """Make the canvas show `view` instead of what it shows."""
+        ...

@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.decisions import owner_zone
 from bot.ranking import RankedItem
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 
@@ -41,6 +42,23 @@ class UserNames:
                 log.info("no name for %s: %s", user, failure_name(exc))
                 self._names[user] = user
         return self._names[user]
+
+
+ZONE_LOOKUP_SECONDS = 1  # before a modal's ack (Slack waits 3 s); WebClient takes whole s
+
+
+def user_zone(client: WebClient, user: str) -> str | None:
+    """`user`'s time zone as Slack's `users.info` gives it (`bot.decisions.owner_zone`):
+    one short try on a client of its own (no waiting out a rate limit: it comes before an
+    answer Slack waits for); None when Slack does not say."""
+    quick = WebClient(token=client.token, base_url=client.base_url,
+                      timeout=ZONE_LOOKUP_SECONDS, retry_handlers=[])
+    try:
+        info = quick.users_info(user=user)["user"] or {}
+    except SLACK_FAILURES as exc:
+        log.info("no time zone for %s: %s", user, failure_name(exc))
+        return None
+    return owner_zone(info.get("tz"), info.get("tz_offset"))
 
 
 def permalinks(client: WebClient, items: Iterable[RankedItem]) -> dict[int, str]:

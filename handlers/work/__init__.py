@@ -6,6 +6,7 @@
     private_draft_chat.py  SlackPrivateDraftChat: a draft only its asker sees ("Polish
                         this"), in ephemeral messages
     reminder_chat.py    SlackReminderChat: a decision's reminder, a DM to its owner
+    board_chat.py       SlackBoardChat: an idea board, the channel's canvas (made, replaced)
     wiring.py           work_runners: each kind of work's run (`bot.work.runs`) wired to its
                         chat surface, on the Slack client of the workspace it was asked in
                         (InWorkspace); `bot.app` hands them to the worker

@@ -12,15 +12,18 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
+from bot.boards import BOARD_WORK
 from bot.decisions import NOTICE_WORK, REMINDER_WORK
 from bot.deps import Deps
 from bot.runtime.workspaces import NOT_INSTALLED, NotInstalled, Workspaces
 from bot.work.queue import Runner, WorkItem
+from bot.work.runs.board import BoardRunner
 from bot.work.runs.brainstorm import BrainstormRunner
 from bot.work.runs.draft import DraftRunner
 from bot.work.runs.notice import NoticeRunner
 from bot.work.runs.reminder import ReminderRunner
 from handlers import agent
+from handlers.work.board_chat import SlackBoardChat
 from handlers.work.brainstorm_chat import SlackBrainstormChat
 from handlers.work.draft_chat import SlackDraftChat
 from handlers.work.notice_chat import SlackNoticeChat
@@ -55,11 +58,15 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
     def notice(team: str, client: WebClient) -> Runner:
         return NoticeRunner(deps.work, deps.for_team(team).decisions, SlackNoticeChat(client))
 
+    def board(team: str, client: WebClient) -> Runner:
+        return BoardRunner(deps.work, deps.for_team(team).boards, SlackBoardChat(client))
+
     return {"brainstorm": InWorkspace(workspaces, brainstorm),
             "draft": InWorkspace(workspaces, draft),
             PRIVATE_DRAFT: InWorkspace(workspaces, private_draft),
             REMINDER_WORK: InWorkspace(workspaces, reminder),
-            NOTICE_WORK: InWorkspace(workspaces, notice)}
+            NOTICE_WORK: InWorkspace(workspaces, notice),
+            BOARD_WORK: InWorkspace(workspaces, board)}
 
 
 class InWorkspace:

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,7 +34,7 @@ from testkit.processes import child_env, idealoop
 from testkit.waiting import wait_until
 from tests.e2e.test_brainstorm import CHANNEL, brainstorm, thread_replies
 
-ALICE, BOB = "U0ALICE", "U0BOB"
+ALICE, BOB, CAROL, DAN = "U0ALICE", "U0BOB", "U0CAROL", "U0DAN"
 
 
 @pytest.fixture
@@ -280,16 +281,63 @@ def test_snooze_a_week_reminds_again_a_week_later(app: RunningApp, llm: FakeOpen
     assert wait_until(lambda: len(reminders(app)) == 2, 10)
 
 
+def nine_in(zone: str, day: date) -> datetime:
+    """09:00 of `day` in `zone`, in UTC."""
+    return datetime.combine(day, time(9), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def test_each_owner_is_reminded_at_nine_in_their_own_time_zone(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """Owners in Los Angeles and Tokyo, and one Slack says no zone for: each reminder
+    comes at 09:00 of the due date where its owner lives (Slack's `users.info` `tz`),
+    the last at 09:00 in IDEALOOP_TIMEZONE (here Paris); each once."""
+    slack.state.set_zone(BOB, "America/Los_Angeles")
+    slack.state.set_zone(CAROL, "Asia/Tokyo")
+    slack.state.add_user(DAN, "dan")
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_TIMEZONE="Europe/Paris") as app:
+        due = date.today() + timedelta(days=3)
+        llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates", "Demo day"]}))
+        ideas = thread_replies(app, brainstorm(app, "standups"))
+        owners = {}
+        for idea, owner in zip(ideas, (BOB, CAROL, DAN), strict=True):
+            if owner == DAN:  # Slack does not say where dan lives
+                slack.fail("users.info", error="user_not_found")
+            modal = open_decide(app, idea)
+            form = values(owner=owner, due=due.isoformat())
+            assert app.sender.submit(modal, form, user=ALICE).body == ""
+            owners[owner] = next(d for d in app.stores.decisions.export_rows()
+                                 if d.owner == owner)
+        assert owners[BOB].owner_tz == "America/Los_Angeles"
+        assert owners[CAROL].owner_tz == "Asia/Tokyo" and owners[DAN].owner_tz is None
+        app.deps.wait_quiet()
+        tick = remind_due(app.deps)
+        second = timedelta(seconds=1)
+        moments = sorted([(nine_in("Asia/Tokyo", due), CAROL),
+                          (nine_in("Europe/Paris", due), DAN),
+                          (nine_in("America/Los_Angeles", due), BOB)])
+        for n, (moment, owner) in enumerate(moments, start=1):
+            assert tick(moment - second) == 0, owner
+            assert tick(moment) == 1, owner
+            assert tick(moment + second) == 0, owner  # once
+            app.deps.wait_quiet()
+            assert wait_until(lambda n=n: len(reminders(app)) == n, 10)
+            assert reminders(app)[-1].params["channel"] == "D" + owner[1:]
+        assert tick(nine_in("America/Los_Angeles", due) + timedelta(days=1)) == 0
+
+
 @pytest.mark.database_matters
 def test_two_replicas_remind_once(slack: SlackApiServer, llm: FakeOpenAI, db_url: str,
                                   app: RunningApp) -> None:
+    slack.state.set_zone(BOB, "Asia/Tokyo")  # the owner's 09:00 is 00:00 UTC
     due = date.today() + timedelta(days=1)
     decided(app, llm, due)
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url,
                      IDEALOOP_MODEL="fake-model") as other:
         ticks = [remind_due(app.deps), remind_due(other.deps)]
         with ThreadPoolExecutor(4) as pool:
-            accepted = list(pool.map(lambda n: ticks[n % 2](at(due, 9)), range(8)))
+            accepted = list(pool.map(lambda n: ticks[n % 2](nine_in("Asia/Tokyo", due)),
+                                     range(8)))
         app.deps.wait_quiet()
         other.deps.wait_quiet()
     assert sum(accepted) == 1
@@ -441,3 +489,65 @@ def test_a_reminder_slack_refuses_for_good_is_not_tried_again(app: RunningApp,
     assert wait_until(lambda: reminded_on() == due, 10)
     assert reminders(app) == []
     assert tick(at(due + timedelta(days=2), 9)) == 0
+
+
+def test_decide_over_socket_mode_answers_in_the_envelope_ack(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """The Decide flow over Socket Mode, as `serve` runs with SLACK_APP_TOKEN. A
+    `view_submission` envelope accepts a response payload (`accepts_response_payload`),
+    and what an HTTP answer's body would say goes in the ack instead:
+    `{"envelope_id": …, "payload": {"response_action": "errors", "errors": {…}}}`
+    (https://docs.slack.dev/apis/events-api/using-socket-mode/, "Acknowledge events":
+    the payload of the ack is the response; for modals, https://docs.slack.dev/surfaces/
+    modals/ "Displaying errors in views"). A wrong form keeps the modal open that way; a
+    right one is acked empty (the modal closes) only once it is stored; the same
+    submission delivered again stores and announces nothing more."""
+    with running_app(slack, db_url, transport="socket_mode", OPENAI_BASE_URL=llm.base_url,
+                     IDEALOOP_MODEL="fake-model") as app:
+        assert app.link is not None
+        _, idea = an_idea(app, llm)
+        modal = open_decide(app, idea)
+
+        wrong = app.sender.submit(modal, values(due="2020-01-01"), user=ALICE)
+        ack = app.link.acks()[-1]
+        assert wrong.status == 200 and ack.payload is not None
+        assert set(ack.payload) == {"response_action", "errors"}
+        assert ack.payload["response_action"] == "errors"
+        assert list(ack.payload["errors"]) == ["due"]
+        assert ack.payload["errors"]["due"].startswith("Pick a date from today")
+        assert wrong.json() == ack.payload
+        assert app.stores.decisions.export_rows() == []
+
+        right = app.sender.submit(modal, values(), user=ALICE)
+        assert right.status == 200 and right.body == ""
+        assert app.link.acks()[-1].payload is None  # acked empty: the modal closes
+        [stored] = app.stores.decisions.export_rows()  # stored when the ack left
+        assert (stored.owner, stored.decider, stored.status) == (BOB, ALICE, "planned")
+
+        again = app.sender.submit(modal, values(text="Something else"), user=ALICE)
+        assert again.status == 200 and again.body == ""
+        app.deps.wait_quiet()
+        assert len(app.stores.decisions.export_rows()) == 1
+        assert wait_until(lambda: sum(
+            "recorded a decision" in call.params.get("text", "")
+            for call in app.slack.calls_to("chat.postMessage")) == 1, 10)
+
+
+def test_a_database_away_over_socket_mode_keeps_the_modal_open_in_the_ack(
+        slack: SlackApiServer, tmp_path: Path) -> None:
+    """A read-only database over Socket Mode: the ack itself carries the error under the
+    decision, so the modal stays open and says so; nothing is stored."""
+    url, _ = read_only_with_a_decision(slack, tmp_path)
+    idea = {"ts": "1700000000.000002", "thread_ts": "1700000000.000001",
+            "blocks": [{"type": "actions", "block_id": "b", "elements": [
+                {"type": "button", "action_id": "idealoop_decide", "value": "1",
+                 "text": {"type": "plain_text", "text": "Decide…"}}]}]}
+    with running_app(slack, url, transport="socket_mode") as app:
+        assert app.link is not None
+        modal = open_decide(app, idea)
+        answer = app.sender.submit(modal, values(), user=ALICE)
+        ack = app.link.acks()[-1]
+        assert answer.status == 200 and ack.payload is not None
+        assert ack.payload["response_action"] == "errors"
+        assert "nothing was saved" in ack.payload["errors"]["decision"]
+        assert len(app.stores.decisions.export_rows()) == 1  # only the one from before

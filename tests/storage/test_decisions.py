@@ -3,7 +3,7 @@ once, snoozed once per reminder, reminders due once per date, scoped by workspac
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from storage.decisions import DONE, DROPPED, PLANNED, NewDecision
 from storage.stores import Stores
@@ -46,18 +46,51 @@ def test_a_decision_closes_once(stores: Stores) -> None:
 def test_reminders_come_due_once_per_date_and_a_snooze_makes_a_new_one(
         stores: Stores) -> None:
     decision = _decide(stores, _brainstorm(stores)[0])
-    assert stores.decisions.due_reminders(date(2026, 11, 5)) == []
-    due = stores.decisions.due_reminders(DUE)
+    late = datetime(2030, 1, 1, tzinfo=UTC)  # only `undated_by` decides for undated rows
+    assert stores.decisions.due_reminders(late, undated_by=date(2026, 11, 5)) == []
+    due = stores.decisions.due_reminders(late, undated_by=DUE)
     assert [d.id for d in due] == [decision] and due[0].team == ""
     assert stores.decisions.reminded(decision, DUE, "D1", "200.000001")
-    assert stores.decisions.due_reminders(date(2026, 11, 9)) == []
+    assert stores.decisions.due_reminders(late, undated_by=date(2026, 11, 9)) == []
     later = date(2026, 11, 13)
     assert stores.decisions.snooze(decision, later, seen_remind_on=DUE)
     assert not stores.decisions.snooze(decision, date(2026, 11, 20), seen_remind_on=DUE)
-    assert stores.decisions.due_reminders(date(2026, 11, 12)) == []
-    assert [d.id for d in stores.decisions.due_reminders(later)] == [decision]
+    assert stores.decisions.due_reminders(late, undated_by=date(2026, 11, 12)) == []
+    assert [d.id for d in stores.decisions.due_reminders(late, undated_by=later)] == [
+        decision]
     stores.decisions.close(decision, DONE, "U2")
-    assert stores.decisions.due_reminders(later) == []
+    assert stores.decisions.due_reminders(late, undated_by=later) == []
+
+
+def test_a_dated_reminder_comes_due_at_its_instant_whatever_the_day_elsewhere(
+        stores: Stores) -> None:
+    """Owners in two zones: each reminder is due at its own instant (`remind_at`), which
+    the day used for undated rows does not move; a snooze moves the instant too."""
+    ids = _brainstorm(stores)
+    tokyo_nine = datetime(2026, 11, 6, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo on the 6th
+    la_nine = datetime(2026, 11, 6, 17, 0, tzinfo=UTC)  # 09:00 in Los Angeles
+    tokyo, _ = stores.decisions.save(NewDecision(
+        channel="C1", item_id=ids[0], thread_ts="100.000001", view_id="V1", text="a",
+        decider="U1", owner="U2", due=DUE, owner_tz="Asia/Tokyo", remind_at=tokyo_nine))
+    la, _ = stores.decisions.save(NewDecision(
+        channel="C1", item_id=ids[1], thread_ts="100.000001", view_id="V2", text="b",
+        decider="U1", owner="U3", due=DUE, owner_tz="America/Los_Angeles",
+        remind_at=la_nine.astimezone(timezone(timedelta(hours=-8)))))  # stored as UTC
+    assert (tokyo.owner_tz, tokyo.remind_at) == ("Asia/Tokyo", tokyo_nine)
+    assert stores.decisions.get(la.id).remind_at == la_nine  # type: ignore[union-attr]
+
+    def due(now: datetime) -> list[int]:
+        return [d.id for d in stores.decisions.due_reminders(now, undated_by=DUE)]
+
+    assert due(tokyo_nine - timedelta(seconds=1)) == []
+    assert due(tokyo_nine) == [tokyo.id]
+    assert due(la_nine - timedelta(seconds=1)) == [tokyo.id]
+    assert due(la_nine) == [tokyo.id, la.id]
+    assert stores.decisions.snooze(la.id, date(2026, 11, 13), seen_remind_on=DUE,
+                                   remind_at=la_nine + timedelta(days=7))
+    assert due(la_nine) == [tokyo.id]
+    assert stores.decisions.due_reminders(la_nine + timedelta(days=7),
+                                          undated_by=DUE)[-1].id == la.id
 
 
 def test_decisions_are_scoped_by_workspace(stores: Stores) -> None:

@@ -15,6 +15,7 @@ One part per concept, all sharing one `Core` (lock, ts source, listeners):
     streams.py     which messages are streaming now, and for how long they may
     surfaces.py    ephemeral messages, response URLs, the App Home tab and modals
     agents.py      streaming into messages, assistant threads, agent sessions, prompts
+    canvases.py    channel canvases: one per channel, made, then edited
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 
 from bot.emulator.workspace.agents import Agents
+from bot.emulator.workspace.canvases import Canvases
 from bot.emulator.workspace.core import (
     MAX_PAGE_LIMIT,
     PERMALINK_HOST,
@@ -60,6 +62,7 @@ class Workspace:
         self.reactions = Reactions(self.core, self.messages)
         self.surfaces = Surfaces(self.core, self.directory, self.messages)
         self.agents = Agents(self.core, self.messages, self.streams)
+        self.canvas_store = Canvases(self.core, self.directory)
 
         # The one lock every part holds, and what each part keeps (the same objects).
         self.lock = self.core.lock
@@ -77,6 +80,12 @@ class Workspace:
         self.next_ts = self.core.next_ts
         self.add_listener = self.core.add_listener
         self.add_user = self.directory.add_user
+        self.set_zone = self.directory.set_zone
+        self.canvases = self.canvas_store.canvases
+        self.create_channel_canvas = self.canvas_store.create_channel_canvas
+        self.edit_canvas = self.canvas_store.edit_canvas
+        self.delete_canvas = self.canvas_store.delete_canvas
+        self.canvas_of = self.canvas_store.canvas_of
         self.user_info = self.directory.user_info
         self.ensure_channel = self.directory.ensure_channel
         self.channel_info = self.directory.channel_info

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import time
+import zoneinfo
+from datetime import datetime
 from typing import Any
 
 from bot.emulator.workspace.core import Core, WorkspaceError
@@ -30,11 +32,20 @@ class Directory:
             self.bot_user_id: self.bot_name,
         }
         self.channels: dict[str, dict[str, Any]] = {}
+        self.zones: dict[str, str] = {}  # each member's time zone (IANA); UTC if unset
 
-    def add_user(self, user_id: str, name: str) -> None:
-        """Add (or rename) a workspace member."""
+    def add_user(self, user_id: str, name: str, tz: str | None = None) -> None:
+        """Add (or rename) a workspace member, living in time zone `tz` (IANA) if given."""
         with self._core.lock:
             self.users[user_id] = name
+            if tz is not None:
+                self.zones[user_id] = tz
+
+    def set_zone(self, user_id: str, tz: str) -> None:
+        """Move a member to time zone `tz` (an IANA name, as their Slack profile says)."""
+        zoneinfo.ZoneInfo(tz)  # an unknown name is the test's mistake
+        with self._core.lock:
+            self.zones[user_id] = tz
 
     def user_info(self, user_id: str) -> dict[str, Any]:
         """Return a ``users.info``-shaped user object; raises ``user_not_found``."""
@@ -50,8 +61,7 @@ class Directory:
                 "name": name,
                 "real_name": real_name,
                 "deleted": False,
-                "tz": "UTC",
-                "tz_offset": 0,
+                **_zone_fields(self.zones.get(user_id, "UTC")),
                 "is_bot": is_bot,
                 "profile": {
                     "display_name": name,
@@ -117,3 +127,28 @@ class Directory:
         """Return a ``conversations.info``-shaped channel object (creating it on first use)."""
         with self._core.lock:
             return copy.deepcopy(self.channels[self.ensure_channel(channel)])
+
+
+def _zone_fields(tz: str) -> dict[str, Any]:
+    """A user object's time zone, as Slack gives it
+    (https://docs.slack.dev/reference/objects/user-object): `tz`, the IANA region the person
+    set ("America/Los_Angeles"); `tz_label`, its common name ("Pacific Standard Time");
+    `tz_offset`, the seconds to add to UTC now (-28800), which follows daylight saving."""
+    now = datetime.now(zoneinfo.ZoneInfo(tz))
+    offset = now.utcoffset()
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    return {"tz": tz, "tz_label": _LABELS.get((tz, bool(now.dst())), now.tzname() or tz),
+            "tz_offset": seconds}
+
+
+_LABELS = {  # Slack's labels for the zones tests use; others show their abbreviation
+    ("UTC", False): "Coordinated Universal Time",
+    ("America/Los_Angeles", False): "Pacific Standard Time",
+    ("America/Los_Angeles", True): "Pacific Daylight Time",
+    ("America/New_York", False): "Eastern Standard Time",
+    ("America/New_York", True): "Eastern Daylight Time",
+    ("Europe/Paris", False): "Central European Time",
+    ("Europe/Paris", True): "Central European Summer Time",
+    ("Asia/Tokyo", False): "Japan Standard Time",
+    ("Asia/Kolkata", False): "India Standard Time",
+}

@@ -5,6 +5,8 @@ reminder. Slack-free.
     draft.py       DraftRunner: the placeholder, the draft streamed in, its parts settled
     notice.py      NoticeRunner: a decision announced once in its item's thread
     reminder.py    ReminderRunner: a decision's owner reminded once, by DM, on its date
+    board.py       BoardRunner: a channel's idea board (a canvas) made, then edited when
+                   what it shows changed, at most once a minute
     steps.py       what both share: the first message, a final state shown, a stop shown
 
 A run is attempted until it is done or settled (`bot.work.worker` decides when to try

@@ -67,3 +67,18 @@ def test_a_wrong_due_date_is_said_and_the_form_stays_open(shell: Shell,
     assert "» The modal says: Pick a date from today" in said
     fixed = step(shell, out, "submit due +1d")
     assert "✅ Decided by @alice" in fixed
+
+
+def test_the_board_shows_in_the_shell(shell: Shell, out: io.StringIO) -> None:
+    """`board` makes the channel's idea board and shows its canvas; a 👍 and an `advance`
+    past the next minute show it edited."""
+    step(shell, out, "/brainstorm walking standups")
+    made = step(shell, out, "board")
+    assert "Making this channel's idea board" in made
+    assert "┌ canvas of C0GENERAL made: Idea board" in made, made
+    assert "│ No approved ideas this week yet" in made
+    step(shell, out, "+1 2")
+    edited = step(shell, out, "advance 2m")
+    assert "┌ canvas of C0GENERAL edited (1): Idea board" in edited, edited
+    assert "👍 1" in edited
+    print(out.getvalue())  # the transcript, for docs/behaviour/idea-board.md

@@ -1,0 +1,72 @@
+"""How an idea board shows in Slack: the channel's canvas, created with
+`conversations.canvases.create` and replaced whole with `canvases.edit`
+(`bot.work.runs.board`)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.boards import BoardView
+from bot.errors import ChatRefused, ChatUnavailable
+from handlers.slack.api_errors import SLACK_FAILURES, error_code, failure_name
+from handlers.slack.canvas import TITLE, board_markdown
+from handlers.slack.lookups import UserNames
+
+log = logging.getLogger(__name__)
+
+# Refusals that hold until a person acts (the methods' pages list them):
+# https://docs.slack.dev/reference/methods/conversations.canvases.create,
+# https://docs.slack.dev/reference/methods/canvases.edit
+REFUSED = {
+    "channel_canvas_already_exists": "This channel already has a canvas of its own; "
+                                     "idealoop does not replace it.",
+    "free_team_canvas_tab_already_exists": "This channel already has a canvas of its own; "
+                                           "idealoop does not replace it.",
+    "team_tier_cannot_create_channel_canvases": "This workspace's plan has no channel "
+                                                "canvases.",
+    "canvas_disabled_user_team": "Canvases are turned off in this workspace.",
+    "restricted_action": "Slack does not let idealoop make or change this channel's canvas.",
+    "missing_scope": "idealoop lacks the canvases:write scope; ask whoever runs it to "
+                     "reinstall it.",
+    "not_in_channel": "I'm not in this channel yet. Invite me with `/invite @idealoop`.",
+    "channel_not_found": "I can't see this channel. Invite me with `/invite @idealoop`.",
+    "is_archived": "This channel is archived.",
+}
+GONE = {"canvas_not_found"}  # the canvas was deleted: a new one is made
+
+
+class SlackBoardChat:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self.names = UserNames(client)
+
+    def create(self, channel: str, view: BoardView) -> str:
+        content = {"type": "markdown", "markdown": board_markdown(view, self.names)}
+        try:
+            made = self.client.conversations_canvases_create(
+                channel_id=channel, title=TITLE, document_content=content)
+        except SLACK_FAILURES as exc:
+            raise _failure("create a board's canvas", exc) from exc
+        return str(made["canvas_id"])
+
+    def edit(self, canvas_id: str, view: BoardView) -> None:
+        content = {"type": "markdown", "markdown": board_markdown(view, self.names)}
+        try:
+            self.client.canvases_edit(canvas_id=canvas_id, changes=[
+                {"operation": "replace", "document_content": content}])
+        except SLACK_FAILURES as exc:
+            raise _failure("edit a board's canvas", exc) from exc
+
+
+def _failure(what: str, exc: Exception) -> ChatRefused | ChatUnavailable:
+    log.warning("could not %s: %s", what, failure_name(exc))
+    code = error_code(exc) if isinstance(exc, SlackApiError) else ""
+    if code in GONE:
+        return ChatRefused(code, gone=True)
+    if code in REFUSED:
+        return ChatRefused(code, user_message=REFUSED[code], about="channel")
+    return ChatUnavailable(failure_name(exc),
+                           user_message="Slack could not update the idea board just now.")
