@@ -109,13 +109,14 @@ class Work:
 
     def schedule(self, kind: str, *, team: str, delivery_key: str, channel: str, user: str,
                  request: dict[str, Any]) -> WorkItem | None:
-        """Store work the app gives itself (a decision's reminder), held by this process;
-        None when its key was taken before (by this or another replica: it runs once).
-        No person asked for it, so no daily limit counts it."""
+        """Store work the app gives itself (a decision's reminder or announcement), held
+        by this process — or, with `hand_off`, free for the worker processes, woken at
+        once, like accepted work; None when its key was taken before (by this or another
+        replica: it runs once). No person asked for it, so no daily limit counts it."""
         return self.store.accept(
             NewWork(kind=kind, delivery_key=delivery_key, channel=channel, user_id=user,
                     request=request, team=team),
-            owner=self.owner, lease=self.lease)
+            owner=None if self.hand_off else self.owner, lease=self.lease)
 
     def spent(self, item: WorkItem, tokens: int) -> None:
         """Count the LLM tokens an attempt spent against the day's budget, whatever came

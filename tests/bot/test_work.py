@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -58,3 +59,31 @@ def test_a_stopped_run_is_told_so_here_at_once_and_elsewhere_at_its_next_step(
         there.confirm(item)
     assert caught.value.note == "Stopped by <@U1>."
     store.engine.dispose()
+
+
+def test_work_the_app_gives_itself_under_hand_off_is_free_for_the_workers_at_once(
+        db_url: str) -> None:
+    """A web process with worker processes (`hand_off`) runs no work: a decision's
+    announcement or reminder it schedules is stored held by nobody, a waiting worker is
+    woken (NOTIFY on PostgreSQL, its look on SQLite) and claims it at once — not after
+    the web process's lease ran out."""
+    store = WorkStore(make_engine(db_url))
+    limits = Limits(Settings.from_env({"DATABASE_URL": db_url}))
+    web = Work(store, lease=30, limits=limits, hand_off=True)
+    worker = Work(store, lease=30, limits=limits)
+    wakeups = worker.wakeups()
+    try:
+        wakeups.wait(0.3)  # a new connection counts as a wake-up: spend it
+        assert wakeups.wait(0.3) is False
+        with ThreadPoolExecutor(1) as pool:
+            woken = pool.submit(wakeups.wait, 10.0)
+            scheduled = web.schedule("decision_notice", team="T1", delivery_key="notice:1",
+                                     channel="C1", user="U1", request={"decision": 1})
+            assert woken.result(timeout=10) is True
+        assert scheduled is not None and scheduled.owner is None
+        taken = worker.claim_next()
+        assert taken is not None and taken.id == scheduled.id and taken.attempts == 1
+        assert taken.owner == worker.owner
+    finally:
+        wakeups.close()
+        store.engine.dispose()

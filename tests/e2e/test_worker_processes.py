@@ -8,10 +8,12 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.emulator.shell import find_button
 from bot.emulator.slack_requests import TEAM, SlackSender
 from bot.emulator.web_api import SlackApiServer
 from storage.db import make_engine
@@ -60,6 +62,7 @@ def test_serve_with_two_worker_processes_answers_a_brainstorm_from_one_of_them(
         texts = [m["text"] for m in slack.state.thread(CHANNEL, header_ts)[1:]]
         assert [text.split(" — ")[0] for text in texts] == [
             f"{n}. {idea}" for n, idea in enumerate(IDEAS, 1)]
+        announced_by_a_worker(slack, sender, header_ts)
 
         def counted() -> None:
             # Only a worker called the model and posted the ideas: the web process's
@@ -76,6 +79,32 @@ def test_serve_with_two_worker_processes_answers_a_brainstorm_from_one_of_them(
         log = web.log_text()
     assert "work runs in 2 worker processes" in log and "idealoop worker stopped" in log
     assert "Traceback" not in log and TOKEN not in log
+
+
+def announced_by_a_worker(slack: SlackApiServer, sender: SlackSender,
+                          header_ts: str) -> None:
+    """Decide… on the first idea: the web process stores the decision and its
+    announcement free for the workers, and one posts it at once — well within the 30 s
+    lease the web process would otherwise hold it for, running nothing."""
+    idea = slack.state.thread(CHANNEL, header_ts)[1]
+    action = find_button(idea, "decide")
+    assert action is not None
+    assert sender.click(action, user="U0ALICE", channel=CHANNEL, message=idea,
+                        response_url=slack.new_response_url(channel=CHANNEL,
+                                                            user="U0ALICE")).status == 200
+    modal = slack.wait_for("views.open", timeout=10)[0].response["view"]
+    due = (date.today() + timedelta(days=3)).isoformat()
+    assert sender.submit(modal, {"decision": "Walk at ten", "owner": "U0BOB", "due": due,
+                                 "note": None}, user="U0ALICE").status == 200
+    started = time.perf_counter()
+
+    def announced() -> None:
+        said = [call.params for call in slack.calls_to("chat.postMessage")
+                if "recorded a decision" in call.params.get("text", "")]
+        assert len(said) == 1 and said[0]["thread_ts"] == header_ts
+
+    eventually(announced, timeout=10, interval=0.05)
+    assert time.perf_counter() - started < 10  # not after the web process's lease
 
 
 def test_a_worker_on_its_own_runs_stored_work_and_serves_health_and_metrics(
