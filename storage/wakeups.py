@@ -10,6 +10,11 @@ a row by lease (`storage.work.WorkStore.claim_next`), and one whose connection b
 SQLite has no notices: `WorkWakeups` looks for claimable work with one indexed read
 every `SQLITE_POLL` seconds (a read never waits for the writer in WAL mode), and only
 then does the worker take the write lock to claim it.
+
+A listening connection that broke is opened again after `RECONNECT_PAUSE`, not at once
+(a server that keeps cutting it costs one connection a pause, no busy loop); a driver
+that cannot wait for notices (psycopg before 3.2 has no `notifies(timeout=)`) leaves
+the worker looking every `POLL_WITHOUT_NOTICES` seconds instead, said once in the log.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "idealoop_work"
 SQLITE_POLL = 0.05  # seconds between two looks for work on SQLite
 LISTEN_SLICE = 0.5  # the longest one wait on the connection, so a stop is seen soon
-RECONNECT_PAUSE = 1.0  # after the listening connection broke
+RECONNECT_PAUSE = 1.0  # seconds before listening again after the connection broke
+POLL_WITHOUT_NOTICES = 0.5  # seconds between two looks on PostgreSQL when it cannot listen
 
 
 def notify(conn: Connection) -> None:
@@ -54,6 +60,8 @@ class WorkWakeups:
         self._lock = threading.Lock()
         self._waiting = False
         self.postgres = engine.dialect.name == "postgresql"
+        self._listening = self.postgres  # False once it turned out it cannot
+        self._retry_at = 0.0  # monotonic time before which no connection is opened
 
     def wait(self, seconds: float) -> bool:
         with self._lock:
@@ -72,10 +80,11 @@ class WorkWakeups:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            if self.postgres:
+            if self._listening:
                 heard = self._listen(min(left, LISTEN_SLICE))
             else:
-                self._closed.wait(min(left, SQLITE_POLL))
+                self._closed.wait(min(left, POLL_WITHOUT_NOTICES if self.postgres
+                                      else SQLITE_POLL))
                 heard = self._look()
             if heard:
                 return True
@@ -92,12 +101,16 @@ class WorkWakeups:
         """Wait up to `seconds` for a notice. A new (or renewed) connection counts as one:
         whatever was stored while nobody listened is looked for at once."""
         if self._conn is None:
+            paused = self._retry_at - time.monotonic()
+            if paused > 0:  # it broke a moment ago: not at once again
+                self._closed.wait(min(seconds, paused))
+                return False
             try:
                 self._conn = self._connect()
             except Exception as exc:
                 log.warning("cannot listen for new work (%s); looking every few seconds",
                             type(exc).__name__)
-                self._closed.wait(min(seconds, RECONNECT_PAUSE))
+                self._retry_at = time.monotonic() + RECONNECT_PAUSE
                 return False
             return True
         try:
@@ -105,11 +118,19 @@ class WorkWakeups:
             for _notice in self._conn.notifies(timeout=seconds, stop_after=1):
                 heard = True
             return heard
-        except Exception as exc:  # the connection broke: open another next time
+        except (TypeError, AttributeError) as exc:  # psycopg < 3.2: no waiting for notices
+            log.warning("cannot wait for notices of new work with this psycopg (%s); "
+                        "looking every %s s instead", type(exc).__name__,
+                        POLL_WITHOUT_NOTICES)
+            self._listening = False
+            self._drop()
+            return True  # look once now
+        except Exception as exc:  # the connection broke: open another after a pause
             if not self._closed.is_set():
                 log.warning("the connection listening for new work broke (%s)",
                             type(exc).__name__)
             self._drop()
+            self._retry_at = time.monotonic() + RECONNECT_PAUSE
             return False
 
     def _connect(self) -> Any:
