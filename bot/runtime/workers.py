@@ -15,7 +15,8 @@ itself when the web process is gone. A thread here waits on the children:
   doubles each time, up to `MAX_PAUSE` seconds (a bad setting must not spin a core);
 - `stop()` (the web process got SIGTERM) restarts nothing more, sends each child
   SIGTERM — it stops taking work, lets what runs finish within its deadline, gives the
-  rest back — and waits; a child still there after `deadline` is killed.
+  rest back — and waits; a child still there after `deadline` is killed, and the work
+  it held is given back (`on_death`) as a dead child's is.
 """
 
 from __future__ import annotations
@@ -162,6 +163,10 @@ class WorkerProcesses:
     def _released(self, gone: list[tuple[int, int | None]]) -> None:
         for pid, _code in gone:
             process_gone(pid)
+        self._give_back()
+
+    def _give_back(self) -> None:
+        """The work of children that ended without giving it back is given back now."""
         try:
             self.on_death()
         except Exception as exc:  # their leases run out instead
@@ -193,6 +198,8 @@ class WorkerProcesses:
         with self._lock:
             for slot in self._slots:
                 slot.close_ready()
+        if not clean:  # a killed child gave nothing back: not left to its lease either
+            self._give_back()
         return clean
 
 

@@ -1,6 +1,6 @@
 """The supervisor of `serve --workers N` (`bot.runtime.workers`) on real child processes:
 a child that dies is replaced, later each time it dies at once; a child that ignores
-SIGTERM is killed at the deadline."""
+SIGTERM is killed at the deadline, and its work given back."""
 
 from __future__ import annotations
 
@@ -33,11 +33,14 @@ def test_stop_sends_sigterm_and_kills_a_child_that_ignores_it(tmp_path: Path) ->
                 "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
                 f"open({str(ready)!r}, 'w').close()\n"
                 "time.sleep(120)\n")
-    supervisor = WorkerProcesses(1, command=[sys.executable, "-c", stubborn]).start()
+    deaths: list[int] = []
+    supervisor = WorkerProcesses(1, command=[sys.executable, "-c", stubborn],
+                                 on_death=lambda: deaths.append(1)).start()
     [pid] = supervisor.pids()
     assert wait_until(ready.exists, timeout=20, interval=0.02)
     assert supervisor.stop(deadline=0.1) is False  # it had to be killed
     assert supervisor.pids() == [] and not Path(f"/proc/{pid}").exists()
+    assert deaths == [1]  # the work it held is given back now, not after its lease
 
 
 def test_stop_lets_children_that_obey_sigterm_end_by_themselves(tmp_path: Path) -> None:
@@ -46,10 +49,13 @@ def test_stop_lets_children_that_obey_sigterm_end_by_themselves(tmp_path: Path) 
               "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
               f"open({str(ready)!r}, 'w').close()\n"
               "time.sleep(120)\n")
-    supervisor = WorkerProcesses(1, command=[sys.executable, "-c", polite]).start()
+    deaths: list[int] = []
+    supervisor = WorkerProcesses(1, command=[sys.executable, "-c", polite],
+                                 on_death=lambda: deaths.append(1)).start()
     assert wait_until(ready.exists, timeout=20, interval=0.02)
     assert supervisor.stop(deadline=5.0) is True
     assert supervisor.restarts == 0  # a stop is not a death to make up for
+    assert deaths == []  # it gave its work back itself
 
 
 def test_wait_ready_counts_the_children_that_said_they_take_work() -> None:
