@@ -198,12 +198,6 @@ class WorkStore(Repository):
         """What a worker process waits on for new work (`storage.wakeups`)."""
         return WorkWakeups(self.engine, self.claimable)
 
-    def owners_of_pending(self) -> dict[int, str | None]:
-        """Each pending piece of work's holder (None: nobody), by id."""
-        with self._read() as conn:
-            return {row.id: row.owner for row in conn.execute(
-                select(Work.id, Work.owner).where(Work.state == PENDING))}
-
     @retry_locked
     def renew(self, *, owner: str, lease: float, ids: Collection[int]) -> set[int]:
         """Extend the leases `owner` holds on `ids` (the work it is running or about to);
@@ -317,7 +311,8 @@ class WorkStore(Repository):
         return released
 
     def pending_owners(self) -> list[str]:
-        """The owners of pending work, to spot the ones that died on this host."""
+        """The owners of pending work (not counting work nobody holds), to spot the
+        ones that died on this host."""
         with self._read() as conn:
             return [row.owner for row in conn.execute(
                 select(Work.owner).where(Work.state == PENDING, Work.owner.is_not(None))

@@ -280,10 +280,11 @@ def holder_pid(url: str) -> int:
     """The process holding the one piece of pending work (its owner is host:pid:…)."""
     work = WorkStore(make_engine(url))
     try:
-        owners = [owner for owner in work.owners_of_pending().values() if owner]
+        depth, _ = work.backlog()
+        owners = work.pending_owners()
     finally:
         work.engine.dispose()
-    assert len(owners) == 1, owners
+    assert depth == 1 and len(owners) == 1, (depth, owners)
     return int(owners[0].split(":")[1])
 
 

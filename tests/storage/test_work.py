@@ -233,7 +233,7 @@ def test_work_left_for_worker_processes_is_free_at_once_and_its_first_claim_is_a
     left = work.accept(new(), owner=None, lease=30)
     assert left is not None and left.owner is None and left.attempts == 0
     assert work.claimable()
-    assert work.owners_of_pending() == {left.id: None}
+    assert work.pending_owners() == []  # nobody holds it
     taken = work.claim_next(owner="worker", lease=30)
     assert taken is not None and taken.id == left.id
     assert taken.owner == "worker" and taken.attempts == 1
