@@ -20,8 +20,8 @@ from bot.work.queue import Runner, WorkItem
 from bot.work.runs.board import BoardRunner
 from bot.work.runs.brainstorm import BrainstormRunner
 from bot.work.runs.draft import DraftRunner
-from bot.work.runs.notice import NoticeRunner
-from bot.work.runs.reminder import ReminderRunner
+from bot.work.runs.notice import NoticeRunner, notice_over
+from bot.work.runs.reminder import ReminderRunner, reminder_over
 from handlers import agent
 from handlers.work.board_chat import SlackBoardChat
 from handlers.work.brainstorm_chat import SlackBrainstormChat
@@ -61,11 +61,17 @@ def work_runners(deps: Deps, workspaces: Workspaces) -> dict[str, Runner]:
     def board(team: str, client: WebClient) -> Runner:
         return BoardRunner(deps.work, deps.for_team(team).boards, SlackBoardChat(client))
 
+    def reminder_gone(team: str, item: WorkItem) -> None:
+        reminder_over(deps.for_team(team).decisions, item)
+
+    def notice_gone(team: str, item: WorkItem) -> None:
+        notice_over(deps.for_team(team).decisions, item)
+
     return {"brainstorm": InWorkspace(workspaces, brainstorm),
             "draft": InWorkspace(workspaces, draft),
             PRIVATE_DRAFT: InWorkspace(workspaces, private_draft),
-            REMINDER_WORK: InWorkspace(workspaces, reminder),
-            NOTICE_WORK: InWorkspace(workspaces, notice),
+            REMINDER_WORK: InWorkspace(workspaces, reminder, gone=reminder_gone),
+            NOTICE_WORK: InWorkspace(workspaces, notice, gone=notice_gone),
             BOARD_WORK: InWorkspace(workspaces, board)}
 
 
@@ -73,12 +79,16 @@ class InWorkspace:
     """Runs each piece of work with the runner of the workspace it was asked in (kept
     while that workspace's client is the same: its chat surface remembers what Slack
     refused there). Work of a workspace that uninstalled idealoop since ends at once:
-    nobody can be told."""
+    nobody can be told; `gone` records what must not be tried again (a decision's
+    reminder or announcement, which the scheduler's sweeps would otherwise take for
+    ever)."""
 
     def __init__(self, workspaces: Workspaces,
-                 build: Callable[[str, WebClient], Runner]) -> None:
+                 build: Callable[[str, WebClient], Runner], *,
+                 gone: Callable[[str, WorkItem], None] | None = None) -> None:
         self.workspaces = workspaces
         self.build = build
+        self.gone = gone
         self._runners: dict[str, tuple[WebClient, Runner]] = {}
         self._lock = threading.Lock()
 
@@ -96,6 +106,8 @@ class InWorkspace:
         except NotInstalled:
             log.info("%s %d: idealoop is no longer installed in %s; dropping it", item.kind,
                      item.id, item.team)
+            if self.gone is not None:
+                self.gone(item.team, item)  # DatabaseUnavailable: tried again later
             return NOT_INSTALLED
         outcome = runner.run(item, last)  # RetryLater, Stopped: the session stays as it is
         self._session_done(item)
@@ -105,6 +117,8 @@ class InWorkspace:
         try:
             runner = self._runner(item.team)
         except NotInstalled:
+            if self.gone is not None:
+                self.gone(item.team, item)
             return
         runner.settle(item, note)
         self._session_done(item)

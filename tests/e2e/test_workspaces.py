@@ -11,23 +11,26 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
-from bot.app import adopt_unowned_rows, digest_poster
+from bot.app import adopt_unowned_rows, digest_poster, remind_due
 from bot.config import BOT_SCOPES
 from bot.digests import UNINSTALLED
 from bot.emulator.web_api import SlackApiServer
+from storage.brainstorms import NewBrainstorm
+from storage.decisions import NewDecision
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
-from testkit.waiting import eventually
+from testkit.waiting import eventually, wait_until
 
 CHANNEL = "C0GENERAL"  # the same id in both workspaces
 BLUE, RED = "T0BLUE", "T0RED"
+ALICE, BOB = "U0ALICE", "U0BOB"
 CLIENT_ID, CLIENT_SECRET = "1234.5678", "oauth-test-secret"
 
 
@@ -189,6 +192,48 @@ def test_uninstalling_removes_the_tokens_and_stops_the_schedules_until_installed
     red = app.deps.for_team(RED).digests.digest_store.subscription(CHANNEL)
     assert red is not None and red.paused is None
     brainstorm(app, llm, RED, "standups", ["Standups by video"])
+
+
+def test_decisions_of_a_workspace_that_is_gone_do_not_starve_the_others_reminders(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """More decisions than one sweep takes (200) in a workspace where idealoop is not
+    installed: their reminders and announcements end at once, recorded as not sent, so the
+    next sweep reaches another workspace's decision — before, they stayed due and
+    unannounced, the oldest 200, and took the whole batch at every tick."""
+    install(app, BLUE)
+    [idea] = brainstorm(app, llm, BLUE, "standups", ["Walking standups"])[1:]
+    due = date.today() + timedelta(days=1)
+    red = app.deps.stores.for_team(RED)
+    saved = red.brainstorms.save_brainstorm(NewBrainstorm(
+        channel=CHANNEL, requester=ALICE, topic="gone", model="m", ideas=["an idea"],
+        header_ts="1700000000.000001"))
+    assert saved is not None
+    red.brainstorms.mark_posted(saved.item_ids[0], "1700000000.000002")
+    for n in range(201):
+        red.decisions.save(NewDecision(
+            channel=CHANNEL, item_id=saved.item_ids[0], thread_ts="1700000000.000001",
+            view_id=f"V{n}", text="Never told", decider=ALICE, owner=BOB, due=due))
+    [blue_item] = [row["id"] for row in app.deps.stores.reports.export_rows(team=BLUE)
+                   if row["ts"] == idea["ts"]]
+    blue, _ = app.deps.stores.for_team(BLUE).decisions.save(NewDecision(
+        channel=CHANNEL, item_id=blue_item, thread_ts=idea["thread_ts"], view_id="V0",
+        text="Walk at ten", decider=ALICE, owner=BOB, due=due))
+
+    tick = remind_due(app.deps)
+    for _ in range(3):  # with 200 a sweep, the second reaches Blue's decision
+        tick(datetime.combine(due, time(9), tzinfo=UTC))
+        # what the full job pool gave back is taken by this process's sweep
+        assert wait_until(lambda: app.deps.work.backlog()[0] == 0, 60)
+        assert app.deps.wait_quiet(timeout=60)
+    stored = app.deps.stores.for_team(BLUE).decisions.get(blue.id)
+    assert stored is not None and stored.reminded_on == due and stored.reminder_ts
+    assert stored.announced_ts
+    posted = [call.params for call in app.slack.calls_to("chat.postMessage")]
+    assert sum(p.get("text", "").startswith(":alarm_clock:") for p in posted) == 1
+    assert sum("recorded a decision" in p.get("text", "") for p in posted) == 1
+    gone = app.deps.stores.for_team(RED).decisions.export_rows()
+    assert len(gone) == 201
+    assert all(d.reminded_on == due and d.announced_ts == "" for d in gone)
 
 
 def test_revoked_bot_tokens_are_removed_like_an_uninstall(app: RunningApp) -> None:

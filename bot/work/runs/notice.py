@@ -35,6 +35,14 @@ def queue_unannounced(decisions: Decisions, work: Work,
             if (item := queue_notice(work, decision)) is not None]
 
 
+def notice_over(decisions: Decisions, item: WorkItem) -> None:
+    """The decision cannot be announced (its thread is gone, idealoop was uninstalled
+    from the workspace, the run was given up): recorded as `NOT_ANNOUNCED`, so the sweep
+    does not take it again — decisions nobody can announce must not fill its batch and
+    starve the others."""
+    decisions.announced(int(item.request["decision"]), NOT_ANNOUNCED)
+
+
 class NoticeRunner:
     def __init__(self, work: Work, decisions: Decisions, chat: NoticeChat) -> None:
         self.work = work
@@ -52,7 +60,7 @@ class NoticeRunner:
                 ts = self.chat.post(item, decision)
         except ChatRefused as exc:  # the thread is gone, the bot left: nobody to tell
             log.info("decision %d could not be announced: %s", decision.id, exc)
-            self.decisions.announced(decision.id, NOT_ANNOUNCED)
+            notice_over(self.decisions, item)
             return exc.user_message
         except ChatUnavailable as exc:
             raise RetryLater(f"the decision could not be announced: {exc}") from exc
@@ -60,5 +68,7 @@ class NoticeRunner:
         return None
 
     def settle(self, item: WorkItem, note: str) -> None:
-        """Nobody waits on an announcement: giving it up shows nothing."""
+        """Nobody waits on an announcement: giving it up shows nothing, and records it as
+        not announced (best effort: the worker says so if it cannot)."""
         log.info("gave up announcing decision %s: %s", item.request.get("decision"), note)
+        notice_over(self.decisions, item)

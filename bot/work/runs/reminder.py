@@ -39,6 +39,15 @@ def queue_due_reminders(decisions: Decisions, work: Work,
     return accepted
 
 
+def reminder_over(decisions: Decisions, item: WorkItem) -> None:
+    """Nobody can be reminded this time (the owner left, idealoop was uninstalled from
+    the workspace, the run was given up): this date's reminder is recorded as sent
+    nowhere, so the sweep does not take it again — decisions nobody can be reminded of
+    must not fill its batch and starve the others."""
+    decisions.reminded(int(item.request["decision"]), date.fromisoformat(
+        str(item.request["on"])), "", "")
+
+
 class ReminderRunner:
     def __init__(self, work: Work, decisions: Decisions, chat: ReminderChat) -> None:
         self.work = work
@@ -60,7 +69,7 @@ class ReminderRunner:
                 found = self.chat.post(item, decision)
         except ChatRefused as exc:  # the owner left, the app cannot write to them: this
             log.info("reminder of decision %d refused: %s", decision.id, exc)  # date is over
-            self.decisions.reminded(decision.id, on, "", "")
+            reminder_over(self.decisions, item)
             return exc.user_message
         except ChatUnavailable as exc:
             raise RetryLater(f"the reminder could not be posted: {exc}") from exc
@@ -68,5 +77,7 @@ class ReminderRunner:
         return None
 
     def settle(self, item: WorkItem, note: str) -> None:
-        """Nobody waits on a reminder: giving it up shows nothing."""
+        """Nobody waits on a reminder: giving it up shows nothing, and records this date
+        as over (best effort: the worker says so if it cannot)."""
         log.info("gave up reminding of decision %s: %s", item.request.get("decision"), note)
+        reminder_over(self.decisions, item)
