@@ -82,11 +82,13 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def open_stores(settings: Settings, *, migrate: bool = False, check: bool = False,
-                clock: Clock = utcnow) -> Stores:
+                clock: Clock = utcnow, pool: int | None = None) -> Stores:
     """The database of `DATABASE_URL`: migrated to the latest schema when `migrate`; with
-    `check`, a ConfigError unless it already is."""
+    `check`, a ConfigError unless it already is. On PostgreSQL, a `pool` caps the
+    connections it opens at once (a worker process: `Settings.worker_pool_size`; else
+    SQLAlchemy's default, 5 and 10 more while busy)."""
     try:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, **_pool_args(settings, pool))
     except DatabaseUrlError as exc:
         raise ConfigError(f"DATABASE_URL {exc}") from None
     if migrate:
@@ -96,6 +98,14 @@ def open_stores(settings: Settings, *, migrate: bool = False, check: bool = Fals
         raise ConfigError(f"the database at {redact_url(settings.database_url)} is not up to "
                           "date; run `idealoop db upgrade` first")
     return Stores.open(engine, clock=clock)
+
+
+def _pool_args(settings: Settings, pool: int | None) -> dict[str, Any]:
+    """A PostgreSQL pool of at most `pool` connections, five of them kept open."""
+    if pool is None or settings.database_url.startswith("sqlite"):
+        return {}
+    kept = min(pool, 5)
+    return {"pool_size": kept, "max_overflow": pool - kept}
 
 
 def database_label(settings: Settings) -> str:

@@ -142,12 +142,13 @@ def _settings() -> Settings:
     return settings
 
 
-def _stores(settings: Settings, *, migrate: bool = False) -> Stores:
+def _stores(settings: Settings, *, migrate: bool = False, pool: int | None = None) -> Stores:
     """The database; migrated when `migrate` (serve, db upgrade), else only checked: a
-    command that reads or posts must not change the schema under a running `serve`."""
+    command that reads or posts must not change the schema under a running `serve`.
+    `pool`: at most that many connections (`bot.app.open_stores`)."""
     from bot.app import open_stores
 
-    return open_stores(settings, migrate=migrate, check=not migrate)
+    return open_stores(settings, migrate=migrate, check=not migrate, pool=pool)
 
 
 CHANNEL_HELP = ("Only this channel: its id (C0123…), or its name (general, '#general') "
@@ -278,7 +279,8 @@ def _environment_help() -> str:
 
 WORKERS_HELP = ("Worker processes beside the web process, running brainstorms, drafts, "
                 "digests and purges; 0 runs them in this process. Default: "
-                "IDEALOOP_WORKER_PROCESSES, else 0 on SQLite and one per core on PostgreSQL.")
+                "IDEALOOP_WORKER_PROCESSES, else 0 on SQLite and one per core on PostgreSQL "
+                "(at most 4).")
 
 
 @main.command(epilog=_environment_help())
@@ -395,7 +397,7 @@ def worker(parent: int | None, ready_fd: int | None) -> None:
 
     # A child's web process migrated the database already; a worker on its own only
     # checks (`idealoop db upgrade`, or `serve`, migrates).
-    deps = build_deps(settings, stores=_stores(settings))
+    deps = build_deps(settings, stores=_stores(settings, pool=settings.worker_pool_size()))
     try:  # its port first: a worker that cannot be watched takes no work
         status = None if parent is not None else HttpServer(
             None, deps.health, signing_secret=None, port=settings.worker_port,

@@ -46,6 +46,13 @@ def read_environ(environ: Mapping[str, str] | None = None, *,
     return env
 
 
+# The connection budget on PostgreSQL (docs/operating.md, *Scale*): the web process's pool
+# is SQLAlchemy's default, 5 + 10 overflow; each worker process's is `worker_pool_size`.
+DEFAULT_WORKER_PROCESSES_MOST = 4  # by default, one worker process per core up to this
+WORKER_POOL_MARGIN = 5
+WORKER_POOL_MOST = 15  # SQLAlchemy's default pool and overflow together
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed, immutable configuration. Build with `from_env`; tests may build directly."""
@@ -134,16 +141,28 @@ class Settings:
 
     def worker_process_count(self) -> int:
         """How many worker processes `serve` starts: `IDEALOOP_WORKER_PROCESSES`, else
-        none on SQLite (one process: `make demo`, the embedded default) and one per core
-        on PostgreSQL."""
+        none on SQLite (one process: `make demo`, the embedded default) and on
+        PostgreSQL one per core, at most DEFAULT_WORKER_PROCESSES_MOST (each holds up to
+        `worker_pool_size() + 1` connections: the connection budget in docs/operating.md,
+        *Scale*)."""
         if self.worker_processes is not None:
             return self.worker_processes
         if self.database_url.startswith("sqlite"):
             return 0
         try:  # the cores this process may run on (a container's cpuset), not the host's
-            return len(os.sched_getaffinity(0)) or 1
+            cores = len(os.sched_getaffinity(0)) or 1
         except (AttributeError, OSError):
-            return os.cpu_count() or 1
+            cores = os.cpu_count() or 1
+        return min(cores, DEFAULT_WORKER_PROCESSES_MOST)
+
+    def worker_pool_size(self) -> int:
+        """The most database connections a worker process's pool opens (PostgreSQL):
+        one per job it runs at once (`IDEALOOP_WORKERS`) and WORKER_POOL_MARGIN for the
+        rest (its claims and lease renewals, the scheduler's tick, the two signal
+        writers' connections, a health or metrics read), at most WORKER_POOL_MOST: a job
+        spends most of its time on the model, not the database, and one beyond waits its
+        turn. Its LISTEN connection is one more, outside the pool."""
+        return min(self.workers + WORKER_POOL_MARGIN, WORKER_POOL_MOST)
 
     @property
     def oauth(self) -> bool:

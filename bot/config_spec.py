@@ -309,7 +309,7 @@ PORT: Var[int] = Var(
     doc="HTTP port of `serve` (in Socket Mode: its `/healthz` and `/metrics` only)")
 IDEALOOP_WORKER_PROCESSES: Var[int | None] = Var(
     "IDEALOOP_WORKER_PROCESSES", None, optional(number(int)), SERVER, low=0, high=64,
-    note="(0 on SQLite, one per core on PostgreSQL)",
+    note="(0 on SQLite, one per core on PostgreSQL, at most 4)",
     help="worker processes `serve` starts beside the web process (0: the work runs in it)",
     doc="worker processes `serve` starts beside its web process to run brainstorms, "
         "drafts, digests and purges (`serve --workers N` wins over it); `0`: all of it "

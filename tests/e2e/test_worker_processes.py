@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from bot.config import Settings
 from bot.emulator.shell import find_button
 from bot.emulator.slack_requests import TEAM, SlackSender
 from bot.emulator.web_api import SlackApiServer
@@ -75,10 +77,27 @@ def test_serve_with_two_worker_processes_answers_a_brainstorm_from_one_of_them(
             assert value(text, "idealoop_work_queue_depth") == 0
 
         eventually(counted, timeout=10, interval=0.1)
+        # The connection budget of docs/operating.md (Scale): the web process's pool
+        # (5 + 10) and, per worker, its pool (IDEALOOP_WORKERS + 5, at most 15) and LISTEN.
+        budget = 15 + 2 * (Settings.from_env({}).worker_pool_size() + 1)
+        used = connections(pg)
+        assert 2 + 1 <= used <= budget, (used, budget)  # at least each worker's LISTEN
         assert web.stop() == 0
         log = web.log_text()
     assert "work runs in 2 worker processes" in log and "idealoop worker stopped" in log
     assert "Traceback" not in log and TOKEN not in log
+
+
+def connections(url: str) -> int:
+    """The server's connections to this database, but the one asking."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def announced_by_a_worker(slack: SlackApiServer, sender: SlackSender,
