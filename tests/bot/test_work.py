@@ -84,6 +84,7 @@ def test_work_the_app_gives_itself_under_hand_off_is_free_for_the_workers_at_onc
         taken = worker.claim_next()
         assert taken is not None and taken.id == scheduled.id and taken.attempts == 1
         assert taken.owner == worker.owner
+        assert worker.finish(taken)
     finally:
         wakeups.close()
         store.engine.dispose()

@@ -15,12 +15,14 @@ from storage import wakeups as wakeups_module
 from storage.db import make_engine
 from storage.wakeups import CHANNEL
 from storage.work import NewWork, WorkStore
+from testkit.databases import empty_all_tables
 from testkit.waiting import eventually
 
 
 @pytest.fixture
 def work(postgres_url: str) -> Iterator[WorkStore]:
     store = WorkStore(make_engine(postgres_url))
+    empty_all_tables(store.engine)  # no work left by an earlier test on this database
     yield store
     store.engine.dispose()
 
