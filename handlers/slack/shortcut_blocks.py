@@ -41,7 +41,11 @@ def private_part(text: str, model: str, *, offline: bool, part: tuple[int, int],
     carries the [Post in thread] button (`post`: its value)."""
     fallback, shown = blocks.draft(text, model, offline=offline, state="done", part=part,
                                    label="polish", sources=sources)
-    shown = [block for block in shown if block.get("type") != "context_actions"]
+    # no feedback buttons (nobody can react to a private message) and no "Decide…":
+    # nobody can decide on an ephemeral (`blocks.DECIDE_ACTION` needs a message in the
+    # channel); both come back on the posted one
+    shown = [block for block in shown if block.get("type") != "context_actions"
+             and not _has_action(block, blocks.DECIDE_ACTION)]
     shown.append({"type": "context", "elements": [{"type": "mrkdwn",
                                                      "text": f":lock: {PRIVATELY}"}]})
     if post is not None:
@@ -49,6 +53,11 @@ def private_part(text: str, model: str, *, offline: bool, part: tuple[int, int],
             text="Post in thread", action_id=POST_IN_THREAD_ACTION, value=post,
             style="primary")]).to_dict())
     return fallback, shown
+
+
+def _has_action(block: dict[str, Any], action_id: str) -> bool:
+    return block.get("type") == "actions" and any(
+        element.get("action_id") == action_id for element in block.get("elements", []))
 
 
 def private_note(text: str) -> str:

@@ -116,6 +116,9 @@ def test_polish_is_shown_only_to_the_asker_and_posted_in_the_thread_on_request(
     polished = {**private[-1],
                 "ts": app.slack.calls_to("chat.postEphemeral")[-1].response["message_ts"]}
     assert "We move the launch to next week" in polished["text"]
+    actions = [el["action_id"] for block in polished["blocks"] if block["type"] == "actions"
+               for el in block["elements"]]
+    assert actions == [POST_IN_THREAD_ACTION]  # no "Decide…": it cannot work privately
     [button] = [el for block in polished["blocks"] if block["type"] == "actions"
                 for el in block["elements"] if el["action_id"] == POST_IN_THREAD_ACTION]
     click = {"type": "button", "action_id": POST_IN_THREAD_ACTION, "block_id": "b",
