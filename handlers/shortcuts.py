@@ -2,7 +2,8 @@
 
 - "Get feedback on this": a critique of the message, written in its thread (no
   broadcast to the channel, nobody mentioned: `blocks.draft` neutralises what the model
-  writes); the person who asked is the only one told, privately, where it is.
+  writes). The person who asked is told privately where it is; Slack shows the reply to
+  whoever follows the thread, as any reply, so `STARTED` does not promise otherwise.
 - "Polish this": the message polished, shown only to the person who asked
   (`handlers.work.private_draft_chat`), with a [Post in thread] button that posts it
   there as the bot, saying who asked: once, whichever replica each click reaches (a
@@ -56,8 +57,8 @@ CANNOT_READ = ("I can't read that conversation: I'm not in it. In a channel, inv
                "with `/invite @idealoop`, then use the shortcut again.")
 NO_TEXT = "That message has no text for me to work on."
 STARTED = {
-    "feedback": "I'm writing feedback on that message in its thread. Nobody else is "
-                "notified.",
+    "feedback": "I'm writing feedback on that message in its thread. Nobody is "
+                "mentioned; people following the thread see the reply.",
     "brainstorm": "I'm brainstorming from that message in its thread.",
 }
 POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
