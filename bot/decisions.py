@@ -143,15 +143,15 @@ class Decisions:
         self.limits.check_channel(form.channel)
         text, owner, due, note = self.check(form)
         item = self._decidable(form.channel, form.message_ts)
-        decision, created = self.stores.decisions.save(NewDecision(
+        # a decision is the decider's strong approval of what it came from: stored with
+        # it, in one transaction, so a decision is never kept without it
+        approval = button_click("decide", user=form.decider, action_ts=action_ts,
+                                item=ItemRef(item.id, item.kind, form.channel,
+                                             form.message_ts))
+        return self.stores.decisions.save(NewDecision(
             channel=form.channel, item_id=item.id, thread_ts=item.thread_ts,
             view_id=form.view_id, text=text, decider=form.decider, owner=owner, due=due,
-            note=note))
-        if created:  # a decision is the decider's strong approval of what it came from
-            self.stores.signals.click(button_click(
-                "decide", user=form.decider, action_ts=action_ts,
-                item=ItemRef(item.id, item.kind, form.channel, form.message_ts)))
-        return decision, created
+            note=note), approval=approval)
 
     def check(self, form: DecisionForm) -> tuple[str, str, date, str | None]:
         """The form's values, cleaned; FormErrors for each field that is wrong."""

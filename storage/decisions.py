@@ -18,7 +18,8 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, as_utc, retry_locked
-from storage.models import Decision, Item
+from storage.models import Decision, Item, Signal
+from storage.signals import ButtonClick, apply_click
 
 PLANNED, DONE, DROPPED = "planned", "done", "dropped"
 CLOSED = (DONE, DROPPED)
@@ -112,9 +113,11 @@ class DecisionStore(Repository):
                 .where(Decision.team == self.team))
 
     @retry_locked
-    def save(self, new: NewDecision) -> tuple[StoredDecision, bool]:
-        """Store a decision; (it, True) when stored now, (the one stored before, False)
-        when this submission was already stored."""
+    def save(self, new: NewDecision, *,
+             approval: ButtonClick | None = None) -> tuple[StoredDecision, bool]:
+        """Store a decision, and the decider's `approval` of its item in the same
+        transaction (both or neither); (it, True) when stored now, (the one stored
+        before, with its approval, False) when this submission was already stored."""
         now = self.clock()
         try:
             with self._write() as conn:
@@ -124,6 +127,8 @@ class DecisionStore(Repository):
                     note=new.note, decider=new.decider, owner=new.owner, due=new.due,
                     status=PLANNED, created_at=now, updated_at=now, remind_on=new.due,
                 ).returning(Decision.id)).scalar_one()
+                if approval is not None:
+                    apply_click(conn, self._insert(Signal), approval)
             created = True
         except IntegrityError as exc:
             if "uq_decisions_view" not in str(exc.orig) and \
