@@ -6,7 +6,8 @@
   whoever follows the thread, as any reply, so `STARTED` does not promise otherwise.
 - "Polish this": the message polished, shown only to the person who asked
   (`handlers.work.private_draft_chat`), with a [Post in thread] button that posts it
-  there as the bot, saying who asked: once, whichever replica each click reaches (a
+  there as the bot, saying who asked (a long one in as many replies as it was shown in,
+  `split_for_slack`, each part once): once, whichever replica each click reaches (a
   claim in the database), and from then on reactions on the posted message count for
   the saved polish.
 - "Brainstorm from this": a brainstorm in the message's thread, on the message's words.
@@ -43,6 +44,7 @@ from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import shortcut_blocks
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.lookups import UserNames, posted_in_thread
+from handlers.slack.mrkdwn import split_for_slack
 from handlers.slack.payloads import dig, obj
 from handlers.work.private_draft_chat import PRIVATE_DRAFT
 
@@ -230,22 +232,29 @@ def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, c
     except DatabaseUnavailable as exc:
         _tell(respond, user_message(exc) + " Click again in a minute.")
         return
+    parts = split_for_slack(saved.draft.text)
     try:
-        # posted by a click whose process stopped before it recorded it
-        posted = [ts for payload, ts in posted_in_thread(client, channel, thread_ts,
-                                                         POSTED_EVENT)
-                  if payload.get("draft_ts") == draft_ts]
-        if posted:
-            _record_posted(deps, channel, draft_ts, posted[0])
+        # parts posted by a click whose process stopped before it recorded them
+        posted = {int(payload.get("part") or 1): ts
+                  for payload, ts in posted_in_thread(client, channel, thread_ts,
+                                                      POSTED_EVENT)
+                  if payload.get("draft_ts") == draft_ts}
+        if len(posted) >= len(parts):
+            _record_posted(deps, channel, draft_ts, posted[1])
             _tell(respond, ALREADY_POSTED)
             return
-        text, shown = shortcut_blocks.posted_polish(
-            saved.draft.text, deps.model.model, offline=deps.model.offline,
-            asker=UserNames(client)(user))
-        answer = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                         blocks=shown, metadata={
-                                             "event_type": POSTED_EVENT,
-                                             "event_payload": {"draft_ts": draft_ts}})
+        asker = UserNames(client)(user)
+        for number, part in enumerate(parts, start=1):  # each part once, in order
+            if number in posted:
+                continue
+            text, shown = shortcut_blocks.posted_polish(
+                part, deps.model.model, offline=deps.model.offline, asker=asker,
+                part=(number, len(parts)))
+            answer = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=text, blocks=shown,
+                metadata={"event_type": POSTED_EVENT,
+                          "event_payload": {"draft_ts": draft_ts, "part": number}})
+            posted[number] = str(answer.get("ts") or "")
     except SLACK_FAILURES as exc:
         log.warning("could not post a polished text: %s", failure_name(exc))
         with contextlib.suppress(DatabaseUnavailable):  # else its claim runs out
@@ -253,7 +262,7 @@ def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, c
         _tell(respond, "I could not post it in the thread just now; click again in a "
                        "minute.")
         return
-    _record_posted(deps, channel, draft_ts, str(answer.get("ts") or ""))
+    _record_posted(deps, channel, draft_ts, posted[1])  # the first part is the item
     _tell(respond, "Posted in the thread.")
 
 

@@ -64,7 +64,9 @@ def private_note(text: str) -> str:
     return f"{text} _({PRIVATELY})_"
 
 
-def posted_polish(text: str, model: str, *, offline: bool, asker: str) -> tuple[str, Blocks]:
-    """The polished text posted in the thread by the bot, saying who asked for it."""
+def posted_polish(text: str, model: str, *, offline: bool, asker: str,
+                  part: tuple[int, int] = (1, 1)) -> tuple[str, Blocks]:
+    """One part of the polished text posted in the thread by the bot, saying who asked
+    for it (the first part carries its buttons)."""
     return blocks.draft(text, model, offline=offline, state="done", label="polish",
-                        sources=f"posted at {asker}'s request")  # neutralised there
+                        part=part, sources=f"posted at {asker}'s request")  # neutralised

@@ -150,6 +150,37 @@ def polish_and_post(app: RunningApp, llm: FakeOpenAI, message: dict, *,
     return {"action": button, "message": polished}
 
 
+def test_a_long_polish_is_posted_whole_in_as_many_replies_once(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """A 5,000-character polish does not fit one message: it was shown in two, and
+    [Post in thread] posts both parts, in order, each once."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    paragraphs = [f"Paragraph {n}: " + "the launch moves a week so design can finish. " * 9
+                  for n in range(12)]
+    long = "\n\n".join(paragraphs) + "\n\nThe very last words."
+    assert 4900 < len(long) < 5600
+    llm.reply(long)
+    assert use(app, shortcuts.POLISH_SHORTCUT, bob).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    polished = {**app.slack.state.ephemeral[-1],
+                "ts": app.slack.calls_to("chat.postEphemeral")[-1].response["message_ts"]}
+    button = find_button(polished, "post")
+    assert button is not None
+    for _ in range(2):  # clicked twice: each part posted once
+        assert app.sender.click(button, user="U0ALICE", channel=CHANNEL, message=polished,
+                                ephemeral=True,
+                                response_url=app.slack.new_response_url()).status == 200
+        assert app.deps.wait_quiet(timeout=20)
+    posted = bots_replies(app, bob["ts"])
+    assert len(posted) == 2
+    shown = [json.dumps(m["blocks"], ensure_ascii=False) for m in posted]
+    assert "part 1 of 2" in shown[0] and "part 2 of 2" in shown[1]
+    assert "Paragraph 0:" in shown[0] and "The very last words." in shown[1]
+    assert not any("(continues)" in text for text in shown)
+    assert [m["metadata"]["event_payload"]["part"] for m in posted] == [1, 2]
+    assert told(app)[-2:] == ["Posted in the thread.", shortcuts.ALREADY_POSTED]
+
+
 @pytest.mark.database_matters
 def test_reactions_and_feedback_on_the_posted_polish_count_for_it(
         app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
