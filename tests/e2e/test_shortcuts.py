@@ -375,3 +375,24 @@ def test_when_slack_refuses_the_answer_the_asker_hears_it_through_the_response_u
     refusals = [text for text in told(app) if "/invite @idealoop" in text]
     assert len(refusals) == 2, told(app)
     assert bots_replies(app, bob["ts"]) == [] and prompts(llm) == []
+
+
+@pytest.mark.slack_refusals("user_not_in_channel")
+def test_a_polish_for_someone_not_in_the_channel_is_answered_in_a_direct_message(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """Alice previews a public channel she is not in and polishes a message there: Slack
+    refuses to show her an ephemeral message in it (`user_not_in_channel`). The work ends
+    at once, nothing is public, no LLM is spent, and she is told why in a direct
+    message."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    app.slack.state.set_person_in(CHANNEL, "U0ALICE", False)
+    assert use(app, shortcuts.POLISH_SHORTCUT, bob).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    refused = app.slack.calls_to("chat.postEphemeral")
+    assert len(refused) == 1 and refused[0].response["error"] == "user_not_in_channel"
+    [work] = work_in_thread(app.stores.engine, CHANNEL, bob["ts"])
+    assert work["state"] != "pending"  # not tried again and again
+    dms = [c.params for c in app.slack.calls_to("chat.postMessage")
+           if str(c.params.get("channel", "")).startswith("D")]
+    assert len(dms) == 1 and "not a member of that channel" in dms[0]["text"]
+    assert bots_replies(app, bob["ts"]) == [] and prompts(llm) == []
