@@ -88,6 +88,7 @@ class DecisionForm:
     owner: str | None
     due: str | None  # YYYY-MM-DD, as Slack's date picker sends it
     note: str | None
+    prefill: str | None = None  # the decision the modal was opened with
 
 
 @dataclass(frozen=True)
@@ -151,12 +152,12 @@ class Decisions:
         return self.stores.decisions.save(NewDecision(
             channel=form.channel, item_id=item.id, thread_ts=item.thread_ts,
             view_id=form.view_id, text=text, decider=form.decider, owner=owner, due=due,
-            note=note), approval=approval)
+            note=note, copied=_words(form.prefill) == text), approval=approval)
 
     def check(self, form: DecisionForm) -> tuple[str, str, date, str | None]:
         """The form's values, cleaned; FormErrors for each field that is wrong."""
         errors: dict[str, str] = {}
-        text = " ".join((form.text or "").split())
+        text = _words(form.text)
         if not text:
             errors[TEXT] = "Say what was decided."
         elif len(text) > TEXT_MAX:
@@ -255,6 +256,12 @@ class Decisions:
         local = (now or self.clock()).astimezone(self.zone)
         latest = local.date() if local.time() >= REMIND_AT else local.date() - timedelta(1)
         return self.stores.decisions.due_reminders(latest)
+
+
+def _words(text: str | None) -> str:
+    """`text` on one line, as a decision is stored: a decision whose words are its
+    prefill's is a copy of the item's (`NewDecision.copied`)."""
+    return " ".join((text or "").split())
 
 
 def reminder_key(decision: StoredDecision) -> str:

@@ -118,11 +118,15 @@ def form_of(body: dict[str, Any], view: dict[str, Any]) -> DecisionForm:
         value = dig(view, "state", "values", block, block, key)
         return value if isinstance(value, str) else None
 
+    prefill = next((dig(block, "element", "initial_value") for block in
+                    view.get("blocks") or [] if isinstance(block, dict)
+                    and block.get("block_id") == TEXT), None)
     return DecisionForm(channel=str(where["c"]), message_ts=str(where["m"]),
                         view_id=view_id, decider=str(user),
                         text=picked(TEXT, "value") or "",
                         owner=picked(OWNER, "selected_user"),
-                        due=picked(DUE, "selected_date"), note=picked(NOTE, "value"))
+                        due=picked(DUE, "selected_date"), note=picked(NOTE, "value"),
+                        prefill=prefill if isinstance(prefill, str) else None)
 
 
 def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], deps: Deps) -> None:

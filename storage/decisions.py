@@ -36,6 +36,7 @@ class NewDecision:
     owner: str
     due: date
     note: str | None = None
+    copied: bool = False  # the text is the item's words as prefilled, unchanged
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class DecisionStore(Repository):
                     thread_ts=new.thread_ts, view_id=new.view_id[:64], text=new.text,
                     note=new.note, decider=new.decider, owner=new.owner, due=new.due,
                     status=PLANNED, created_at=now, updated_at=now, remind_on=new.due,
+                    copied=new.copied,
                 ).returning(Decision.id)).scalar_one()
                 if approval is not None:
                     apply_click(conn, self._insert(Signal), approval)

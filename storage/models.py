@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -340,3 +341,6 @@ thread. `view_id` is the modal it was submitted
     announced_ts: Mapped[str | None] = mapped_column(String(32))
     # Set when retention or "forget me" removed its text and note; the row stays.
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Its text is the item's words as "Decide…" prefilled them, unchanged: a copy, which
+    # goes when the item's words go (forget, retention; 0024 on).
+    copied: Mapped[bool] = mapped_column(default=False, server_default=false())

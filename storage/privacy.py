@@ -253,7 +253,7 @@ class PrivacyStore(Repository):
     def _scrub_copies(self, claim: DailyClaim, lease: float) -> int:
         with self._write() as conn:
             self._renew(conn, claim, lease)
-            return _Copies(conn, lambda table: true()).scrub()
+            return _Copies(conn, lambda table: true(), now=self.clock()).scrub()
 
     @retry_locked
     def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
@@ -320,7 +320,7 @@ class PrivacyStore(Repository):
             if copied:
                 copies += conn.execute(_purge_decisions(
                     and_(here(Decision), Decision.text.in_(sorted(copied))), now=now)).rowcount
-            copies += _Copies(conn, here, words, removed).scrub()
+            copies += _Copies(conn, here, words, removed, now=now).scrub()
         return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
                          dm_ideas, reworked, decisions=decisions)
 
@@ -479,8 +479,9 @@ class _Copies:
 
     def __init__(self, conn: Connection, here: Callable[[Any], Any],
                  words: frozenset[str] = frozenset(),
-                 removed: frozenset[str] | None = None) -> None:
+                 removed: frozenset[str] | None = None, *, now: datetime) -> None:
         self.conn = conn
+        self.now = now
         self.here = here
         self.words = words
         self.removed = removed
@@ -488,7 +489,16 @@ class _Copies:
 
     def scrub(self) -> int:
         """How many rows changed."""
-        return self._brainstorms() + self._work() + self._items()
+        return self._brainstorms() + self._work() + self._items() + self._decisions()
+
+    def _decisions(self) -> int:
+        """Decisions worded as their item's words unchanged (`Decision.copied`: the
+        prefill, which `show_links` and one line make unlike the item's text) go once
+        the item's words are gone, however new the decision."""
+        gone = select(Item.id).where(self.here(Item), Item.purged_at.is_not(None))
+        return int(self.conn.execute(_purge_decisions(
+            and_(self.here(Decision), Decision.copied, Decision.item_id.in_(gone)),
+            now=self.now)).rowcount)
 
     def _alive(self, team: str, channel: str, text_: Any) -> bool:
         """True when the copy `text_` of an item's text may stay: an unpurged item of the
