@@ -22,11 +22,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.deps import Deps
 from bot.drafts import DRAFT_THIS
-from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, DatabaseUnavailable, NotSaved, user_message
 from bot.signals import ItemRef, button_click
 from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import blocks
-from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.answers import soon, tell
 from handlers.slack.payloads import dig, obj
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ def on_next_step(ack: Ack, click: Click, respond: Respond, deps: Deps, step: str
         work = _stored(accept, respond)
     except BadInput as exc:  # a daily limit, or a channel idealoop does not work in: the
         ack()                # click still counts as the person's approval of the idea
-        _tell(respond, exc.user_message)
+        tell(respond, exc.user_message)
         return
     ack()
     if work is None:
@@ -184,10 +184,10 @@ def _item(click: Click, deps: Deps, respond: Respond) -> ItemRef | None:
     try:
         item = deps.judgements.item_at(click.channel, click.message_ts)
     except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc))
+        tell(respond, user_message(exc))
         raise NotSaved(str(exc)) from exc
     if item is None:
-        _tell(respond, NOT_AN_ITEM)
+        tell(respond, NOT_AN_ITEM)
     return item
 
 
@@ -196,7 +196,7 @@ def _stored(store: Callable[[], T], respond: Respond) -> T:
     try:
         return store()
     except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc) + " Click again in a minute.")
+        tell(respond, user_message(exc) + " Click again in a minute.")
         raise NotSaved(str(exc)) from exc
 
 
@@ -208,17 +208,6 @@ def _later(deps: Deps, respond: Respond,
             text, shown = answer()
         except DatabaseUnavailable as exc:
             text, shown = user_message(exc), []
-        _tell(respond, text, shown)
+        tell(respond, text, shown)
 
-    try:
-        deps.jobs.submit(send)
-    except Busy:
-        send()
-
-
-def _tell(respond: Respond, text: str, shown: list[dict[str, Any]] | None = None) -> None:
-    try:
-        respond(text=text, blocks=shown or None, response_type="ephemeral",
-                replace_original=False)
-    except SLACK_FAILURES as exc:
-        log.warning("could not answer a click: %s", failure_name(exc))
+    soon(deps, send)

@@ -26,6 +26,7 @@ from bot.limits import NOT_HERE
 from bot.privacy import FORGET_ASK
 from bot.ranking import DEFAULT_PERIOD
 from handlers.slack import blocks
+from handlers.slack.answers import soon
 from handlers.slack.api_errors import SLACK_FAILURES
 from handlers.slack.lookups import permalinks
 from handlers.slack.payloads import dig
@@ -98,10 +99,7 @@ def _top(call: Invocation) -> None:
     Links to each idea take a Slack call apiece, so the answer follows the ack."""
     call.ack()
     period = (call.args or DEFAULT_PERIOD).lower()
-    try:
-        call.deps.jobs.submit(_answer_top, call, period)
-    except Busy:
-        _answer_top(call, period)
+    soon(call.deps, _answer_top, call, period)
 
 
 def _answer_top(call: Invocation, period: str) -> None:

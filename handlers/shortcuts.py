@@ -39,9 +39,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, DatabaseUnavailable, user_message
 from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import shortcut_blocks
+from handlers.slack.answers import soon, stored_or_told, tell
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.lookups import UserNames, posted_in_thread
 from handlers.slack.mrkdwn import split_for_slack
@@ -126,32 +127,27 @@ def on_shortcut(ack: Ack, used: Used, client: WebClient, respond: Respond, deps:
     """Store the shortcut's work, then ack (the ack is the promise it will be done)."""
     if not used.text.strip():
         ack()
-        _tell(respond, NO_TEXT)
+        tell(respond, NO_TEXT)
         return
     if not _readable(client, used):
         ack()
-        _tell(respond, CANNOT_READ)
+        tell(respond, CANNOT_READ)
         return
     kind, request = _work(used, deps, bot_user)
     request["response_url"] = response_url  # the run tells the person through it
-    try:
-        item = deps.work.accept(kind, team=deps.team, delivery_key=f"shortcut:{used.trigger_id}",
-                                channel=used.channel, user=used.user, thread_ts=used.thread_ts,
-                                request=request)
-    except BadInput as exc:  # a daily limit, a channel idealoop does not work in, a topic
-        ack()
-        _tell(respond, exc.user_message)
+    stored, item = stored_or_told(ack, respond, lambda: deps.work.accept(
+        kind, team=deps.team, delivery_key=f"shortcut:{used.trigger_id}",
+        channel=used.channel, user=used.user, thread_ts=used.thread_ts, request=request),
+        again="Use the shortcut again in a minute.")
+    if not stored:  # a daily limit, a channel idealoop does not work in, a topic
         return
-    except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc) + " Use the shortcut again in a minute.")
-        raise NotSaved(str(exc)) from exc
     ack()
     if item is None:  # the same payload delivered twice: its work is under way already
         return
     deps.worker.run_soon(item)
     started = STARTED.get(used.shortcut)
     if started:
-        _soon(deps, _tell, respond, started)
+        soon(deps, tell, respond, started)
 
 
 def _work(used: Used, deps: Deps, bot_user: str | None) -> tuple[str, dict[str, Any]]:
@@ -207,9 +203,9 @@ def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     keys = shortcut_blocks.parse_post_value(action.get("value"))
     ack()
     if keys is None or not (is_slack_id(user) and is_slack_id(channel)):
-        _tell(respond, "This button no longer works; use the shortcut again.")
+        tell(respond, "This button no longer works; use the shortcut again.")
         return
-    _soon(deps, _post_polished, client, respond, deps, str(user), str(channel), *keys)
+    soon(deps, _post_polished, client, respond, deps, str(user), str(channel), *keys)
 
 
 def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, channel: str,
@@ -219,18 +215,18 @@ def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, c
     try:
         saved = deps.drafter.shown_privately(channel, draft_ts)
         if saved is None:
-            _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
+            tell(respond, "That polished text is no longer kept, so it cannot be posted.")
             return
         if saved.posted_ts is not None:
-            _tell(respond, ALREADY_POSTED)
+            tell(respond, ALREADY_POSTED)
             return
         if not deps.drafter.claim_post(channel, draft_ts):
             again = deps.drafter.shown_privately(channel, draft_ts)
-            _tell(respond, ALREADY_POSTED if again is not None and again.posted_ts
+            tell(respond, ALREADY_POSTED if again is not None and again.posted_ts
                   else BEING_POSTED)
             return
     except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc) + " Click again in a minute.")
+        tell(respond, user_message(exc) + " Click again in a minute.")
         return
     parts = split_for_slack(saved.draft.text)
     try:
@@ -241,7 +237,7 @@ def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, c
                   if payload.get("draft_ts") == draft_ts}
         if len(posted) >= len(parts):
             _record_posted(deps, channel, draft_ts, posted[1])
-            _tell(respond, ALREADY_POSTED)
+            tell(respond, ALREADY_POSTED)
             return
         asker = UserNames(client)(user)
         for number, part in enumerate(parts, start=1):  # each part once, in order
@@ -259,11 +255,11 @@ def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, c
         log.warning("could not post a polished text: %s", failure_name(exc))
         with contextlib.suppress(DatabaseUnavailable):  # else its claim runs out
             deps.drafter.release_post(channel, draft_ts)
-        _tell(respond, "I could not post it in the thread just now; click again in a "
+        tell(respond, "I could not post it in the thread just now; click again in a "
                        "minute.")
         return
     _record_posted(deps, channel, draft_ts, posted[1])  # the first part is the item
-    _tell(respond, "Posted in the thread.")
+    tell(respond, "Posted in the thread.")
 
 
 def _record_posted(deps: Deps, channel: str, draft_ts: str, posted_ts: str) -> None:
@@ -278,18 +274,3 @@ def _record_posted(deps: Deps, channel: str, draft_ts: str, posted_ts: str) -> N
     except DatabaseUnavailable as exc:
         log.warning("could not record where a polished text was posted: %s", exc)
 
-
-def _soon(deps: Deps, fn: Any, *args: Any) -> None:
-    """After Slack has its answer, on the job pool (or here when the pool is full)."""
-    try:
-        deps.jobs.submit(fn, *args)
-    except Busy:
-        fn(*args)
-
-
-def _tell(respond: Respond, text: str) -> None:
-    """Only to the person who used the shortcut or clicked, through the response URL."""
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    except SLACK_FAILURES as exc:
-        log.warning("could not answer a shortcut: %s", failure_name(exc))
