@@ -229,10 +229,18 @@ class PrivacyStore(Repository):
                 if picked < batch:
                     return done
 
-        items = in_batches(_old_items(cutoff, batch), _items_batch)
-        brainstorms = in_batches(_old_brainstorms(cutoff, batch), _brainstorms_batch)
-        work = in_batches(_old_work(cutoff, batch), _work_batch)
-        decisions = in_batches(_old_decisions(cutoff, batch), _decisions_batch)
+        items = in_batches(_old(Item, cutoff, batch, Item.purged_at.is_(None)), _items_batch)
+        brainstorms = in_batches(
+            _old(Brainstorm, cutoff, batch, Brainstorm.purged_at.is_(None)),
+            lambda conn, ids, now: int(conn.execute(_purge_brainstorms(
+                Brainstorm.id.in_(ids), now=now)).rowcount))
+        work = in_batches(_old(Work, cutoff, batch, Work.state != "pending"),
+                          lambda conn, ids, now: int(conn.execute(
+                              delete(Work).where(Work.id.in_(ids))).rowcount))
+        decisions = in_batches(
+            _old(Decision, cutoff, batch, Decision.purged_at.is_(None)),
+            lambda conn, ids, now: int(conn.execute(_purge_decisions(
+                Decision.id.in_(ids), now=now)).rowcount))
         copies = self._scrub_copies(claim, lease)
         return Purged(items, brainstorms, work, copies, decisions=decisions)
 
@@ -356,43 +364,15 @@ class PrivacyStore(Repository):
         return False
 
 
-def _old_items(cutoff: datetime, batch: int) -> Any:
-    return (select(Item.id).where(Item.created_at < cutoff, Item.purged_at.is_(None))
-            .order_by(Item.id).limit(batch))
+def _old(table: Any, cutoff: datetime, batch: int, *where: Any) -> Any:
+    """The ids of the next `batch` rows of `table` created before `cutoff` (and `where`)."""
+    return (select(table.id).where(table.created_at < cutoff, *where)
+            .order_by(table.id).limit(batch))
 
 
 def _items_batch(conn: Connection, ids: list[int], now: datetime) -> int:
     conn.execute(delete(ItemVector).where(ItemVector.item_id.in_(ids)))
     return int(conn.execute(_purge_items(Item.id.in_(ids), now=now)).rowcount)
-
-
-def _old_brainstorms(cutoff: datetime, batch: int) -> Any:
-    return (select(Brainstorm.id).where(Brainstorm.created_at < cutoff,
-                                        Brainstorm.purged_at.is_(None))
-            .order_by(Brainstorm.id).limit(batch))
-
-
-def _brainstorms_batch(conn: Connection, ids: list[int], now: datetime) -> int:
-    return int(conn.execute(_purge_brainstorms(Brainstorm.id.in_(ids), now=now)).rowcount)
-
-
-def _old_work(cutoff: datetime, batch: int) -> Any:
-    return (select(Work.id).where(Work.created_at < cutoff, Work.state != "pending")
-            .order_by(Work.id).limit(batch))
-
-
-def _work_batch(conn: Connection, ids: list[int], now: datetime) -> int:
-    return int(conn.execute(delete(Work).where(Work.id.in_(ids))).rowcount)
-
-
-def _old_decisions(cutoff: datetime, batch: int) -> Any:
-    return (select(Decision.id).where(Decision.created_at < cutoff,
-                                      Decision.purged_at.is_(None))
-            .order_by(Decision.id).limit(batch))
-
-
-def _decisions_batch(conn: Connection, ids: list[int], now: datetime) -> int:
-    return int(conn.execute(_purge_decisions(Decision.id.in_(ids), now=now)).rowcount)
 
 
 def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:
