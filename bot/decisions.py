@@ -91,6 +91,7 @@ class DecisionForm:
     due: str | None  # YYYY-MM-DD, as Slack's date picker sends it
     note: str | None
     owner_tz: str | None = None  # the owner's time zone (`owner_zone`), when Slack said
+    prefill: str | None = None  # the decision the modal was opened with
 
 
 @dataclass(frozen=True)
@@ -147,20 +148,21 @@ class Decisions:
         text, owner, due, note = self.check(form)
         item = self._decidable(form.channel, form.message_ts)
         owner_tz = form.owner_tz if _zone(form.owner_tz) is not None else None
-        decision, created = self.stores.decisions.save(NewDecision(
+        # a decision is the decider's strong approval of what it came from: stored with
+        # it, in one transaction, so a decision is never kept without it
+        approval = button_click("decide", user=form.decider, action_ts=action_ts,
+                                item=ItemRef(item.id, item.kind, form.channel,
+                                             form.message_ts))
+        return self.stores.decisions.save(NewDecision(
             channel=form.channel, item_id=item.id, thread_ts=item.thread_ts,
             view_id=form.view_id, text=text, decider=form.decider, owner=owner, due=due,
-            note=note, owner_tz=owner_tz, remind_at=self.remind_at(due, owner_tz)))
-        if created:  # a decision is the decider's strong approval of what it came from
-            self.stores.signals.click(button_click(
-                "decide", user=form.decider, action_ts=action_ts,
-                item=ItemRef(item.id, item.kind, form.channel, form.message_ts)))
-        return decision, created
+            note=note, owner_tz=owner_tz, remind_at=self.remind_at(due, owner_tz),
+            copied=_words(form.prefill) == text), approval=approval)
 
     def check(self, form: DecisionForm) -> tuple[str, str, date, str | None]:
         """The form's values, cleaned; FormErrors for each field that is wrong."""
         errors: dict[str, str] = {}
-        text = " ".join((form.text or "").split())
+        text = _words(form.text)
         if not text:
             errors[TEXT] = "Say what was decided."
         elif len(text) > TEXT_MAX:
@@ -306,6 +308,12 @@ def _zone(owner_tz: str | None) -> tzinfo | None:
         return timezone(sign * timedelta(hours=int(owner_tz[1:3]),
                                          minutes=int(owner_tz[4:])))
     return _named(owner_tz)
+
+
+def _words(text: str | None) -> str:
+    """`text` on one line, as a decision is stored: a decision whose words are its
+    prefill's is a copy of the item's (`NewDecision.copied`)."""
+    return " ".join((text or "").split())
 
 
 def reminder_key(decision: StoredDecision) -> str:

@@ -28,14 +28,14 @@ from slack_bolt.request.internals import (
 
 from bot.deps import Deps
 from bot.drafts import DRAFT_THIS
-from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, DatabaseUnavailable, NotSaved, user_message
 from bot.log_context import log_scope
 from bot.signals import ItemRef, button_click
 from bot.slack_values import is_slack_id, is_ts
 from handlers.errors import error_response
 from handlers.reactions import BotUser
 from handlers.slack import blocks
-from handlers.slack.api_errors import SLACK_FAILURES, failure_name
+from handlers.slack.answers import soon, tell
 from handlers.slack.payloads import dig, obj
 
 log = logging.getLogger(__name__)
@@ -263,17 +263,6 @@ def _later(deps: Deps, respond: Respond,
             text, shown = answer()
         except DatabaseUnavailable as exc:
             text, shown = user_message(exc), []
-        _tell(respond, text, shown)
+        tell(respond, text, shown)
 
-    try:
-        deps.jobs.submit(send)
-    except Busy:
-        send()
-
-
-def _tell(respond: Respond, text: str, shown: list[dict[str, Any]] | None = None) -> None:
-    try:
-        respond(text=text, blocks=shown or None, response_type="ephemeral",
-                replace_original=False)
-    except SLACK_FAILURES as exc:
-        log.warning("could not answer a click: %s", failure_name(exc))
+    soon(deps, send)

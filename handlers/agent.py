@@ -32,11 +32,12 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.drafts import INTRODUCTION, is_small_talk
-from bot.errors import BadInput, Busy, ChatError, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, ChatError, DatabaseUnavailable, NotSaved, user_message
 from bot.ideas import clean_topic
 from bot.slack_values import is_slack_id, is_ts
 from bot.work.queue import WorkItem
 from handlers.slack import blocks
+from handlers.slack.answers import soon
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.work.brainstorm_chat import SlackBrainstormChat
 from handlers.work.draft_chat import SlackDraftChat
@@ -73,7 +74,7 @@ def register(app: App, deps: Deps) -> None:
     def opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user, channel = event.get("user"), event.get("channel")
         if is_slack_id(user) and is_slack_id(channel):
-            _soon(deps, greet, client, str(channel))
+            soon(deps, greet, client, str(channel))
 
     def message(event: dict[str, Any], body: dict[str, Any], context: BoltContext,
                 client: WebClient) -> None:
@@ -177,10 +178,10 @@ def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltCon
                                     request={"text": text, "ts": ts,
                                              "bot": context.bot_user_id, **(extra or {})})
     except BadInput as exc:
-        _soon(deps, say, exc.user_message)
+        soon(deps, say, exc.user_message)
         return
     except DatabaseUnavailable as exc:  # answered 503 first, then the person told
-        _soon(deps, say, user_message(exc) + " Slack will send me your message again shortly.")
+        soon(deps, say, user_message(exc) + " Slack will send me your message again shortly.")
         raise NotSaved(str(exc)) from exc
     if work is None:  # Slack delivered this message twice
         return
@@ -193,7 +194,7 @@ def accept_message(event: dict[str, Any], body: dict[str, Any], context: BoltCon
             log.warning("could not show the status or title: %s", failure_name(exc))
         deps.worker.run_soon(work)
 
-    _soon(deps, start)  # after Slack's answer: a slow status call must not hold it
+    soon(deps, start)  # after Slack's answer: a slow status call must not hold it
 
 
 def stop(event: dict[str, Any], deps: Deps, client: WebClient) -> None:
@@ -213,7 +214,7 @@ def stop(event: dict[str, Any], deps: Deps, client: WebClient) -> None:
     # A run in this process settles its own message (it knows what it wrote); work held
     # elsewhere, or by nobody right now, is settled here at once.
     others = [item for item in stopped if item.owner != deps.work.owner]
-    _soon(deps, _settle, client, deps, others, channel, thread_ts,
+    soon(deps, _settle, client, deps, others, channel, thread_ts,
           blocks.stopped_by(str(user)))
 
 
@@ -253,9 +254,3 @@ def set_session_status(client: WebClient, channel: str, thread_ts: str | None,
     except SLACK_FAILURES as exc:
         log.warning("could not set the agent session's status: %s", failure_name(exc))
 
-
-def _soon(deps: Deps, fn: Any, *args: Any) -> None:
-    try:
-        deps.jobs.submit(fn, *args)
-    except Busy:
-        fn(*args)

@@ -27,6 +27,7 @@ from bot.privacy import FORGET_ASK
 from bot.ranking import DEFAULT_PERIOD
 from bot.work.runs.board import queue_board
 from handlers.slack import blocks
+from handlers.slack.answers import soon
 from handlers.slack.api_errors import SLACK_FAILURES
 from handlers.slack.lookups import permalinks
 from handlers.slack.payloads import dig
@@ -100,10 +101,7 @@ def _top(call: Invocation) -> None:
     Links to each idea take a Slack call apiece, so the answer follows the ack."""
     call.ack()
     period = (call.args or DEFAULT_PERIOD).lower()
-    try:
-        call.deps.jobs.submit(_answer_top, call, period)
-    except Busy:
-        _answer_top(call, period)
+    soon(call.deps, _answer_top, call, period)
 
 
 def _answer_top(call: Invocation, period: str) -> None:
@@ -268,12 +266,12 @@ def on_choice(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: We
         text = str(picked["run"]) if "run" in picked else _quoted(str(picked["topic"]))
     except (ValueError, KeyError, TypeError):
         ack()
-        _soon(deps, _say, respond,
+        soon(deps, _say, respond,
               "This button no longer works; type the `/brainstorm` command again.")
         return
     if clicker != asker:
         ack()
-        _soon(deps, _say, respond, f"Only <@{asker}> can answer this question; type your "
+        soon(deps, _say, respond, f"Only <@{asker}> can answer this question; type your "
                                    "own `/brainstorm …` to ask yours.")
         return
     command = {"text": text, "user_id": clicker, "team_id": dig(body, "team", "id"),
@@ -300,7 +298,7 @@ class ClickAck:
     def __call__(self, text: str = "", blocks: list[dict[str, Any]] | None = None,
                  response_type: str | None = None, **_: Any) -> None:
         self.ack()
-        _soon(self.deps, self._answer, text, blocks, response_type)
+        soon(self.deps, self._answer, text, blocks, response_type)
 
     def _answer(self, text: str, blocks: list[dict[str, Any]] | None,
                 response_type: str | None) -> None:
@@ -321,13 +319,6 @@ def _quoted(topic: str) -> str:
     """A topic as typed with quotes, which `command_parser.parse` always reads as a topic."""
     return f"\u201c{topic}\u201d"
 
-
-def _soon(deps: Deps, fn: Any, *args: Any) -> None:
-    """After Slack has its answer, on the job pool (here and now when it is full)."""
-    try:
-        deps.jobs.submit(fn, *args)
-    except Busy:
-        fn(*args)
 
 
 def _say(respond: Respond, text: str) -> None:

@@ -37,16 +37,16 @@ from bot.decisions import (
     NOTE,
     OWNER,
     TEXT,
-    Closed,
     DecisionForm,
     FormErrors,
 )
 from bot.deps import Deps
-from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, DatabaseUnavailable, user_message
 from bot.slack_values import is_slack_id, is_ts
 from bot.work.runs.notice import queue_notice
 from handlers.actions import click_of
 from handlers.slack import blocks
+from handlers.slack.answers import soon, stored_or_told, tell
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.lookups import user_zone
 from handlers.slack.payloads import dig
@@ -91,7 +91,7 @@ def open_decide(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond:
         due = deps.decisions.today() + FIRST_DUE
     except (BadInput, DatabaseUnavailable) as exc:
         ack()
-        _soon(deps, _tell, respond, user_message(exc))
+        soon(deps, tell, respond, user_message(exc))
         return
     ack()
     # `views.open` stays here: the trigger runs out three seconds after the click, and a
@@ -103,7 +103,7 @@ def open_decide(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond:
         client.views_open(trigger_id=trigger, view=view)
     except SLACK_FAILURES as exc:
         log.warning("could not open the decision modal: %s", failure_name(exc))
-        _tell(respond, "Slack did not open the decision form in time. Click *Decide…* "
+        tell(respond, "Slack did not open the decision form in time. Click *Decide…* "
                        "again.")
 
 
@@ -123,11 +123,15 @@ def form_of(body: dict[str, Any], view: dict[str, Any]) -> DecisionForm:
         value = dig(view, "state", "values", block, block, key)
         return value if isinstance(value, str) else None
 
+    prefill = next((dig(block, "element", "initial_value") for block in
+                    view.get("blocks") or [] if isinstance(block, dict)
+                    and block.get("block_id") == TEXT), None)
     return DecisionForm(channel=str(where["c"]), message_ts=str(where["m"]),
                         view_id=view_id, decider=str(user),
                         text=picked(TEXT, "value") or "",
                         owner=picked(OWNER, "selected_user"),
-                        due=picked(DUE, "selected_date"), note=picked(NOTE, "value"))
+                        due=picked(DUE, "selected_date"), note=picked(NOTE, "value"),
+                        prefill=prefill if isinstance(prefill, str) else None)
 
 
 def on_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], deps: Deps,
@@ -165,16 +169,12 @@ def on_reminder_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     if not click.value.isdigit():
         raise BadInput("a reminder click without a decision")
     decision_id = int(click.value)
-    try:
-        closed: Closed = (deps.decisions.snooze(decision_id, click.user) if status == "snooze"
-                          else deps.decisions.close(decision_id, status, click.user))
-    except BadInput as exc:
-        ack()
-        _soon(deps, _tell, respond, exc.user_message)
+    stored, closed = stored_or_told(deps, ack, respond, lambda: (
+        deps.decisions.snooze(decision_id, click.user) if status == "snooze"
+        else deps.decisions.close(decision_id, status, click.user)),
+        again="Click again in a minute.")
+    if not stored or closed is None:
         return
-    except DatabaseUnavailable as exc:  # Slack answered 503 first, then the person told
-        _soon(deps, _tell, respond, user_message(exc) + " Click again in a minute.")
-        raise NotSaved(str(exc)) from exc
     ack()
     text, shown = blocks.reminder_answered(closed.decision, closed.said, click.user)
 
@@ -184,19 +184,5 @@ def on_reminder_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
         except SLACK_FAILURES as exc:
             log.warning("could not update a reminder: %s", failure_name(exc))
 
-    _soon(deps, replace)
+    soon(deps, replace)
 
-
-def _tell(respond: Respond, text: str) -> None:
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    except SLACK_FAILURES as exc:
-        log.warning("could not answer a decision click: %s", failure_name(exc))
-
-
-def _soon(deps: Deps, fn: Any, *args: Any) -> None:
-    """After Slack has its answer, on the job pool (here and now when it is full)."""
-    try:
-        deps.jobs.submit(fn, *args)
-    except Busy:
-        fn(*args)

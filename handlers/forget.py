@@ -15,10 +15,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.deps import Deps
-from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, DatabaseUnavailable, NotSaved, user_message
 from bot.privacy import FORGET_CANCELLED, forgotten_summary
 from bot.slack_values import is_slack_id
 from handlers.slack import blocks
+from handlers.slack.answers import soon
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.payloads import dig
 
@@ -33,25 +34,18 @@ def register(app: App, deps: Deps) -> None:
         try:
             forgotten = deps.for_team(context.team_id).privacy.forget(str(user))
         except DatabaseUnavailable as exc:  # answered 503, then the person told
-            _soon(deps, _answer, respond, user_message(exc) + " Click again in a minute.")
+            soon(deps, _answer, respond, user_message(exc) + " Click again in a minute.")
             raise NotSaved(str(exc)) from exc
         ack()
-        _soon(deps, _answer, respond, forgotten_summary(forgotten))
+        soon(deps, _answer, respond, forgotten_summary(forgotten))
 
     def keep(ack: Ack, respond: Respond) -> None:
         ack()
-        _soon(deps, _answer, respond, FORGET_CANCELLED)
+        soon(deps, _answer, respond, FORGET_CANCELLED)
 
     app.action(blocks.FORGET_ACTION)(forget)
     app.action(f"{blocks.FORGET_ACTION}_cancel")(keep)
 
-
-def _soon(deps: Deps, fn: Any, *args: Any) -> None:
-    """After Slack has its answer, on the job pool (here and now when it is full)."""
-    try:
-        deps.jobs.submit(fn, *args)
-    except Busy:
-        fn(*args)
 
 
 def _answer(respond: Respond, text: str) -> None:

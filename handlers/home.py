@@ -21,9 +21,10 @@ from slack_sdk import WebClient
 from bot import command_parser
 from bot.deps import Deps
 from bot.digests import describe
-from bot.errors import BadInput, Busy, DatabaseUnavailable, user_message
+from bot.errors import BadInput, DatabaseUnavailable, user_message
 from bot.slack_values import is_slack_id
 from handlers.slack import blocks
+from handlers.slack.answers import soon
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.payloads import dig
 
@@ -37,7 +38,7 @@ def register(app: App, deps: Deps) -> None:
         user = event.get("user")
         if event.get("tab") == "home" and is_slack_id(user):
             scoped = deps.for_team(context.team_id)
-            _soon(scoped, publish, client, scoped, str(user))
+            soon(scoped, publish, client, scoped, str(user))
 
     def open_schedule(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                       client: WebClient, context: BoltContext) -> None:
@@ -180,7 +181,7 @@ def _save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClien
         ack(response_action="errors", errors={field: user_message(exc)[:150]})
         return
     ack()
-    _soon(deps, _announce_and_refresh, client, deps, str(channel), str(user), announcement)
+    soon(deps, _announce_and_refresh, client, deps, str(channel), str(user), announcement)
 
 
 def _announce_and_refresh(client: WebClient, deps: Deps, channel: str, user: str,
@@ -191,9 +192,3 @@ def _announce_and_refresh(client: WebClient, deps: Deps, channel: str, user: str
         log.warning("could not announce a change made from App Home: %s", failure_name(exc))
     publish(client, deps, user)
 
-
-def _soon(deps: Deps, fn: Any, *args: Any) -> None:
-    try:
-        deps.jobs.submit(fn, *args)
-    except Busy:
-        fn(*args)

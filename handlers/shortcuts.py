@@ -2,10 +2,12 @@
 
 - "Get feedback on this": a critique of the message, written in its thread (no
   broadcast to the channel, nobody mentioned: `blocks.draft` neutralises what the model
-  writes); the person who asked is the only one told, privately, where it is.
+  writes). The person who asked is told privately where it is; Slack shows the reply to
+  whoever follows the thread, as any reply, so `STARTED` does not promise otherwise.
 - "Polish this": the message polished, shown only to the person who asked
   (`handlers.work.private_draft_chat`), with a [Post in thread] button that posts it
-  there as the bot, saying who asked: once, whichever replica each click reaches (a
+  there as the bot, saying who asked (a long one in as many replies as it was shown in,
+  `split_for_slack`, each part once): once, whichever replica each click reaches (a
   claim in the database), and from then on reactions on the posted message count for
   the saved polish.
 - "Brainstorm from this": a brainstorm in the message's thread, on the message's words.
@@ -37,11 +39,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.errors import BadInput, Busy, DatabaseUnavailable, NotSaved, user_message
+from bot.errors import BadInput, DatabaseUnavailable, user_message
 from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import shortcut_blocks
+from handlers.slack.answers import soon, stored_or_told, tell
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
 from handlers.slack.lookups import UserNames, posted_in_thread
+from handlers.slack.mrkdwn import split_for_slack
 from handlers.slack.payloads import dig, obj
 from handlers.work.private_draft_chat import PRIVATE_DRAFT
 
@@ -56,8 +60,8 @@ CANNOT_READ = ("I can't read that conversation: I'm not in it. In a channel, inv
                "with `/invite @idealoop`, then use the shortcut again.")
 NO_TEXT = "That message has no text for me to work on."
 STARTED = {
-    "feedback": "I'm writing feedback on that message in its thread. Nobody else is "
-                "notified.",
+    "feedback": "I'm writing feedback on that message in its thread. Nobody is "
+                "mentioned; people following the thread see the reply.",
     "brainstorm": "I'm brainstorming from that message in its thread.",
 }
 POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
@@ -123,32 +127,27 @@ def on_shortcut(ack: Ack, used: Used, client: WebClient, respond: Respond, deps:
     """Store the shortcut's work, then ack (the ack is the promise it will be done)."""
     if not used.text.strip():
         ack()
-        _soon(deps, _tell, respond, NO_TEXT)
+        soon(deps, tell, respond, NO_TEXT)
         return
     if not _readable(client, used):
         ack()
-        _soon(deps, _tell, respond, CANNOT_READ)
+        soon(deps, tell, respond, CANNOT_READ)
         return
     kind, request = _work(used, deps, bot_user)
     request["response_url"] = response_url  # the run tells the person through it
-    try:
-        item = deps.work.accept(kind, team=deps.team, delivery_key=f"shortcut:{used.trigger_id}",
-                                channel=used.channel, user=used.user, thread_ts=used.thread_ts,
-                                request=request)
-    except BadInput as exc:  # a daily limit, a channel idealoop does not work in, a topic
-        ack()
-        _soon(deps, _tell, respond, exc.user_message)
+    stored, item = stored_or_told(deps, ack, respond, lambda: deps.work.accept(
+        kind, team=deps.team, delivery_key=f"shortcut:{used.trigger_id}",
+        channel=used.channel, user=used.user, thread_ts=used.thread_ts, request=request),
+        again="Use the shortcut again in a minute.")
+    if not stored:  # a daily limit, a channel idealoop does not work in, a topic
         return
-    except DatabaseUnavailable as exc:  # answered 503, then the person told
-        _soon(deps, _tell, respond, user_message(exc) + " Use the shortcut again in a minute.")
-        raise NotSaved(str(exc)) from exc
     ack()
     if item is None:  # the same payload delivered twice: its work is under way already
         return
     deps.worker.run_soon(item)
     started = STARTED.get(used.shortcut)
     if started:
-        _soon(deps, _tell, respond, started)
+        soon(deps, tell, respond, started)
 
 
 def _work(used: Used, deps: Deps, bot_user: str | None) -> tuple[str, dict[str, Any]]:
@@ -204,9 +203,9 @@ def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     keys = shortcut_blocks.parse_post_value(action.get("value"))
     ack()
     if keys is None or not (is_slack_id(user) and is_slack_id(channel)):
-        _soon(deps, _tell, respond, "This button no longer works; use the shortcut again.")
+        soon(deps, tell, respond, "This button no longer works; use the shortcut again.")
         return
-    _soon(deps, _post_polished, client, respond, deps, str(user), str(channel), *keys)
+    soon(deps, _post_polished, client, respond, deps, str(user), str(channel), *keys)
 
 
 def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, channel: str,
@@ -216,44 +215,51 @@ def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, c
     try:
         saved = deps.drafter.shown_privately(channel, draft_ts)
         if saved is None:
-            _tell(respond, "That polished text is no longer kept, so it cannot be posted.")
+            tell(respond, "That polished text is no longer kept, so it cannot be posted.")
             return
         if saved.posted_ts is not None:
-            _tell(respond, ALREADY_POSTED)
+            tell(respond, ALREADY_POSTED)
             return
         if not deps.drafter.claim_post(channel, draft_ts):
             again = deps.drafter.shown_privately(channel, draft_ts)
-            _tell(respond, ALREADY_POSTED if again is not None and again.posted_ts
+            tell(respond, ALREADY_POSTED if again is not None and again.posted_ts
                   else BEING_POSTED)
             return
     except DatabaseUnavailable as exc:
-        _tell(respond, user_message(exc) + " Click again in a minute.")
+        tell(respond, user_message(exc) + " Click again in a minute.")
         return
+    parts = split_for_slack(saved.draft.text)
     try:
-        # posted by a click whose process stopped before it recorded it
-        posted = [ts for payload, ts in posted_in_thread(client, channel, thread_ts,
-                                                         POSTED_EVENT)
-                  if payload.get("draft_ts") == draft_ts]
-        if posted:
-            _record_posted(deps, channel, draft_ts, posted[0])
-            _tell(respond, ALREADY_POSTED)
+        # parts posted by a click whose process stopped before it recorded them
+        posted = {int(payload.get("part") or 1): ts
+                  for payload, ts in posted_in_thread(client, channel, thread_ts,
+                                                      POSTED_EVENT)
+                  if payload.get("draft_ts") == draft_ts}
+        if len(posted) >= len(parts):
+            _record_posted(deps, channel, draft_ts, posted[1])
+            tell(respond, ALREADY_POSTED)
             return
-        text, shown = shortcut_blocks.posted_polish(
-            saved.draft.text, deps.model.model, offline=deps.model.offline,
-            asker=UserNames(client)(user))
-        answer = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                         blocks=shown, metadata={
-                                             "event_type": POSTED_EVENT,
-                                             "event_payload": {"draft_ts": draft_ts}})
+        asker = UserNames(client)(user)
+        for number, part in enumerate(parts, start=1):  # each part once, in order
+            if number in posted:
+                continue
+            text, shown = shortcut_blocks.posted_polish(
+                part, deps.model.model, offline=deps.model.offline, asker=asker,
+                part=(number, len(parts)))
+            answer = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=text, blocks=shown,
+                metadata={"event_type": POSTED_EVENT,
+                          "event_payload": {"draft_ts": draft_ts, "part": number}})
+            posted[number] = str(answer.get("ts") or "")
     except SLACK_FAILURES as exc:
         log.warning("could not post a polished text: %s", failure_name(exc))
         with contextlib.suppress(DatabaseUnavailable):  # else its claim runs out
             deps.drafter.release_post(channel, draft_ts)
-        _tell(respond, "I could not post it in the thread just now; click again in a "
+        tell(respond, "I could not post it in the thread just now; click again in a "
                        "minute.")
         return
-    _record_posted(deps, channel, draft_ts, str(answer.get("ts") or ""))
-    _tell(respond, "Posted in the thread.")
+    _record_posted(deps, channel, draft_ts, posted[1])  # the first part is the item
+    tell(respond, "Posted in the thread.")
 
 
 def _record_posted(deps: Deps, channel: str, draft_ts: str, posted_ts: str) -> None:
@@ -268,18 +274,3 @@ def _record_posted(deps: Deps, channel: str, draft_ts: str, posted_ts: str) -> N
     except DatabaseUnavailable as exc:
         log.warning("could not record where a polished text was posted: %s", exc)
 
-
-def _soon(deps: Deps, fn: Any, *args: Any) -> None:
-    """After Slack has its answer, on the job pool (or here when the pool is full)."""
-    try:
-        deps.jobs.submit(fn, *args)
-    except Busy:
-        fn(*args)
-
-
-def _tell(respond: Respond, text: str) -> None:
-    """Only to the person who used the shortcut or clicked, through the response URL."""
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    except SLACK_FAILURES as exc:
-        log.warning("could not answer a shortcut: %s", failure_name(exc))

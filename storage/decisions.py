@@ -19,7 +19,8 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.base import Repository, as_utc, retry_locked
-from storage.models import Decision, Item
+from storage.models import Decision, Item, Signal
+from storage.signals import ButtonClick, apply_click
 
 PLANNED, DONE, DROPPED = "planned", "done", "dropped"
 CLOSED = (DONE, DROPPED)
@@ -38,6 +39,7 @@ class NewDecision:
     note: str | None = None
     owner_tz: str | None = None  # the owner's time zone, when Slack said
     remind_at: datetime | None = None  # when the reminder of `due` comes due
+    copied: bool = False  # the text is the item's words as prefilled, unchanged
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,11 @@ class DecisionStore(Repository):
                 .where(Decision.team == self.team))
 
     @retry_locked
-    def save(self, new: NewDecision) -> tuple[StoredDecision, bool]:
-        """Store a decision; (it, True) when stored now, (the one stored before, False)
-        when this submission was already stored."""
+    def save(self, new: NewDecision, *,
+             approval: ButtonClick | None = None) -> tuple[StoredDecision, bool]:
+        """Store a decision, and the decider's `approval` of its item in the same
+        transaction (both or neither); (it, True) when stored now, (the one stored
+        before, with its approval, False) when this submission was already stored."""
         now = self.clock()
         try:
             with self._write() as conn:
@@ -136,7 +140,10 @@ class DecisionStore(Repository):
                     note=new.note, decider=new.decider, owner=new.owner, due=new.due,
                     status=PLANNED, created_at=now, updated_at=now, remind_on=new.due,
                     owner_tz=new.owner_tz, remind_at=_utc(new.remind_at),
+                    copied=new.copied,
                 ).returning(Decision.id)).scalar_one()
+                if approval is not None:
+                    apply_click(conn, self._insert(Signal), approval)
             created = True
         except IntegrityError as exc:
             if "uq_decisions_view" not in str(exc.orig) and \

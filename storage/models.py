@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -346,6 +347,10 @@ thread. `view_id` is the modal it was submitted
     # (09:00 there), None on rows stored before 0023 (09:00 in IDEALOOP_TIMEZONE).
     owner_tz: Mapped[str | None] = mapped_column(String(64))
     remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Its text is the item's words as "Decide…" prefilled them, unchanged: a copy, which
+    # goes when the item's words go (forget, retention; 0024 on).
+    copied: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Board(Base):

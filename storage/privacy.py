@@ -229,10 +229,18 @@ class PrivacyStore(Repository):
                 if picked < batch:
                     return done
 
-        items = in_batches(_old_items(cutoff, batch), _items_batch)
-        brainstorms = in_batches(_old_brainstorms(cutoff, batch), _brainstorms_batch)
-        work = in_batches(_old_work(cutoff, batch), _work_batch)
-        decisions = in_batches(_old_decisions(cutoff, batch), _decisions_batch)
+        items = in_batches(_old(Item, cutoff, batch, Item.purged_at.is_(None)), _items_batch)
+        brainstorms = in_batches(
+            _old(Brainstorm, cutoff, batch, Brainstorm.purged_at.is_(None)),
+            lambda conn, ids, now: int(conn.execute(_purge_brainstorms(
+                Brainstorm.id.in_(ids), now=now)).rowcount))
+        work = in_batches(_old(Work, cutoff, batch, Work.state != "pending"),
+                          lambda conn, ids, now: int(conn.execute(
+                              delete(Work).where(Work.id.in_(ids))).rowcount))
+        decisions = in_batches(
+            _old(Decision, cutoff, batch, Decision.purged_at.is_(None)),
+            lambda conn, ids, now: int(conn.execute(_purge_decisions(
+                Decision.id.in_(ids), now=now)).rowcount))
         copies = self._scrub_copies(claim, lease)
         return Purged(items, brainstorms, work, copies, decisions=decisions)
 
@@ -253,7 +261,7 @@ class PrivacyStore(Repository):
     def _scrub_copies(self, claim: DailyClaim, lease: float) -> int:
         with self._write() as conn:
             self._renew(conn, claim, lease)
-            return _Copies(conn, lambda table: true()).scrub()
+            return _Copies(conn, lambda table: true(), now=self.clock()).scrub()
 
     @retry_locked
     def forget(self, user: str, *, everywhere: bool = False) -> Forgotten:
@@ -320,7 +328,7 @@ class PrivacyStore(Repository):
             if copied:
                 copies += conn.execute(_purge_decisions(
                     and_(here(Decision), Decision.text.in_(sorted(copied))), now=now)).rowcount
-            copies += _Copies(conn, here, words, removed).scrub()
+            copies += _Copies(conn, here, words, removed, now=now).scrub()
         return Forgotten(signals, brainstorms, drafts, guidance, work, copies, installations,
                          dm_ideas, reworked, decisions=decisions)
 
@@ -356,43 +364,15 @@ class PrivacyStore(Repository):
         return False
 
 
-def _old_items(cutoff: datetime, batch: int) -> Any:
-    return (select(Item.id).where(Item.created_at < cutoff, Item.purged_at.is_(None))
-            .order_by(Item.id).limit(batch))
+def _old(table: Any, cutoff: datetime, batch: int, *where: Any) -> Any:
+    """The ids of the next `batch` rows of `table` created before `cutoff` (and `where`)."""
+    return (select(table.id).where(table.created_at < cutoff, *where)
+            .order_by(table.id).limit(batch))
 
 
 def _items_batch(conn: Connection, ids: list[int], now: datetime) -> int:
     conn.execute(delete(ItemVector).where(ItemVector.item_id.in_(ids)))
     return int(conn.execute(_purge_items(Item.id.in_(ids), now=now)).rowcount)
-
-
-def _old_brainstorms(cutoff: datetime, batch: int) -> Any:
-    return (select(Brainstorm.id).where(Brainstorm.created_at < cutoff,
-                                        Brainstorm.purged_at.is_(None))
-            .order_by(Brainstorm.id).limit(batch))
-
-
-def _brainstorms_batch(conn: Connection, ids: list[int], now: datetime) -> int:
-    return int(conn.execute(_purge_brainstorms(Brainstorm.id.in_(ids), now=now)).rowcount)
-
-
-def _old_work(cutoff: datetime, batch: int) -> Any:
-    return (select(Work.id).where(Work.created_at < cutoff, Work.state != "pending")
-            .order_by(Work.id).limit(batch))
-
-
-def _work_batch(conn: Connection, ids: list[int], now: datetime) -> int:
-    return int(conn.execute(delete(Work).where(Work.id.in_(ids))).rowcount)
-
-
-def _old_decisions(cutoff: datetime, batch: int) -> Any:
-    return (select(Decision.id).where(Decision.created_at < cutoff,
-                                      Decision.purged_at.is_(None))
-            .order_by(Decision.id).limit(batch))
-
-
-def _decisions_batch(conn: Connection, ids: list[int], now: datetime) -> int:
-    return int(conn.execute(_purge_decisions(Decision.id.in_(ids), now=now)).rowcount)
 
 
 def _purge_items(where: Any, *, now: datetime, any_state: bool = False) -> Any:
@@ -479,8 +459,9 @@ class _Copies:
 
     def __init__(self, conn: Connection, here: Callable[[Any], Any],
                  words: frozenset[str] = frozenset(),
-                 removed: frozenset[str] | None = None) -> None:
+                 removed: frozenset[str] | None = None, *, now: datetime) -> None:
         self.conn = conn
+        self.now = now
         self.here = here
         self.words = words
         self.removed = removed
@@ -488,7 +469,16 @@ class _Copies:
 
     def scrub(self) -> int:
         """How many rows changed."""
-        return self._brainstorms() + self._work() + self._items()
+        return self._brainstorms() + self._work() + self._items() + self._decisions()
+
+    def _decisions(self) -> int:
+        """Decisions worded as their item's words unchanged (`Decision.copied`: the
+        prefill, which `show_links` and one line make unlike the item's text) go once
+        the item's words are gone, however new the decision."""
+        gone = select(Item.id).where(self.here(Item), Item.purged_at.is_not(None))
+        return int(self.conn.execute(_purge_decisions(
+            and_(self.here(Decision), Decision.copied, Decision.item_id.in_(gone)),
+            now=self.now)).rowcount)
 
     def _alive(self, team: str, channel: str, text_: Any) -> bool:
         """True when the copy `text_` of an item's text may stay: an unpurged item of the

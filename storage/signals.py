@@ -158,31 +158,38 @@ class SignalStore(Repository):
         `exclusive` are turned off (👍 and 👎 exclude each other). A delivery no newer
         than the last click on that signal changes nothing. True when the clicked signal
         is on afterwards."""
-        values = {"item_id": click.item_id, "user_id": click.user_id, "emoji": click.button,
-                  "polarity": click.polarity, "active": True, "event_us": click.event_us,
-                  "added_at": click.at, "removed_at": None, "source": "button"}
-        stmt = self._insert(Signal).values(values)
-        toggled = stmt.on_conflict_do_update(
-            index_elements=["item_id", "user_id", "emoji"],
-            set_={"active": ~Signal.active if click.toggles else true(),
-                  "event_us": stmt.excluded.event_us,
-                  "added_at": case((Signal.active, Signal.added_at), else_=stmt.excluded.added_at),
-                  "removed_at": case((Signal.active, stmt.excluded.added_at), else_=None)
-                  if click.toggles else None},
-            where=Signal.event_us < stmt.excluded.event_us)
         with self._write() as conn:
-            conn.execute(toggled)
-            if click.exclusive:
-                conn.execute(
-                    update(Signal)
-                    .where(Signal.item_id == click.item_id, Signal.user_id == click.user_id,
-                           Signal.emoji.in_(click.exclusive), Signal.active,
-                           Signal.event_us < click.event_us)
-                    .values(active=False, event_us=click.event_us, removed_at=click.at))
-            return bool(conn.execute(
-                select(Signal.active).where(Signal.item_id == click.item_id,
-                                            Signal.user_id == click.user_id,
-                                            Signal.emoji == click.button)).scalar())
+            return apply_click(conn, self._insert(Signal), click)
+
+
+def apply_click(conn: Connection, insert: Any, click: ButtonClick) -> bool:
+    """`SignalStore.click` in the caller's transaction (`insert`: the dialect's INSERT of
+    `Signal`, `Repository._insert`): a decision stores its approval with itself."""
+    values = {"item_id": click.item_id, "user_id": click.user_id, "emoji": click.button,
+              "polarity": click.polarity, "active": True, "event_us": click.event_us,
+              "added_at": click.at, "removed_at": None, "source": "button"}
+    stmt = insert.values(values)
+    toggled = stmt.on_conflict_do_update(
+        index_elements=["item_id", "user_id", "emoji"],
+        set_={"active": ~Signal.active if click.toggles else true(),
+              "event_us": stmt.excluded.event_us,
+              "added_at": case((Signal.active, Signal.added_at), else_=stmt.excluded.added_at),
+              "removed_at": case((Signal.active, stmt.excluded.added_at), else_=None)
+              if click.toggles else None},
+        where=Signal.event_us < stmt.excluded.event_us)
+    conn.execute(toggled)
+    if click.exclusive:
+        conn.execute(
+            update(Signal)
+            .where(Signal.item_id == click.item_id, Signal.user_id == click.user_id,
+                   Signal.emoji.in_(click.exclusive), Signal.active,
+                   Signal.event_us < click.event_us)
+            .values(active=False, event_us=click.event_us, removed_at=click.at))
+    return bool(conn.execute(
+        select(Signal.active).where(Signal.item_id == click.item_id,
+                                    Signal.user_id == click.user_id,
+                                    Signal.emoji == click.button)).scalar())
+
 
 class SignalSink:
     """`SignalStore.apply_reactions` on one connection kept open between batches.

@@ -13,7 +13,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,30 @@ def serve_env(slack: SlackApiServer, url: str, **extra: str) -> dict[str, str]:
     return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.url, "DATABASE_URL": url, "IDEALOOP_LLM_RETRIES": "0",
             "IDEALOOP_WORKER_PROCESSES": "0", **extra}
+
+
+@contextmanager
+def inserts_refused(url: str, table: str) -> Iterator[None]:
+    """PostgreSQL refuses every INSERT into `table` as a server shutting down does
+    (SQLSTATE 57P01, admin_shutdown: an OperationalError, the database away) while this
+    lasts: a fault between two writes of one piece of work, the first one kept."""
+    engine = make_engine(url)
+    assert engine.dialect.name == "postgresql", "a trigger that raises needs PostgreSQL"
+    function, trigger = f"idealoop_test_refuse_{table}", f"idealoop_test_refuse_{table}"
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'terminating connection due to administrator command' "
+                "USING ERRCODE = '57P01'; END $$ LANGUAGE plpgsql")
+            conn.exec_driver_sql(f"CREATE TRIGGER {trigger} BEFORE INSERT ON {table} "
+                                 f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}()")
+        engine.dispose()
 
 
 def seed_ideas(url: str) -> list[int]:

@@ -193,6 +193,20 @@ def test_a_shortcut_handled_but_not_declared_or_declared_but_not_handled_fails(
     assert shortcuts_out_of_step(global_one, handled)
 
 
+def test_what_the_feedback_shortcut_promises_is_what_slack_does() -> None:
+    """The critique is a reply in the message's thread: Slack shows it to whoever follows
+    the thread, as any reply, so neither the manifest nor what the person is told may
+    say only they are notified; the behaviour page quotes what they are told."""
+    feedback = next(s for s in manifest()["features"]["shortcuts"]
+                    if s["callback_id"] == shortcuts.FEEDBACK_SHORTCUT)
+    only_them = re.compile(r"only you|nobody else|no one else", re.IGNORECASE)
+    said = shortcuts.STARTED["feedback"]
+    assert not only_them.search(feedback["description"]) and not only_them.search(said)
+    assert "people following the thread see the reply" in said
+    page = Path(__file__).parents[1] / "docs" / "behaviour" / "message-shortcuts.md"
+    assert said in " ".join(page.read_text().split())
+
+
 def test_scopes_are_exactly_what_the_listeners_need(tmp_path: Path) -> None:
     rec = registered(tmp_path)
     methods = methods_called_by_handlers()

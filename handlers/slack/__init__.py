@@ -7,5 +7,6 @@
     streaming.py   a message that fills in while the LLM writes (throttled chat.update)
     lookups.py     people's names, message permalinks, what idealoop posted in a thread
     payloads.py    clicks and modal submissions read without trusting their shape
+    answers.py     telling the person privately, answering after the ack, store-or-503
     api_errors.py  Slack Web API failures: retryable or not, said in words a person can act on
 """

@@ -35,13 +35,18 @@ _MESSAGES = {
     "invalid_auth": "My Slack credentials are not valid. Ask whoever runs idealoop to check "
                     "SLACK_BOT_TOKEN.",
     "message_not_found": "The message I was working in is gone.",
+    "user_not_in_channel": "You're not a member of that channel, so Slack won't let me "
+                           "show you anything there. Join it, then use the shortcut "
+                           "again.",
 }
 _PERMANENT = {"not_in_channel", "channel_not_found", "is_archived", "msg_too_long",
               "invalid_auth", "account_inactive", "token_revoked", "not_authed",
               "message_not_found", "cant_update_message", "restricted_action",
               "invalid_blocks", "no_permission", "missing_scope", "thread_not_found",
               # conversations.open: nobody to write to (a reminder's owner who left)
-              "user_not_found", "user_disabled", "cannot_dm_bot"}
+              "user_not_found", "user_disabled", "cannot_dm_bot",
+              # chat.postEphemeral to someone not in the channel (they left, or preview it)
+              "user_not_in_channel"}
 
 
 def error_code(exc: BaseException) -> str:

@@ -41,7 +41,11 @@ def private_part(text: str, model: str, *, offline: bool, part: tuple[int, int],
     carries the [Post in thread] button (`post`: its value)."""
     fallback, shown = blocks.draft(text, model, offline=offline, state="done", part=part,
                                    label="polish", sources=sources)
-    shown = [block for block in shown if block.get("type") != "context_actions"]
+    # no feedback buttons (nobody can react to a private message) and no "Decide…":
+    # nobody can decide on an ephemeral (`blocks.DECIDE_ACTION` needs a message in the
+    # channel); both come back on the posted one
+    shown = [block for block in shown if block.get("type") != "context_actions"
+             and not _has_action(block, blocks.DECIDE_ACTION)]
     shown.append({"type": "context", "elements": [{"type": "mrkdwn",
                                                      "text": f":lock: {PRIVATELY}"}]})
     if post is not None:
@@ -51,11 +55,18 @@ def private_part(text: str, model: str, *, offline: bool, part: tuple[int, int],
     return fallback, shown
 
 
+def _has_action(block: dict[str, Any], action_id: str) -> bool:
+    return block.get("type") == "actions" and any(
+        element.get("action_id") == action_id for element in block.get("elements", []))
+
+
 def private_note(text: str) -> str:
     return f"{text} _({PRIVATELY})_"
 
 
-def posted_polish(text: str, model: str, *, offline: bool, asker: str) -> tuple[str, Blocks]:
-    """The polished text posted in the thread by the bot, saying who asked for it."""
+def posted_polish(text: str, model: str, *, offline: bool, asker: str,
+                  part: tuple[int, int] = (1, 1)) -> tuple[str, Blocks]:
+    """One part of the polished text posted in the thread by the bot, saying who asked
+    for it (the first part carries its buttons)."""
     return blocks.draft(text, model, offline=offline, state="done", label="polish",
-                        sources=f"posted at {asker}'s request")  # neutralised there
+                        part=part, sources=f"posted at {asker}'s request")  # neutralised

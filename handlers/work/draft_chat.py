@@ -293,6 +293,16 @@ def tell_privately(client: WebClient, channel: str, user: str | None, thread_ts:
         log.warning("could not tell %s privately: %s", user, failure_name(exc))
 
 
+def tell_directly(client: WebClient, user: str, text: str) -> None:
+    """A direct message to `user` (`conversations.open`, then `chat.postMessage`), for
+    someone who cannot be shown anything where they asked; best effort."""
+    try:
+        opened = client.conversations_open(users=user)
+        client.chat_postMessage(channel=str(opened["channel"]["id"]), text=text)
+    except SLACK_FAILURES as exc:
+        log.warning("could not tell %s directly: %s", user, failure_name(exc))
+
+
 def tell_through(url: str, text: str) -> None:
     """An ephemeral answer through an interaction's response URL, only its person sees
     it, even where the bot cannot post; best effort. Only a rate limit is waited out: a

@@ -13,6 +13,7 @@ what an earlier one showed; it shows it again, to the same person only.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from slack_sdk import WebClient
@@ -20,15 +21,18 @@ from slack_sdk import WebClient
 from bot.errors import ChatRefused
 from bot.work.queue import WorkItem
 from handlers.slack import blocks, shortcut_blocks
-from handlers.slack.api_errors import slack_call
-from handlers.work.draft_chat import SlackDraftChat
+from handlers.slack.api_errors import error_code, slack_call
+from handlers.work.draft_chat import SlackDraftChat, tell_directly
 
 PRIVATE_DRAFT = "private_draft"  # the kind of work whose draft only its asker sees
+OUTSIDE = "user_not_in_channel"  # chat.postEphemeral: the asker is not in the channel
 
 
 class SlackPrivateDraftChat(SlackDraftChat):
     def __init__(self, client: WebClient, *, model_name: str, offline: bool) -> None:
         super().__init__(client, model_name=model_name, offline=offline, stream_interval=1.0)
+        self._outside: set[int] = set()  # work whose asker Slack said is not in the channel
+        self._lock = threading.Lock()
 
     def _where(self, work: WorkItem) -> str | None:
         """The thread the private messages go in: the message's own when it was a reply,
@@ -38,11 +42,29 @@ class SlackPrivateDraftChat(SlackDraftChat):
 
     def _private(self, work: WorkItem, what: str, text: str,
                  shown: list[dict[str, object]] | None = None) -> str:
-        with slack_call(what):
-            answer = self.client.chat_postEphemeral(
-                channel=work.channel, user=work.user_id, thread_ts=self._where(work),
-                text=text, blocks=shown)
+        try:
+            with slack_call(what):
+                answer = self.client.chat_postEphemeral(
+                    channel=work.channel, user=work.user_id, thread_ts=self._where(work),
+                    text=text, blocks=shown)
+        except ChatRefused as exc:
+            if error_code(exc.__cause__ or exc) == OUTSIDE:
+                with self._lock:
+                    self._outside.add(work.id)
+            raise
         return str(answer.get("message_ts") or "")
+
+    def tell(self, work: WorkItem, text: str) -> None:
+        """Someone Slack would not show an ephemeral message in the channel (they are not
+        in it: they left, or only preview it) is told in a direct message; anyone else
+        as any draft's asker is (the response URL)."""
+        with self._lock:
+            outside = work.id in self._outside
+            self._outside.discard(work.id)
+        if outside and work.user_id:
+            tell_directly(self.client, work.user_id, text)
+            return
+        super().tell(work, text)
 
     def post_placeholder(self, work: WorkItem) -> str:
         text, _ = blocks.drafting_placeholder(self.model_name, "polish")

@@ -30,6 +30,7 @@ from storage.stores import Stores
 from testkit.app import RunningApp, running_app
 from testkit.databases import migrate
 from testkit.fake_openai import FakeOpenAI
+from testkit.faults import inserts_refused
 from testkit.processes import child_env, idealoop
 from testkit.waiting import wait_until
 from tests.e2e.test_brainstorm import CHANNEL, brainstorm, thread_replies
@@ -106,6 +107,31 @@ def test_decide_opens_a_prefilled_modal_stores_once_and_announces_in_the_thread(
     row = next(r for r in app.stores.reports.export_rows()
                if r["text"].startswith("Walking standups"))
     assert (row["approvals"], row["score"]) == (1, 1)
+
+
+@pytest.mark.database_matters  # a trigger that raises needs PostgreSQL
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_decision_whose_approval_cannot_be_stored_is_not_stored_either(
+        app: RunningApp, llm: FakeOpenAI, db_url: str) -> None:
+    """The database goes away between the decision and the decider's approval of the
+    idea (the signal's INSERT refused): the modal says nothing was saved, and indeed
+    nothing was, nor announced; the same submission again stores both."""
+    _, idea = an_idea(app, llm)
+    modal = open_decide(app, idea)
+    with inserts_refused(db_url, "signals"):
+        answer = app.sender.submit(modal, values(), user=ALICE)
+        assert answer.status == 200 and answer.json()["response_action"] == "errors"
+        assert "nothing was saved" in answer.json()["errors"]["decision"]
+    app.deps.wait_quiet()
+    assert app.stores.decisions.export_rows() == []
+    assert not [c for c in app.slack.calls_to("chat.postMessage")
+                if "recorded a decision" in c.params.get("text", "")]
+    assert app.sender.submit(modal, values(), user=ALICE).status == 200
+    app.deps.wait_quiet()
+    assert len(app.stores.decisions.export_rows()) == 1
+    row = next(r for r in app.stores.reports.export_rows()
+               if r["text"].startswith("Walking standups"))
+    assert row["approvals"] == 1
 
 
 @pytest.mark.parametrize(("form", "field", "said"), [

@@ -26,6 +26,7 @@ from storage.digests import Subscription
 from storage.signals import ReactionChange
 from testkit.app import TOKEN, app_env, running_app
 from testkit.metrics import value
+from testkit.processes import child_env
 from testkit.waiting import eventually
 
 CHANNEL = "C0GENERAL"
@@ -426,8 +427,8 @@ def test_cli_digest_twice_at_once_posts_one(slack: SlackApiServer, db_url: str,
         react(deps, item, "U0BOB")
     finally:
         close_deps(deps)
-    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
-           "DATABASE_URL": db_url}
+    env = child_env(PATH="/usr/bin:/bin", SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack.url,
+                    DATABASE_URL=db_url)  # this tree's code, not an installed checkout's
     command = [sys.executable, "-m", "bot.cli", "digest", "--channel", CHANNEL, "--period",
                "day"]
     runs = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
@@ -446,8 +447,8 @@ def test_cli_digest_takes_a_channel_by_name_or_id_and_names_the_period(
         seed(deps, slack, ["an idea nobody judged"])
     finally:
         close_deps(deps)
-    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
-           "DATABASE_URL": db_url}
+    env = child_env(PATH="/usr/bin:/bin", SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack.url,
+                    DATABASE_URL=db_url)  # this tree's code, not an installed checkout's
 
     def digest(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot.cli", "digest", *args], env=env,

@@ -69,13 +69,16 @@ DECISION_NOTE = "zqdecnote try it for a month"  # its note
 SHORTCUT_ON = "zqshortcut our retro notes go out late every sprint"
 FEEDBACK_OUT = "*What works*\n• zqfbout retro notes go out late every sprint: named."
 POLISHED_OUT = "zqpolishedout Our retro notes go out late every sprint."
+# her polish, on several lines with a link: decided on unchanged by Dan ("Decide…"
+# prefills it on one line, links written out), a copy unlike its text
+POLISH_OUT = ("Polished: zqpolout standups move to 10:15.\n\nEveryone joins from "
+              "<https://example.com/standup|the standup room>.")
 HERS = (TOPIC, GUIDE, INSTRUCTION, DM_TOPIC, DM_DRAFT, USER_TOKEN, NAME, DM_IDEA, DECISION,
-        DECISION_NOTE, SHORTCUT_ON, FEEDBACK_OUT, POLISHED_OUT)
+        DECISION_NOTE, SHORTCUT_ON, FEEDBACK_OUT, POLISHED_OUT, POLISH_OUT)
 # What the AI wrote, for retention: texts older than the cut-off.
 IDEA_1, IDEA_2 = "zqidea1 walking standups", "zqidea2 async updates"
 MORE = "zqmore standing standups"  # from "More like this"
 DRAFTED = "zqdrafted a draft of idea two"  # from "Draft this"
-POLISH_OUT = "Polished: zqpolout standups move to 10:15."
 DM_DRAFT_OUT = "zqdmdraftout Welcome aboard!"
 AI_WROTE = (IDEA_1, IDEA_2, MORE, DRAFTED, POLISH_OUT, DM_IDEA, DM_DRAFT_OUT)
 
@@ -218,9 +221,30 @@ def write_through_every_path(app: RunningApp, llm: FakeOpenAI, db_url: str,
     return first, second
 
 
+def decide_unchanged(app: RunningApp, marker: str, user: str) -> None:
+    """`user` decides on the bot's message holding `marker`, keeping the decision
+    "Decide…" prefilled from it."""
+    [message] = [m for root in app.slack.state.history(CHANNEL)
+                 for m in app.slack.state.thread(CHANNEL, root["ts"])[1:]
+                 if m.get("bot_id") and marker in json.dumps(m.get("blocks"))]
+    click(app, message, "decide", user)
+    modal = app.slack.calls_to("views.open")[-1].response["view"]
+    [prefill] = [b["element"]["initial_value"] for b in modal["blocks"]
+                 if b.get("block_id") == "decision"]
+    reply = app.sender.submit(modal, {"decision": prefill, "owner": user,
+                                      "due": date.today().isoformat(), "note": None},
+                              user=user)
+    assert reply.status == 200 and reply.body == "", reply.body
+    assert app.deps.wait_quiet(timeout=20)
+
+
 def later_brainstorm(app: RunningApp, llm: FakeOpenAI, second: dict[str, Any]) -> None:
     """Carol's brainstorm after all that: its inputs carry the approved idea, the
-    rejected one and the guidance; the rejected one's embedding is kept."""
+    rejected one and the guidance; the rejected one's embedding is kept. And Dan's
+    decision on Alice's polish, its words unchanged."""
+    decide_unchanged(app, "zqpolout", DAN)
+    [copy] = [d for d in app.stores.decisions.export_rows() if "zqpolout" in d.text]
+    assert "\n" not in copy.text and "https://example.com/standup" in copy.text
     for user in (CAROL, DAN):  # outweighing Bob's "Draft this"
         assert app.sender.reaction(user=user, emoji="-1", channel=CHANNEL,
                                    ts=second["ts"]).status == 200

@@ -116,6 +116,9 @@ def test_polish_is_shown_only_to_the_asker_and_posted_in_the_thread_on_request(
     polished = {**private[-1],
                 "ts": app.slack.calls_to("chat.postEphemeral")[-1].response["message_ts"]}
     assert "We move the launch to next week" in polished["text"]
+    actions = [el["action_id"] for block in polished["blocks"] if block["type"] == "actions"
+               for el in block["elements"]]
+    assert actions == [POST_IN_THREAD_ACTION]  # no "Decide…": it cannot work privately
     [button] = [el for block in polished["blocks"] if block["type"] == "actions"
                 for el in block["elements"] if el["action_id"] == POST_IN_THREAD_ACTION]
     click = {"type": "button", "action_id": POST_IN_THREAD_ACTION, "block_id": "b",
@@ -145,6 +148,37 @@ def polish_and_post(app: RunningApp, llm: FakeOpenAI, message: dict, *,
     button = find_button(polished, "post")
     assert button is not None
     return {"action": button, "message": polished}
+
+
+def test_a_long_polish_is_posted_whole_in_as_many_replies_once(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """A 5,000-character polish does not fit one message: it was shown in two, and
+    [Post in thread] posts both parts, in order, each once."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    paragraphs = [f"Paragraph {n}: " + "the launch moves a week so design can finish. " * 9
+                  for n in range(12)]
+    long = "\n\n".join(paragraphs) + "\n\nThe very last words."
+    assert 4900 < len(long) < 5600
+    llm.reply(long)
+    assert use(app, shortcuts.POLISH_SHORTCUT, bob).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    polished = {**app.slack.state.ephemeral[-1],
+                "ts": app.slack.calls_to("chat.postEphemeral")[-1].response["message_ts"]}
+    button = find_button(polished, "post")
+    assert button is not None
+    for _ in range(2):  # clicked twice: each part posted once
+        assert app.sender.click(button, user="U0ALICE", channel=CHANNEL, message=polished,
+                                ephemeral=True,
+                                response_url=app.slack.new_response_url()).status == 200
+        assert app.deps.wait_quiet(timeout=20)
+    posted = bots_replies(app, bob["ts"])
+    assert len(posted) == 2
+    shown = [json.dumps(m["blocks"], ensure_ascii=False) for m in posted]
+    assert "part 1 of 2" in shown[0] and "part 2 of 2" in shown[1]
+    assert "Paragraph 0:" in shown[0] and "The very last words." in shown[1]
+    assert not any("(continues)" in text for text in shown)
+    assert [m["metadata"]["event_payload"]["part"] for m in posted] == [1, 2]
+    assert told(app)[-2:] == ["Posted in the thread.", shortcuts.ALREADY_POSTED]
 
 
 @pytest.mark.database_matters
@@ -340,4 +374,25 @@ def test_when_slack_refuses_the_answer_the_asker_hears_it_through_the_response_u
     assert app.deps.wait_quiet(timeout=20)
     refusals = [text for text in told(app) if "/invite @idealoop" in text]
     assert len(refusals) == 2, told(app)
+    assert bots_replies(app, bob["ts"]) == [] and prompts(llm) == []
+
+
+@pytest.mark.slack_refusals("user_not_in_channel")
+def test_a_polish_for_someone_not_in_the_channel_is_answered_in_a_direct_message(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """Alice previews a public channel she is not in and polishes a message there: Slack
+    refuses to show her an ephemeral message in it (`user_not_in_channel`). The work ends
+    at once, nothing is public, no LLM is spent, and she is told why in a direct
+    message."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    app.slack.state.set_person_in(CHANNEL, "U0ALICE", False)
+    assert use(app, shortcuts.POLISH_SHORTCUT, bob).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    refused = app.slack.calls_to("chat.postEphemeral")
+    assert len(refused) == 1 and refused[0].response["error"] == "user_not_in_channel"
+    [work] = work_in_thread(app.stores.engine, CHANNEL, bob["ts"])
+    assert work["state"] != "pending"  # not tried again and again
+    dms = [c.params for c in app.slack.calls_to("chat.postMessage")
+           if str(c.params.get("channel", "")).startswith("D")]
+    assert len(dms) == 1 and "not a member of that channel" in dms[0]["text"]
     assert bots_replies(app, bob["ts"]) == [] and prompts(llm) == []

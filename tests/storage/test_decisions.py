@@ -128,3 +128,24 @@ def test_retention_removes_the_words_of_old_decisions(stores: Stores) -> None:
     assert purged.decisions == 1
     gone = stores.decisions.get(decision)
     assert gone is not None and (gone.text, gone.note, gone.purged) == ("", None, True)
+
+
+def test_a_decision_copied_from_its_item_goes_with_the_items_words_a_reworded_one_stays(
+        stores: Stores) -> None:
+    """Retention purges the idea; decisions made on it since are newer than the cut-off.
+    The one kept as "Decide…" prefilled it (`copied`) is a copy of the idea's words and
+    goes; the one its decider worded stays until its own time."""
+    ids = _brainstorm(stores)
+    cutoff = datetime.now(UTC) + timedelta(seconds=1)
+    later = Stores.open(stores.engine, clock=lambda: cutoff + timedelta(hours=1))
+    copy, _ = later.decisions.save(NewDecision(
+        channel="C1", item_id=ids[0], thread_ts="100.000001", view_id="V1", text="a",
+        decider="U3", owner="U3", due=DUE, copied=True))
+    worded, _ = later.decisions.save(NewDecision(
+        channel="C1", item_id=ids[0], thread_ts="100.000001", view_id="V2",
+        text="We do a, from Monday", decider="U2", owner="U2", due=DUE))
+    purged = purge_before(stores.privacy, cutoff)
+    assert (purged.items, purged.decisions) == (3, 0) and purged.copies >= 1
+    gone, kept = stores.decisions.get(copy.id), stores.decisions.get(worded.id)
+    assert gone is not None and (gone.text, gone.purged) == ("", True)
+    assert kept is not None and (kept.text, kept.purged) == ("We do a, from Monday", False)

@@ -76,8 +76,12 @@ def post_ephemeral(ctx: CallContext, params: dict[str, Any]) -> dict[str, Any]:
     user = str(params["user"])
     if user not in ctx.ws.users:
         raise WorkspaceError("user_not_found")
+    # Slack's errors for where it goes, as its reference lists them
+    # (https://docs.slack.dev/reference/methods/chat.postEphemeral): channel_not_found,
+    # not_in_channel, is_archived, user_not_in_channel
+    channel = ctx.ws.require_ephemeral_audience(str(params["channel"]), user)
     ts = ctx.ws.post_ephemeral(
-        str(params["channel"]), user, text or "", blocks,
+        channel, user, text or "", blocks,
         str(params["thread_ts"]) if params.get("thread_ts") else None,
     )
     return {"ok": True, "message_ts": ts}

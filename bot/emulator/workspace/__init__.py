@@ -91,6 +91,8 @@ class Workspace:
         self.channel_info = self.directory.channel_info
         self.set_member = self.directory.set_member
         self.require_member = self.directory.require_member
+        self.set_person_in = self.directory.set_person_in
+        self.require_ephemeral_audience = self.directory.require_ephemeral_audience
         self.post_message = self.messages.post_message
         self.update_message = self.messages.update_message
         self.delete_message = self.messages.delete_message

@@ -33,6 +33,8 @@ class Directory:
         }
         self.channels: dict[str, dict[str, Any]] = {}
         self.zones: dict[str, str] = {}  # each member's time zone (IANA); UTC if unset
+        # people who are not in a channel (everyone is, until `set_person_in` says not)
+        self.outside: dict[str, set[str]] = {}
 
     def add_user(self, user_id: str, name: str, tz: str | None = None) -> None:
         """Add (or rename) a workspace member, living in time zone `tz` (IANA) if given."""
@@ -121,6 +123,27 @@ class Directory:
             channel = self.ensure_channel(channel)
             if not self.channels[channel]["is_member"]:
                 raise WorkspaceError("not_in_channel", channel)
+            return channel
+
+    def set_person_in(self, channel: str, user: str, member: bool) -> None:
+        """Put a person in `channel` or take them out (they left, or only preview a
+        public channel: its messages can still reach the app through a shortcut)."""
+        with self._core.lock:
+            outside = self.outside.setdefault(self.ensure_channel(channel), set())
+            (outside.discard if member else outside.add)(user)
+
+    def require_ephemeral_audience(self, channel: str, user: str) -> str:
+        """The channel id where `user` may be shown an ephemeral message, or the error
+        chat.postEphemeral answers (https://docs.slack.dev/reference/methods/
+        chat.postEphemeral, "Errors"): `channel_not_found` (an unknown `#name`),
+        `not_in_channel` (the bot is not in it), `is_archived`, and
+        `user_not_in_channel` ("the user should be in the channel specified")."""
+        with self._core.lock:
+            channel = self.require_member(channel)
+            if self.channels[channel]["is_archived"]:
+                raise WorkspaceError("is_archived", channel)
+            if user in self.outside.get(channel, set()):
+                raise WorkspaceError("user_not_in_channel", f"{user} in {channel}")
             return channel
 
     def channel_info(self, channel: str) -> dict[str, Any]:

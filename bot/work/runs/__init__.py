@@ -4,6 +4,7 @@ reminder. Slack-free.
     brainstorm.py  BrainstormRunner: the header, each idea as the model finishes it
     draft.py       DraftRunner: the placeholder, the draft streamed in, its parts settled
     notice.py      NoticeRunner: a decision announced once in its item's thread
+    once.py        DecisionPost: what both share: one message about a decision, once
     reminder.py    ReminderRunner: a decision's owner reminded once, by DM, on its date
     board.py       BoardRunner: a channel's idea board (a canvas) made, then edited when
                    what it shows changed, at most once a minute

@@ -13,9 +13,8 @@ import logging
 from datetime import datetime
 
 from bot.decisions import NOT_ANNOUNCED, NOTICE_WORK, Decisions, StoredDecision, notice_key
-from bot.errors import ChatRefused, ChatUnavailable
-from bot.work.chat import NoticeChat
-from bot.work.queue import RetryLater, Work, WorkItem
+from bot.work.queue import Work, WorkItem
+from bot.work.runs.once import DecisionPost
 
 log = logging.getLogger(__name__)
 
@@ -43,32 +42,16 @@ def notice_over(decisions: Decisions, item: WorkItem) -> None:
     decisions.announced(int(item.request["decision"]), NOT_ANNOUNCED)
 
 
-class NoticeRunner:
-    def __init__(self, work: Work, decisions: Decisions, chat: NoticeChat) -> None:
-        self.work = work
-        self.decisions = decisions
-        self.chat = chat
 
-    def run(self, item: WorkItem, last: bool) -> str | None:
+class NoticeRunner(DecisionPost[str]):
+    what = "the announcement"
+
+    def due(self, item: WorkItem) -> StoredDecision | None:
         decision = self.decisions.get(int(item.request["decision"]))
-        if decision is None or decision.announced_ts is not None:
-            return None
-        try:
-            ts = self.chat.find(item, decision) if item.attempts > 1 else None
-            if ts is None:
-                self.work.confirm(item)
-                ts = self.chat.post(item, decision)
-        except ChatRefused as exc:  # the thread is gone, the bot left: nobody to tell
-            log.info("decision %d could not be announced: %s", decision.id, exc)
-            notice_over(self.decisions, item)
-            return exc.user_message
-        except ChatUnavailable as exc:
-            raise RetryLater(f"the decision could not be announced: {exc}") from exc
-        self.decisions.announced(decision.id, ts)
-        return None
+        return decision if decision is not None and decision.announced_ts is None else None
 
-    def settle(self, item: WorkItem, note: str) -> None:
-        """Nobody waits on an announcement: giving it up shows nothing, and records it as
-        not announced (best effort: the worker says so if it cannot)."""
-        log.info("gave up announcing decision %s: %s", item.request.get("decision"), note)
+    def record(self, item: WorkItem, decision: StoredDecision, posted: str | None) -> None:
+        self.decisions.announced(decision.id, NOT_ANNOUNCED if posted is None else posted)
+
+    def over(self, item: WorkItem) -> None:
         notice_over(self.decisions, item)

@@ -15,10 +15,9 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from bot.decisions import PLANNED, REMINDER_WORK, Decisions, reminder_key
-from bot.errors import ChatRefused, ChatUnavailable
-from bot.work.chat import ReminderChat
-from bot.work.queue import RetryLater, Work, WorkItem
+from bot.decisions import PLANNED, REMINDER_WORK, Decisions, StoredDecision, reminder_key
+from bot.work.queue import Work, WorkItem
+from bot.work.runs.once import DecisionPost
 
 log = logging.getLogger(__name__)
 
@@ -48,36 +47,25 @@ def reminder_over(decisions: Decisions, item: WorkItem) -> None:
         str(item.request["on"])), "", "")
 
 
-class ReminderRunner:
-    def __init__(self, work: Work, decisions: Decisions, chat: ReminderChat) -> None:
-        self.work = work
-        self.decisions = decisions
-        self.chat = chat
 
-    def run(self, item: WorkItem, last: bool) -> str | None:
-        """Remind the owner, once; nothing when the decision was closed, snoozed or
-        reminded meanwhile."""
+class ReminderRunner(DecisionPost[tuple[str, str]]):
+    what = "the reminder"
+
+    def due(self, item: WorkItem) -> StoredDecision | None:
+        """The decision, unless it was closed, snoozed or reminded for this date
+        meanwhile."""
         on = date.fromisoformat(str(item.request["on"]))
         decision = self.decisions.get(int(item.request["decision"]))
         if decision is None or decision.status != PLANNED or decision.remind_on != on \
                 or decision.reminded_on == on:
             return None
-        try:
-            found = self.chat.find(item, decision) if item.attempts > 1 else None
-            if found is None:
-                self.work.confirm(item)
-                found = self.chat.post(item, decision)
-        except ChatRefused as exc:  # the owner left, the app cannot write to them: this
-            log.info("reminder of decision %d refused: %s", decision.id, exc)  # date is over
-            reminder_over(self.decisions, item)
-            return exc.user_message
-        except ChatUnavailable as exc:
-            raise RetryLater(f"the reminder could not be posted: {exc}") from exc
-        self.decisions.reminded(decision.id, on, *found)
-        return None
+        return decision
 
-    def settle(self, item: WorkItem, note: str) -> None:
-        """Nobody waits on a reminder: giving it up shows nothing, and records this date
-        as over (best effort: the worker says so if it cannot)."""
-        log.info("gave up reminding of decision %s: %s", item.request.get("decision"), note)
+    def record(self, item: WorkItem, decision: StoredDecision,
+               posted: tuple[str, str] | None) -> None:
+        """Sent, or refused for good (the owner left, the app cannot write to them):
+        either way this date is over."""
+        self.decisions.reminded(decision.id, decision.remind_on, *(posted or ("", "")))
+
+    def over(self, item: WorkItem) -> None:
         reminder_over(self.decisions, item)

@@ -342,6 +342,30 @@ def test_ephemeral(client: WebClient, state: Workspace) -> None:
     assert exc.value.response["error"] == "user_not_found"
 
 
+def test_ephemeral_is_refused_where_slack_refuses_it(client: WebClient,
+                                                    state: Workspace) -> None:
+    """chat.postEphemeral's errors (https://docs.slack.dev/reference/methods/
+    chat.postEphemeral): the person not in the channel, the bot not in it, an archived
+    channel, an unknown channel name."""
+    def refused(channel: str, user: str = "U0BOB") -> str:
+        with pytest.raises(SlackApiError) as exc:
+            client.chat_postEphemeral(channel=channel, user=user, text="x")
+        return str(exc.value.response["error"])
+
+    state.set_person_in(GENERAL, "U0BOB", False)
+    assert refused(GENERAL) == "user_not_in_channel"
+    assert client.chat_postEphemeral(channel=GENERAL, user="U0CAROL", text="x")["ok"]
+    state.set_person_in(GENERAL, "U0BOB", True)
+    assert client.chat_postEphemeral(channel=GENERAL, user="U0BOB", text="x")["ok"]
+    state.set_member("C0ELSEWHERE", False)
+    assert refused("C0ELSEWHERE") == "not_in_channel"
+    state.ensure_channel("C0OLD")
+    state.channels["C0OLD"]["is_archived"] = True
+    assert refused("C0OLD") == "is_archived"
+    assert refused("#nowhere") == "channel_not_found"
+    assert len(state.ephemeral) == 2
+
+
 def test_response_url(server: SlackApiServer, state: Workspace) -> None:
     original = state.post_message(GENERAL, "pick one", as_bot=True)
     url = server.new_response_url(channel=GENERAL, message_ts=original["ts"])
