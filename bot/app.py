@@ -232,6 +232,10 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         assert isinstance(deps.workspaces, OneWorkspace)
         credentials = {"client": deps.workspaces.client}
     app = ScopedApp(
+        # Named here, not by Bolt: unnamed, it reads the source of every frame on the
+        # stack (`inspect.stack()`) to name the app after its caller's file, a tenth of a
+        # second per app in a deep stack (each end-to-end test builds one).
+        name="idealoop",
         **credentials,
         # HTTP requests are verified before Bolt sees them (`bot.runtime.slack_http`, which
         # also says why); Socket Mode has no signatures to check.

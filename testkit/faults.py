@@ -260,8 +260,9 @@ def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
                         llm_delay: float = 1.0, workers: int = 0) -> Stopped:
     """SIGTERM while a brainstorm waits on the LLM: the process stops taking requests,
     gives the running brainstorm its deadline, and exits; whatever it could not finish,
-    the next process does. With `workers`, serve runs the work in that many worker
-    processes, which it stops first."""
+    the next process does (started only then: a start takes seconds, and three processes
+    with `workers`). With `workers`, serve runs the work in that many worker processes,
+    which it stops first."""
     env = serve_env(slack, url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_WORK_LEASE="2",
                     IDEALOOP_WORKER_PROCESSES=str(workers))
     llm.delay(llm_delay)
@@ -275,7 +276,10 @@ def stop_mid_brainstorm(slack: SlackApiServer, llm: FakeOpenAI, url: str, cwd: P
         seconds = time.monotonic() - began
     llm.delay(0)
     header_ts = str((header.response or {})["ts"])
-    with ServeProcess(env, cwd=cwd):
+    if _work_pending(url):  # given back unfinished: the next process finishes it
+        with ServeProcess(env, cwd=cwd):
+            resumed = _brainstorm_resumed(slack, header_ts, url, time.monotonic())
+    else:  # finished before the exit: no next process is needed to see how it was left
         resumed = _brainstorm_resumed(slack, header_ts, url, time.monotonic())
     return Stopped(exit_code, seconds, resumed, children,
                    tuple(pid for pid in children if alive(pid)))

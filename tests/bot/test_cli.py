@@ -14,14 +14,15 @@ from bot.cli import main
 from storage.brainstorms import NewBrainstorm
 from storage.db import make_engine
 from storage.stores import Stores
-from testkit.databases import migrate
+from testkit.databases import MigratedSqlite
 from testkit.processes import child_env
 
 
-def test_export_into_a_reader_that_stops_early_is_quiet(tmp_path: Path) -> None:
+def test_export_into_a_reader_that_stops_early_is_quiet(migrated_sqlite: MigratedSqlite,
+                                                         tmp_path: Path) -> None:
     """`idealoop export | head -1`: the export stops without a traceback or a false
     "cannot reach Slack" line."""
-    url = migrate(f"sqlite:///{tmp_path}/export.db")
+    url = migrated_sqlite.copy(tmp_path / "export.db")
     stores = Stores.open(make_engine(url))
     for n in range(40):  # about 400 kB of rows: far more than a pipe buffers
         saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
@@ -85,8 +86,9 @@ def test_serve_help_lists_every_variable_settings_read() -> None:
     assert not missing, f"add {missing} to bot/config_spec.py"
 
 
-def test_export_takes_a_stored_channel_id_and_says_what_it_looked_at(tmp_path: Path) -> None:
-    url = migrate(f"sqlite:///{tmp_path}/export.db")
+def test_export_takes_a_stored_channel_id_and_says_what_it_looked_at(
+        migrated_sqlite: MigratedSqlite, tmp_path: Path) -> None:
+    url = migrated_sqlite.copy(tmp_path / "export.db")
     stores = Stores.open(make_engine(url))
     saved = stores.brainstorms.save_brainstorm(NewBrainstorm(
         channel="C0GENERAL", requester="U1", topic="t", model="m", ideas=["one", "two"],

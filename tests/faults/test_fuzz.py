@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from bot.emulator.slack_requests import reaction_event
 from bot.emulator.web_api import SlackApiServer
 from testkit.app import RunningApp, running_app
-from testkit.databases import migrate, scratch_database
+from testkit.databases import scratch_database
 from testkit.faults import CHANNEL, IDEA_TS, seed_ideas
 from testkit.queries import signals_of
 from testkit.strict_slack import assert_no_refusals
@@ -164,11 +164,13 @@ def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         -> Iterator[tuple[RunningApp, list[int]]]:
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite":
-            url = migrate(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
+            url = request.getfixturevalue("migrated_sqlite").copy(
+                tmp_path_factory.mktemp("fuzz") / "fuzz.db")
         else:
             request.getfixturevalue("postgres_url")  # skips where PostgreSQL cannot run
+            # Commits that do not wait for the disk: nothing here crashes the server.
             url = stack.enter_context(scratch_database(POSTGRES_ADMIN_URL,
-                                                       prefix="idealoop_fuzz"))
+                                                       prefix="idealoop_fuzz", durable=False))
         items = seed_ideas(url)
         slack = stack.enter_context(SlackApiServer())
         minted[:] = [slack.new_response_url(channel=FUZZ_CHANNEL, user="U0ALICE")]

@@ -1,11 +1,22 @@
 """`idealoop serve --workers N`: the work runs in worker processes beside the web process.
 `kill -9` of the worker running a brainstorm: it is finished once, by another worker, with
 no placeholder left thinking, and the worker is replaced; SIGTERM to serve drains its
-workers and exits cleanly."""
+workers and exits cleanly.
+
+The kill and the SIGTERM run on PostgreSQL only, where serve starts worker processes by
+default (on SQLite they are opt-in); each starts three processes, seconds apiece. What
+they add happens between processes (the supervisor replacing and stopping its children,
+a child draining), the same on either database. What they ask of the database is tested
+on both: work given back by a stopping or dead owner in tests/storage/test_work.py and
+by the restart after `kill -9` in test_crashes.py; worker processes on SQLite in
+tests/e2e/test_worker_processes.py and the last test here.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from bot.emulator.web_api import SlackApiServer
 from testkit.fake_openai import FakeOpenAI
@@ -19,7 +30,10 @@ from testkit.faults import (
 from testkit.processes import ServeProcess
 from testkit.waiting import eventually
 
+POSTGRESQL_ONLY = pytest.mark.parametrize("fault_db", ["postgresql"], indirect=True)
 
+
+@POSTGRESQL_ONLY
 def test_kill_of_a_worker_process_mid_brainstorm_is_taken_over_once(
         slack: SlackApiServer, llm: FakeOpenAI, fault_db: str, tmp_path: Path) -> None:
     killed = kill_worker_mid_brainstorm(slack, llm, fault_db, tmp_path, lease=60)
@@ -31,6 +45,7 @@ def test_kill_of_a_worker_process_mid_brainstorm_is_taken_over_once(
     assert len(killed.after) == 2 and killed.killed not in killed.after
 
 
+@POSTGRESQL_ONLY
 def test_sigterm_to_serve_drains_its_worker_processes(
         slack: SlackApiServer, llm: FakeOpenAI, fault_db: str, tmp_path: Path) -> None:
     stopped = stop_mid_brainstorm(slack, llm, fault_db, tmp_path, llm_delay=1.0, workers=2)
