@@ -187,7 +187,8 @@ class SteeringStore(Repository):
             .order_by(Item.id)
         )
         with self._read() as conn:
-            return list(map(RejectedIdea._make, conn.execute(query)))
+            # fetched at once: iterating a result fetches row by row
+            return list(map(RejectedIdea._make, conn.execute(query).all()))
 
     @retry_locked
     def save_words(self, words: Mapping[int, IdeaWords]) -> None:
