@@ -8,8 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, case, delete, exists, literal_column, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal_column,
+    select,
+    update,
+)
 
 from storage.base import Repository, retry_locked
 from storage.idea_words import IdeaWords
@@ -24,8 +35,11 @@ class Guidance:
     set_at: datetime
 
 
-@dataclass(frozen=True)
-class RejectedIdea:
+class RejectedIdea(NamedTuple):
+    """A rejected idea as the filter reads it. A named tuple: a channel's 10,000 are
+    made from their rows at C speed (a frozen dataclass's `__init__` took a third of
+    reading them)."""
+
     item_id: int
     text: str
     # Its words as kept with it (`IdeaWords`, flat: 10,000 rejections make no objects
@@ -147,23 +161,34 @@ class SteeringStore(Repository):
     def rejected_ideas(self, channel: str) -> list[RejectedIdea]:
         """Every idea the channel rejected (net score below zero), however old: a
         rejection stays a rejection. Reached through the partial index of standing
-        rejections, so the cost follows how many items were ever rejected, not history."""
+        rejections, so the cost follows how many items were ever rejected, not history.
+
+        The net score is `score_expr`'s (distinct approvers minus distinct rejecters),
+        worked out from the signals alone: each person's ±1 on an item once (DISTINCT),
+        summed per item, then joined to the items. Grouping the join by item with two
+        COUNT(DISTINCT …) each built two temporary B-trees per item, and grouped and
+        sorted the texts with them: 10,000 rejected ideas read in about half the time
+        now (`bench/similarity.py`)."""
         # -1 written into the statement, so that a prepared, generic plan still matches
         # the partial index's predicate.
         rejected_items = select(Signal.item_id).where(
             Signal.active, Signal.polarity == literal_column("-1"))
-        score = score_expr()
+        votes = (select(Signal.item_id, Signal.user_id, Signal.polarity).distinct()
+                 .where(Signal.active, Signal.polarity.in_([literal_column("1"),
+                                                            literal_column("-1")]),
+                        Signal.item_id.in_(rejected_items))
+                 .subquery())
+        standing = (select(votes.c.item_id).group_by(votes.c.item_id)
+                    .having(func.sum(votes.c.polarity) < 0).subquery())
         query = (
             select(Item.id, Item.text, Item.idea_form, Item.idea_words, Item.words_version)
-            .join(Signal, and_(Signal.item_id == Item.id, Signal.active))
-            .where(self._in(Item, channel), Item.kind == "idea", Item.id.in_(rejected_items),
-                   Item.purged_at.is_(None))
-            .group_by(Item.id, Item.text, Item.idea_form, Item.idea_words, Item.words_version)
-            .having(score < 0)
+            .join(standing, standing.c.item_id == Item.id)
+            .where(self._in(Item, channel), Item.kind == "idea", Item.purged_at.is_(None))
             .order_by(Item.id)
         )
         with self._read() as conn:
-            return [RejectedIdea(*row) for row in conn.execute(query)]
+            # fetched at once: iterating a result fetches row by row
+            return list(map(RejectedIdea._make, conn.execute(query).all()))
 
     @retry_locked
     def save_words(self, words: Mapping[int, IdeaWords]) -> None:

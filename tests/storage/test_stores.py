@@ -203,6 +203,32 @@ def test_every_rejection_of_the_channel_is_kept_however_old(stores: Stores) -> N
     assert [r.text for r in stores.steering.rejected_ideas("C2")] == ["elsewhere"]
 
 
+def test_a_rejection_counts_people_not_emoji_as_the_score_does(stores: Stores) -> None:
+    """`rejected_ideas` nets distinct people as `score_expr` does: two 👎 emoji of one
+    person are one rejection; someone both approving and rejecting counts on both sides;
+    neutral emoji and removed reactions count for nothing."""
+    ideas = _brainstorm(stores, ideas=("twice by one", "both sides", "one each", "neutral",
+                                       "removed approval"))
+    twice, both, even, neutral, removed = ideas
+    _react(stores, twice, "U1", "-1", polarity=-1)
+    _react(stores, twice, "U1", "thumbsdown", polarity=-1)
+    _react(stores, twice, "U2")  # one approver, one rejecter (with two emoji): net zero
+    _react(stores, both, "U1")
+    _react(stores, both, "U1", "-1", polarity=-1)
+    _react(stores, both, "U2", "-1", polarity=-1)  # approvers {U1}, rejecters {U1, U2}
+    _react(stores, even, "U1", "-1", polarity=-1)
+    _react(stores, even, "U2", "+1")
+    _react(stores, even, "U3", "heart")  # a second approving emoji, by another person
+    _react(stores, neutral, "U1", "-1", polarity=-1)
+    _react(stores, neutral, "U2", "eyes", polarity=0)
+    _react(stores, removed, "U1", "-1", polarity=-1)
+    _react(stores, removed, "U2", at_us=1)
+    _react(stores, removed, "U2", active=False, at_us=2)
+    expected = [item for item in ideas if score_of(stores, item)["score"] < 0]
+    assert [r.item_id for r in stores.steering.rejected_ideas("C1")] == expected \
+        == [both, neutral, removed]
+
+
 def test_vectors_are_kept_once_per_item_and_model(stores: Stores) -> None:
     first, second = _brainstorm(stores, ideas=("one", "two"))
     stores.steering.save_vectors("emb-a", {first: b"\x01\x02", second: b"\x03"})

@@ -112,6 +112,32 @@ def test_duplicates_in_a_batch_collapse_to_the_newest(stores: Stores, db_url: st
     assert score_of(stores, item)["approvals"] == 1  # U0's; U1's newest (4) removed theirs
 
 
+def test_a_batch_is_one_statement_and_one_round_trip_on_postgresql(stores: Stores,
+                                                                  db_url: str) -> None:
+    """On PostgreSQL the sink writes a batch as one multi-row upsert in autocommit: no
+    COMMIT (nor BEGIN) of its own (each was a round trip), one statement however many
+    rows (a batch of 20 is 160 parameters), not psycopg's executemany. Duplicates given
+    to the sink directly converge as applying them in order would: the newest event
+    wins, a tie keeps the first."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite writes a batch in one BEGIN IMMEDIATE transaction")
+    items = saved_ideas(stores, 5)
+    statements: list[tuple[str, bool]] = []
+    commits: list[object] = []
+    event.listen(stores.engine, "before_cursor_execute",
+                 lambda *args: statements.append((args[2], args[5])))
+    event.listen(stores.engine, "commit", commits.append)
+    with stores.signals.signal_sink() as sink:
+        sink.apply([change(items[n % 5], f"U{n}", n + 1) for n in range(20)])
+        sink.apply([change(items[0], "V", 5), change(items[0], "V", 7, active=False),
+                    change(items[0], "V", 6), change(items[1], "W", 3),
+                    change(items[1], "W", 3, active=False)])
+    inserts = [many for sql, many in statements if sql.startswith("INSERT INTO signals")]
+    assert inserts == [False, False] and not commits  # not executemany; autocommit
+    assert sum(score_of(stores, item)["approvals"] for item in items) == 21  # 20 and W's
+    assert score_of(stores, items[0])["approvals"] == 4  # V's newest (7) removed theirs
+
+
 def test_an_unavailable_database_fails_the_batch_at_once(tmp_path: Path) -> None:
     stores = Stores.open(make_engine(
         f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2"))
