@@ -7,12 +7,17 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, make_url, update
 
 from bot.emulator.slack_requests import TEAM, mention_event
 from bot.emulator.web_api import SlackApiServer
@@ -74,6 +79,45 @@ def test_a_reaction_is_stored_when_slack_gets_its_answer(app: RunningApp) -> Non
     assert reply.status == 200
     item = app.stores.signals.item_at(CHANNEL, str(ideas[0]["ts"]))
     assert item is not None and score_of(app.stores, item.id)["approvals"] == 1  # no waiting
+
+
+@contextmanager
+def signals_locked(db_url: str) -> Iterator[None]:
+    """Another connection holds the lock a signal's commit needs (SQLite: the write lock;
+    PostgreSQL: the signals table's), until the block ends."""
+    if db_url.startswith("sqlite"):
+        raw = sqlite3.connect(make_url(db_url).database or "", isolation_level=None)
+        raw.execute("BEGIN IMMEDIATE")
+    else:
+        raw = psycopg.connect(make_url(db_url).set(drivername="postgresql")
+                              .render_as_string(hide_password=False))
+        raw.execute("LOCK TABLE signals IN EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def test_no_reaction_is_acknowledged_before_its_commit(app: RunningApp, db_url: str) -> None:
+    """While the commit cannot happen, Slack gets no 200 (it waits, or gets an error to
+    send again); a 200 means the signal is in the database. The other test above can pass
+    by luck when the commit is quick; this one holds the commit back."""
+    _, ideas = brainstorm(app, "held commits")
+    with ThreadPoolExecutor(1) as pool:
+        with signals_locked(db_url):
+            reply = pool.submit(app.sender.reaction, user="U0BOB", emoji="+1",
+                                channel=CHANNEL, ts=ideas[0]["ts"])
+            try:  # an answer that comes while the lock is held is no 200
+                early = reply.result(timeout=1.5)
+            except FutureTimeout:
+                early = None
+            assert early is None or early.status != 200, "acknowledged before its commit"
+        answer = reply.result(timeout=10)
+    item = app.stores.signals.item_at(CHANNEL, str(ideas[0]["ts"]))
+    assert item is not None
+    stored = score_of(app.stores, item.id)["approvals"]
+    assert (answer.status, stored) in ((200, 1), (503, 0)), (answer.status, stored)
 
 
 def test_bad_reactions_are_refused_alone_and_good_ones_all_kept(app: RunningApp) -> None:
