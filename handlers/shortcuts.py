@@ -67,6 +67,7 @@ STARTED = {
 POSTED_EVENT = "idealoop_polish_posted"  # metadata of a polished text posted in a thread
 ALREADY_POSTED = "It is in the thread already."
 BEING_POSTED = "It is being posted in the thread."
+NO_LONGER_KEPT = "That polished text is no longer kept, so it cannot be posted."
 READ_FAILURES = ("not_in_channel", "channel_not_found")
 READ_CHECK_SECONDS = 1  # WebClient takes whole seconds
 
@@ -215,7 +216,7 @@ def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, c
     try:
         saved = deps.drafter.shown_privately(channel, draft_ts)
         if saved is None:
-            tell(respond, "That polished text is no longer kept, so it cannot be posted.")
+            tell(respond, NO_LONGER_KEPT)
             return
         if saved.posted_ts is not None:
             tell(respond, ALREADY_POSTED)

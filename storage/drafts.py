@@ -70,12 +70,14 @@ class DraftStore(Repository):
         return self._draft(self._in(Item, channel), Item.ts == ts, kinds=WRITTEN)
 
     def private_draft(self, channel: str, private_ts: str) -> PrivateDraft | None:
-        """The draft first shown privately as message `private_ts`, posted or not."""
+        """The draft first shown privately as message `private_ts`, posted or not; None
+        once its words were purged or forgotten (nothing is left to post)."""
         with self._read() as conn:
             row = conn.execute(
                 select(Item.id, Item.text, Item.ts, Item.instruction, Item.parent_id,
                        Item.sources, Item.kind, Item.private_ts)
                 .where(self._in(Item, channel), Item.kind.in_(WRITTEN),
+                       Item.purged_at.is_(None),
                        or_(Item.ts == private_ts, Item.private_ts == private_ts))
                 .limit(1)
             ).first()
@@ -91,12 +93,13 @@ class DraftStore(Repository):
         """The right to post the draft shown privately as `private_ts`, for `lease`
         seconds: True for one caller across every process (two clicks at once, handled
         by two replicas); False while another holds it, once it is posted, or when it is
-        not kept. A holder that died loses it when `lease` runs out."""
+        not kept (its words purged or forgotten). A holder that died loses it when
+        `lease` runs out."""
         now = db_now(self.engine.dialect.name)
         with self._write() as conn:
             return conn.execute(
                 update(Item).where(self._in(Item, channel), Item.ts == private_ts,
-                                   Item.kind.in_(WRITTEN),
+                                   Item.kind.in_(WRITTEN), Item.purged_at.is_(None),
                                    or_(Item.post_until.is_(None), Item.post_until < now))
                 .values(post_until=now + bindparam("lease", float(lease), type_=Float))
             ).rowcount == 1

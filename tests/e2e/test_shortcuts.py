@@ -396,3 +396,20 @@ def test_a_polish_for_someone_not_in_the_channel_is_answered_in_a_direct_message
            if str(c.params.get("channel", "")).startswith("D")]
     assert len(dms) == 1 and "not a member of that channel" in dms[0]["text"]
     assert bots_replies(app, bob["ts"]) == [] and prompts(llm) == []
+
+
+@pytest.mark.parametrize("forgotten", ["U0ALICE", "U0BOB"])
+def test_a_polish_forgotten_before_its_click_is_not_posted(
+        app: RunningApp, llm: FakeOpenAI, forgotten: str) -> None:
+    """The asker (or the message's author) is forgotten while the polished text is still
+    shown to the asker: its words are gone from idealoop, so [Post in thread] posts
+    nothing (not an empty message, not a crash) and says it is no longer kept."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    click = polish_and_post(app, llm, bob)
+    app.deps.privacy.forget(forgotten, everywhere=True)
+    assert app.sender.click(click["action"], user="U0ALICE", channel=CHANNEL,
+                            message=click["message"], ephemeral=True,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    assert bots_replies(app, bob["ts"]) == []
+    assert told(app)[-1] == shortcuts.NO_LONGER_KEPT
