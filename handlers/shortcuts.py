@@ -39,7 +39,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.errors import BadInput, DatabaseUnavailable, user_message
+from bot.errors import BadInput, Busy, DatabaseUnavailable, user_message
 from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import shortcut_blocks
 from handlers.slack.answers import soon, stored_or_told, tell
@@ -206,7 +206,12 @@ def on_post_in_thread(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     if keys is None or not (is_slack_id(user) and is_slack_id(channel)):
         soon(deps, tell, respond, "This button no longer works; use the shortcut again.")
         return
-    soon(deps, _post_polished, client, respond, deps, str(user), str(channel), *keys)
+    try:  # never here and now (`soon`'s fallback): posting takes several Slack calls, and
+        # Slack waits for this listener to return (`process_before_response`)
+        deps.jobs.submit(_post_polished, client, respond, deps, str(user), str(channel),
+                         *keys)
+    except Busy as exc:  # nothing claimed yet: a later click posts it
+        tell(respond, user_message(exc))
 
 
 def _post_polished(client: WebClient, respond: Respond, deps: Deps, user: str, channel: str,

@@ -413,3 +413,30 @@ def test_a_polish_forgotten_before_its_click_is_not_posted(
     assert app.deps.wait_quiet(timeout=20)
     assert bots_replies(app, bob["ts"]) == []
     assert told(app)[-1] == shortcuts.NO_LONGER_KEPT
+
+
+def test_a_post_click_with_the_job_pool_full_is_told_to_click_again_not_posted_inline(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """Slack waits for the click's listener to return (`process_before_response`), and
+    posting takes several Slack calls: with the job pool full it is not done there and
+    then (holding the answer past Slack's 3 s and a listener thread); the person is told
+    idealoop is busy, and a later click posts it."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    click = polish_and_post(app, llm, bob)
+    limit, app.deps.jobs.limit = app.deps.jobs.limit, 0  # the pool is full
+    try:
+        reply = app.sender.click(click["action"], user="U0ALICE", channel=CHANNEL,
+                                 message=click["message"], ephemeral=True,
+                                 response_url=app.slack.new_response_url())
+    finally:
+        app.deps.jobs.limit = limit
+    assert reply.status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    assert bots_replies(app, bob["ts"]) == []
+    assert "busy" in told(app)[-1] and "try again" in told(app)[-1]
+    assert app.sender.click(click["action"], user="U0ALICE", channel=CHANNEL,
+                            message=click["message"], ephemeral=True,
+                            response_url=app.slack.new_response_url()).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    assert len(bots_replies(app, bob["ts"])) == 1
+    assert told(app)[-1] == "Posted in the thread."
