@@ -440,3 +440,50 @@ def test_a_post_click_with_the_job_pool_full_is_told_to_click_again_not_posted_i
     assert app.deps.wait_quiet(timeout=20)
     assert len(bots_replies(app, bob["ts"])) == 1
     assert told(app)[-1] == "Posted in the thread."
+
+
+def test_a_slow_read_check_does_not_hold_the_ack_and_the_work_still_runs(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """Slack slow to answer the check that the bot can read the channel
+    (`conversations.replies`): one try of one second, not retried, then the shortcut is
+    stored and acknowledged within Slack's 3 s; the run reads the thread itself."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    held = threading.Event()
+    app.slack.fail("conversations.replies", held=held)
+    llm.reply("*What works*\n• Short.")
+    try:
+        reply = use(app, shortcuts.FEEDBACK_SHORTCUT, bob)
+    finally:
+        held.set()
+    assert reply.status == 200 and reply.elapsed < 3
+    assert app.deps.wait_quiet(timeout=20)
+    assert len(bots_replies(app, bob["ts"])) == 1
+    assert told(app) == [shortcuts.STARTED["feedback"]]
+
+
+def test_a_part_slack_posted_whose_answer_was_lost_is_not_posted_again(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """[Post in thread] on a two-part polish: Slack posts the second part but its answer
+    is lost. The person is told to click again; the next click finds both parts in the
+    thread by their metadata, posts neither again, and records the first as the item."""
+    bob = app.slack.state.post_message(CHANNEL, BOBS_TEXT, user="U0BOB")
+    long = "\n\n".join(f"Paragraph {n}: " + "the launch moves a week so design can "
+                       "finish. " * 9 for n in range(12))
+    llm.reply(long)
+    assert use(app, shortcuts.POLISH_SHORTCUT, bob).status == 200
+    assert app.deps.wait_quiet(timeout=20)
+    polished = {**app.slack.state.ephemeral[-1],
+                "ts": app.slack.calls_to("chat.postEphemeral")[-1].response["message_ts"]}
+    button = find_button(polished, "post")
+    assert button is not None
+    app.slack.fail("chat.postMessage", status=500, after_effect=True, after=1)
+    for _ in range(2):
+        assert app.sender.click(button, user="U0ALICE", channel=CHANNEL, message=polished,
+                                ephemeral=True,
+                                response_url=app.slack.new_response_url()).status == 200
+        assert app.deps.wait_quiet(timeout=20)
+    posted = bots_replies(app, bob["ts"])
+    assert [m["metadata"]["event_payload"]["part"] for m in posted] == [1, 2]
+    assert "click again" in told(app)[-2] and told(app)[-1] == shortcuts.ALREADY_POSTED
+    [polish] = [row for row in app.stores.reports.export_rows() if row["kind"] == "polish"]
+    assert polish["ts"] == posted[0]["ts"]  # reactions on the posted part count for it
