@@ -44,7 +44,7 @@ from bot.slack_values import is_slack_id, is_ts
 from handlers.slack import shortcut_blocks
 from handlers.slack.answers import soon, stored_or_told, tell
 from handlers.slack.api_errors import SLACK_FAILURES, failure_name
-from handlers.slack.lookups import UserNames, posted_in_thread
+from handlers.slack.lookups import UserNames, before_ack, posted_in_thread
 from handlers.slack.mrkdwn import split_for_slack
 from handlers.slack.payloads import dig, obj
 from handlers.work.private_draft_chat import PRIVATE_DRAFT
@@ -69,7 +69,6 @@ ALREADY_POSTED = "It is in the thread already."
 BEING_POSTED = "It is being posted in the thread."
 NO_LONGER_KEPT = "That polished text is no longer kept, so it cannot be posted."
 READ_FAILURES = ("not_in_channel", "channel_not_found")
-READ_CHECK_SECONDS = 1  # WebClient takes whole seconds
 
 
 @dataclass(frozen=True)
@@ -178,11 +177,8 @@ def _readable(client: WebClient, used: Used) -> bool:
     """False when Slack says the bot cannot read the message's conversation (it is not
     in the channel); anything else (Slack slow, away or pacing us) is left to the run,
     which retries, and tells the person through the response URL if it cannot post."""
-    # Its own client: one short try, no waiting out a rate limit (Slack's 3 s for the ack).
-    client = WebClient(token=client.token, base_url=client.base_url,
-                       timeout=READ_CHECK_SECONDS, retry_handlers=[])
-    try:
-        client.conversations_replies(channel=used.channel, ts=used.thread_ts, limit=1)
+    try:  # one short try, no waiting out a rate limit (Slack's 3 s for the ack)
+        before_ack(client).conversations_replies(channel=used.channel, ts=used.thread_ts, limit=1)
     except SlackApiError as exc:
         if str(exc.response.get("error")) in READ_FAILURES:
             log.info("a shortcut in %s, which the bot cannot read: %s", used.channel,

@@ -44,17 +44,22 @@ class UserNames:
         return self._names[user]
 
 
-ZONE_LOOKUP_SECONDS = 1  # before a modal's ack (Slack waits 3 s); WebClient takes whole s
+BEFORE_ACK_SECONDS = 1  # a look-up before an answer Slack waits 3 s for; WebClient: whole s
+
+
+def before_ack(client: WebClient) -> WebClient:
+    """`client`'s workspace on a client of its own for one short try before an ack: a
+    `BEFORE_ACK_SECONDS` timeout and no retries (no waiting out a rate limit)."""
+    return WebClient(token=client.token, base_url=client.base_url,
+                     timeout=BEFORE_ACK_SECONDS, retry_handlers=[])
 
 
 def user_zone(client: WebClient, user: str) -> str | None:
     """`user`'s time zone as Slack's `users.info` gives it (`bot.decisions.owner_zone`):
-    one short try on a client of its own (no waiting out a rate limit: it comes before an
-    answer Slack waits for); None when Slack does not say."""
-    quick = WebClient(token=client.token, base_url=client.base_url,
-                      timeout=ZONE_LOOKUP_SECONDS, retry_handlers=[])
+    one short try (`before_ack`: it comes before a modal's ack); None when Slack does not
+    say."""
     try:
-        info = quick.users_info(user=user)["user"] or {}
+        info = before_ack(client).users_info(user=user)["user"] or {}
     except SLACK_FAILURES as exc:
         log.info("no time zone for %s: %s", user, failure_name(exc))
         return None
