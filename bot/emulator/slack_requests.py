@@ -107,7 +107,7 @@ def message_action_body(callback_id: str, *, user: str, channel: str,
     (slack-bolt `src/types/shortcuts/message-shortcut.ts`)."""
     payload = {
         "type": "message_action", "callback_id": callback_id,
-        "trigger_id": trigger_id or f"trig-{uuid.uuid4().hex}",
+        "trigger_id": trigger_id or new_trigger_id(),
         "message_ts": message["ts"], "response_url": response_url,
         "message": {"type": "message", **message},
         "user": {"id": user, "name": user.lower(), "username": user.lower(), "team_id": team},
