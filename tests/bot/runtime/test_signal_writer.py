@@ -160,6 +160,33 @@ def test_a_batch_is_one_statement_and_one_round_trip_on_postgresql(stores: Store
     assert score_of(stores, items[0])["approvals"] == 4  # V's newest (7) removed theirs
 
 
+def test_a_dropped_connection_is_written_again_and_a_batch_sent_twice_changes_nothing(
+        stores: Stores, db_url: str) -> None:
+    """The sink's connection (PostgreSQL, autocommit) is ended by the server between
+    batches: the next batch fails on it and is written again, once, on a new
+    connection. A drop in the middle of a statement leaves unknown whether it
+    committed, and the batch is written again then too, or Slack re-delivers it: a
+    batch sent twice, or an older change arriving again, changes nothing."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to end a connection")
+    [item] = saved_ideas(stores, 1)
+    engine = make_engine(db_url)
+    with stores.signals.signal_sink() as sink:
+        sink.apply([change(item, "U1", 1)])
+        with engine.connect() as admin:
+            ended = admin.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND starts_with(query, 'INSERT INTO signals')").scalars().all()
+        assert ended == [True]
+        batch = [change(item, "U2", 2), change(item, "U1", 3, active=False)]
+        sink.apply(batch)
+        sink.apply(batch)
+        sink.apply([change(item, "U1", 1)])
+    engine.dispose()
+    assert score_of(stores, item)["approvals"] == 1  # U2's; U1 took theirs back
+
+
 def test_an_unavailable_database_fails_the_batch_at_once(tmp_path: Path) -> None:
     stores = Stores.open(make_engine(
         f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none?connect_timeout=2"))
