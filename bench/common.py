@@ -302,7 +302,6 @@ class InFlight:
         self.samples: list[int] = []
         self.acks: list[float] = []  # request → answer of each /brainstorm sent
         self.refused = 0  # /brainstorm answered anything but 200
-        self.began = time.monotonic()
 
     def ramp(self, seconds: float) -> InFlight:
         """Start `target` brainstorms spread over `seconds` (so they finish spread out too),
@@ -321,11 +320,6 @@ class InFlight:
             self.acks.append(reply.elapsed)
         else:
             self.refused += 1
-
-    @property
-    def rate(self) -> float:
-        """Brainstorms started per second so far."""
-        return self.sent / max(1e-9, time.monotonic() - self.began)
 
     def _run(self) -> None:
         while not self._stop.is_set() and self.sent < self.limit:

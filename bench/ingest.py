@@ -94,7 +94,6 @@ class Load:
     command_acks: list[float] = field(default_factory=list)  # each /brainstorm's ack
     commands_refused: int = 0
     app_cpu: float | None = None  # CPU seconds of the app process during the run
-    brainstorms: int = 0  # /brainstorm sent during the run (busy)
     bench_cpu: float = 0.0  # CPU seconds of this process during the run
 
     @property
@@ -189,7 +188,6 @@ def _busy(sender: SlackSender, app: Target, llm: FakeOpenAI,
     load.in_flight = in_flight.mean_in_flight
     load.command_acks = list(in_flight.acks)
     load.commands_refused = in_flight.refused
-    load.brainstorms = in_flight.sent
     return load
 
 
@@ -208,8 +206,8 @@ def _line(label: str, load: Load, base: Load, fastest: Load | None = None,
     print(f"    {label:<38} {text}", flush=True)
     print(f"    {'':<38} {_cpu(load)}")
     if load.app_cpu is not None and base.app_cpu is not None:
-        text += (f"; app CPU {_per_event(load):.1f} ms/event "
-                 f"(bare Bolt {_per_event(base):.1f})")
+        text += (f"; app CPU {per_event(load):.1f} ms/event "
+                 f"(bare Bolt {per_event(base):.1f})")
     return text
 
 
@@ -229,7 +227,7 @@ def _busy_line(label: str, load: Load, idle: Load) -> str:
     return text
 
 
-def _per_event(load: Load) -> float:
+def per_event(load: Load) -> float:
     return (load.app_cpu or 0.0) / max(1, load.events) * 1000
 
 
@@ -238,7 +236,7 @@ def _cpu(load: Load) -> str:
     share of one core (the GIL lets one process use about one core of Python)."""
     text = ""
     if load.app_cpu is not None:
-        text = (f"app CPU {_per_event(load):.1f} ms/event "
+        text = (f"app CPU {per_event(load):.1f} ms/event "
                 f"({load.app_cpu / load.seconds:.0%} of a core), ")
     text += (f"bench process {load.bench_cpu / load.seconds:.0%} of a core "
              f"(senders, fakes{', app' if load.app_cpu is None else ''})")

@@ -11,18 +11,18 @@ machine: acks that no longer share an interpreter with the brainstorms.
 from __future__ import annotations
 
 from bench.common import CORES, QUICK, Row, banner, p50_p99, postgres_available, quiet_logs
-from bench.ingest import IN_FLIGHT, SENDERS, Load, _per_event, measure_target
+from bench.ingest import IN_FLIGHT, SENDERS, Load, measure_target, per_event
 
 SPLITS = (0, 2)  # worker processes: 0 = the work runs in the web process
 
 
 def _say(label: str, load: Load) -> str:
-    cpu = f"; web process CPU {_per_event(load):.1f} ms/reaction" if load.app_cpu else ""
+    cpu = f"; web process CPU {per_event(load):.1f} ms/reaction" if load.app_cpu else ""
     text = (f"{load.rate:.0f} reactions/s stored and acked, ack {p50_p99(load.acks)}"
             + (f"; /brainstorm ack {p50_p99(load.command_acks)}" if load.command_acks else "")
             + cpu + (f"; {load.lost} lost" if load.lost else "")
-            + (f"; {load.brainstorms / load.seconds:.1f} brainstorms/s started, "
-               f"{load.in_flight:.0f} in flight on average" if load.brainstorms else ""))
+            + (f"; {load.brainstorms_per_second:.1f} brainstorms/s started, "
+               f"{load.in_flight:.0f} in flight on average" if load.command_acks else ""))
     print(f"    {label:<44} {text}", flush=True)
     return text
 

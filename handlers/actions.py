@@ -20,20 +20,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
-from slack_bolt.request.internals import (
-    extract_channel_id,
-    extract_is_enterprise_install,
-    extract_team_id,
-)
 
 from bot.deps import Deps
 from bot.drafts import DRAFT_THIS
 from bot.errors import BadInput, DatabaseUnavailable, NotSaved, user_message
-from bot.log_context import log_scope
 from bot.signals import ItemRef, button_click
 from bot.slack_values import is_slack_id, is_ts
-from handlers.errors import error_response
-from handlers.reactions import BotUser
+from handlers.fast_path import BotUser, answered, bolt_ids
 from handlers.slack import blocks
 from handlers.slack.answers import soon, tell
 from handlers.slack.payloads import dig, obj
@@ -126,25 +119,21 @@ def fast_path(deps: Deps, bot_user: BotUser, *, proxy: str | None = None,
                 or not actions or not isinstance(actions[0], dict)
                 or actions[0].get("action_id") != blocks.FEEDBACK_ACTION):
             return None
-        try:  # Bolt's own reading of the ids (a payload it cannot read is Bolt's to refuse)
-            if "ssl_check" in body or extract_is_enterprise_install(body):
-                return None
-            team, channel = extract_team_id(body), extract_channel_id(body)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        if (ids := bolt_ids(body)) is None:
             return None
+        team, channel = ids
         if bot_user(team) is None:
             return None
         url = body.get("response_url")
         ack = Ack()  # type: ignore[no-untyped-call]
         respond = Respond(response_url=url if isinstance(url, str) else None, proxy=proxy,
                           ssl=ssl)
-        with log_scope(team=str(team) if team else None,
-                       channel=str(channel) if channel else None):
-            try:
-                on_feedback(ack, click_of(body, actions[0]), respond, deps.for_team(team))
-            except Exception as error:  # as Bolt's listener runner hands it on
-                return error_response(error, body)
-        return ack.response or BoltResponse(status=200, body="")
+
+        def record() -> BoltResponse:
+            on_feedback(ack, click_of(body, actions[0]), respond, deps.for_team(team))
+            return ack.response or BoltResponse(status=200, body="")
+
+        return answered(body, team, channel, record)
 
     return take
 

@@ -24,24 +24,16 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
-from slack_bolt.request.internals import (
-    extract_channel_id,
-    extract_is_enterprise_install,
-    extract_team_id,
-    extract_user_id,
-)
+from slack_bolt.request.internals import extract_user_id
 
 from bot.deps import Deps
 from bot.errors import BadInput
-from bot.log_context import log_scope
+from bot.runtime.entry import UNREADABLE
 from bot.signals import ReactionEvent
-from handlers.errors import error_response
+from handlers.fast_path import BotUser, answered, bolt_ids
 
 #: The event types taken, and whether each adds a reaction.
 ADDED = {"reaction_added": True, "reaction_removed": False}
-#: The bot user of a workspace, as Bolt would authorize a request from it (by team id);
-#: None when Bolt should decide (not installed, not authorized yet, the store away).
-BotUser = Callable[[str | None], str | None]
 
 
 def register(app: App, deps: Deps) -> None:
@@ -67,24 +59,22 @@ def fast_path(deps: Deps, bot_user: BotUser) -> Callable[[dict[str, Any]], BoltR
         kind = event.get("type")
         if not isinstance(kind, str) or kind not in ADDED:
             return None
-        try:  # Bolt's own reading of the ids (a payload it cannot read is Bolt's to refuse)
-            if ("ssl_check" in body or event.get("bot_id") is not None
-                    or extract_is_enterprise_install(body)):
-                return None
-            team, user = extract_team_id(body), extract_user_id(body)
-            channel = extract_channel_id(body)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        if event.get("bot_id") is not None or (ids := bolt_ids(body)) is None:
+            return None
+        team, channel = ids
+        try:
+            user = extract_user_id(body)
+        except UNREADABLE:
             return None
         bot_user_id = bot_user(team)
         if bot_user_id is None or user == bot_user_id:
             return None  # Bolt refuses the workspace, or acks the bot's own reaction
-        with log_scope(team=str(team) if team else None,
-                       channel=str(channel) if channel else None):
-            try:
-                _record(event, deps.for_team(team), bot_user_id, added=ADDED[kind])
-            except Exception as error:  # as Bolt's listener runner hands it on
-                return error_response(error, body)
-        return BoltResponse(status=200, body="")
+
+        def record() -> BoltResponse:
+            _record(event, deps.for_team(team), bot_user_id, added=ADDED[kind])
+            return BoltResponse(status=200, body="")
+
+        return answered(body, team, channel, record)
 
     return take
 

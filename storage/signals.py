@@ -10,7 +10,7 @@ import contextlib
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -221,7 +221,7 @@ class SignalSink:
         deadlock; a key in both waits for the first commit, then the newer event wins."""
         if not changes:
             return
-        ordered = sorted(_newest_per_key(changes), key=_signal_key)
+        ordered = sorted(newest_per_key(changes).values(), key=signal_key)
         for attempt in (1, 2):  # a dropped connection is retried once, on a new one
             with translated(), self.store._write_lock:
                 conn = self._connection()
@@ -300,19 +300,22 @@ def _flat_params(changes: Sequence[ReactionChange]) -> tuple[Any, ...]:
     return tuple(params)
 
 
-def _newest_per_key(changes: Sequence[ReactionChange]) -> list[ReactionChange]:
-    """One change per signal: the one that applying `changes` in order would leave
-    stored (a later change wins only when its event is newer)."""
+def newest_per_key(changes: Iterable[ReactionChange]
+                   ) -> dict[tuple[int, str, str], ReactionChange]:
+    """One change per signal (`signal_key`): the one that applying `changes` in order
+    would leave stored (a later change wins only when its event is newer; a tie keeps
+    the first)."""
     newest: dict[tuple[int, str, str], ReactionChange] = {}
     for change in changes:
-        key = _signal_key(change)
+        key = signal_key(change)
         kept = newest.get(key)
         if kept is None or change.event_us > kept.event_us:
             newest[key] = change
-    return list(newest.values())
+    return newest
 
 
-def _signal_key(change: ReactionChange) -> tuple[int, str, str]:
+def signal_key(change: ReactionChange) -> tuple[int, str, str]:
+    """The signal a change is about: one person's emoji on one item."""
     return change.item_id, change.user_id, change.emoji
 
 

@@ -9,7 +9,8 @@ request whose reaction the batch held. Idle, a reaction is committed at once; un
 burst, many share one commit.
 
 - Duplicate keys in a batch (one person, one item, one emoji) collapse to the newest
-  event, as the database would keep anyway.
+  event, as the database would keep anyway (`storage.signals.newest_per_key`: on a
+  tie, the first), and share its fate.
 - A change the database refuses (bad data) must not sink its batch: the batch is then
   written change by change and only the refused one fails.
 - When the database is unavailable, the batch fails at once (no retry loop here): the
@@ -33,7 +34,13 @@ from bot.errors import NotSaved
 from bot.metrics import SIGNAL_BATCH, SIGNAL_COMMIT_SECONDS
 from bot.work.jobs import WorkCounter
 from storage.errors import DatabaseUnavailable
-from storage.signals import ReactionChange, SignalSink, SignalStore
+from storage.signals import (
+    ReactionChange,
+    SignalSink,
+    SignalStore,
+    newest_per_key,
+    signal_key,
+)
 
 log = logging.getLogger(__name__)
 COMMIT_WAIT = 2.0  # seconds a request waits for its commit: inside Slack's 3 s
@@ -137,15 +144,10 @@ class SignalWriter:
 
     def _write(self, sink: SignalSink, batch: list[_Ticket]) -> None:
         try:
-            newest: dict[tuple[int, str, str], ReactionChange] = {}
-            for ticket in batch:
-                change = ticket.change
-                key = _key(change)
-                if key not in newest or change.event_us >= newest[key].event_us:
-                    newest[key] = change
+            newest = newest_per_key(ticket.change for ticket in batch)
             errors = self._commit(sink, list(newest.values()))
             for ticket in batch:  # a change collapsed into a newer one shares its fate
-                ticket.settle(errors.get(id(newest[_key(ticket.change)])))
+                ticket.settle(errors.get(id(newest[signal_key(ticket.change)])))
         finally:
             self._work.done(len(batch))
 
@@ -173,10 +175,6 @@ class SignalWriter:
                             type(exc).__name__)
                 errors[id(change)] = type(exc).__name__
         return errors
-
-
-def _key(change: ReactionChange) -> tuple[int, str, str]:
-    return change.item_id, change.user_id, change.emoji
 
 
 def _for_all(changes: list[ReactionChange], error: str) -> dict[int, str]:

@@ -139,12 +139,27 @@ class WorkerProcesses:
                         self._died(slot)
                         slot.close_ready()
                     if slot.proc is None and time.monotonic() >= slot.restart_at:
-                        self._spawn(slot)
-                        self.restarts += 1
-                        log.info("worker process %d started in place of one that ended",
-                                 slot.proc.pid if slot.proc else 0)
+                        self._restart(slot)
             if gone:
                 self._released(gone)
+
+    def _restart(self, slot: _Slot) -> None:
+        """A child in `slot`, whose last one ended. A child that cannot be started (no
+        memory or processes left to fork, the program gone in an upgrade) counts as one
+        that died at once: tried again later, while this thread keeps watching the
+        others (an exception here would end it, and no child would be replaced again)."""
+        try:
+            self._spawn(slot)
+        except OSError as exc:
+            slot.quick_deaths += 1
+            pause = backoff(slot.quick_deaths, first=1.0, most=MAX_PAUSE)
+            slot.restart_at = time.monotonic() + pause
+            log.warning("could not start a worker process (%s); trying again in %.0f s",
+                        type(exc).__name__, pause)
+            return
+        self.restarts += 1
+        log.info("worker process %d started in place of one that ended",
+                 slot.proc.pid if slot.proc else 0)
 
     def _died(self, slot: _Slot) -> None:
         """`slot`'s child ended (and was reaped by `poll`): note it, and when to replace it."""

@@ -31,13 +31,22 @@ def saved_ideas(stores: Stores, count: int) -> list[int]:
     return saved.item_ids
 
 
+def change(item: int, user: str, event_us: int, *, active: bool = True) -> ReactionChange:
+    return ReactionChange(item_id=item, user_id=user, emoji="+1", polarity=1, active=active,
+                          event_us=event_us, at=AT)
+
+
+def submit_approvals(writer: SignalWriter, items: list[int], count: int) -> None:
+    """`count` people's 👍, each on one of `items` in turn."""
+    for n in range(count):
+        writer.submit(change(items[n % len(items)], f"U{n}", n + 1))
+
+
 def test_the_signal_writer_stores_everything_it_is_given(stores: Stores) -> None:
     items = saved_ideas(stores, 5)
     writer = SignalWriter(stores.signals, max_batch=50)
     try:
-        for n in range(400):
-            writer.submit(ReactionChange(item_id=items[n % 5], user_id=f"U{n}", emoji="+1",
-                                         polarity=1, active=True, event_us=n + 1, at=AT))
+        submit_approvals(writer, items, 400)
         assert writer.wait_idle(timeout=20)
     finally:
         writer.close()
@@ -51,19 +60,12 @@ def test_two_writers_store_everything_and_both_stop_at_once(stores: Stores) -> N
     items = saved_ideas(stores, 5)
     writer = SignalWriter(stores.signals, max_batch=7, writers=2)
     try:
-        for n in range(300):
-            writer.submit(ReactionChange(item_id=items[n % 5], user_id=f"U{n}", emoji="+1",
-                                         polarity=1, active=True, event_us=n + 1, at=AT))
+        submit_approvals(writer, items, 300)
         assert writer.wait_idle(timeout=20)
     finally:
         writer.close(timeout=5)
     assert not any(thread.is_alive() for thread in writer._threads)
     assert sum(score_of(stores, item)["approvals"] for item in items) == 300
-
-
-def change(item: int, user: str, event_us: int, *, active: bool = True) -> ReactionChange:
-    return ReactionChange(item_id=item, user_id=user, emoji="+1", polarity=1, active=active,
-                          event_us=event_us, at=AT)
 
 
 def test_one_change_the_database_refuses_does_not_sink_its_batch(stores: Stores) -> None:
@@ -112,6 +114,26 @@ def test_duplicates_in_a_batch_collapse_to_the_newest(stores: Stores, db_url: st
     assert score_of(stores, item)["approvals"] == 1  # U0's; U1's newest (4) removed theirs
 
 
+def test_a_tie_in_a_batch_keeps_the_first_as_the_database_would(stores: Stores,
+                                                                db_url: str) -> None:
+    """Two changes of one signal with the same event time, queued in one batch: the
+    first is stored, as writing them one after the other would keep it (a change
+    replaces a stored one only when its event is newer)."""
+    [item] = saved_ideas(stores, 1)
+    writer = SignalWriter(stores.signals)
+    try:
+        with signals_locked(db_url):
+            first = writer.submit(change(item, "U0", 1))  # taken alone; waits on the lock
+            eventually(lambda: _taken(writer, first))
+            tickets = [writer.submit(change(item, "U1", 5)),
+                       writer.submit(change(item, "U1", 5, active=False))]
+        assert writer.wait_idle(timeout=20)
+    finally:
+        writer.close()
+    assert all(ticket.error is None for ticket in [first, *tickets])
+    assert score_of(stores, item)["approvals"] == 2  # U0's and U1's first
+
+
 def test_a_batch_is_one_statement_and_one_round_trip_on_postgresql(stores: Stores,
                                                                   db_url: str) -> None:
     """On PostgreSQL the sink writes a batch as one multi-row upsert in autocommit: no
@@ -136,6 +158,33 @@ def test_a_batch_is_one_statement_and_one_round_trip_on_postgresql(stores: Store
     assert inserts == [False, False] and not commits  # not executemany; autocommit
     assert sum(score_of(stores, item)["approvals"] for item in items) == 21  # 20 and W's
     assert score_of(stores, items[0])["approvals"] == 4  # V's newest (7) removed theirs
+
+
+def test_a_dropped_connection_is_written_again_and_a_batch_sent_twice_changes_nothing(
+        stores: Stores, db_url: str) -> None:
+    """The sink's connection (PostgreSQL, autocommit) is ended by the server between
+    batches: the next batch fails on it and is written again, once, on a new
+    connection. A drop in the middle of a statement leaves unknown whether it
+    committed, and the batch is written again then too, or Slack re-delivers it: a
+    batch sent twice, or an older change arriving again, changes nothing."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to end a connection")
+    [item] = saved_ideas(stores, 1)
+    engine = make_engine(db_url)
+    with stores.signals.signal_sink() as sink:
+        sink.apply([change(item, "U1", 1)])
+        with engine.connect() as admin:
+            ended = admin.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND starts_with(query, 'INSERT INTO signals')").scalars().all()
+        assert ended == [True]
+        batch = [change(item, "U2", 2), change(item, "U1", 3, active=False)]
+        sink.apply(batch)
+        sink.apply(batch)
+        sink.apply([change(item, "U1", 1)])
+    engine.dispose()
+    assert score_of(stores, item)["approvals"] == 1  # U2's; U1 took theirs back
 
 
 def test_an_unavailable_database_fails_the_batch_at_once(tmp_path: Path) -> None:

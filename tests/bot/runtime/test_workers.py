@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.runtime.workers import WorkerProcesses
 from testkit.waiting import eventually, wait_until
 
@@ -29,12 +31,8 @@ def test_a_child_that_dies_at_once_is_replaced_ever_more_slowly() -> None:
 
 def test_stop_sends_sigterm_and_kills_a_child_that_ignores_it(tmp_path: Path) -> None:
     ready = tmp_path / "ready"
-    stubborn = ("import signal, sys, time\n"
-                "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                f"open({str(ready)!r}, 'w').close()\n"
-                "time.sleep(120)\n")
     deaths: list[int] = []
-    supervisor = WorkerProcesses(1, command=[sys.executable, "-c", stubborn],
+    supervisor = WorkerProcesses(1, command=_child(ready, on_sigterm="signal.SIG_IGN"),
                                  on_death=lambda: deaths.append(1)).start()
     [pid] = supervisor.pids()
     assert wait_until(ready.exists, timeout=20, interval=0.02)
@@ -45,12 +43,8 @@ def test_stop_sends_sigterm_and_kills_a_child_that_ignores_it(tmp_path: Path) ->
 
 def test_stop_lets_children_that_obey_sigterm_end_by_themselves(tmp_path: Path) -> None:
     ready = tmp_path / "ready"
-    polite = ("import signal, sys, time\n"
-              "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
-              f"open({str(ready)!r}, 'w').close()\n"
-              "time.sleep(120)\n")
     deaths: list[int] = []
-    supervisor = WorkerProcesses(1, command=[sys.executable, "-c", polite],
+    supervisor = WorkerProcesses(1, command=_child(ready, on_sigterm="lambda *_: sys.exit(0)"),
                                  on_death=lambda: deaths.append(1)).start()
     assert wait_until(ready.exists, timeout=20, interval=0.02)
     assert supervisor.stop(deadline=5.0) is True
@@ -78,3 +72,31 @@ def test_a_child_that_ends_before_it_is_ready_is_not_counted_or_waited_for() -> 
         assert time.monotonic() - began < 15  # its pipe closed: nothing left to wait for
     finally:
         supervisor.stop(deadline=1.0)
+
+
+def test_a_child_that_cannot_be_started_is_tried_again_later(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # The program removes itself as it runs: replacing it fails (FileNotFoundError), as
+    # forking without memory would; once it is back, a child starts again.
+    program, started = tmp_path / "child", tmp_path / "started"
+    program.write_text(f"#!{sys.executable}\nimport os\nos.remove(__file__)\n")
+    program.chmod(0o755)
+    supervisor = WorkerProcesses(1, command=[str(program)]).start()
+    try:
+        assert wait_until(lambda: "could not start a worker process" in caplog.text,
+                          timeout=20, interval=0.02)
+        program.write_text(f"#!{sys.executable}\nimport time\n"
+                           f"open({str(started)!r}, 'w').close()\ntime.sleep(120)\n")
+        program.chmod(0o755)
+        assert wait_until(started.exists, timeout=30, interval=0.05)
+        assert supervisor.restarts == 1 and len(supervisor.pids()) == 1
+    finally:
+        supervisor.stop(deadline=1.0)
+
+
+def _child(ready: Path, *, on_sigterm: str) -> list[str]:
+    """A child that handles SIGTERM with `on_sigterm`, creates `ready`, then waits."""
+    return [sys.executable, "-c", "import signal, sys, time\n"
+            f"signal.signal(signal.SIGTERM, {on_sigterm})\n"
+            f"open({str(ready)!r}, 'w').close()\n"
+            "time.sleep(120)\n"]
