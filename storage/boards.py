@@ -2,7 +2,9 @@
 
 One board per channel, claimed by the first `/brainstorm board` there. Its canvas is
 recorded once Slack created it, with the fingerprint of what it shows, so that an edit
-is made only when what it would show changed.
+is made only when what it would show changed. A create is marked as sent (`edited_at`
+with no `canvas_id`) before it goes to Slack, so a later attempt knows a canvas Slack
+made, its answer lost, may be the board's own.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class StoredBoard:
     created_at: datetime
     canvas_id: str | None
     shown: str | None
-    edited_at: datetime | None
+    edited_at: datetime | None  # when its canvas was last sent to Slack (made or edited)
     refused: str | None
 
 
@@ -80,13 +82,22 @@ class BoardStore(Repository):
                      refused=None)).rowcount)
 
     @retry_locked
+    def create_sent(self, channel: str) -> bool:
+        """A create of the board's canvas goes to Slack now (`edited_at`, still no canvas):
+        if its answer is lost, the next attempt may find the canvas Slack made."""
+        with self._write() as conn:
+            return bool(conn.execute(update(Board).where(
+                Board.team == self.team, Board.channel == channel, Board.canvas_id.is_(None),
+            ).values(edited_at=self.clock())).rowcount)
+
+    @retry_locked
     def refused(self, channel: str, why: str) -> bool:
         """Slack will not keep this board (`why`: its error); it is not tried again until
         someone asks for it again."""
         with self._write() as conn:
             return bool(conn.execute(update(Board).where(
                 Board.team == self.team, Board.channel == channel,
-            ).values(refused=why[:64])).rowcount)
+            ).values(refused=why[:64], edited_at=None)).rowcount)
 
     @retry_locked
     def lost(self, channel: str) -> bool:
@@ -94,7 +105,7 @@ class BoardStore(Repository):
         with self._write() as conn:
             return bool(conn.execute(update(Board).where(
                 Board.team == self.team, Board.channel == channel,
-            ).values(canvas_id=None, shown=None)).rowcount)
+            ).values(canvas_id=None, shown=None, edited_at=None)).rowcount)
 
     @retry_locked
     def asked_again(self, channel: str) -> bool:

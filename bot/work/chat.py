@@ -109,8 +109,10 @@ class BoardChat(Protocol):
     replaced with what the board shows. Raises ChatUnavailable or ChatRefused
     (`ChatRefused.gone`: the canvas was deleted)."""
 
-    def create(self, channel: str, view: BoardView) -> str:
-        """Create the channel's canvas showing `view`; its id."""
+    def create(self, channel: str, view: BoardView, *, sent_before: bool = False) -> str:
+        """Create the channel's canvas showing `view`; its id. `sent_before`: an earlier
+        create got no answer, so a canvas the channel has now is taken as the one Slack
+        made then, made to show `view`."""
         ...
 
     def edit(self, canvas_id: str, view: BoardView) -> None:

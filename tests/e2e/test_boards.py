@@ -163,6 +163,22 @@ def test_a_channel_with_a_canvas_of_its_own_is_left_alone(app: RunningApp,
     assert canvas(app)["markdown"] == "our notes"
 
 
+def test_a_canvas_slack_made_when_its_answer_was_lost_is_taken_as_the_board(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    first, _, _ = ideas(app, llm)
+    approve(app, first)
+    app.slack.fail("conversations.canvases.create", after_effect=True)  # made, answer lost
+    board(app)
+    assert wait_until(lambda: edits(app) == 1, 30)
+    assert len(app.slack.calls_to("conversations.canvases.create", include_failed=True)) == 2
+    app.deps.wait_quiet()
+    made = canvas(app)
+    assert "## Top approved ideas this week" in made["markdown"] and made["edits"] == 1
+    stored = app.stores.boards.get(CHANNEL)
+    assert stored is not None and stored.refused is None and stored.canvas_id == made["id"]
+    assert len(app.slack.state.canvases) == 1
+
+
 def test_board_outside_the_channels_idealoop_works_in_is_refused(
         slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
     with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
