@@ -70,10 +70,15 @@ class SlackBoardChat:
         return str(made["canvas_id"])
 
     def _made_before(self, channel: str) -> str | None:
-        """The channel's canvas, as `conversations.info` names it; None when it says none."""
+        """The channel's canvas, as `conversations.info` names it; None when it names
+        none, or the token lacks `channels:read` (installed before the manifest asked for
+        it: the board is then refused as a channel with a canvas of its own)."""
         try:
             info = self.client.conversations_info(channel=channel)["channel"] or {}
         except SLACK_FAILURES as exc:
+            if isinstance(exc, SlackApiError) and error_code(exc) == "missing_scope":
+                log.warning("could not find the canvas of %s: missing_scope", channel)
+                return None
             raise _failure("find a channel's canvas", exc) from exc
         canvas_id = ((info.get("properties") or {}).get("canvas") or {}).get("file_id")
         return canvas_id if isinstance(canvas_id, str) and canvas_id else None
