@@ -103,6 +103,11 @@ class NoticeChat(Protocol):
     def find(self, work: WorkItem, decision: StoredDecision) -> str | None: ...
     def post(self, work: WorkItem, decision: StoredDecision) -> str: ...
 
+    def owner_zone(self, owner: str) -> str | None:
+        """The owner's time zone as Slack says it now (`bot.decisions.owner_zone`); None
+        when it does not."""
+        ...
+
 
 class BoardChat(Protocol):
     """What an idea board needs from the chat: a channel canvas, created once and then

@@ -47,12 +47,13 @@ class UserNames:
 ZONE_LOOKUP_SECONDS = 1  # before a modal's ack (Slack waits 3 s); WebClient takes whole s
 
 
-def user_zone(client: WebClient, user: str) -> str | None:
+def user_zone(client: WebClient, user: str, *,
+              seconds: int = ZONE_LOOKUP_SECONDS) -> str | None:
     """`user`'s time zone as Slack's `users.info` gives it (`bot.decisions.owner_zone`):
-    one short try on a client of its own (no waiting out a rate limit: it comes before an
-    answer Slack waits for); None when Slack does not say."""
+    one short try on a client of its own (no waiting out a rate limit: by default it
+    comes before an answer Slack waits for); None when Slack does not say."""
     quick = WebClient(token=client.token, base_url=client.base_url,
-                      timeout=ZONE_LOOKUP_SECONDS, retry_handlers=[])
+                      timeout=seconds, retry_handlers=[])
     try:
         info = quick.users_info(user=user)["user"] or {}
     except SLACK_FAILURES as exc:
