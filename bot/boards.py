@@ -104,6 +104,9 @@ class Boards:
     def shown(self, channel: str, canvas_id: str, fingerprint: str) -> None:
         self.stores.boards.shown_now(channel, canvas_id=canvas_id, shown=fingerprint)
 
+    def create_sent(self, channel: str) -> None:
+        self.stores.boards.create_sent(channel)
+
     def refused(self, channel: str, why: str) -> None:
         self.stores.boards.refused(channel, why)
 

@@ -215,8 +215,9 @@ def _channel_id(name: str, client: WebClient | None) -> str:
         if exc.response.get("error") != "missing_scope":
             raise
         raise BadInput(f"#{name}: looking a channel up by name needs the channels:read "
-                       "scope, which idealoop's manifest does not ask for; give the "
-                       "channel's id (C0123…, at the bottom of its details in Slack)") from exc
+                       "scope, which this token lacks (an install from before the manifest "
+                       "asked for it); give the channel's id (C0123…, at the bottom of its "
+                       "details in Slack) or reinstall idealoop") from exc
     raise BadInput(f"Slack knows no channel #{name} (or the bot cannot see it)")
 
 

@@ -28,8 +28,8 @@ __all__ = ["BOT_SCOPES", "DEFAULT_APPROVE", "DEFAULT_MODEL", "DEFAULT_REJECT", "
 # The bot scopes an OAuth install asks for: manifest.yml's (tests/test_manifest.py keeps
 # the two the same).
 BOT_SCOPES = ("app_mentions:read", "assistant:write", "canvases:write", "channels:history",
-              "chat:write", "commands", "groups:history", "im:history", "im:write",
-              "reactions:read", "users:read")
+              "channels:read", "chat:write", "commands", "groups:history", "groups:read",
+              "im:history", "im:write", "reactions:read", "users:read")
 
 
 def read_environ(environ: Mapping[str, str] | None = None, *,

@@ -220,6 +220,16 @@ class Decisions:
                 f"Already snoozed: the next reminder is on {now.remind_on:%A %d %B}.")
         return Closed(now, changed, said)
 
+    def zone_found(self, decision: StoredDecision, owner_tz: str | None) -> bool:
+        """The owner's time zone, asked again after the decision was stored without one
+        (Slack did not answer within the second the modal allows): kept, and their
+        reminder moved to 09:00 there, unless it is unusable or the decision changed."""
+        remind_at = self.remind_at(decision.remind_on, owner_tz)
+        if owner_tz is None or remind_at is None or decision.owner_tz is not None:
+            return False
+        return self.stores.decisions.zone_found(
+            decision.id, owner_tz, seen_remind_on=decision.remind_on, remind_at=remind_at)
+
     def _mine(self, decision_id: int, user: str) -> StoredDecision:
         decision = self.stores.decisions.get(decision_id)
         if decision is None:

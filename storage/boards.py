@@ -2,7 +2,9 @@
 
 One board per channel, claimed by the first `/brainstorm board` there. Its canvas is
 recorded once Slack created it, with the fingerprint of what it shows, so that an edit
-is made only when what it would show changed.
+is made only when what it would show changed. A create is marked as sent (`edited_at`
+with no `canvas_id`) before it goes to Slack, so a later attempt knows a canvas Slack
+made, its answer lost, may be the board's own.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class StoredBoard:
     created_at: datetime
     canvas_id: str | None
     shown: str | None
-    edited_at: datetime | None
+    edited_at: datetime | None  # when its canvas was last sent to Slack (made or edited)
     refused: str | None
 
 
@@ -73,33 +75,34 @@ class BoardStore(Repository):
     @retry_locked
     def shown_now(self, channel: str, *, canvas_id: str, shown: str) -> bool:
         """Record the board's canvas and the fingerprint of what it shows now."""
-        with self._write() as conn:
-            return bool(conn.execute(update(Board).where(
-                Board.team == self.team, Board.channel == channel,
-            ).values(canvas_id=canvas_id, shown=shown, edited_at=self.clock(),
-                     refused=None)).rowcount)
+        return self._set(channel, canvas_id=canvas_id, shown=shown, edited_at=self.clock(),
+                         refused=None)
+
+    @retry_locked
+    def create_sent(self, channel: str) -> bool:
+        """A create of the board's canvas goes to Slack now (`edited_at`, still no canvas):
+        if its answer is lost, the next attempt may find the canvas Slack made."""
+        return self._set(channel, Board.canvas_id.is_(None), edited_at=self.clock())
 
     @retry_locked
     def refused(self, channel: str, why: str) -> bool:
         """Slack will not keep this board (`why`: its error); it is not tried again until
         someone asks for it again."""
-        with self._write() as conn:
-            return bool(conn.execute(update(Board).where(
-                Board.team == self.team, Board.channel == channel,
-            ).values(refused=why[:64])).rowcount)
+        return self._set(channel, refused=why[:64], edited_at=None)
 
     @retry_locked
     def lost(self, channel: str) -> bool:
         """Its canvas is gone (deleted in Slack): the next update creates a new one."""
-        with self._write() as conn:
-            return bool(conn.execute(update(Board).where(
-                Board.team == self.team, Board.channel == channel,
-            ).values(canvas_id=None, shown=None)).rowcount)
+        return self._set(channel, canvas_id=None, shown=None, edited_at=None)
 
     @retry_locked
     def asked_again(self, channel: str) -> bool:
         """Someone asked for a refused board again: it is tried again."""
+        return self._set(channel, refused=None, shown=None)
+
+    def _set(self, channel: str, *when: Any, **values: Any) -> bool:
+        """Set `values` on the channel's board (if it also meets `when`); whether it did."""
         with self._write() as conn:
             return bool(conn.execute(update(Board).where(
-                Board.team == self.team, Board.channel == channel,
-            ).values(refused=None, shown=None)).rowcount)
+                Board.team == self.team, Board.channel == channel, *when,
+            ).values(**values)).rowcount)

@@ -188,6 +188,19 @@ class DecisionStore(Repository):
             ).values(remind_on=until, remind_at=_utc(remind_at),
                      updated_at=self.clock())).rowcount)
 
+    @retry_locked
+    def zone_found(self, decision_id: int, owner_tz: str, *, seen_remind_on: date,
+                   remind_at: datetime) -> bool:
+        """Keep the owner's time zone Slack did not give when the decision was made, and
+        the instant its reminder comes due there, if it still has no zone and is still
+        due on `seen_remind_on` (not snoozed meanwhile)."""
+        with self._write() as conn:
+            return bool(conn.execute(update(Decision).where(
+                Decision.team == self.team, Decision.id == decision_id,
+                Decision.status == PLANNED, Decision.owner_tz.is_(None),
+                Decision.remind_on == seen_remind_on,
+            ).values(owner_tz=owner_tz, remind_at=_utc(remind_at))).rowcount)
+
     def owned_by(self, owner: str, *, limit: int = 20) -> list[StoredDecision]:
         """`owner`'s planned decisions, soonest due first."""
         with self._read() as conn:

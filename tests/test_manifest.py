@@ -74,6 +74,9 @@ METHOD_SCOPES = {
     # …/canvases.edit: bot tokens need canvases:write.
     "conversations_canvases_create": {"canvases:write"},
     "canvases_edit": {"canvases:write"},
+    # https://docs.slack.dev/reference/methods/conversations.info: channels:read (public),
+    # groups:read (private); an idea board finds the canvas a lost create made.
+    "conversations_info": {"channels:read", "groups:read"},
 }
 
 

@@ -62,6 +62,9 @@ SCOPE_NEEDED: dict[str, tuple[str, ...]] = {
     # https://docs.slack.dev/reference/methods/canvases.edit (and .create's pages)
     "conversations.canvases.create": ("canvases:write",),
     "canvases.edit": ("canvases:write",),
+    # https://docs.slack.dev/reference/methods/conversations.info: channels:read (a private
+    # channel's needs groups:read instead; the emulator checks the public one's)
+    "conversations.info": ("channels:read",),
 }
 
 

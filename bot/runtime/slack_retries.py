@@ -15,7 +15,11 @@ calls that create or add are not:
   `chat.update`, which sets the whole text, from then on (`handlers.slack.streaming`);
 - `chat.stopStream` ends a stream: the draft settles by `chat.update` either way, and the
   stream is asked once more to stop, where an answer (`message_not_in_streaming_state`
-  included) says for sure whether it ended.
+  included) says for sure whether it ended;
+- `conversations.canvases.create` makes the channel's one canvas (repeated, the second
+  try was refused as a channel with a canvas of its own): the board's next attempt
+  takes the canvas the channel has when its earlier create got no answer
+  (`bot.work.runs.board`).
 """
 
 from __future__ import annotations
@@ -35,10 +39,11 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.metrics import slack_request
 
-# Calls whose repetition makes a second message, or adds the same text twice.
+# Calls whose repetition makes a second message, adds the same text twice, or is refused
+# because the first made what it makes (a channel's canvas).
 NOT_REPEATABLE = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
                   "chat.meMessage", "chat.startStream", "chat.appendStream",
-                  "chat.stopStream")
+                  "chat.stopStream", "conversations.canvases.create")
 
 
 def _method(request: HttpRequest) -> str:

@@ -103,14 +103,21 @@ class NoticeChat(Protocol):
     def find(self, work: WorkItem, decision: StoredDecision) -> str | None: ...
     def post(self, work: WorkItem, decision: StoredDecision) -> str: ...
 
+    def owner_zone(self, owner: str) -> str | None:
+        """The owner's time zone as Slack says it now (`bot.decisions.owner_zone`); None
+        when it does not."""
+        ...
+
 
 class BoardChat(Protocol):
     """What an idea board needs from the chat: a channel canvas, created once and then
     replaced with what the board shows. Raises ChatUnavailable or ChatRefused
     (`ChatRefused.gone`: the canvas was deleted)."""
 
-    def create(self, channel: str, view: BoardView) -> str:
-        """Create the channel's canvas showing `view`; its id."""
+    def create(self, channel: str, view: BoardView, *, sent_before: bool = False) -> str:
+        """Create the channel's canvas showing `view`; its id. `sent_before`: an earlier
+        create got no answer, so a canvas the channel has now is taken as the one Slack
+        made then, made to show `view`."""
         ...
 
     def edit(self, canvas_id: str, view: BoardView) -> None:

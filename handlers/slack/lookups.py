@@ -47,19 +47,22 @@ class UserNames:
 BEFORE_ACK_SECONDS = 1  # a look-up before an answer Slack waits 3 s for; WebClient: whole s
 
 
-def before_ack(client: WebClient) -> WebClient:
-    """`client`'s workspace on a client of its own for one short try before an ack: a
-    `BEFORE_ACK_SECONDS` timeout and no retries (no waiting out a rate limit)."""
+def before_ack(client: WebClient, seconds: int = BEFORE_ACK_SECONDS) -> WebClient:
+    """`client`'s workspace on a client of its own for one short try: a `seconds`
+    timeout (by default `BEFORE_ACK_SECONDS`, for a look-up before an ack) and no retries
+    (no waiting out a rate limit)."""
     return WebClient(token=client.token, base_url=client.base_url,
-                     timeout=BEFORE_ACK_SECONDS, retry_handlers=[])
+                     timeout=seconds, retry_handlers=[])
 
 
-def user_zone(client: WebClient, user: str) -> str | None:
+def user_zone(client: WebClient, user: str, *,
+              seconds: int = BEFORE_ACK_SECONDS) -> str | None:
     """`user`'s time zone as Slack's `users.info` gives it (`bot.decisions.owner_zone`):
-    one short try (`before_ack`: it comes before a modal's ack); None when Slack does not
-    say."""
+    one short try on a client of its own (`before_ack`: no waiting out a rate limit; by
+    default it comes before a modal's ack, so `BEFORE_ACK_SECONDS`); None when Slack does
+    not say."""
     try:
-        info = before_ack(client).users_info(user=user)["user"] or {}
+        info = before_ack(client, seconds).users_info(user=user)["user"] or {}
     except SLACK_FAILURES as exc:
         log.info("no time zone for %s: %s", user, failure_name(exc))
         return None

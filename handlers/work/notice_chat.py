@@ -10,7 +10,9 @@ from bot.decisions import StoredDecision
 from bot.work.queue import WorkItem
 from handlers.slack import blocks
 from handlers.slack.api_errors import slack_call
-from handlers.slack.lookups import WORK_EVENT, posted_in_thread, work_metadata
+from handlers.slack.lookups import WORK_EVENT, posted_in_thread, user_zone, work_metadata
+
+ZONE_SECONDS = 10  # no one waits on durable work
 
 
 class SlackNoticeChat:
@@ -22,6 +24,9 @@ class SlackNoticeChat:
             posted = posted_in_thread(self.client, decision.channel, decision.thread_ts,
                                       WORK_EVENT)
         return next((ts for payload, ts in posted if payload.get("work_id") == work.id), None)
+
+    def owner_zone(self, owner: str) -> str | None:
+        return user_zone(self.client, owner, seconds=ZONE_SECONDS)
 
     def post(self, work: WorkItem, decision: StoredDecision) -> str:
         text, shown = blocks.decision_announced(decision)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.app import remind_due
+from bot.config import BOT_SCOPES
 from bot.emulator.web_api import SlackApiServer
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
@@ -161,6 +162,35 @@ def test_a_channel_with_a_canvas_of_its_own_is_left_alone(app: RunningApp,
     assert wait_until(lambda: len(app.slack.calls_to("conversations.canvases.create")) == 2,
                       10)
     assert canvas(app)["markdown"] == "our notes"
+
+
+def test_a_canvas_slack_made_when_its_answer_was_lost_is_taken_as_the_board(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    first, _, _ = ideas(app, llm)
+    approve(app, first)
+    app.slack.fail("conversations.canvases.create", after_effect=True)  # made, answer lost
+    board(app)
+    assert wait_until(lambda: edits(app) == 1, 30)
+    assert len(app.slack.calls_to("conversations.canvases.create", include_failed=True)) == 2
+    app.deps.wait_quiet()
+    made = canvas(app)
+    assert "## Top approved ideas this week" in made["markdown"] and made["edits"] == 1
+    stored = app.stores.boards.get(CHANNEL)
+    assert stored is not None and stored.refused is None and stored.canvas_id == made["id"]
+    assert len(app.slack.state.canvases) == 1
+
+
+def test_without_channels_read_a_lost_create_is_refused_as_a_canvas_of_its_own(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    app.slack.grant_scopes(*(scope for scope in BOT_SCOPES if scope != "channels:read"))
+    first, _, _ = ideas(app, llm)
+    approve(app, first)
+    app.slack.fail("conversations.canvases.create", after_effect=True)  # made, answer lost
+    board(app)
+    assert wait_until(lambda: (stored := app.stores.boards.get(CHANNEL)) is not None
+                      and stored.refused == "channel_canvas_already_exists", 30)
+    assert edits(app) == 0
+    assert "already has a canvas of its own" in board(app)  # not a canvases:write story
 
 
 def test_board_outside_the_channels_idealoop_works_in_is_refused(

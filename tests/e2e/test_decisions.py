@@ -327,8 +327,8 @@ def test_each_owner_is_reminded_at_nine_in_their_own_time_zone(
         ideas = thread_replies(app, brainstorm(app, "standups"))
         owners = {}
         for idea, owner in zip(ideas, (BOB, CAROL, DAN), strict=True):
-            if owner == DAN:  # Slack does not say where dan lives
-                slack.fail("users.info", error="user_not_found")
+            if owner == DAN:  # Slack does not say where dan lives (asked again: no)
+                slack.fail("users.info", error="user_not_found", times=2)
             modal = open_decide(app, idea)
             form = values(owner=owner, due=due.isoformat())
             assert app.sender.submit(modal, form, user=ALICE).body == ""
@@ -350,6 +350,35 @@ def test_each_owner_is_reminded_at_nine_in_their_own_time_zone(
             assert wait_until(lambda n=n: len(reminders(app)) == n, 10)
             assert reminders(app)[-1].params["channel"] == "D" + owner[1:]
         assert tick(nine_in("America/Los_Angeles", due) + timedelta(days=1)) == 0
+
+
+def test_a_zone_slack_was_slow_to_give_is_asked_again_once_the_decision_is_stored(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    """Slack answers `users.info` too late for the modal (over its one second): the
+    decision is stored without a zone, and the announcement's work asks again, so the
+    reminder still comes at 09:00 where the owner lives."""
+    slack.state.set_zone(CAROL, "Asia/Tokyo")
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_TIMEZONE="Europe/Paris") as app:
+        due = date.today() + timedelta(days=3)
+        llm.reply(json.dumps({"ideas": ["Walking standups", "Async updates", "Demo day"]}))
+        idea = thread_replies(app, brainstorm(app, "standups"))[0]
+        modal = open_decide(app, idea)
+        slack.fail("users.info", delay=1.5)  # longer than the submission waits
+        assert app.sender.submit(modal, values(owner=CAROL, due=due.isoformat()),
+                                 user=ALICE).body == ""
+        app.deps.wait_quiet()
+
+        def zone() -> str | None:
+            [decision] = app.stores.decisions.export_rows()
+            return decision.owner_tz
+
+        assert wait_until(lambda: zone() == "Asia/Tokyo", 10)
+        tick = remind_due(app.deps)
+        assert tick(nine_in("Asia/Tokyo", due) - timedelta(seconds=1)) == 0
+        assert tick(nine_in("Asia/Tokyo", due)) == 1
+        app.deps.wait_quiet()
+        assert wait_until(lambda: len(reminders(app)) == 1, 10)
 
 
 @pytest.mark.database_matters

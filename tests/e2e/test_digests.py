@@ -463,14 +463,17 @@ def test_cli_digest_takes_a_channel_by_name_or_id_and_names_the_period(
         r"\w{3} \d{4} \d\d:\d\d \(UTC\): nothing approved in the period; nothing posted\n",
         by_id.stdout), by_id.stdout
 
-    # By name: the token that idealoop's manifest grants cannot list channels; said so.
+    # By name: a token installed before the manifest asked for channels:read cannot list
+    # channels; said so.
+    slack.grant_scopes(*(scope for scope in BOT_SCOPES if scope != "channels:read"))
     refused = digest("--channel", "general")
     assert refused.returncode == 2 and refused.stdout == ""
     assert "Traceback" not in refused.stderr  # above it: INFO log lines (the database)
     assert refused.stderr.splitlines()[-1] + "\n" == (
         "idealoop: #general: looking a channel up by name needs the channels:read scope, "
-        "which idealoop's manifest does not ask for; give the channel's id (C0123…, at the "
-        "bottom of its details in Slack)\n")
+        "which this token lacks (an install from before the manifest asked for it); give "
+        "the channel's id (C0123…, at the bottom of its details in Slack) or reinstall "
+        "idealoop\n")
     slack.grant_scopes(*BOT_SCOPES, "channels:read")
     for name in ("general", "#general"):
         by_name = digest("--channel", name, "--force")

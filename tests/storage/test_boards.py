@@ -44,3 +44,18 @@ def test_boards_are_scoped_by_workspace(stores: Stores) -> None:
     assert created and board.team == "T2"
     assert not other.boards.shown_now("C2", canvas_id="F1", shown="x")
     assert len(stores.boards.every_board()) == 2  # the tick serves every workspace
+
+
+def test_a_create_sent_is_marked_until_refused_or_recorded(stores: Stores) -> None:
+    stores.boards.claim("C1", "U1")
+    assert stores.boards.create_sent("C1")
+    board = stores.boards.get("C1")
+    assert board is not None and board.canvas_id is None and board.edited_at is not None
+    assert stores.boards.refused("C1", "channel_canvas_already_exists")
+    board = stores.boards.get("C1")
+    assert board is not None and board.edited_at is None  # a person's canvas: not taken
+    assert stores.boards.shown_now("C1", canvas_id="F1", shown="abc")
+    assert not stores.boards.create_sent("C1")  # a board with a canvas makes no other
+    assert stores.boards.lost("C1")
+    board = stores.boards.get("C1")
+    assert board is not None and board.edited_at is None

@@ -62,6 +62,27 @@ def test_reminders_come_due_once_per_date_and_a_snooze_makes_a_new_one(
     assert stores.decisions.due_reminders(late, undated_by=later) == []
 
 
+def test_a_zone_found_later_dates_the_reminder_once_unless_snoozed_meanwhile(
+        stores: Stores) -> None:
+    decision = _decide(stores, _brainstorm(stores)[0])
+    nine_tokyo = datetime(2026, 11, 6, 0, tzinfo=UTC)  # 09:00 in Tokyo on DUE
+    assert not stores.decisions.zone_found(decision, "Asia/Tokyo",
+                                           seen_remind_on=date(2026, 11, 1),
+                                           remind_at=nine_tokyo)  # snoozed meanwhile
+    assert stores.decisions.zone_found(decision, "Asia/Tokyo", seen_remind_on=DUE,
+                                       remind_at=nine_tokyo)
+    assert not stores.decisions.zone_found(decision, "Europe/Paris", seen_remind_on=DUE,
+                                           remind_at=nine_tokyo)  # it has one now
+    stored = stores.decisions.get(decision)
+    assert stored is not None and stored.owner_tz == "Asia/Tokyo"
+    assert stored.remind_at == nine_tokyo
+    never = date(2000, 1, 1)  # only the instant makes it due now
+    assert stores.decisions.due_reminders(nine_tokyo - timedelta(seconds=1),
+                                          undated_by=DUE) == []
+    assert [d.id for d in stores.decisions.due_reminders(nine_tokyo, undated_by=never)] == [
+        decision]
+
+
 def test_a_dated_reminder_comes_due_at_its_instant_whatever_the_day_elsewhere(
         stores: Stores) -> None:
     """Owners in two zones: each reminder is due at its own instant (`remind_at`), which

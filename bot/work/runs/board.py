@@ -5,7 +5,9 @@ when what it shows changed, at most once a minute (`bot.boards`).
 (`queue_stale_boards`, and the shell's `advance`), under a key of the board and the
 minute: whichever replica accepts it runs it, the others store nothing. The run reads
 what the board shows now and edits only when that differs from what it last showed;
-it confirms its lease before it creates or edits the canvas.
+it confirms its lease before it creates or edits the canvas. A create is marked as sent
+before it goes out: when Slack made the canvas but its answer was lost (a crash, a
+timeout), the next attempt finds the channel's canvas and takes it as the board's.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ class BoardRunner:
         try:
             self.work.confirm(item)
             if board.canvas_id is None:
-                canvas_id = self.chat.create(item.channel, view)
+                self.boards.create_sent(item.channel)
+                canvas_id = self.chat.create(item.channel, view,
+                                             sent_before=board.edited_at is not None)
             else:
                 self.chat.edit(board.canvas_id, view)
                 canvas_id = board.canvas_id

@@ -4,7 +4,10 @@ The handler queues it as durable work when the decision is stored; the scheduler
 (`queue_unannounced`) queues any decision still unannounced a while later (its work was
 lost: a crash, the database away just after the decision was stored), under the same
 key, so it is accepted once. The run finds a message an earlier attempt posted (by its
-metadata, in the thread) before posting, and records it on the decision.
+metadata, in the thread) before posting, and records it on the decision. A decision
+stored without its owner's time zone (Slack did not answer within the second its modal
+allows) has it asked again once announced, so the reminder still comes at 09:00 where
+the owner lives.
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.decisions import NOT_ANNOUNCED, NOTICE_WORK, Decisions, StoredDecision, notice_key
+from bot.decisions import (
+    NOT_ANNOUNCED,
+    NOTICE_WORK,
+    PLANNED,
+    Decisions,
+    StoredDecision,
+    notice_key,
+)
+from bot.work.chat import NoticeChat
 from bot.work.queue import Work, WorkItem
 from bot.work.runs.once import DecisionPost
 
@@ -45,6 +56,17 @@ def notice_over(decisions: Decisions, item: WorkItem) -> None:
 
 class NoticeRunner(DecisionPost[str]):
     what = "the announcement"
+
+    def __init__(self, work: Work, decisions: Decisions, chat: NoticeChat) -> None:
+        super().__init__(work, decisions, chat)
+        self.zones = chat
+
+    def run(self, item: WorkItem, last: bool) -> str | None:
+        said = super().run(item, last)
+        decision = self.decisions.get(int(item.request["decision"]))
+        if decision is not None and decision.status == PLANNED and decision.owner_tz is None:
+            self.decisions.zone_found(decision, self.zones.owner_zone(decision.owner))
+        return said
 
     def due(self, item: WorkItem) -> StoredDecision | None:
         decision = self.decisions.get(int(item.request["decision"]))

@@ -12,10 +12,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.command_parser import shell_commands
 from bot.config import Settings
@@ -23,7 +20,6 @@ from bot.emulator.shell import HELP, Shell
 from bot.emulator.shell_actions import SHORTCUTS as SHORTCUT_IDS
 from handlers import shortcuts
 from storage.work import NewWork
-from testkit.databases import MigratedSqlite
 from testkit.processes import child_env
 
 ANSI = re.compile(r"\x1b\[")
@@ -72,20 +68,6 @@ def between(text: str, start: str, end: str | None = None) -> str:
     last = (next(i for i, line in enumerate(lines) if i > first and line.endswith("> " + end))
             if end else len(lines))
     return "\n".join(lines[first + 1:last])
-
-
-@pytest.fixture
-def out() -> io.StringIO:
-    return io.StringIO()
-
-
-@pytest.fixture
-def shell(tmp_path: Path, out: io.StringIO, migrated_sqlite: MigratedSqlite) -> Iterator[Shell]:
-    # Already migrated (a copy): the shell's own upgrade finds nothing to do. The shell
-    # migrating a new file itself is what the piped `idealoop shell` tests run.
-    settings = Settings.from_env({"DATABASE_URL": migrated_sqlite.copy(tmp_path / "shell.db")})
-    with Shell(settings, out=out) as session:
-        yield session
 
 
 def step(shell: Shell, out: io.StringIO, line: str) -> str:

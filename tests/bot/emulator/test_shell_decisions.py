@@ -6,27 +6,9 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from bot.config import Settings
 from bot.emulator.shell import Shell
-from testkit.databases import MigratedSqlite
 from tests.bot.emulator.test_shell import step
-
-
-@pytest.fixture
-def out() -> io.StringIO:
-    return io.StringIO()
-
-
-@pytest.fixture
-def shell(tmp_path: Path, out: io.StringIO, migrated_sqlite: MigratedSqlite) -> Iterator[Shell]:
-    settings = Settings.from_env({"DATABASE_URL": migrated_sqlite.copy(tmp_path / "shell.db")})
-    with Shell(settings, out=out) as session:
-        yield session
 
 
 def test_idea_to_decision_to_reminder_to_done(shell: Shell, out: io.StringIO) -> None:

@@ -545,6 +545,7 @@ def test_conversations_list_needs_channels_read_and_pages(server: SlackApiServer
                                                          state: Workspace,
                                                          client: WebClient) -> None:
     # https://docs.slack.dev/reference/methods/conversations.list: channels:read (bot).
+    server.grant_scopes(*(scope for scope in BOT_SCOPES if scope != "channels:read"))
     with pytest.raises(SlackApiError) as refused:
         client.conversations_list()
     assert refused.value.response["error"] == "missing_scope"
