@@ -120,6 +120,35 @@ def test_the_tick_edits_the_board_when_it_changed_at_most_once_a_minute(
     assert edits(app) == 2
 
 
+def test_a_canvas_deleted_in_slack_is_made_anew_at_the_next_change(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    # A short lease: the retry after the refused edit comes a sixth of it later.
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_WORK_LEASE="3") as app:
+        made_anew(app, llm)
+
+
+def made_anew(app: RunningApp, llm: FakeOpenAI) -> None:
+    first, second, _ = ideas(app, llm)
+    approve(app, first)
+    board(app)
+    [made] = app.slack.calls_to("conversations.canvases.create")
+    app.slack.state.delete_canvas(made.response["canvas_id"])  # a person deletes it
+
+    approve(app, second)
+    remind_due(app.deps)(datetime.now(UTC) + timedelta(minutes=5))
+    assert wait_until(lambda: len(app.slack.calls_to("conversations.canvases.create")) == 2,
+                      15)
+    app.deps.wait_quiet()
+    [refused] = app.slack.calls_to("canvases.edit")
+    assert refused.response["error"] == "canvas_not_found"
+    remade = app.slack.calls_to("conversations.canvases.create")[1].response
+    assert remade["ok"] and remade["canvas_id"] != made.response["canvas_id"]
+    assert "Async updates" in canvas(app)["markdown"]
+    stored = app.stores.boards.get(CHANNEL)
+    assert stored is not None and stored.canvas_id == remade["canvas_id"]
+
+
 @pytest.mark.database_matters
 def test_two_replicas_edit_the_board_once(slack: SlackApiServer, llm: FakeOpenAI,
                                           db_url: str, app: RunningApp) -> None:
