@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.app import remind_due
+from bot.emulator.shell import find_button
 from bot.emulator.web_api import SlackApiServer
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
@@ -147,6 +148,30 @@ def made_anew(app: RunningApp, llm: FakeOpenAI) -> None:
     assert "Async updates" in canvas(app)["markdown"]
     stored = app.stores.boards.get(CHANNEL)
     assert stored is not None and stored.canvas_id == remade["canvas_id"]
+
+
+def test_forget_me_takes_a_decisions_words_off_the_board_at_the_next_edit(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """The canvas is a copy of her words in Slack: forgetting her drops them from it."""
+    first, second, _ = ideas(app, llm)
+    approve(app, first)
+    modal = open_decide(app, second, user=ALICE)
+    assert app.sender.submit(modal, values("zqboard walk at ten"), user=ALICE).body == ""
+    app.deps.wait_quiet()
+    board(app)
+    assert "zqboard" in canvas(app)["markdown"]
+
+    reply = app.sender.command("forget me", user=ALICE)
+    button = find_button({"blocks": reply.json()["blocks"]}, "forget")
+    assert button is not None
+    app.sender.click(button, user=ALICE, channel=CHANNEL, message={"ts": "1700000000.000100"},
+                     response_url=app.slack.new_response_url(channel=CHANNEL, user=ALICE),
+                     ephemeral=True)
+    assert app.deps.wait_quiet()
+    remind_due(app.deps)(datetime.now(UTC) + timedelta(minutes=5))
+    assert wait_until(lambda: edits(app) == 1, 10)
+    markdown = canvas(app)["markdown"]
+    assert "zqboard" not in markdown and "Walking standups" in markdown
 
 
 @pytest.mark.database_matters
