@@ -174,6 +174,25 @@ def test_forget_me_takes_a_decisions_words_off_the_board_at_the_next_edit(
     assert "zqboard" not in markdown and "Walking standups" in markdown
 
 
+def test_a_board_counts_against_no_daily_limit(slack: SlackApiServer, llm: FakeOpenAI,
+                                               db_url: str) -> None:
+    """A board is no AI work: making and editing it leaves a channel's two brainstorms a
+    day both possible."""
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_DAILY_LIMIT_CHANNEL="2", IDEALOOP_DAILY_LIMIT_PERSON="2") as app:
+        first, second, _ = ideas(app, llm)  # the first brainstorm of the day
+        approve(app, first)
+        board(app)
+        approve(app, second)
+        remind_due(app.deps)(datetime.now(UTC) + timedelta(minutes=5))
+        assert wait_until(lambda: edits(app) == 1, 10)  # made, then edited: two board runs
+        llm.reply(json.dumps({"ideas": ["Standing standups"]}))
+        second_brainstorm = app.sender.command("retros",
+                                               response_url=app.slack.new_response_url())
+        assert second_brainstorm.status == 200 and second_brainstorm.body == ""
+        app.deps.wait_quiet()
+
+
 @pytest.mark.database_matters
 def test_two_replicas_edit_the_board_once(slack: SlackApiServer, llm: FakeOpenAI,
                                           db_url: str, app: RunningApp) -> None:
