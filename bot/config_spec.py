@@ -44,6 +44,7 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
+DEFAULT_WORKER_PROCESSES_MOST = 4  # on PostgreSQL, one worker process per core up to this
 CONVENTIONS = ("NO_COLOR",)  # read where used: see above
 LOG_FORMATS = ("text", "json")  # `bot.runtime.log_format.formatter`
 
@@ -310,7 +311,7 @@ PORT: Var[int] = Var(
     doc="HTTP port of `serve` (in Socket Mode: its `/healthz` and `/metrics` only)")
 IDEALOOP_WORKER_PROCESSES: Var[int | None] = Var(
     "IDEALOOP_WORKER_PROCESSES", None, optional(number(int)), SERVER, low=0, high=64,
-    note="(0 on SQLite, one per core on PostgreSQL, at most 4)",
+    note=f"(0 on SQLite, one per core on PostgreSQL, at most {DEFAULT_WORKER_PROCESSES_MOST})",
     help="worker processes `serve` starts beside the web process (0: the work runs in it)",
     doc="worker processes `serve` starts beside its web process to run brainstorms, "
         "drafts, digests and purges (`serve --workers N` wins over it); `0`: all of it "
