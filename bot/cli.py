@@ -26,7 +26,7 @@ from urllib.error import URLError
 
 import click
 
-from bot.config import Settings
+from bot.config import DEFAULT_WORKER_PROCESSES_MOST, Settings
 from bot.errors import BadInput, ConfigError
 from bot.runtime.log_format import log_thread_exceptions, safe_handler, use_log_format
 
@@ -296,7 +296,7 @@ def _environment_help() -> str:
 WORKERS_HELP = ("Worker processes beside the web process, running brainstorms, drafts, "
                 "digests and purges; 0 runs them in this process. Default: "
                 "IDEALOOP_WORKER_PROCESSES, else 0 on SQLite and one per core on PostgreSQL "
-                "(at most 4).")
+                f"(at most {DEFAULT_WORKER_PROCESSES_MOST}).")
 
 
 @main.command(epilog=_environment_help())

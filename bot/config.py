@@ -19,11 +19,17 @@ from urllib.parse import urlsplit, urlunsplit
 from dotenv import dotenv_values
 
 from bot import config_spec as spec
-from bot.config_spec import DEFAULT_APPROVE, DEFAULT_MODEL, DEFAULT_REJECT, LLM_MODES
+from bot.config_spec import (
+    DEFAULT_APPROVE,
+    DEFAULT_MODEL,
+    DEFAULT_REJECT,
+    DEFAULT_WORKER_PROCESSES_MOST,
+    LLM_MODES,
+)
 from bot.errors import ConfigError
 
-__all__ = ["BOT_SCOPES", "DEFAULT_APPROVE", "DEFAULT_MODEL", "DEFAULT_REJECT", "LLM_MODES",
-           "Settings", "read_environ", "variables"]
+__all__ = ["BOT_SCOPES", "DEFAULT_APPROVE", "DEFAULT_MODEL", "DEFAULT_REJECT",
+           "DEFAULT_WORKER_PROCESSES_MOST", "LLM_MODES", "Settings", "read_environ", "variables"]
 
 # The bot scopes an OAuth install asks for: manifest.yml's (tests/test_manifest.py keeps
 # the two the same).
@@ -48,7 +54,6 @@ def read_environ(environ: Mapping[str, str] | None = None, *,
 
 # The connection budget on PostgreSQL (docs/operating.md, *Scale*): the web process's pool
 # is SQLAlchemy's default, 5 + 10 overflow; each worker process's is `worker_pool_size`.
-DEFAULT_WORKER_PROCESSES_MOST = 4  # by default, one worker process per core up to this
 WORKER_POOL_MARGIN = 5
 WORKER_POOL_MOST = 15  # SQLAlchemy's default pool and overflow together
 

@@ -12,13 +12,14 @@ anything else is parsed by its `read`, which raises a one-line `ConfigError` nam
 variable and never echoing a secret. Checks across variables (the LLM mode against the
 key, approve against reject emoji) stay in `Settings.from_env`.
 
-Two variables are read elsewhere, on purpose (`CONVENTIONS`): they are conventions other
-tools share, not idealoop settings, with no default, bounds or page of ours, so they are
-read where they take effect. `NO_COLOR` (https://no-color.org: a program that colours its
-output leaves colour off when it is set, whatever the program) is read by `idealoop
-shell` (`bot/cli.py`); `PROMETHEUS_MULTIPROC_DIR` is prometheus_client's own, set by
-`serve` from `IDEALOOP_METRICS_DIR` and read by `bot.metrics`. A test fails when code
-reads any other variable outside this table.
+One variable is read elsewhere, on purpose (`CONVENTIONS`): `NO_COLOR`
+(https://no-color.org: a program that colours its output leaves colour off when it is
+set, whatever the program) is a convention other tools share, not an idealoop setting,
+with no default, bounds or page of ours, so `idealoop shell` reads it where it takes
+effect (`bot/cli.py`). `PROMETHEUS_MULTIPROC_DIR` is prometheus_client's own name, but it
+is a setting here (below, so a `.env` file may set it): `serve` and `worker` copy it into
+the environment before `bot.metrics` imports prometheus_client, which reads it there. A
+test fails when code reads any other variable outside this table.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ DEFAULT_APPROVE = (
 )
 DEFAULT_REJECT = ("-1", "x", "no_entry_sign", "thumbsdown")
 LLM_MODES = ("auto", "openai", "offline")
-CONVENTIONS = ("NO_COLOR", "PROMETHEUS_MULTIPROC_DIR")  # read where used: see above
+DEFAULT_WORKER_PROCESSES_MOST = 4  # on PostgreSQL, one worker process per core up to this
+CONVENTIONS = ("NO_COLOR",)  # read where used: see above
 LOG_FORMATS = ("text", "json")  # `bot.runtime.log_format.formatter`
 
 # The groups, in the order the docs and `.env.example` show them.
@@ -309,7 +311,7 @@ PORT: Var[int] = Var(
     doc="HTTP port of `serve` (in Socket Mode: its `/healthz` and `/metrics` only)")
 IDEALOOP_WORKER_PROCESSES: Var[int | None] = Var(
     "IDEALOOP_WORKER_PROCESSES", None, optional(number(int)), SERVER, low=0, high=64,
-    note="(0 on SQLite, one per core on PostgreSQL, at most 4)",
+    note=f"(0 on SQLite, one per core on PostgreSQL, at most {DEFAULT_WORKER_PROCESSES_MOST})",
     help="worker processes `serve` starts beside the web process (0: the work runs in it)",
     doc="worker processes `serve` starts beside its web process to run brainstorms, "
         "drafts, digests and purges (`serve --workers N` wins over it); `0`: all of it "

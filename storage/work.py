@@ -24,9 +24,10 @@ from storage.models import Work
 from storage.wakeups import WorkWakeups, notify
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
-# Work the app gives itself (a decision's announcement and reminder: `bot.decisions`),
-# which the daily limits do not count; they count every kind people ask for.
-THE_APPS = ("reminder", "decision_notice")
+# Work the app gives itself (a decision's announcement and reminder: `bot.decisions`; an
+# idea board's update: `bot.boards`), which the daily limits do not count; they count
+# every kind people ask for.
+THE_APPS = ("reminder", "decision_notice", "board")
 CANCELLED = "cancelled"  # stopped by a person (Slack's stop button) before it finished
 
 

@@ -18,6 +18,7 @@ handlers and storage).
     pg_cluster.py   a throw-away PostgreSQL cluster a fault test may stop and start
     idea_pairs.py   measures of the "same idea" rule on labelled pairs
     learning.py     a simulated team with hidden tastes, judging brainstorms
+    code_shape.py   the size of each class in a package (the god-object tests)
 
 The emulated Slack itself lives in `bot.emulator` because `idealoop shell` ships it.
 """

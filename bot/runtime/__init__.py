@@ -8,7 +8,8 @@
     slack_http.py     what a request must be before Bolt sees it: size, signature, shape
     slack_retries.py  which Web API calls the client itself may repeat, and when
     signal_writer.py  the thread that commits reactions in groups, before they are acked
-    scheduler.py      the minute tick that posts due digests and forgets finished work
+    scheduler.py      the minute tick: due digests posted; reminders, lost announcements
+                      and stale idea boards handed to work; finished work forgotten
     workspaces.py     each workspace's Web API client, for work done after Slack's answer
     oauth_states.py   the install's OAuth state, signed instead of stored until used
     doctor.py         `idealoop doctor`: a deployment checked from outside

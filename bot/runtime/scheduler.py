@@ -1,6 +1,7 @@
-"""The clock of `idealoop serve`: an APScheduler tick that posts due digests and hands
-decisions' reminders that came due to durable work every minute, forgets finished work
-every hour, and every hour offers to run the day's retention purge
+"""The clock of `idealoop serve`: every minute an APScheduler tick posts due digests and
+hands to durable work decisions' reminders that came due, announcements that were lost
+and idea boards behind what they would show (`bot.app.remind_due`); every hour it
+forgets finished work and offers to run the day's retention purge
 (which runs once a day across replicas: `bot.privacy`).
 
 APScheduler only wakes the process up (in memory, one job store per process, as its FAQ

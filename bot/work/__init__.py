@@ -12,6 +12,8 @@ processes that died, and a run carries it to its end through a chat surface that
     jobs.py      the bounded pool that runs slow work off Slack's request threads
     worker.py    runs accepted work, renews its leases, takes over dead processes' work
     backoff.py   the pause before trying again, doubling up to a ceiling (work, digests)
-    chat.py      the chat surface a run talks to (BrainstormChat, DraftChat protocols)
-    runs/        the runs: a brainstorm, a draft, and the steps they share
+    chat.py      the chat surfaces runs talk to (BrainstormChat, DraftChat, ReminderChat,
+                 NoticeChat, BoardChat protocols)
+    runs/        the runs: a brainstorm, a draft, a decision's notice and reminder, an
+                 idea board
 """

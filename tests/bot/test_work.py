@@ -9,12 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.boards import BOARD_WORK
 from bot.config import Settings
+from bot.decisions import NOTICE_WORK, REMINDER_WORK
 from bot.limits import Limits
 from bot.work.owners import is_dead, process_name
 from bot.work.queue import Stopped, Work
 from storage.db import make_engine
-from storage.work import WorkStore
+from storage.work import THE_APPS, WorkStore
 
 
 def test_this_process_and_other_apps_in_it_are_alive() -> None:
@@ -88,3 +90,10 @@ def test_work_the_app_gives_itself_under_hand_off_is_free_for_the_workers_at_onc
     finally:
         wakeups.close()
         store.engine.dispose()
+
+
+def test_every_kind_of_work_the_app_gives_itself_counts_against_no_daily_limit() -> None:
+    """storage.work names them by hand (storage imports no bot): a new kind the app queues
+    for itself, left out there, would spend people's daily limits (a board edited once a
+    minute once did)."""
+    assert {REMINDER_WORK, NOTICE_WORK, BOARD_WORK} <= set(THE_APPS)

@@ -17,6 +17,7 @@ import pytest
 
 from bot.app import remind_due
 from bot.config import BOT_SCOPES
+from bot.emulator.shell import find_button
 from bot.emulator.web_api import SlackApiServer
 from testkit.app import RunningApp, running_app
 from testkit.fake_openai import FakeOpenAI
@@ -119,6 +120,78 @@ def test_the_tick_edits_the_board_when_it_changed_at_most_once_a_minute(
     tick(minute + timedelta(seconds=120))  # nothing changed since
     app.deps.wait_quiet()
     assert edits(app) == 2
+
+
+def test_a_canvas_deleted_in_slack_is_made_anew_at_the_next_change(
+        slack: SlackApiServer, llm: FakeOpenAI, db_url: str) -> None:
+    # A short lease: the retry after the refused edit comes a sixth of it later.
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_WORK_LEASE="3") as app:
+        made_anew(app, llm)
+
+
+def made_anew(app: RunningApp, llm: FakeOpenAI) -> None:
+    first, second, _ = ideas(app, llm)
+    approve(app, first)
+    board(app)
+    [made] = app.slack.calls_to("conversations.canvases.create")
+    app.slack.state.delete_canvas(made.response["canvas_id"])  # a person deletes it
+
+    approve(app, second)
+    remind_due(app.deps)(datetime.now(UTC) + timedelta(minutes=5))
+    assert wait_until(lambda: len(app.slack.calls_to("conversations.canvases.create")) == 2,
+                      15)
+    app.deps.wait_quiet()
+    [refused] = app.slack.calls_to("canvases.edit")
+    assert refused.response["error"] == "canvas_not_found"
+    remade = app.slack.calls_to("conversations.canvases.create")[1].response
+    assert remade["ok"] and remade["canvas_id"] != made.response["canvas_id"]
+    assert "Async updates" in canvas(app)["markdown"]
+    stored = app.stores.boards.get(CHANNEL)
+    assert stored is not None and stored.canvas_id == remade["canvas_id"]
+
+
+def test_forget_me_takes_a_decisions_words_off_the_board_at_the_next_edit(
+        app: RunningApp, llm: FakeOpenAI) -> None:
+    """The canvas is a copy of her words in Slack: forgetting her drops them from it."""
+    first, second, _ = ideas(app, llm)
+    approve(app, first)
+    modal = open_decide(app, second, user=ALICE)
+    assert app.sender.submit(modal, values("zqboard walk at ten"), user=ALICE).body == ""
+    app.deps.wait_quiet()
+    board(app)
+    assert "zqboard" in canvas(app)["markdown"]
+
+    reply = app.sender.command("forget me", user=ALICE)
+    button = find_button({"blocks": reply.json()["blocks"]}, "forget")
+    assert button is not None
+    app.sender.click(button, user=ALICE, channel=CHANNEL, message={"ts": "1700000000.000100"},
+                     response_url=app.slack.new_response_url(channel=CHANNEL, user=ALICE),
+                     ephemeral=True)
+    assert app.deps.wait_quiet()
+    remind_due(app.deps)(datetime.now(UTC) + timedelta(minutes=5))
+    assert wait_until(lambda: edits(app) == 1, 10)
+    markdown = canvas(app)["markdown"]
+    assert "zqboard" not in markdown and "Walking standups" in markdown
+
+
+def test_a_board_counts_against_no_daily_limit(slack: SlackApiServer, llm: FakeOpenAI,
+                                               db_url: str) -> None:
+    """A board is no AI work: making and editing it leaves a channel's two brainstorms a
+    day both possible."""
+    with running_app(slack, db_url, OPENAI_BASE_URL=llm.base_url, IDEALOOP_MODEL="fake-model",
+                     IDEALOOP_DAILY_LIMIT_CHANNEL="2", IDEALOOP_DAILY_LIMIT_PERSON="2") as app:
+        first, second, _ = ideas(app, llm)  # the first brainstorm of the day
+        approve(app, first)
+        board(app)
+        approve(app, second)
+        remind_due(app.deps)(datetime.now(UTC) + timedelta(minutes=5))
+        assert wait_until(lambda: edits(app) == 1, 10)  # made, then edited: two board runs
+        llm.reply(json.dumps({"ideas": ["Standing standups"]}))
+        second_brainstorm = app.sender.command("retros",
+                                               response_url=app.slack.new_response_url())
+        assert second_brainstorm.status == 200 and second_brainstorm.body == ""
+        app.deps.wait_quiet()
 
 
 @pytest.mark.database_matters

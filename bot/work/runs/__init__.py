@@ -1,14 +1,16 @@
 """Accepted work carried to its end, resumably: a brainstorm, a draft, a decision's
-reminder. Slack-free.
+notice and reminder, a channel's idea board. Slack-free.
 
     brainstorm.py  BrainstormRunner: the header, each idea as the model finishes it
     draft.py       DraftRunner: the placeholder, the draft streamed in, its parts settled
     notice.py      NoticeRunner: a decision announced once in its item's thread
-    once.py        DecisionPost: what both share: one message about a decision, once
+    once.py        DecisionPost: what notice and reminder share: one message about a
+                   decision, posted once
     reminder.py    ReminderRunner: a decision's owner reminded once, by DM, on its date
     board.py       BoardRunner: a channel's idea board (a canvas) made, then edited when
                    what it shows changed, at most once a minute
-    steps.py       what both share: the first message, a final state shown, a stop shown
+    steps.py       what brainstorm and draft share: the first message, a final state
+                   shown, a stop shown
 
 A run is attempted until it is done or settled (`bot.work.worker` decides when to try
 again); any attempt may be a resumption after a crash, so each step first looks at what

@@ -1,6 +1,6 @@
-"""The steps both kinds of run share: the first message the person watches (posted once,
-found again on a later attempt), a final state shown (tried again while Slack is away),
-and a stop shown (best effort).
+"""The steps a brainstorm and a draft share: the first message the person watches
+(posted once, found again on a later attempt), a final state shown (tried again while
+Slack is away), and a stop shown (best effort).
 """
 
 from __future__ import annotations
