@@ -294,7 +294,7 @@ def _environment_help() -> str:
 
 
 WORKERS_HELP = ("Worker processes beside the web process, running brainstorms, drafts, "
-                "digests and purges; 0 runs them in this process. Default: "
+                "digests, reminders, boards and purges; 0 runs them in this process. Default: "
                 "IDEALOOP_WORKER_PROCESSES, else 0 on SQLite and one per core on PostgreSQL "
                 f"(at most {DEFAULT_WORKER_PROCESSES_MOST}).")
 
@@ -401,8 +401,9 @@ def _serve(settings: Settings, count: int) -> None:
               help="A pipe to write one byte to once work is taken (`serve`'s children).")
 @_friendly
 def worker(parent: int | None, ready_fd: int | None) -> None:
-    """Run brainstorms, drafts, digests and purges for any `serve` on the same database:
-    no Slack endpoint; GET /healthz and /metrics on IDEALOOP_WORKER_PORT."""
+    """Run brainstorms, drafts, digests, reminders, boards and purges for any `serve` on
+    the same database: no Slack endpoint; GET /healthz and /metrics on
+    IDEALOOP_WORKER_PORT."""
     settings = _settings()
     settings.require_serve(endpoint=False)
     if settings.metrics_dir:  # before prometheus_client is imported (`bot.metrics`)

@@ -314,7 +314,8 @@ IDEALOOP_WORKER_PROCESSES: Var[int | None] = Var(
     note=f"(0 on SQLite, one per core on PostgreSQL, at most {DEFAULT_WORKER_PROCESSES_MOST})",
     help="worker processes `serve` starts beside the web process (0: the work runs in it)",
     doc="worker processes `serve` starts beside its web process to run brainstorms, "
-        "drafts, digests and purges (`serve --workers N` wins over it); `0`: all of it "
+        "drafts, digests, reminders, boards and purges (`serve --workers N` wins over "
+        "it); `0`: all of it "
         "runs in the one process (see *Scale* under [Operating](operating.md#scale))")
 IDEALOOP_WORKER_PORT: Var[int] = Var(
     "IDEALOOP_WORKER_PORT", 3001, number(int), SERVER, low=0, high=65535,
